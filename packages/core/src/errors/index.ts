@@ -1,0 +1,2 @@
+export { ERROR_CODES, exitCodeFor, type ErrorCode } from './error-codes.js';
+export { MailbridgeError, type ErrorDetails, type MailbridgeErrorOptions } from './mailbridge-error.js';

@@ -1,0 +1,12 @@
+/**
+ * @mailbridge/core — config, token provider, the MailTransport contract, errors, HTTP and retry.
+ * @packageDocumentation
+ */
+export * from './errors/index.js';
+export type * from './transport/index.js';
+export { CLOUDS, type CloudName, type CloudEndpoints, type TokenResource } from './cloud/clouds.js';
+export type { TokenProvider, AccessToken, TokenClaims } from './auth/token-provider.js';
+export type { HttpClient } from './http/http-client.js';
+
+/** The version of @mailbridge/core. */
+export const VERSION: string = __PACKAGE_VERSION__;

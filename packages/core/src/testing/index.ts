@@ -1,0 +1,5 @@
+/**
+ * @mailbridge/core/testing — the transport conformance suite every adapter runs against the simulator.
+ * @packageDocumentation
+ */
+export {};

@@ -1,0 +1,73 @@
+import type {
+  OutgoingMessage,
+  ProbeResult,
+  ReceivedMessage,
+  ReceiveOptions,
+  SendResult,
+  SyncOptions,
+  SyncResult,
+} from './message.js';
+
+/** What a transport can do, declared by the adapter (the conformance suite skips by these, with the reason). */
+export interface TransportCapabilities {
+  /** Largest attachment the service accepts, in bytes. */
+  maxAttachmentBytes: number;
+  /** Largest whole message the service accepts in one request, in bytes. */
+  maxMessageBytes: number;
+  /** `sync()` is available (Graph delta / EWS SyncFolderItems). */
+  incrementalSync: boolean;
+  /** `sendMime()` is available. */
+  sendMime: boolean;
+  /** Bulk operations go out batched (Graph `$batch`, EWS multi-item requests). */
+  batch: boolean;
+}
+
+/**
+ * The contract every mailbridge adapter implements, version `v1`.
+ *
+ * A transport acts on one mailbox (the configured `mailbox`, with an app-only token; or the
+ * signed-in user's, with a delegated one). It is safe to call concurrently: adapters bound their
+ * own concurrency to what the service allows and retry throttled requests.
+ *
+ * A breaking change to this type adds a `v2` beside it; both ship.
+ */
+export interface MailTransport {
+  /** The contract version this object implements. */
+  readonly specificationVersion: 'v1';
+  /** `graph` or `ews` (or a third-party adapter's name). */
+  readonly name: string;
+  /** The mailbox acted on. */
+  readonly mailbox: string;
+  readonly capabilities: TransportCapabilities;
+
+  /**
+   * Sends one message. Saves a copy in Sent Items unless `saveToSentItems` is false. A send that
+   * fails in a way that may have taken effect is checked against Sent Items before it is retried,
+   * so a message is never delivered twice.
+   */
+  send(message: OutgoingMessage, options?: { signal?: AbortSignal }): Promise<SendResult>;
+
+  /** Sends a ready RFC 5322 message as it is. Only when `capabilities.sendMime`. */
+  sendMime?(mime: Uint8Array | string, options?: { saveToSentItems?: boolean; signal?: AbortSignal }): Promise<SendResult>;
+
+  /** Lists messages, newest first, paging lazily as the iteration goes on. */
+  receive(options?: ReceiveOptions): AsyncIterable<ReceivedMessage>;
+
+  /** Incremental sync of a folder: one page of changes and a cursor. Only when `capabilities.incrementalSync`. */
+  sync?(options?: SyncOptions): Promise<SyncResult>;
+
+  /** Marks messages read (or unread with `isRead: false`). Many ids go out batched. */
+  markRead(ids: string | string[], options?: { isRead?: boolean; signal?: AbortSignal }): Promise<void>;
+
+  /** Moves a message to a well-known folder name or a folder id; returns the message's new id. */
+  move(id: string, folder: string, options?: { signal?: AbortSignal }): Promise<{ id: string }>;
+
+  /** The message as RFC 5322 MIME bytes. */
+  getMime(id: string, options?: { signal?: AbortSignal }): Promise<Uint8Array>;
+
+  /** Checks the mailbox is reachable with these credentials (what `doctor` runs). */
+  probe(options?: { signal?: AbortSignal }): Promise<ProbeResult>;
+
+  /** Releases connections and timers. The transport is unusable afterwards. */
+  close(): Promise<void>;
+}
