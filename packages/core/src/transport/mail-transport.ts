@@ -8,6 +8,13 @@ import type {
   SyncResult,
 } from './message.js';
 
+/** Options of {@link MailTransport.send}. */
+export interface SendOptions {
+  signal?: AbortSignal;
+  /** Called as large attachments upload (upload sessions / chunked), for progress displays. */
+  onUploadProgress?: (progress: { filename: string; sentBytes: number; totalBytes: number }) => void;
+}
+
 /** What a transport can do, declared by the adapter (the conformance suite skips by these, with the reason). */
 export interface TransportCapabilities {
   /** Largest attachment the service accepts, in bytes. */
@@ -45,7 +52,7 @@ export interface MailTransport {
    * fails in a way that may have taken effect is checked against Sent Items before it is retried,
    * so a message is never delivered twice.
    */
-  send(message: OutgoingMessage, options?: { signal?: AbortSignal }): Promise<SendResult>;
+  send(message: OutgoingMessage, options?: SendOptions): Promise<SendResult>;
 
   /** Sends a ready RFC 5322 message as it is. Only when `capabilities.sendMime`. */
   sendMime?(mime: Uint8Array | string, options?: { saveToSentItems?: boolean; signal?: AbortSignal }): Promise<SendResult>;

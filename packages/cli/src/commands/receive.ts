@@ -1,0 +1,90 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import type { ReceivedMessage } from '@mailbridge/core';
+import type { CliIo, GlobalOptions } from '../output/cli-io.js';
+import { startSpinner } from '../output/spinner.js';
+import { renderTable } from '../output/table.js';
+import { UsageError } from '../output/render-error.js';
+import { createRuntime, loadCliConfig } from './runtime.js';
+
+/**
+ * A file name for a message id that cannot escape the folder: service ids contain `/`, `+` and `=`
+ * (EWS) and are chosen by the server, so they are never used as paths.
+ */
+export function mimeFileName(message: Pick<ReceivedMessage, 'id' | 'receivedAt'>): string {
+  const digest = createHash('sha256').update(message.id).digest('hex').slice(0, 16);
+  const stamp = message.receivedAt.toISOString().replace(/[:.]/g, '-');
+  return `${stamp}-${digest}.eml`;
+}
+
+export async function receiveCommand(io: CliIo, globals: GlobalOptions, options: Record<string, unknown>): Promise<number> {
+  let since: Date | undefined;
+  if (typeof options.since === 'string') {
+    since = new Date(options.since);
+    if (Number.isNaN(since.getTime())) throw new UsageError(`--since "${options.since}" is not a date.`, 'Give an ISO 8601 time such as 2026-11-24T08:00:00Z.');
+  }
+  const saveDir = typeof options.saveMime === 'string' ? resolve(options.saveMime) : undefined;
+  const loaded = await loadCliConfig(globals, io.env);
+  const runtime = await createRuntime(loaded);
+  const spinner = await startSpinner(io, 'Reading messages…');
+  try {
+    const transport = await runtime.transport();
+    const messages: ReceivedMessage[] = [];
+    for await (const message of transport.receive({
+      folder: String(options.folder ?? 'inbox'),
+      unreadOnly: options.unread === true,
+      ...(since ? { since } : {}),
+      limit: Number(options.limit ?? 25),
+      includeBody: false,
+    })) {
+      messages.push(message);
+      spinner.update(`Reading messages… ${messages.length}`);
+    }
+    const saved: string[] = [];
+    if (saveDir) {
+      await mkdir(saveDir, { recursive: true });
+      for (const message of messages) {
+        const file = join(saveDir, mimeFileName(message));
+        await writeFile(file, await transport.getMime(message.id), { mode: 0o600 });
+        saved.push(file);
+      }
+    }
+    if (options.markRead === true && messages.length > 0) {
+      await transport.markRead(messages.map((message) => message.id));
+    }
+    spinner.stop();
+    if (io.json) {
+      io.printJson({
+        messages: messages.map((message, index) => ({
+          id: message.id,
+          internetMessageId: message.internetMessageId,
+          from: message.from?.address ?? null,
+          subject: message.subject,
+          receivedAt: message.receivedAt.toISOString(),
+          isRead: options.markRead === true ? true : message.isRead,
+          hasAttachments: message.hasAttachments,
+          ...(saveDir ? { mimeFile: saved[index] } : {}),
+        })),
+      });
+      return 0;
+    }
+    const c = io.colors;
+    if (messages.length === 0) {
+      io.out(`No ${options.unread ? 'unread ' : ''}messages in ${String(options.folder ?? 'inbox')}.`);
+      return 0;
+    }
+    const rows = messages.map((message) => [
+      message.isRead ? ' ' : c.cyan('●'),
+      c.dim(message.receivedAt.toISOString().replace('T', ' ').slice(0, 16)),
+      message.from?.address ?? '',
+      (message.hasAttachments ? '📎 ' : '') + message.subject,
+    ]);
+    for (const line of renderTable(rows)) io.out(line);
+    io.out(c.dim(`${messages.length} message${messages.length === 1 ? '' : 's'}${options.markRead ? ', marked read' : ''}${saveDir ? `, MIME saved to ${saveDir}` : ''}.`));
+    return 0;
+  } finally {
+    spinner.stop();
+    await runtime.close();
+  }
+}

@@ -1,0 +1,70 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, relative, resolve } from 'node:path';
+import type { CliIo, GlobalOptions } from '../output/cli-io.js';
+import { doctorCommand } from './doctor.js';
+import { receiveCommand } from './receive.js';
+import { sendCommand } from './send.js';
+
+/** Writes the sandbox config: the simulator's endpoints and CA, the demo app's secret in a 0600 file beside it. */
+async function writeSandboxConfig(simulator: { config(options?: Record<string, unknown>): Record<string, unknown> }, configPath: string, secret: string, transport: 'graph' | 'ews'): Promise<void> {
+  const folder = dirname(configPath);
+  await mkdir(folder, { recursive: true });
+  const secretFile = `${configPath.replace(/\.json$/, '')}.secret`;
+  await writeFile(secretFile, `${secret}\n`, { mode: 0o600 });
+  const config = simulator.config({ transport });
+  const auth = { ...(config.auth as Record<string, unknown>) };
+  auth.clientSecret = { file: `./${relative(folder, secretFile)}` };
+  auth.secretExpiresAt ??= new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
+  await writeFile(configPath, `${JSON.stringify({ $schema: 'https://unpkg.com/@mailbridge/core/schema/mailbridge.schema.json', ...config, auth }, null, 2)}\n`, { mode: 0o600 });
+}
+
+export async function sandboxCommand(io: CliIo, globals: GlobalOptions, options: Record<string, unknown>): Promise<number> {
+  const { startSimulator, DEMO } = await import('@mailbridge/simulator');
+  const configPath = resolve(String(options.writeConfig ?? 'mailbridge.sandbox.json'));
+  const port = typeof options.port === 'number' && Number.isInteger(options.port) ? options.port : 0;
+  const simulator = await startSimulator({ port, dataDir: resolve(dirname(configPath), '.mailbridge-sandbox') });
+  const c = io.colors;
+  try {
+    await writeSandboxConfig(simulator, configPath, DEMO.clientSecret, 'graph');
+    const shown = relative(process.cwd(), configPath) || configPath;
+    if (options.demo) {
+      const demoGlobals: GlobalOptions = { ...globals, config: configPath };
+      io.out(c.bold(`mailbridge sandbox: a local Microsoft 365 at ${simulator.url}, demo mailbox ${DEMO.mailbox}`));
+      io.out();
+      io.out(c.bold('$ mailbridge doctor'));
+      let code = await doctorCommand(io, demoGlobals, { sendTest: DEMO.mailbox });
+      if (code !== 0) return code;
+      io.out();
+      io.out(c.bold(`$ mailbridge send --to ${DEMO.mailbox} --subject "Disk almost full on web-01"`));
+      code = await sendCommand(io, demoGlobals, { to: [DEMO.mailbox], subject: 'Disk almost full on web-01', text: 'Free space on /var is 3%.', save: true });
+      if (code !== 0) return code;
+      io.out();
+      io.out(c.bold('$ mailbridge receive --unread'));
+      code = await receiveCommand(io, demoGlobals, { folder: 'inbox', unread: true, limit: 10 });
+      if (code !== 0) return code;
+      io.out();
+      io.out(c.green('The sandbox demo ran end to end.') + ` Run \`mailbridge sandbox\` to keep the simulator running and try the commands yourself.`);
+      return 0;
+    }
+    io.out(c.bold(`mailbridge sandbox is running at ${simulator.url}`));
+    io.out(`  tenant   ${DEMO.tenantId} (${DEMO.domain})`);
+    io.out(`  app      ${DEMO.clientId}`);
+    io.out(`  mailbox  ${DEMO.mailbox}`);
+    io.out(`  config   ${shown}`);
+    io.out();
+    io.out('Try, in another terminal:');
+    for (const command of ['doctor', `send --to ${DEMO.mailbox} --subject "Hello" --text "It works"`, 'receive --unread', 'token']) {
+      io.out(`  ${c.cyan(`mailbridge --config ${shown} ${command}`)}`);
+    }
+    io.out();
+    io.out(c.dim('Press Ctrl+C to stop.'));
+    await new Promise<void>((resolveStop) => {
+      const stop = () => resolveStop();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    return 0;
+  } finally {
+    await simulator.close();
+  }
+}

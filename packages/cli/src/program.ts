@@ -1,0 +1,128 @@
+import { Command, CommanderError, Option } from 'commander';
+import { createIo, type CliIo, type GlobalOptions } from './output/cli-io.js';
+import { reportError, UsageError } from './output/render-error.js';
+
+/** A command's implementation: returns the exit code. Loaded lazily so --help/--version stay light. */
+type CommandRunner = (io: CliIo, globals: GlobalOptions, options: Record<string, unknown>) => Promise<number>;
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',').map((part) => part.trim()).filter(Boolean)];
+
+function positiveInt(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new UsageError(`"${value}" is not a positive whole number.`, 'Give a number such as 10.');
+  return number;
+}
+
+/** Builds the `mailbridge` program. `exitCode` collects what the action returned. */
+export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
+  const program = new Command('mailbridge')
+    .description('Send and read email through a Microsoft mailbox (Exchange Online, Outlook.com, Exchange Server) over Graph or EWS.')
+    .version(__PACKAGE_VERSION__, '-V, --version', 'print the version')
+    .option('-c, --config <path>', 'config file (default: $MAILBRIDGE_CONFIG or ./mailbridge.json)')
+    .option('--json', 'machine-readable output on stdout (nothing else there)')
+    .option('-v, --verbose', 'more detail, and stack traces on errors')
+    .option('--no-color', 'no colours (also NO_COLOR=1)')
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({ outputError: () => {} });
+
+  const action =
+    (load: () => Promise<CommandRunner>) =>
+    async (...args: unknown[]): Promise<void> => {
+      const command = args[args.length - 1] as Command;
+      const globals = command.optsWithGlobals() as GlobalOptions;
+      const io = createIo(globals);
+      state.io = io;
+      try {
+        const runner = await load();
+        state.exitCode = await runner(io, globals, command.opts());
+      } catch (error) {
+        state.exitCode = await reportError(io, error);
+      }
+    };
+
+  program
+    .command('doctor')
+    .description('check the config, the tenant, the token, its permissions, the secret expiry and the mailbox, in order')
+    .option('--send-test <address>', 'also send a test message (and, to the configured mailbox, wait until it arrives)')
+    .action(action(async () => (await import('./commands/doctor.js')).doctorCommand));
+
+  program
+    .command('token')
+    .description('acquire a token and print its decoded claims (never the token, unless --raw)')
+    .option('--raw', 'print only the access token (a secret: do not paste it anywhere)')
+    .action(action(async () => (await import('./commands/token.js')).tokenCommand));
+
+  program
+    .command('send')
+    .description('send one message')
+    .requiredOption('--to <address...>', 'recipients (repeat or comma-separate)', collect)
+    .option('--cc <address...>', 'cc recipients', collect)
+    .option('--bcc <address...>', 'bcc recipients', collect)
+    .option('--reply-to <address...>', 'reply-to addresses', collect)
+    .requiredOption('--subject <text>', 'subject')
+    .option('--text <text>', 'plain-text body')
+    .option('--html <file>', 'HTML body from a file')
+    .option('--attach <file...>', 'attach files (repeat for several)', collect)
+    .option('--from <address>', 'send as another mailbox (needs Send As)')
+    .addOption(new Option('--importance <level>', 'importance').choices(['low', 'normal', 'high']))
+    .option('--no-save', 'do not keep a copy in Sent Items')
+    .action(action(async () => (await import('./commands/send.js')).sendCommand));
+
+  program
+    .command('receive')
+    .description('list messages (and optionally mark them read and save their MIME)')
+    .option('--folder <name>', 'folder: inbox, sentitems, drafts, deleteditems, archive, junkemail or a folder id', 'inbox')
+    .option('--unread', 'only unread messages')
+    .option('--since <time>', 'only messages received at or after this ISO 8601 time')
+    .option('--limit <n>', 'at most this many messages', positiveInt, 25)
+    .option('--mark-read', 'mark the listed messages read')
+    .option('--save-mime <dir>', 'save each message as <dir>/<id>.eml')
+    .action(action(async () => (await import('./commands/receive.js')).receiveCommand));
+
+  program
+    .command('init')
+    .description('an interactive wizard that writes a config and prints the app-registration checklist')
+    .option('-o, --output <path>', 'where to write the config', 'mailbridge.json')
+    .action(action(async () => (await import('./commands/init.js')).initCommand));
+
+  program
+    .command('login')
+    .description('sign in a person with the device-code flow (auth.flow "device-code")')
+    .action(action(async () => (await import('./commands/login.js')).loginCommand));
+
+  program
+    .command('logout')
+    .description('remove the signed-in account from the token cache')
+    .action(action(async () => (await import('./commands/login.js')).logoutCommand));
+
+  program
+    .command('sandbox')
+    .description('start a local Microsoft 365 simulator with a demo tenant, app and mailbox, and write a ready config')
+    .option('--port <port>', 'port to listen on (default: a free one)', (value) => Number(value))
+    .option('--write-config <path>', 'where to write the config', 'mailbridge.sandbox.json')
+    .option('--demo', 'run doctor, a send and a receive against it, then exit')
+    .action(action(async () => (await import('./commands/sandbox.js')).sandboxCommand));
+
+  return program;
+}
+
+/** Runs the CLI with `argv` (as process.argv) and returns the exit code. */
+export async function run(argv: string[]): Promise<number> {
+  const state: { exitCode: number; io?: CliIo } = { exitCode: 0 };
+  const program = buildProgram(state);
+  try {
+    await program.parseAsync(argv);
+    return state.exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      const json = argv.includes('--json');
+      const io = state.io ?? createIo({ json, color: !argv.includes('--no-color') });
+      const message = error.message.replace(/^error: /, '');
+      return reportError(io, new UsageError(message.charAt(0).toUpperCase() + message.slice(1), 'Run `mailbridge --help` or `mailbridge <command> --help` for the usage.'));
+    }
+    const io = state.io ?? createIo({ json: argv.includes('--json') });
+    return reportError(io, error);
+  }
+}
