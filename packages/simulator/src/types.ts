@@ -122,6 +122,11 @@ export interface SimulatorOptions {
   validateEws?: boolean;
   /** Clock offset in ms (clock-skew faults); tokens' iat/nbf/exp use the simulator's clock. */
   clockSkewMs?: number;
+  /**
+   * Graph throttling per app per mailbox, as Outlook documents it: at most `concurrency` requests
+   * at once (default 4) and `requests` per `windowMs` (default 10,000 per 10 minutes).
+   */
+  throttling?: { concurrency?: number; requests?: number; windowMs?: number };
 }
 
 /** A logged request. Bearer tokens, secrets and passwords are redacted before they are stored. */
@@ -201,6 +206,8 @@ export interface Simulator {
   /** Path of the generated CA certificate (PEM): the only trust a client needs. */
   readonly caFile: string;
   readonly caPem: string;
+  /** Key for the `/_admin/*` endpoints (header `x-simulator-admin-key`), generated at start. */
+  readonly adminKey: string;
 
   /** Add to the state at run time. */
   seed(data: Partial<SeedData>): void;

@@ -1,0 +1,147 @@
+import type { Mailbox } from '../state/mailbox.js';
+import type { SimState } from '../state/sim-state.js';
+import type { StoredAddress, StoredMessage } from '../state/stored-message.js';
+import { buildMime } from './mime-builder.js';
+import { messageFromParts, newInternetMessageId } from './message-parts.js';
+import { ids } from '../state/ids.js';
+
+/** What a send did: where copies went. */
+export interface DeliveryReport {
+  internetMessageId: string;
+  /** Mailboxes (lower-case addresses) that received a copy in their Inbox. */
+  delivered: string[];
+  /** External addresses written to the outbound log. */
+  outbound: string[];
+  /** Local-domain addresses without a mailbox (a non-delivery report went back to the sender). */
+  undeliverable: string[];
+}
+
+function uniqueRecipients(message: StoredMessage): StoredAddress[] {
+  const seen = new Set<string>();
+  const result: StoredAddress[] = [];
+  for (const recipient of [...message.toRecipients, ...message.ccRecipients, ...message.bccRecipients]) {
+    const key = recipient.address.toLowerCase();
+    if (seen.has(key)) continue;
+    seen.add(key);
+    result.push(recipient);
+  }
+  return result;
+}
+
+/**
+ * Mail flow of the simulated Exchange Online: a sent message is delivered to every recipient
+ * whose domain belongs to a simulated tenant (a new item in their Inbox: new ids, unread, the same
+ * Internet Message-ID and MIME), written to the outbound log for other domains, and the sender's
+ * item is moved to Sent Items or dropped. Shared by Graph and EWS.
+ */
+export async function sendMessage(
+  state: SimState,
+  senderMailbox: Mailbox,
+  message: StoredMessage,
+  options: { saveToSentItems: boolean },
+): Promise<DeliveryReport> {
+  const nowIso = state.nowIso();
+  // A sent message is no longer a draft and carries its send time.
+  message.isDraft = false;
+  message.isRead = true;
+  message.sentDateTime = nowIso;
+  message.receivedDateTime = nowIso;
+  if (!message.internetMessageId) message.internetMessageId = newInternetMessageId(senderMailbox.address.split('@')[1]);
+  delete message.mime;
+  const mime = await buildMime(message);
+  const report: DeliveryReport = { internetMessageId: message.internetMessageId, delivered: [], outbound: [], undeliverable: [] };
+
+  for (const recipient of uniqueRecipients(message)) {
+    const address = recipient.address.toLowerCase();
+    const domain = address.slice(address.lastIndexOf('@') + 1);
+    if (!state.tenantForDomain(domain)) {
+      report.outbound.push(recipient.address);
+      continue;
+    }
+    const mailbox = state.mailbox(address);
+    const user = state.user(address);
+    if (!mailbox || user?.mailboxEnabled === false) {
+      report.undeliverable.push(recipient.address);
+      continue;
+    }
+    const copy = mailbox.add(mailbox.wellKnown('inbox'), {
+      ...structuredCopy(message),
+      createdDateTime: nowIso,
+      lastModifiedDateTime: nowIso,
+      receivedDateTime: nowIso,
+      isRead: false,
+      isDraft: false,
+      // Recipients never see the Bcc line.
+      bccRecipients: [],
+    });
+    copy.mime = mime;
+    report.delivered.push(address);
+  }
+
+  if (report.outbound.length > 0) {
+    state.addOutbound({
+      from: message.from?.address ?? senderMailbox.address,
+      to: report.outbound,
+      internetMessageId: message.internetMessageId,
+      subject: message.subject,
+      mime: mime.toString('utf8'),
+      time: nowIso,
+    });
+  }
+
+  if (report.undeliverable.length > 0) {
+    const ndr = messageFromParts(
+      {
+        from: { name: 'Microsoft Outlook', address: `postmaster@${senderMailbox.address.split('@')[1]}` },
+        to: [message.from ?? { address: senderMailbox.address }],
+        subject: `Undeliverable: ${message.subject}`,
+        text: `Your message to ${report.undeliverable.join(', ')} couldn't be delivered.\r\n\r\nThe recipient wasn't found. Remote server returned '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup'.`,
+      },
+      { nowIso, isDraft: false, isRead: false },
+    );
+    senderMailbox.add(senderMailbox.wellKnown('inbox'), ndr);
+  }
+
+  if (options.saveToSentItems) {
+    senderMailbox.move(message, senderMailbox.wellKnown('sentitems'), nowIso);
+    senderMailbox.touch(message, nowIso);
+    message.mime = await buildMime(message, { includeBcc: true });
+  } else {
+    senderMailbox.remove(message);
+  }
+  return report;
+}
+
+/** The content fields of a message, for a delivered copy (attachment chunks are shared: they never change). */
+function structuredCopy(message: StoredMessage): Omit<StoredMessage, 'id' | 'ewsId' | 'changeKey' | 'mailbox' | 'folderId' | 'seq'> {
+  return {
+    createdDateTime: message.createdDateTime,
+    lastModifiedDateTime: message.lastModifiedDateTime,
+    receivedDateTime: message.receivedDateTime,
+    sentDateTime: message.sentDateTime,
+    internetMessageId: message.internetMessageId,
+    subject: message.subject,
+    body: { ...message.body },
+    ...(message.bodyText !== undefined ? { bodyText: message.bodyText } : {}),
+    ...(message.bodyHtml !== undefined ? { bodyHtml: message.bodyHtml } : {}),
+    ...(message.from ? { from: { ...message.from } } : {}),
+    ...(message.sender ? { sender: { ...message.sender } } : {}),
+    toRecipients: message.toRecipients.map((r) => ({ ...r })),
+    ccRecipients: message.ccRecipients.map((r) => ({ ...r })),
+    bccRecipients: message.bccRecipients.map((r) => ({ ...r })),
+    replyTo: message.replyTo.map((r) => ({ ...r })),
+    importance: message.importance,
+    isRead: message.isRead,
+    isDraft: message.isDraft,
+    isDeliveryReceiptRequested: message.isDeliveryReceiptRequested,
+    isReadReceiptRequested: message.isReadReceiptRequested,
+    categories: [...message.categories],
+    conversationId: message.conversationId,
+    conversationIndex: message.conversationIndex,
+    flag: { ...message.flag },
+    inferenceClassification: message.inferenceClassification,
+    internetMessageHeaders: message.internetMessageHeaders.map((h) => ({ ...h })),
+    attachments: message.attachments.map((a) => ({ ...a, id: ids.attachment(), ewsId: ids.ews() })),
+  };
+}
+

@@ -1,0 +1,49 @@
+import MailComposer from 'nodemailer/lib/mail-composer/index.js';
+import type { StoredAddress, StoredMessage } from '../state/stored-message.js';
+
+function formatAddress(address: StoredAddress): { name: string; address: string } | string {
+  return address.name ? { name: address.name, address: address.address } : address.address;
+}
+
+/** Headers MailComposer writes itself; the stored copies of them must not be written twice. */
+const COMPOSER_HEADERS = new Set(['from', 'to', 'cc', 'bcc', 'subject', 'date', 'message-id', 'mime-version', 'content-type', 'content-transfer-encoding', 'reply-to', 'sender', 'x-priority', 'x-msmail-priority', 'importance']);
+
+/**
+ * The MIME (RFC 5322) form of a stored message, built by nodemailer's MailComposer: headers,
+ * text/HTML alternatives, attachments (inline ones with Content-ID) and custom X- headers.
+ */
+export function buildMime(message: StoredMessage, options: { includeBcc?: boolean } = {}): Promise<Buffer> {
+  const customHeaders = message.internetMessageHeaders
+    .filter((header) => !COMPOSER_HEADERS.has(header.name.toLowerCase()))
+    .map((header) => ({ key: header.name, value: header.value }));
+  const composer = new MailComposer({
+    ...(message.from ? { from: formatAddress(message.from) } : {}),
+    ...(message.sender && message.from && message.sender.address.toLowerCase() !== message.from.address.toLowerCase()
+      ? { sender: formatAddress(message.sender) }
+      : {}),
+    to: message.toRecipients.map(formatAddress),
+    cc: message.ccRecipients.map(formatAddress),
+    ...(options.includeBcc ? { bcc: message.bccRecipients.map(formatAddress) } : {}),
+    replyTo: message.replyTo.map(formatAddress),
+    subject: message.subject,
+    messageId: message.internetMessageId,
+    date: new Date(message.sentDateTime),
+    ...(message.bodyText !== undefined ? { text: message.bodyText } : {}),
+    ...(message.bodyHtml !== undefined ? { html: message.bodyHtml } : {}),
+    ...(message.importance !== 'normal' ? { priority: message.importance } : {}),
+    headers: customHeaders,
+    attachments: message.attachments.map((attachment) => ({
+      filename: attachment.name,
+      content: attachment.chunks.length === 1 ? attachment.chunks[0]! : Buffer.concat(attachment.chunks),
+      contentType: attachment.contentType,
+      ...(attachment.isInline ? { contentDisposition: 'inline' as const } : {}),
+      ...(attachment.contentId ? { cid: attachment.contentId.replace(/^<|>$/g, '') } : {}),
+    })),
+  });
+  const node = composer.compile();
+  // Bcc must stay in the Sent Items copy's MIME (Exchange keeps it); MailComposer drops it unless told.
+  if (options.includeBcc) (node as unknown as { keepBcc: boolean }).keepBcc = true;
+  return new Promise((resolve, reject) => {
+    node.build((error, mime) => (error ? reject(error) : resolve(mime)));
+  });
+}

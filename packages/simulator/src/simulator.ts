@@ -1,0 +1,172 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createAdminModule } from './admin/admin-module.js';
+import { simulatorConfig } from './config/simulator-config.js';
+import { demoSeed } from './demo/demo-seed.js';
+import { FaultRegistry } from './faults/fault-registry.js';
+import { seedMessages } from './mail/seed-messages.js';
+import type { ApiModule } from './server/http-types.js';
+import { RequestLog } from './server/request-log.js';
+import { startSimServer } from './server/sim-server.js';
+import { readSeedFile, SimState } from './state/sim-state.js';
+import type { StoredMessage } from './state/stored-message.js';
+import { generateCertificates } from './tls/certificates.js';
+import type { FaultSpec, SeedData, Simulator, SimulatorOptions, StoredMessageView } from './types.js';
+
+function messageView(message: StoredMessage, folderName: string): StoredMessageView {
+  const headers: Record<string, string> = {};
+  for (const header of message.internetMessageHeaders) if (/^x-/i.test(header.name)) headers[header.name] = header.value;
+  return {
+    id: message.id,
+    ewsId: message.ewsId,
+    folder: folderName,
+    internetMessageId: message.internetMessageId,
+    from: message.from?.address ?? '',
+    to: message.toRecipients.map((r) => r.address),
+    cc: message.ccRecipients.map((r) => r.address),
+    bcc: message.bccRecipients.map((r) => r.address),
+    subject: message.subject,
+    isRead: message.isRead,
+    receivedAt: message.receivedDateTime,
+    attachments: message.attachments.map((a) => ({
+      name: a.name,
+      size: a.size,
+      contentType: a.contentType,
+      isInline: a.isInline,
+      ...(a.contentId ? { contentId: a.contentId } : {}),
+    })),
+    headers,
+    ...(message.bodyText !== undefined ? { bodyText: message.bodyText } : {}),
+    ...(message.bodyHtml !== undefined ? { bodyHtml: message.bodyHtml } : {}),
+  };
+}
+
+/**
+ * Starts a simulated Microsoft 365 (Entra ID, Graph mail, EWS) over HTTPS on loopback, with a CA
+ * and server certificate generated for this run. Close it when done.
+ */
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const host = options.host ?? '127.0.0.1';
+  if (!['127.0.0.1', '::1', 'localhost'].includes(host)) throw new Error(`The simulator binds to loopback only; got host "${host}".`);
+
+  const state = new SimState();
+  state.clockSkewMs = options.clockSkewMs ?? 0;
+  const seed: SeedData = typeof options.seed === 'string' ? readSeedFile(options.seed) : (options.seed ?? demoSeed());
+  const applySeed = (data: Partial<SeedData>): void => {
+    state.seedDirectory(data);
+    seedMessages(state, data.users ?? []);
+  };
+  applySeed(seed);
+
+  const certificates = generateCertificates(new Date(state.now()));
+  const ownsDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'mailbridge-sim-')));
+  const caFile = join(dataDir, 'simulator-ca.pem');
+  await writeFile(caFile, certificates.caPem, { mode: 0o644 });
+
+  const faults = new FaultRegistry();
+  const log = new RequestLog();
+  const adminKey = randomBytes(24).toString('base64url');
+  const modules: ApiModule[] = [];
+
+  const server = await startSimServer({
+    host,
+    port: options.port ?? 0,
+    certPem: certificates.certPem,
+    keyPem: certificates.keyPem,
+    modules: () => modules,
+    faults,
+    log,
+    now: () => state.now(),
+  });
+  const url = `https://${host.includes(':') ? `[${host}]` : host}:${server.port}`;
+  const ewsUrl = `${url}/EWS/Exchange.asmx`;
+
+  /** Faults that are state, not per-request: applied at once and undone by the returned function. */
+  const inject = (fault: FaultSpec): (() => void) => {
+    if (fault.kind === 'clock-skew') {
+      const previous = state.clockSkewMs;
+      state.clockSkewMs = fault.ms;
+      return () => {
+        state.clockSkewMs = previous;
+      };
+    }
+    if (fault.kind === 'token-outage') {
+      throw new Error('token-outage needs the Entra module, which is not mounted yet.');
+    }
+    return faults.add(fault);
+  };
+  const clearFaults = (): void => {
+    faults.clear();
+    state.clockSkewMs = options.clockSkewMs ?? 0;
+  };
+  const approveDeviceCode = (): void => {
+    throw new Error('Device-code approval needs the Entra module, which is not mounted yet.');
+  };
+
+  modules.push(
+    createAdminModule({
+      adminKey,
+      inject,
+      clearFaults,
+      faults: () => faults.list(),
+      requests: () => log.list(),
+      clearRequests: () => log.clear(),
+      outbound: () => state.outbound(),
+      seed: applySeed,
+      approveDeviceCode,
+    }),
+  );
+
+  let closed = false;
+  return {
+    url,
+    port: server.port,
+    authorityHost: url,
+    graphUrl: url,
+    ewsUrl,
+    caFile,
+    caPem: certificates.caPem,
+    adminKey,
+    seed: applySeed,
+    messages(mailboxAddress, folderName) {
+      const mailbox = state.mailbox(mailboxAddress);
+      if (!mailbox) throw new Error(`No mailbox ${mailboxAddress} in the simulator.`);
+      const folders = folderName ? [mailbox.folder(folderName)] : [...mailbox.folders.values()];
+      const result: StoredMessageView[] = [];
+      for (const folder of folders) {
+        if (!folder) throw new Error(`No folder ${folderName} in ${mailboxAddress}.`);
+        const name = folder.wellKnownName ?? folder.displayName;
+        for (const message of mailbox.messagesIn(folder)) result.push(messageView(message, name));
+      }
+      return result;
+    },
+    deliveries(internetMessageId) {
+      const mailboxes: Array<{ mailbox: string; folder: string }> = [];
+      for (const mailbox of state.mailboxes()) {
+        for (const message of mailbox.allMessages()) {
+          if (message.internetMessageId !== internetMessageId) continue;
+          const folder = mailbox.folders.get(message.folderId)!;
+          mailboxes.push({ mailbox: mailbox.address, folder: folder.wellKnownName ?? folder.displayName });
+        }
+      }
+      const outbound = state.outbound().filter((message) => message.internetMessageId === internetMessageId).length;
+      return { mailboxes, outbound };
+    },
+    outbound: () => state.outbound(),
+    inject,
+    clearFaults,
+    requests: () => log.list(),
+    clearRequests: () => log.clear(),
+    approveDeviceCode,
+    config: (configOptions) => simulatorConfig(state, { url, ewsUrl, caFile }, configOptions),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await server.close();
+      if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
