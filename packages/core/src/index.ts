@@ -6,7 +6,10 @@ export * from './errors/index.js';
 export type * from './transport/index.js';
 export { CLOUDS, type CloudName, type CloudEndpoints, type TokenResource } from './cloud/clouds.js';
 export type { TokenProvider, AccessToken, TokenClaims } from './auth/token-provider.js';
-export type { HttpClient } from './http/http-client.js';
+export * from './http/index.js';
+export * from './retry/index.js';
+export * from './redact/index.js';
+export * from './log/index.js';
 
 /** The version of @mailbridge/core. */
 export const VERSION: string = __PACKAGE_VERSION__;

@@ -1,0 +1,198 @@
+import { Agent, EnvHttpProxyAgent, Headers as UndiciHeaders, Response as UndiciResponse, fetch as undiciFetch, type Dispatcher } from 'undici';
+import { MailbridgeError } from '../errors/index.js';
+import { defaultRedactor } from '../redact/default-redactor.js';
+import type { HttpClient } from './http-client.js';
+import type { HttpClientOptions } from './http-client-options.js';
+import { loadCaCertificates } from './load-ca-certificates.js';
+import { mapNetworkError, type FailureContext } from './map-network-error.js';
+import { RequestTracker } from './request-tracker.js';
+import { proxyEndpoint, resolveProxy } from './resolve-proxy.js';
+import { buildUserAgent } from './user-agent.js';
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+// Statuses whose response has no body (and HEAD responses): nothing to wrap.
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+
+/**
+ * The HTTP client of mailbridge, on undici: one pooled keep-alive dispatcher per client, the proxy
+ * of `network.proxy` or `HTTPS_PROXY`/`HTTP_PROXY` (with `NO_PROXY`), an extra CA added to Node's
+ * roots, a no-progress timeout on every phase of every request combined with the caller's signal,
+ * and mailbridge's user agent. Network failures reject with a {@link MailbridgeError}
+ * (NETWORK_ERROR, NETWORK_TIMEOUT, TLS_ERROR, PROXY_ERROR, ABORTED) whose text is redacted and whose
+ * URL has no query string or credentials; reading the response body fails the same way.
+ * HTTP error statuses are not errors here: the adapters map them.
+ *
+ * @throws MailbridgeError CONFIG_INVALID when the CA file or the proxy URL is unusable.
+ */
+export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
+  const env = options.env ?? process.env;
+  const redactor = options.redactor ?? defaultRedactor;
+  const defaultTimeoutMs = checkTimeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  const userAgent = buildUserAgent(options.userAgent);
+  const ca = loadCaCertificates({ env, ...(options.caFile ? { caFile: options.caFile } : {}), ...(options.caPem ? { caPem: options.caPem } : {}) });
+  const proxy = resolveProxy(options.proxy, env);
+
+  // undici's own connect timeout backs up the progress timer for the TCP/TLS connect.
+  const tls = { ...(ca ? { ca } : {}), ...(defaultTimeoutMs > 0 ? { timeout: defaultTimeoutMs } : {}) };
+  const agentOptions = {
+    connect: tls,
+    keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
+    headersTimeout: 0,
+    bodyTimeout: defaultTimeoutMs,
+  };
+  const dispatcher: Dispatcher = proxy
+    ? new EnvHttpProxyAgent({
+        ...agentOptions,
+        // Empty strings, not undefined: undici would otherwise fall back to process.env.
+        httpProxy: proxy.httpProxy ?? '',
+        httpsProxy: proxy.httpsProxy ?? '',
+        noProxy: proxy.noProxy,
+        requestTls: tls,
+        proxyTls: tls,
+      })
+    : new Agent(agentOptions);
+  const proxies = proxy ? [proxy.httpProxy, proxy.httpsProxy].filter((url): url is string => Boolean(url)).map(proxyEndpoint) : [];
+  let closed = false;
+
+  async function fetch(input: string | URL, init: RequestInit & { timeoutMs?: number } = {}): Promise<Response> {
+    const url = String(input);
+    const method = (init.method ?? 'GET').toUpperCase();
+    const timeoutMs = init.timeoutMs === undefined ? defaultTimeoutMs : checkTimeout(init.timeoutMs);
+    const callerSignal = init.signal ?? undefined;
+    const controller = new AbortController();
+    const state = { timedOut: false, callerAborted: false, abortReason: undefined as unknown };
+    let timer: NodeJS.Timeout | undefined;
+
+    const disarm = (): void => {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+    };
+    const arm = (): void => {
+      disarm();
+      if (timeoutMs <= 0) return;
+      timer = setTimeout(() => {
+        state.timedOut = true;
+        controller.abort(new Error(`no progress for ${timeoutMs} ms`));
+      }, timeoutMs);
+    };
+    const onCallerAbort = (): void => {
+      state.callerAborted = true;
+      state.abortReason = callerSignal?.reason;
+      disarm();
+      controller.abort(callerSignal?.reason);
+    };
+    const release = (): void => {
+      disarm();
+      callerSignal?.removeEventListener('abort', onCallerAbort);
+    };
+
+    const tracker = new RequestTracker(dispatcher, timeoutMs, { onProgress: arm, onResponseStart: disarm });
+    const failure = (): FailureContext => ({
+      url,
+      method,
+      progress: tracker.progress,
+      timedOut: state.timedOut,
+      callerAborted: state.callerAborted,
+      abortReason: state.abortReason,
+      timeoutMs,
+      proxies,
+      ...(proxy ? { proxySource: proxy.source } : {}),
+      redactor,
+    });
+
+    if (closed) {
+      throw new MailbridgeError({ code: 'INTERNAL', message: 'The HTTP client was used after close().', hint: 'Create a new client; this is a bug in the calling code.' });
+    }
+    if (callerSignal?.aborted) {
+      state.callerAborted = true;
+      state.abortReason = callerSignal.reason;
+      throw mapNetworkError(callerSignal.reason, failure());
+    }
+    callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
+    arm();
+
+    const headers = new UndiciHeaders(init.headers as ConstructorParameters<typeof UndiciHeaders>[0]);
+    if (!headers.has('user-agent')) headers.set('user-agent', userAgent);
+    const { timeoutMs: _timeoutMs, signal: _signal, ...rest } = init;
+
+    let response: UndiciResponse;
+    try {
+      response = await undiciFetch(url, {
+        ...(rest as Parameters<typeof undiciFetch>[1]),
+        headers,
+        signal: controller.signal,
+        dispatcher: tracker,
+      } as Parameters<typeof undiciFetch>[1]);
+    } catch (error) {
+      release();
+      throw mapNetworkError(error, failure());
+    }
+    // Headers are in; from here undici's body timeout (which pauses under back-pressure) applies.
+    disarm();
+    if (!response.body || method === 'HEAD' || NULL_BODY_STATUSES.has(response.status)) {
+      release();
+      return response as unknown as Response;
+    }
+    return wrapBody(response, release, (error) => mapNetworkError(error, failure())) as unknown as Response;
+  }
+
+  return {
+    fetch,
+    userAgent,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await dispatcher.close();
+    },
+  };
+}
+
+/**
+ * A response whose body stream turns read failures (reset, timeout, abort) into MailbridgeErrors
+ * and releases the request's timer and signal listener when the body ends. Pull-based with no
+ * read-ahead, so a big download streams at the reader's pace.
+ */
+function wrapBody(response: UndiciResponse, release: () => void, mapError: (error: unknown) => MailbridgeError): UndiciResponse {
+  const source = response.body as ReadableStream<Uint8Array>;
+  const reader = source.getReader();
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          const chunk = await reader.read();
+          if (chunk.done) {
+            release();
+            controller.close();
+          } else {
+            controller.enqueue(chunk.value);
+          }
+        } catch (error) {
+          release();
+          controller.error(mapError(error));
+        }
+      },
+      async cancel(reason) {
+        release();
+        await reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  const wrapped = new UndiciResponse(body as never, { status: response.status, statusText: response.statusText, headers: response.headers });
+  // The constructor cannot set these; callers use `url` to resolve relative links (@odata.nextLink is absolute, Location may not be).
+  Object.defineProperty(wrapped, 'url', { value: response.url, enumerable: true });
+  Object.defineProperty(wrapped, 'redirected', { value: response.redirected, enumerable: true });
+  return wrapped;
+}
+
+function checkTimeout(value: number): number {
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
+    throw new MailbridgeError({
+      code: 'CONFIG_INVALID',
+      message: `network.timeoutMs: expected a number of milliseconds (0 or more), got ${JSON.stringify(value)}.`,
+      hint: 'Set network.timeoutMs to e.g. 30000, or remove it for the default.',
+      details: { path: 'network.timeoutMs' },
+    });
+  }
+  return value === Number.POSITIVE_INFINITY ? 0 : value;
+}

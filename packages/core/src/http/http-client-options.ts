@@ -1,0 +1,32 @@
+import type { Redactor } from '../redact/redactor.js';
+
+/** Options of {@link createHttpClient}; the `network` section of the config maps onto them. */
+export interface HttpClientOptions {
+  /**
+   * Proxy URL (`http://host:port`, credentials as `http://user:password@host:port`) for every
+   * request. Without it, `HTTPS_PROXY` / `HTTP_PROXY` from `env` apply. `NO_PROXY` is honoured either way.
+   */
+  proxy?: string;
+  /** A PEM file of CA certificates trusted in addition to Node's default roots (`network.caFile`). */
+  caFile?: string;
+  /** PEM text of CA certificates trusted in addition to Node's default roots (e.g. the simulator's CA). */
+  caPem?: string;
+  /**
+   * Longest time without progress, in ms: to connect (DNS, proxy, TLS), between chunks of the
+   * request body, until the response headers, and between chunks of the response body. A request
+   * may override it with `init.timeoutMs`. 0 disables it.
+   * @default 30000
+   */
+  timeoutMs?: number;
+  /** A product token put before mailbridge's own in the user agent, e.g. `mailbridge-cli/0.1.0`. */
+  userAgent?: string;
+  /** Environment read for the proxy variables and `NODE_EXTRA_CA_CERTS`. @default process.env */
+  env?: NodeJS.ProcessEnv;
+  /** Cleans error messages. @default defaultRedactor */
+  redactor?: Redactor;
+  /**
+   * Idle keep-alive connections are closed after this many ms.
+   * @default 30000
+   */
+  keepAliveTimeoutMs?: number;
+}

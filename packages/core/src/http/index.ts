@@ -1,0 +1,7 @@
+export type { HttpClient } from './http-client.js';
+export type { HttpClientOptions } from './http-client-options.js';
+export { createHttpClient } from './create-http-client.js';
+export { readBody, readText, type ReadBodyOptions } from './read-body.js';
+export { safeUrl, stripUrls } from './safe-url.js';
+export { buildUserAgent } from './user-agent.js';
+export { CA_FILE_HINT } from './map-network-error.js';

@@ -1,0 +1,177 @@
+import { MailbridgeError } from '../errors/index.js';
+import type { Redactor } from '../redact/redactor.js';
+import type { RequestProgress } from './request-tracker.js';
+import { safeUrl, stripUrls } from './safe-url.js';
+
+/** What the HTTP client knows about a failed request. */
+export interface FailureContext {
+  url: string;
+  method: string;
+  progress: RequestProgress;
+  /** The progress timer fired. */
+  timedOut: boolean;
+  /** The caller's signal aborted. */
+  callerAborted: boolean;
+  /** The caller's abort reason, kept as cause. */
+  abortReason?: unknown;
+  timeoutMs: number;
+  /** Host and port of every proxy in use, to tell a proxy failure from a target failure. */
+  proxies: ReadonlyArray<{ hostname: string; port: number }>;
+  /** Where the proxy setting came from (`network.proxy` or an environment variable). */
+  proxySource?: string;
+  redactor: Redactor;
+}
+
+export const CA_FILE_HINT =
+  "The server's certificate is not trusted: if a proxy or a private CA re-signs TLS, put its CA certificate in a PEM file and set network.caFile.";
+
+// OpenSSL verification results that mean "no trusted chain": fixable with network.caFile.
+const UNTRUSTED = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+  'CERT_CHAIN_TOO_LONG',
+  'INVALID_CA',
+  'CERT_SIGNATURE_FAILURE',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+]);
+const EXPIRED = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CRL_HAS_EXPIRED']);
+const TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+const CONNECT_PHASE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
+
+interface CodedError {
+  code?: string;
+  message?: string;
+  hostname?: string;
+  address?: string;
+  port?: number;
+  cause?: unknown;
+}
+
+/**
+ * Turns what undici throws (a `TypeError('fetch failed')` around the real cause, an abort reason,
+ * a body-stream error) into a MailbridgeError: NETWORK_ERROR, NETWORK_TIMEOUT, TLS_ERROR,
+ * PROXY_ERROR or ABORTED, with `retryable`, `details.requestSent` for the retry policy, and the
+ * original error as `cause` (its text cleaned the same way as the message).
+ */
+export function mapNetworkError(error: unknown, context: FailureContext): MailbridgeError {
+  if (MailbridgeError.isInstance(error)) return error;
+  const where = `${context.method} ${safeUrl(context.url)}`;
+  const sent = context.progress.requestSent;
+  const details = { requestSent: sent, responseStarted: context.progress.responseStarted, url: safeUrl(context.url), method: context.method };
+  const make = (code: 'NETWORK_ERROR' | 'NETWORK_TIMEOUT' | 'TLS_ERROR' | 'PROXY_ERROR' | 'ABORTED', message: string, hint: string, retryable: boolean, cause: unknown = error) => {
+    scrub(cause, context.redactor);
+    return new MailbridgeError({ code, message: context.redactor.redact(stripUrls(message)), hint, cause, details, retryable });
+  };
+
+  if (context.callerAborted) {
+    return make('ABORTED', `${where} was aborted.`, 'The request was cancelled by the caller (an abort signal or Ctrl+C); run it again if that was not intended.', false, context.abortReason ?? error);
+  }
+  if (context.timedOut) {
+    return make(
+      'NETWORK_TIMEOUT',
+      `${where} made no progress for ${context.timeoutMs} ms (${sent ? 'waiting for the response' : 'connecting or sending'}).`,
+      'Check that the endpoint is reachable from this machine (firewall, proxy), or raise network.timeoutMs in the config.',
+      true,
+    );
+  }
+
+  const root = rootCause(error);
+  const code = root.code ?? '';
+  const text = root.message ?? String(error);
+  const viaProxy = isProxyFailure(root, context);
+
+  if (/Proxy response \((\d+)\)/.test(text)) {
+    const status = Number(/Proxy response \((\d+)\)/.exec(text)?.[1]);
+    const hint =
+      status === 407
+        ? `The proxy wants credentials: put them in the proxy URL (${context.proxySource ?? 'network.proxy'}: http://user:password@host:port), or ask for this host to be allowed without authentication.`
+        : `The proxy refused the connection (HTTP ${status}): check network.proxy (or ${context.proxySource ?? 'HTTPS_PROXY'}), and that the proxy allows CONNECT to this host and port; add the host to NO_PROXY if it must be reached directly.`;
+    return make('PROXY_ERROR', `The proxy refused to connect to ${where} (HTTP ${status}).`, hint, status >= 500, error);
+  }
+  if (code === 'UND_ERR_PRX_TLS' || (viaProxy && !isTimeout(code))) {
+    return make(
+      'PROXY_ERROR',
+      `Could not connect to ${where} through the proxy: ${text}`,
+      `The proxy could not be reached: check network.proxy (or ${context.proxySource ?? 'HTTPS_PROXY'}), or add the host to NO_PROXY if it must be reached directly.`,
+      code !== 'UND_ERR_PRX_TLS',
+    );
+  }
+  if (UNTRUSTED.has(code)) return make('TLS_ERROR', `TLS to ${where} failed: ${text} (${code}).`, CA_FILE_HINT, false);
+  if (EXPIRED.has(code)) {
+    return make('TLS_ERROR', `TLS to ${where} failed: ${text} (${code}).`, "The server's certificate is expired or not yet valid: check this machine's clock, then the server's certificate.", false);
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return make('TLS_ERROR', `TLS to ${where} failed: the certificate does not name this host.`, 'Check the host name of the endpoint (endpoints.* in the config); if a proxy re-signs TLS, set network.caFile to its CA.', false);
+  }
+  if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || code === 'EPROTO') {
+    return make('TLS_ERROR', `TLS to ${where} failed: ${text} (${code}).`, 'The server did not complete a TLS handshake: check that the URL uses https:// and the right port, and that no device intercepts the connection.', false);
+  }
+  if (isTimeout(code)) {
+    return make(
+      'NETWORK_TIMEOUT',
+      `${where} timed out (${code}).`,
+      'Check that the endpoint is reachable from this machine (firewall, proxy), or raise network.timeoutMs in the config.',
+      true,
+    );
+  }
+  const before = !sent || CONNECT_PHASE.has(code);
+  if (before) details.requestSent = false;
+  const reason = code ? `${text} (${code})` : text;
+  return make(
+    'NETWORK_ERROR',
+    `${where} failed: ${reason}${sent ? ' after the request was sent' : ''}.`,
+    code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+      ? 'The host name could not be resolved: check the endpoint URL and this machine\'s DNS; behind a corporate proxy, set network.proxy.'
+      : 'Check the network connection and that the endpoint is reachable from this machine (firewall, proxy: network.proxy).',
+    true,
+  );
+}
+
+function isTimeout(code: string): boolean {
+  return TIMEOUTS.has(code);
+}
+
+/** The innermost error that carries a code (undici nests: TypeError → cause → cause). */
+function rootCause(error: unknown): CodedError {
+  let current: unknown = error;
+  let best: CodedError = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as CodedError;
+  for (let depth = 0; depth < 6 && typeof current === 'object' && current !== null; depth += 1) {
+    const candidate = current as CodedError;
+    if (typeof candidate.code === 'string') best = candidate;
+    // AggregateError from happy-eyeballs connects: its first entry is as good as any.
+    const errors = (current as { errors?: unknown[] }).errors;
+    current = candidate.cause ?? (Array.isArray(errors) ? errors[0] : undefined);
+  }
+  return best;
+}
+
+function isProxyFailure(root: CodedError, context: FailureContext): boolean {
+  if (context.proxies.length === 0 || !root.code || !CONNECT_PHASE.has(root.code)) return false;
+  return context.proxies.some(
+    (proxy) =>
+      (root.hostname !== undefined && root.hostname.toLowerCase() === proxy.hostname) ||
+      (root.port === proxy.port && (root.address === undefined || root.address === proxy.hostname || proxy.hostname === 'localhost' || isIp(proxy.hostname) === false)),
+  );
+}
+
+function isIp(host: string): boolean {
+  return /^[\d.]+$/.test(host) || host.includes(':');
+}
+
+/** Cleans the text of a cause chain in place, so inspecting the error's cause shows no secret either. */
+function scrub(error: unknown, redactor: Redactor): void {
+  let current = error;
+  for (let depth = 0; depth < 6 && current instanceof Error; depth += 1) {
+    try {
+      current.message = redactor.redact(stripUrls(current.message));
+      if (current.stack) current.stack = redactor.redact(stripUrls(current.stack));
+    } catch {
+      // Some errors (DOMException) have a read-only message; they hold no request data.
+    }
+    current = current.cause;
+  }
+}

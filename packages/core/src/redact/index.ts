@@ -1,0 +1,3 @@
+export { createRedactor, MIN_SECRET_LENGTH, type Redactor, type RedactorOptions } from './redactor.js';
+export { defaultRedactor, redact, redactValue } from './default-redactor.js';
+export { REDACTED } from './redact-patterns.js';

@@ -1,0 +1,14 @@
+export { createRetryPolicy, type RetryPolicyOptions } from './create-retry-policy.js';
+export { classifyError, retryAfterOf, RETRYABLE_STATUSES } from './classify-error.js';
+export { parseRetryAfter } from './parse-retry-after.js';
+export { sleep } from './sleep.js';
+export type {
+  AmbiguousContext,
+  AmbiguousResolution,
+  ClassifyContext,
+  ExecuteOptions,
+  RetryClassifier,
+  RetryDecision,
+  RetryInfo,
+  RetryPolicy,
+} from './retry-policy.js';

@@ -1,0 +1,383 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import { connect as netConnect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MailbridgeError } from '../src/errors/index.js';
+import { createHttpClient, readBody, readText } from '../src/http/index.js';
+import type { HttpClient } from '../src/http/http-client.js';
+import { createRetryPolicy } from '../src/retry/index.js';
+
+// A private CA and a server certificate for 127.0.0.1, made with the openssl binary (core has no
+// certificate library, and the test must not add one).
+let dir: string;
+let caFile: string;
+let key: string;
+let cert: string;
+
+function makeCertificates(): void {
+  dir = mkdtempSync(join(tmpdir(), 'mailbridge-http-'));
+  const run = (args: string[]): void => {
+    execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  };
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  run(['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=mailbridge test CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  run(['req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1']);
+  writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n');
+  run(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'ext.cnf']);
+  caFile = join(dir, 'ca.pem');
+  key = readFileSync(join(dir, 'server.key'), 'utf8');
+  cert = readFileSync(join(dir, 'server.pem'), 'utf8');
+}
+
+// The HTTPS server: one route per behaviour under test.
+let server: HttpsServer;
+let origin: string;
+let connections = 0;
+const openSockets = new Set<Socket>();
+
+function readAll(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    req.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+    req.on('end', () => resolve(text));
+  });
+}
+
+async function startServer(): Promise<void> {
+  server = createHttpsServer({ key, cert }, async (req, res) => {
+    const path = new URL(req.url ?? '/', 'https://x').pathname;
+    if (path === '/echo') {
+      const body = await readAll(req);
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ method: req.method, userAgent: req.headers['user-agent'], body }));
+    } else if (path === '/no-headers') {
+      // Never answers: the client's timeout must end it.
+    } else if (path === '/stall-body') {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('first chunk ');
+    } else if (path === '/reset-after-body') {
+      await readAll(req);
+      req.socket.destroy();
+    } else if (path === '/big') {
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(64 * 1024) });
+      res.end(Buffer.alloc(64 * 1024, 1));
+    } else if (path === '/big-chunked') {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      for (let i = 0; i < 16; i += 1) res.write(Buffer.alloc(4096, 2));
+      res.end();
+    } else {
+      res.statusCode = 404;
+      res.end();
+    }
+  });
+  server.on('secureConnection', (socket) => {
+    connections += 1;
+    openSockets.add(socket);
+    socket.on('close', () => openSockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+// A minimal HTTP CONNECT proxy that records the tunnels it opens; `refuseWith` makes it answer an error.
+interface TestProxy {
+  url: string;
+  tunnels: string[];
+  refuseWith?: number;
+  close(): Promise<void>;
+}
+
+async function startProxy(): Promise<TestProxy> {
+  const sockets = new Set<Socket>();
+  const proxyServer: HttpServer = createHttpServer((_req, res) => {
+    res.statusCode = 405;
+    res.end();
+  });
+  const proxy: TestProxy = { url: '', tunnels: [], close: async () => {} };
+  proxyServer.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
+    sockets.add(client);
+    proxy.tunnels.push(req.url ?? '');
+    if (proxy.refuseWith) {
+      client.end(`HTTP/1.1 ${proxy.refuseWith} Refused\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    const [host, port] = (req.url ?? '').split(':');
+    const upstream = netConnect(Number(port), host ?? '127.0.0.1', () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      if (head.length > 0) upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    sockets.add(upstream);
+    upstream.on('error', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+  });
+  await new Promise<void>((resolve) => proxyServer.listen(0, '127.0.0.1', resolve));
+  proxy.url = `http://127.0.0.1:${(proxyServer.address() as AddressInfo).port}`;
+  proxy.close = () =>
+    new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      proxyServer.close(() => resolve());
+    });
+  return proxy;
+}
+
+/** A port with nothing listening on it. */
+async function closedPort(): Promise<number> {
+  const probe = createNetServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+async function failure(promise: Promise<unknown>): Promise<MailbridgeError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(MailbridgeError.isInstance(error), String(error)).toBe(true);
+    return error as MailbridgeError;
+  }
+  throw new Error('expected a failure');
+}
+
+const clients: HttpClient[] = [];
+function client(options: Parameters<typeof createHttpClient>[0] = {}): HttpClient {
+  const created = createHttpClient({ env: {}, caFile, ...options });
+  clients.push(created);
+  return created;
+}
+
+beforeAll(async () => {
+  makeCertificates();
+  await startServer();
+});
+
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+  for (const socket of openSockets) socket.destroy();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('createHttpClient: TLS and user agent', () => {
+  it('trusts the CA of network.caFile (added to the default roots) and sends the mailbridge user agent', async () => {
+    const http = client();
+    const response = await http.fetch(`${origin}/echo`, { method: 'POST', body: 'hello' });
+    expect(response.status).toBe(200);
+    expect(response.url).toBe(`${origin}/echo`);
+    const echoed = (await response.json()) as { method: string; userAgent: string; body: string };
+    expect(echoed).toMatchObject({ method: 'POST', body: 'hello' });
+    expect(echoed.userAgent).toBe(http.userAgent);
+    expect(http.userAgent).toMatch(/^mailbridge\/\d+\.\d+\.\d+\S* \(node v\d+\.\d+\.\d+; [a-z0-9]+\)$/);
+  });
+
+  it('puts a caller product token before its own and keeps a user agent the caller set', async () => {
+    const http = client({ userAgent: 'mailbridge-cli/9.9.9' });
+    expect(http.userAgent).toMatch(/^mailbridge-cli\/9\.9\.9 mailbridge\//);
+    const own = await http.fetch(`${origin}/echo`, { headers: { 'user-agent': 'custom/1' } });
+    expect(((await own.json()) as { userAgent: string }).userAgent).toBe('custom/1');
+  });
+
+  it('accepts the CA as PEM text', async () => {
+    const http = client({ caFile: undefined, caPem: readFileSync(caFile, 'utf8') });
+    expect((await http.fetch(`${origin}/echo`)).status).toBe(200);
+  });
+
+  it('fails with TLS_ERROR naming network.caFile when the CA is not trusted', async () => {
+    const http = client({ caFile: undefined });
+    const error = await failure(http.fetch(`${origin}/echo?sig=abc`));
+    expect(error.code).toBe('TLS_ERROR');
+    expect(error.hint).toContain('network.caFile');
+    expect(error.hint).toContain('put its CA certificate in a PEM file');
+    expect(error.retryable).toBe(false);
+    expect(error.cause).toBeDefined();
+    expect(error.message).toContain(`${origin}/echo`);
+    expect(error.message).not.toContain('sig=');
+  });
+
+  it('refuses an unreadable or non-PEM caFile with CONFIG_INVALID at network.caFile', () => {
+    const missing = (() => {
+      try {
+        createHttpClient({ env: {}, caFile: join(dir, 'nope.pem') });
+      } catch (error) {
+        return error as MailbridgeError;
+      }
+      throw new Error('expected a failure');
+    })();
+    expect(missing.code).toBe('CONFIG_INVALID');
+    expect(missing.details.path).toBe('network.caFile');
+    expect(missing.message).toContain('does not exist');
+    writeFileSync(join(dir, 'garbage.pem'), 'not a certificate');
+    expect(() => createHttpClient({ env: {}, caFile: join(dir, 'garbage.pem') })).toThrow(/holds no PEM certificate/);
+  });
+
+  it('reuses one pooled keep-alive connection for sequential requests', async () => {
+    const http = client();
+    const before = connections;
+    for (let i = 0; i < 8; i += 1) await (await http.fetch(`${origin}/echo`)).text();
+    // undici may open a second socket when a request is dispatched in the tick before the first
+    // socket is back in the pool; without pooling this would be 8.
+    expect(connections - before).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('createHttpClient: timeouts and abort', () => {
+  it('gives NETWORK_TIMEOUT when the response headers do not come within timeoutMs', async () => {
+    const http = client({ timeoutMs: 300 });
+    const started = Date.now();
+    const error = await failure(http.fetch(`${origin}/no-headers`));
+    expect(error.code).toBe('NETWORK_TIMEOUT');
+    expect(error.retryable).toBe(true);
+    expect(error.details.requestSent).toBe(true);
+    expect(error.hint).toContain('network.timeoutMs');
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('applies a per-request timeoutMs', async () => {
+    const http = client({ timeoutMs: 60_000 });
+    const error = await failure(http.fetch(`${origin}/no-headers`, { timeoutMs: 200 }));
+    expect(error.code).toBe('NETWORK_TIMEOUT');
+  });
+
+  it('gives NETWORK_TIMEOUT when the response body stalls', async () => {
+    const http = client({ timeoutMs: 300 });
+    const response = await http.fetch(`${origin}/stall-body`);
+    expect(response.status).toBe(200);
+    const error = await failure(response.text());
+    expect(error.code).toBe('NETWORK_TIMEOUT');
+  });
+
+  it('gives ABORTED with the reason as cause when the caller aborts, before or during a request', async () => {
+    const http = client({ timeoutMs: 10_000 });
+    const controller = new AbortController();
+    const pending = http.fetch(`${origin}/no-headers`, { signal: controller.signal });
+    setTimeout(() => controller.abort(new Error('user pressed Ctrl+C')), 100);
+    const error = await failure(pending);
+    expect(error.code).toBe('ABORTED');
+    expect(error.retryable).toBe(false);
+    expect((error.cause as Error).message).toBe('user pressed Ctrl+C');
+
+    const early = await failure(http.fetch(`${origin}/echo`, { signal: AbortSignal.abort() }));
+    expect(early.code).toBe('ABORTED');
+  });
+
+  it('gives ABORTED when the caller aborts while the body is read', async () => {
+    const http = client({ timeoutMs: 10_000 });
+    const controller = new AbortController();
+    const response = await http.fetch(`${origin}/stall-body`, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 100);
+    expect((await failure(response.text())).code).toBe('ABORTED');
+  });
+});
+
+describe('createHttpClient: network errors and what the retry policy learns from them', () => {
+  it('marks a refused connection as NETWORK_ERROR, retryable, not sent, and strips query and credentials from the URL', async () => {
+    const port = await closedPort();
+    const http = client();
+    const error = await failure(http.fetch(`https://user:hunter2@127.0.0.1:${port}/path?access_token=abc123`));
+    expect(error.code).toBe('NETWORK_ERROR');
+    expect(error.retryable).toBe(true);
+    expect(error.details.requestSent).toBe(false);
+    expect(error.message).toContain(`https://127.0.0.1:${port}/path`);
+    expect(error.message).not.toMatch(/hunter2|abc123|\?/);
+  });
+
+  it('marks a connection broken after the body went out as sent: the retry policy calls it ambiguous for a send', async () => {
+    const http = client();
+    const error = await failure(http.fetch(`${origin}/reset-after-body`, { method: 'POST', body: 'send me once' }));
+    expect(error.code).toBe('NETWORK_ERROR');
+    expect(error.details.requestSent).toBe(true);
+
+    const policy = createRetryPolicy({ sleep: async () => {} });
+    let attempts = 0;
+    const send = () => {
+      attempts += 1;
+      return http.fetch(`${origin}/reset-after-body`, { method: 'POST', body: 'send me once' });
+    };
+    const ambiguous = await failure(policy.execute(send, { idempotent: false }));
+    expect(attempts).toBe(1);
+    expect(ambiguous.details.ambiguous).toBe(true);
+    expect(ambiguous.cause).toBe(ambiguous.cause);
+
+    attempts = 0;
+    const exhausted = await failure(policy.execute(send, { idempotent: true }));
+    expect(attempts).toBe(6);
+    expect(exhausted.code).toBe('NETWORK_ERROR');
+    expect(exhausted.details.attempts).toBe(6);
+  });
+});
+
+describe('createHttpClient: proxy', () => {
+  it('tunnels through network.proxy', async () => {
+    const proxy = await startProxy();
+    try {
+      const http = client({ proxy: proxy.url });
+      expect((await http.fetch(`${origin}/echo`)).status).toBe(200);
+      expect(proxy.tunnels).toEqual([new URL(origin).host]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('tunnels through HTTPS_PROXY from the environment, and goes direct for a NO_PROXY host', async () => {
+    const proxy = await startProxy();
+    try {
+      const viaEnv = client({ env: { HTTPS_PROXY: proxy.url } });
+      await (await viaEnv.fetch(`${origin}/echo`)).text();
+      expect(proxy.tunnels).toHaveLength(1);
+
+      const bypassed = client({ env: { HTTPS_PROXY: proxy.url, NO_PROXY: 'example.com,127.0.0.1' } });
+      await (await bypassed.fetch(`${origin}/echo`)).text();
+      const alsoConfigured = client({ proxy: proxy.url, env: { no_proxy: '127.0.0.1' } });
+      await (await alsoConfigured.fetch(`${origin}/echo`)).text();
+      expect(proxy.tunnels).toHaveLength(1);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('gives PROXY_ERROR naming network.proxy when the proxy refuses or cannot be reached', async () => {
+    const proxy = await startProxy();
+    try {
+      proxy.refuseWith = 407;
+      const refused = await failure(client({ proxy: proxy.url }).fetch(`${origin}/echo`));
+      expect(refused.code).toBe('PROXY_ERROR');
+      expect(refused.hint).toContain('network.proxy');
+      expect(refused.message).toContain('407');
+    } finally {
+      await proxy.close();
+    }
+    const port = await closedPort();
+    const unreachable = await failure(client({ proxy: `http://127.0.0.1:${port}` }).fetch(`${origin}/echo`));
+    expect(unreachable.code).toBe('PROXY_ERROR');
+    expect(unreachable.hint).toContain('network.proxy');
+    expect(unreachable.retryable).toBe(true);
+  });
+
+  it('refuses a proxy value that is not a URL', () => {
+    expect(() => createHttpClient({ env: {}, proxy: 'proxy.corp:8080' })).toThrow(/network\.proxy: expected a proxy URL/);
+    expect(() => createHttpClient({ env: { HTTPS_PROXY: '::nonsense' } })).toThrow(/HTTPS_PROXY: expected a proxy URL/);
+  });
+});
+
+describe('readBody / readText', () => {
+  it('reads a body within the limit', async () => {
+    const http = client();
+    expect(await readText(await http.fetch(`${origin}/echo`), { maxBytes: 10_000 })).toContain('"method":"GET"');
+    expect((await readBody(await http.fetch(`${origin}/big`), { maxBytes: 64 * 1024 })).byteLength).toBe(64 * 1024);
+  });
+
+  it('refuses a body larger than the limit with INVALID_RESPONSE, by content-length or while streaming', async () => {
+    const http = client();
+    const declared = await failure(readBody(await http.fetch(`${origin}/big`), { maxBytes: 1000 }));
+    expect(declared.code).toBe('INVALID_RESPONSE');
+    expect(declared.message).toContain('1000 bytes');
+    const streamed = await failure(readBody(await http.fetch(`${origin}/big-chunked`), { maxBytes: 10_000 }));
+    expect(streamed.code).toBe('INVALID_RESPONSE');
+  });
+});
