@@ -1,0 +1,58 @@
+/**
+ * An error answer of the simulated Entra ID, in Microsoft's exact JSON shape:
+ * `error`, `error_description` ("AADSTSnnnn: text\r\nTrace ID: …\r\nCorrelation ID: …\r\nTimestamp: …"),
+ * `error_codes`, `timestamp`, `trace_id`, `correlation_id`, `error_uri`
+ * (see /work/shared/protocol/identity/samples).
+ */
+export class EntraError extends Error {
+  /**
+   * @param status HTTP status Entra uses for this error (400 for most, 401 for `invalid_client`).
+   * @param error The OAuth error (`invalid_request`, `invalid_client`, `invalid_grant`, …).
+   * @param aadsts The AADSTS number, e.g. 7000215.
+   * @param text The message after `AADSTSnnnn: `.
+   */
+  constructor(
+    readonly status: number,
+    readonly error: string,
+    readonly aadsts: number,
+    readonly text: string,
+  ) {
+    super(`AADSTS${aadsts}: ${text}`);
+    this.name = 'EntraError';
+  }
+}
+
+/** The ids that tie one answer to the logs of the service, as Entra reports them. */
+export interface EntraTrace {
+  /** `x-ms-request-id` and `trace_id`. */
+  traceId: string;
+  /** The caller's `client-request-id` when it sent one, else a new GUID. */
+  correlationId: string;
+  /** Simulated time (ms) of the answer. */
+  now: number;
+}
+
+/** Entra's timestamp format: `2022-06-18 03:16:39Z`. */
+export function entraTimestamp(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** The JSON body of an Entra error answer. */
+export function entraErrorBody(err: EntraError, trace: EntraTrace, baseUrl: string): Record<string, unknown> {
+  const timestamp = entraTimestamp(trace.now);
+  return {
+    error: err.error,
+    error_description:
+      `AADSTS${err.aadsts}: ${err.text}\r\nTrace ID: ${trace.traceId}\r\nCorrelation ID: ${trace.correlationId}\r\nTimestamp: ${timestamp}`,
+    error_codes: [err.aadsts],
+    timestamp,
+    trace_id: trace.traceId,
+    correlation_id: trace.correlationId,
+    error_uri: `${baseUrl}/error?code=${err.aadsts}`,
+  };
+}
+
+/** AADSTS900144: a required form parameter is missing. */
+export function missingParameter(name: string): EntraError {
+  return new EntraError(400, 'invalid_request', 900144, `The request body must contain the following parameter: '${name}'.`);
+}

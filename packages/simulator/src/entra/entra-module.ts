@@ -1,0 +1,169 @@
+import type { ApiModule, SimRequest, SimResponse } from '../server/http-types.js';
+import type { Directory } from '../state/directory.js';
+import { resolveAuthority } from './authority.js';
+import { clientCredentialsGrant } from './client-credentials-grant.js';
+import { instanceDiscovery, openIdConfigurationV1, openIdConfigurationV2 } from './discovery.js';
+import { EntraError, missingParameter } from './entra-error.js';
+import { entraHeaders, errorResponse, jsonResponse, postOnly, readForm, traceFor } from './entra-http.js';
+import { FederationIssuers, type FederatedAssertionOptions } from './federation-issuer.js';
+import type { GrantContext } from './grant-context.js';
+import { cloudOf, v1Issuer } from './resources.js';
+import { SigningKey } from './signing-key.js';
+import { TokenIssuer } from './token-issuer.js';
+import { createTokenVerifier } from './token-verifier-impl.js';
+import type { TokenVerifier } from './token-verifier.js';
+
+/** Options of {@link createEntraModule}. */
+export interface EntraModuleOptions {
+  /** The simulated directory; read at request time (state changes at run time). Its `now()` is the clock. */
+  directory: Directory;
+  /** The simulator's origin, `https://127.0.0.1:PORT` (no trailing slash). */
+  baseUrl: string;
+}
+
+/** The simulated Entra ID (Microsoft identity platform v2), mounted by the simulator's server. */
+export type EntraModule = ApiModule & TokenVerifier & {
+  /** Approve (or decline) a pending device-code sign-in as this user: what a person does in the browser. */
+  approveDeviceCode(userCode: string, userMail: string, options?: { decline?: boolean }): void;
+  /** Token endpoint outage: `true` until `false`, or a number of token/device-code requests to fail with 503. */
+  setOutage(active: boolean | number): void;
+  /** Revoke every refresh token of a user (as "revoke sessions" or a password change does). */
+  revokeRefreshTokens(userMail: string): void;
+  /**
+   * Mint a federated (workload identity) assertion as its external issuer would. Seed the app with
+   * a federated credential `{ issuer, subject }` matching it; the default issuer is
+   * {@link DEFAULT_FEDERATION_ISSUER}.
+   */
+  issueFederatedAssertion(options: FederatedAssertionOptions): Promise<string>;
+  /** Access-token lifetime in seconds for tokens issued from now on (default 3599). */
+  setAccessTokenLifetime(seconds: number): void;
+};
+
+type Route = 'instance' | 'oidc-v2' | 'oidc-v1' | 'keys-v2' | 'keys-v1' | 'token' | 'devicecode';
+
+const ROUTES: Array<[RegExp, Route]> = [
+  [/^\/common\/discovery\/instance\/?$/i, 'instance'],
+  [/^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration\/?$/i, 'oidc-v2'],
+  [/^\/([^/]+)\/\.well-known\/openid-configuration\/?$/i, 'oidc-v1'],
+  [/^\/([^/]+)\/discovery\/v2\.0\/keys\/?$/i, 'keys-v2'],
+  [/^\/([^/]+)\/discovery\/keys\/?$/i, 'keys-v1'],
+  [/^\/([^/]+)\/oauth2\/v2\.0\/token\/?$/i, 'token'],
+  [/^\/([^/]+)\/oauth2\/v2\.0\/devicecode\/?$/i, 'devicecode'],
+];
+
+function route(url: URL): { route: Route; tenant: string } | undefined {
+  for (const [pattern, name] of ROUTES) {
+    const match = pattern.exec(url.pathname);
+    if (match) return { route: name, tenant: decodeURIComponent(match[1] ?? 'common') };
+  }
+  return undefined;
+}
+
+/**
+ * Creates the simulated Entra ID: discovery (OpenID configuration v1/v2, instance discovery), the
+ * JWKS, and the v2 token endpoint. One RSA signing key is generated here; `verify()` checks tokens
+ * against it for the simulator's resources.
+ */
+export function createEntraModule(options: EntraModuleOptions): EntraModule {
+  const { directory } = options;
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const key = SigningKey.generate(directory.now());
+  const issuer = new TokenIssuer(key, baseUrl);
+  const federation = new FederationIssuers(() => directory.now());
+  const verifier = createTokenVerifier(key, () => directory.now());
+  /** `true`: failing until cleared; a number: how many more requests fail. */
+  let outage: boolean | number = false;
+
+  function consumeOutage(): boolean {
+    if (outage === true) return true;
+    if (typeof outage === 'number' && outage > 0) {
+      outage -= 1;
+      return true;
+    }
+    return false;
+  }
+
+  async function token(request: SimRequest, ctx: GrantContext, tenantSegment: string): Promise<Record<string, unknown>> {
+    const authority = resolveAuthority(tenantSegment, directory);
+    const form = readForm(request);
+    const grantType = form.get('grant_type');
+    if (!grantType) throw missingParameter('grant_type');
+    const authorization = typeof request.headers.authorization === 'string' ? request.headers.authorization : undefined;
+    switch (grantType) {
+      case 'client_credentials':
+        return clientCredentialsGrant(ctx, authority, form, authorization);
+      default:
+        throw new EntraError(400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grantType}'.`);
+    }
+  }
+
+  async function handle(request: SimRequest): Promise<SimResponse> {
+    const now = directory.now();
+    const trace = traceFor(request, now);
+    const target = route(request.url);
+    try {
+      if (!target) throw new EntraError(404, 'invalid_request', 900561, 'The requested endpoint was not found.');
+      const ctx: GrantContext = { directory, baseUrl, issuer, federation, now };
+      switch (target.route) {
+        case 'instance':
+          return jsonResponse(200, instanceDiscovery(baseUrl, request.url.searchParams), entraHeaders(trace, 'discovery'));
+        case 'oidc-v2':
+          return jsonResponse(200, openIdConfigurationV2(baseUrl, resolveAuthority(target.tenant, directory)), entraHeaders(trace, 'discovery'));
+        case 'oidc-v1': {
+          const authority = resolveAuthority(target.tenant, directory);
+          const v1 = authority.kind === 'tenant' ? v1Issuer(cloudOf(authority.tenant), authority.tenant.id)
+            : authority.kind === 'consumers' ? v1Issuer('global', authority.tenant.id) : 'https://sts.windows.net/{tenantid}/';
+          return jsonResponse(200, openIdConfigurationV1(baseUrl, authority, v1), entraHeaders(trace, 'discovery'));
+        }
+        case 'keys-v2':
+        case 'keys-v1': {
+          const authority = resolveAuthority(target.tenant, directory);
+          const keyIssuer = target.route === 'keys-v1' ? undefined
+            : `${baseUrl}/${authority.kind === 'tenant' || authority.kind === 'consumers' ? authority.tenant.id : '{tenantid}'}/v2.0`;
+          return jsonResponse(200, { keys: [await key.jwk(keyIssuer)] }, entraHeaders(trace, 'discovery'));
+        }
+        case 'token':
+        case 'devicecode': {
+          if (request.method !== 'POST') throw postOnly(request.method);
+          if (consumeOutage()) {
+            const body = {
+              error: 'temporarily_unavailable',
+              error_description: `AADSTS90033: A transient error has occurred. Please try again.\r\nTrace ID: ${trace.traceId}\r\nCorrelation ID: ${trace.correlationId}\r\nTimestamp: ${new Date(now).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z')}`,
+              error_codes: [90033],
+              trace_id: trace.traceId,
+              correlation_id: trace.correlationId,
+            };
+            // Retry-After keeps msal-node's throttling cache short (it blocks 60 s without it).
+            return jsonResponse(503, body, { ...entraHeaders(trace, 'no-store'), 'retry-after': '1' });
+          }
+          if (target.route === 'devicecode') throw new EntraError(400, 'invalid_request', 900561, 'The device code flow is not available yet in this build of the simulator.');
+          return jsonResponse(200, await token(request, ctx, target.tenant), entraHeaders(trace, 'no-store'));
+        }
+      }
+    } catch (err) {
+      if (err instanceof EntraError) return errorResponse(err, trace, baseUrl);
+      throw err;
+    }
+  }
+
+  return {
+    name: 'entra',
+    matches: (request) => route(request.url) !== undefined,
+    handle,
+    verify: (t) => verifier.verify(t),
+    approveDeviceCode() {
+      throw new Error('approveDeviceCode: the device code flow is not available yet in this build of the simulator');
+    },
+    setOutage(active) {
+      outage = typeof active === 'number' ? Math.max(0, Math.floor(active)) : active;
+    },
+    revokeRefreshTokens() {
+      throw new Error('revokeRefreshTokens: refresh tokens are not available yet in this build of the simulator');
+    },
+    issueFederatedAssertion: (o) => federation.issue(o),
+    setAccessTokenLifetime(seconds) {
+      if (!Number.isFinite(seconds) || seconds <= 0) throw new RangeError('setAccessTokenLifetime: seconds must be a positive number');
+      issuer.accessTokenLifetime = Math.floor(seconds);
+    },
+  };
+}
