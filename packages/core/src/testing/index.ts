@@ -1,5 +1,8 @@
 /**
  * @mailbridge/core/testing — the transport conformance suite every adapter runs against the simulator.
+ * Needs vitest (an optional peer dependency of @mailbridge/core): import it from test files only.
  * @packageDocumentation
  */
-export {};
+export { describeTransportConformance } from './describe-transport-conformance.js';
+export type { ConformanceHarness, ConformanceOptions, HarnessStoredMessage, SeedMessagesOptions } from './conformance-harness.js';
+export { createTempDir, eventually, generateFile, sha256, type GeneratedFile } from './fixtures.js';
