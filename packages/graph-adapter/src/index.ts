@@ -1,1 +1,47 @@
-export const name = "graph";
+/**
+ * @mailbridge/graph-adapter — the mailbridge MailTransport over Microsoft Graph.
+ * @packageDocumentation
+ */
+import type { CloudEndpoints, HttpClient, MailTransport, RetryPolicy, TokenProvider } from '@mailbridge/core';
+import { GraphTransport } from './graph-transport.js';
+import type { GraphTransportOptions } from './graph-transport-options.js';
+
+export { GraphTransport } from './graph-transport.js';
+export type { GraphTransportOptions } from './graph-transport-options.js';
+export { mapGraphError, type GraphErrorContext, type GraphOperation } from './map-graph-error.js';
+
+/** The name of this transport in the config's `transport` field. */
+export const name = 'graph';
+
+/** The version of @mailbridge/graph-adapter. */
+export const VERSION: string = __PACKAGE_VERSION__;
+
+/** A Graph transport from explicit options (token provider, HTTP client, retry policy). */
+export function createGraphTransport(options: GraphTransportOptions): GraphTransport {
+  return new GraphTransport(options);
+}
+
+/** The part of core's `TransportContext` this adapter reads (so any compatible context works). */
+export interface GraphTransportContext {
+  mailbox: string;
+  endpoints: Pick<CloudEndpoints, 'graph'>;
+  tokenProvider: TokenProvider;
+  http: HttpClient;
+  retry: RetryPolicy;
+}
+
+/**
+ * The adapter entry point core's `createTransport(config)` calls: a Graph transport on the context's
+ * mailbox, Graph endpoint, token provider, HTTP client and retry policy. The transport owns the
+ * context's HTTP client and closes it on `close()`.
+ */
+export function createTransport(context: GraphTransportContext): MailTransport {
+  return new GraphTransport({
+    mailbox: context.mailbox,
+    graphEndpoint: context.endpoints.graph,
+    tokenProvider: context.tokenProvider,
+    http: context.http,
+    retry: context.retry,
+    ownsHttp: true,
+  });
+}

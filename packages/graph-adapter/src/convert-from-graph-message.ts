@@ -1,0 +1,66 @@
+import type { MailAddress, ReceivedAttachment, ReceivedMessage } from '@mailbridge/core';
+import type { GraphFileAttachment, GraphMessage, GraphRecipient } from './graph-api.js';
+
+/** `$select` of a listing: only what {@link ReceivedMessage} carries (body only when asked). */
+export function messageSelect(includeBody: boolean): string {
+  const fields = ['id', 'internetMessageId', 'from', 'toRecipients', 'ccRecipients', 'subject', 'receivedDateTime', 'isRead', 'hasAttachments'];
+  if (includeBody) fields.push('body');
+  return fields.join(',');
+}
+
+/** `$select` of an attachment listing: metadata only, never the bytes. */
+export const ATTACHMENT_SELECT = 'id,name,contentType,size,isInline,contentId';
+
+function fromRecipient(recipient: GraphRecipient | null | undefined): MailAddress | undefined {
+  const address = recipient?.emailAddress?.address;
+  if (!address) return undefined;
+  const name = recipient.emailAddress.name;
+  return name ? { address, name } : { address };
+}
+
+function fromRecipients(list: GraphRecipient[] | undefined): MailAddress[] {
+  return (list ?? []).map(fromRecipient).filter((value): value is MailAddress => value !== undefined);
+}
+
+/** Graph's delta samples carry `"isRead": "true"` as a string; accept both. */
+function toBoolean(value: boolean | string | undefined): boolean {
+  return value === true || value === 'true';
+}
+
+/** Attachment metadata with a lazy `content()` that fetches the bytes with one request. */
+export function convertFromGraphAttachment(attachment: GraphFileAttachment, load: (id: string) => Promise<Uint8Array>): ReceivedAttachment {
+  const id = attachment.id ?? '';
+  const received: ReceivedAttachment = {
+    id,
+    filename: attachment.name,
+    contentType: attachment.contentType ?? 'application/octet-stream',
+    size: attachment.size ?? 0,
+    isInline: attachment.isInline === true,
+    content: () => load(id),
+  };
+  if (attachment.contentId) received.contentId = attachment.contentId;
+  return received;
+}
+
+/** A Graph message (as selected by {@link messageSelect}) as a {@link ReceivedMessage}. */
+export function convertFromGraphMessage(message: GraphMessage, folder: string, attachments: ReceivedAttachment[]): ReceivedMessage {
+  const received: ReceivedMessage = {
+    id: message.id,
+    internetMessageId: message.internetMessageId ?? '',
+    to: fromRecipients(message.toRecipients),
+    cc: fromRecipients(message.ccRecipients),
+    subject: message.subject ?? '',
+    receivedAt: new Date(message.receivedDateTime ?? 0),
+    isRead: toBoolean(message.isRead),
+    hasAttachments: message.hasAttachments === true,
+    attachments,
+    folder,
+  };
+  const from = fromRecipient(message.from ?? message.sender);
+  if (from) received.from = from;
+  if (message.body) {
+    const html = /html/i.test(message.body.contentType);
+    received.body = html ? { html: message.body.content } : { text: message.body.content };
+  }
+  return received;
+}
