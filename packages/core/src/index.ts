@@ -5,6 +5,10 @@
 export * from './errors/index.js';
 export type * from './transport/index.js';
 export { CLOUDS, type CloudName, type CloudEndpoints, type TokenResource } from './cloud/clouds.js';
+export { resolveEndpoints, type EndpointsConfig } from './cloud/resolve-endpoints.js';
+export { tokenScopes } from './cloud/token-scopes.js';
+export * from './config/index.js';
+export { mapEntraError, parseEntraError, aadstsEntry, AADSTS_TABLE, type AadstsEntry, type EntraError, type MapEntraErrorOptions } from './errors/aadsts.js';
 export type { TokenProvider, AccessToken, TokenClaims } from './auth/token-provider.js';
 export * from './http/index.js';
 export * from './retry/index.js';

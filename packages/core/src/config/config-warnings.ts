@@ -1,0 +1,136 @@
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { isGuidShaped, type MailbridgeConfig } from './schema.js';
+import { isEnvSecretRef, isFileSecretRef, type SecretRef } from './secret-ref.js';
+
+/** The kinds of warning a config can carry. `doctor` shows them; nothing fails because of them. */
+export type ConfigWarningCode =
+  /** The clientSecret is GUID-shaped: most likely the secret's ID, not its Value. */
+  | 'SECRET_LOOKS_LIKE_ID'
+  /** A secret is written in the config file itself. */
+  | 'SECRET_INLINE'
+  /** A secret (or private key) file can be read by group or others. */
+  | 'SECRET_FILE_PERMISSIONS'
+  /** A `{file}` secret's file does not exist (yet): the first token request will fail. */
+  | 'SECRET_FILE_MISSING'
+  /** A `{env}` secret's variable is not set: the first token request will fail. */
+  | 'SECRET_ENV_MISSING'
+  /** `secretExpiresAt` is within 30 days. */
+  | 'SECRET_EXPIRES_SOON'
+  /** `secretExpiresAt` has passed (`doctor` fails on this one). */
+  | 'SECRET_EXPIRED'
+  /** An environment variable replaced a value of the file (e.g. MAILBRIDGE_CLIENT_SECRET replaced a certificate). */
+  | 'ENV_OVERRIDE';
+
+/** Something in a valid config that is probably a mistake or a risk. */
+export interface ConfigWarning {
+  /** JSON path, e.g. `auth.clientSecret`. */
+  path: string;
+  code: ConfigWarningCode;
+  message: string;
+  /** What to do about it. */
+  hint: string;
+}
+
+/** How far ahead an expiring secret is warned about. */
+export const SECRET_EXPIRY_WARNING_DAYS = 30;
+const DAY_MS = 24 * 60 * 60 * 1000;
+const PEEK_BYTES = 4096;
+
+const SECRET_ID_MESSAGE =
+  'this looks like the secret ID, not its Value: in Entra admin center > App registrations > Certificates & secrets, copy the Value column, shown only once when the secret is created';
+const SECRET_ID_HINT = 'If the Value is no longer shown, create a new client secret (Certificates & secrets > New client secret), copy its Value and update the config and secretExpiresAt.';
+
+/** Reads the start of a small file, or undefined when it cannot (the lazy resolution reports why, later). */
+function peek(file: string): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    if (!fstatSync(fd).isFile()) return undefined;
+    const buffer = Buffer.alloc(PEEK_BYTES);
+    const read = readSync(fd, buffer, 0, PEEK_BYTES, 0);
+    return buffer.subarray(0, read).toString('utf8').replace(/^\uFEFF/, '').replace(/[\r\n]+$/, '');
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+function fileWarnings(path: string, file: string, what: string, out: ConfigWarning[]): boolean {
+  let mode: number;
+  try {
+    mode = statSync(file).mode;
+  } catch {
+    out.push({ path, code: 'SECRET_FILE_MISSING', message: `${what} ${file} does not exist or cannot be read`, hint: 'Create it (chmod 600) or fix the path; relative paths start at the config file\'s folder.' });
+    return false;
+  }
+  // Windows has no group/other permission bits to check.
+  if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+    out.push({
+      path,
+      code: 'SECRET_FILE_PERMISSIONS',
+      message: `${what} ${file} can be read by other users (mode ${(mode & 0o777).toString(8).padStart(3, '0')})`,
+      hint: `Restrict it to its owner: chmod 600 ${file}`,
+    });
+  }
+  return true;
+}
+
+function secretWarnings(path: string, ref: SecretRef | undefined, env: NodeJS.ProcessEnv, isClientSecret: boolean, out: ConfigWarning[]): void {
+  if (ref === undefined) return;
+  let value: string | undefined;
+  if (typeof ref === 'string') {
+    value = ref;
+    out.push({
+      path,
+      code: 'SECRET_INLINE',
+      message: 'the secret is written in the config file',
+      hint: `Move it out of the file: put it in an environment variable and write {"env": "NAME"}, or in a file readable only by mailbridge (chmod 600) and write {"file": "PATH"}.`,
+    });
+  } else if (isEnvSecretRef(ref)) {
+    value = env[ref.env];
+    if (value === undefined || value === '') {
+      out.push({ path, code: 'SECRET_ENV_MISSING', message: `environment variable ${ref.env} is not set`, hint: `Set ${ref.env} in the environment mailbridge runs in; token requests fail until then.` });
+    }
+  } else if (isFileSecretRef(ref)) {
+    if (fileWarnings(path, ref.file, 'secret file', out) && isClientSecret) value = peek(ref.file);
+  }
+  if (isClientSecret && value !== undefined && isGuidShaped(value)) {
+    out.push({ path, code: 'SECRET_LOOKS_LIKE_ID', message: SECRET_ID_MESSAGE, hint: SECRET_ID_HINT });
+  }
+}
+
+/**
+ * The warnings of a parsed config whose file paths are already absolute. Reads `{env}` variables
+ * and peeks at `{file}` secrets only to check their shape; their values go nowhere.
+ */
+export function configWarnings(config: MailbridgeConfig, options: { env: NodeJS.ProcessEnv; now?: Date }): ConfigWarning[] {
+  const out: ConfigWarning[] = [];
+  const { auth } = config;
+  if (auth.flow === 'client-credentials') {
+    secretWarnings('auth.clientSecret', auth.clientSecret, options.env, true, out);
+    if (auth.certificate) {
+      fileWarnings('auth.certificate.privateKeyFile', auth.certificate.privateKeyFile, 'private key file', out);
+      secretWarnings('auth.certificate.passphrase', auth.certificate.passphrase, options.env, false, out);
+    }
+    if (auth.secretExpiresAt !== undefined) {
+      const expires = Date.parse(auth.secretExpiresAt.length === 10 ? `${auth.secretExpiresAt}T00:00:00Z` : auth.secretExpiresAt);
+      const now = (options.now ?? new Date()).getTime();
+      const days = Math.floor((expires - now) / DAY_MS);
+      const renew = 'Create a new secret (Entra admin center > App registrations > your app > Certificates & secrets > New client secret), then update the config and secretExpiresAt.';
+      if (expires <= now) {
+        out.push({ path: 'auth.secretExpiresAt', code: 'SECRET_EXPIRED', message: `the client secret expired on ${auth.secretExpiresAt}`, hint: renew });
+      } else if (days < SECRET_EXPIRY_WARNING_DAYS) {
+        out.push({
+          path: 'auth.secretExpiresAt',
+          code: 'SECRET_EXPIRES_SOON',
+          message: `the client secret expires on ${auth.secretExpiresAt} (in ${days} day${days === 1 ? '' : 's'})`,
+          hint: renew,
+        });
+      }
+    }
+  } else if (auth.flow === 'basic' || auth.flow === 'ntlm') {
+    secretWarnings('auth.password', auth.password, options.env, false, out);
+  }
+  return out;
+}

@@ -1,0 +1,23 @@
+export {
+  configSchema,
+  isGuidShaped,
+  AUTH_FLOWS,
+  CLOUD_NAMES,
+  EWS_VERSIONS,
+  TRANSPORTS,
+  DEFAULT_TOKEN_CACHE,
+  type MailbridgeConfig,
+  type MailbridgeConfigInput,
+  type AuthConfig,
+  type ClientCredentialsAuthConfig,
+  type DeviceCodeAuthConfig,
+  type OnPremisesAuthConfig,
+  type EwsVersionName,
+} from './schema.js';
+export { secretRefSchema, isEnvSecretRef, isFileSecretRef, type SecretRef } from './secret-ref.js';
+export { resolveSecret, resolveConfigPath, type ResolveSecretOptions } from './secrets.js';
+export { parseConfig, type LoadedConfig, type ParseConfigOptions } from './parse-config.js';
+export { loadConfig, DEFAULT_CONFIG_FILE, type LoadConfigOptions } from './load-config.js';
+export { ENV_OVERRIDES, type EnvOverrideName } from './env-overrides.js';
+export { SECRET_EXPIRY_WARNING_DAYS, type ConfigWarning, type ConfigWarningCode } from './config-warnings.js';
+export type { ConfigIssue } from './config-issues.js';
