@@ -3,6 +3,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAdminModule } from './admin/admin-module.js';
+import { createEntraModule } from './entra/index.js';
+import { createGraphModule } from './graph/graph-module.js';
+import { DEFAULT_THROTTLE_LIMITS } from './graph/mailbox-throttle.js';
+import { createUploadModule } from './upload/upload-module.js';
+import { UploadSessions } from './upload/upload-sessions.js';
 import { simulatorConfig } from './config/simulator-config.js';
 import { demoSeed } from './demo/demo-seed.js';
 import { FaultRegistry } from './faults/fault-registry.js';
@@ -84,6 +89,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const url = `https://${host.includes(':') ? `[${host}]` : host}:${server.port}`;
   const ewsUrl = `${url}/EWS/Exchange.asmx`;
 
+  const entra = createEntraModule({ directory: state, baseUrl: url });
+  const uploads = new UploadSessions();
+
   /** Faults that are state, not per-request: applied at once and undone by the returned function. */
   const inject = (fault: FaultSpec): (() => void) => {
     if (fault.kind === 'clock-skew') {
@@ -94,17 +102,24 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       };
     }
     if (fault.kind === 'token-outage') {
-      throw new Error('token-outage needs the Entra module, which is not mounted yet.');
+      entra.setOutage(fault.count ?? true);
+      // `untilMs`: the outage lasts this many milliseconds.
+      const timer = fault.untilMs !== undefined ? setTimeout(() => entra.setOutage(false), fault.untilMs) : undefined;
+      timer?.unref();
+      return () => {
+        if (timer) clearTimeout(timer);
+        entra.setOutage(false);
+      };
     }
     return faults.add(fault);
   };
   const clearFaults = (): void => {
     faults.clear();
+    entra.setOutage(false);
     state.clockSkewMs = options.clockSkewMs ?? 0;
   };
-  const approveDeviceCode = (): void => {
-    throw new Error('Device-code approval needs the Entra module, which is not mounted yet.');
-  };
+  const approveDeviceCode = (userCode: string, userMail: string, approveOptions?: { decline?: boolean }): void =>
+    entra.approveDeviceCode(userCode, userMail, approveOptions);
 
   modules.push(
     createAdminModule({
@@ -118,6 +133,18 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       seed: applySeed,
       approveDeviceCode,
     }),
+    createUploadModule({ state, sessions: uploads }),
+    createGraphModule({
+      state,
+      tokens: () => entra,
+      uploads,
+      throttle: { ...DEFAULT_THROTTLE_LIMITS, ...options.throttling },
+      // Outlook's upload URLs are on another host than Graph's; `localhost` (in our certificate) plays it,
+      // so clients that attach tokens only to the Graph host behave as they do against Microsoft.
+      uploadHost: 'localhost',
+    }),
+    // EWS (part 2) mounts here: createEwsModule({...}) from ./ews/index.js.
+    entra,
   );
 
   let closed = false;
