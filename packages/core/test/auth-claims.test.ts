@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkPermissions } from '../src/auth/check-permissions.js';
 import { decodeClaims } from '../src/auth/decode-claims.js';
-import { appOnlyScope, resolveAuthority } from '../src/auth/authority.js';
+import { resolveAuthority } from '../src/auth/authority.js';
 import type { TokenClaims } from '../src/auth/token-provider.js';
 
 function jwt(payload: Record<string, unknown>): string {
@@ -103,12 +103,5 @@ describe('authority and scopes', () => {
   it('uses the national cloud authority host by default', () => {
     expect(resolveAuthority({ cloud: 'china', tenant: 't' }).authority).toBe('https://login.chinacloudapi.cn/t');
     expect(resolveAuthority({ cloud: 'usgov', tenant: 't' }).authority).toBe('https://login.microsoftonline.us/t');
-  });
-
-  it('takes scopes from the cloud table, distinct for Graph and EWS', () => {
-    expect(appOnlyScope('graph')).toBe('https://graph.microsoft.com/.default');
-    expect(appOnlyScope('ews')).toBe('https://outlook.office365.com/.default');
-    expect(appOnlyScope('graph', 'usgov-dod')).toBe('https://dod-graph.microsoft.us/.default');
-    expect(appOnlyScope('ews', 'china')).toBe('https://partner.outlook.cn/.default');
   });
 });

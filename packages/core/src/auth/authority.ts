@@ -1,4 +1,4 @@
-import { CLOUDS, type CloudName, type TokenResource } from '../cloud/clouds.js';
+import { CLOUDS, type CloudName } from '../cloud/clouds.js';
 
 /** Where tokens come from: the authority URL and what msal-node needs to use it without discovery. */
 export interface AuthorityInfo {
@@ -49,14 +49,4 @@ export function resolveAuthority(options: { cloud?: CloudName | undefined; autho
       jwks_uri: `${host}/${tenant}/discovery/v2.0/keys`,
     }),
   };
-}
-
-/**
- * The app-only scope for a resource in a cloud: `{resource}/.default`. Taken from the cloud table,
- * NOT from `endpoints` overrides: a token's audience is the real resource URI even when requests go
- * to a proxy or the simulator, and it keeps Graph and EWS tokens apart.
- */
-export function appOnlyScope(resource: TokenResource, cloud: CloudName = 'global'): string {
-  const endpoints = CLOUDS[cloud];
-  return `${resource === 'graph' ? endpoints.graphResource : endpoints.ewsResource}/.default`;
 }

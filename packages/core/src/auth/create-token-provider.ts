@@ -1,0 +1,240 @@
+import { randomUUID } from 'node:crypto';
+import { ConfidentialClientApplication, LogLevel as MsalLogLevel } from '@azure/msal-node';
+import { CLOUDS, type CloudName, type TokenResource } from '../cloud/clouds.js';
+import { tokenScopes } from '../cloud/token-scopes.js';
+import { MailbridgeError } from '../errors/index.js';
+import type { ClientCredentialsAuthConfig, MailbridgeConfig } from '../config/schema.js';
+import type { SecretRef } from '../config/secret-ref.js';
+import { resolveSecret } from '../config/secrets.js';
+import type { HttpClient } from '../http/http-client.js';
+import type { Logger } from '../log/index.js';
+import { defaultRedactor, type Redactor } from '../redact/index.js';
+import { createRetryPolicy, type RetryPolicy } from '../retry/index.js';
+import { resolveAuthority } from './authority.js';
+import { resolveClientCredential, type ResolvedClientCredential, type SecretResolver } from './client-credential.js';
+import { decodeClaims } from './decode-claims.js';
+import { mapTokenError } from './map-token-error.js';
+import { MsalNetworkClient } from './msal-network-client.js';
+import { TokenCache } from './token-cache.js';
+import type { AccessToken, TokenProvider } from './token-provider.js';
+
+/** What a token provider is built with. */
+export interface TokenProviderDeps {
+  /** The HTTP client of the config's network settings; msal-node's requests go through it. */
+  http: HttpClient;
+  logger?: Logger | undefined;
+  /** The clock (ms since the epoch). @default Date.now */
+  now?: (() => number) | undefined;
+  /** Every secret met (client secret, private key, passphrase, assertion) is registered here and on the default redactor. */
+  redactor?: Redactor | undefined;
+  /** Resolves a secret reference. @default core's `resolveSecret` with `env` and `baseDir` */
+  resolveSecret?: SecretResolver | undefined;
+  /**
+   * The folder relative credential paths start from. Configs from `loadConfig`/`parseConfig`
+   * already hold absolute paths; this matters only for hand-built configs. @default process.cwd()
+   */
+  baseDir?: string | undefined;
+  /** Environment for `{ env }` secret references. @default process.env */
+  env?: NodeJS.ProcessEnv | undefined;
+  /** Renew a cached token this long before it expires. @default 300000 */
+  renewBeforeMs?: number | undefined;
+  /**
+   * Retries a token request that failed transiently (network, 429, 5xx) for a caller who has no
+   * valid token. @default createRetryPolicy(config.retry)
+   */
+  retry?: RetryPolicy | undefined;
+  /** The wait before the next background renewal after `failures` failed ones. @default 5 s doubling to 2 min, or Retry-After */
+  renewalDelayMs?: ((failures: number, error: MailbridgeError) => number) | undefined;
+}
+
+/**
+ * Creates the {@link TokenProvider} for a config: app-only tokens with the client-credentials
+ * flow on msal-node's ConfidentialClientApplication (client secret, certificate, or federated
+ * assertion file).
+ *
+ * Caching is ours, not msal-node's: every msal request skips its cache, and {@link TokenCache}
+ * decides when to reuse, share and renew, so that behaviour is explicit and testable with an
+ * injected clock. The credential is resolved on first use (a secret reference to an unset env var
+ * fails when a token is needed, not when the transport is built).
+ *
+ * @throws MailbridgeError `USAGE` for flows that have no token provider yet (device-code) or none at all (basic, ntlm).
+ */
+export function createTokenProvider(config: MailbridgeConfig, deps: TokenProviderDeps): TokenProvider {
+  const auth = config.auth;
+  if (auth.flow === 'client-credentials') return createClientCredentialsProvider(config, auth, deps);
+  if (auth.flow === 'device-code') {
+    // The delegated seam: a device-code provider will plug in here (a PublicClientApplication with
+    // a file token cache), with the same TokenCache in front of it.
+    throw new MailbridgeError({
+      code: 'USAGE',
+      message: 'auth.flow "device-code" (delegated sign-in) is not available in this version of @mailbridge/core.',
+      hint: 'Use "flow": "client-credentials" with an app registration that has application permissions and admin consent, or update mailbridge.',
+      details: { path: 'auth.flow' },
+    });
+  }
+  throw new MailbridgeError({
+    code: 'USAGE',
+    message: `auth.flow "${auth.flow}" does not use OAuth tokens, so there is no token provider for it.`,
+    hint: 'Basic and NTLM authentication are handled by the EWS adapter for Exchange Server; only client-credentials (and later device-code) get tokens.',
+    details: { path: 'auth.flow' },
+  });
+}
+
+function createClientCredentialsProvider(config: MailbridgeConfig, auth: ClientCredentialsAuthConfig, deps: TokenProviderDeps): TokenProvider {
+  const { tenant, clientId } = auth;
+  if (!tenant || !clientId) {
+    throw new MailbridgeError({
+      code: 'CONFIG_INVALID',
+      message: `auth.${!tenant ? 'tenant' : 'clientId'}: required for client-credentials.`,
+      hint: 'Copy the Directory (tenant) ID and the Application (client) ID from Entra admin center > App registrations > your app > Overview.',
+      details: { path: `auth.${!tenant ? 'tenant' : 'clientId'}` },
+    });
+  }
+  if (/^(common|organizations|consumers)$/i.test(tenant)) {
+    throw new MailbridgeError({
+      code: 'AUTH_TENANT_REQUIRED',
+      message: `auth.tenant: "${tenant}" cannot be used with client-credentials: app-only tokens need your tenant id.`,
+      hint: 'Set auth.tenant to your Directory (tenant) ID (Entra admin center > Overview) or a verified domain such as contoso.onmicrosoft.com.',
+      details: { path: 'auth.tenant' },
+    });
+  }
+
+  const now = deps.now ?? Date.now;
+  const redactors = deps.redactor && deps.redactor !== defaultRedactor ? [deps.redactor, defaultRedactor] : [defaultRedactor];
+  const redactor = redactors[0] as Redactor;
+  const registerSecret = (value: string): void => {
+    for (const r of redactors) r.addSecret(value);
+  };
+  const cloud = config.cloud ?? 'global';
+  const authority = resolveAuthority({ cloud, authorityHost: config.endpoints?.authorityHost, tenant });
+  const network = new MsalNetworkClient(deps.http, config.network?.timeoutMs);
+  const logger = deps.logger;
+
+  // The credential and msal client are built once, on first use, and shared by Graph and EWS.
+  let client: Promise<{ app: ConfidentialClientApplication; credential: ResolvedClientCredential }> | undefined;
+  const getClient = (): Promise<{ app: ConfidentialClientApplication; credential: ResolvedClientCredential }> => {
+    client ??= (async () => {
+      const credential = await resolveClientCredential(auth, {
+        resolveSecret:
+          deps.resolveSecret ??
+          ((ref, path) => resolveSecret(ref as SecretRef, { env: deps.env ?? process.env, baseDir: deps.baseDir ?? process.cwd(), path })),
+        baseDir: deps.baseDir ?? process.cwd(),
+        registerSecret,
+      });
+      const app = new ConfidentialClientApplication({
+        auth: {
+          clientId,
+          authority: authority.authority,
+          knownAuthorities: authority.knownAuthorities,
+          cloudDiscoveryMetadata: authority.cloudDiscoveryMetadata,
+          authorityMetadata: authority.authorityMetadata,
+          ...credential.msal,
+        },
+        system: {
+          networkClient: network,
+          loggerOptions: {
+            piiLoggingEnabled: false,
+            logLevel: MsalLogLevel.Warning,
+            loggerCallback: (_level, message) => logger?.debug(redactor.redact(`msal: ${message}`)),
+          },
+        },
+      });
+      return { app, credential };
+    })();
+    // A failed setup (missing file, unset env var) is retried on the next call, after the user fixes it.
+    client.catch(() => {
+      client = undefined;
+    });
+    return client;
+  };
+
+  const acquire = async (resource: TokenResource): Promise<AccessToken> => {
+    const correlationId = randomUUID();
+    const started = now();
+    let looksLikeId = false;
+    try {
+      const { app, credential } = await getClient();
+      looksLikeId = credential.secretLooksLikeId;
+      const wallClockBefore = Date.now();
+      const result = await app.acquireTokenByClientCredential({ scopes: tokenScopes(CLOUDS[cloud], resource, 'app-only'), skipCache: true, correlationId });
+      if (!result?.accessToken) throw new MailbridgeError({ code: 'INVALID_RESPONSE', message: 'Entra ID answered without an access token.', hint: 'Check endpoints.authorityHost.' });
+      const claims = decodeClaims(result.accessToken);
+      checkAudience(claims.aud, resource, cloud);
+      // msal computes expiresOn from expires_in on the wall clock; carry that lifetime onto our clock.
+      const lifetimeMs = (result.expiresOn?.getTime() ?? claims.exp * 1000) - wallClockBefore;
+      const expiresAt = new Date(started + lifetimeMs);
+      logger?.debug('token acquired', { resource, tenant: claims.tid, expiresAt: expiresAt.toISOString(), durationMs: now() - started });
+      return { token: result.accessToken, expiresAt, claims };
+    } catch (error) {
+      throw sanitize(
+        mapTokenError(error, network.takeFailure(correlationId), {
+          configuredSecretLooksLikeId: looksLikeId,
+          secretExpiresAt: auth.secretExpiresAt,
+          authorityHost: authority.host,
+        }),
+        redactor,
+      );
+    } finally {
+      network.forget(correlationId);
+    }
+  };
+
+  const retry = deps.retry ?? createRetryPolicy({ maxAttempts: config.retry.maxAttempts, maxDelayMs: config.retry.maxDelayMs, redactor });
+  const cache = new TokenCache({
+    // A caller without a valid token: retry transient failures (token requests are idempotent).
+    acquire: (resource) =>
+      retry.execute(() => acquire(resource), {
+        idempotent: true,
+        onRetry: (info) => logger?.debug('token request failed; retrying', { resource, attempt: info.attempt, delayMs: info.delayMs }),
+      }),
+    // A renewal ahead of expiry: one attempt; the still-valid token is served while it backs off.
+    renew: acquire,
+    now,
+    renewBeforeMs: deps.renewBeforeMs,
+    renewalDelayMs: deps.renewalDelayMs,
+    onRenewalFailure: (resource, error, retryInMs) =>
+      logger?.warn('token renewal failed; the current token is still valid and is kept', { resource, code: error.code, retryInMs }),
+  });
+
+  return {
+    kind: 'app-only',
+    getToken: (resource, options) => {
+      if (resource !== 'graph' && resource !== 'ews') {
+        return Promise.reject(new MailbridgeError({ code: 'USAGE', message: `getToken: unknown resource "${String(resource)}".`, hint: 'Ask for "graph" or "ews".' }));
+      }
+      return cache.get(resource, { signal: options?.signal, forceRefresh: options?.forceRefresh });
+    },
+  };
+}
+
+/** Well-known application ids of the resources, which v2 tokens carry as `aud`. */
+const RESOURCE_APP_IDS: Record<TokenResource, string> = {
+  graph: '00000003-0000-0000-c000-000000000000',
+  ews: '00000002-0000-0ff1-ce00-000000000000',
+};
+
+/** A token whose audience is another API must never be handed out for this one. */
+function checkAudience(aud: string, resource: TokenResource, cloud: CloudName): void {
+  const expected = resource === 'graph' ? CLOUDS[cloud].graphResource : CLOUDS[cloud].ewsResource;
+  const normalized = aud.replace(/\/+$/, '').toLowerCase();
+  if (normalized === expected.toLowerCase() || normalized === RESOURCE_APP_IDS[resource]) return;
+  throw new MailbridgeError({
+    code: 'AUTH_WRONG_AUDIENCE',
+    message: `Entra ID issued a token for ${aud}, not for ${expected} (${resource === 'ews' ? 'EWS' : 'Graph'}).`,
+    hint: `Check "cloud" in the config: the tenant may be in another national cloud than "${cloud}".`,
+    details: { resource },
+  });
+}
+
+/** Makes sure no registered secret survives in an error's message, hint, details or cause. */
+function sanitize(error: MailbridgeError, redactor: Redactor): MailbridgeError {
+  return new MailbridgeError({
+    code: error.code,
+    message: redactor.redact(error.message),
+    hint: redactor.redact(error.hint),
+    details: redactor.redactValue(error.details) as Record<string, unknown>,
+    retryable: error.retryable,
+    ...(error.cause !== undefined ? { cause: redactor.redactValue(error.cause) } : {}),
+  });
+}
+
