@@ -56,6 +56,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
 
   async function fetch(input: string | URL, init: RequestInit & { timeoutMs?: number } = {}): Promise<Response> {
     const url = String(input);
+    checkUrl(url);
     const method = (init.method ?? 'GET').toUpperCase();
     const timeoutMs = init.timeoutMs === undefined ? defaultTimeoutMs : checkTimeout(init.timeoutMs);
     const callerSignal = init.signal ?? undefined;
@@ -183,6 +184,23 @@ function wrapBody(response: UndiciResponse, release: () => void, mapError: (erro
   Object.defineProperty(wrapped, 'url', { value: response.url, enumerable: true });
   Object.defineProperty(wrapped, 'redirected', { value: response.redirected, enumerable: true });
   return wrapped;
+}
+
+function checkUrl(url: string): void {
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol !== 'https:' && protocol !== 'http:') {
+    // The URL itself is not echoed: an unparseable one cannot be reliably stripped of secrets.
+    throw new MailbridgeError({
+      code: 'USAGE',
+      message: protocol ? `Only http:// and https:// URLs can be requested, not ${protocol}//.` : 'The request URL is not a valid absolute URL.',
+      hint: 'Check the endpoint URLs (endpoints.* in the config): they must be absolute https:// URLs.',
+    });
+  }
 }
 
 function checkTimeout(value: number): number {

@@ -1,5 +1,6 @@
 import { MailbridgeError } from '../errors/index.js';
 import type { Redactor } from '../redact/redactor.js';
+import { scrubError } from '../redact/scrub-error.js';
 import type { RequestProgress } from './request-tracker.js';
 import { safeUrl, stripUrls } from './safe-url.js';
 
@@ -61,9 +62,9 @@ export function mapNetworkError(error: unknown, context: FailureContext): Mailbr
   if (MailbridgeError.isInstance(error)) return error;
   const where = `${context.method} ${safeUrl(context.url)}`;
   const sent = context.progress.requestSent;
-  const details = { requestSent: sent, responseStarted: context.progress.responseStarted, url: safeUrl(context.url), method: context.method };
+  const details = { requestSent: sent, responseStarted: context.progress.responseStarted, url: context.redactor.redact(safeUrl(context.url)), method: context.method };
   const make = (code: 'NETWORK_ERROR' | 'NETWORK_TIMEOUT' | 'TLS_ERROR' | 'PROXY_ERROR' | 'ABORTED', message: string, hint: string, retryable: boolean, cause: unknown = error) => {
-    scrub(cause, context.redactor);
+    scrubError(cause, context.redactor, stripUrls);
     return new MailbridgeError({ code, message: context.redactor.redact(stripUrls(message)), hint, cause, details, retryable });
   };
 
@@ -160,18 +161,4 @@ function isProxyFailure(root: CodedError, context: FailureContext): boolean {
 
 function isIp(host: string): boolean {
   return /^[\d.]+$/.test(host) || host.includes(':');
-}
-
-/** Cleans the text of a cause chain in place, so inspecting the error's cause shows no secret either. */
-function scrub(error: unknown, redactor: Redactor): void {
-  let current = error;
-  for (let depth = 0; depth < 6 && current instanceof Error; depth += 1) {
-    try {
-      current.message = redactor.redact(stripUrls(current.message));
-      if (current.stack) current.stack = redactor.redact(stripUrls(current.stack));
-    } catch {
-      // Some errors (DOMException) have a read-only message; they hold no request data.
-    }
-    current = current.cause;
-  }
 }

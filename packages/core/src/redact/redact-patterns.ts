@@ -15,8 +15,9 @@ const PARAM_NAMES =
 const RULES: ReadonlyArray<readonly [RegExp, string]> = [
   // Header lines as printed in a request dump: everything after the name is a credential.
   [/\b((?:proxy-)?authorization|cookie|set-cookie)(\s*[:=]\s*)(?!\[REDACTED\])[^\r\n]+/gi, `$1$2${REDACTED}`],
-  // Bearer / Basic / NTLM / Negotiate schemes wherever they appear.
-  [/\b(Bearer|Basic|NTLM|Negotiate)\s+(?!\[REDACTED\])[A-Za-z0-9\-._~+/]+=*/g, `$1 ${REDACTED}`],
+  // Bearer / Basic / NTLM / Negotiate credentials wherever they appear. A credential has a digit, an
+  // upper-case letter or a symbol in it; a plain lower-case word ("Bearer tokens") is prose.
+  [/\b(Bearer|Basic|NTLM|Negotiate)\s+(?!\[REDACTED\])(?=[a-z]*[A-Z0-9\-._~+/=])[A-Za-z0-9\-._~+/]+=*/g, `$1 ${REDACTED}`],
   // JSON string members: "client_secret": "…"
   [new RegExp(`("(?:${PARAM_NAMES})"\\s*:\\s*")((?:[^"\\\\]|\\\\.)*)(")`, 'gi'), `$1${REDACTED}$3`],
   // key=value in form bodies, query strings and prose.

@@ -20,7 +20,7 @@ export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 5
  */
 export function classifyError(error: unknown, context: ClassifyContext): RetryDecision {
   if (isAbort(error)) return { kind: 'fail' };
-  const status = readNumber(error, 'status') ?? readNumber(error, 'statusCode');
+  const status = statusOf(error);
   const isMailbridge = MailbridgeError.isInstance(error);
   const retryable = isMailbridge ? error.retryable : status !== undefined && RETRYABLE_STATUSES.has(status);
   if (!retryable) return { kind: 'fail' };
@@ -34,6 +34,11 @@ export function classifyError(error: unknown, context: ClassifyContext): RetryDe
     read(error, 'requestSent') === false;
   if (context.idempotent || refused) return delayMs === undefined ? { kind: 'retry' } : { kind: 'retry', delayMs };
   return { kind: 'ambiguous' };
+}
+
+/** The HTTP status an error carries (`details.status`, `status` or `statusCode`), if any. */
+export function statusOf(error: unknown): number | undefined {
+  return readNumber(error, 'status') ?? readNumber(error, 'statusCode');
 }
 
 /** The wait an error asks for: `retryAfterMs`, else a parsed `retryAfter` header value. */

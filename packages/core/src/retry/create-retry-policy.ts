@@ -1,7 +1,8 @@
 import { MailbridgeError, type ErrorCode } from '../errors/index.js';
 import { defaultRedactor } from '../redact/default-redactor.js';
 import type { Redactor } from '../redact/redactor.js';
-import { classifyError } from './classify-error.js';
+import { scrubError } from '../redact/scrub-error.js';
+import { classifyError, statusOf } from './classify-error.js';
 import type { ExecuteOptions, RetryDecision, RetryPolicy } from './retry-policy.js';
 import { sleep as defaultSleep } from './sleep.js';
 
@@ -117,6 +118,7 @@ export function createRetryPolicy(options: RetryPolicyOptions = {}): RetryPolicy
   }
 
   function ambiguousError(error: unknown, attempt: number): MailbridgeError {
+    scrubError(error, redactor);
     const base = MailbridgeError.isInstance(error) ? error : undefined;
     return new MailbridgeError({
       code: base?.code ?? 'SERVICE_ERROR',
@@ -129,8 +131,9 @@ export function createRetryPolicy(options: RetryPolicyOptions = {}): RetryPolicy
   }
 
   function exhaustedError(error: unknown, attempt: number, waitedMs: number, why: string): MailbridgeError {
+    scrubError(error, redactor);
     const base = MailbridgeError.isInstance(error) ? error : undefined;
-    const status = typeof base?.details.status === 'number' ? base.details.status : undefined;
+    const status = statusOf(error);
     let code: ErrorCode;
     let hint: string;
     if (base?.code === 'THROTTLED' || status === 429) {
