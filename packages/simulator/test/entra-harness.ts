@@ -155,7 +155,7 @@ export interface EntraHarness {
 let tls: { ca: TestCertificate; server: TestCertificate } | undefined;
 
 /** Starts an HTTPS server on 127.0.0.1:0 that serves only the Entra module. */
-export async function startEntraHarness(seed: SeedData): Promise<EntraHarness> {
+export async function startEntraHarness(seed: SeedData, options: { deviceCodeIntervalSeconds?: number } = {}): Promise<EntraHarness> {
   if (!tls) {
     const ca = makeCertificate({ commonName: 'mailbridge test CA', ca: true });
     tls = { ca, server: makeCertificate({ commonName: '127.0.0.1', ip: '127.0.0.1', issuer: ca }) };
@@ -186,7 +186,7 @@ export async function startEntraHarness(seed: SeedData): Promise<EntraHarness> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const baseUrl = `https://127.0.0.1:${port}`;
-  entra = createEntraModule({ directory, baseUrl });
+  entra = createEntraModule({ directory, baseUrl, ...options });
   const caPem = tls.ca.certPem;
   return {
     baseUrl,

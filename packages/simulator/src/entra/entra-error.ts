@@ -16,6 +16,8 @@ export class EntraError extends Error {
     readonly error: string,
     readonly aadsts: number,
     readonly text: string,
+    /** Entra's `suberror` (e.g. `consent_required` with 65001), which msal-node reads. */
+    readonly suberror?: string,
   ) {
     super(`AADSTS${aadsts}: ${text}`);
     this.name = 'EntraError';
@@ -42,6 +44,7 @@ export function entraErrorBody(err: EntraError, trace: EntraTrace, baseUrl: stri
   const timestamp = entraTimestamp(trace.now);
   return {
     error: err.error,
+    ...(err.suberror !== undefined ? { suberror: err.suberror } : {}),
     error_description:
       `AADSTS${err.aadsts}: ${err.text}\r\nTrace ID: ${trace.traceId}\r\nCorrelation ID: ${trace.correlationId}\r\nTimestamp: ${timestamp}`,
     error_codes: [err.aadsts],

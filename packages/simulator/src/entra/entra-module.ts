@@ -2,11 +2,15 @@ import type { ApiModule, SimRequest, SimResponse } from '../server/http-types.js
 import type { Directory } from '../state/directory.js';
 import { resolveAuthority } from './authority.js';
 import { clientCredentialsGrant } from './client-credentials-grant.js';
+import { DeviceCodes } from './device-codes.js';
+import { deviceLoginDone, deviceLoginForm, readDeviceLoginForm } from './device-login-page.js';
 import { instanceDiscovery, openIdConfigurationV1, openIdConfigurationV2 } from './discovery.js';
 import { EntraError, missingParameter } from './entra-error.js';
 import { entraHeaders, errorResponse, jsonResponse, postOnly, readForm, traceFor } from './entra-http.js';
 import { FederationIssuers, type FederatedAssertionOptions } from './federation-issuer.js';
 import type { GrantContext } from './grant-context.js';
+import { refreshTokenGrant } from './refresh-token-grant.js';
+import { RefreshTokens } from './refresh-tokens.js';
 import { cloudOf, v1Issuer } from './resources.js';
 import { SigningKey } from './signing-key.js';
 import { TokenIssuer } from './token-issuer.js';
@@ -19,6 +23,8 @@ export interface EntraModuleOptions {
   directory: Directory;
   /** The simulator's origin, `https://127.0.0.1:PORT` (no trailing slash). */
   baseUrl: string;
+  /** Seconds between device-code polls that clients are told (`interval`); default 5 as Entra. Tests may use 1. */
+  deviceCodeIntervalSeconds?: number;
 }
 
 /** The simulated Entra ID (Microsoft identity platform v2), mounted by the simulator's server. */
@@ -39,7 +45,7 @@ export type EntraModule = ApiModule & TokenVerifier & {
   setAccessTokenLifetime(seconds: number): void;
 };
 
-type Route = 'instance' | 'oidc-v2' | 'oidc-v1' | 'keys-v2' | 'keys-v1' | 'token' | 'devicecode';
+type Route = 'instance' | 'oidc-v2' | 'oidc-v1' | 'keys-v2' | 'keys-v1' | 'token' | 'devicecode' | 'device-login';
 
 const ROUTES: Array<[RegExp, Route]> = [
   [/^\/common\/discovery\/instance\/?$/i, 'instance'],
@@ -49,6 +55,9 @@ const ROUTES: Array<[RegExp, Route]> = [
   [/^\/([^/]+)\/discovery\/keys\/?$/i, 'keys-v1'],
   [/^\/([^/]+)\/oauth2\/v2\.0\/token\/?$/i, 'token'],
   [/^\/([^/]+)\/oauth2\/v2\.0\/devicecode\/?$/i, 'devicecode'],
+  // The verification_uri (Microsoft's is https://microsoft.com/devicelogin → /common/oauth2/deviceauth).
+  [/^\/(common)\/oauth2\/deviceauth\/?$/i, 'device-login'],
+  [/^\/devicelogin\/?$/i, 'device-login'],
 ];
 
 function route(url: URL): { route: Route; tenant: string } | undefined {
@@ -71,6 +80,9 @@ export function createEntraModule(options: EntraModuleOptions): EntraModule {
   const issuer = new TokenIssuer(key, baseUrl);
   const federation = new FederationIssuers(() => directory.now());
   const verifier = createTokenVerifier(key, () => directory.now());
+  const deviceLoginPath = '/common/oauth2/deviceauth';
+  const deviceCodes = new DeviceCodes(`${baseUrl}${deviceLoginPath}`, options.deviceCodeIntervalSeconds ?? 5);
+  const refreshTokens = new RefreshTokens();
   /** `true`: failing until cleared; a number: how many more requests fail. */
   let outage: boolean | number = false;
 
@@ -92,9 +104,29 @@ export function createEntraModule(options: EntraModuleOptions): EntraModule {
     switch (grantType) {
       case 'client_credentials':
         return clientCredentialsGrant(ctx, authority, form, authorization);
+      case 'urn:ietf:params:oauth:grant-type:device_code':
+      case 'device_code': // msal-node sends the short form, which Entra also accepts
+        return deviceCodes.redeem(ctx, form, authorization, refreshTokens);
+      case 'refresh_token':
+        return refreshTokenGrant(ctx, authority, form, authorization, refreshTokens);
       default:
         throw new EntraError(400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grantType}'.`);
     }
+  }
+
+  /** The page a person opens at `verification_uri`: GET shows the form, POST approves or declines. */
+  function deviceLogin(request: SimRequest, ctx: GrantContext, trace: ReturnType<typeof traceFor>): SimResponse {
+    const html = (status: number, body: string): SimResponse => ({ status, headers: entraHeaders(trace, 'no-store', 'text/html; charset=utf-8'), body });
+    if (request.method === 'GET') return html(200, deviceLoginForm(deviceLoginPath, { code: request.url.searchParams.get('code') ?? '' }));
+    if (request.method !== 'POST') throw postOnly(request.method);
+    const submission = readDeviceLoginForm(request.body, directory, (code) => deviceCodes.pending(code, ctx.now));
+    if (!submission.ok) return html(200, deviceLoginForm(deviceLoginPath, submission));
+    deviceCodes.approve(ctx, submission.code, submission.email, submission.decline);
+    return html(200, deviceLoginDone(submission.appName, submission.decline));
+  }
+
+  function contextNow(): GrantContext {
+    return { directory, baseUrl, issuer, federation, now: directory.now() };
   }
 
   async function handle(request: SimRequest): Promise<SimResponse> {
@@ -136,9 +168,14 @@ export function createEntraModule(options: EntraModuleOptions): EntraModule {
             // Retry-After keeps msal-node's throttling cache short (it blocks 60 s without it).
             return jsonResponse(503, body, { ...entraHeaders(trace, 'no-store'), 'retry-after': '1' });
           }
-          if (target.route === 'devicecode') throw new EntraError(400, 'invalid_request', 900561, 'The device code flow is not available yet in this build of the simulator.');
+          if (target.route === 'devicecode') {
+            const body = deviceCodes.request(ctx, resolveAuthority(target.tenant, directory), readForm(request));
+            return jsonResponse(200, body, entraHeaders(trace, 'no-store'));
+          }
           return jsonResponse(200, await token(request, ctx, target.tenant), entraHeaders(trace, 'no-store'));
         }
+        case 'device-login':
+          return deviceLogin(request, ctx, trace);
       }
     } catch (err) {
       if (err instanceof EntraError) return errorResponse(err, trace, baseUrl);
@@ -151,14 +188,14 @@ export function createEntraModule(options: EntraModuleOptions): EntraModule {
     matches: (request) => route(request.url) !== undefined,
     handle,
     verify: (t) => verifier.verify(t),
-    approveDeviceCode() {
-      throw new Error('approveDeviceCode: the device code flow is not available yet in this build of the simulator');
+    approveDeviceCode(userCode, userMail, approveOptions) {
+      deviceCodes.approve(contextNow(), userCode, userMail, approveOptions?.decline === true);
     },
     setOutage(active) {
       outage = typeof active === 'number' ? Math.max(0, Math.floor(active)) : active;
     },
-    revokeRefreshTokens() {
-      throw new Error('revokeRefreshTokens: refresh tokens are not available yet in this build of the simulator');
+    revokeRefreshTokens(userMail) {
+      refreshTokens.revoke(userMail, directory.now());
     },
     issueFederatedAssertion: (o) => federation.issue(o),
     setAccessTokenLifetime(seconds) {
