@@ -151,7 +151,11 @@ function objectsOf(schema: z.core.$ZodType, input: unknown): ObjectChoice {
 }
 
 /** The keys allowed at `path` of `input`, and for a discriminated union where the others belong. */
-function keysAt(root: z.core.$ZodType, path: readonly Segment[], input: unknown): { known: string[]; elsewhere: Map<string, string> } | undefined {
+function keysAt(
+  root: z.core.$ZodType,
+  path: readonly Segment[],
+  input: unknown,
+): { known: string[]; elsewhere: Map<string, string>; current?: string } | undefined {
   let schema: z.core.$ZodType | undefined = root;
   let value: unknown = input;
   for (const segment of path) {
@@ -172,7 +176,7 @@ function keysAt(root: z.core.$ZodType, path: readonly Segment[], input: unknown)
       const tag = literalValues(defOf(other).shape?.[choice.discriminator]).values[0];
       for (const key of Object.keys(defOf(other).shape ?? {})) if (!known.includes(key) && !elsewhere.has(key)) elsewhere.set(key, String(tag));
     }
-    return { known, elsewhere };
+    return { known, elsewhere, current: String(literalValues(defOf(choice.chosen).shape?.[choice.discriminator]).values[0]) };
   }
   const known = [...new Set(choice.objects.flatMap((object) => Object.keys(defOf(object).shape ?? {})))];
   return known.length > 0 ? { known, elsewhere } : undefined;
@@ -185,6 +189,12 @@ function valueAt(input: unknown, path: readonly Segment[]): unknown {
     value = (value as Record<PropertyKey, unknown>)[segment];
   }
   return value;
+}
+
+/** True when the parent of `path` is an object without that key. */
+function isMissing(input: unknown, path: readonly Segment[]): boolean {
+  const parent = valueAt(input, path.slice(0, -1));
+  return typeof parent === 'object' && parent !== null && !Array.isArray(parent) && (parent as Record<PropertyKey, unknown>)[path[path.length - 1]!] === undefined;
 }
 
 // Keys whose values are secrets: their content never appears in a message, even an enum suggestion.
@@ -200,6 +210,17 @@ export function toConfigIssues(issues: readonly Issue[], schema: z.core.$ZodType
   const out: ConfigIssue[] = [];
   for (const issue of issues) {
     const path = [...base, ...issue.path];
+    const last = path[path.length - 1];
+    // A missing key fails as "wrong type", "not one of" or "no union branch" depending on its
+    // schema; say "is required" (and what to write) for all of them.
+    if (
+      path.length > 0 &&
+      (issue.code === 'invalid_type' || issue.code === 'invalid_value' || (issue.code === 'invalid_union' && issue.path.length > 0)) &&
+      isMissing(input, path)
+    ) {
+      out.push({ path: formatPath(path), message: (typeof last === 'string' ? REQUIRED_HINTS[last] : undefined) ?? 'is required' });
+      continue;
+    }
     switch (issue.code) {
       case 'unrecognized_keys': {
         const keys = keysAt(schema, path, input);
@@ -208,7 +229,8 @@ export function toConfigIssues(issues: readonly Issue[], schema: z.core.$ZodType
           const other = keys?.elsewhere.get(key);
           const suggestion = keys ? didYouMean(key, keys.known) : undefined;
           const flowPath = path.length > 0 ? `${formatPath(path)}.flow` : 'flow';
-          if (other !== undefined) message = `is not used with this ${flowPath} (it belongs to ${flowPath} "${other}")`;
+          const current = keys?.current !== undefined ? ` "${keys.current}"` : '';
+          if (other !== undefined) message = `is not used with ${flowPath}${current} (it belongs to ${flowPath} "${other}")`;
           else if (suggestion) message = `unknown key; did you mean "${suggestion}"?`;
           else if (keys) message = `unknown key; expected one of ${keys.known.map((k) => `"${k}"`).join(', ')}`;
           out.push({ path: formatPath([...path, key]), message });
@@ -257,12 +279,6 @@ export function toConfigIssues(issues: readonly Issue[], schema: z.core.$ZodType
             ? issue.message
             : `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
         out.push({ path: formatPath(path), message: `${message}${suggestion ? `; did you mean "${suggestion}"?` : ''}` });
-        break;
-      }
-      case 'invalid_type': {
-        const last = path[path.length - 1];
-        const hint = issue.message === 'is required' && typeof last === 'string' ? REQUIRED_HINTS[last] : undefined;
-        out.push({ path: formatPath(path), message: hint ?? issue.message });
         break;
       }
       default:

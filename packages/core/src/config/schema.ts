@@ -69,7 +69,7 @@ const clientId = guid(`expected a GUID: copy the Application (client) ID from ${
 const filePath = (description: string) =>
   z.string(unlessMissing('expected a file path')).min(1, { error: 'expected a file path, not an empty string' }).meta({ description });
 
-function httpsUrl(description: string, check?: (url: URL) => string | undefined) {
+function httpsUrl(description: string, example: string, check?: (url: URL) => string | undefined) {
   return z
     .string(unlessMissing('expected an https:// URL'))
     .superRefine((value, ctx) => {
@@ -77,7 +77,7 @@ function httpsUrl(description: string, check?: (url: URL) => string | undefined)
       try {
         url = new URL(value);
       } catch {
-        ctx.addIssue({ code: 'custom', message: 'expected an https:// URL, e.g. "https://graph.microsoft.com"' });
+        ctx.addIssue({ code: 'custom', message: `expected an https:// URL, e.g. "${example}"` });
         return;
       }
       if (url.protocol !== 'https:') {
@@ -218,15 +218,15 @@ export const authSchema = z.discriminatedUnion('flow', [clientCredentialsAuthSch
 
 const endpointsSchema = z
   .strictObject({
-    authorityHost: httpsUrl('Entra ID authority host, without tenant: e.g. https://login.microsoftonline.com.', (url) =>
+    authorityHost: httpsUrl('Entra ID authority host, without tenant: e.g. https://login.microsoftonline.com.', 'https://login.microsoftonline.com', (url) =>
       url.pathname !== '/' && url.pathname !== ''
         ? `expected the host only (e.g. "https://login.microsoftonline.com"): the tenant goes in auth.tenant`
         : undefined,
     ).optional(),
-    graph: httpsUrl('Microsoft Graph root, without version: e.g. https://graph.microsoft.com.', (url) =>
+    graph: httpsUrl('Microsoft Graph root, without version: e.g. https://graph.microsoft.com.', 'https://graph.microsoft.com', (url) =>
       /\/(v1\.0|beta)\/?$/i.test(url.pathname) ? 'expected the Graph root without the version (e.g. "https://graph.microsoft.com")' : undefined,
     ).optional(),
-    ews: httpsUrl('EWS URL: e.g. https://outlook.office365.com/EWS/Exchange.asmx.').optional(),
+    ews: httpsUrl('EWS URL: e.g. https://outlook.office365.com/EWS/Exchange.asmx.', 'https://outlook.office365.com/EWS/Exchange.asmx').optional(),
   })
   .meta({ description: 'Overrides of the cloud\'s endpoints (where to connect; token audiences stay the cloud\'s).' });
 
