@@ -149,11 +149,13 @@ describe('TokenCache', () => {
     expect(calls).toHaveLength(1);
   });
 
-  it('the default renewal delay doubles, is capped, and honours Retry-After', () => {
+  it('the default renewal delay doubles, is capped, and honours a longer Retry-After', () => {
     const error = outage();
     expect([1, 2, 3, 4].map((n) => defaultRenewalDelayMs(n, error))).toEqual([5_000, 10_000, 20_000, 40_000]);
     expect(defaultRenewalDelayMs(50, error)).toBe(120_000);
-    const throttled = new MailbridgeError({ code: 'THROTTLED', message: 'm', hint: 'h', details: { retryAfterMs: 7_000 } });
-    expect(defaultRenewalDelayMs(1, throttled)).toBe(7_000);
+    const throttled = (ms: number) => new MailbridgeError({ code: 'THROTTLED', message: 'm', hint: 'h', details: { retryAfterMs: ms } });
+    expect(defaultRenewalDelayMs(1, throttled(7_000))).toBe(7_000);
+    expect(defaultRenewalDelayMs(1, throttled(1_000))).toBe(5_000); // never sooner than our own back-off
+    expect(defaultRenewalDelayMs(50, throttled(600_000))).toBe(600_000);
   });
 });

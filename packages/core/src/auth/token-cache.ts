@@ -36,12 +36,13 @@ export interface TokenCacheOptions {
 }
 
 /**
- * 5 s, 10 s, 20 s … doubling up to 2 minutes, or the service's Retry-After when it gave one: a
- * renewal window of 5 minutes leaves room for several attempts before the old token expires.
+ * 5 s, 10 s, 20 s … doubling up to 2 minutes; a longer Retry-After from the service wins. A
+ * renewal window of 5 minutes leaves room for several attempts before the old token expires, and
+ * since the old token is still valid there is no reason to retry sooner than our own back-off.
  */
 export function defaultRenewalDelayMs(failures: number, error: MailbridgeError): number {
-  const hinted = typeof error.details.retryAfterMs === 'number' ? error.details.retryAfterMs : undefined;
-  return Math.min(120_000, hinted ?? 5_000 * 2 ** Math.min(failures - 1, 10));
+  const hinted = typeof error.details.retryAfterMs === 'number' ? error.details.retryAfterMs : 0;
+  return Math.max(hinted, Math.min(120_000, 5_000 * 2 ** Math.min(failures - 1, 10)));
 }
 
 interface Entry {
