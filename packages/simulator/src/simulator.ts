@@ -17,7 +17,7 @@ import { RequestLog } from './server/request-log.js';
 import { startSimServer } from './server/sim-server.js';
 import { readSeedFile, SimState } from './state/sim-state.js';
 import type { StoredMessage } from './state/stored-message.js';
-import { generateCertificates } from './tls/certificates.js';
+import { processCertificates } from './tls/certificates.js';
 import type { FaultSpec, SeedData, Simulator, SimulatorOptions, StoredMessageView } from './types.js';
 
 function messageView(message: StoredMessage, folderName: string): StoredMessageView {
@@ -65,7 +65,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   };
   applySeed(seed);
 
-  const certificates = generateCertificates(new Date(state.now()));
+  const certificates = await processCertificates();
   const ownsDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'mailbridge-sim-')));
   const caFile = join(dataDir, 'simulator-ca.pem');

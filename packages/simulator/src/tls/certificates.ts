@@ -1,4 +1,5 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPair, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import forge from 'node-forge';
 
 /** The simulator's TLS material: a throw-away CA and a server certificate it signed. */
@@ -15,12 +16,17 @@ export interface SimulatorCertificates {
  * RSA keys come from node:crypto (native, ~20x faster than forge's JS keygen); forge only builds and
  * signs the X.509 structures so we never write ASN.1 by hand.
  */
-function rsaKeyPair(): { privateKey: forge.pki.rsa.PrivateKey; publicKey: forge.pki.rsa.PublicKey; keyPem: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  });
+const generateKeyPairAsync = promisify(generateKeyPair);
+
+type ForgeKeyPair = { privateKey: forge.pki.rsa.PrivateKey; publicKey: forge.pki.rsa.PublicKey; keyPem: string };
+
+const RSA_OPTIONS = {
+  modulusLength: 2048,
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+} as const;
+
+function toForge({ privateKey, publicKey }: { privateKey: string; publicKey: string }): ForgeKeyPair {
   return {
     privateKey: forge.pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey,
     publicKey: forge.pki.publicKeyFromPem(publicKey) as forge.pki.rsa.PublicKey,
@@ -40,10 +46,19 @@ function serialNumber(): string {
  * clock-skewed client still accepts it.
  */
 export function generateCertificates(now: Date = new Date()): SimulatorCertificates {
+  return signCertificates(toForge(generateKeyPairSync('rsa', RSA_OPTIONS)), toForge(generateKeyPairSync('rsa', RSA_OPTIONS)), now);
+}
+
+/** {@link generateCertificates} with both keys generated in parallel on the libuv thread pool. */
+export async function generateCertificatesAsync(now: Date = new Date()): Promise<SimulatorCertificates> {
+  const [ca, server] = await Promise.all([generateKeyPairAsync('rsa', RSA_OPTIONS), generateKeyPairAsync('rsa', RSA_OPTIONS)]);
+  return signCertificates(toForge(ca), toForge(server), now);
+}
+
+function signCertificates(ca: ForgeKeyPair, server: ForgeKeyPair, now: Date): SimulatorCertificates {
   const notBefore = new Date(now.getTime() - 24 * 3600_000);
   const notAfter = new Date(now.getTime() + 365 * 24 * 3600_000);
 
-  const ca = rsaKeyPair();
   const caCert = forge.pki.createCertificate();
   caCert.publicKey = ca.publicKey;
   caCert.serialNumber = serialNumber();
@@ -62,7 +77,6 @@ export function generateCertificates(now: Date = new Date()): SimulatorCertifica
   ]);
   caCert.sign(ca.privateKey, forge.md.sha256.create());
 
-  const server = rsaKeyPair();
   const cert = forge.pki.createCertificate();
   cert.publicKey = server.publicKey;
   cert.serialNumber = serialNumber();
@@ -92,4 +106,19 @@ export function generateCertificates(now: Date = new Date()): SimulatorCertifica
     certPem: forge.pki.certificateToPem(cert),
     keyPem: server.keyPem,
   };
+}
+
+let shared: Promise<SimulatorCertificates> | undefined;
+
+/**
+ * The certificates of this process: generated once, then shared by every simulator the process
+ * starts (a test file starts many; RSA keygen is the slowest part of a start). The keys never
+ * leave memory; each simulator still writes the CA to its own file.
+ */
+export function processCertificates(): Promise<SimulatorCertificates> {
+  shared ??= generateCertificatesAsync().catch((error: unknown) => {
+    shared = undefined;
+    throw error;
+  });
+  return shared;
 }
