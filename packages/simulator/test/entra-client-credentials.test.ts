@@ -244,6 +244,20 @@ describe('client credentials errors, in Entra\'s exact shape', () => {
     expectEntraError(govAskingGlobal.json, 'invalid_resource', 500011);
   });
 
+  it('a Conditional Access block on the app → AADSTS53003 until lifted', async () => {
+    h.entra.setConditionalAccessBlock(MAILER, true);
+    try {
+      const blocked = await h.post(`/${CONTOSO}/oauth2/v2.0/token`, tokenForm(MAILER, { client_secret: SECRET }));
+      expect(blocked.status).toBe(400);
+      expectEntraError(blocked.json, 'invalid_grant', 53003);
+      // A wrong secret is still reported as such: the policy is evaluated after authentication.
+      expectEntraError((await h.post(`/${CONTOSO}/oauth2/v2.0/token`, tokenForm(MAILER, { client_secret: 'x' }))).json, 'invalid_client', 7000215);
+    } finally {
+      h.entra.setConditionalAccessBlock(MAILER, false);
+    }
+    expect((await h.post(`/${CONTOSO}/oauth2/v2.0/token`, tokenForm(MAILER, { client_secret: SECRET }))).status).toBe(200);
+  });
+
   it('missing parameters and unsupported grants are named', async () => {
     const noGrant = await h.post(`/${CONTOSO}/oauth2/v2.0/token`, { client_id: MAILER });
     expectEntraError(noGrant.json, 'invalid_request', 900144);

@@ -246,6 +246,23 @@ describe('device code protocol answers (raw HTTP)', () => {
   });
 });
 
+describe('Conditional Access (AADSTS53003)', () => {
+  it('blocks a user at sign-in and at refresh, with suberror message_only (msal: interaction required)', async () => {
+    const app = pca(PUBLIC_APP, 'organizations');
+    const result = await signIn(app, [GRAPH_SEND], (code) => h.entra.approveDeviceCode(code, 'alerts@contoso.com'));
+    h.entra.setConditionalAccessBlock('alerts@contoso.com', true);
+    try {
+      await expect(app.acquireTokenSilent({ account: result.account as AccountInfo, scopes: [GRAPH_SEND], forceRefresh: true }))
+        .rejects.toMatchObject({ name: 'InteractionRequiredAuthError', errorMessage: expect.stringContaining('AADSTS53003') });
+      const { poll } = await rawFlow('organizations', PUBLIC_APP, GRAPH_SEND, (code) => h.entra.approveDeviceCode(code, 'alerts@contoso.com'));
+      expectEntraError(poll.json, 'invalid_grant', 53003);
+      expect(poll.json.suberror).toBe('message_only');
+    } finally {
+      h.entra.setConditionalAccessBlock('alerts@contoso.com', false);
+    }
+  });
+});
+
 describe('the verification page a person uses', () => {
   it('serves a form, checks the password, and approves or declines', async () => {
     const page = await h.get('/common/oauth2/deviceauth');

@@ -1,7 +1,7 @@
 import type { Authority } from './authority.js';
 import { authenticateClient, readClientCredential } from './client-authentication.js';
 import { EntraError } from './entra-error.js';
-import { appInTenant, appLabel, appNotFound, readClientId, type GrantContext } from './grant-context.js';
+import { appInTenant, appLabel, appNotFound, conditionalAccessBlocked, readClientId, type GrantContext } from './grant-context.js';
 import { cloudOf } from './resources.js';
 import { parseAppOnlyScope } from './scopes.js';
 import { tenantDisplayName } from './authority.js';
@@ -49,6 +49,7 @@ export async function clientCredentialsGrant(
       `${ctx.baseUrl}/${tenant.id}/v2.0`,
     ],
   });
+  if (ctx.blockedByConditionalAccess(app.clientId)) throw conditionalAccessBlocked(false);
   const resource = parseAppOnlyScope(form.get('scope'), cloudOf(tenant), tenantDisplayName(tenant));
   const token = await ctx.issuer.appOnly(app, tenant, resource, appidacr, ctx.now);
   return {

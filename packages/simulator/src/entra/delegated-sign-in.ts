@@ -3,7 +3,7 @@ import type { Authority } from './authority.js';
 import { tenantDisplayName } from './authority.js';
 import { readClientCredential } from './client-authentication.js';
 import { EntraError } from './entra-error.js';
-import { appLabel, appNotFound, type GrantContext } from './grant-context.js';
+import { appLabel, appNotFound, conditionalAccessBlocked, type GrantContext } from './grant-context.js';
 import type { RefreshTokens } from './refresh-tokens.js';
 import type { DelegatedScopes } from './scopes.js';
 import type { DelegatedGrant } from './token-issuer.js';
@@ -78,7 +78,8 @@ export function requirePublicClient(app: SeedApp, form: URLSearchParams, authori
 /**
  * Whether this user may sign in to this app on this authority. Personal accounts on a work
  * authority (or a work-only app), and work accounts outside their tenant, are refused with 50020;
- * work accounts on /consumers with 50034 — what the sign-in page reports, delivered to the polling client.
+ * work accounts on /consumers with 50034, users a Conditional Access policy blocks with 53003 — what the
+ * sign-in page reports, delivered to the polling client.
  */
 export function userSignInError(ctx: GrantContext, app: SeedApp, user: SeedUser, userTenant: SeedTenant, authority: Authority): EntraError | undefined {
   const personal = userTenant.consumers === true;
@@ -94,6 +95,7 @@ export function userSignInError(ctx: GrantContext, app: SeedApp, user: SeedUser,
   }
   if (authority.kind === 'tenant' && (personal || authority.tenant.id !== userTenant.id)) return notInTenant(tenantDisplayName(authority.tenant));
   if (authority.kind === 'organizations' && personal) return notInTenant('organizations');
+  if (ctx.blockedByConditionalAccess(user.mail)) return conditionalAccessBlocked(true);
   const homeTenant = ctx.directory.tenant(app.tenantId);
   const homeName = homeTenant ? tenantDisplayName(homeTenant) : app.tenantId;
   if (personal && !app.allowPersonalAccounts && !isPersonalOnly(app, ctx)) return notInTenant(homeName);

@@ -43,6 +43,12 @@ export type EntraModule = ApiModule & TokenVerifier & {
   issueFederatedAssertion(options: FederatedAssertionOptions): Promise<string>;
   /** Access-token lifetime in seconds for tokens issued from now on (default 3599). */
   setAccessTokenLifetime(seconds: number): void;
+  /**
+   * Make a Conditional Access policy block (or stop blocking) token issuance to a user (by mail:
+   * device-code approval and refresh fail) or to an app (by client id: client credentials fail),
+   * with AADSTS53003.
+   */
+  setConditionalAccessBlock(principal: string, blocked: boolean): void;
 };
 
 type Route = 'instance' | 'oidc-v2' | 'oidc-v1' | 'keys-v2' | 'keys-v1' | 'token' | 'devicecode' | 'device-login';
@@ -83,6 +89,8 @@ export function createEntraModule(options: EntraModuleOptions): EntraModule {
   const deviceLoginPath = '/common/oauth2/deviceauth';
   const deviceCodes = new DeviceCodes(`${baseUrl}${deviceLoginPath}`, options.deviceCodeIntervalSeconds ?? 5);
   const refreshTokens = new RefreshTokens();
+  const conditionalAccessBlocks = new Set<string>();
+  const blockedByConditionalAccess = (principal: string): boolean => conditionalAccessBlocks.has(principal.toLowerCase());
   /** `true`: failing until cleared; a number: how many more requests fail. */
   let outage: boolean | number = false;
 
@@ -126,7 +134,7 @@ export function createEntraModule(options: EntraModuleOptions): EntraModule {
   }
 
   function contextNow(): GrantContext {
-    return { directory, baseUrl, issuer, federation, now: directory.now() };
+    return { directory, baseUrl, issuer, federation, now: directory.now(), blockedByConditionalAccess };
   }
 
   async function handle(request: SimRequest): Promise<SimResponse> {
@@ -135,7 +143,7 @@ export function createEntraModule(options: EntraModuleOptions): EntraModule {
     const target = route(request.url);
     try {
       if (!target) throw new EntraError(404, 'invalid_request', 900561, 'The requested endpoint was not found.');
-      const ctx: GrantContext = { directory, baseUrl, issuer, federation, now };
+      const ctx: GrantContext = { directory, baseUrl, issuer, federation, now, blockedByConditionalAccess };
       switch (target.route) {
         case 'instance':
           return jsonResponse(200, instanceDiscovery(baseUrl, request.url.searchParams), entraHeaders(trace, 'discovery'));
@@ -198,6 +206,10 @@ export function createEntraModule(options: EntraModuleOptions): EntraModule {
       refreshTokens.revoke(userMail, directory.now());
     },
     issueFederatedAssertion: (o) => federation.issue(o),
+    setConditionalAccessBlock(principal, blocked) {
+      if (blocked) conditionalAccessBlocks.add(principal.toLowerCase());
+      else conditionalAccessBlocks.delete(principal.toLowerCase());
+    },
     setAccessTokenLifetime(seconds) {
       if (!Number.isFinite(seconds) || seconds <= 0) throw new RangeError('setAccessTokenLifetime: seconds must be a positive number');
       issuer.accessTokenLifetime = Math.floor(seconds);

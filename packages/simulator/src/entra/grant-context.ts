@@ -14,6 +14,15 @@ export interface GrantContext {
   federation: FederationIssuers;
   /** Simulated time of this request (ms). */
   now: number;
+  /** Whether a Conditional Access policy blocks token issuance to this user (mail) or app (client id). */
+  blockedByConditionalAccess(principal: string): boolean;
+}
+
+/** AADSTS53003: a Conditional Access policy blocks token issuance. */
+export function conditionalAccessBlocked(delegated: boolean): EntraError {
+  return new EntraError(400, 'invalid_grant', 53003,
+    'Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.',
+    delegated ? 'message_only' : undefined);
 }
 
 /** The `client_id` of a request: present and a GUID, as Entra requires. */
