@@ -3,7 +3,7 @@
  * with its HTTP layer replaced by core's (proxy, CA, time-outs, retries, concurrency per identity).
  * @packageDocumentation
  */
-import { MailbridgeError, resolveSecret, type CloudEndpoints, type HttpClient, type Logger, type MailbridgeConfig, type MailTransport, type RetryPolicy, type SecretRef, type TokenProvider } from '@mailbridge/core';
+import { MailbridgeError, resolveSecret, type MailTransport, type SecretRef, type TransportContext } from '@mailbridge/core';
 import type { EwsTransportOptions } from './ews-transport-options.js';
 import { EwsTransport } from './ews-transport.js';
 import type { EwsAuthentication } from './ews-xhr.js';
@@ -22,20 +22,6 @@ export function createEwsTransport(options: EwsTransportOptions): MailTransport 
   return new EwsTransport(options);
 }
 
-/**
- * What this adapter reads of core's `TransportContext` (structurally the same; core's type is not
- * exported from its entry point yet).
- */
-export interface EwsTransportContext {
-  config: MailbridgeConfig;
-  mailbox: string;
-  endpoints: CloudEndpoints;
-  tokenProvider: TokenProvider;
-  http: HttpClient;
-  retry: RetryPolicy;
-  logger: Logger;
-}
-
 /** Resolves a secret reference once, when first needed (core's resolver: env or file). */
 function lazySecret(ref: SecretRef, path: string): () => Promise<string> {
   let value: Promise<string> | undefined;
@@ -49,7 +35,7 @@ function lazySecret(ref: SecretRef, path: string): () => Promise<string> {
  * Builds the transport from core's shared services (what core's `createTransport(config)` calls after
  * a dynamic import of this package).
  */
-export function createTransport(context: EwsTransportContext): MailTransport {
+export function createTransport(context: TransportContext): MailTransport {
   const { config } = context;
   const auth = config.auth as { flow: string; username?: string; password?: SecretRef; domain?: string };
   let authentication: EwsAuthentication;

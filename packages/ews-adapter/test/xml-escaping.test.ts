@@ -8,7 +8,11 @@ import { validateSoap } from './support/xsd.js';
 
 // The XML parser ews-javascript-api itself uses (a dependency of it, not of this package).
 const libraryRequire = createRequire(createRequire(import.meta.url).resolve('ews-javascript-api'));
-const { DOMParser } = libraryRequire('@xmldom/xmldom') as typeof import('node:module') & { DOMParser: new () => { parseFromString(text: string, type: string): XMLDocument } };
+interface XmlNode {
+  textContent: string | null;
+  getElementsByTagNameNS(ns: string, name: string): { length: number; item(index: number): XmlNode | null };
+}
+const { DOMParser } = libraryRequire('@xmldom/xmldom') as { DOMParser: new () => { parseFromString(text: string, type: string): XmlNode } };
 
 const NASTY = `a < b && c > d "quoted" 'single' ]]> <![CDATA[x]]> &amp; \u0001\u0007\u001F\uFFFE end \uD83D\uDE00 \uD800 tab\tcr\rlf\n`;
 const CLEANED = NASTY.replace(/[\u0001\u0007\u001F\uFFFE]/g, '').replace('\uD800', '');
