@@ -1,0 +1,219 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ALICE, BOB, attrs, envelope, impersonate, startEwsHarness, texts, type EwsHarness } from './ews-harness.js';
+
+let sim: EwsHarness;
+let auth: Record<string, string>;
+
+beforeAll(async () => {
+  sim = await startEwsHarness();
+  auth = { authorization: `Bearer ${await sim.appToken()}`, 'x-anchormailbox': ALICE };
+});
+afterAll(async () => {
+  await sim.close();
+});
+
+const asAlice = (body: string) => sim.soap(envelope(body, impersonate(ALICE)), auth);
+
+async function inboxIds(extra = ''): Promise<{ ids: string[]; changeKeys: string[]; body: string }> {
+  const res = await asAlice(
+    `<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape>${extra}<m:ParentFolderIds><t:DistinguishedFolderId Id="inbox"/></m:ParentFolderIds></m:FindItem>`,
+  );
+  expect(res.status).toBe(200);
+  return { ids: attrs(res.body, 'ItemId', 'Id'), changeKeys: attrs(res.body, 'ItemId', 'ChangeKey'), body: res.body };
+}
+
+describe('EWS operations (Exchange Online, app-only with impersonation)', () => {
+  it('GetFolder inbox: counts, ServerVersionInfo header, request logged as valid', async () => {
+    const res = await asAlice('<m:GetFolder><m:FolderShape><t:BaseShape>Default</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>');
+    expect(res.status).toBe(200);
+    expect(res.body).toContain('ServerVersionInfo');
+    expect(texts(res.body, 'DisplayName')).toEqual(['Inbox']);
+    expect(texts(res.body, 'TotalCount')).toEqual(['3']);
+    expect(texts(res.body, 'UnreadCount')).toEqual(['2']);
+    const entry = sim.log.list().at(-1)!;
+    expect(entry).toMatchObject({ api: 'ews', ewsOperation: 'GetFolder', schemaValid: true, status: 200 });
+    expect(entry.headers['authorization']).toBe('Bearer [redacted]');
+  });
+
+  it('FindItem pages with IndexedPageItemView and reports the paging attributes', async () => {
+    const page1 = await asAlice(
+      '<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>Default</t:BaseShape></m:ItemShape><m:IndexedPageItemView MaxEntriesReturned="2" Offset="0" BasePoint="Beginning"/><m:ParentFolderIds><t:DistinguishedFolderId Id="inbox"/></m:ParentFolderIds></m:FindItem>',
+    );
+    expect(attrs(page1.body, 'RootFolder', 'TotalItemsInView')).toEqual(['3']);
+    expect(attrs(page1.body, 'RootFolder', 'IncludesLastItemInRange')).toEqual(['false']);
+    expect(attrs(page1.body, 'RootFolder', 'IndexedPagingOffset')).toEqual(['2']);
+    // Newest first, subjects escaped correctly.
+    expect(texts(page1.body, 'Subject')).toEqual(['Third with attachment', 'Second']);
+    const page2 = await asAlice(
+      '<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>Default</t:BaseShape></m:ItemShape><m:IndexedPageItemView MaxEntriesReturned="2" Offset="2" BasePoint="Beginning"/><m:ParentFolderIds><t:DistinguishedFolderId Id="inbox"/></m:ParentFolderIds></m:FindItem>',
+    );
+    expect(texts(page2.body, 'Subject')).toEqual(['First &amp; &lt;oldest&gt;']);
+    expect(attrs(page2.body, 'RootFolder', 'IncludesLastItemInRange')).toEqual(['true']);
+  });
+
+  it('FindItem restriction on IsRead and DateTimeReceived, with SortOrder ascending', async () => {
+    const unread = await asAlice(
+      '<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="item:Subject"/><t:FieldURI FieldURI="message:IsRead"/></t:AdditionalProperties></m:ItemShape>' +
+        '<m:Restriction><t:IsEqualTo><t:FieldURI FieldURI="message:IsRead"/><t:FieldURIOrConstant><t:Constant Value="false"/></t:FieldURIOrConstant></t:IsEqualTo></m:Restriction>' +
+        '<m:SortOrder><t:FieldOrder Order="Ascending"><t:FieldURI FieldURI="item:DateTimeReceived"/></t:FieldOrder></m:SortOrder>' +
+        '<m:ParentFolderIds><t:DistinguishedFolderId Id="inbox"/></m:ParentFolderIds></m:FindItem>',
+    );
+    expect(texts(unread.body, 'Subject')).toEqual(['Second', 'Third with attachment']);
+    expect(texts(unread.body, 'IsRead')).toEqual(['false', 'false']);
+    const since = new Date(Date.now() - 90 * 60_000).toISOString();
+    const recent = await asAlice(
+      '<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="item:Subject"/></t:AdditionalProperties></m:ItemShape>' +
+        `<m:Restriction><t:IsGreaterThanOrEqualTo><t:FieldURI FieldURI="item:DateTimeReceived"/><t:FieldURIOrConstant><t:Constant Value="${since}"/></t:FieldURIOrConstant></t:IsGreaterThanOrEqualTo></m:Restriction>` +
+        '<m:ParentFolderIds><t:DistinguishedFolderId Id="inbox"/></m:ParentFolderIds></m:FindItem>',
+    );
+    expect(texts(recent.body, 'Subject')).toEqual(['Third with attachment']);
+  });
+
+  it('GetItem several ids with MimeContent, BodyType Text and HTML (HTML entity-escaped in t:Body)', async () => {
+    const { ids } = await inboxIds();
+    const items = ids.map((id) => `<t:ItemId Id="${id}"/>`).join('');
+    const html = await asAlice(
+      `<m:GetItem><m:ItemShape><t:BaseShape>Default</t:BaseShape><t:IncludeMimeContent>true</t:IncludeMimeContent><t:BodyType>HTML</t:BodyType></m:ItemShape><m:ItemIds>${items}</m:ItemIds></m:GetItem>`,
+    );
+    expect(attrs(html.body, 'GetItemResponseMessage', 'ResponseClass')).toEqual(['Success', 'Success', 'Success']);
+    expect(html.body).toContain('&lt;b&gt;bold&lt;/b&gt;');
+    const mime = Buffer.from(texts(html.body, 'MimeContent')[1]!, 'base64').toString('utf8');
+    expect(mime).toMatch(/Subject: Second/);
+    const text = await asAlice(`<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:BodyType>Text</t:BodyType><t:AdditionalProperties><t:FieldURI FieldURI="item:Body"/></t:AdditionalProperties></m:ItemShape><m:ItemIds><t:ItemId Id="${ids[1]}"/></m:ItemIds></m:GetItem>`);
+    expect(attrs(text.body, 'Body', 'BodyType')).toEqual(['Text']);
+    expect(texts(text.body, 'Body')[0]).toContain('two & bold'.replace('&', '&amp;'));
+  });
+
+  it('GetItem with a calendar property answers ErrorInvalidPropertyRequest like the documented sample', async () => {
+    const { ids } = await inboxIds();
+    const res = await asAlice(
+      `<m:GetItem><m:ItemShape><t:BaseShape>Default</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="meeting:AssociatedCalendarItemId"/></t:AdditionalProperties></m:ItemShape><m:ItemIds><t:ItemId Id="${ids[0]}"/></m:ItemIds></m:GetItem>`,
+    );
+    expect(texts(res.body, 'ResponseCode')).toEqual(['ErrorInvalidPropertyRequest']);
+    expect(attrs(res.body, 'FieldURI', 'FieldURI')).toEqual(['meeting:AssociatedCalendarItemId']);
+  });
+
+  it('ids: malformed → ErrorInvalidIdMalformed, unknown → ErrorItemNotFound', async () => {
+    const res = await asAlice(
+      `<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape><m:ItemIds><t:ItemId Id="not-an-id!"/><t:ItemId Id="${Buffer.alloc(60, 7).toString('base64')}"/></m:ItemIds></m:GetItem>`,
+    );
+    expect(texts(res.body, 'ResponseCode')).toEqual(['ErrorInvalidIdMalformed', 'ErrorItemNotFound']);
+  });
+
+  it('UpdateItem IsRead changes the change key; a stale change key with NeverOverwrite conflicts', async () => {
+    const { ids, changeKeys } = await inboxIds();
+    const update = (changeKey: string, resolution: string, value: string) =>
+      asAlice(
+        `<m:UpdateItem MessageDisposition="SaveOnly" ConflictResolution="${resolution}"><m:ItemChanges><t:ItemChange><t:ItemId Id="${ids[1]}" ChangeKey="${changeKey}"/><t:Updates><t:SetItemField><t:FieldURI FieldURI="message:IsRead"/><t:Message><t:IsRead>${value}</t:IsRead></t:Message></t:SetItemField></t:Updates></t:ItemChange></m:ItemChanges></m:UpdateItem>`,
+      );
+    const ok = await update(changeKeys[1]!, 'AutoResolve', 'true');
+    expect(texts(ok.body, 'ResponseCode')).toEqual(['NoError']);
+    const newKey = attrs(ok.body, 'ItemId', 'ChangeKey')[0];
+    expect(newKey).not.toBe(changeKeys[1]);
+    const message = sim.state.mailbox(ALICE)!.messageByEwsId(ids[1]!)!;
+    expect(message.isRead).toBe(true);
+    const stale = await update(changeKeys[1]!, 'NeverOverwrite', 'false');
+    expect(texts(stale.body, 'ResponseCode')).toEqual(['ErrorIrresolvableConflict']);
+    await update(newKey!, 'AlwaysOverwrite', 'false');
+    expect(message.isRead).toBe(false);
+  });
+
+  it('CreateItem SendAndSaveCopy delivers to the recipient Inbox and files a copy in Sent Items', async () => {
+    const res = await asAlice(
+      `<m:CreateItem MessageDisposition="SendAndSaveCopy"><m:SavedItemFolderId><t:DistinguishedFolderId Id="sentitems"/></m:SavedItemFolderId><m:Items><t:Message><t:Subject>Hello Bob</t:Subject><t:Body BodyType="HTML">&lt;p&gt;Hi&lt;/p&gt;</t:Body><t:ToRecipients><t:Mailbox><t:EmailAddress>${BOB}</t:EmailAddress></t:Mailbox></t:ToRecipients></t:Message></m:Items></m:CreateItem>`,
+    );
+    expect(texts(res.body, 'ResponseCode')).toEqual(['NoError']);
+    const bobInbox = sim.state.mailbox(BOB)!;
+    const received = bobInbox.messagesIn(bobInbox.wellKnown('inbox')).find((m) => m.subject === 'Hello Bob');
+    expect(received?.bodyHtml).toBe('<p>Hi</p>');
+    const alice = sim.state.mailbox(ALICE)!;
+    expect(alice.messagesIn(alice.wellKnown('sentitems')).map((m) => m.subject)).toContain('Hello Bob');
+  });
+
+  it('CreateItem SaveOnly, CreateAttachment, GetAttachment, SendItem', async () => {
+    const draft = await asAlice(
+      `<m:CreateItem MessageDisposition="SaveOnly"><m:Items><t:Message><t:Subject>Draft with file</t:Subject><t:Body BodyType="Text">see file</t:Body><t:ToRecipients><t:Mailbox><t:EmailAddress>${BOB}</t:EmailAddress></t:Mailbox></t:ToRecipients></t:Message></m:Items></m:CreateItem>`,
+    );
+    const [id] = attrs(draft.body, 'ItemId', 'Id');
+    const content = Buffer.from('hello attachment').toString('base64');
+    const attach = await asAlice(
+      `<m:CreateAttachment><m:ParentItemId Id="${id}"/><m:Attachments><t:FileAttachment><t:Name>a.txt</t:Name><t:ContentType>text/plain</t:ContentType><t:Content>${content}</t:Content></t:FileAttachment></m:Attachments></m:CreateAttachment>`,
+    );
+    expect(texts(attach.body, 'ResponseCode')).toEqual(['NoError']);
+    const [attachmentId] = attrs(attach.body, 'AttachmentId', 'Id');
+    const [rootChangeKey] = attrs(attach.body, 'AttachmentId', 'RootItemChangeKey');
+    const got = await asAlice(`<m:GetAttachment><m:AttachmentIds><t:AttachmentId Id="${attachmentId}"/></m:AttachmentIds></m:GetAttachment>`);
+    expect(texts(got.body, 'Content')).toEqual([content]);
+    const sent = await asAlice(`<m:SendItem SaveItemToFolder="true"><m:ItemIds><t:ItemId Id="${id}" ChangeKey="${rootChangeKey}"/></m:ItemIds></m:SendItem>`);
+    expect(texts(sent.body, 'ResponseCode')).toEqual(['NoError']);
+    const bob = sim.state.mailbox(BOB)!;
+    const copy = bob.messagesIn(bob.wellKnown('inbox')).find((m) => m.subject === 'Draft with file');
+    expect(copy?.attachments.map((a) => a.name)).toEqual(['a.txt']);
+  });
+
+  it('MoveItem returns the new id; DeleteItem MoveToDeletedItems then HardDelete', async () => {
+    const { ids } = await inboxIds();
+    const moved = await asAlice(`<m:MoveItem><m:ToFolderId><t:DistinguishedFolderId Id="junkemail"/></m:ToFolderId><m:ItemIds><t:ItemId Id="${ids[0]}"/></m:ItemIds></m:MoveItem>`);
+    const [newId] = attrs(moved.body, 'ItemId', 'Id');
+    expect(newId).toBeDefined();
+    expect(newId).not.toBe(ids[0]);
+    const alice = sim.state.mailbox(ALICE)!;
+    expect(alice.messageByEwsId(newId!)?.folderId).toBe(alice.wellKnown('junkemail').id);
+    const soft = await asAlice(`<m:DeleteItem DeleteType="MoveToDeletedItems"><m:ItemIds><t:ItemId Id="${newId}"/></m:ItemIds></m:DeleteItem>`);
+    expect(texts(soft.body, 'ResponseCode')).toEqual(['NoError']);
+    const inDeleted = alice.messagesIn(alice.wellKnown('deleteditems'));
+    expect(inDeleted).toHaveLength(1);
+    const hard = await asAlice(`<m:DeleteItem DeleteType="HardDelete"><m:ItemIds><t:ItemId Id="${inDeleted[0]!.ewsId}"/></m:ItemIds></m:DeleteItem>`);
+    expect(texts(hard.body, 'ResponseCode')).toEqual(['NoError']);
+    expect(alice.messagesIn(alice.wellKnown('deleteditems'))).toHaveLength(0);
+    const again = await asAlice(`<m:DeleteItem DeleteType="HardDelete"><m:ItemIds><t:ItemId Id="${inDeleted[0]!.ewsId}"/></m:ItemIds></m:DeleteItem>`);
+    expect(texts(again.body, 'ResponseCode')).toEqual(['ErrorItemNotFound']);
+  });
+
+  it('SyncFolderItems: initial sync in pages, then Create / ReadFlagChange / Delete; bad SyncState is ErrorInvalidSyncStateData', async () => {
+    const sync = (state: string, max = 2) =>
+      asAlice(
+        `<m:SyncFolderItems><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape><m:SyncFolderId><t:DistinguishedFolderId Id="inbox"/></m:SyncFolderId>${state ? `<m:SyncState>${state}</m:SyncState>` : ''}<m:MaxChangesReturned>${max}</m:MaxChangesReturned></m:SyncFolderItems>`,
+      );
+    const alice = sim.state.mailbox(ALICE)!;
+    const inbox = alice.wellKnown('inbox');
+    const total = alice.messagesIn(inbox).length;
+    let state = '';
+    let created = 0;
+    for (let round = 0; round < 10; round++) {
+      const res = await sync(state);
+      created += (res.body.match(/<t:Create>/g) ?? []).length;
+      state = texts(res.body, 'SyncState')[0]!;
+      if (texts(res.body, 'IncludesLastItemInRange')[0] === 'true') break;
+    }
+    expect(created).toBe(total);
+    const [first, second] = alice.messagesIn(inbox);
+    alice.setRead(first!, !first!.isRead, sim.state.nowIso());
+    alice.remove(second!);
+    const delta = await sync(state, 10);
+    expect(delta.body).toContain('<t:ReadFlagChange>');
+    expect(attrs(delta.body.slice(delta.body.indexOf('<t:Delete>')), 'ItemId', 'Id')[0]).toBe(second!.ewsId);
+    const bad = await sync(Buffer.from('garbage').toString('base64'));
+    expect(texts(bad.body, 'ResponseCode')).toEqual(['ErrorInvalidSyncStateData']);
+  });
+
+  it('CreateItem with a From the mailbox may not send as → ErrorSendAsDenied; with a SendAs grant it sends', async () => {
+    const send = (from: string) =>
+      asAlice(
+        `<m:CreateItem MessageDisposition="SendOnly"><m:Items><t:Message><t:Subject>As ${from}</t:Subject><t:Body BodyType="Text">x</t:Body><t:ToRecipients><t:Mailbox><t:EmailAddress>${BOB}</t:EmailAddress></t:Mailbox></t:ToRecipients><t:From><t:Mailbox><t:EmailAddress>${from}</t:EmailAddress></t:Mailbox></t:From></t:Message></m:Items></m:CreateItem>`,
+      );
+    const denied = await send(BOB);
+    expect(texts(denied.body, 'ResponseCode')).toEqual(['ErrorSendAsDenied']);
+    expect(texts(denied.body, 'MessageText')[0]).toContain('does not have the right to send mail on behalf');
+    const allowed = await send('shared@contoso.com');
+    expect(texts(allowed.body, 'ResponseCode')).toEqual(['NoError']);
+  });
+
+  it('CreateItem over the size limit → ErrorMessageSizeExceeded', async () => {
+    const big = Buffer.alloc(27 * 1024 * 1024, 1).toString('base64');
+    const res = await asAlice(
+      `<m:CreateItem MessageDisposition="SaveOnly"><m:Items><t:Message><t:Subject>huge</t:Subject><t:Attachments><t:FileAttachment><t:Name>big.bin</t:Name><t:Content>${big}</t:Content></t:FileAttachment></t:Attachments></t:Message></m:Items></m:CreateItem>`,
+    );
+    expect(texts(res.body, 'ResponseCode')).toEqual(['ErrorMessageSizeExceeded']);
+  });
+});
