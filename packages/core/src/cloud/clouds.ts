@@ -16,8 +16,11 @@ export interface CloudEndpoints {
 }
 
 /**
- * National-cloud endpoints, from Microsoft's "National cloud deployments" (Graph) and "Microsoft 365
- * endpoints for US Government GCC High / DoD / 21Vianet" documentation.
+ * National-cloud endpoints. Authority hosts and Graph roots are those of Microsoft Graph's "National
+ * cloud deployments" page (GCC High = "US Government L4", DoD = "L5"; both sign in at
+ * login.microsoftonline.us). EWS lives on each cloud's Exchange Online host (outlook.office365.us,
+ * outlook-dod.office365.us, partner.outlook.cn for 21Vianet), which is also its token resource.
+ * Microsoft 365 GCC (moderate) tenants use the global endpoints: `global`.
  */
 export const CLOUDS: Readonly<Record<CloudName, Readonly<CloudEndpoints>>> = {
   global: {
