@@ -230,7 +230,9 @@ export function toConfigIssues(issues: readonly Issue[], schema: z.core.$ZodType
           const suggestion = keys ? didYouMean(key, keys.known) : undefined;
           const flowPath = path.length > 0 ? `${formatPath(path)}.flow` : 'flow';
           const current = keys?.current !== undefined ? ` "${keys.current}"` : '';
+          const authKeys = path.length === 0 && !suggestion ? keysAt(schema, ['auth'], input) : undefined;
           if (other !== undefined) message = `is not used with ${flowPath}${current} (it belongs to ${flowPath} "${other}")`;
+          else if (authKeys && (authKeys.known.includes(key) || authKeys.elsewhere.has(key))) message = `unknown key here: it belongs inside "auth" (auth.${key})`;
           else if (suggestion) message = `unknown key; did you mean "${suggestion}"?`;
           else if (keys) message = `unknown key; expected one of ${keys.known.map((k) => `"${k}"`).join(', ')}`;
           out.push({ path: formatPath([...path, key]), message });
