@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createAdminModule } from './admin/admin-module.js';
 import { createEntraModule } from './entra/index.js';
 import { createGraphModule } from './graph/graph-module.js';
+import { createEwsModule } from './ews/index.js';
 import { DEFAULT_THROTTLE_LIMITS } from './graph/mailbox-throttle.js';
 import { createUploadModule } from './upload/upload-module.js';
 import { UploadSessions } from './upload/upload-sessions.js';
@@ -143,7 +144,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       // so clients that attach tokens only to the Graph host behave as they do against Microsoft.
       uploadHost: 'localhost',
     }),
-    // EWS (part 2) mounts here: createEwsModule({...}) from ./ews/index.js.
+    // EWS (part 2): SOAP at /EWS/Exchange.asmx on the same store, mail flow and faults.
+    createEwsModule({
+      directory: state,
+      store: state,
+      tokens: entra,
+      faults,
+      mode: options.ewsMode ?? 'online',
+      validate: options.validateEws ?? true,
+    }),
     entra,
   );
 
