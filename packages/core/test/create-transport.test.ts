@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -126,5 +127,24 @@ describe('importAdapterPackage', () => {
     writeFileSync(join(pkg, 'index.js'), 'import "@mailbridge/dependency-that-is-not-there";\n');
     const error = await importAdapterPackage('@mailbridge/broken-adapter', join(dir, 'app')).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'ADAPTER_MISSING', message: expect.stringContaining('installed but failed to load') });
+  });
+});
+
+describe('createTransport with the real adapter packages', () => {
+  // Loads @mailbridge/graph-adapter / @mailbridge/ews-adapter by package name from core's built
+  // dist, in a plain Node process as an application would (vitest's own module resolution would
+  // stand in for Node's). Needs `pnpm build` first. Creating a transport makes no request.
+  const coreDist = new URL('../dist/index.js', import.meta.url).href;
+  it.each(['graph', 'ews'] as const)('transport "%s" loads its adapter package at run time', (transport) => {
+    const script = `
+      const { createTransport } = await import(${JSON.stringify(coreDist)});
+      const config = ${JSON.stringify({ ...baseConfig, transport })};
+      const transport = await createTransport(config, { env: {} });
+      process.stdout.write(JSON.stringify({ name: transport.name, version: transport.specificationVersion, mailbox: transport.mailbox }));
+      await transport.close();
+    `;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual({ name: transport, version: 'v1', mailbox: 'alerts@contoso.com' });
   });
 });
