@@ -1,6 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { defineProject } from 'vitest/config';
 
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
+
 export default defineProject({
+  // Tests import src/ directly: give it the constant tsup defines at build time.
+  define: { __PACKAGE_VERSION__: JSON.stringify(pkg.version) },
   test: {
     name: 'graph-adapter',
     include: ['test/**/*.test.ts', 'src/**/*.test.ts'],

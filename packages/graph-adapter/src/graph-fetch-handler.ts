@@ -1,5 +1,6 @@
 import type { Context, Middleware, MiddlewareOptions } from '@microsoft/microsoft-graph-client';
 import type { HttpClient } from '@mailbridge/core';
+import { bufferResponse } from './buffer-response.js';
 import type { MailboxSemaphore } from './mailbox-semaphore.js';
 import type { RequestRunner, RunOptions } from './request-runner.js';
 
@@ -36,7 +37,7 @@ export class GraphFetchHandler implements Middleware {
     const init = { ...(context.options ?? {}) } as RequestInit;
     try {
       context.response = await this.runner.run(
-        (signal) => this.semaphore.run(() => this.http.fetch(url, signal ? { ...init, signal } : init), signal),
+        (signal) => this.semaphore.run(async () => bufferResponse(await this.http.fetch(url, signal ? { ...init, signal } : init)), signal),
         scope?.options ?? { idempotent: true },
       );
     } catch (error) {

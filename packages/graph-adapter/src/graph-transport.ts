@@ -67,6 +67,8 @@ interface CallOptions {
 
 /** The MAPI property PR_DELETE_AFTER_SUBMIT: the sent copy is not kept in Sent Items. */
 const DELETE_AFTER_SUBMIT = { id: 'Boolean 0x0E01', value: 'true' };
+/** Upload sessions refuse smaller files (ErrorAttachmentSizeShouldNotBeLessThanMinimumSize). */
+const UPLOAD_SESSION_MIN_BYTES = 3 * 1024 * 1024;
 /** Graph's documented largest request (sendMail, create draft). */
 const GRAPH_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 /** Graph's maximum `$top` for messages. */
@@ -182,27 +184,32 @@ export class GraphTransport implements MailTransport {
         });
       }
     }
-    // Smallest first, so as many attachments as possible travel in the one request.
+    // Upload sessions refuse files under 3 MB (ErrorAttachmentSizeShouldNotBeLessThanMinimumSize), and one
+    // request may not pass 4 MB: files of 3 MB and more go by upload session; smaller ones travel in
+    // the message request, smallest first while it stays under the inline limit, the rest each in its
+    // own POST …/attachments.
+    const large = sized.filter((attachment) => attachment.size >= UPLOAD_SESSION_MIN_BYTES);
     let requestBytes = Buffer.byteLength(JSON.stringify({ message: graphMessage, saveToSentItems }));
     const inline: SizedAttachment[] = [];
-    const large: SizedAttachment[] = [];
-    for (const attachment of [...sized].sort((a, b) => a.size - b.size)) {
+    const separate: SizedAttachment[] = [];
+    for (const attachment of sized.filter((item) => item.size < UPLOAD_SESSION_MIN_BYTES).sort((a, b) => a.size - b.size)) {
       const cost = inlineCost(attachment);
       if (requestBytes + cost <= this.inlineLimit) {
         inline.push(attachment);
         requestBytes += cost;
-      } else large.push(attachment);
+      } else separate.push(attachment);
     }
-    inline.sort((a, b) => a.index - b.index);
-    large.sort((a, b) => a.index - b.index);
+    const byIndex = (a: SizedAttachment, b: SizedAttachment): number => a.index - b.index;
+    inline.sort(byIndex);
+    separate.sort(byIndex);
     if (inline.length > 0) {
       graphMessage.attachments = await Promise.all(inline.map(async (item) => toGraphFileAttachment(item, await readSmallAttachment(item))));
     }
     const context = { signal: options.signal, from };
     const id =
-      large.length === 0
+      large.length === 0 && separate.length === 0
         ? await this.sendInOneRequest(graphMessage, saveToSentItems, context)
-        : await this.sendThroughDraft(graphMessage, large, saveToSentItems, { ...context, onUploadProgress: options.onUploadProgress });
+        : await this.sendThroughDraft(graphMessage, { separate, large }, saveToSentItems, { ...context, onUploadProgress: options.onUploadProgress });
     const result: SendResult = { transport: this.name, mailbox: this.mailbox, internetMessageId };
     if (id !== undefined) result.id = id;
     return result;
@@ -230,10 +237,10 @@ export class GraphTransport implements MailTransport {
     return sentId;
   }
 
-  /** Large attachments: a draft, one upload session per large attachment, then POST send. */
+  /** Attachments too big for one request: a draft, a POST per remaining small attachment, an upload session per large one, then POST send. */
   private async sendThroughDraft(
     message: GraphOutgoingMessage,
-    large: SizedAttachment[],
+    attachments: { separate: SizedAttachment[]; large: SizedAttachment[] },
     saveToSentItems: boolean,
     context: {
       signal?: AbortSignal | undefined;
@@ -251,7 +258,12 @@ export class GraphTransport implements MailTransport {
     const draftPath = `${base}/messages/${encodeURIComponent(created.id)}`;
     let sendStarted = false;
     try {
-      for (const attachment of large) {
+      for (const attachment of attachments.separate) {
+        const bytes = await readSmallAttachment(attachment);
+        await this.request('POST', `${draftPath}/attachments`, toGraphFileAttachment(attachment, bytes), { operation: 'send-large', signal: context.signal });
+        context.onUploadProgress?.({ filename: attachment.attachment.filename, sentBytes: attachment.size, totalBytes: attachment.size });
+      }
+      for (const attachment of attachments.large) {
         const session = await this.json<GraphUploadSession>(
           await this.request('POST', `${draftPath}/attachments/createUploadSession`, { AttachmentItem: toAttachmentItem(attachment) }, {
             operation: 'send-large',

@@ -1,5 +1,6 @@
 import type { HttpClient } from '@mailbridge/core';
 import { assertSize, chunkStream, openAttachment, type SizedAttachment } from './attachment-source.js';
+import { bufferResponse } from './buffer-response.js';
 import type { MailboxSemaphore } from './mailbox-semaphore.js';
 import { invalidGraphResponse, mapGraphError, type GraphErrorContext } from './map-graph-error.js';
 import type { RequestRunner } from './request-runner.js';
@@ -45,16 +46,18 @@ export async function uploadAttachment(options: UploadOptions): Promise<void> {
       const response = await options.runner.run(
         (signal) =>
           options.semaphore.run(
-            () =>
-              options.http.fetch(uploadUrl, {
-                method: 'PUT',
-                headers: {
-                  'Content-Type': 'application/octet-stream',
-                  'Content-Range': `bytes ${first}-${last}/${total}`,
-                },
-                body: chunk,
-                ...(signal ? { signal } : {}),
-              }),
+            async () =>
+              bufferResponse(
+                await options.http.fetch(uploadUrl, {
+                  method: 'PUT',
+                  headers: {
+                    'Content-Type': 'application/octet-stream',
+                    'Content-Range': `bytes ${first}-${last}/${total}`,
+                  },
+                  body: chunk,
+                  ...(signal ? { signal } : {}),
+                }),
+              ),
             signal,
           ),
         { signal: options.signal, idempotent: true },

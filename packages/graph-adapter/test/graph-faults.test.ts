@@ -1,0 +1,134 @@
+import { MailbridgeError } from '@mailbridge/core';
+import { createTempDir, generateFile } from '@mailbridge/core/testing';
+import { DEMO } from '@mailbridge/simulator';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startGraphTestBed, type GraphTestBed } from './support/graph-harness.js';
+
+/** Copies of a message in Inboxes (the simulator's store) and in the outbound log. */
+function inboxCopies(bed: GraphTestBed, internetMessageId: string): number {
+  return bed.simulator.deliveries(internetMessageId).mailboxes.filter((copy) => copy.folder === 'inbox').length;
+}
+
+function sendMailRequests(bed: GraphTestBed): Array<{ status: number; url: string }> {
+  return bed.simulator.requests().filter((request) => request.method === 'POST' && /\/sendMail$/i.test(request.url.split('?')[0]!));
+}
+
+describe('graph adapter under injected faults: every message delivered exactly once', () => {
+  let bed: GraphTestBed;
+  let temp: Awaited<ReturnType<typeof createTempDir>>;
+
+  beforeAll(async () => {
+    bed = await startGraphTestBed();
+    temp = await createTempDir();
+    await bed.transport.probe(); // warm: token fetched once
+  });
+  afterAll(async () => {
+    await temp?.remove();
+    await bed?.cleanup();
+  });
+  beforeEach(() => {
+    bed.simulator.clearFaults();
+    bed.simulator.clearRequests();
+  });
+
+  it('retries a burst of 429 on sendMail, honouring Retry-After', async () => {
+    bed.simulator.inject({ kind: 'status', status: 429, api: 'graph', count: 3, retryAfterSeconds: 1, pathIncludes: 'sendMail' });
+    const started = Date.now();
+    const result = await bed.transport.send({ to: [DEMO.secondMailbox], subject: '429 burst', text: 'x' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_900);
+    expect(sendMailRequests(bed).map((request) => request.status)).toEqual([429, 429, 429, 202]);
+    expect(inboxCopies(bed, result.internetMessageId)).toBe(1);
+  });
+
+  it('retries 503 on sendMail', async () => {
+    bed.simulator.inject({ kind: 'status', status: 503, api: 'graph', count: 2, pathIncludes: 'sendMail' });
+    const result = await bed.transport.send({ to: [DEMO.secondMailbox], subject: '503', text: 'x' });
+    expect(sendMailRequests(bed).map((request) => request.status)).toEqual([503, 503, 202]);
+    expect(inboxCopies(bed, result.internetMessageId)).toBe(1);
+  });
+
+  it('resends after a reset before the request took effect (not in Sent Items)', async () => {
+    bed.simulator.inject({ kind: 'reset-before', api: 'graph', count: 1, pathIncludes: 'sendMail' });
+    const result = await bed.transport.send({ to: [DEMO.secondMailbox], subject: 'reset before', text: 'x' });
+    expect(inboxCopies(bed, result.internetMessageId)).toBe(1);
+    expect(bed.simulator.deliveries(result.internetMessageId).mailboxes.filter((copy) => copy.folder === 'sentitems')).toHaveLength(1);
+    // The Sent Items lookup happened before the second sendMail.
+    const lookups = bed.simulator.requests().filter((request) => request.method === 'GET' && request.url.includes('sentitems'));
+    expect(lookups.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('does not resend after a reset once the request took effect (found in Sent Items)', async () => {
+    bed.simulator.inject({ kind: 'reset-after', api: 'graph', count: 1, pathIncludes: 'sendMail' });
+    const result = await bed.transport.send({ to: [DEMO.secondMailbox, 'someone@external.example'], subject: 'reset after', text: 'x' });
+    expect(sendMailRequests(bed)).toHaveLength(1);
+    expect(inboxCopies(bed, result.internetMessageId)).toBe(1);
+    expect(bed.simulator.deliveries(result.internetMessageId).outbound).toBe(1);
+    expect(result.id).toEqual(expect.any(String));
+  });
+
+  it('fails with SEND_UNCONFIRMED instead of risking a duplicate when saveToSentItems is false', async () => {
+    bed.simulator.inject({ kind: 'reset-after', api: 'graph', count: 1, pathIncludes: 'sendMail' });
+    const error = await bed.transport
+      .send({ to: [DEMO.secondMailbox], subject: 'reset after, no copy', text: 'x', saveToSentItems: false, internetMessageId: '<unconfirmed-1@contoso.onmicrosoft.com>' })
+      .catch((caught: unknown) => caught);
+    expect(MailbridgeError.isInstance(error) && error.code).toBe('SEND_UNCONFIRMED');
+    expect((error as MailbridgeError).hint).toContain('<unconfirmed-1@contoso.onmicrosoft.com>');
+    expect(inboxCopies(bed, '<unconfirmed-1@contoso.onmicrosoft.com>')).toBe(1);
+  });
+
+  it('large attachment: 429 on an upload range and a reset after the final send — delivered once', async () => {
+    const file = await generateFile(temp.dir, 'big.bin', 5 * 1024 * 1024);
+    bed.simulator.inject({ kind: 'status', status: 429, api: 'upload', count: 1, retryAfterSeconds: 0 });
+    bed.simulator.inject({ kind: 'reset-after', api: 'graph', count: 1, pathIncludes: '/send' });
+    const result = await bed.transport.send({
+      to: [DEMO.secondMailbox],
+      subject: 'large with faults',
+      text: 'x',
+      attachments: [{ filename: 'big.bin', content: { path: file.path } }],
+    });
+    expect(inboxCopies(bed, result.internetMessageId)).toBe(1);
+    const stored = bed.simulator.messages(DEMO.secondMailbox, 'inbox').find((message) => message.internetMessageId === result.internetMessageId);
+    expect(stored?.attachments.map((attachment) => attachment.size)).toEqual([file.size]);
+    const uploads = bed.simulator.requests().filter((request) => request.api === 'upload');
+    expect(uploads.map((request) => request.status)).toContain(429);
+    // Upload PUTs never carry the bearer token.
+    expect(uploads.every((request) => !Object.keys(request.headers).some((name) => name.toLowerCase() === 'authorization'))).toBe(true);
+  });
+
+  it('keeps at most 4 requests in flight per mailbox: 24 concurrent sends cause no 429', async () => {
+    bed.simulator.inject({ kind: 'latency', ms: 30, api: 'graph', count: 100 });
+    const results = await Promise.all(
+      Array.from({ length: 24 }, (_, index) => bed.transport.send({ to: [DEMO.secondMailbox], subject: `concurrent ${index}`, text: 'x' })),
+    );
+    expect(bed.simulator.requests().filter((request) => request.status === 429)).toEqual([]);
+    for (const result of results) expect(inboxCopies(bed, result.internetMessageId)).toBe(1);
+  });
+
+  it('markRead of many ids survives a 429 on $batch', async () => {
+    await bed.harness.seedMessages(30, { subjectPrefix: 'batch fault' });
+    const ids: string[] = [];
+    for await (const message of bed.transport.receive({ unreadOnly: true, includeBody: false, pageSize: 200 })) {
+      if (message.subject.startsWith('batch fault')) ids.push(message.id);
+    }
+    expect(ids).toHaveLength(30);
+    bed.simulator.inject({ kind: 'status', status: 429, api: 'graph', count: 1, retryAfterSeconds: 0, pathIncludes: '$batch' });
+    await bed.transport.markRead(ids);
+    const stored = bed.simulator.messages(DEMO.mailbox, 'inbox').filter((message) => message.subject.startsWith('batch fault'));
+    expect(stored.every((message) => message.isRead)).toBe(true);
+    const batches = bed.simulator.requests().filter((request) => request.url.includes('$batch'));
+    expect(batches.length).toBeGreaterThanOrEqual(3); // 2 batches of ≤ 20, one repeated after 429
+  });
+
+  it('gives up with THROTTLED (and the request id) when 429s outlast the retry budget', async () => {
+    bed.simulator.inject({ kind: 'status', status: 429, api: 'graph', count: 50, retryAfterSeconds: 0, pathIncludes: 'mailFolders/inbox' });
+    const error = await bed.transport.probe().catch((caught: unknown) => caught);
+    expect(MailbridgeError.isInstance(error) && error.code).toBe('THROTTLED');
+    expect((error as MailbridgeError).hint).toMatch(/retry/i);
+  });
+
+  it('gives up with SERVICE_UNAVAILABLE when 503s outlast the retry budget', async () => {
+    bed.simulator.inject({ kind: 'status', status: 503, api: 'graph', count: 50, retryAfterSeconds: 0, pathIncludes: 'mailFolders/inbox' });
+    const error = await bed.transport.probe().catch((caught: unknown) => caught);
+    expect(MailbridgeError.isInstance(error) && error.code).toBe('SERVICE_UNAVAILABLE');
+  });
+});

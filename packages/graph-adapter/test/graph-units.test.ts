@@ -1,0 +1,126 @@
+import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { MailbridgeError } from '@mailbridge/core';
+import { describe, expect, it } from 'vitest';
+import { chunkStream } from '../src/attachment-source.js';
+import { MailboxSemaphore } from '../src/mailbox-semaphore.js';
+import { mapGraphError, type GraphErrorContext } from '../src/map-graph-error.js';
+import { retryAfterMs } from '../src/request-runner.js';
+import { decodeSyncCursor, encodeSyncCursor } from '../src/sync-cursor.js';
+import { validateOutgoingMessage } from '../src/validate-message.js';
+
+const SAMPLES = '/work/shared/protocol/graph/samples';
+const sample = (name: string): unknown => JSON.parse(readFileSync(`${SAMPLES}/${name}`, 'utf8'));
+const context: GraphErrorContext = { operation: 'send', mailbox: 'alerts@contoso.com', clientId: '66666666-7777-8888-9999-000000000000', tokenKind: 'app-only' };
+
+describe('mapGraphError on Microsoft\'s documented error bodies', () => {
+  it.each([
+    ['error-403-ErrorAccessDenied.json', 403, 'MAILBOX_ACCESS_DENIED'],
+    ['error-404-ErrorItemNotFound.json', 404, 'ITEM_NOT_FOUND'],
+    ['error-404-ResourceNotFound.json', 404, 'MAILBOX_NOT_FOUND'],
+    ['error-429-ApplicationThrottled-MailboxConcurrency.json', 429, 'THROTTLED'],
+    ['error-429-TooManyRequests.json', 429, 'THROTTLED'],
+    ['error-MailboxNotEnabledForRESTAPI.json', 404, 'MAILBOX_NOT_ENABLED_FOR_REST'],
+  ])('%s → %s', (file, status, code) => {
+    const headers = new Headers({ 'request-id': 'req-1', 'client-request-id': 'client-1' });
+    const error = mapGraphError(status, sample(file), headers, context);
+    expect(MailbridgeError.isInstance(error)).toBe(true);
+    expect(error.code).toBe(code);
+    expect(error.hint.length).toBeGreaterThan(20);
+    expect(error.details).toMatchObject({ status, requestId: 'req-1', clientRequestId: 'client-1' });
+  });
+
+  it('names the PowerShell checks for an access-policy denial', () => {
+    const error = mapGraphError(403, sample('error-403-ErrorAccessDenied.json'), undefined, context);
+    expect(error.hint).toContain('Test-ApplicationAccessPolicy -Identity alerts@contoso.com -AppId 66666666-7777-8888-9999-000000000000');
+    expect(error.hint).toContain('Test-ServicePrincipalAuthorization');
+  });
+
+  it('tells a missing permission from a scope denial, and names Mail.ReadWrite for large attachments', () => {
+    const body = { error: { code: 'ErrorAccessDenied', message: 'Access is denied. Check credentials and try again.' } };
+    expect(mapGraphError(403, body, undefined, context).code).toBe('AUTH_MISSING_PERMISSION');
+    const large = mapGraphError(403, body, undefined, { ...context, operation: 'send-large' });
+    expect(large.message).toContain('Mail.ReadWrite');
+    expect(large.hint).toContain('not only Mail.Send');
+  });
+
+  it('maps audience, send-as, size, 5xx and unknown errors', () => {
+    const audience = { error: { code: 'InvalidAuthenticationToken', message: 'Access token validation failure. Invalid audience.' } };
+    expect(mapGraphError(401, audience, undefined, context).code).toBe('AUTH_WRONG_AUDIENCE');
+    expect(mapGraphError(403, { error: { code: 'ErrorSendAsDenied', message: 'x' } }, undefined, { ...context, from: 'ceo@contoso.com' }).message).toContain('ceo@contoso.com');
+    expect(mapGraphError(413, undefined, undefined, context).code).toBe('MESSAGE_TOO_LARGE');
+    expect(mapGraphError(400, { error: { code: 'ErrorMessageSizeExceeded', message: 'x' } }, undefined, context).code).toBe('MESSAGE_TOO_LARGE');
+    expect(mapGraphError(502, undefined, undefined, context).code).toBe('SERVICE_UNAVAILABLE');
+    expect(mapGraphError(400, { error: { code: 'Whatever', message: 'strange' } }, undefined, context).code).toBe('SERVICE_ERROR');
+  });
+});
+
+describe('validateOutgoingMessage', () => {
+  const ok = { to: ['a@contoso.com'], subject: 's', text: 't' };
+  it('accepts a good message', () => {
+    expect(() => validateOutgoingMessage(ok)).not.toThrow();
+  });
+  it.each([
+    ['bad address', { ...ok, to: ['a@'] }, 'to[0]'],
+    ['CRLF in subject', { ...ok, subject: 'a\r\nBcc: x@y.z' }, 'subject'],
+    ['non X- header', { ...ok, headers: { 'Reply-To': 'x@y.z' } }, 'headers.Reply-To'],
+    ['CRLF in header value', { ...ok, headers: { 'X-A': 'v\nBcc: x@y.z' } }, 'headers.X-A'],
+    ['too many headers', { ...ok, headers: { 'X-1': '1', 'X-2': '2', 'X-3': '3', 'X-4': '4', 'X-5': '5', 'X-6': '6' } }, 'headers'],
+    ['no recipient', { ...ok, to: [] }, 'to'],
+    ['no body', { to: ['a@contoso.com'], subject: 's' }, 'text'],
+    ['bad importance', { ...ok, importance: 'urgent' }, 'importance'],
+    ['bad message id', { ...ok, internetMessageId: 'no-brackets@x' }, 'internetMessageId'],
+    ['stream without size', { ...ok, attachments: [{ filename: 'a', content: { stream: () => Readable.from([]) } }] }, 'attachments[0].size'],
+    ['CRLF in display name', { ...ok, to: [{ address: 'a@contoso.com', name: 'A\r\nB' }] }, 'to[0].name'],
+  ])('%s → INVALID_MESSAGE at %s', (_title, message, path) => {
+    try {
+      validateOutgoingMessage(message as never);
+      expect.unreachable();
+    } catch (error) {
+      expect(MailbridgeError.isInstance(error) && error.code).toBe('INVALID_MESSAGE');
+      expect((error as MailbridgeError).details.path).toBe(path);
+    }
+  });
+});
+
+describe('plumbing', () => {
+  it('MailboxSemaphore never lets more than its limit run', async () => {
+    const semaphore = new MailboxSemaphore(4);
+    let running = 0;
+    let peak = 0;
+    await Promise.all(
+      Array.from({ length: 40 }, () =>
+        semaphore.run(async () => {
+          running += 1;
+          peak = Math.max(peak, running);
+          await new Promise((resolve) => setTimeout(resolve, 2));
+          running -= 1;
+        }),
+      ),
+    );
+    expect(peak).toBe(4);
+    expect(semaphore.inFlight).toBe(0);
+  });
+
+  it('chunkStream cuts exact chunks whatever the input pieces', async () => {
+    const pieces = [Buffer.alloc(7, 1), Buffer.alloc(3, 2), Buffer.alloc(11, 3)];
+    const chunks: number[] = [];
+    for await (const chunk of chunkStream(Readable.from(pieces), 5)) chunks.push(chunk.byteLength);
+    expect(chunks).toEqual([5, 5, 5, 5, 1]);
+  });
+
+  it('retryAfterMs reads seconds, fractions and HTTP dates', () => {
+    expect(retryAfterMs('2.128')).toBe(2128);
+    expect(retryAfterMs('0')).toBe(0);
+    expect(retryAfterMs(new Date(10_000).toUTCString(), 4_000)).toBe(6_000);
+    expect(retryAfterMs(null)).toBeUndefined();
+  });
+
+  it('sync cursors round-trip and refuse foreign ones', () => {
+    const cursor = encodeSyncCursor({ v: 1, folder: 'inbox', link: 'https://graph.example/v1.0/x?$deltatoken=1' });
+    expect(cursor).toMatch(/^[\w-]+$/);
+    expect(decodeSyncCursor(cursor, 'https://graph.example').folder).toBe('inbox');
+    expect(() => decodeSyncCursor(cursor, 'https://evil.example')).toThrow(MailbridgeError);
+    expect(() => decodeSyncCursor('garbage', 'https://graph.example')).toThrow(MailbridgeError);
+  });
+});

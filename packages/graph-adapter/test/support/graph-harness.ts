@@ -1,0 +1,112 @@
+import {
+  createHttpClient,
+  createRetryPolicy,
+  createTokenProvider,
+  type HttpClient,
+  type MailbridgeConfig,
+  type RetryPolicy,
+  type TokenProvider,
+} from '@mailbridge/core';
+import type { ConformanceHarness, SeedMessagesOptions } from '@mailbridge/core/testing';
+import { DEMO, startSimulator, type SeedUser, type Simulator, type SimulatorOptions } from '@mailbridge/simulator';
+import { createGraphTransport, type GraphTransport, type GraphTransportOptions } from '../../src/index.js';
+
+/** A simulator, core's services pointed at it, and a Graph transport on the demo mailbox. */
+export interface GraphTestBed {
+  simulator: Simulator;
+  transport: GraphTransport;
+  http: HttpClient;
+  tokenProvider: TokenProvider;
+  retry: RetryPolicy;
+  /** A new transport on the same simulator (another mailbox, client or options). */
+  newTransport(options?: Partial<GraphTransportOptions> & { clientId?: string; secret?: string }): GraphTransport;
+  /** The harness the core conformance suite runs on. */
+  harness: ConformanceHarness;
+  cleanup(): Promise<void>;
+}
+
+/** The demo user's seed entry, to add messages to its mailbox at run time. */
+function demoUser(mail: string): SeedUser {
+  return mail === DEMO.mailbox
+    ? { id: DEMO.mailboxUserId, tenantId: DEMO.tenantId, mail: DEMO.mailbox, displayName: 'Alerts', password: DEMO.userPassword }
+    : { id: DEMO.secondUserId, tenantId: DEMO.tenantId, mail: DEMO.secondMailbox, displayName: 'On-call', password: DEMO.userPassword };
+}
+
+/** Starts a simulator (demo seed unless given) and builds a Graph transport on it the way core does. */
+export async function startGraphTestBed(options: { simulator?: SimulatorOptions; retry?: Parameters<typeof createRetryPolicy>[0]; transport?: Partial<GraphTransportOptions> } = {}): Promise<GraphTestBed> {
+  const simulator = await startSimulator(options.simulator);
+  const http = createHttpClient({ caFile: simulator.caFile, timeoutMs: 60_000 });
+  const retry = createRetryPolicy({ maxAttempts: 6, maxDelayMs: 20_000, baseDelayMs: 20, ...options.retry });
+  const closers: Array<() => Promise<void>> = [];
+  const providers = new Map<string, TokenProvider>();
+  const tokenProviderFor = (clientId?: string, secret?: string): TokenProvider => {
+    const key = `${clientId ?? ''}|${secret ?? ''}`;
+    let provider = providers.get(key);
+    if (!provider) {
+      const config = simulator.config({ transport: 'graph', ...(clientId ? { clientId } : {}), ...(secret ? { secret } : {}) }) as unknown as MailbridgeConfig;
+      provider = createTokenProvider(config, { http, retry });
+      providers.set(key, provider);
+    }
+    return provider;
+  };
+  const tokenProvider = tokenProviderFor();
+  const newTransport: GraphTestBed['newTransport'] = (overrides = {}) => {
+    const { clientId, secret, ...rest } = overrides;
+    const transport = createGraphTransport({
+      mailbox: DEMO.mailbox,
+      graphEndpoint: simulator.graphUrl,
+      tokenProvider: tokenProviderFor(clientId, secret),
+      http,
+      retry,
+      confirmDelaysMs: [0, 200, 500],
+      ...options.transport,
+      ...rest,
+    });
+    closers.push(() => transport.close());
+    return transport;
+  };
+  const transport = newTransport();
+  let seeded = 0;
+  const harness: ConformanceHarness = {
+    transport,
+    mailbox: DEMO.mailbox,
+    recipient: DEMO.secondMailbox,
+    messages: (mailbox, folder) => simulator.messages(mailbox, folder),
+    deliveries: (id) => simulator.deliveries(id),
+    requestCount: () => simulator.requests().length,
+    async seedMessages(count: number, seed: SeedMessagesOptions) {
+      const start = Date.now() - count * 1000;
+      const batch = seeded++;
+      const messages = Array.from({ length: count }, (_, index) => {
+        const isRead = typeof seed.isRead === 'function' ? seed.isRead(index) : (seed.isRead ?? false);
+        const message: NonNullable<SeedUser['messages']>[number] = {
+          folder: seed.folder ?? 'inbox',
+          from: 'Monitoring <monitoring@fabrikam.example>',
+          to: [DEMO.mailbox],
+          subject: `${seed.subjectPrefix} ${index}`,
+          text: `seeded message ${index}`,
+          isRead,
+          receivedAt: (seed.receivedAt?.(index) ?? new Date(start + index * 1000)).toISOString(),
+          internetMessageId: `<seed-${batch}-${index}-${Math.random().toString(36).slice(2)}@fabrikam.example>`,
+        };
+        if (seed.attachment) {
+          message.attachments = [
+            { filename: seed.attachment.filename, contentType: seed.attachment.contentType, contentBase64: Buffer.from(seed.attachment.content).toString('base64') },
+          ];
+        }
+        return message;
+      });
+      simulator.seed({ users: [{ ...demoUser(DEMO.mailbox), messages }] });
+    },
+    cleanup: () => cleanup(),
+  };
+  let cleaned = false;
+  async function cleanup(): Promise<void> {
+    if (cleaned) return;
+    cleaned = true;
+    for (const close of closers) await close().catch(() => undefined);
+    await http.close();
+    await simulator.close();
+  }
+  return { simulator, transport, http, tokenProvider, retry, newTransport, harness, cleanup };
+}
