@@ -25,7 +25,14 @@ export async function createRuntime(loaded: LoadedConfig): Promise<CliRuntime> {
     ...(config.network?.caFile ? { caFile: config.network.caFile } : {}),
     ...(config.network?.timeoutMs ? { timeoutMs: config.network.timeoutMs } : {}),
   });
-  const tokens = core.createTokenProvider(config, { http });
+  // Basic/NTLM (Exchange Server) sign in with a password: no token provider; core's createTransport knows.
+  const oauth = config.auth.flow === 'client-credentials' || config.auth.flow === 'device-code';
+  const tokens: TokenProvider = oauth
+    ? core.createTokenProvider(config, { http })
+    : {
+        kind: 'delegated',
+        getToken: () => Promise.reject(new core.MailbridgeError({ code: 'USAGE', message: `auth.flow "${config.auth.flow}" has no OAuth tokens.`, hint: 'Tokens exist for the client-credentials and device-code flows.' })),
+      };
   let transport: MailTransport | undefined;
   return {
     loaded,
@@ -34,7 +41,7 @@ export async function createRuntime(loaded: LoadedConfig): Promise<CliRuntime> {
     async transport() {
       transport ??= await core.createTransport(loaded, {
         http,
-        tokenProvider: tokens,
+        ...(oauth ? { tokenProvider: tokens } : {}),
         adapters: {
           graph: () => import('@mailbridge/graph-adapter'),
           ews: () => import('@mailbridge/ews-adapter'),

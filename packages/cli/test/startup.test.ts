@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { BIN, tempDir } from './helpers.js';
+
+// Workspace packages resolve to their folders (packages/core/dist/...), registry ones into node_modules.
+const HEAVY = ['@azure+msal', '@azure/msal', 'microsoft-graph-client', 'ews-javascript-api', '/packages/core/', '/packages/graph-adapter/', '/packages/ews-adapter/', '/packages/simulator/', '/undici', '/zod'];
+const dir = tempDir();
+afterAll(() => dir.cleanup());
+
+function loadsOf(args: string[]): { status: number | null; stdout: string; modules: string[] } {
+  const trace = join(dir.path, `trace-${args.join('-')}.txt`);
+  const hook = fileURLToPath(new URL('./fixtures/trace-loads.mjs', import.meta.url));
+  const result = spawnSync(process.execPath, ['--import', hook, BIN, ...args], { encoding: 'utf8', env: { ...process.env, MAILBRIDGE_TRACE_LOADS: trace } });
+  let modules: string[] = [];
+  try {
+    modules = readFileSync(trace, 'utf8').split('\n').filter(Boolean);
+  } catch {
+    modules = [];
+  }
+  return { status: result.status, stdout: result.stdout, modules };
+}
+
+describe('start-up stays light', () => {
+  it.each([['--version'], ['--help'], ['send', '--help']])('`mailbridge %s` loads no adapter, msal, Graph/EWS library or core', (...args) => {
+    const { status, stdout, modules } = loadsOf(args);
+    expect(status).toBe(0);
+    expect(stdout.length).toBeGreaterThan(0);
+    // The hook really traced something (commander at least), so an empty list cannot pass by accident.
+    expect(modules.some((url) => url.includes('commander'))).toBe(true);
+    const heavy = modules.filter((url) => HEAVY.some((name) => url.includes(name)));
+    expect(heavy).toEqual([]);
+  });
+
+  it('prints the package version', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(loadsOf(['--version']).stdout.trim()).toBe(pkg.version);
+  });
+});
