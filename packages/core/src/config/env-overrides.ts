@@ -89,7 +89,7 @@ export function applyEnvOverrides(raw: unknown, env: NodeJS.ProcessEnv): EnvOver
           warnings.push({
             path: 'auth.flow',
             code: 'ENV_OVERRIDE',
-            message: `MAILBRIDGE_CLIENT_SECRET is set but ignored: auth.flow is ${JSON.stringify(auth.flow)}, which uses no client secret`,
+            message: `MAILBRIDGE_CLIENT_SECRET is set but ignored: auth.flow is ${typeof auth.flow === 'string' && auth.flow.length <= 40 ? `"${auth.flow}"` : 'not "client-credentials"'}, which uses no client secret`,
             hint: 'Unset MAILBRIDGE_CLIENT_SECRET, or use auth.flow "client-credentials".',
           });
         }

@@ -66,7 +66,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
         file,
         `No config file at ${file}${via}.`,
         named === undefined
-          ? 'Run `mailbridge init` to write one, pass --config PATH, or set MAILBRIDGE_CONFIG to its path.'
+          ? 'Run `mailbridge init` to write one, pass --config PATH, or set MAILBRIDGE_CONFIG to its path. Without a file, set MAILBRIDGE_TRANSPORT and MAILBRIDGE_MAILBOX (with MAILBRIDGE_TENANT, MAILBRIDGE_CLIENT_ID and MAILBRIDGE_CLIENT_SECRET).'
           : 'Check the path (relative paths start at the current directory), or run `mailbridge init` to write a config there.',
       );
     }
