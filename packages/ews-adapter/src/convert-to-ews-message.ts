@@ -5,17 +5,28 @@ import {
   DefaultExtendedPropertySet,
   EmailAddress,
   EmailMessage,
+  EmailMessageSchema,
   ExtendedPropertyDefinition,
   Importance,
   MapiPropertyType,
   MessageBody,
+  PropertyDefinitionFlags,
   type EmailAddressCollection,
   type ExchangeService,
 } from 'ews-javascript-api';
 import { attachmentBytes, attachmentContentType } from './attachment-content.js';
 
-/** PR_INTERNET_MESSAGE_ID (0x1035): the only way EWS lets a client set, and search by, a Message-ID. */
-export const INTERNET_MESSAGE_ID_PROPERTY = new ExtendedPropertyDefinition(0x1035, MapiPropertyType.String);
+/**
+ * EWS accepts `t:InternetMessageId` in a CreateItem Message (it is in MessageType), which is how a send
+ * gets a Message-ID known beforehand, to find it in Sent Items after an unknown outcome. The library
+ * declares the property find-only; this adds "can be set" to its definition (once per process). It
+ * only lets callers set it on new items, which used to throw: nothing another user of the library
+ * does changes.
+ */
+function allowSettingInternetMessageId(): void {
+  const definition = EmailMessageSchema.InternetMessageId as unknown as { flags: number };
+  definition.flags |= PropertyDefinitionFlags.CanSet;
+}
 
 // Deliberately simple: Exchange does the real validation; this catches typos and injection early.
 const ADDRESS = /^[^\s@<>"(),;:\\[\]]+@[^\s@<>"(),;:\\[\]]+\.[^\s@<>"(),;:\\[\]]+$/;
@@ -120,7 +131,8 @@ export async function convertToEwsMessage(
   for (const [name, value] of Object.entries(message.headers ?? {})) {
     email.SetExtendedProperty(new ExtendedPropertyDefinition(DefaultExtendedPropertySet.InternetHeaders, name, MapiPropertyType.String), value);
   }
-  email.SetExtendedProperty(INTERNET_MESSAGE_ID_PROPERTY, internetMessageId);
+  allowSettingInternetMessageId();
+  (email as unknown as { PropertyBag: { _setItem(definition: unknown, value: unknown): void } }).PropertyBag._setItem(EmailMessageSchema.InternetMessageId, internetMessageId);
   for (const attachment of inlineAttachments) {
     const bytes = await attachmentBytes(attachment);
     const file = email.Attachments.AddFileAttachment(attachment.filename, bytes.toString('base64'));

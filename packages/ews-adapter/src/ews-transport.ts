@@ -48,7 +48,7 @@ import {
 } from 'ews-javascript-api';
 import { attachmentContentType, attachmentSize, attachmentStream, base64Chunks } from './attachment-content.js';
 import { convertFromEwsItem } from './convert-from-ews-item.js';
-import { checkInternetMessageId, convertToEwsMessage, INTERNET_MESSAGE_ID_PROPERTY, newInternetMessageId, validateOutgoingMessage } from './convert-to-ews-message.js';
+import { checkInternetMessageId, convertToEwsMessage, newInternetMessageId, validateOutgoingMessage } from './convert-to-ews-message.js';
 import type { EwsTransportOptions } from './ews-transport-options.js';
 import { EwsXhr, isOutcomeUnknown } from './ews-xhr.js';
 import { callContext, type EwsCallContext } from './http/call-context.js';
@@ -615,7 +615,8 @@ export class EwsTransport implements MailTransport {
     const view = new ItemView(2);
     view.PropertySet = new PropertySet(BasePropertySet.IdOnly);
     const page = await this.call('idempotent', signal, 'FindItem', () =>
-      this.service.FindItems(this.folderId(folder), new SearchFilter.IsEqualTo(INTERNET_MESSAGE_ID_PROPERTY, internetMessageId), view),
+      // message:InternetMessageId is searchable on every Exchange version (PR_INTERNET_MESSAGE_ID is the same property).
+      this.service.FindItems(this.folderId(folder), new SearchFilter.IsEqualTo(EmailMessageSchema.InternetMessageId, internetMessageId), view),
     );
     return page.Items[0]?.Id.UniqueId;
   }
