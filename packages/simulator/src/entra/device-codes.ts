@@ -68,11 +68,13 @@ export class DeviceCodes {
   }
 
   private newUserCode(): string {
-    for (;;) {
+    // 32^9 codes against at most 10 000 pending ones: a collision is rare, a second one rarer still.
+    for (let attempt = 0; attempt < 100; attempt++) {
       let code = '';
       for (let i = 0; i < USER_CODE_LENGTH; i++) code += USER_CODE_ALPHABET[randomInt(USER_CODE_ALPHABET.length)];
       if (!this.byUser.has(code)) return code;
     }
+    throw new Error('Could not draw a free device-code user code.');
   }
 
   /** `POST /{tenant}/oauth2/v2.0/devicecode`. */

@@ -166,15 +166,9 @@ export function createEntraModule(options: EntraModuleOptions): EntraModule {
         case 'devicecode': {
           if (request.method !== 'POST') throw postOnly(request.method);
           if (consumeOutage()) {
-            const body = {
-              error: 'temporarily_unavailable',
-              error_description: `AADSTS90033: A transient error has occurred. Please try again.\r\nTrace ID: ${trace.traceId}\r\nCorrelation ID: ${trace.correlationId}\r\nTimestamp: ${new Date(now).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z')}`,
-              error_codes: [90033],
-              trace_id: trace.traceId,
-              correlation_id: trace.correlationId,
-            };
-            // Retry-After keeps msal-node's throttling cache short (it blocks 60 s without it).
-            return jsonResponse(503, body, { ...entraHeaders(trace, 'no-store'), 'retry-after': '1' });
+            const unavailable = new EntraError(503, 'temporarily_unavailable', 90033, 'A transient error has occurred. Please try again.');
+            // Retry-After keeps msal-node's throttling cache short (it blocks the same request for 60 s without it).
+            return { ...errorResponse(unavailable, trace, baseUrl), headers: { ...entraHeaders(trace, 'no-store'), 'retry-after': '1' } };
           }
           if (target.route === 'devicecode') {
             const body = deviceCodes.request(ctx, resolveAuthority(target.tenant, directory), readForm(request));
