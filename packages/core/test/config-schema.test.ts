@@ -40,3 +40,25 @@ describe('the published JSON Schema', () => {
     expect(appOnly.properties.clientSecret.description).toContain('Value');
   });
 });
+
+describe('configSchema on its own', () => {
+  const base = { transport: 'graph', mailbox: 'alerts@contoso.com', auth: { tenant: 'contoso.onmicrosoft.com', clientId: '66666666-7777-8888-9999-000000000000', clientSecret: { env: 'S' } } };
+  const messages = (input: unknown) => {
+    const result = configSchema.safeParse(input);
+    return result.success ? [] : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  };
+
+  it('parses and fills defaults without parseConfig (paths stay as written)', () => {
+    const parsed = configSchema.parse({ ...base, auth: { ...base.auth, clientSecret: { file: 'relative.txt' } } });
+    expect(parsed.auth).toMatchObject({ flow: 'client-credentials', clientSecret: { file: 'relative.txt' } });
+    expect(parsed.ews.impersonate).toBe(true);
+  });
+
+  it('enforces the rules across fields by itself', () => {
+    expect(messages({ ...base, auth: { ...base.auth, clientSecret: undefined } })).toEqual([expect.stringContaining('auth: no credential')]);
+    expect(messages({ ...base, auth: { ...base.auth, tenant: 'organizations' } })).toEqual([expect.stringContaining('auth.tenant: "organizations" cannot be used with client-credentials')]);
+    expect(messages({ ...base, auth: { flow: 'basic', username: 'u', password: { env: 'P' } } })).toEqual([expect.stringContaining('auth.flow: "basic" is only valid with transport "ews"')]);
+    // Several problems are all reported in one pass.
+    expect(messages({ ...base, mailbox: 'x', auth: { ...base.auth, tenant: 'common', clientSecret: undefined } })).toHaveLength(3);
+  });
+});
