@@ -22,7 +22,9 @@ export async function sandboxCommand(io: CliIo, globals: GlobalOptions, options:
   const { startSimulator, DEMO } = await import('@mailbridge/simulator');
   const configPath = resolve(String(options.writeConfig ?? 'mailbridge.sandbox.json'));
   const port = typeof options.port === 'number' && Number.isInteger(options.port) ? options.port : 0;
-  const simulator = await startSimulator({ port, dataDir: resolve(dirname(configPath), '.mailbridge-sandbox') });
+  const dataDir = resolve(dirname(configPath), '.mailbridge-sandbox');
+  await mkdir(dataDir, { recursive: true });
+  const simulator = await startSimulator({ port, dataDir });
   const c = io.colors;
   try {
     await writeSandboxConfig(simulator, configPath, DEMO.clientSecret, 'graph');
