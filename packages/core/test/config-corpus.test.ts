@@ -83,3 +83,33 @@ describe('invalid config corpus', () => {
     }
   });
 });
+
+/**
+ * Valid configs that deserve a warning (fixtures/configs/warn): each must load, with exactly the
+ * expected warnings, and no warning may carry a secret.
+ */
+describe('warning corpus', () => {
+  const warnManifest = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as {
+    warnings: Record<string, { env?: Record<string, string>; warnings: Array<{ path: string; code: string; message: string }> }>;
+  };
+  const warnFiles = readdirSync(join(dir, 'warn')).sort();
+
+  it('has an expectation for each fixture', () => {
+    expect(Object.keys(warnManifest.warnings).sort()).toEqual(warnFiles);
+  });
+
+  it.each(warnFiles)('%s', async (file) => {
+    const expected = warnManifest.warnings[file]!;
+    const loaded = await loadConfig({ path: join(dir, 'warn', file), env: expected.env ?? {}, now: NOW });
+    expect(loaded.warnings.map((w) => `${w.path} ${w.code}`).sort()).toEqual(expected.warnings.map((w) => `${w.path} ${w.code}`).sort());
+    for (const want of expected.warnings) {
+      const got = loaded.warnings.find((w) => w.path === want.path && w.code === want.code)!;
+      expect(got.message).toContain(want.message);
+      expect(got.hint.length).toBeGreaterThan(20);
+    }
+    // A literal secret is in the config object by design; it must never reach a warning.
+    const text = JSON.stringify(loaded.warnings);
+    expect(text).not.toContain(manifest.canary);
+    expect(text).not.toMatch(/0f1e2d3c/i);
+  });
+});
