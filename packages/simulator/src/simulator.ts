@@ -143,6 +143,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       // Outlook's upload URLs are on another host than Graph's; `localhost` (in our certificate) plays it,
       // so clients that attach tokens only to the Graph host behave as they do against Microsoft.
       uploadHost: 'localhost',
+      faults,
     }),
     // EWS (part 2): SOAP at /EWS/Exchange.asmx on the same store, mail flow and faults.
     createEwsModule({

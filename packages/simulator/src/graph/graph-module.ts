@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TokenVerifier } from '../entra/token-verifier.js';
+import type { FaultRegistry } from '../faults/fault-registry.js';
 import type { ApiModule, SimRequest, SimResponse } from '../server/http-types.js';
 import type { SimState } from '../state/sim-state.js';
 import type { UploadSessions } from '../upload/upload-sessions.js';
@@ -19,6 +20,8 @@ export interface GraphModuleOptions {
   throttle: ThrottleLimits;
   /** Host name of the upload URLs (a different host than Graph's, as Outlook's is). */
   uploadHost: string;
+  /** Injected faults; Graph applies `latency` itself, inside the throttling window. */
+  faults: FaultRegistry;
 }
 
 const NO_VERIFIER: TokenVerifier = { verify: () => ({ ok: false, error: 'bad-signature' }) };
@@ -70,6 +73,8 @@ export function createGraphModule(options: GraphModuleOptions): ApiModule {
         return graphStatusResponse(request, now(), 429, { retryAfterSeconds: admitted.retryAfterSeconds });
       }
       try {
+        const latency = options.faults.empty ? undefined : options.faults.take('latency', { api: 'graph', path: request.url.pathname });
+        if (latency) await new Promise((resolve) => setTimeout(resolve, latency.ms));
         const origin = request.url.origin;
         const prefer = String(request.headers['prefer'] ?? '');
         const bodyType = /outlook\.body-content-type="?(text|html)"?/i.exec(prefer)?.[1]?.toLowerCase() as 'text' | 'html' | undefined;
@@ -100,6 +105,7 @@ export function createGraphModule(options: GraphModuleOptions): ApiModule {
 
   return {
     name: 'graph',
+    appliesFaults: ['latency'],
     matches: (request) => request.url.pathname.startsWith('/v1.0/'),
     errorResponse: (status, request, errorOptions) => graphStatusResponse(request, now(), status, errorOptions),
     async handle(request) {

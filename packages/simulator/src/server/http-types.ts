@@ -38,6 +38,11 @@ export interface ApiModule {
    * (upload ranges, which must be streamed).
    */
   readonly streaming?: boolean;
+  /**
+   * Fault kinds this module applies itself (via the fault registry) instead of the server, e.g.
+   * Graph applies `latency` inside its throttling window so a slow request holds its slot.
+   */
+  readonly appliesFaults?: ReadonlyArray<string>;
   handle(request: SimRequest): Promise<SimResponse>;
   /**
    * The module's own error answer for a status the server produces (an injected 429/503 fault, an

@@ -116,7 +116,7 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
         req.socket.destroy();
         return;
       }
-      const latency = target && faults.take('latency', target);
+      const latency = target && !module?.appliesFaults?.includes('latency') && faults.take('latency', target);
       if (latency) await sleep(latency.ms);
       const injected = target && faults.take('status', target);
       if (injected) {
