@@ -1,0 +1,114 @@
+import {
+  createHttpClient,
+  createRetryPolicy,
+  createTokenProvider,
+  type HttpClient,
+  type MailbridgeConfig,
+  type MailTransport,
+  type RetryPolicy,
+} from '@mailbridge/core';
+import type { ConformanceHarness, SeedMessagesOptions } from '@mailbridge/core/testing';
+import { DEMO, startSimulator, type SeedUser, type Simulator, type SimulatorOptions } from '@mailbridge/simulator';
+import { readFileSync } from 'node:fs';
+import { createEwsTransport, type EwsTransportOptions } from '../../src/index.js';
+
+/** How the transport under test signs in: Exchange Online app-only OAuth, or Exchange Server Basic / NTLM. */
+export type EwsAuthMode = 'oauth' | 'basic' | 'ntlm';
+
+/** A simulator (EWS online or on-premises), core's services pointed at it, and an EWS transport on the demo mailbox. */
+export interface EwsTestBed {
+  simulator: Simulator;
+  transport: MailTransport;
+  http: HttpClient;
+  retry: RetryPolicy;
+  /** A new transport on the same simulator. */
+  newTransport(overrides?: Partial<EwsTransportOptions> & { clientId?: string; secret?: string }): MailTransport;
+  harness: ConformanceHarness;
+  cleanup(): Promise<void>;
+}
+
+function demoUser(mail: string): SeedUser {
+  return mail === DEMO.mailbox
+    ? { id: DEMO.mailboxUserId, tenantId: DEMO.tenantId, mail: DEMO.mailbox, displayName: 'Alerts', password: DEMO.userPassword }
+    : { id: DEMO.secondUserId, tenantId: DEMO.tenantId, mail: DEMO.secondMailbox, displayName: 'On-call', password: DEMO.userPassword };
+}
+
+/** Starts a simulator and builds an EWS transport on it the way core's createTransport does. */
+export async function startEwsTestBed(
+  mode: EwsAuthMode,
+  options: { simulator?: SimulatorOptions; retry?: Parameters<typeof createRetryPolicy>[0]; transport?: Partial<EwsTransportOptions> } = {},
+): Promise<EwsTestBed> {
+  const simulator = await startSimulator({ ewsMode: mode === 'oauth' ? 'online' : 'onprem', ...options.simulator });
+  const http = createHttpClient({ caFile: simulator.caFile, timeoutMs: 60_000 });
+  const retry = createRetryPolicy({ maxAttempts: 6, maxDelayMs: 20_000, baseDelayMs: 20, ...options.retry });
+  const closers: Array<() => Promise<void>> = [];
+  const newTransport: EwsTestBed['newTransport'] = (overrides = {}) => {
+    const { clientId, secret, ...rest } = overrides;
+    const config = simulator.config({ transport: 'ews', ...(clientId ? { clientId } : {}), ...(secret ? { secret } : {}) }) as unknown as MailbridgeConfig;
+    const transport = createEwsTransport({
+      url: simulator.ewsUrl,
+      mailbox: DEMO.mailbox,
+      authentication:
+        mode === 'oauth'
+          ? { kind: 'bearer', tokenProvider: createTokenProvider(config, { http, retry }) }
+          : { kind: mode, username: DEMO.mailbox, password: DEMO.userPassword },
+      http,
+      retry,
+      ...(mode === 'ntlm' ? { ntlmCaPem: readFileSync(simulator.caFile) } : {}),
+      ...options.transport,
+      ...rest,
+    });
+    closers.push(() => transport.close());
+    return transport;
+  };
+  const transport = newTransport();
+  let seeded = 0;
+  const harness: ConformanceHarness = {
+    transport,
+    mailbox: DEMO.mailbox,
+    recipient: DEMO.secondMailbox,
+    messages: (mailbox, folder) => simulator.messages(mailbox, folder),
+    deliveries: (id) => simulator.deliveries(id),
+    requestCount: () => simulator.requests().length,
+    async seedMessages(count: number, seed: SeedMessagesOptions) {
+      const start = Date.now() - count * 1000;
+      const batch = seeded++;
+      const messages = Array.from({ length: count }, (_, index) => {
+        const isRead = typeof seed.isRead === 'function' ? seed.isRead(index) : (seed.isRead ?? false);
+        const message: NonNullable<SeedUser['messages']>[number] = {
+          folder: seed.folder ?? 'inbox',
+          from: 'Monitoring <monitoring@fabrikam.example>',
+          to: [DEMO.mailbox],
+          subject: `${seed.subjectPrefix} ${index}`,
+          text: `seeded message ${index}`,
+          isRead,
+          receivedAt: (seed.receivedAt?.(index) ?? new Date(start + index * 1000)).toISOString(),
+          internetMessageId: `<seed-${batch}-${index}-${Math.random().toString(36).slice(2)}@fabrikam.example>`,
+        };
+        if (seed.attachment) {
+          message.attachments = [{ filename: seed.attachment.filename, contentType: seed.attachment.contentType, contentBase64: Buffer.from(seed.attachment.content).toString('base64') }];
+        }
+        return message;
+      });
+      simulator.seed({ users: [{ ...demoUser(DEMO.mailbox), messages }] });
+    },
+    cleanup: () => cleanup(),
+  };
+  let cleaned = false;
+  async function cleanup(): Promise<void> {
+    if (cleaned) return;
+    cleaned = true;
+    for (const close of closers) await close().catch(() => undefined);
+    await http.close();
+    await simulator.close();
+  }
+  return { simulator, transport, http, retry, newTransport, harness, cleanup };
+}
+
+/** The EWS requests the simulator logged that do not validate against the XSDs (should be none). */
+export function invalidEwsRequests(simulator: Simulator): Array<{ operation?: string; errors?: string[] }> {
+  return simulator
+    .requests()
+    .filter((request) => request.api === 'ews' && request.schemaValid === false)
+    .map((request) => ({ ...(request.ewsOperation ? { operation: request.ewsOperation } : {}), ...(request.schemaErrors ? { errors: request.schemaErrors.slice(0, 3) } : {}) }));
+}
