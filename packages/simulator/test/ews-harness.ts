@@ -95,6 +95,8 @@ export interface EwsHarness {
   http(method: string, path: string, options?: { headers?: Record<string, string>; body?: string | Buffer; agent?: Agent }): Promise<HttpResult>;
   /** An app-only token for EWS (client credentials, scope `https://outlook.office365.com/.default`). */
   appToken(app?: { clientId: string; secret: string }, tenant?: string, scope?: string): Promise<string>;
+  /** A delegated token (device-code flow of the public app, approved as `user`) with scope EWS.AccessAsUser.All. */
+  delegatedToken(user: string, scope?: string): Promise<string>;
   /**
    * POSTs a SOAP request to EWS and checks the response against the XSDs (throws if it does not
    * validate: that would be a simulator bug).
@@ -149,6 +151,22 @@ export async function startEwsHarness(options: { mode?: 'online' | 'onprem'; see
     return token;
   };
 
+  const delegatedToken: EwsHarness['delegatedToken'] = async (user, scope = 'https://outlook.office365.com/EWS.AccessAsUser.All') => {
+    const key = `delegated|${user}|${scope}`;
+    const cached = tokens.get(key);
+    if (cached) return cached;
+    const form = (values: Record<string, string>) => ({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(values).toString() });
+    const started = await http('POST', `/${TENANT}/oauth2/v2.0/devicecode`, form({ client_id: PUBLIC_APP, scope }));
+    if (started.status !== 200) throw new Error(`devicecode failed: ${started.status} ${started.body}`);
+    const code = JSON.parse(started.body) as { device_code: string; user_code: string };
+    entra.approveDeviceCode(code.user_code, user);
+    const result = await http('POST', `/${TENANT}/oauth2/v2.0/token`, form({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', client_id: PUBLIC_APP, device_code: code.device_code }));
+    if (result.status !== 200) throw new Error(`device-code token failed: ${result.status} ${result.body}`);
+    const token = (JSON.parse(result.body) as { access_token: string }).access_token;
+    tokens.set(key, token);
+    return token;
+  };
+
   const soap: EwsHarness['soap'] = async (xml, headers = {}) => {
     const result = await http('POST', '/EWS/Exchange.asmx', { headers: { 'content-type': 'text/xml; charset=utf-8', ...headers }, body: xml });
     if ((result.headers['content-type'] ?? '').toString().startsWith('text/xml')) {
@@ -168,6 +186,7 @@ export async function startEwsHarness(options: { mode?: 'online' | 'onprem'; see
     entra,
     http,
     appToken,
+    delegatedToken,
     soap,
     close: async () => {
       defaultAgent.destroy();

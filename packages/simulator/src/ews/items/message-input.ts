@@ -4,7 +4,8 @@ import { NS, child, children, tText, type XNode } from '../xml/xml-node.js';
 
 /** A file attachment as a request carries it (t:FileAttachment), or an item attachment (t:ItemAttachment). */
 export interface AttachmentInput {
-  name: string;
+  /** Absent when the request has no t:Name (CreateAttachment refuses that: ErrorRequiredPropertyMissing). */
+  name?: string;
   contentType?: string;
   content: Buffer;
   isInline?: boolean;
@@ -43,12 +44,12 @@ export function readAttachments(list: XNode | undefined): AttachmentInput[] {
   const result: AttachmentInput[] = [];
   for (const node of list?.children ?? []) {
     if (node.ns !== NS.types) continue;
-    const name = tText(node, 'Name') ?? 'attachment';
+    const name = tText(node, 'Name');
     if (node.name === 'FileAttachment') {
       const contentId = tText(node, 'ContentId');
       const contentType = tText(node, 'ContentType');
       result.push({
-        name,
+        ...(name !== undefined ? { name } : {}),
         ...(contentType ? { contentType } : {}),
         content: Buffer.from(tText(node, 'Content') ?? '', 'base64'),
         isInline: tText(node, 'IsInline') === 'true' || (contentId !== undefined && tText(node, 'IsInline') !== 'false'),
@@ -56,7 +57,7 @@ export function readAttachments(list: XNode | undefined): AttachmentInput[] {
       });
     } else if (node.name === 'ItemAttachment') {
       const item = child(node, NS.types, 'Message') ?? child(node, NS.types, 'Item');
-      result.push({ name, contentType: 'message/rfc822', content: Buffer.alloc(0), ...(item ? { item: readMessage(item) } : {}) });
+      result.push({ ...(name !== undefined ? { name } : {}), contentType: 'message/rfc822', content: Buffer.alloc(0), ...(item ? { item: readMessage(item) } : {}) });
     }
   }
   return result;

@@ -29,6 +29,7 @@ const DEFAULT_FIELDS = [
   'item:IsUnmodified',
   'item:DateTimeSent',
   'item:DateTimeCreated',
+  'item:ResponseObjects',
   'item:DisplayCc',
   'item:DisplayTo',
   'item:HasAttachments',
@@ -46,7 +47,7 @@ const DEFAULT_FIELDS = [
 ];
 const ALL_EXTRA = ['item:Categories', 'item:LastModifiedTime', 'item:ConversationId', 'message:BccRecipients', 'message:ReplyTo', 'message:References'];
 /** Not returned by FindItem / SyncFolderItems whatever the shape asks (Exchange answers them only from GetItem). */
-const GET_ONLY = new Set(['item:Body', 'item:Attachments', 'item:MimeContent', 'message:ToRecipients', 'message:CcRecipients', 'message:BccRecipients', 'message:ReplyTo', 'item:InternetMessageHeaders', 'item:TextBody', 'item:UniqueBody']);
+const GET_ONLY = new Set(['item:ResponseObjects', 'item:Body', 'item:Attachments', 'item:MimeContent', 'message:ToRecipients', 'message:CcRecipients', 'message:BccRecipients', 'message:ReplyTo', 'item:InternetMessageHeaders', 'item:TextBody', 'item:UniqueBody']);
 
 /** The FieldURIs a shape selects, for one operation. */
 export function selectedFields(shape: ItemShape, op: SerializeFor): Set<string> {
@@ -150,6 +151,9 @@ export async function messageXml(mailbox: Mailbox, message: StoredMessage, shape
   }
   if (f.has('item:DateTimeSent')) out.push(el('t:DateTimeSent', ewsTime(message.sentDateTime)));
   if (f.has('item:DateTimeCreated')) out.push(el('t:DateTimeCreated', ewsTime(message.createdDateTime)));
+  if (f.has('item:ResponseObjects')) {
+    out.push(message.isDraft ? '<t:ResponseObjects/>' : '<t:ResponseObjects><t:ReplyToItem/><t:ReplyAllToItem/><t:ForwardItem/></t:ResponseObjects>');
+  }
   if (f.has('item:DisplayCc')) out.push(el('t:DisplayCc', message.ccRecipients.map((r) => r.name ?? r.address).join('; ')));
   if (f.has('item:DisplayTo')) out.push(el('t:DisplayTo', message.toRecipients.map((r) => r.name ?? r.address).join('; ')));
   if (f.has('item:HasAttachments')) out.push(el('t:HasAttachments', message.attachments.some((a) => !a.isInline)));

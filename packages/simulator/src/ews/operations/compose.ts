@@ -19,10 +19,11 @@ export async function attachmentParts(ctx: OperationContext, inputs: AttachmentI
       const parts = { ...input.item.parts, from: input.item.parts.from ?? { address: ctx.mailbox.address } };
       const inner = messageFromParts(parts, { nowIso, isDraft: false, isRead: true });
       const mime = await buildMime({ ...inner, id: '', ewsId: '', changeKey: '', mailbox: ctx.mailbox.address, folderId: '', seq: 0 } as StoredMessage);
-      result.push({ name: input.name.endsWith('.eml') ? input.name : `${input.name}.eml`, contentType: 'message/rfc822', content: mime });
+      const name = input.name ?? input.item.parts.subject ?? 'message';
+      result.push({ name: name.endsWith('.eml') ? name : `${name}.eml`, contentType: 'message/rfc822', content: mime });
     } else {
       result.push({
-        name: input.name,
+        name: input.name ?? 'attachment',
         ...(input.contentType ? { contentType: input.contentType } : {}),
         content: input.content,
         ...(input.isInline ? { isInline: true } : {}),

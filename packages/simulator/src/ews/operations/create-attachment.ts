@@ -1,5 +1,5 @@
 import { newAttachment } from '../../mail/message-parts.js';
-import { ewsError } from '../ews-error.js';
+import { EWS_MESSAGES, EwsError, ewsError } from '../ews-error.js';
 import { readAttachments } from '../items/message-input.js';
 import { NS, child, type XNode } from '../xml/xml-node.js';
 import { empty, wrap } from '../xml/xml-writer.js';
@@ -24,7 +24,9 @@ export async function createAttachment(ctx: OperationContext, op: XNode): Promis
     }
     const result = await perItem(async () => {
       const message = parent.value;
-      if (!input.item && input.content.length === 0 && input.name === 'attachment') throw ewsError('ErrorRequiredPropertyMissing');
+      if (input.name === undefined) {
+        throw new EwsError('ErrorRequiredPropertyMissing', EWS_MESSAGES.ErrorRequiredPropertyMissing, 'message', undefined, empty('t:ExceptionFieldURI', { FieldURI: 'attachment:Name' }));
+      }
       const [part] = await attachmentParts(ctx, [input]);
       const nowIso = currentIso(ctx);
       const stored = newAttachment(part!, nowIso);

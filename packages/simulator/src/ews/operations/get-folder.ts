@@ -25,7 +25,7 @@ export async function getFolder(ctx: OperationContext, op: XNode): Promise<strin
   const messages: ResponseMessage[] = [];
   for (const id of child(op, NS.messages, 'FolderIds')?.children ?? []) {
     const result = await perItem(() => resolveFolder(ctx, id));
-    messages.push(result.ok ? success(wrap('m:Folders', folderXml(result.value.mailbox, result.value.folder, base))) : failure(result.error));
+    messages.push(result.ok ? success(wrap('m:Folders', folderXml(result.value.mailbox, result.value.folder, base))) : failure(result.error, '<m:Folders/>'));
   }
   return responseBody('GetFolder', messages);
 }

@@ -63,5 +63,5 @@ export async function syncFolderItems(ctx: OperationContext, op: XNode): Promise
     }
     return el('m:SyncState', encodeSyncState(folder, nextSeq)) + el('m:IncludesLastItemInRange', last) + wrap('m:Changes', xml.join(''));
   });
-  return responseBody('SyncFolderItems', [result.ok ? success(result.value) : failure(result.error)]);
+  return responseBody('SyncFolderItems', [result.ok ? success(result.value) : failure(result.error, '<m:SyncState/><m:IncludesLastItemInRange>true</m:IncludesLastItemInRange>')]);
 }

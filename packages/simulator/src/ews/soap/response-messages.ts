@@ -30,7 +30,7 @@ export function responseBody(operation: string, messages: ResponseMessage[]): st
       if (error.messageXml || error.values) {
         messageXml = '<m:MessageXml>';
         if (error.messageXml) messageXml += error.messageXml;
-        for (const [name, value] of Object.entries(error.values ?? {})) messageXml += `<t:Value Name="${esc(name)}">${esc(value)}</t:Value>`;
+        for (const [name, value] of Object.entries(error.values ?? {})) messageXml += `<t:Value Name="${esc(name)}">${escText(value)}</t:Value>`;
         messageXml += '</m:MessageXml>';
       }
       inner +=

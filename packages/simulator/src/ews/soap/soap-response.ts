@@ -1,5 +1,5 @@
 import { NS } from '../xml/xml-node.js';
-import { esc } from '../xml/xml-writer.js';
+import { esc, escText } from '../xml/xml-writer.js';
 
 /** Which Exchange the simulator claims to be, in ServerVersionInfo (values must be in ExchangeVersionType). */
 export interface ServerVersion {
@@ -45,8 +45,8 @@ export function soapFault(code: string, faultString: string, detailMessage: stri
   let messageXml = '';
   if (detail?.values || detail?.elements) {
     let inner = '';
-    for (const [name, value] of Object.entries(detail.values ?? {})) inner += `<t:Value Name="${esc(name)}">${esc(value)}</t:Value>`;
-    for (const [name, value] of detail.elements ?? []) inner += `<t:${name}>${esc(value)}</t:${name}>`;
+    for (const [name, value] of Object.entries(detail.values ?? {})) inner += `<t:Value Name="${esc(name)}">${escText(value)}</t:Value>`;
+    for (const [name, value] of detail.elements ?? []) inner += `<t:${name}>${escText(value)}</t:${name}>`;
     messageXml = `<t:MessageXml xmlns:t="${NS.types}">${inner}</t:MessageXml>`;
   }
   return (
@@ -55,10 +55,10 @@ export function soapFault(code: string, faultString: string, detailMessage: stri
     '<s:Body>' +
     '<s:Fault>' +
     `<faultcode xmlns:a="${NS.types}">a:${code}</faultcode>` +
-    `<faultstring xml:lang="en-US">${esc(faultString)}</faultstring>` +
+    `<faultstring xml:lang="en-US">${escText(faultString)}</faultstring>` +
     '<detail>' +
     `<e:ResponseCode xmlns:e="${NS.errors}">${code}</e:ResponseCode>` +
-    `<e:Message xmlns:e="${NS.errors}">${esc(detailMessage)}</e:Message>` +
+    `<e:Message xmlns:e="${NS.errors}">${escText(detailMessage)}</e:Message>` +
     messageXml +
     '</detail>' +
     '</s:Fault>' +

@@ -15,10 +15,15 @@ export function esc(value: string | number | boolean): string {
   return String(value).replace(INVALID_XML_CHARS, '').replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 }
 
+/** Escape element text: quotes may stay as they are there. */
+export function escText(value: string | number | boolean): string {
+  return String(value).replace(INVALID_XML_CHARS, '').replace(/[&<>]/g, (c) => ESCAPES[c]!);
+}
+
 /** `<tag attr="...">text</tag>`, escaped; nothing when the value is undefined. */
 export function el(tag: string, value: string | number | boolean | undefined, attrs?: Record<string, string | number | boolean | undefined>): string {
   if (value === undefined) return '';
-  return `<${tag}${attrString(attrs)}>${esc(value)}</${tag}>`;
+  return `<${tag}${attrString(attrs)}>${escText(value)}</${tag}>`;
 }
 
 /** `<tag attr="...">` + raw inner XML + `</tag>` (inner must already be XML). */
