@@ -131,6 +131,22 @@ describe('TokenCache', () => {
     expect((await cache.get('graph')).token).toBe('graph-token-2'); // a failure is not cached
   });
 
+  it('renews a short-lived token at half its lifetime, not on every call', async () => {
+    const { cache, calls, advance } = setup({ lifetimeMs: 60_000 });
+    await cache.get('graph');
+    advance(29_000);
+    await cache.get('graph');
+    await cache.get('graph');
+    expect(calls).toHaveLength(1);
+    advance(2_000); // past half-life: one background renewal, old token served
+    expect((await cache.get('graph')).token).toBe('graph-token-1');
+    await flush();
+    expect((await cache.get('graph')).token).toBe('graph-token-2');
+    expect(calls).toHaveLength(2);
+    await cache.get('graph');
+    expect(calls).toHaveLength(2);
+  });
+
   it('forceRefresh gets a new token even when the cached one is fresh', async () => {
     const { cache, calls } = setup();
     await cache.get('graph');

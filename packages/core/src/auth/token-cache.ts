@@ -18,12 +18,13 @@ export interface TokenCacheOptions {
   now(): number;
   /**
    * How long before expiry a token is renewed ahead of time; until then it is served from the
-   * cache. Callers still get the old token while the renewal runs. @default 300000 (5 minutes)
+   * cache. Callers still get the old token while the renewal runs. For tokens that live less than
+   * twice this, renewal starts at half their lifetime. @default 300000 (5 minutes)
    */
   renewBeforeMs?: number | undefined;
   /**
    * Below this remaining lifetime a token is not handed out at all (it could expire in flight);
-   * callers wait for a new one. @default 30000
+   * callers wait for a new one (at most a quarter of the token's lifetime). @default 30000
    */
   minValidityMs?: number | undefined;
   /**
@@ -47,6 +48,10 @@ export function defaultRenewalDelayMs(failures: number, error: MailbridgeError):
 
 interface Entry {
   token?: AccessToken;
+  /** From this time (ms) the token is renewed in the background. */
+  renewAt: number;
+  /** From this time (ms) the token is no longer handed out. */
+  unusableAt: number;
   /** The acquisition every caller shares. */
   inflight?: Promise<AccessToken>;
   /** Consecutive failed background renewals. */
@@ -80,9 +85,8 @@ export class TokenCache {
     const token = entry.token;
 
     if (token !== undefined && options.forceRefresh !== true) {
-      const remaining = token.expiresAt.getTime() - now;
-      if (remaining > this.renewBeforeMs) return Promise.resolve(token);
-      if (remaining > this.minValidityMs) {
+      if (now < entry.renewAt) return Promise.resolve(token);
+      if (now < entry.unusableAt) {
         // In the renewal window: renew in the background (once at a time, honouring back-off) and
         // keep serving the still-valid token, so no caller waits and a failed renewal costs nothing.
         if (entry.inflight === undefined && now >= entry.nextRenewalAt) this.renewInBackground(resource, entry);
@@ -101,7 +105,7 @@ export class TokenCache {
   private entry(resource: TokenResource): Entry {
     let entry = this.entries.get(resource);
     if (entry === undefined) {
-      entry = { renewalFailures: 0, nextRenewalAt: 0 };
+      entry = { renewalFailures: 0, nextRenewalAt: 0, renewAt: 0, unusableAt: 0 };
       this.entries.set(resource, entry);
     }
     return entry;
@@ -112,9 +116,7 @@ export class TokenCache {
     const inflight = this.options.acquire(resource).then(
       (token) => {
         if (this.entries.get(resource) === entry) {
-          entry.token = token;
-          entry.renewalFailures = 0;
-          entry.nextRenewalAt = 0;
+          this.store(entry, token);
         }
         return token;
       },
@@ -137,9 +139,7 @@ export class TokenCache {
     inflight.then(
       (token) => {
         this.settle(entry, inflight);
-        entry.token = token;
-        entry.renewalFailures = 0;
-        entry.nextRenewalAt = 0;
+        this.store(entry, token);
       },
       (error: unknown) => {
         this.settle(entry, inflight);
@@ -152,6 +152,23 @@ export class TokenCache {
         this.options.onRenewalFailure?.(resource, failure, delay);
       },
     );
+  }
+
+  /**
+   * Keeps a new token and computes when to renew it: `renewBeforeMs` ahead of expiry, but never
+   * before half its lifetime, so short-lived tokens (a policy, a test tenant) are not renewed on
+   * every call; likewise it is handed out until `minValidityMs` before expiry, or a quarter of its
+   * lifetime for short ones.
+   */
+  private store(entry: Entry, token: AccessToken): void {
+    const now = this.options.now();
+    const expires = token.expiresAt.getTime();
+    const lifetime = Math.max(0, expires - now);
+    entry.token = token;
+    entry.renewAt = expires - Math.min(this.renewBeforeMs, lifetime / 2);
+    entry.unusableAt = expires - Math.min(this.minValidityMs, lifetime / 4);
+    entry.renewalFailures = 0;
+    entry.nextRenewalAt = 0;
   }
 
   private settle(entry: Entry, inflight: Promise<AccessToken>): void {
