@@ -60,6 +60,17 @@ export function parseMessageSelect(select: string | null): MessageSelection {
   return [...MESSAGE_PROPERTIES, ...SELECT_ONLY].filter((property) => wanted.has(property));
 }
 
+/** The `(a,b)` suffix of @odata.context for a `$select`, in the order the client asked (as Graph writes it). */
+export function selectContextSuffix(select: string | null): string {
+  if (select === null || select.trim() === '' || select.trim() === '*') return '';
+  const names = select
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '')
+    .map((name) => BY_LOWER.get(name.toLowerCase()) ?? name);
+  return `(${[...new Set(names)].join(',')})`;
+}
+
 /** How a message body is rendered (the `Prefer: outlook.body-content-type` header). */
 export type BodyPreference = 'text' | 'html' | undefined;
 

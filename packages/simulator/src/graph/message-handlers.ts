@@ -7,7 +7,7 @@ import type { MailFolder } from '../state/mail-folder.js';
 import type { StoredAddress, StoredMessage } from '../state/stored-message.js';
 import { empty, json, type GraphContext } from './graph-context.js';
 import { GraphError } from './graph-error.js';
-import { serializeMessage, parseMessageSelect } from './graph-serializer.js';
+import { parseMessageSelect, selectContextSuffix, serializeMessage } from './graph-serializer.js';
 import { checkRecipients, decodeMimeBody, DRAFT_ONLY_PROPERTIES, parseMessageJson, readJson, type MessageInput } from './message-input.js';
 import { parseCount, parseFilter, parseOrderBy } from './odata-query.js';
 
@@ -64,7 +64,7 @@ export function listMessages(ctx: GraphContext, folder: MailFolder | undefined, 
   const page = messages.slice(skip, skip + top);
   const value = page.map((message) => serializeMessage(message, selection, ctx.preference));
   const collection = folder ? `mailFolders('${folderSegment}')/messages` : 'messages';
-  const selectSuffix = selection ? `(${selection.join(',')})` : '';
+  const selectSuffix = selectContextSuffix(query.get('$select'));
   const body: Record<string, unknown> = { '@odata.context': `${ctx.contextBase}/${collection}${selectSuffix}`, value };
   if (skip + top < messages.length) {
     const next = new URL(ctx.request.url.pathname, ctx.origin);
@@ -83,7 +83,7 @@ function preferenceApplied(ctx: GraphContext): Record<string, string> {
 /** GET …/messages/{id}. */
 export function getMessage(ctx: GraphContext, message: StoredMessage): SimResponse {
   const selection = parseMessageSelect(ctx.request.url.searchParams.get('$select'));
-  const selectSuffix = selection ? `(${selection.join(',')})` : '';
+  const selectSuffix = selectContextSuffix(ctx.request.url.searchParams.get('$select'));
   return json(200, serializeMessage(message, selection, ctx.preference, { '@odata.context': `${ctx.contextBase}/messages${selectSuffix}/$entity` }), preferenceApplied(ctx));
 }
 
