@@ -1,6 +1,6 @@
 import type { EwsError } from '../ews-error.js';
 import { NS } from '../xml/xml-node.js';
-import { el, esc } from '../xml/xml-writer.js';
+import { el, esc, escText } from '../xml/xml-writer.js';
 
 /** One m:<Op>ResponseMessage: success with its content, or an error (with the content an error still carries, e.g. `<m:Items/>`). */
 export type ResponseMessage = { ok: true; content: string } | { ok: false; error: EwsError; content?: string };
