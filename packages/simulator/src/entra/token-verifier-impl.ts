@@ -33,7 +33,8 @@ export function createTokenVerifier(key: SigningKey, now: () => number): TokenVe
     if (header.alg !== 'RS256' || header.kid !== key.kid) return 'bad-signature';
     if (!key.verifySignature(`${headerPart}.${payloadPart}`, Buffer.from(signaturePart, 'base64url'))) return 'bad-signature';
     if (verified.size >= CACHE_LIMIT) verified.delete(verified.keys().next().value as string);
-    verified.set(token, claims);
+    // Frozen: every caller of verify() gets this same object for this token.
+    verified.set(token, Object.freeze(claims));
     return claims;
   }
 
