@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { createHttpClient, createRetryPolicy, createTokenProvider, parseConfig, MailbridgeError, type HttpClient, type MailbridgeConfig } from '@mailbridge/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONTOSO, FIC_SUBJECT, MAILER, entraFixtures, type EntraFixtures } from './entra-fixtures.js';
+import { CONTOSO, FABRIKAM, FIC_SUBJECT, MAILER, MULTI, SECRET, entraFixtures, type EntraFixtures } from './entra-fixtures.js';
 import { startEntraHarness, type EntraHarness } from './entra-harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mailbridge-token-credentials-'));
@@ -139,5 +139,20 @@ describe('federated client assertion file', () => {
   it('a missing file → SECRET_UNRESOLVED at auth.clientAssertionFile', async () => {
     const error = await failure(provider(config({ clientAssertionFile: join(dir, 'no-token-here') })).getToken('graph'));
     expect(error).toMatchObject({ code: 'SECRET_UNRESOLVED', details: { path: 'auth.clientAssertionFile' } });
+  });
+});
+
+describe('client secret from a file, and multi-tenant apps', () => {
+  it('reads { file } relative to the config folder (a trailing newline is ignored)', async () => {
+    write('client-secret.txt', `${SECRET}\n`);
+    const token = await provider(config({ clientSecret: { file: 'client-secret.txt' } })).getToken('graph');
+    expect(token.claims.appidacr).toBe('1');
+  });
+
+  it('a single-tenant app used from another tenant → AUTH_APP_NOT_FOUND; a consented multi-tenant app works there', async () => {
+    const error = await failure(provider(config({ tenant: FABRIKAM, clientSecret: SECRET })).getToken('graph'));
+    expect(error).toMatchObject({ code: 'AUTH_APP_NOT_FOUND', details: { aadsts: 700016 } });
+    const token = await provider(config({ tenant: FABRIKAM, clientId: MULTI, clientSecret: SECRET })).getToken('graph');
+    expect(token.claims).toMatchObject({ tid: FABRIKAM, appid: MULTI });
   });
 });
