@@ -55,7 +55,9 @@ function parseItems(body: Record<string, unknown>): BatchItem[] {
 }
 
 function subRequest(outer: SimRequest, item: BatchItem): SimRequest {
-  const relative = item.url.startsWith('/') ? item.url : `/${item.url}`;
+  let relative = item.url.startsWith('/') ? item.url : `/${item.url}`;
+  // The Graph SDK's BatchRequestContent keeps the version segment ("/v1.0/me/..."); Graph accepts both.
+  if (/^\/v1\.0\//i.test(relative)) relative = relative.slice(5);
   const url = new URL(`/v1.0${relative}`, outer.url.origin);
   const headers: SimRequest['headers'] = {};
   // The batch's own credentials and client-request-id apply to every request in it.
