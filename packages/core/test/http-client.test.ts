@@ -252,6 +252,31 @@ describe('createHttpClient: timeouts and abort', () => {
     expect(error.code).toBe('NETWORK_TIMEOUT');
   });
 
+  it('maps failures of a streamed body (response.body) too, and streams a good one whole', async () => {
+    const http = client({ timeoutMs: 300 });
+    const stalled = (await http.fetch(`${origin}/stall-body`)).body!.getReader();
+    const first = await stalled.read();
+    expect(new TextDecoder().decode(first.value)).toBe('first chunk ');
+    const error = await failure(stalled.read());
+    expect(error.code).toBe('NETWORK_TIMEOUT');
+
+    const response = await http.fetch(`${origin}/big-chunked`);
+    let bytes = 0;
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) bytes += chunk.byteLength;
+    expect(bytes).toBe(16 * 4096);
+    expect(response.bodyUsed).toBe(true);
+  });
+
+  it('keeps clone() working and mapped', async () => {
+    const http = client({ timeoutMs: 300 });
+    const response = await http.fetch(`${origin}/echo`);
+    const copy = response.clone();
+    expect(await copy.json()).toMatchObject({ method: 'GET' });
+    expect(await response.json()).toMatchObject({ method: 'GET' });
+    const stalled = (await http.fetch(`${origin}/stall-body`)).clone();
+    expect((await failure(stalled.text())).code).toBe('NETWORK_TIMEOUT');
+  });
+
   it('gives ABORTED with the reason as cause when the caller aborts, before or during a request', async () => {
     const http = client({ timeoutMs: 10_000 });
     const controller = new AbortController();

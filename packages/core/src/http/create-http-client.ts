@@ -1,4 +1,4 @@
-import { Agent, EnvHttpProxyAgent, Headers as UndiciHeaders, Response as UndiciResponse, fetch as undiciFetch, type Dispatcher } from 'undici';
+import { Agent, EnvHttpProxyAgent, Headers as UndiciHeaders, fetch as undiciFetch, type Dispatcher, type Response as UndiciResponse } from 'undici';
 import { MailbridgeError } from '../errors/index.js';
 import { defaultRedactor } from '../redact/default-redactor.js';
 import type { HttpClient } from './http-client.js';
@@ -69,12 +69,15 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       timer = undefined;
     };
     const arm = (): void => {
-      disarm();
       if (timeoutMs <= 0) return;
-      timer = setTimeout(() => {
-        state.timedOut = true;
-        controller.abort(new Error(`no progress for ${timeoutMs} ms`));
-      }, timeoutMs);
+      // refresh() restarts the same timer: cheaper than a new one per body chunk.
+      if (timer) timer.refresh();
+      else {
+        timer = setTimeout(() => {
+          state.timedOut = true;
+          controller.abort(new Error(`no progress for ${timeoutMs} ms`));
+        }, timeoutMs);
+      }
     };
     const onCallerAbort = (): void => {
       state.callerAborted = true;
@@ -134,7 +137,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       release();
       return response as unknown as Response;
     }
-    return wrapBody(response, release, (error) => mapNetworkError(error, failure())) as unknown as Response;
+    return guardBody(response, release, (error) => mapNetworkError(error, failure())) as unknown as Response;
   }
 
   return {
@@ -148,15 +151,54 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   };
 }
 
+const BODY_METHODS = ['arrayBuffer', 'blob', 'bytes', 'formData', 'json', 'text'] as const;
+
 /**
- * A response whose body stream turns read failures (reset, timeout, abort) into MailbridgeErrors
- * and releases the request's timer and signal listener when the body ends. Pull-based with no
- * read-ahead, so a big download streams at the reader's pace.
+ * Makes reading the body of `response` fail with MailbridgeErrors (reset, timeout, abort) and
+ * release the request's timer and signal listener when done. The body methods (`json()`, `text()`, …)
+ * are wrapped on the instance rather than rebuilding the Response around a new stream: that keeps
+ * the common small-response path as cheap as bare undici. `body` is wrapped lazily, only for callers
+ * that stream it (a big attachment), pull-based with no read-ahead so it goes at the reader's pace.
  */
-function wrapBody(response: UndiciResponse, release: () => void, mapError: (error: unknown) => MailbridgeError): UndiciResponse {
-  const source = response.body as ReadableStream<Uint8Array>;
+function guardBody(response: UndiciResponse, release: () => void, mapError: (error: unknown) => MailbridgeError): UndiciResponse {
+  const prototype = Object.getPrototypeOf(response) as Record<string, unknown>;
+  const target = response as unknown as Record<string, unknown>;
+  for (const name of BODY_METHODS) {
+    const original = prototype[name];
+    if (typeof original !== 'function') continue;
+    target[name] = () =>
+      (original.call(response) as Promise<unknown>).then(
+        (value) => {
+          release();
+          return value;
+        },
+        (error: unknown) => {
+          release();
+          throw mapError(error);
+        },
+      );
+  }
+  const clone = response.clone.bind(response);
+  target.clone = () => guardBody(clone(), () => {}, mapError);
+  const bodyGetter = Object.getOwnPropertyDescriptor(prototype, 'body')?.get;
+  let wrapped: ReadableStream<Uint8Array> | null | undefined;
+  Object.defineProperty(response, 'body', {
+    configurable: true,
+    enumerable: true,
+    get() {
+      if (wrapped === undefined) {
+        const source = bodyGetter?.call(response) as ReadableStream<Uint8Array> | null;
+        wrapped = source ? mapStream(source, release, mapError) : null;
+      }
+      return wrapped;
+    },
+  });
+  return response;
+}
+
+function mapStream(source: ReadableStream<Uint8Array>, release: () => void, mapError: (error: unknown) => MailbridgeError): ReadableStream<Uint8Array> {
   const reader = source.getReader();
-  const body = new ReadableStream<Uint8Array>(
+  return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         try {
@@ -179,11 +221,6 @@ function wrapBody(response: UndiciResponse, release: () => void, mapError: (erro
     },
     { highWaterMark: 0 },
   );
-  const wrapped = new UndiciResponse(body as never, { status: response.status, statusText: response.statusText, headers: response.headers });
-  // The constructor cannot set these; callers use `url` to resolve relative links (@odata.nextLink is absolute, Location may not be).
-  Object.defineProperty(wrapped, 'url', { value: response.url, enumerable: true });
-  Object.defineProperty(wrapped, 'redirected', { value: response.redirected, enumerable: true });
-  return wrapped;
 }
 
 function checkUrl(url: string): void {
