@@ -185,7 +185,10 @@ export function createEwsModule(options: EwsModuleOptions): ApiModule {
         // A response that does not validate is a simulator bug: make it loud in the log.
         if (!check.valid) log.schemaErrors = [...(log.schemaErrors ?? []), ...check.problems.map((p) => `response ${describe(p)}`)];
       }
-      return xmlResponse(200, envelope, log);
+      const response = xmlResponse(200, envelope, log);
+      // The request log has no field for notes: they travel in a response header a test can read.
+      if (notes.length > 0) response.headers!['x-simulator-note'] = notes.join('; ');
+      return response;
     } catch (error) {
       if (error instanceof EwsError) return fault(error);
       throw error;
