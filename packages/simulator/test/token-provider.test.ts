@@ -151,8 +151,9 @@ describe('token provider: Entra errors become coded errors with hints', () => {
     const error = await failure(provider(config({ clientSecret: 'sim~Wrong.Secret-abcdefghijklmnopqrstuv' })).getToken('graph'));
     expect(error.code).toBe('AUTH_INVALID_SECRET');
     expect(error.details).toMatchObject({ aadsts: 7000215, status: 401, serviceCode: 'invalid_client' });
-    expect(error.details.traceId).toEqual(expect.any(String));
-    expect(error.details.correlationId).toEqual(expect.any(String));
+    expect(error.details.traceId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(error.details.correlationId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(error.toJSON()).toMatchObject({ aadsts: 7000215, traceId: error.details.traceId, correlationId: error.details.correlationId });
     expect(error.hint).toContain('Value');
     expect(error.retryable).toBe(false);
     expect(tokenRequests()).toHaveLength(1); // not retried

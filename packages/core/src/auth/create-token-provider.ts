@@ -22,6 +22,7 @@ import type { AccessToken, TokenProvider } from './token-provider.js';
 export interface TokenProviderDeps {
   /** The HTTP client of the config's network settings; msal-node's requests go through it. */
   http: HttpClient;
+  /** Gets debug records (token acquired, msal warnings) and a warning when a renewal fails. @default none */
   logger?: Logger | undefined;
   /** The clock (ms since the epoch). @default Date.now */
   now?: (() => number) | undefined;

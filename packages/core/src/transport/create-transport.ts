@@ -31,6 +31,7 @@ export interface CreateTransportOptions {
    * installed in the project).
    */
   adapters?: Partial<Record<MailbridgeConfig['transport'], () => Promise<AdapterModule>>>;
+  /** Where core and the adapter log (records are redacted). @default silent */
   logger?: Logger;
   /** An HTTP client to share; default: one built from `config.network` (closed with the transport). */
   http?: HttpClient;
