@@ -129,7 +129,12 @@ export function createEntraModule(options: EntraModuleOptions): EntraModule {
     if (request.method !== 'POST') throw postOnly(request.method);
     const submission = readDeviceLoginForm(request.body, directory, (code) => deviceCodes.pending(code, ctx.now));
     if (!submission.ok) return html(200, deviceLoginForm(deviceLoginPath, submission));
-    deviceCodes.approve(ctx, submission.code, submission.email, submission.decline);
+    try {
+      deviceCodes.approve(ctx, submission.code, submission.email, submission.decline);
+    } catch (err) {
+      // The directory changed under the person's feet (tenant or app removed): say so on the page.
+      return html(200, deviceLoginForm(deviceLoginPath, { ...submission, error: err instanceof Error ? err.message : String(err) }));
+    }
     return html(200, deviceLoginDone(submission.appName, submission.decline));
   }
 
