@@ -68,6 +68,9 @@ export function validateOutgoingMessage(message: OutgoingMessage): void {
     for (const entry of list ?? []) toMailAddress(entry, field);
   }
   if (message.from !== undefined) toMailAddress(message.from, 'from');
+  if (/[\r\n]/.test(message.subject ?? '')) {
+    throw invalid('The subject has a line break.', 'A subject must be one line (a line break could inject headers).');
+  }
   if (message.text === undefined && message.html === undefined) {
     throw invalid('The message has no body.', 'Give text, html, or both.');
   }

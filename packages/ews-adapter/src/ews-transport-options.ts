@@ -65,6 +65,12 @@ export interface EwsTransportOptions {
    * @default 4 MiB
    */
   inlineAttachmentLimitBytes?: number;
+  /**
+   * Largest message the mailbox may send, in bytes (Exchange's MaxSendSize). Attachments are checked
+   * against it before anything is sent.
+   * @default 35 MiB (Exchange Online's default; administrators can raise it to 150 MB)
+   */
+  maxMessageBytes?: number;
   /** Items per FindItem page. @default 200 */
   pageSize?: number;
   /** Items per GetItem / UpdateItem request. @default 50 */

@@ -61,12 +61,12 @@ import { enableXmlEscaping } from './xml/escaping-xml-writer.js';
 const MiB = 1024 * 1024;
 
 /**
- * Exchange Online accepts EWS requests of up to 150 MB; base64 makes a file a third larger, so 112 MiB
- * of attachment is what fits. Exchange Server's default (maxRequestLength of the EWS virtual
- * directory) is often lower; the server then answers too large, mapped to MESSAGE_TOO_LARGE.
+ * Exchange Online's default MaxSendSize is 35 MB (an administrator can raise it to 150 MB: then set
+ * `maxMessageBytes`). Attachments travel base64-encoded with MIME overhead (Exchange counts about
+ * 1.37× the file), so about 25 MB of attachment fits a 35 MB message.
  */
-const MAX_MESSAGE_BYTES = 150 * MiB;
-const MAX_ATTACHMENT_BYTES = 112 * MiB;
+const DEFAULT_MAX_MESSAGE_BYTES = 35 * MiB;
+const ENCODED_RATIO = 1.37;
 
 /** Well-known folder names of mailbridge → EWS distinguished folders. */
 const WELL_KNOWN: Record<string, WellKnownFolderName> = {
@@ -111,13 +111,7 @@ export class EwsTransport implements MailTransport {
   readonly specificationVersion = 'v1' as const;
   readonly name = 'ews';
   readonly mailbox: string;
-  readonly capabilities: TransportCapabilities = {
-    maxAttachmentBytes: MAX_ATTACHMENT_BYTES,
-    maxMessageBytes: MAX_MESSAGE_BYTES,
-    incrementalSync: true,
-    sendMime: true,
-    batch: true,
-  };
+  readonly capabilities: TransportCapabilities;
 
   private readonly service: ExchangeService;
   private readonly xhr: EwsXhr;
@@ -141,6 +135,14 @@ export class EwsTransport implements MailTransport {
     this.pageSize = options.pageSize ?? 200;
     this.batchSize = options.batchSize ?? 50;
     this.inlineLimit = options.inlineAttachmentLimitBytes ?? 4 * MiB;
+    const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.capabilities = {
+      maxAttachmentBytes: Math.floor(maxMessageBytes / ENCODED_RATIO) - 64 * 1024,
+      maxMessageBytes,
+      incrementalSync: true,
+      sendMime: true,
+      batch: true,
+    };
 
     const version = (ExchangeVersion as unknown as Record<string, ExchangeVersion>)[this.versionName];
     if (version === undefined) {
@@ -181,10 +183,11 @@ export class EwsTransport implements MailTransport {
     const attachments = message.attachments ?? [];
     const sizes = await Promise.all(attachments.map((attachment) => attachmentSize(attachment)));
     const total = sizes.reduce((sum, size) => sum + size, 0);
+    const { maxAttachmentBytes, maxMessageBytes } = this.capabilities;
     sizes.forEach((size, index) => {
-      if (size > MAX_ATTACHMENT_BYTES) throw tooLarge(`The attachment "${attachments[index]!.filename}" has ${formatMiB(size)}; EWS accepts at most ${formatMiB(MAX_ATTACHMENT_BYTES)} per attachment.`);
+      if (size > maxAttachmentBytes) throw tooLarge(`The attachment "${attachments[index]!.filename}" has ${formatMiB(size)}; this mailbox accepts about ${formatMiB(maxAttachmentBytes)} per attachment.`);
     });
-    if (total * 4 / 3 > MAX_MESSAGE_BYTES) throw tooLarge(`The attachments add up to ${formatMiB(total)}; an EWS message can hold at most ${formatMiB(MAX_MESSAGE_BYTES)} (base64 included).`);
+    if (total * ENCODED_RATIO > maxMessageBytes) throw tooLarge(`The attachments add up to ${formatMiB(total)}; a message can hold at most ${formatMiB(maxMessageBytes)} once encoded (about ${formatMiB(maxAttachmentBytes)} of files).`);
 
     const save = message.saveToSentItems !== false;
     const small = total <= this.inlineLimit;
@@ -381,7 +384,12 @@ export class EwsTransport implements MailTransport {
     const pageSize = Math.max(1, Math.min(options.pageSize ?? this.pageSize, 1000));
     const filters: SearchFilter[] = [];
     if (options.unreadOnly) filters.push(new SearchFilter.IsEqualTo(EmailMessageSchema.IsRead, false));
-    if (options.since) filters.push(new SearchFilter.IsGreaterThanOrEqualTo(ItemSchema.DateTimeReceived, DateTime.Parse(options.since.toISOString())));
+    if (options.since) {
+      // Exchange keeps DateTimeReceived to the second: compare from the start of `since`'s second,
+      // or a message received in that very second would be left out.
+      const since = new Date(Math.floor(options.since.getTime() / 1000) * 1000);
+      filters.push(new SearchFilter.IsGreaterThanOrEqualTo(ItemSchema.DateTimeReceived, DateTime.Parse(since.toISOString())));
+    }
     const filter = filters.length === 0 ? null : filters.length === 1 ? filters[0]! : new SearchFilter.SearchFilterCollection(LogicalOperator.And, filters);
 
     const seen = new Set<string>();
@@ -410,10 +418,14 @@ export class EwsTransport implements MailTransport {
 
   async sync(options: SyncOptions = {}): Promise<SyncResult> {
     this.assertOpen();
-    const folderName = options.folder ?? 'inbox';
+    const previous = options.cursor !== undefined ? decodeCursor(options.cursor) : undefined;
+    if (previous && options.folder !== undefined && options.folder !== previous.folder) {
+      throw new MailbridgeError({ code: 'USAGE', message: `The sync cursor is for folder "${previous.folder}", not "${options.folder}".`, hint: 'Keep one cursor per folder.' });
+    }
+    const folderName = previous?.folder ?? options.folder ?? 'inbox';
     const pageSize = Math.max(1, Math.min(options.pageSize ?? 200, 512));
     const changes = await this.call('idempotent', options.signal, 'SyncFolderItems', () =>
-      this.service.SyncFolderItems(this.folderId(folderName), new PropertySet(BasePropertySet.IdOnly), null as unknown as ItemId[], pageSize, SyncFolderItemsScope.NormalItems, options.cursor ?? (null as unknown as string)),
+      this.service.SyncFolderItems(this.folderId(folderName), new PropertySet(BasePropertySet.IdOnly), null as unknown as ItemId[], pageSize, SyncFolderItemsScope.NormalItems, previous?.syncState ?? (null as unknown as string)),
     );
     const upserts: string[] = [];
     const ordered: Array<{ type: 'upsert'; id: string } | { type: 'removed'; id: string }> = [];
@@ -436,7 +448,7 @@ export class EwsTransport implements MailTransport {
         out.push(message ? { type: 'upsert', message } : { type: 'removed', id: entry.id });
       }
     }
-    return { changes: out, cursor: changes.SyncState, hasMore: changes.MoreChangesAvailable };
+    return { changes: out, cursor: encodeCursor({ folder: folderName, syncState: changes.SyncState }), hasMore: changes.MoreChangesAvailable };
   }
 
   /** GetItem in batches; ids deleted meanwhile are skipped. */
@@ -644,7 +656,40 @@ function onlyAmbiguity(error: unknown): { kind: 'ambiguous' } | { kind: 'fail' }
 }
 
 function tooLarge(message: string): MailbridgeError {
-  return new MailbridgeError({ code: 'MESSAGE_TOO_LARGE', message, hint: 'Send a link to the file instead, or split it across messages.' });
+  return new MailbridgeError({
+    code: 'MESSAGE_TOO_LARGE',
+    message,
+    hint: 'Send a link to the file instead, or split it across messages. If an administrator raised the mailbox\'s MaxSendSize, set maxMessageBytes of the EWS transport to match.',
+  });
+}
+
+/** What a sync cursor holds: the folder (sync() may be called with the cursor alone) and EWS's SyncState. */
+interface SyncCursor {
+  folder: string;
+  syncState: string;
+}
+
+const CURSOR_PREFIX = 'ews1.';
+
+function encodeCursor(cursor: SyncCursor): string {
+  return CURSOR_PREFIX + Buffer.from(JSON.stringify({ f: cursor.folder, s: cursor.syncState }), 'utf8').toString('base64url');
+}
+
+function decodeCursor(text: string): SyncCursor {
+  const invalid = () =>
+    new MailbridgeError({
+      code: 'USAGE',
+      message: 'The sync cursor was not made by the EWS transport.',
+      hint: 'Pass back the cursor a previous sync() of this transport returned, or start again without a cursor.',
+    });
+  if (!text.startsWith(CURSOR_PREFIX)) throw invalid();
+  try {
+    const parsed = JSON.parse(Buffer.from(text.slice(CURSOR_PREFIX.length), 'base64url').toString('utf8')) as { f?: unknown; s?: unknown };
+    if (typeof parsed.f !== 'string' || typeof parsed.s !== 'string') throw invalid();
+    return { folder: parsed.f, syncState: parsed.s };
+  } catch {
+    throw invalid();
+  }
 }
 
 function formatMiB(bytes: number): string {

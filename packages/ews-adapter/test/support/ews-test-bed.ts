@@ -67,7 +67,8 @@ export async function startEwsTestBed(
     transport,
     mailbox: DEMO.mailbox,
     recipient: DEMO.secondMailbox,
-    messages: (mailbox, folder) => simulator.messages(mailbox, folder),
+    // The transport speaks EWS ids: the simulator's view gives both, the harness compares EWS ones.
+    messages: (mailbox, folder) => simulator.messages(mailbox, folder).map((message) => ({ ...message, id: message.ewsId })),
     deliveries: (id) => simulator.deliveries(id),
     requestCount: () => simulator.requests().length,
     async seedMessages(count: number, seed: SeedMessagesOptions) {
