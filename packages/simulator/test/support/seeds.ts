@@ -20,6 +20,10 @@ export const T = {
   noConsentApp: 'aaaaaaaa-0000-4000-8000-000000000006',
   /** An app of the other tenant with full mail permissions. */
   otherApp: 'aaaaaaaa-0000-4000-8000-000000000007',
+  /** A public client (device code) with delegated Mail.ReadWrite and Mail.Send. */
+  publicApp: 'aaaaaaaa-0000-4000-8000-000000000008',
+  /** A public client with delegated Mail.Read only. */
+  publicReadApp: 'aaaaaaaa-0000-4000-8000-000000000009',
   secret: 'test~Secret.value-0123456789',
   alice: 'alice@fabrikam.example',
   bob: 'bob@fabrikam.example',
@@ -53,6 +57,8 @@ export function testSeed(): SeedData {
       app(T.ewsApp, T.tenant, [{ role: 'full_access_as_app' }]),
       app(T.noConsentApp, T.tenant, [{ role: 'Mail.ReadWrite', adminConsent: false }, { role: 'Mail.Send' }]),
       app(T.otherApp, T.otherTenant, [{ role: 'Mail.Send' }, { role: 'Mail.ReadWrite' }]),
+      { clientId: T.publicApp, tenantId: T.tenant, publicClient: true, delegatedScopes: [{ resource: 'graph', scope: 'Mail.ReadWrite' }, { resource: 'graph', scope: 'Mail.Send' }] },
+      { clientId: T.publicReadApp, tenantId: T.tenant, publicClient: true, delegatedScopes: [{ resource: 'graph', scope: 'Mail.Read' }] },
     ],
     users: [
       {

@@ -76,6 +76,21 @@ export class SimClient {
     return response.json<{ access_token: string }>().access_token;
   }
 
+  /**
+   * A delegated token through the device-code flow, approved as `userMail` (what the person does in
+   * the browser), exactly as a public client would poll for it.
+   */
+  async delegatedToken(options: { tenant: string; clientId: string; userMail: string; scopes: string[] }): Promise<string> {
+    const form = (fields: Record<string, string>) => ({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+    const device = await this.request('POST', `/${options.tenant}/oauth2/v2.0/devicecode`, form({ client_id: options.clientId, scope: options.scopes.join(' ') }));
+    if (device.status !== 200) throw new Error(`devicecode failed: ${device.status} ${device.text}`);
+    const { user_code: userCode, device_code: deviceCode } = device.json<{ user_code: string; device_code: string }>();
+    this.sim.approveDeviceCode(userCode, options.userMail);
+    const token = await this.request('POST', `/${options.tenant}/oauth2/v2.0/token`, form({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', client_id: options.clientId, device_code: deviceCode }));
+    if (token.status !== 200) throw new Error(`device-code token failed: ${token.status} ${token.text}`);
+    return token.json<{ access_token: string }>().access_token;
+  }
+
   close(): void {
     this.agent.destroy();
   }
