@@ -3,6 +3,8 @@
  * HTTP client, the AADSTS mapping, caching and renewal. Lives here (not in core) because core
  * cannot depend on the simulator: the simulator depends on core.
  */
+import { createServer as createHttpServer } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import {
   createHttpClient,
@@ -129,6 +131,42 @@ describe('token provider: credentials', () => {
     expect((await tokens.getToken('ews')).token).toBe(ews.token);
     expect((await tokens.getToken('graph')).token).toBe(graph.token);
     expect(tokenRequests()).toHaveLength(2);
+  });
+
+  it('sends msal-node\'s token request through network.proxy (an HTTP CONNECT proxy)', async () => {
+    const tunnels: string[] = [];
+    const sockets: Array<{ destroy(): void }> = [];
+    const proxy = createHttpServer((_req, res) => res.writeHead(405).end());
+    proxy.on('connect', (req, socket, head) => {
+      tunnels.push(req.url ?? '');
+      sockets.push(socket);
+      const [host, port] = (req.url ?? '').split(':');
+      const upstream = connect(Number(port), host, () => {
+        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(socket);
+        socket.pipe(upstream);
+      });
+      sockets.push(upstream);
+      upstream.on('error', () => socket.destroy());
+      socket.on('error', () => upstream.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      const client = createHttpClient({ caFile: sim.caFile, proxy: proxyUrl, env: {} });
+      try {
+        const token = await createTokenProvider(config(), { http: client }).getToken('graph');
+        expect(token.claims.tid).toBe(DEMO.tenantId);
+        expect(tunnels).toEqual([new URL(sim.url).host]);
+      } finally {
+        await client.close();
+      }
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 
   it('works with a tenant given as a verified domain', async () => {
