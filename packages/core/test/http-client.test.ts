@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MailbridgeError } from '../src/errors/index.js';
 import { createHttpClient, readBody, readText } from '../src/http/index.js';
 import type { HttpClient } from '../src/http/http-client.js';
+import { createLogger, type LogRecord } from '../src/log/index.js';
 import { createRetryPolicy } from '../src/retry/index.js';
 
 // A private CA and a server certificate for 127.0.0.1, made with the openssl binary (core has no
@@ -181,6 +182,15 @@ describe('createHttpClient: TLS and user agent', () => {
     expect(http.userAgent).toMatch(/^mailbridge-cli\/9\.9\.9 mailbridge\//);
     const own = await http.fetch(`${origin}/echo`, { headers: { 'user-agent': 'custom/1' } });
     expect(((await own.json()) as { userAgent: string }).userAgent).toBe('custom/1');
+  });
+
+  it('logs each request at debug level without the query string', async () => {
+    const records: LogRecord[] = [];
+    const http = client({ logger: createLogger({ level: 'debug', sink: (record) => records.push(record) }) });
+    await (await http.fetch(`${origin}/echo?$top=5&token=abc`)).text();
+    expect(records).toHaveLength(1);
+    expect(records[0]?.fields).toMatchObject({ method: 'GET', url: `${origin}/echo`, status: 200 });
+    expect(JSON.stringify(records)).not.toContain('token=abc');
   });
 
   it('accepts the CA as PEM text', async () => {

@@ -80,8 +80,10 @@ describe('canary secrets never leave through errors or logs', () => {
   };
 
   it('HTTP client errors: broken connection, timeout, refused, invalid URL, proxy with credentials', async () => {
-    const http = createHttpClient({ env: {}, timeoutMs: 200 });
-    const viaProxy = createHttpClient({ env: {}, proxy: `http://proxyuser:${SECRET}@127.0.0.1:1` });
+    const logged: string[] = [];
+    const logger = createLogger({ level: 'debug', sink: (record) => logged.push(inspect(record, { depth: 10 })) });
+    const http = createHttpClient({ env: {}, timeoutMs: 200, logger });
+    const viaProxy = createHttpClient({ env: {}, proxy: `http://proxyuser:${SECRET}@127.0.0.1:1`, logger });
     const errors = [
       await caught(http.fetch(`${origin}/send/${JWT}?key=${SECRET}&t=${JWT}`, request)),
       await caught(http.fetch(`${origin}/hang?secret=${SECRET}`, request)),
@@ -91,11 +93,15 @@ describe('canary secrets never leave through errors or logs', () => {
     ];
     expect(errors.map((e) => (e as MailbridgeError).code)).toEqual(['NETWORK_ERROR', 'NETWORK_TIMEOUT', 'NETWORK_ERROR', 'USAGE', 'PROXY_ERROR']);
     for (const error of errors) expectClean(error);
+    expect(logged.length).toBeGreaterThanOrEqual(4);
+    expectClean(logged.join('\n'));
     await Promise.all([http.close(), viaProxy.close()]);
   });
 
   it('retry policy errors: exhausted, ambiguous and over-budget, with a service error echoing the secret as cause', async () => {
-    const policy = createRetryPolicy({ sleep: async () => {}, maxAttempts: 2 });
+    const logged: string[] = [];
+    const logger = createLogger({ level: 'debug', sink: (record) => logged.push(JSON.stringify(record)) });
+    const policy = createRetryPolicy({ sleep: async () => {}, maxAttempts: 2, logger });
     const echoing = () =>
       new MailbridgeError({
         code: 'SERVICE_UNAVAILABLE',
@@ -116,6 +122,8 @@ describe('canary secrets never leave through errors or logs', () => {
     expect((ambiguous as MailbridgeError).details.ambiguous).toBe(true);
     expect((overBudget as MailbridgeError).code).toBe('THROTTLED');
     for (const error of [exhausted, ambiguous, overBudget]) expectClean(error);
+    expect(logged.length).toBeGreaterThan(0);
+    expectClean(logged.join('\n'));
   });
 
   it('logger output', () => {

@@ -7,6 +7,7 @@ import { loadCaCertificates } from './load-ca-certificates.js';
 import { mapNetworkError, type FailureContext } from './map-network-error.js';
 import { RequestTracker } from './request-tracker.js';
 import { proxyEndpoint, resolveProxy } from './resolve-proxy.js';
+import { safeUrl } from './safe-url.js';
 import { buildUserAgent } from './user-agent.js';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -52,6 +53,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       })
     : new Agent(agentOptions);
   const proxies = proxy ? [proxy.httpProxy, proxy.httpsProxy].filter((url): url is string => Boolean(url)).map(proxyEndpoint) : [];
+  const logger = options.logger;
   let closed = false;
 
   async function fetch(input: string | URL, init: RequestInit & { timeoutMs?: number } = {}): Promise<Response> {
@@ -120,6 +122,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     const { timeoutMs: _timeoutMs, signal: _signal, ...rest } = init;
 
     let response: UndiciResponse;
+    const started = logger ? performance.now() : 0;
     try {
       response = await undiciFetch(url, {
         ...(rest as Parameters<typeof undiciFetch>[1]),
@@ -129,8 +132,11 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       } as Parameters<typeof undiciFetch>[1]);
     } catch (error) {
       release();
-      throw mapNetworkError(error, failure());
+      const mapped = mapNetworkError(error, failure());
+      logger?.debug('http request failed', { method, url: safeUrl(url), code: mapped.code, requestSent: tracker.progress.requestSent, ms: Math.round(performance.now() - started) });
+      throw mapped;
     }
+    logger?.debug('http response', { method, url: safeUrl(url), status: response.status, ms: Math.round(performance.now() - started) });
     // Headers are in; from here undici's body timeout (which pauses under back-pressure) applies.
     disarm();
     if (!response.body || method === 'HEAD' || NULL_BODY_STATUSES.has(response.status)) {

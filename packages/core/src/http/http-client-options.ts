@@ -1,3 +1,4 @@
+import type { Logger } from '../log/logger.js';
 import type { Redactor } from '../redact/redactor.js';
 
 /** Options of {@link createHttpClient}; the `network` section of the config maps onto them. */
@@ -29,4 +30,6 @@ export interface HttpClientOptions {
    * @default 30000
    */
   keepAliveTimeoutMs?: number;
+  /** Receives one debug record per request (method, URL without query, status, duration) and per failure. */
+  logger?: Logger;
 }

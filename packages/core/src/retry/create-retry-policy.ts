@@ -1,5 +1,6 @@
 import { MailbridgeError, type ErrorCode } from '../errors/index.js';
 import { defaultRedactor } from '../redact/default-redactor.js';
+import type { Logger } from '../log/logger.js';
 import type { Redactor } from '../redact/redactor.js';
 import { scrubError } from '../redact/scrub-error.js';
 import { classifyError, statusOf } from './classify-error.js';
@@ -37,6 +38,8 @@ export interface RetryPolicyOptions {
   now?: () => number;
   /** Cleans error messages. @default defaultRedactor */
   redactor?: Redactor;
+  /** Receives a debug record before each wait (attempt, delay, error code and status). */
+  logger?: Logger;
 }
 
 const NETWORK_CODES: ReadonlySet<ErrorCode> = new Set(['NETWORK_ERROR', 'NETWORK_TIMEOUT', 'PROXY_ERROR']);
@@ -96,6 +99,13 @@ export function createRetryPolicy(options: RetryPolicyOptions = {}): RetryPolicy
         source = 'backoff';
       }
       onRetry?.({ attempt, delayMs, source, error });
+      options.logger?.debug('retrying after a transient failure', {
+        attempt,
+        delayMs,
+        source,
+        code: MailbridgeError.isInstance(error) ? error.code : undefined,
+        status: statusOf(error),
+      });
       try {
         await sleep(delayMs, signal);
       } catch (sleepError) {

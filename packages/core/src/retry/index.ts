@@ -1,7 +1,6 @@
 export { createRetryPolicy, type RetryPolicyOptions } from './create-retry-policy.js';
 export { classifyError, retryAfterOf, statusOf, RETRYABLE_STATUSES } from './classify-error.js';
 export { parseRetryAfter } from './parse-retry-after.js';
-export { sleep } from './sleep.js';
 export type {
   AmbiguousContext,
   AmbiguousResolution,
