@@ -23,13 +23,6 @@ describe('createTokenProvider', () => {
     expect(createTokenProvider(config, { http }).kind).toBe('app-only');
   });
 
-  it('refuses device-code (not in this version) with a USAGE error that says what to use instead', () => {
-    const { config } = parseConfig({ ...base, auth: { flow: 'device-code', tenant: 'common', clientId: '66666666-7777-8888-9999-000000000000' } }, { env: {} });
-    expect(() => createTokenProvider(config, { http })).toThrow(
-      expect.objectContaining({ code: 'USAGE', details: { path: 'auth.flow' }, hint: expect.stringContaining('client-credentials') }),
-    );
-  });
-
   it('refuses basic/NTLM, which have no tokens', () => {
     const { config } = parseConfig(
       { ...base, transport: 'ews', endpoints: { ews: 'https://mail.contoso.com/EWS/Exchange.asmx' }, auth: { flow: 'ntlm', username: 'svc', password: { env: 'P' } } },
