@@ -93,10 +93,13 @@ export function validateOutgoingMessage(message: OutgoingMessage): void {
   if (message.internetMessageId !== undefined) checkInternetMessageId(message.internetMessageId);
 }
 
-function addAll(collection: EmailAddressCollection, list: Array<string | MailAddress> | undefined, field: string): void {
-  for (const entry of list ?? []) {
+function addAll(collection: () => EmailAddressCollection, list: Array<string | MailAddress> | undefined, field: string): void {
+  // Only touched when there is something to add: the library writes every collection it instantiated.
+  if (!list?.length) return;
+  const target = collection();
+  for (const entry of list) {
     const address = toMailAddress(entry, field);
-    collection.Add(address.name ? new EmailAddress(address.name, address.address) : new EmailAddress(address.address));
+    target.Add(address.name ? new EmailAddress(address.name, address.address) : new EmailAddress(address.address));
   }
 }
 
@@ -122,10 +125,10 @@ export async function convertToEwsMessage(
   const email = new EmailMessage(service);
   email.Subject = message.subject ?? '';
   email.Body = message.html !== undefined ? new MessageBody(BodyType.HTML, message.html) : new MessageBody(BodyType.Text, message.text ?? '');
-  addAll(email.ToRecipients, message.to, 'to');
-  addAll(email.CcRecipients, message.cc, 'cc');
-  addAll(email.BccRecipients, message.bcc, 'bcc');
-  addAll(email.ReplyTo, message.replyTo, 'replyTo');
+  addAll(() => email.ToRecipients, message.to, 'to');
+  addAll(() => email.CcRecipients, message.cc, 'cc');
+  addAll(() => email.BccRecipients, message.bcc, 'bcc');
+  addAll(() => email.ReplyTo, message.replyTo, 'replyTo');
   if (message.from !== undefined) {
     const from = toMailAddress(message.from, 'from');
     email.From = from.name ? new EmailAddress(from.name, from.address) : new EmailAddress(from.address);
