@@ -21,7 +21,18 @@ export async function createItem(ctx: OperationContext, op: XNode): Promise<stri
       const saved = savedFolderId ? resolveFolder(ctx, savedFolderId).folder : undefined;
       if (disposition === 'SaveOnly') {
         const message = await storeMessage(ctx, input, saved ?? ctx.mailbox.wellKnown('drafts'), { draft: true });
-        return wrap('m:Items', wrap('t:Message', empty('t:ItemId', { Id: message.ewsId, ChangeKey: message.changeKey })));
+        // Like Exchange, the new attachments' ids come back too: clients (ews-javascript-api) rely on
+        // them to know the attachments were created and must not be added again by CreateAttachment.
+        const attachments = input.mime
+          ? ''
+          : wrap(
+              't:Attachments',
+              message.attachments
+                .map((attachment, index) => wrap(input.attachments[index]?.item ? 't:ItemAttachment' : 't:FileAttachment', empty('t:AttachmentId', { Id: attachment.ewsId })))
+                .join(''),
+            );
+        const attachmentsXml = message.attachments.length > 0 ? attachments : '';
+        return wrap('m:Items', wrap('t:Message', empty('t:ItemId', { Id: message.ewsId, ChangeKey: message.changeKey }) + attachmentsXml));
       }
       checkSendAs(ctx, input.parts.from?.address);
       const message = await storeMessage(ctx, input, ctx.mailbox.wellKnown('drafts'), { draft: true });
