@@ -332,6 +332,18 @@ describe('token provider: caching and renewal', () => {
     expect(tokenRequests()).toHaveLength(2);
   });
 
+  it('after expiry (no call during the renewal window) callers wait for a new token', async () => {
+    let now = Date.now();
+    const tokens = provider(config(), { now: () => now });
+    const first = await tokens.getToken('graph');
+    now = first.expiresAt.getTime() + 1;
+    const [a, b] = await Promise.all([tokens.getToken('graph'), tokens.getToken('graph')]);
+    expect(a.token).not.toBe(first.token);
+    expect(b.token).toBe(a.token);
+    expect(a.expiresAt.getTime()).toBeGreaterThan(now);
+    expect(tokenRequests()).toHaveLength(2);
+  });
+
   it('a failed renewal keeps the still-valid token and retries with back-off', async () => {
     let now = Date.now();
     const tokens = provider(config(), { now: () => now });
