@@ -118,7 +118,7 @@ describe('ews-javascript-api (OAuth, app-only, impersonation)', () => {
   });
 
   it('marks read, moves, and syncs changes', async () => {
-    const first = await service.SyncFolderItems(new FolderId(WellKnownFolderName.Inbox), PropertySet.IdOnly, null, 100, SyncFolderItemsScope.NormalItems, null);
+    const first = await service.SyncFolderItems(new FolderId(WellKnownFolderName.Inbox), PropertySet.IdOnly, [], 100, SyncFolderItemsScope.NormalItems, null);
     expect(first.Count).toBe(sim.state.mailbox(ALICE)!.wellKnown('inbox').messageIds.size);
     const found = await service.FindItems(WellKnownFolderName.Inbox, new ItemView(10));
     const second = await EmailMessage.Bind(service, found.Items.find((item) => item.Subject === 'Second')!.Id);
@@ -126,7 +126,7 @@ describe('ews-javascript-api (OAuth, app-only, impersonation)', () => {
     await second.Update(ConflictResolutionMode.AutoResolve);
     const moved = (await (found.Items.find((item) => item.Subject === 'Third with attachment') as Item).Move(WellKnownFolderName.JunkEmail)) as Item;
     expect(moved.Id.UniqueId).toBeTruthy();
-    const delta = await service.SyncFolderItems(new FolderId(WellKnownFolderName.Inbox), PropertySet.IdOnly, null, 100, SyncFolderItemsScope.NormalItems, first.SyncState);
+    const delta = await service.SyncFolderItems(new FolderId(WellKnownFolderName.Inbox), PropertySet.IdOnly, [], 100, SyncFolderItemsScope.NormalItems, first.SyncState);
     const kinds = delta.GetEnumerator().map((change) => change.ChangeType);
     // ChangeType: 1 = Update, 2 = Delete, 3 = ReadFlagChange.
     expect(kinds.sort()).toEqual([2, 3]);
