@@ -125,9 +125,7 @@ describe('Graph: delta and paging', () => {
       isRead: i % 2 === 0,
       receivedAt: new Date(base + i * 60_000).toISOString(),
     }));
-    const started = performance.now();
     sim.seed({ users: [{ tenantId: T.tenant, mail: mailbox, messages }] });
-    expect(performance.now() - started).toBeLessThan(5_000);
 
     const ids = new Set<string>();
     let url: string | undefined = `/v1.0/users/${mailbox}/mailFolders/inbox/messages?$top=1000&$select=subject,receivedDateTime`;
