@@ -146,6 +146,16 @@ async function failure(promise: Promise<unknown>): Promise<MailbridgeError> {
   throw new Error('expected a failure');
 }
 
+/**
+ * A client whose pooled connection is already open, so that a short timeout measures what the
+ * test is about, not a TLS handshake on a loaded machine.
+ */
+async function warmClient(options: Parameters<typeof createHttpClient>[0]): Promise<HttpClient> {
+  const created = client(options);
+  await (await created.fetch(`${origin}/echo`, { timeoutMs: 30_000 })).text();
+  return created;
+}
+
 const clients: HttpClient[] = [];
 function client(options: Parameters<typeof createHttpClient>[0] = {}): HttpClient {
   const created = createHttpClient({ env: {}, caFile, ...options });
@@ -238,7 +248,7 @@ describe('createHttpClient: TLS and user agent', () => {
 
 describe('createHttpClient: timeouts and abort', () => {
   it('gives NETWORK_TIMEOUT when the response headers do not come within timeoutMs', async () => {
-    const http = client({ timeoutMs: 300 });
+    const http = await warmClient({ timeoutMs: 300 });
     const started = Date.now();
     const error = await failure(http.fetch(`${origin}/no-headers`));
     expect(error.code).toBe('NETWORK_TIMEOUT');
@@ -249,13 +259,13 @@ describe('createHttpClient: timeouts and abort', () => {
   });
 
   it('applies a per-request timeoutMs', async () => {
-    const http = client({ timeoutMs: 60_000 });
+    const http = await warmClient({ timeoutMs: 60_000 });
     const error = await failure(http.fetch(`${origin}/no-headers`, { timeoutMs: 200 }));
     expect(error.code).toBe('NETWORK_TIMEOUT');
   });
 
   it('gives NETWORK_TIMEOUT when the response body stalls', async () => {
-    const http = client({ timeoutMs: 300 });
+    const http = await warmClient({ timeoutMs: 1000 });
     const response = await http.fetch(`${origin}/stall-body`);
     expect(response.status).toBe(200);
     const error = await failure(response.text());
@@ -263,7 +273,7 @@ describe('createHttpClient: timeouts and abort', () => {
   });
 
   it('maps failures of a streamed body (response.body) too, and streams a good one whole', async () => {
-    const http = client({ timeoutMs: 300 });
+    const http = await warmClient({ timeoutMs: 1000 });
     const stalled = (await http.fetch(`${origin}/stall-body`)).body!.getReader();
     const first = await stalled.read();
     expect(new TextDecoder().decode(first.value)).toBe('first chunk ');
@@ -278,7 +288,7 @@ describe('createHttpClient: timeouts and abort', () => {
   });
 
   it('keeps clone() working and mapped', async () => {
-    const http = client({ timeoutMs: 300 });
+    const http = await warmClient({ timeoutMs: 1000 });
     const response = await http.fetch(`${origin}/echo`);
     const copy = response.clone();
     expect(await copy.json()).toMatchObject({ method: 'GET' });

@@ -82,11 +82,12 @@ describe('canary secrets never leave through errors or logs', () => {
   it('HTTP client errors: broken connection, timeout, refused, invalid URL, proxy with credentials', async () => {
     const logged: string[] = [];
     const logger = createLogger({ level: 'debug', sink: (record) => logged.push(inspect(record, { depth: 10 })) });
-    const http = createHttpClient({ env: {}, timeoutMs: 200, logger });
+    const http = createHttpClient({ env: {}, logger });
+    const impatient = createHttpClient({ env: {}, timeoutMs: 200, logger });
     const viaProxy = createHttpClient({ env: {}, proxy: `http://proxyuser:${SECRET}@127.0.0.1:1`, logger });
     const errors = [
       await caught(http.fetch(`${origin}/send/${JWT}?key=${SECRET}&t=${JWT}`, request)),
-      await caught(http.fetch(`${origin}/hang?secret=${SECRET}`, request)),
+      await caught(impatient.fetch(`${origin}/hang?secret=${SECRET}`, request)),
       await caught(http.fetch(`http://user:${SECRET}@127.0.0.1:1/?access_token=${JWT}`, request)),
       await caught(http.fetch(`ht tp://bad url/${SECRET}?${JWT}`, request)),
       await caught(viaProxy.fetch(`${origin}/x?sig=${SECRET}`, request)),
@@ -95,7 +96,7 @@ describe('canary secrets never leave through errors or logs', () => {
     for (const error of errors) expectClean(error);
     expect(logged.length).toBeGreaterThanOrEqual(4);
     expectClean(logged.join('\n'));
-    await Promise.all([http.close(), viaProxy.close()]);
+    await Promise.all([http.close(), impatient.close(), viaProxy.close()]);
   });
 
   it('retry policy errors: exhausted, ambiguous and over-budget, with a service error echoing the secret as cause', async () => {

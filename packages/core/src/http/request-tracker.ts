@@ -38,6 +38,8 @@ export class RequestTracker extends Dispatcher {
   }
 
   override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    // A new dispatch is a new hop (the first request or a redirect): its response is still to come.
+    this.progress.responseStarted = false;
     this.listener.onProgress();
     const source = handler as unknown as LegacyHandler & Record<string, unknown>;
     // undici's fetch passes a legacy handler (onConnect/onHeaders/…); wrap exactly the methods it has.
@@ -47,14 +49,16 @@ export class RequestTracker extends Dispatcher {
       if (typeof method === 'function') wrapped[name] = (...args: unknown[]) => method.apply(source, args);
     }
     const onBodySent = wrapped.onBodySent;
+    // A server may answer before the upload ends (413, 401): once it has, upload progress must not
+    // re-arm the timer that would then abort the response being read.
     wrapped.onBodySent = (...args: unknown[]) => {
-      this.listener.onProgress();
+      if (!this.progress.responseStarted) this.listener.onProgress();
       return onBodySent?.(...args);
     };
     const onRequestSent = wrapped.onRequestSent;
     wrapped.onRequestSent = (...args: unknown[]) => {
       this.progress.requestSent = true;
-      this.listener.onProgress();
+      if (!this.progress.responseStarted) this.listener.onProgress();
       return onRequestSent?.(...args);
     };
     const onHeaders = wrapped.onHeaders;
