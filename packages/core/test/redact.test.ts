@@ -15,6 +15,7 @@ describe('redact', () => {
     ['a client assertion', `client_assertion_type=jwt-bearer&client_assertion=abc.def.ghi`, ['abc.def.ghi']],
     ['a refresh token in JSON', '{"token_type":"Bearer","refresh_token":"0.AXoAsecret-refresh_value","expires_in":3599}', ['0.AXoAsecret-refresh_value']],
     ['an Entra refresh token alone', `rt: 1.AVEA${'x'.repeat(60)}`, ['x'.repeat(60)]],
+    ['a Microsoft account refresh token', 'refresh M.C552_BAY.0.U.-CiF8Qx!Zp3bqN*kLmd$wxyz0123456789abcd end', ['CiF8Qx!Zp3bqN']],
     ['a cookie header', 'Cookie: session=abcdef; other=123', ['abcdef', 'other=123']],
     ['a Basic credential', 'Proxy-Authorization: Basic dXNlcjpwYXNz', ['dXNlcjpwYXNz']],
     ['URL credentials', 'proxy http://alice:pa55word@proxy.corp:8080 failed', ['pa55word', 'alice:']],

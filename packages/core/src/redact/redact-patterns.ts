@@ -28,6 +28,8 @@ const RULES: ReadonlyArray<readonly [RegExp, string]> = [
   [/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)?/g, REDACTED],
   // Entra refresh tokens are opaque strings starting with a version marker such as "0.A" / "1.A".
   [/\b[01]\.A[A-Za-z0-9_-]{40,}[A-Za-z0-9_.\-*]*/g, REDACTED],
+  // Microsoft account (Outlook.com) refresh tokens and codes: "M.C5xx_BAY.0.U.-Cj3…".
+  [/\bM\.[A-Za-z0-9]+_[A-Za-z0-9]+\.[A-Za-z0-9!*$_.\-]{20,}/g, REDACTED],
   // Credentials in URLs: scheme://user:password@host
   [/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@:]+:[^\s/@]+@/gi, `$1${REDACTED}@`],
 ];
