@@ -11,6 +11,19 @@ export * from './config/index.js';
 export { mapEntraError, parseEntraError, aadstsEntry, AADSTS_TABLE, type AadstsEntry, type EntraError, type MapEntraErrorOptions } from './errors/aadsts.js';
 export type { TokenProvider, AccessToken, TokenClaims } from './auth/token-provider.js';
 export { createTokenProvider, type TokenProviderDeps } from './auth/create-token-provider.js';
+export {
+  createDeviceCodeProvider,
+  isDelegatedTokenProvider,
+  delegatedScopes,
+  FileTokenCachePlugin,
+  type DeviceCodeProviderDeps,
+  type DelegatedTokenProvider,
+  type DeviceCodeInfo,
+  type SignedInAccount,
+  type SignInOptions,
+  type SignInResult,
+  type FileTokenCachePluginOptions,
+} from './auth/delegated/index.js';
 export { decodeClaims } from './auth/decode-claims.js';
 export { checkPermissions, type MailOperation, type PermissionCheckOptions, type PermissionCheckResult } from './auth/check-permissions.js';
 export { createTransport, importAdapterPackage, ADAPTER_PACKAGES, type CreateTransportOptions } from './transport/create-transport.js';

@@ -90,7 +90,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const url = `https://${host.includes(':') ? `[${host}]` : host}:${server.port}`;
   const ewsUrl = `${url}/EWS/Exchange.asmx`;
 
-  const entra = createEntraModule({ directory: state, baseUrl: url });
+  const entra = createEntraModule({ directory: state, baseUrl: url, ...(options.deviceCodeIntervalSeconds !== undefined ? { deviceCodeIntervalSeconds: options.deviceCodeIntervalSeconds } : {}) });
   const uploads = new UploadSessions();
 
   /** Faults that are state, not per-request: applied at once and undone by the returned function. */
@@ -198,6 +198,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     requests: () => log.list(),
     clearRequests: () => log.clear(),
     approveDeviceCode,
+    revokeSignIns: (userMail) => entra.revokeRefreshTokens(userMail),
+    setAccessTokenLifetime: (seconds) => entra.setAccessTokenLifetime(seconds),
     config: (configOptions) => simulatorConfig(state, { url, ewsUrl, caFile }, configOptions),
     async close() {
       if (closed) return;

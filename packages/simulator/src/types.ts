@@ -127,6 +127,8 @@ export interface SimulatorOptions {
    * at once (default 4) and `requests` per `windowMs` (default 10,000 per 10 minutes).
    */
   throttling?: { concurrency?: number; requests?: number; windowMs?: number };
+  /** Seconds between device-code polls that clients are told (`interval`); default 5 as Entra. Tests may use 1. */
+  deviceCodeIntervalSeconds?: number;
 }
 
 /** A logged request. Bearer tokens, secrets and passwords are redacted before they are stored. */
@@ -228,6 +230,10 @@ export interface Simulator {
 
   /** Approve a pending device-code sign-in as this user (what a person does in the browser). */
   approveDeviceCode(userCode: string, userMail: string, options?: { decline?: boolean }): void;
+  /** Revoke every refresh token of a user, as "Revoke sessions" or a password change does (refreshes then fail with AADSTS50173). */
+  revokeSignIns(userMail: string): void;
+  /** Access-token lifetime in seconds for tokens issued from now on (default 3599): short lifetimes exercise renewal. */
+  setAccessTokenLifetime(seconds: number): void;
 
   /**
    * A ready mailbridge config object (PRODUCT.md shape) pointing at this simulator: endpoints,

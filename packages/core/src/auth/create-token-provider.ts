@@ -12,11 +12,13 @@ import { defaultRedactor, type Redactor } from '../redact/index.js';
 import { createRetryPolicy, type RetryPolicy } from '../retry/index.js';
 import { resolveAuthority } from './authority.js';
 import { resolveClientCredential, type ResolvedClientCredential, type SecretResolver } from './client-credential.js';
+import { createDeviceCodeProvider } from './delegated/create-device-code-provider.js';
 import { decodeClaims } from './decode-claims.js';
 import { mapTokenError } from './map-token-error.js';
 import { MsalNetworkClient } from './msal-network-client.js';
 import { TokenCache } from './token-cache.js';
 import type { AccessToken, TokenProvider } from './token-provider.js';
+import type { DelegatedTokenProvider } from './delegated/delegated-token-provider.js';
 
 /** What a token provider is built with. */
 export interface TokenProviderDeps {
@@ -58,21 +60,15 @@ export interface TokenProviderDeps {
  * injected clock. The credential is resolved on first use (a secret reference to an unset env var
  * fails when a token is needed, not when the transport is built).
  *
- * @throws MailbridgeError `USAGE` for flows that have no token provider yet (device-code) or none at all (basic, ntlm).
+ * `device-code` gives a {@link DelegatedTokenProvider} (see `createDeviceCodeProvider`).
+ *
+ * @throws MailbridgeError `USAGE` for flows that have no token provider (basic, ntlm).
  */
 export function createTokenProvider(config: MailbridgeConfig, deps: TokenProviderDeps): TokenProvider {
   const auth = config.auth;
   if (auth.flow === 'client-credentials') return createClientCredentialsProvider(config, auth, deps);
-  if (auth.flow === 'device-code') {
-    // The delegated seam: a device-code provider will plug in here (a PublicClientApplication with
-    // a file token cache), with the same TokenCache in front of it.
-    throw new MailbridgeError({
-      code: 'USAGE',
-      message: 'auth.flow "device-code" (delegated sign-in) is not available in this version of @mailbridge/core.',
-      hint: 'Use "flow": "client-credentials" with an app registration that has application permissions and admin consent, or update mailbridge.',
-      details: { path: 'auth.flow' },
-    });
-  }
+  // Delegated sign-in (device code): a PublicClientApplication with a file token cache, the same TokenCache in front.
+  if (auth.flow === 'device-code') return createDeviceCodeProvider(config, auth, deps);
   throw new MailbridgeError({
     code: 'USAGE',
     message: `auth.flow "${auth.flow}" does not use OAuth tokens, so there is no token provider for it.`,

@@ -12,7 +12,7 @@ export const DEMO = {
   clientSecret: 'sim~DemoSecret.0123456789abcdefGHIJKLmnop',
   clientSecretId: 'f0e1d2c3-b4a5-4968-8776-655443322110',
   secretExpiresAt: '2099-12-31T00:00:00Z',
-  /** A public-client demo app for device-code sign-in (delegated Mail.Send, Mail.ReadWrite, EWS.AccessAsUser.All). */
+  /** A public-client demo app for device-code sign-in (delegated Mail.Send, Mail.ReadWrite, User.Read, EWS.AccessAsUser.All). */
   publicClientId: 'b2c3d4e5-1f2a-4b6c-9d7e-8f9a0b1c2d3e',
   /** The demo mailbox the config points at. */
   mailbox: 'alerts@contoso.onmicrosoft.com',
@@ -50,6 +50,8 @@ export function demoSeed(): SeedData {
         delegatedScopes: [
           { resource: 'graph', scope: 'Mail.Send' },
           { resource: 'graph', scope: 'Mail.ReadWrite' },
+          // mailbridge's device-code sign-in also asks for User.Read (Entra grants it with any user consent).
+          { resource: 'graph', scope: 'User.Read' },
           { resource: 'ews', scope: 'EWS.AccessAsUser.All' },
         ],
       },

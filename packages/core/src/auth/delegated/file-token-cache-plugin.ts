@@ -1,0 +1,160 @@
+import type { ICachePlugin, TokenCacheContext } from '@azure/msal-node';
+import { mkdir, readFile, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { MailbridgeError } from '../../errors/index.js';
+import { atomicWriteFile } from './atomic-write-file.js';
+import { acquireFileLock, type FileLockOptions, type ReleaseFileLock } from './file-lock.js';
+
+/** An msal cache with nothing in it: what a missing (or logged-out) cache file means. */
+const EMPTY_CACHE = '{}';
+
+/** Options of {@link FileTokenCachePlugin}. */
+export interface FileTokenCachePluginOptions extends FileLockOptions {
+  /** Told (without any content) when the file was unreadable JSON and was treated as empty. */
+  onCorruptFile?: ((path: string) => void) | undefined;
+}
+
+/**
+ * msal-node's cache plugin on one file (`auth.tokenCache`): msal's JSON cache (accounts, refresh
+ * tokens, access tokens), which is as secret as a password.
+ *
+ * - The file is created with mode 0600 in a folder created with 0700, and always replaced
+ *   atomically (temp file + fsync + rename), so it is never torn, even by a crash mid-write.
+ * - Every access re-reads the file, so a sign-in or renewal by another process is seen at once.
+ * - A write is a read-modify-write under an inter-process lock (`<file>.lock`): msal calls
+ *   `beforeCacheAccess` with `cacheHasChanged` before it stores new tokens, and
+ *   `afterCacheAccess` after; the lock is held in between, and the file is read again under it,
+ *   so two processes renewing at once both keep their tokens and neither overwrites the other's
+ *   sign-in.
+ * - Within a process, accesses run one at a time (msal would otherwise replace the in-memory
+ *   cache from the file between another request's read and write).
+ * - Nothing here logs or throws the file's content.
+ */
+export class FileTokenCachePlugin implements ICachePlugin {
+  private queue: Promise<void> = Promise.resolve();
+  private releaseTurn: (() => void) | undefined;
+  private releaseLock: ReleaseFileLock | undefined;
+
+  constructor(
+    /** Absolute path of the cache file. */
+    readonly path: string,
+    private readonly options: FileTokenCachePluginOptions = {},
+  ) {}
+
+  /** The lock file next to the cache file. */
+  get lockPath(): string {
+    return `${this.path}.lock`;
+  }
+
+  async beforeCacheAccess(context: TokenCacheContext): Promise<void> {
+    await this.takeTurn();
+    try {
+      if (context.cacheHasChanged) {
+        await this.ensureFolder();
+        this.releaseLock = await acquireFileLock(this.lockPath, this.options);
+      }
+      context.tokenCache.deserialize(await this.read());
+    } catch (error) {
+      await this.finish();
+      throw error;
+    }
+  }
+
+  async afterCacheAccess(context: TokenCacheContext): Promise<void> {
+    // msal calls this in a `finally`, even when beforeCacheAccess failed: then there is nothing to do.
+    if (this.releaseTurn === undefined) return;
+    try {
+      if (context.cacheHasChanged && this.releaseLock !== undefined) {
+        await atomicWriteFile(this.path, context.tokenCache.serialize(), 0o600).catch((cause: unknown) => {
+          throw new MailbridgeError({
+            code: 'CONFIG_INVALID',
+            message: `Cannot write the token cache ${this.path}: ${(cause as NodeJS.ErrnoException).code ?? 'write failed'}.`,
+            hint: 'Check that the folder of auth.tokenCache is writable by this user and the disk is not full.',
+            details: { path: 'auth.tokenCache' },
+          });
+        });
+      }
+    } finally {
+      await this.finish();
+    }
+  }
+
+  /** Deletes the cache file (under the lock), e.g. when the last account signs out. */
+  async deleteFile(): Promise<void> {
+    await this.takeTurn();
+    try {
+      const release = await acquireFileLock(this.lockPath, this.options).catch((error: unknown) => {
+        if (MailbridgeError.isInstance(error) && error.code === 'CONFIG_INVALID') return undefined; // no folder: nothing to delete
+        throw error;
+      });
+      try {
+        await unlink(this.path).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'ENOENT') throw error;
+        });
+      } finally {
+        await release?.();
+      }
+    } finally {
+      this.releaseTurn?.();
+      this.releaseTurn = undefined;
+    }
+  }
+
+  private async takeTurn(): Promise<void> {
+    const previous = this.queue;
+    let release!: () => void;
+    this.queue = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await previous;
+    this.releaseTurn = release;
+  }
+
+  private async finish(): Promise<void> {
+    const releaseLock = this.releaseLock;
+    this.releaseLock = undefined;
+    try {
+      await releaseLock?.();
+    } finally {
+      const releaseTurn = this.releaseTurn;
+      this.releaseTurn = undefined;
+      releaseTurn?.();
+    }
+  }
+
+  private async ensureFolder(): Promise<void> {
+    await mkdir(dirname(this.path), { recursive: true, mode: 0o700 }).catch((cause: NodeJS.ErrnoException) => {
+      throw new MailbridgeError({
+        code: 'CONFIG_INVALID',
+        message: `Cannot create the folder of the token cache ${this.path}: ${cause.code ?? 'mkdir failed'}.`,
+        hint: 'Point auth.tokenCache at a file in a folder this user can write.',
+        details: { path: 'auth.tokenCache' },
+      });
+    });
+  }
+
+  private async read(): Promise<string> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return EMPTY_CACHE;
+      throw new MailbridgeError({
+        code: 'CONFIG_INVALID',
+        message: `Cannot read the token cache ${this.path}: ${(error as NodeJS.ErrnoException).code ?? 'read failed'}.`,
+        hint: 'Check the permissions of auth.tokenCache (it should belong to this user, mode 0600).',
+        details: { path: 'auth.tokenCache' },
+      });
+    }
+    if (text.trim() === '') return EMPTY_CACHE;
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new TypeError('not an object');
+      return text;
+    } catch {
+      // Not ours any more (edited by hand, another tool): treat it as signed out; the next sign-in rewrites it.
+      this.options.onCorruptFile?.(this.path);
+      return EMPTY_CACHE;
+    }
+  }
+}
