@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { newAttachment } from '../mail/message-parts.js';
 import type { SimResponse } from '../server/http-types.js';
 import type { StoredAttachment, StoredMessage } from '../state/stored-message.js';
@@ -50,8 +51,10 @@ export function getAttachment(ctx: GraphContext, message: StoredMessage, attachm
 
 /** GET …/attachments/{id}/$value: the raw bytes, streamed chunk by chunk. */
 export function getAttachmentValue(attachment: StoredAttachment): SimResponse {
-  const body = attachment.chunks.length === 1 ? attachment.chunks[0]! : Buffer.concat(attachment.chunks);
-  return { status: 200, headers: { 'content-type': attachment.contentType }, body };
+  const headers = { 'content-type': attachment.contentType, 'content-length': String(attachment.size) };
+  // An uploaded attachment is many chunks: stream them instead of concatenating up to 150 MB.
+  if (attachment.chunks.length === 1) return { status: 200, headers, body: attachment.chunks[0]! };
+  return { status: 200, headers, body: Readable.from(attachment.chunks, { objectMode: false }) };
 }
 
 /** POST …/messages/{id}/attachments: a fileAttachment under 3 MB. */

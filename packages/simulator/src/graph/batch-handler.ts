@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { SimRequest, SimResponse } from '../server/http-types.js';
 import { json } from './graph-context.js';
 import { GraphError } from './graph-error.js';
@@ -75,8 +76,13 @@ function subRequest(outer: SimRequest, item: BatchItem): SimRequest {
   return { method: item.method, url, headers, body, raw: outer.raw };
 }
 
-function responseBody(response: SimResponse): unknown {
-  const body = response.body;
+async function responseBody(response: SimResponse): Promise<unknown> {
+  let body = response.body;
+  if (body instanceof Readable) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of body) chunks.push(Buffer.from(chunk as Buffer));
+    body = Buffer.concat(chunks);
+  }
   if (body === undefined || body === '' || (Buffer.isBuffer(body) && body.length === 0)) return undefined;
   const text = Buffer.isBuffer(body) ? body : typeof body === 'string' ? Buffer.from(body, 'utf8') : undefined;
   if (!text) return undefined;
@@ -116,7 +122,7 @@ export async function runBatch(outer: SimRequest, dispatch: (request: SimRequest
       if (name === 'content-length' || name === 'request-id' || name === 'client-request-id' || name === 'x-ms-ags-diagnostic' || name === 'cache-control') continue;
       headers[name === 'content-type' ? 'Content-Type' : name === 'location' ? 'Location' : name === 'retry-after' ? 'Retry-After' : name] = value;
     }
-    const body = responseBody(response);
+    const body = await responseBody(response);
     responses.push({ id: item.id, status: response.status, headers, ...(body !== undefined ? { body } : response.status === 204 ? { body: null } : {}) });
   }
   return json(200, { responses });

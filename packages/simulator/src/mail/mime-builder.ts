@@ -16,6 +16,19 @@ export function buildMime(message: StoredMessage, options: { includeBcc?: boolea
   const customHeaders = message.internetMessageHeaders
     .filter((header) => !COMPOSER_HEADERS.has(header.name.toLowerCase()))
     .map((header) => ({ key: header.name, value: header.value }));
+  // Headers Exchange writes on every message it stores (get-message-mime-value sample), unless the
+  // message already carries them (a MIME import keeps its own).
+  const present = new Set(customHeaders.map((header) => header.key.toLowerCase()));
+  const date = new Date(message.receivedDateTime).toUTCString().replace('GMT', '+0000');
+  const exchangeHeaders: Array<{ key: string; value: string }> = [
+    { key: 'Received', value: `from simulator.mailbridge.local (127.0.0.1) by simulator.mailbridge.local (127.0.0.1) with mailbridge simulator via Mailbox Transport; ${date}` },
+    { key: 'Thread-Topic', value: message.subject.replace(/^(re|fw|fwd):\s*/i, '') },
+    { key: 'Thread-Index', value: message.conversationIndex },
+    { key: 'Accept-Language', value: 'en-US' },
+    { key: 'Content-Language', value: 'en-US' },
+    { key: 'X-MS-Has-Attach', value: message.attachments.some((attachment) => !attachment.isInline) ? 'yes' : '' },
+    { key: 'X-MS-TNEF-Correlator', value: '' },
+  ].filter((header) => !present.has(header.key.toLowerCase()));
   const composer = new MailComposer({
     ...(message.from ? { from: formatAddress(message.from) } : {}),
     ...(message.sender && message.from && message.sender.address.toLowerCase() !== message.from.address.toLowerCase()
@@ -31,7 +44,7 @@ export function buildMime(message: StoredMessage, options: { includeBcc?: boolea
     ...(message.bodyText !== undefined ? { text: message.bodyText } : {}),
     ...(message.bodyHtml !== undefined ? { html: message.bodyHtml } : {}),
     ...(message.importance !== 'normal' ? { priority: message.importance } : {}),
-    headers: customHeaders,
+    headers: [...exchangeHeaders, ...customHeaders].filter((header) => header.value !== ''),
     attachments: message.attachments.map((attachment) => ({
       filename: attachment.name,
       content: attachment.chunks.length === 1 ? attachment.chunks[0]! : Buffer.concat(attachment.chunks),
@@ -43,7 +56,9 @@ export function buildMime(message: StoredMessage, options: { includeBcc?: boolea
   const node = composer.compile();
   // Bcc must stay in the Sent Items copy's MIME (Exchange keeps it); MailComposer drops it unless told.
   if (options.includeBcc) (node as unknown as { keepBcc: boolean }).keepBcc = true;
+  // MailComposer drops headers with empty values; Exchange writes some empty ("X-MS-TNEF-Correlator:").
+  const empty = [...exchangeHeaders, ...customHeaders].filter((header) => header.value === '').map((header) => `${header.key}: \r\n`).join('');
   return new Promise((resolve, reject) => {
-    node.build((error, mime) => (error ? reject(error) : resolve(mime)));
+    node.build((error, mime) => (error ? reject(error) : resolve(empty ? Buffer.concat([Buffer.from(empty, 'latin1'), mime]) : mime)));
   });
 }
