@@ -132,7 +132,7 @@ describe('Graph: delta and paging', () => {
     let pages = 0;
     let previous = '9999';
     while (url && pages < 20) {
-      const body = (await client.get(url, { token })).json();
+      const body: Record<string, any> = (await client.get(url, { token })).json();
       for (const message of body.value) {
         ids.add(message.id);
         expect(message.receivedDateTime <= previous).toBe(true);

@@ -22,7 +22,7 @@ describe('Microsoft libraries against the simulator, unmodified', () => {
     const script = fileURLToPath(new URL('./support/graph-sdk-run.mjs', import.meta.url));
     const args = JSON.stringify({ url: sim.url, tenant: DEMO.tenantId, clientId: DEMO.clientId, secret: DEMO.clientSecret, mailbox: DEMO.mailbox, to: DEMO.secondMailbox });
     // Trust comes from NODE_EXTRA_CA_CERTS only (never NODE_TLS_REJECT_UNAUTHORIZED).
-    const env = { ...process.env, NODE_EXTRA_CA_CERTS: sim.caFile };
+    const env: NodeJS.ProcessEnv = { ...process.env, NODE_EXTRA_CA_CERTS: sim.caFile };
     delete env['NODE_TLS_REJECT_UNAUTHORIZED'];
     const { stdout } = await run(process.execPath, [script, args], { env, timeout: 60_000 });
     const out = JSON.parse(stdout);
