@@ -54,7 +54,7 @@ function tokenize(input: string): Token[] {
 
 const COMPARATORS = new Set(['eq', 'ne', 'gt', 'ge', 'lt', 'le']);
 
-function compare(left: string | boolean, op: string, right: string | boolean): boolean {
+function compare(left: string | boolean | number, op: string, right: string | boolean | number): boolean {
   switch (op) {
     case 'eq':
       return left === right;
@@ -71,20 +71,21 @@ function compare(left: string | boolean, op: string, right: string | boolean): b
   }
 }
 
-function normalizeDate(value: string): string {
+/** Date literals compare as instants (milliseconds), so `ge 2026-01-01T10:00:00.500Z` is exact. */
+function parseDate(value: string): number {
   const time = Date.parse(value);
-  if (Number.isNaN(time)) throw invalid();
-  return new Date(time).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  if (Number.isNaN(time) || !/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/.test(value)) throw invalid();
+  return time;
 }
 
 /** The properties `$filter` supports and how to read them. */
-const FILTERABLE: Record<string, { type: 'boolean' | 'date' | 'string'; read: (message: StoredMessage) => string | boolean }> = {
+const FILTERABLE: Record<string, { type: 'boolean' | 'date' | 'string'; read: (message: StoredMessage) => string | boolean | number }> = {
   isread: { type: 'boolean', read: (m) => m.isRead },
   isdraft: { type: 'boolean', read: (m) => m.isDraft },
   hasattachments: { type: 'boolean', read: (m) => m.attachments.some((a) => !a.isInline) },
-  receiveddatetime: { type: 'date', read: (m) => m.receivedDateTime },
-  sentdatetime: { type: 'date', read: (m) => m.sentDateTime },
-  lastmodifieddatetime: { type: 'date', read: (m) => m.lastModifiedDateTime },
+  receiveddatetime: { type: 'date', read: (m) => Date.parse(m.receivedDateTime) },
+  sentdatetime: { type: 'date', read: (m) => Date.parse(m.sentDateTime) },
+  lastmodifieddatetime: { type: 'date', read: (m) => Date.parse(m.lastModifiedDateTime) },
   subject: { type: 'string', read: (m) => m.subject },
   internetmessageid: { type: 'string', read: (m) => m.internetMessageId },
   importance: { type: 'string', read: (m) => m.importance },
@@ -123,13 +124,13 @@ export function parseFilter(filter: string | null): MessageFilter | undefined {
     if (!spec || op.kind !== 'word' || !COMPARATORS.has(op.value.toLowerCase())) throw invalid();
     const literal = next();
     const operator = op.value.toLowerCase();
-    let right: string | boolean;
+    let right: string | boolean | number;
     if (spec.type === 'boolean') {
       if (literal.kind !== 'word' || !['true', 'false'].includes(literal.value)) throw invalid();
       right = literal.value === 'true';
     } else if (spec.type === 'date') {
       if (literal.kind !== 'word') throw invalid();
-      right = normalizeDate(literal.value);
+      right = parseDate(literal.value);
     } else {
       if (literal.kind !== 'string') throw invalid();
       right = property.value.toLowerCase().includes('/emailaddress/') ? literal.value.toLowerCase() : literal.value;
