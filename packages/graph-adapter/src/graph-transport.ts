@@ -189,7 +189,8 @@ export class GraphTransport implements MailTransport {
     // the message request, smallest first while it stays under the inline limit, the rest each in its
     // own POST …/attachments.
     const large = sized.filter((attachment) => attachment.size >= UPLOAD_SESSION_MIN_BYTES);
-    let requestBytes = Buffer.byteLength(JSON.stringify({ message: graphMessage, saveToSentItems }));
+    // Measured only when there are attachments to place (the common alert has none).
+    let requestBytes = sized.length === 0 ? 0 : Buffer.byteLength(JSON.stringify({ message: graphMessage, saveToSentItems }));
     const inline: SizedAttachment[] = [];
     const separate: SizedAttachment[] = [];
     for (const attachment of sized.filter((item) => item.size < UPLOAD_SESSION_MIN_BYTES).sort((a, b) => a.size - b.size)) {
