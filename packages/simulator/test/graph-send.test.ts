@@ -182,6 +182,15 @@ describe('Graph: sending and mail flow', () => {
     expect((await client.get(`${alice}/messages/${draft.id}`, { token })).status).toBe(404);
   });
 
+  it('honours PR_DELETE_AFTER_SUBMIT (singleValueExtendedProperties) set on a draft: no Sent Items copy', async () => {
+    const created = (await client.send('POST', `${alice}/messages`, { subject: 'no copy kept', toRecipients: [{ emailAddress: { address: T.bob } }] }, { token })).json();
+    const patched = await client.send('PATCH', `${alice}/messages/${created.id}`, { singleValueExtendedProperties: [{ id: 'Boolean 0x0E01', value: 'true' }] }, { token });
+    expect(patched.status).toBe(200);
+    expect((await client.request('POST', `${alice}/messages/${created.id}/send`, { token })).status).toBe(202);
+    const received = sim.messages(T.bob, 'inbox').find((m) => m.subject === 'no copy kept')!;
+    expect(sim.deliveries(received.internetMessageId)).toEqual({ mailboxes: [{ mailbox: T.bob, folder: 'inbox' }], outbound: 0 });
+  });
+
   it('creates a draft from MIME', async () => {
     const mime = await new MailComposer({ from: T.alice, to: T.bob, subject: 'mime draft', text: 'hello' }).compile().build();
     const created = await client.request('POST', `${alice}/messages`, { token, headers: { 'content-type': 'text/plain' }, body: mime.toString('base64') });

@@ -119,6 +119,7 @@ function applyInput(message: StoredMessage, input: MessageInput): void {
   if (input.inferenceClassification) message.inferenceClassification = input.inferenceClassification;
   if (input.internetMessageId) message.internetMessageId = input.internetMessageId;
   if (input.headers) message.internetMessageHeaders = input.headers;
+  if (input.deleteAfterSubmit !== undefined) message.deleteAfterSubmit = input.deleteAfterSubmit;
 }
 
 /** PATCH …/messages/{id}: isRead and the other updatable properties (content only on drafts). */
@@ -211,6 +212,7 @@ export async function createMessage(ctx: GraphContext, folder: MailFolder): Prom
     // Flag, classification and the other non-content properties of a JSON draft.
     if (input.flag) stored.flag = input.flag;
     if (input.inferenceClassification) stored.inferenceClassification = input.inferenceClassification;
+    if (input.deleteAfterSubmit !== undefined) stored.deleteAfterSubmit = input.deleteAfterSubmit;
   }
   return json(201, serializeMessage(stored, undefined, ctx.preference, { '@odata.context': `${ctx.contextBase}/messages/$entity` }));
 }
@@ -222,7 +224,7 @@ export async function sendDraft(ctx: GraphContext, message: StoredMessage): Prom
   checkSendAs(ctx, message.from);
   if (!message.from) message.from = owner(ctx);
   if (!message.sender) message.sender = message.from.address.toLowerCase() === ctx.target.mailbox.address ? message.from : owner(ctx);
-  await sendMessage(ctx.state, ctx.target.mailbox, message, { saveToSentItems: true });
+  await sendMessage(ctx.state, ctx.target.mailbox, message, { saveToSentItems: message.deleteAfterSubmit !== true });
   return empty(202);
 }
 

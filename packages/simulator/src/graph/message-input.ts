@@ -71,6 +71,8 @@ export interface MessageInput extends Partial<MessageParts> {
   isRead?: boolean;
   flag?: { flagStatus: 'notFlagged' | 'flagged' | 'complete' };
   inferenceClassification?: 'focused' | 'other';
+  /** From `singleValueExtendedProperties` "Boolean 0x0E01" (PR_DELETE_AFTER_SUBMIT). */
+  deleteAfterSubmit?: boolean;
   /** Which properties the client set (for PATCH rules). */
   present: Set<string>;
 }
@@ -161,6 +163,15 @@ export function parseMessageJson(json: Record<string, unknown>): MessageInput {
       case 'attachments': {
         if (!Array.isArray(value)) throw invalidValue(key);
         input.attachments = value.map((attachment) => parseFileAttachment(attachment as Record<string, unknown>));
+        break;
+      }
+      case 'singleValueExtendedProperties': {
+        if (!Array.isArray(value)) throw invalidValue(key);
+        for (const property of value as Array<{ id?: unknown; value?: unknown }>) {
+          if (typeof property?.id !== 'string' || typeof property.value !== 'string') throw invalidValue(key);
+          // Only PR_DELETE_AFTER_SUBMIT has an effect in the simulator; other MAPI properties are accepted and ignored.
+          if (/^boolean\s+0x0?e01$/i.test(property.id.trim())) input.deleteAfterSubmit = property.value.toLowerCase() === 'true';
+        }
         break;
       }
       default:

@@ -68,6 +68,8 @@ export interface StoredMessage {
   /** Internet headers as received (Graph `internetMessageHeaders`); custom X- headers included. */
   internetMessageHeaders: Array<{ name: string; value: string }>;
   attachments: StoredAttachment[];
+  /** MAPI PR_DELETE_AFTER_SUBMIT (0x0E01): when sent, no copy is kept in Sent Items. */
+  deleteAfterSubmit?: boolean;
   /** The MIME form, once built (or as received for a MIME send); cleared when the content changes. */
   mime?: Buffer;
   /** Position in the mailbox's change sequence at the last change. */
