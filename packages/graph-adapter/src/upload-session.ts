@@ -87,7 +87,7 @@ export async function uploadAttachment(options: UploadOptions): Promise<void> {
               'Content-Length': String(range.length),
               'Content-Range': `bytes ${range.first}-${last}/${total}`,
             },
-            body: body as unknown as BodyInit,
+            body: body as unknown as RequestInit['body'],
             // A streamed request body must say so (fetch's half-duplex mode).
             ...(streamed ? { duplex: 'half' } : {}),
             ...(signal ? { signal } : {}),
