@@ -125,6 +125,10 @@ describe('Graph: reading mail', () => {
     expect(inbox).toMatchObject({ totalItemCount: 3, unreadItemCount: 2, childFolderCount: 0, isHidden: false });
     const byName = await client.get(`${alice}/mailFolders/Inbox`, { token });
     expect(byName.json().id).toBe(inbox.id);
+    const selected = await client.get(`${alice}/mailFolders/inbox?$select=id,totalItemCount,unreadItemCount`, { token });
+    const { '@odata.context': _context, ...rest } = selected.json();
+    expect(rest).toEqual({ id: inbox.id, totalItemCount: 3, unreadItemCount: 2 });
+    expect((await client.get(`${alice}/mailFolders/inbox?$select=bogus`, { token })).status).toBe(400);
     const byId = await client.get(`${alice}/mailFolders('${encodeURIComponent(inbox.id)}')/messages?$select=subject`, { token });
     expect(byId.json().value).toHaveLength(3);
   });

@@ -12,7 +12,7 @@ import {
 import { messageDelta } from './delta-handler.js';
 import { json, type GraphContext } from './graph-context.js';
 import { GraphError } from './graph-error.js';
-import { serializeFolder } from './graph-serializer.js';
+import { selectFolder, serializeFolder } from './graph-serializer.js';
 import {
   createMessage,
   deleteMessage,
@@ -131,7 +131,8 @@ export function resolveRoute(method: string, rest: string[]): GraphRoute {
             const mailbox = ctx.target.mailbox;
             // Like Graph, the list holds the top-level folders (children of the root).
             const folders = [...mailbox.folders.values()].filter((folder) => folder !== mailbox.root && folder.parentFolderId === mailbox.root.id);
-            return json(200, { '@odata.context': `${ctx.contextBase}/mailFolders`, value: folders.map((folder) => serializeFolder(mailbox, folder)) });
+            const select = ctx.request.url.searchParams.get('$select');
+            return json(200, { '@odata.context': `${ctx.contextBase}/mailFolders`, value: folders.map((folder) => selectFolder(serializeFolder(mailbox, folder), select)) });
           },
         };
       }
@@ -139,7 +140,11 @@ export function resolveRoute(method: string, rest: string[]): GraphRoute {
         if (method !== 'GET') throw methodNotAllowed();
         return {
           access: 'read',
-          run: (ctx) => json(200, { '@odata.context': `${ctx.contextBase}/mailFolders/$entity`, ...serializeFolder(ctx.target.mailbox, findFolder(ctx, second)) }),
+          run: (ctx) =>
+            json(200, {
+              '@odata.context': `${ctx.contextBase}/mailFolders/$entity`,
+              ...selectFolder(serializeFolder(ctx.target.mailbox, findFolder(ctx, second)), ctx.request.url.searchParams.get('$select')),
+            }),
         };
       }
       if (third.toLowerCase() === 'messages') {

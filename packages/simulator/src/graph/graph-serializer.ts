@@ -146,6 +146,21 @@ export function serializeFolder(mailbox: Mailbox, folder: MailFolder): Record<st
   };
 }
 
+const FOLDER_PROPERTIES = new Set(['id', 'displayName', 'parentFolderId', 'childFolderCount', 'unreadItemCount', 'totalItemCount', 'isHidden']);
+
+/** Applies a mailFolder `$select` (id always kept), with Graph's error for an unknown name. */
+export function selectFolder(folder: Record<string, unknown>, select: string | null): Record<string, unknown> {
+  if (select === null || select.trim() === '' || select.trim() === '*') return folder;
+  const wanted = new Set(['id']);
+  for (const raw of select.split(',')) {
+    const name = raw.trim();
+    if (name === '') continue;
+    if (!FOLDER_PROPERTIES.has(name)) throw new GraphError(400, 'RequestBroker--ParseUri', `Could not find a property named '${name}' on type 'microsoft.graph.mailFolder'.`);
+    wanted.add(name);
+  }
+  return Object.fromEntries(Object.entries(folder).filter(([key]) => key.startsWith('@') || wanted.has(key)));
+}
+
 /** A fileAttachment resource; `contentBytes` only when asked (GET of one attachment, or $expand). */
 export function serializeAttachment(attachment: StoredAttachment, withContent: boolean): Record<string, unknown> {
   return {
