@@ -207,6 +207,52 @@ describe('documented request samples are accepted and answered as documented', (
   });
 });
 
+describe('pull notifications (Subscribe, GetEvents)', () => {
+  it('subscribe-pull then getevents: a new mail is a NewMailEvent; with nothing new a StatusEvent', async () => {
+    const subscribed = await post(sample('subscribe-pull.request.xml'));
+    expectStructure(subscribed.body, 'subscribe-pull.response.xml');
+    const id = texts(subscribed.body, 'SubscriptionId')[0]!;
+    const watermark = texts(subscribed.body, 'Watermark')[0]!;
+    const first = addMessage('inbox', 'Event one');
+    const second = addMessage('inbox', 'Event two');
+    const request = sample('getevents.request.xml')
+      .replace(/<SubscriptionId>[^<]*<\/SubscriptionId>/, `<SubscriptionId>${id}</SubscriptionId>`)
+      .replace(/<Watermark>[^<]*<\/Watermark>/, `<Watermark>${watermark}</Watermark>`);
+    const events = await post(request);
+    expectStructure(events.body, 'getevents.response.xml');
+    expect(attrs(events.body, 'ItemId', 'Id')).toEqual([first.ewsId, second.ewsId]);
+    const next = texts(events.body, 'Watermark').at(-1)!;
+    const quiet = await post(request.replace(watermark, next));
+    expect(quiet.body).toContain('<t:StatusEvent>');
+    const gone = await post(envelope(`<m:Unsubscribe><m:SubscriptionId>${id}</m:SubscriptionId></m:Unsubscribe>`));
+    expect(texts(gone.body, 'ResponseCode')).toEqual(['NoError']);
+    const after = await post(request);
+    expect(texts(after.body, 'ResponseCode')).toEqual(['ErrorSubscriptionNotFound']);
+  });
+
+  it('subscribe-pull.error-response: subscribing to another mailbox is ErrorSubscriptionDelegateAccessNotSupported', async () => {
+    const app = { authorization: `Bearer ${await sim.appToken()}` };
+    const res = await sim.soap(
+      envelope(
+        `<m:Subscribe><m:PullSubscriptionRequest><t:FolderIds><t:DistinguishedFolderId Id="inbox"><t:Mailbox><t:EmailAddress>${BOB}</t:EmailAddress></t:Mailbox></t:DistinguishedFolderId></t:FolderIds><t:EventTypes><t:EventType>NewMailEvent</t:EventType></t:EventTypes><t:Timeout>10</t:Timeout></m:PullSubscriptionRequest></m:Subscribe>`,
+        `<t:ExchangeImpersonation><t:ConnectingSID><t:PrimarySmtpAddress>${ALICE}</t:PrimarySmtpAddress></t:ConnectingSID></t:ExchangeImpersonation>`,
+      ),
+      app,
+    );
+    expectStructure(res.body, 'subscribe-pull.error-response.xml');
+  });
+
+  it('getevents.error-response: another caller polling the subscription is ErrorSubscriptionAccessDenied', async () => {
+    const subscribed = await post(sample('subscribe-pull.request.xml'));
+    const id = texts(subscribed.body, 'SubscriptionId')[0]!;
+    const watermark = texts(subscribed.body, 'Watermark')[0]!;
+    const bob = { authorization: `Bearer ${await sim.delegatedToken(BOB)}` };
+    const res = await sim.soap(envelope(`<m:GetEvents><m:SubscriptionId>${id}</m:SubscriptionId><m:Watermark>${watermark}</m:Watermark></m:GetEvents>`), bob);
+    expectStructure(res.body, 'getevents.error-response.xml');
+    expect(texts(res.body, 'MessageText')).toEqual(texts(sample('getevents.error-response.xml'), 'MessageText'));
+  });
+});
+
 describe('the published samples with the https:// SOAP-namespace typo are not SOAP 1.1', () => {
   const typoed = ['createitem-sendandsavecopy-sentitems.request.xml', 'createitem-with-attachments.request.xml', 'createitem-inline-attachment.request.xml', 'createitem-mimecontent-import.request.xml'];
   for (const name of typoed) {

@@ -42,6 +42,9 @@ export const EWS_MESSAGES = {
   ErrorMimeContentConversionFailed: 'Failed to convert MIME content.',
   ErrorInvalidRecipients: 'At least one recipient is not valid.',
   ErrorFolderNotFound: 'The specified folder could not be found in the store.',
+  ErrorSubscriptionNotFound: 'The specified subscription was not found.',
+  ErrorSubscriptionDelegateAccessNotSupported: 'Subscriptions are not supported for delegate user access.',
+  ErrorInvalidWatermark: 'Watermark is invalid.',
 } as const;
 
 /** An EwsError with Exchange's wording for the code. */

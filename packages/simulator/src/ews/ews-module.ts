@@ -11,6 +11,7 @@ import { getAttachment } from './operations/get-attachment.js';
 import { getFolder } from './operations/get-folder.js';
 import { getItem } from './operations/get-item.js';
 import { moveItem } from './operations/move-item.js';
+import { PullSubscriptions, getEvents, subscribe, unsubscribe } from './operations/pull-subscriptions.js';
 import type { OperationContext } from './operations/operation-context.js';
 import { sendItem } from './operations/send-item.js';
 import { syncFolderItems } from './operations/sync-folder-items.js';
@@ -37,6 +38,9 @@ const OPERATIONS: Record<string, Operation> = {
   DeleteItem: deleteItem,
   SyncFolderItems: syncFolderItems,
   GetAttachment: getAttachment,
+  Subscribe: subscribe,
+  GetEvents: getEvents,
+  Unsubscribe: unsubscribe,
 };
 
 /** ExchangeVersionType values (types.xsd): anything else in RequestServerVersion is ErrorInvalidServerVersion. */
@@ -115,6 +119,7 @@ export function createEwsModule(options: EwsModuleOptions): ApiModule {
   const auth = new EwsAuthenticator(options.store, options.tokens, options.mode);
   const version = options.mode === 'online' ? ONLINE_SERVER_VERSION : ONPREM_SERVER_VERSION;
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const subscriptions = new PullSubscriptions();
   // Compile the schemas now (about half a second, once per process), not on the first request.
   if (options.validate) preloadEwsSchema();
 
@@ -177,7 +182,7 @@ export function createEwsModule(options: EwsModuleOptions): ApiModule {
       const anchor = request.headers['x-anchormailbox'];
       const mailbox = actingMailbox(options.store, principal, soap, notes, Array.isArray(anchor) ? anchor[0] : anchor);
       log.notes = notes;
-      const body = await operation({ state: options.store, principal, mailbox, maxMessageBytes }, soap.operation);
+      const body = await operation({ state: options.store, principal, mailbox, maxMessageBytes, subscriptions }, soap.operation);
       const envelope = soapEnvelope(body, version);
       if (options.validate) {
         const check = validateSoap(envelope);

@@ -3,6 +3,7 @@ import type { Mailbox } from '../../state/mailbox.js';
 import type { SimState } from '../../state/sim-state.js';
 import type { StoredMessage } from '../../state/stored-message.js';
 import type { EwsPrincipal } from '../auth/ews-auth.js';
+import type { PullSubscriptions } from './pull-subscriptions.js';
 import { EwsError, ewsError } from '../ews-error.js';
 import { NS, child, type XNode } from '../xml/xml-node.js';
 
@@ -14,6 +15,8 @@ export interface OperationContext {
   mailbox: Mailbox;
   /** Largest message accepted, in bytes. */
   maxMessageBytes: number;
+  /** Pull subscriptions of this endpoint. */
+  subscriptions: PullSubscriptions;
 }
 
 /** DistinguishedFolderId names the shared store has (others, like calendar, are not simulated). */
