@@ -2,7 +2,7 @@
  * @mailbridge/graph-adapter — the mailbridge MailTransport over Microsoft Graph.
  * @packageDocumentation
  */
-import type { CloudEndpoints, HttpClient, MailTransport, RetryPolicy, TokenProvider } from '@mailbridge/core';
+import type { MailTransport, TransportContext } from '@mailbridge/core';
 import { GraphTransport } from './graph-transport.js';
 import type { GraphTransportOptions } from './graph-transport-options.js';
 
@@ -21,27 +21,18 @@ export function createGraphTransport(options: GraphTransportOptions): GraphTrans
   return new GraphTransport(options);
 }
 
-/** The part of core's `TransportContext` this adapter reads (so any compatible context works). */
-export interface GraphTransportContext {
-  mailbox: string;
-  endpoints: Pick<CloudEndpoints, 'graph'>;
-  tokenProvider: TokenProvider;
-  http: HttpClient;
-  retry: RetryPolicy;
-}
-
 /**
  * The adapter entry point core's `createTransport(config)` calls: a Graph transport on the context's
- * mailbox, Graph endpoint, token provider, HTTP client and retry policy. The transport owns the
- * context's HTTP client and closes it on `close()`.
+ * mailbox, Graph endpoint (`endpoints.graph`), token provider, HTTP client and retry policy. The HTTP
+ * client stays core's: core closes it after the transport's `close()`.
  */
-export function createTransport(context: GraphTransportContext): MailTransport {
+export function createTransport(context: TransportContext): MailTransport {
   return new GraphTransport({
     mailbox: context.mailbox,
     graphEndpoint: context.endpoints.graph,
     tokenProvider: context.tokenProvider,
     http: context.http,
     retry: context.retry,
-    ownsHttp: true,
+    ownsHttp: false,
   });
 }
