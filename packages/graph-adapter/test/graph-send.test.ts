@@ -102,3 +102,36 @@ describe('Graph send paths', () => {
     expect(urls[0]).toMatch(/^\/v1\.0\/me\/mailFolders\/inbox/);
   });
 });
+
+describe('saveToSentItems: false on the draft paths', () => {
+  let bed: GraphTestBed;
+  let temp: Awaited<ReturnType<typeof createTempDir>>;
+  beforeAll(async () => {
+    bed = await startGraphTestBed();
+    temp = await createTempDir();
+  });
+  afterAll(async () => {
+    await temp?.remove();
+    await bed?.cleanup();
+  });
+
+  it('a large attachment with saveToSentItems false is delivered once and keeps no Sent Items copy', async () => {
+    const file = await generateFile(temp.dir, 'nocopy.bin', 4 * MB);
+    const result = await bed.transport.send({
+      to: [DEMO.secondMailbox],
+      subject: 'large, no copy',
+      text: 'x',
+      saveToSentItems: false,
+      attachments: [{ filename: 'nocopy.bin', content: { path: file.path } }],
+    });
+    const copies = bed.simulator.deliveries(result.internetMessageId).mailboxes;
+    expect(copies).toEqual([{ mailbox: DEMO.secondMailbox, folder: 'inbox' }]);
+  });
+
+  it('sendMime with saveToSentItems false is delivered once and keeps no Sent Items copy', async () => {
+    const id = '<mime-nocopy@contoso.onmicrosoft.com>';
+    const mime = `From: ${DEMO.mailbox}\r\nTo: ${DEMO.secondMailbox}\r\nSubject: mime no copy\r\nMessage-ID: ${id}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nbody\r\n`;
+    await bed.transport.sendMime(mime, { saveToSentItems: false });
+    expect(bed.simulator.deliveries(id).mailboxes).toEqual([{ mailbox: DEMO.secondMailbox, folder: 'inbox' }]);
+  });
+});
