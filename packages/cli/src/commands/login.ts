@@ -1,11 +1,118 @@
+import type { DelegatedTokenProvider, DeviceCodeInfo, SignedInAccount } from '@mailbridge/core';
 import type { CliIo, GlobalOptions } from '../output/cli-io.js';
 import { UsageError } from '../output/render-error.js';
+import { startSpinner } from '../output/spinner.js';
+import { createRuntime, loadCliConfig, type CliRuntime } from './runtime.js';
 
-/** Device-code sign-in arrives with the delegated-flow work (auth.flow "device-code"). */
-export async function loginCommand(_io: CliIo, _globals: GlobalOptions, _options: Record<string, unknown>): Promise<number> {
-  throw new UsageError('`mailbridge login` is not available in this version.', 'Delegated sign-in (auth.flow "device-code") comes in a later release; use an app registration with client-credentials for now.');
+/** The account fields `login --json` and `logout --json` print (PRODUCT.md). */
+function accountJson(account: SignedInAccount): { username: string; tenantId: string; homeAccountId: string } {
+  return { username: account.username, tenantId: account.tenantId, homeAccountId: account.homeAccountId };
 }
 
-export async function logoutCommand(io: CliIo, globals: GlobalOptions, options: Record<string, unknown>): Promise<number> {
-  return loginCommand(io, globals, options);
+/** Loads the config and its delegated token provider; any other flow is a usage error. */
+async function delegatedRuntime(io: CliIo, globals: GlobalOptions, command: 'login' | 'logout'): Promise<{ runtime: CliRuntime; tokens: DelegatedTokenProvider }> {
+  const loaded = await loadCliConfig(globals, io.env);
+  const { config } = loaded;
+  if (config.auth.flow !== 'device-code') {
+    throw new UsageError(
+      `\`mailbridge ${command}\` is for delegated sign-in, but ${loaded.path ?? 'the config'} uses auth.flow "${config.auth.flow}".`,
+      config.auth.flow === 'client-credentials'
+        ? 'App-only (client-credentials) needs no sign-in: `mailbridge doctor` checks its credential. For a person\'s mailbox (e.g. Outlook.com), set "auth": {"flow": "device-code", "tenant": "consumers", "clientId": "<public client app id>"}.'
+        : 'Basic and NTLM sign in with the configured password. Delegated sign-in needs "auth": {"flow": "device-code", ...}.',
+    );
+  }
+  const runtime = await createRuntime(loaded);
+  const { isDelegatedTokenProvider } = await import('@mailbridge/core');
+  if (!isDelegatedTokenProvider(runtime.tokens)) {
+    await runtime.close();
+    throw new UsageError('This version of @mailbridge/core has no device-code sign-in.', 'Update @mailbridge/core to the version of this CLI.');
+  }
+  return { runtime, tokens: runtime.tokens };
+}
+
+/**
+ * `mailbridge login`: device-code sign-in. Shows the verification URL and the code (on stdout; on
+ * stderr with --json, whose stdout holds only the result), waits with a spinner until the person
+ * signs in, and keeps the sign-in in `auth.tokenCache`. Ctrl-C cancels (AUTH_DECLINED).
+ */
+export async function loginCommand(io: CliIo, globals: GlobalOptions, _options: Record<string, unknown>): Promise<number> {
+  const { runtime, tokens } = await delegatedRuntime(io, globals, 'login');
+  const { config } = runtime.loaded;
+  const c = io.colors;
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort(new Error('interrupted'));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let spinner: Awaited<ReturnType<typeof startSpinner>> | undefined;
+  try {
+    const showCode = async (info: DeviceCodeInfo): Promise<void> => {
+      const until = info.expiresAt.toISOString().slice(11, 16);
+      if (io.json) {
+        // stdout carries only the JSON result; the person still needs the code.
+        io.stderr.write(`To sign in, open ${info.verificationUri} and enter the code ${info.userCode} (valid until ${until} UTC).\n`);
+      } else {
+        io.out(`To sign in, open ${c.cyan(c.underline(info.verificationUri))} in a browser and enter the code:`);
+        io.out();
+        io.out(`    ${c.bold(info.userCode)}`);
+        io.out();
+        io.out(c.dim(`The code is valid until ${until} UTC. Sign in as the person whose mailbox is ${config.mailbox}.`));
+      }
+      spinner = await startSpinner(io, 'Waiting for you to sign in… (Ctrl-C to cancel)');
+    };
+    let shown: Promise<void> = Promise.resolve();
+    const result = await tokens.signIn({
+      signal: controller.signal,
+      onDeviceCode: (info) => {
+        shown = showCode(info);
+      },
+    });
+    await shown;
+    spinner?.stop();
+    const { account, scopes } = result;
+    if (io.json) {
+      io.printJson({ ok: true, account: accountJson(account), scopes, tokenCache: tokens.tokenCachePath });
+      return 0;
+    }
+    io.out(`${c.green('✔')} Signed in as ${c.bold(account.username)}${account.name ? ` (${account.name})` : ''}, tenant ${account.tenantId}.`);
+    io.out(`  Scopes granted: ${scopes.join(', ')}`);
+    io.out(`  The sign-in is kept in ${tokens.tokenCachePath} (mode 0600): mailbridge renews it silently; \`mailbridge logout\` removes it.`);
+    if (account.username.toLowerCase() !== config.mailbox.toLowerCase()) {
+      io.out(
+        c.yellow(
+          `  Note: the config's mailbox is ${config.mailbox}, not ${account.username}: mailbridge will act on ${config.mailbox}, which works only if ${account.username} has access to it. Set "mailbox" to ${account.username} for the signed-in person's own mailbox.`,
+        ),
+      );
+    }
+    return 0;
+  } finally {
+    spinner?.stop();
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    await runtime.close();
+    // msal-node notices a cancel only at its next poll (up to `interval` seconds): after Ctrl-C,
+    // exit once the error is printed instead of waiting for it (the timer does not keep us alive).
+    if (controller.signal.aborted) setTimeout(() => process.exit(), 200).unref();
+  }
+}
+
+/** `mailbridge logout`: removes the signed-in account from the token cache (and the file, when it is the last). */
+export async function logoutCommand(io: CliIo, globals: GlobalOptions, _options: Record<string, unknown>): Promise<number> {
+  const { runtime, tokens } = await delegatedRuntime(io, globals, 'logout');
+  try {
+    const removed = await tokens.signOut();
+    if (io.json) {
+      io.printJson({ ok: true, removed: removed.map(accountJson), tokenCache: tokens.tokenCachePath });
+      return 0;
+    }
+    const c = io.colors;
+    if (removed.length === 0) {
+      io.out(`No one was signed in (${tokens.tokenCachePath} holds no account).`);
+    } else {
+      for (const account of removed) io.out(`${c.green('✔')} Signed out ${c.bold(account.username)}: removed from ${tokens.tokenCachePath}.`);
+      io.out(c.dim('The refresh token is gone from this machine. To also end the sessions elsewhere, revoke them in your account\'s security settings (or an administrator does in Entra admin center > Users > Revoke sessions).'));
+    }
+    return 0;
+  } finally {
+    await runtime.close();
+  }
 }

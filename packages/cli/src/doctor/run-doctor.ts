@@ -1,4 +1,4 @@
-import type { LoadedConfig, MailbridgeConfig, ReceivedMessage } from '@mailbridge/core';
+import type { DelegatedTokenProvider, LoadedConfig, MailbridgeConfig, ReceivedMessage, TokenClaims } from '@mailbridge/core';
 import { createRuntime, loadCliConfig, type CliRuntime } from '../commands/runtime.js';
 import type { GlobalOptions } from '../output/cli-io.js';
 
@@ -116,14 +116,21 @@ export async function runDoctor(globals: GlobalOptions, options: DoctorOptions =
       results.push({ id: 'permissions', status: 'skip', message: 'Permissions of a Basic/NTLM account are checked by the mailbox probe.' });
     } else {
       try {
-        const token = await runtime.tokens.getToken(resource);
-        claims = token.claims;
-        const who = claims.appid ?? claims.azp ?? '';
-        results.push({
-          id: 'token',
-          status: 'pass',
-          message: `Got ${runtime.tokens.kind === 'app-only' ? 'an app-only' : 'a delegated'} token for ${claims.aud} (app ${who}, tenant ${claims.tid}), valid until ${token.expiresAt.toISOString()}.`,
-        });
+        if (core.isDelegatedTokenProvider(runtime.tokens)) {
+          // Delegated (device code): the kept sign-in, then a forced silent renewal.
+          const delegated = await delegatedTokenCheck(runtime.tokens, resource);
+          claims = delegated.claims;
+          results.push(delegated.result);
+        } else {
+          const token = await runtime.tokens.getToken(resource);
+          claims = token.claims;
+          const who = claims.appid ?? claims.azp ?? '';
+          results.push({
+            id: 'token',
+            status: 'pass',
+            message: `Got ${runtime.tokens.kind === 'app-only' ? 'an app-only' : 'a delegated'} token for ${claims.aud} (app ${who}, tenant ${claims.tid}), valid until ${token.expiresAt.toISOString()}.`,
+          });
+        }
       } catch (error) {
         results.push(failFrom('token', error));
         results.push(secretExpiryCheck(config, now()));
@@ -190,6 +197,37 @@ export async function runDoctor(globals: GlobalOptions, options: DoctorOptions =
   } finally {
     await runtime?.close();
   }
+}
+
+/**
+ * The `token` check of the device-code flow: someone must be signed in (the token cache holds an
+ * account), a token must come from the cache, and the kept refresh token must still renew silently
+ * (a forced renewal: a revoked or expired sign-in fails here, with "run mailbridge login").
+ */
+async function delegatedTokenCheck(tokens: DelegatedTokenProvider, resource: 'graph' | 'ews'): Promise<{ claims: TokenClaims; result: CheckResult }> {
+  const core = await import('@mailbridge/core');
+  const account = await tokens.account();
+  if (!account) {
+    throw new core.MailbridgeError({
+      code: 'AUTH_INTERACTION_REQUIRED',
+      message: `No one is signed in: the token cache ${tokens.tokenCachePath} holds no account.`,
+      hint: 'Run `mailbridge login` and sign in as the person whose mailbox this is.',
+    });
+  }
+  await tokens.getToken(resource);
+  const renewed = await tokens.getToken(resource, { forceRefresh: true });
+  const claims = renewed.claims;
+  const who = claims.appid ?? claims.azp ?? '';
+  return {
+    claims,
+    result: {
+      id: 'token',
+      status: 'pass',
+      message:
+        `Signed in as ${account.username} (tenant ${account.tenantId}); got a delegated token for ${claims.aud} (app ${who}), ` +
+        `and the kept refresh token renews silently (new token valid until ${renewed.expiresAt.toISOString()}).`,
+    },
+  };
 }
 
 async function checkAuthority(runtime: CliRuntime, config: MailbridgeConfig): Promise<CheckResult> {
