@@ -170,7 +170,21 @@ export type FaultSpec =
   /** Process the request fully (it takes effect), then drop the connection without answering. */
   | { kind: 'reset-after'; api?: string; count: number; pathIncludes?: string }
   | { kind: 'token-outage'; count?: number; untilMs?: number }
-  | { kind: 'clock-skew'; ms: number };
+  | { kind: 'clock-skew'; ms: number }
+  /**
+   * Answer with a hostile body instead of processing the request (it never takes effect): what a
+   * broken proxy, a cut connection or an attacker in the path sends. Status 200 unless `status` is
+   * given. `gigantic-body` streams `sizeBytes` (default 1 GiB) without a length, lazily.
+   */
+  | {
+      kind: 'hostile';
+      api?: string;
+      count: number;
+      pathIncludes?: string;
+      body: 'truncated-xml' | 'xml-entity-expansion' | 'xml-external-entity' | 'malformed-json' | 'wrong-content-type' | 'empty-body' | 'gigantic-body';
+      status?: number;
+      sizeBytes?: number;
+    };
 
 /** A message as the simulator stores it (one store, seen by Graph and EWS alike). */
 export interface StoredMessageView {

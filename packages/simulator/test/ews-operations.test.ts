@@ -217,3 +217,26 @@ describe('EWS operations (Exchange Online, app-only with impersonation)', () => 
     expect(texts(res.body, 'ResponseCode')).toEqual(['ErrorMessageSizeExceeded']);
   });
 });
+
+describe('with validateEws off', () => {
+  it('requests are served and logged without a schema verdict; envelope structure is still checked', async () => {
+    const plain = await startEwsHarness({ validate: false });
+    try {
+      const headers = { authorization: `Bearer ${await plain.appToken()}` };
+      const ok = await plain.soap(
+        envelope('<m:GetFolder><m:FolderShape><t:BaseShape>Default</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>', impersonate(ALICE)),
+        headers,
+      );
+      expect(ok.status).toBe(200);
+      expect(plain.log.list().at(-1)!.schemaValid).toBeUndefined();
+      const twoBodies = await plain.soap(
+        '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages"><soap:Body><m:GetFolder/><m:GetFolder/></soap:Body></soap:Envelope>',
+        headers,
+      );
+      expect(texts(twoBodies.body, 'faultcode')).toEqual(['a:ErrorSchemaValidation']);
+      expect(plain.log.list().at(-1)!.schemaValid).toBe(false);
+    } finally {
+      await plain.close();
+    }
+  });
+});

@@ -20,7 +20,7 @@ import { readSoapRequest } from './soap/soap-request.js';
 import { ONLINE_SERVER_VERSION, ONPREM_SERVER_VERSION, soapEnvelope, soapFault } from './soap/soap-response.js';
 import { NS } from './xml/xml-node.js';
 import { esc } from './xml/xml-writer.js';
-import { preloadEwsSchema, validateSoap, type SchemaProblem } from './xsd-validator.js';
+import { validateSoap, type SchemaProblem } from './xsd-validator.js';
 import type { XNode } from './xml/xml-node.js';
 
 type Operation = (ctx: OperationContext, op: XNode) => Promise<string>;
@@ -120,8 +120,8 @@ export function createEwsModule(options: EwsModuleOptions): ApiModule {
   const version = options.mode === 'online' ? ONLINE_SERVER_VERSION : ONPREM_SERVER_VERSION;
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const subscriptions = new PullSubscriptions();
-  // Compile the schemas now (about half a second, once per process), not on the first request.
-  if (options.validate) preloadEwsSchema();
+  // The schemas compile on the first EWS request (about half a second, once per process), so
+  // simulators that only serve Graph never pay for it; preloadEwsSchema() does it ahead of time.
 
   async function handle(request: SimRequest): Promise<SimResponse> {
     const log: EwsLogFields = {};

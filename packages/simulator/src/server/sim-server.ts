@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FaultRegistry } from '../faults/fault-registry.js';
+import { hostileResponse } from '../faults/hostile-response.js';
 import type { ApiModule, SimRequest, SimResponse } from './http-types.js';
 import { redactHeaders, redactUrl, type RequestLog } from './request-log.js';
 
@@ -123,6 +124,14 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
         if (!module?.streaming) await readBody(req, maxBody).catch(() => EMPTY);
         const retryAfterSeconds = injected.retryAfterSeconds ?? (injected.status === 429 || injected.status === 503 ? 1 : undefined);
         const response = errorFrom(module, injected.status, request, retryAfterSeconds === undefined ? {} : { retryAfterSeconds });
+        status = response.status;
+        await writeResponse(res, response);
+        return;
+      }
+      const hostile = target && faults.take('hostile', target);
+      if (hostile) {
+        if (!module?.streaming) await readBody(req, maxBody).catch(() => EMPTY);
+        const response = hostileResponse(hostile, api);
         status = response.status;
         await writeResponse(res, response);
         return;
