@@ -1,4 +1,4 @@
-import type { HttpClient, RetryPolicy, TokenProvider } from '@mailbridge/core';
+import type { HttpClient, Logger, RetryPolicy, TokenProvider } from '@mailbridge/core';
 
 /** Options of {@link createGraphTransport}. `createTransport(context)` fills them from core's context. */
 export interface GraphTransportOptions {
@@ -39,6 +39,11 @@ export interface GraphTransportOptions {
    * @default [0, 1000, 3000]
    */
   confirmDelaysMs?: number[];
+  /**
+   * Where retries and checks of unclear sends are logged (core's logger redacts every record).
+   * @default silent
+   */
+  logger?: Logger;
   /**
    * Close `http` when the transport is closed (true when core's `createTransport` made the client for it).
    * @default false

@@ -1,7 +1,9 @@
 import { AuthenticationHandler, Client, ResponseType, type GraphRequest } from '@microsoft/microsoft-graph-client';
 import {
   MailbridgeError,
+  silentLogger,
   type HttpClient,
+  type Logger,
   type MailTransport,
   type OutgoingMessage,
   type ProbeResult,
@@ -127,6 +129,7 @@ export class GraphTransport implements MailTransport {
   private readonly chunkBytes: number;
   private readonly confirmDelaysMs: number[];
   private readonly ownsHttp: boolean;
+  private readonly logger: Logger;
   private basePath: Promise<string> | undefined;
   private closed = false;
 
@@ -152,7 +155,8 @@ export class GraphTransport implements MailTransport {
     this.chunkBytes = options.uploadChunkBytes ?? UPLOAD_CHUNK_BYTES;
     this.confirmDelaysMs = options.confirmDelaysMs ?? [0, 1000, 3000];
     this.ownsHttp = options.ownsHttp ?? false;
-    this.runner = new RequestRunner(options.retry);
+    this.logger = options.logger ?? silentLogger;
+    this.runner = new RequestRunner(options.retry, this.logger);
     this.semaphore = mailboxSemaphore(this.graphOrigin, this.mailbox, options.maxConcurrency ?? 4);
     this.auth = new TokenAuthenticationProvider(options.tokenProvider);
     this.client = Client.initWithMiddleware({
@@ -375,6 +379,7 @@ export class GraphTransport implements MailTransport {
   /** Looks for the message in Sent Items by Internet Message-ID, waiting a little between looks. */
   private async findInSentItems(internetMessageId: string, signal?: AbortSignal): Promise<string | undefined> {
     const base = await this.base();
+    this.logger.warn('graph: a send may or may not have gone out; looking for it in Sent Items', { internetMessageId });
     for (const delay of this.confirmDelaysMs) {
       await sleep(delay, signal);
       const page = await this.json<GraphCollectionPage<GraphMessage>>(
@@ -389,8 +394,12 @@ export class GraphTransport implements MailTransport {
         }),
       );
       const match = Array.isArray(page?.value) ? page.value.find((item) => item.internetMessageId === internetMessageId) : undefined;
-      if (match) return match.id;
+      if (match) {
+        this.logger.info('graph: the send went out (found in Sent Items); not sending again', { internetMessageId });
+        return match.id;
+      }
     }
+    this.logger.warn('graph: not in Sent Items; sending again', { internetMessageId });
     return undefined;
   }
 

@@ -33,6 +33,7 @@ export function createTransport(context: TransportContext): MailTransport {
     tokenProvider: context.tokenProvider,
     http: context.http,
     retry: context.retry,
+    logger: context.logger,
     ownsHttp: false,
   });
 }

@@ -1,4 +1,4 @@
-import { MailbridgeError, type AmbiguousResolution, type AmbiguousContext, type RetryPolicy } from '@mailbridge/core';
+import { MailbridgeError, silentLogger, type AmbiguousResolution, type AmbiguousContext, type Logger, type RetryPolicy } from '@mailbridge/core';
 
 /**
  * Answers worth repeating: 429 and 503 mean Graph did not act on the request; 502/504 (and, for a
@@ -34,7 +34,10 @@ export interface RunOptions {
  * connection broken after the body went out is ambiguous: core's policy then calls `onAmbiguous`.
  */
 export class RequestRunner {
-  constructor(private readonly retry: RetryPolicy) {}
+  constructor(
+    private readonly retry: RetryPolicy,
+    private readonly logger: Logger = silentLogger,
+  ) {}
 
   async run(send: (signal: AbortSignal | undefined) => Promise<Response>, options: RunOptions): Promise<Response> {
     return this.retry.execute(
@@ -60,6 +63,14 @@ export class RequestRunner {
       {
         ...(options.signal ? { signal: options.signal } : {}),
         idempotent: options.idempotent,
+        onRetry: ({ attempt, delayMs, source, error }) =>
+          this.logger.debug('graph: request retried', {
+            attempt,
+            delayMs,
+            source,
+            code: MailbridgeError.isInstance(error) ? error.code : undefined,
+            status: MailbridgeError.isInstance(error) ? error.details.status : undefined,
+          }),
         ...(options.onAmbiguous ? { onAmbiguous: options.onAmbiguous } : {}),
       },
     );

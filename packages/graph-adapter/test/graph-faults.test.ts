@@ -1,4 +1,4 @@
-import { MailbridgeError } from '@mailbridge/core';
+import { MailbridgeError, type Logger } from '@mailbridge/core';
 import { createTempDir, generateFile } from '@mailbridge/core/testing';
 import { DEMO } from '@mailbridge/simulator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -64,6 +64,28 @@ describe('graph adapter under injected faults: every message delivered exactly o
     expect(inboxCopies(bed, result.internetMessageId)).toBe(1);
     expect(bed.simulator.deliveries(result.internetMessageId).outbound).toBe(1);
     expect(result.id).toEqual(expect.any(String));
+  });
+
+  it('logs the Sent Items check of an unclear send, without any token', async () => {
+    const records: Array<{ level: string; message: string; fields?: unknown }> = [];
+    const logger: Logger = {
+      debug: (message, fields) => records.push({ level: 'debug', message, fields }),
+      info: (message, fields) => records.push({ level: 'info', message, fields }),
+      warn: (message, fields) => records.push({ level: 'warn', message, fields }),
+      error: (message, fields) => records.push({ level: 'error', message, fields }),
+    };
+    const transport = bed.newTransport({ logger });
+    bed.simulator.inject({ kind: 'status', status: 503, api: 'graph', count: 1, pathIncludes: 'sendMail' });
+    bed.simulator.inject({ kind: 'reset-after', api: 'graph', count: 1, pathIncludes: 'sendMail' });
+    const result = await transport.send({ to: [DEMO.secondMailbox], subject: 'logged', text: 'x' });
+    expect(inboxCopies(bed, result.internetMessageId)).toBe(1);
+    expect(records.map((record) => `${record.level} ${record.message}`)).toEqual([
+      'debug graph: request retried',
+      'warn graph: a send may or may not have gone out; looking for it in Sent Items',
+      'info graph: the send went out (found in Sent Items); not sending again',
+    ]);
+    const { token } = await bed.tokenProvider.getToken('graph');
+    expect(JSON.stringify(records)).not.toContain(token);
   });
 
   it('fails with SEND_UNCONFIRMED instead of risking a duplicate when saveToSentItems is false', async () => {
