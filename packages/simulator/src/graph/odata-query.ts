@@ -71,11 +71,15 @@ function compare(left: string | boolean | number, op: string, right: string | bo
   }
 }
 
-/** Date literals compare as instants (milliseconds), so `ge 2026-01-01T10:00:00.500Z` is exact. */
+/**
+ * Date literals compare as instants at the whole-second precision messages carry (Graph shows
+ * receivedDateTime without fractions): `ge 10:00:00.500Z` includes a message of 10:00:00, as it
+ * would include Exchange's 10:00:00.8 internally.
+ */
 function parseDate(value: string): number {
   const time = Date.parse(value);
   if (Number.isNaN(time) || !/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/.test(value)) throw invalid();
-  return time;
+  return Math.floor(time / 1000) * 1000;
 }
 
 /** The properties `$filter` supports and how to read them. */
