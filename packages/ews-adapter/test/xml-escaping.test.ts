@@ -41,7 +41,7 @@ describe('every text field reaches the wire XML-escaped (ews-javascript-api send
       to: [{ name: `Jo "<x>" & co ${NASTY}`, address: 'jo@contoso.com' }],
       cc: ['cc@contoso.com'],
       replyTo: [{ name: '<reply&>', address: 'reply@contoso.com' }],
-      subject: NASTY,
+      subject: NASTY.replace(/[\r\n]/g, ' '),
       html: `<p>${NASTY}</p>`,
       importance: 'high',
       headers: { 'X-Alarm': 'v<1> & "2"' },
@@ -59,7 +59,7 @@ describe('every text field reaches the wire XML-escaped (ews-javascript-api send
     const doc = new DOMParser().parseFromString(body, 'text/xml');
     const T = 'http://schemas.microsoft.com/exchange/services/2006/types';
     const text = (name: string, index = 0) => doc.getElementsByTagNameNS(T, name).item(index)?.textContent;
-    expect(text('Subject')).toBe(CLEANED);
+    expect(text('Subject')).toBe(CLEANED.replace(/[\r\n]/g, ' '));
     expect(text('Body')).toBe(`<p>${CLEANED}</p>`);
     expect(text('Name')).toBe('a&b<c>.txt');
     expect(text('ContentType')).toBe('text/plain; name="a&b"');
