@@ -4,7 +4,7 @@ import { defineProject } from 'vitest/config';
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
 
 export default defineProject({
-  // Tests import the sources, where tsup would have replaced this constant.
+  // Tests import src/ directly: give it the build-time constant tsup defines.
   define: { __PACKAGE_VERSION__: JSON.stringify(pkg.version) },
   test: {
     name: 'ews-adapter',
