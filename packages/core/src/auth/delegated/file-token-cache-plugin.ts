@@ -29,6 +29,13 @@ export interface FileTokenCachePluginOptions extends FileLockOptions {
  * - Within a process, accesses run one at a time (msal would otherwise replace the in-memory
  *   cache from the file between another request's read and write).
  * - Nothing here logs or throws the file's content.
+ *
+ * Why not `@azure/msal-node-extensions` (encrypted persistence): on Linux it stores the cache
+ * through libsecret (the desktop Secret Service over D-Bus) via `keytar`, a native module that is
+ * archived upstream and whose prebuilt binaries are downloaded at install time; the servers this
+ * runs on have no desktop keyring, where it can only fall back to a plain file
+ * (`usePlaintextFileOnLinux`). A 0600 file in the user's folder is what that fallback gives, with
+ * a dependency less; file-system permissions are the protection, as for an SSH key.
  */
 export class FileTokenCachePlugin implements ICachePlugin {
   private queue: Promise<void> = Promise.resolve();
