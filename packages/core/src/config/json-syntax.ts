@@ -36,6 +36,8 @@ export function findJsonSyntaxError(text: string): JsonSyntaxError | undefined {
     if (c === "'") return 'a single quote (JSON strings use double quotes)';
     if (c === '/' && (text[i + 1] === '/' || text[i + 1] === '*')) return 'a comment (JSON has no comments)';
     if (/[A-Za-z_]/.test(c)) return 'an unquoted word (strings and keys need double quotes)';
+    // A control character (a NUL byte, an escape sequence) is named, never echoed to a terminal.
+    if (c < ' ' || c === '\u007f') return `the control character U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
     return `"${c}"`;
   };
   const fail = (expected: string): never => {

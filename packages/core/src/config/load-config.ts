@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { MailbridgeError } from '../errors/mailbridge-error.js';
 import { hasEnvOverrides } from './env-overrides.js';
@@ -54,7 +54,17 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
         details: { file },
       });
     }
-    text = await readFile(file, 'utf8');
+    // stat's size is 0 for devices and pipes (/dev/zero, /dev/urandom): the read itself is bounded too.
+    const read = await readAtMost(file, MAX_CONFIG_BYTES);
+    if (read === undefined) {
+      throw new MailbridgeError({
+        code: 'CONFIG_PARSE',
+        message: `The config file ${file}${via} is larger than ${MAX_CONFIG_BYTES} bytes: too large to be a mailbridge config.`,
+        hint: 'Check that the path names the mailbridge JSON config.',
+        details: { file },
+      });
+    }
+    text = read;
   } catch (error) {
     if (MailbridgeError.isInstance(error)) throw error;
     const code = (error as NodeJS.ErrnoException).code;
@@ -100,4 +110,21 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
     });
   }
   return { ...parseConfig(json, { ...parseOptions, baseDir: dirname(file), source: file }), path: file };
+}
+
+/** The file as UTF-8, or undefined when it holds more than `limit` bytes (without reading past that). */
+async function readAtMost(file: string, limit: number): Promise<string | undefined> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(limit + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    return length > limit ? undefined : buffer.toString('utf8', 0, length);
+  } finally {
+    await handle.close();
+  }
 }

@@ -5,6 +5,10 @@ import { applyEnvOverrides } from './env-overrides.js';
 import { configSchema, type MailbridgeConfig } from './schema.js';
 import { isFileSecretRef, type SecretRef } from './secret-ref.js';
 import { resolveConfigPath } from './secrets.js';
+import { nestsDeeperThan } from './nesting-depth.js';
+
+/** Deeper than any valid config (it has four levels) by far, shallow enough for every recursive walk. */
+const MAX_CONFIG_DEPTH = 64;
 
 /** A validated config, where it came from, and what looks wrong in it without being invalid. */
 export interface LoadedConfig {
@@ -95,6 +99,10 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): L
       [{ path: '', message: `expected a JSON object such as {"transport": "graph", "mailbox": "...", "auth": {...}}, got ${input === null ? 'null' : Array.isArray(input) ? 'an array' : `a ${typeof input}`}` }],
       options.source,
     );
+  }
+  // A mailbridge config is four levels deep; a monster would overflow the stack of the walks below.
+  if (nestsDeeperThan(input, MAX_CONFIG_DEPTH)) {
+    throw configInvalidError([{ path: '', message: `nested more than ${MAX_CONFIG_DEPTH} levels deep: this is not a mailbridge config` }], options.source);
   }
   const overridden = applyEnvOverrides(input, env);
   const result = configSchema.safeParse(overridden.input, { error: genericMessage });
