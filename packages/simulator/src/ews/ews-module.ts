@@ -116,7 +116,7 @@ function versionMismatchFault(namespace: string): string {
  * operations on the shared store. Mounted by the simulator's server next to Entra and Graph.
  */
 export function createEwsModule(options: EwsModuleOptions): ApiModule {
-  const auth = new EwsAuthenticator(options.store, options.tokens, options.mode);
+  const auth = new EwsAuthenticator(options.directory, options.store, options.tokens, options.mode);
   const version = options.mode === 'online' ? ONLINE_SERVER_VERSION : ONPREM_SERVER_VERSION;
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const subscriptions = new PullSubscriptions();

@@ -1,10 +1,9 @@
 import type { TokenVerifier } from '../entra/token-verifier.js';
 import type { FaultRegistry } from '../faults/fault-registry.js';
-import type { SimRequest } from '../server/http-types.js';
 import type { Directory } from '../state/directory.js';
 import type { SimState } from '../state/sim-state.js';
 
-/** What the EWS module adds to a request's log entry (see `LoggedRequest`). */
+/** What the EWS module reports for a request's log entry (`SimResponse.log`, then `LoggedRequest`). */
 export interface EwsLogFields {
   /** The SOAP operation (local name of the Body element, e.g. `FindItem`). */
   ewsOperation?: string;
@@ -22,7 +21,7 @@ export interface EwsLogFields {
 
 /** Options of {@link createEwsModule}. */
 export interface EwsModuleOptions {
-  /** The simulated directory (tenants, apps, users). */
+  /** The simulated directory: tenants (cloud, EWS policy) and app registrations (mailbox scope) are read here at request time. */
   directory: Directory;
   /** The shared message store (the same one Graph uses): mailboxes, folders, messages, mail flow. */
   store: SimState;
@@ -34,11 +33,6 @@ export interface EwsModuleOptions {
   mode: 'online' | 'onprem';
   /** Validate every request and response against the official EWS XSDs. */
   validate: boolean;
-  /**
-   * Called once per request, before the response is returned, with what the request log should
-   * record (operation, schema validity, client id). The server merges it into the log entry.
-   */
-  annotate?: (request: SimRequest, fields: EwsLogFields) => void;
   /** Largest message (MIME bytes) CreateItem/SendItem accept: Exchange Online's default MaxSendSize, 35 MB. */
   maxMessageBytes?: number;
 }

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import { CLOUDS } from '@mailbridge/core';
 import type { SimAccessTokenClaims, TokenVerifier } from '../../entra/token-verifier.js';
 import type { SimRequest, SimResponse } from '../../server/http-types.js';
+import type { Directory } from '../../state/directory.js';
 import type { SimState } from '../../state/sim-state.js';
 import type { SeedApp, SeedUser } from '../../types.js';
 import { type EwsError, ewsError } from '../ews-error.js';
@@ -74,6 +75,7 @@ export class EwsAuthenticator {
   private readonly ntlmConnections = new WeakMap<Socket, NtlmConnection>();
 
   constructor(
+    private readonly directory: Directory,
     private readonly state: SimState,
     private readonly tokens: TokenVerifier,
     private readonly mode: 'online' | 'onprem',
@@ -125,7 +127,7 @@ export class EwsAuthenticator {
     const fail = (response: SimResponse): AuthOutcome => ({ ok: false, response, ...(clientId ? { clientId } : {}) });
     const fault = (error: EwsError): AuthOutcome => ({ ok: false, error, ...(clientId ? { clientId } : {}) });
 
-    const tenant = this.state.tenant(claims.tid);
+    const tenant = this.directory.tenant(claims.tid);
     const cloud = CLOUDS[tenant?.cloud ?? 'global'];
     const audiences = [cloud.ewsResource, `${cloud.ewsResource}/`, EXCHANGE_APP_ID];
     if (!audiences.includes(claims.aud)) {
@@ -143,7 +145,7 @@ export class EwsAuthenticator {
         unauthorized('2000008;reason="The token contains no permissions, or permissions can not be understood.";error_category="invalid_grant"', this.mode, authorityHost),
       );
     }
-    const app = clientId ? this.state.app(clientId) : undefined;
+    const app = clientId ? this.directory.app(clientId) : undefined;
     if (scopes.length === 0) {
       if (!roles.includes('full_access_as_app')) return fault(ewsError('ErrorAccessDenied', 'fault'));
       return { ok: true, principal: { kind: 'app', tenantId: claims.tid.toLowerCase(), ...(clientId ? { clientId } : {}), ...(app ? { app } : {}), mayImpersonate: true, scheme: 'bearer' } };
@@ -223,7 +225,8 @@ function passwordMatches(user: SeedUser, password: string): boolean {
 function userOfToken(state: SimState, claims: SimAccessTokenClaims): EwsSeedUser | undefined {
   for (const key of [claims.upn, claims.preferred_username, claims.oid]) {
     if (typeof key === 'string' && key) {
-      const user = state.user(key);
+      // Personal accounts' v1 tokens carry `live.com#user@domain` in upn.
+      const user = state.user(key.replace(/^live\.com#/, ''));
       if (user) return user;
     }
   }
