@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { MailbridgeError } from '@mailbridge/core';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,7 +56,9 @@ function messageView(message: StoredMessage, folderName: string): StoredMessageV
  */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const host = options.host ?? '127.0.0.1';
-  if (!['127.0.0.1', '::1', 'localhost'].includes(host)) throw new Error(`The simulator binds to loopback only; got host "${host}".`);
+  if (!['127.0.0.1', '::1', 'localhost'].includes(host)) {
+    throw new MailbridgeError({ code: 'USAGE', message: `The simulator binds to loopback only; got host "${host}".`, hint: 'Use 127.0.0.1 (the default), ::1 or localhost.' });
+  }
 
   const state = new SimState();
   state.clockSkewMs = options.clockSkewMs ?? 0;
@@ -77,16 +80,22 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const adminKey = randomBytes(24).toString('base64url');
   const modules: ApiModule[] = [];
 
-  const server = await startSimServer({
-    host,
-    port: options.port ?? 0,
-    certPem: certificates.certPem,
-    keyPem: certificates.keyPem,
-    modules: () => modules,
-    faults,
-    log,
-    now: () => state.now(),
-  });
+  let server: Awaited<ReturnType<typeof startSimServer>>;
+  try {
+    server = await startSimServer({
+      host,
+      port: options.port ?? 0,
+      certPem: certificates.certPem,
+      keyPem: certificates.keyPem,
+      modules: () => modules,
+      faults,
+      log,
+      now: () => state.now(),
+    });
+  } catch (error) {
+    if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   const url = `https://${host.includes(':') ? `[${host}]` : host}:${server.port}`;
   const ewsUrl = `${url}/EWS/Exchange.asmx`;
 

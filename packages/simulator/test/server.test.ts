@@ -160,7 +160,17 @@ describe('simulator lifecycle', () => {
     expect(existsSync(own.caFile)).toBe(false);
   });
 
-  it('refuses to bind anything but loopback', async () => {
-    await expect(startSimulator({ host: '0.0.0.0' })).rejects.toThrow(/loopback/);
+  it('refuses to bind anything but loopback, a port in use and a bad seed file with MailbridgeErrors', async () => {
+    await expect(startSimulator({ host: '0.0.0.0' })).rejects.toMatchObject({ name: 'MailbridgeError', code: 'USAGE', message: expect.stringMatching(/loopback/) });
+    const first = await startSimulator({ seed: testSeed() });
+    try {
+      await expect(startSimulator({ seed: testSeed(), port: first.port })).rejects.toMatchObject({ name: 'MailbridgeError', code: 'USAGE', hint: expect.stringContaining('another port') });
+    } finally {
+      await first.close();
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'sim-test-'));
+    writeFileSync(join(dir, 'bad.json'), '{ not json');
+    await expect(startSimulator({ seed: join(dir, 'bad.json') })).rejects.toMatchObject({ code: 'USAGE', message: expect.stringContaining('not valid JSON') });
+    await expect(startSimulator({ seed: join(dir, 'missing.json') })).rejects.toMatchObject({ code: 'USAGE' });
   });
 });

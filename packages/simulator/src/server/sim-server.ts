@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { MailbridgeError } from '@mailbridge/core';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FaultRegistry } from '../faults/fault-registry.js';
@@ -22,6 +23,17 @@ export interface SimServerOptions {
   now: () => number;
   /** Largest body the server reads for a non-streaming module (bytes). */
   maxBodyBytes?: number;
+}
+
+/** What a user of `mailbridge sandbox --port` can meet when the port cannot be bound. */
+function listenError(error: NodeJS.ErrnoException, host: string, port: number): MailbridgeError {
+  if (error.code === 'EADDRINUSE') {
+    return new MailbridgeError({ code: 'USAGE', message: `Port ${port} on ${host} is already in use.`, hint: 'Choose another port, or 0 to let the system pick a free one.', cause: error });
+  }
+  if (error.code === 'EACCES') {
+    return new MailbridgeError({ code: 'USAGE', message: `Not allowed to listen on port ${port} of ${host}.`, hint: 'Ports below 1024 need privileges: choose a port of 1024 or more, or 0.', cause: error });
+  }
+  return new MailbridgeError({ code: 'NETWORK_ERROR', message: `The simulator could not listen on ${host}:${port}: ${error.message}`, hint: 'Check the host and port.', cause: error });
 }
 
 /** A started HTTPS server. */
@@ -193,9 +205,10 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
   server.on('clientError', (_error, socket) => socket.destroy());
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const onError = (error: NodeJS.ErrnoException): void => reject(listenError(error, options.host, options.port));
+    server.once('error', onError);
     server.listen(options.port, options.host, () => {
-      server.off('error', reject);
+      server.off('error', onError);
       resolve();
     });
   });

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { MailbridgeError } from '@mailbridge/core';
 import type { OutboundMessage, SeedApp, SeedData, SeedTenant, SeedUser } from '../types.js';
 import type { Directory } from './directory.js';
 import { ids } from './ids.js';
@@ -112,6 +113,20 @@ export class SimState implements Directory {
 
 /** Reads seed data from a JSON file (the `seed` option may be a path). */
 export function readSeedFile(path: string): SeedData {
-  const data = JSON.parse(readFileSync(path, 'utf8')) as Partial<SeedData>;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new MailbridgeError({ code: 'USAGE', message: `The simulator seed file ${path} cannot be read.`, hint: 'Check the path of the seed file.', cause: error });
+  }
+  let data: Partial<SeedData>;
+  try {
+    data = JSON.parse(text) as Partial<SeedData>;
+  } catch (error) {
+    throw new MailbridgeError({ code: 'USAGE', message: `The simulator seed file ${path} is not valid JSON: ${(error as Error).message}`, hint: 'Fix the JSON of the seed file (tenants, apps, users).', cause: error });
+  }
+  if (!data || typeof data !== 'object' || Array.isArray(data)) {
+    throw new MailbridgeError({ code: 'USAGE', message: `The simulator seed file ${path} must hold an object with tenants, apps and users.`, hint: 'See SeedData in @mailbridge/simulator.' });
+  }
   return { tenants: data.tenants ?? [], apps: data.apps ?? [], users: data.users ?? [] };
 }
