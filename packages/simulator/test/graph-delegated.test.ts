@@ -38,6 +38,20 @@ describe('Graph: delegated (device-code) tokens act on the signed-in user', () =
     expect(other.json().error.code).toBe('ErrorAccessDenied');
   });
 
+  it('approves a device code through the admin endpoint too', async () => {
+    const form = (fields: Record<string, string>) => ({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+    const device = (await client.request('POST', `/${T.tenant}/oauth2/v2.0/devicecode`, form({ client_id: T.publicApp, scope: `${GRAPH}/Mail.ReadWrite` }))).json();
+    const key = { 'x-simulator-admin-key': sim.adminKey };
+    const unknown = await client.send('POST', '/_admin/device/approve', { userCode: 'NOPE', userMail: T.bob }, { headers: key });
+    expect(unknown.status).toBe(400);
+    const approved = await client.send('POST', '/_admin/device/approve', { userCode: device.user_code, userMail: T.bob }, { headers: key });
+    expect(approved.status).toBe(200);
+    const token = await client.request('POST', `/${T.tenant}/oauth2/v2.0/token`, form({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', client_id: T.publicApp, device_code: device.device_code }));
+    expect(token.status).toBe(200);
+    const me = await client.get('/v1.0/me/mailFolders/inbox', { token: token.json().access_token });
+    expect(me.status).toBe(200);
+  });
+
   it('needs the scope for the operation', async () => {
     const readOnly = await client.delegatedToken({ tenant: T.tenant, clientId: T.publicReadApp, userMail: T.bob, scopes: [`${GRAPH}/Mail.Read`] });
     expect((await client.get('/v1.0/me/messages', { token: readOnly })).status).toBe(200);
