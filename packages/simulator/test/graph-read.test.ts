@@ -274,3 +274,27 @@ describe('Graph: $filter on dates', () => {
     }
   });
 });
+
+describe('Graph: national clouds', () => {
+  it("accepts tokens for the tenant's cloud's Graph resource only", async () => {
+    const gov = { tenant: '33333333-3333-4333-8333-333333333333', domain: 'agency.example', app: 'aaaaaaaa-0000-4000-8000-0000000000aa', user: 'ops@agency.example' };
+    const seed = testSeed();
+    seed.tenants.push({ id: gov.tenant, domains: [gov.domain], cloud: 'usgov' });
+    seed.apps.push({ clientId: gov.app, tenantId: gov.tenant, secrets: [{ id: 'bbbbbbbb-0000-4000-8000-0000000000aa', value: T.secret, expiresAt: '2099-01-01T00:00:00Z' }], permissions: [{ resource: 'graph', role: 'Mail.ReadWrite' }] });
+    seed.users.push({ tenantId: gov.tenant, mail: gov.user });
+    const sim = await startSimulator({ seed });
+    const client = new SimClient(sim);
+    try {
+      const token = await client.token({ tenant: gov.tenant, clientId: gov.app, secret: T.secret, scope: 'https://graph.microsoft.us/.default' });
+      const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
+      expect(claims.aud.replace(/\/$/, '')).toBe('https://graph.microsoft.us');
+      expect((await client.get(`/v1.0/users/${gov.user}/mailFolders/inbox`, { token })).status).toBe(200);
+      // A token of another (commercial) tenant does not reach this tenant's users.
+      const commercial = await client.token({ tenant: T.tenant, clientId: T.fullApp, secret: T.secret });
+      expect((await client.get(`/v1.0/users/${gov.user}/mailFolders/inbox`, { token: commercial })).status).toBe(404);
+    } finally {
+      client.close();
+      await sim.close();
+    }
+  });
+});
