@@ -1,3 +1,5 @@
+import { readBody } from '@mailbridge/core';
+
 /** Statuses whose response carries no body. */
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 
@@ -32,13 +34,20 @@ class BufferedResponse {
   }
 }
 
+/** Largest JSON answer accepted (a page of 1,000 messages with bodies stays well under it). */
+export const MAX_JSON_BYTES = 64 * 1024 * 1024;
+/** Largest `$value` answer accepted: the MIME of a message with a 150 MB attachment, base64-encoded. */
+export const MAX_VALUE_BYTES = 256 * 1024 * 1024;
+
 /**
- * Reads a response's body completely. Used inside the mailbox's concurrency slot: Graph counts a
- * request in flight until its answer is fully sent, so the slot is held until the body is in.
- * Graph answers are small (pages, JSON, one message's MIME, one attachment); nothing is streamed
- * down by this adapter.
+ * Reads a response's body completely, refusing one larger than the service can legitimately send
+ * (INVALID_RESPONSE: a broken proxy or a hostile server cannot exhaust memory). Used inside the
+ * mailbox's concurrency slot: Graph counts a request in flight until its answer is fully sent, so
+ * the slot is held until the body is in. Graph answers are bounded (pages, JSON, one message's
+ * MIME, one attachment); nothing is streamed down by this adapter.
  */
-export async function bufferResponse(response: Response): Promise<Response> {
-  const bytes = NULL_BODY_STATUSES.has(response.status) ? new Uint8Array(0) : new Uint8Array(await response.arrayBuffer());
+export async function bufferResponse(response: Response, url: string): Promise<Response> {
+  const maxBytes = /\/\$value(\?|$)/.test(url) ? MAX_VALUE_BYTES : MAX_JSON_BYTES;
+  const bytes = NULL_BODY_STATUSES.has(response.status) ? new Uint8Array(0) : await readBody(response, { maxBytes });
   return new BufferedResponse(response.status, response.statusText, response.headers, response.url, bytes) as unknown as Response;
 }

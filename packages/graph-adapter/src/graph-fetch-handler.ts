@@ -37,7 +37,7 @@ export class GraphFetchHandler implements Middleware {
     const init = { ...(context.options ?? {}) } as RequestInit;
     try {
       context.response = await this.runner.run(
-        (signal) => this.semaphore.run(async () => bufferResponse(await this.http.fetch(url, signal ? { ...init, signal } : init)), signal),
+        (signal) => this.semaphore.run(async () => bufferResponse(await this.http.fetch(url, signal ? { ...init, signal } : init), url), signal),
         scope?.options ?? { idempotent: true },
       );
     } catch (error) {

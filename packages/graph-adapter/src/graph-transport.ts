@@ -95,6 +95,21 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * Graph answers a send with 202 Accepted and nothing else: any other success status comes from
+ * something that is not Graph (a proxy, a captive portal), and the message may not have gone out.
+ */
+function expectAccepted(response: Response): void {
+  if (response.status !== 202) {
+    throw new MailbridgeError({
+      code: 'INVALID_RESPONSE',
+      message: `The send was answered ${response.status} instead of Microsoft Graph's 202 Accepted; it may not have gone out.`,
+      hint: 'Check that endpoints.graph points at Microsoft Graph and that no proxy answers in its place; look for the message in Sent Items before sending again.',
+      details: { status: response.status },
+    });
+  }
+}
+
 /** OData string literal: single quotes doubled. */
 function odataString(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
@@ -228,7 +243,7 @@ export class GraphTransport implements MailTransport {
   ): Promise<string | undefined> {
     const base = await this.base();
     let sentId: string | undefined;
-    await this.request('POST', `${base}/sendMail`, { message, saveToSentItems }, {
+    const response = await this.request('POST', `${base}/sendMail`, { message, saveToSentItems }, {
       operation: 'send',
       idempotent: false,
       signal: context.signal,
@@ -239,6 +254,7 @@ export class GraphTransport implements MailTransport {
         return sentId !== undefined ? { outcome: 'applied', value: new Response(null, { status: 202 }) } : { outcome: 'not-applied' };
       },
     });
+    expectAccepted(response);
     return sentId;
   }
 
@@ -293,7 +309,7 @@ export class GraphTransport implements MailTransport {
       }
       sendStarted = true;
       let sentId: string | undefined;
-      await this.request('POST', `${draftPath}/send`, undefined, {
+      const response = await this.request('POST', `${draftPath}/send`, undefined, {
         operation: 'send',
         idempotent: false,
         signal: context.signal,
@@ -305,6 +321,7 @@ export class GraphTransport implements MailTransport {
           return { outcome: 'applied', value: new Response(null, { status: 202 }) };
         },
       });
+      expectAccepted(response);
       return sentId;
     } catch (error) {
       if (!sendStarted) {
@@ -351,17 +368,18 @@ export class GraphTransport implements MailTransport {
       if (typeof draft?.id !== 'string') throw invalidGraphResponse('the created draft has no id', 201);
       const draftPath = `${base}/messages/${encodeURIComponent(draft.id)}`;
       await this.request('PATCH', draftPath, { singleValueExtendedProperties: [DELETE_AFTER_SUBMIT] }, { operation: 'write', signal });
-      await this.request('POST', `${draftPath}/send`, undefined, {
+      const response = await this.request('POST', `${draftPath}/send`, undefined, {
         operation: 'send',
         idempotent: false,
         signal,
         onAmbiguous: async (context) =>
           (await this.isStillDraft(draftPath, context.signal)) ? { outcome: 'not-applied' } : { outcome: 'applied', value: new Response(null, { status: 202 }) },
       });
+      expectAccepted(response);
       return { transport: this.name, mailbox: this.mailbox, internetMessageId };
     }
     let sentId: string | undefined;
-    await this.request('POST', `${base}/sendMail`, base64, {
+    const response = await this.request('POST', `${base}/sendMail`, base64, {
       operation: 'send',
       idempotent: false,
       headers: mimeHeaders,
@@ -371,6 +389,7 @@ export class GraphTransport implements MailTransport {
         return sentId !== undefined ? { outcome: 'applied', value: new Response(null, { status: 202 }) } : { outcome: 'not-applied' };
       },
     });
+    expectAccepted(response);
     const result: SendResult = { transport: this.name, mailbox: this.mailbox, internetMessageId };
     if (sentId !== undefined) result.id = sentId;
     return result;

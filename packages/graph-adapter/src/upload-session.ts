@@ -92,7 +92,7 @@ export async function uploadAttachment(options: UploadOptions): Promise<void> {
             ...(streamed ? { duplex: 'half' } : {}),
             ...(signal ? { signal } : {}),
           } as RequestInit;
-          return bufferResponse(await options.http.fetch(uploadUrl, init));
+          return bufferResponse(await options.http.fetch(uploadUrl, init), uploadUrl);
         }, signal),
       { signal: options.signal, idempotent: true },
     );

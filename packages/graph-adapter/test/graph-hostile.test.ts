@@ -1,0 +1,50 @@
+import { MailbridgeError } from '@mailbridge/core';
+import { DEMO } from '@mailbridge/simulator';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startGraphTestBed, type GraphTestBed } from './support/graph-harness.js';
+
+async function failure(promise: Promise<unknown>): Promise<MailbridgeError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  if (!MailbridgeError.isInstance(error)) throw new Error(`expected a MailbridgeError, got ${String(error)}`);
+  return error;
+}
+
+describe('hostile or broken answers become INVALID_RESPONSE, never a hang, a crash or a fake success', () => {
+  let bed: GraphTestBed;
+  beforeAll(async () => {
+    bed = await startGraphTestBed();
+    await bed.transport.probe();
+  });
+  afterAll(async () => {
+    await bed?.cleanup();
+  });
+  beforeEach(() => bed.simulator.clearFaults());
+
+  it.each(['malformed-json', 'wrong-content-type', 'empty-body', 'truncated-xml'] as const)('%s on a message page', async (body) => {
+    bed.simulator.inject({ kind: 'hostile', api: 'graph', count: 1, body, pathIncludes: '/messages' });
+    const error = await failure((async () => {
+      for await (const _message of bed.transport.receive({ limit: 5 })) void _message;
+    })());
+    expect(error.code).toBe('INVALID_RESPONSE');
+  });
+
+  it('a gigantic body is cut off at the size limit, memory bounded', async () => {
+    bed.simulator.inject({ kind: 'hostile', api: 'graph', count: 1, body: 'gigantic-body', pathIncludes: 'mailFolders/inbox', sizeBytes: 512 * 1024 * 1024 });
+    const before = process.memoryUsage().rss;
+    const error = await failure(bed.transport.probe());
+    expect(error.code).toBe('INVALID_RESPONSE');
+    expect(process.memoryUsage().rss - before).toBeLessThan(200 * 1024 * 1024);
+  }, 120_000);
+
+  it('a 200 instead of 202 to sendMail is not taken for a sent message', async () => {
+    bed.simulator.inject({ kind: 'hostile', api: 'graph', count: 1, body: 'empty-body', pathIncludes: 'sendMail' });
+    const id = '<hostile-send@contoso.onmicrosoft.com>';
+    const error = await failure(bed.transport.send({ to: [DEMO.secondMailbox], subject: 'x', text: 'x', internetMessageId: id }));
+    expect(error.code).toBe('INVALID_RESPONSE');
+    expect(error.hint).toMatch(/Sent Items/);
+    expect(bed.simulator.deliveries(id).mailboxes).toEqual([]);
+  });
+});
