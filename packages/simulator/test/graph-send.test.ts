@@ -142,6 +142,12 @@ describe('Graph: sending and mail flow', () => {
     expect(sim.messages(T.bob, 'inbox').find((m) => m.subject === 'as shared')?.from).toBe(T.shared);
   });
 
+  it('delivers to a mailbox of another simulated tenant locally, not to the outbound log', async () => {
+    expect((await client.send('POST', `${alice}/sendMail`, { message: { subject: 'cross tenant', toRecipients: [{ emailAddress: { address: T.carol } }] } }, { token })).status).toBe(202);
+    const received = sim.messages(T.carol, 'inbox').find((m) => m.subject === 'cross tenant')!;
+    expect(sim.deliveries(received.internetMessageId).outbound).toBe(0);
+  });
+
   it('bounces mail to an unknown address of a simulated domain with a non-delivery report', async () => {
     const response = await client.send('POST', `${alice}/sendMail`, { message: { subject: 'to nobody', toRecipients: [{ emailAddress: { address: `nobody@${T.domain}` } }] } }, { token });
     expect(response.status).toBe(202);
