@@ -71,6 +71,9 @@ describe('Graph: reading mail', () => {
     const select = await client.get(`${alice}/messages?$select=subject,nonsense`, { token });
     expect(select.status).toBe(400);
     expect(select.json().error.message).toContain("Could not find a property named 'nonsense'");
+    expect((await client.get(`${alice}/messages?$top=0`, { token })).status).toBe(400);
+    expect((await client.get(`${alice}/messages?$top=-1`, { token })).status).toBe(400);
+    expect((await client.get(`${alice}/messages?$top=5000&$select=id`, { token })).json().value).toHaveLength(4);
     const filter = await client.get(`${alice}/messages?$filter=${encodeURIComponent('bodyPreview eq 1')}`, { token });
     expect(filter.status).toBe(400);
     expect(filter.json().error.code).toBe('ErrorInvalidUrlQueryFilter');

@@ -44,7 +44,9 @@ export function listMessages(ctx: GraphContext, folder: MailFolder | undefined, 
   const selection = parseMessageSelect(query.get('$select'));
   const filter = parseFilter(query.get('$filter'));
   const order = parseOrderBy(query.get('$orderby'));
+  // Outlook documents $top "within the range of 1 and 1000"; larger values are served as 1000.
   const top = Math.min(parseCount(query.get('$top'), '$top', DEFAULT_TOP), MAX_TOP);
+  if (top < 1) throw new GraphError(400, 'BadRequest', 'The $top query option must be between 1 and 1000.');
   const skip = parseCount(query.get('$skip'), '$skip', 0);
   const mailbox = ctx.target.mailbox;
 
