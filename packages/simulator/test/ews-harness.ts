@@ -105,7 +105,7 @@ export interface EwsHarness {
   close(): Promise<void>;
 }
 
-export async function startEwsHarness(options: { mode?: 'online' | 'onprem'; seed?: SeedData; validate?: boolean } = {}): Promise<EwsHarness> {
+export async function startEwsHarness(options: { mode?: 'online' | 'onprem'; seed?: SeedData; validate?: boolean; maxMessageBytes?: number } = {}): Promise<EwsHarness> {
   const certs = await processCertificates();
   const state = new SimState();
   const seed = options.seed ?? ewsSeed();
@@ -117,7 +117,15 @@ export async function startEwsHarness(options: { mode?: 'online' | 'onprem'; see
   const server = await startSimServer({ host: '127.0.0.1', port: 0, certPem: certs.certPem, keyPem: certs.keyPem, modules: () => modules, faults, log, now: () => state.now() });
   const url = `https://127.0.0.1:${server.port}`;
   const entra = createEntraModule({ directory: state, baseUrl: url });
-  const ews = createEwsModule({ directory: state, store: state, tokens: entra, faults, mode: options.mode ?? 'online', validate: options.validate ?? true });
+  const ews = createEwsModule({
+    directory: state,
+    store: state,
+    tokens: entra,
+    faults,
+    mode: options.mode ?? 'online',
+    validate: options.validate ?? true,
+    ...(options.maxMessageBytes !== undefined ? { maxMessageBytes: options.maxMessageBytes } : {}),
+  });
   modules = [entra, ews];
   const defaultAgent = new Agent({ ca: certs.caPem, keepAlive: true, maxSockets: 4 });
 

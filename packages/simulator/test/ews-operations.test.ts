@@ -5,7 +5,8 @@ let sim: EwsHarness;
 let auth: Record<string, string>;
 
 beforeAll(async () => {
-  sim = await startEwsHarness();
+  // A 2 MB send limit (Exchange Online's is 35 MB) keeps the size-limit test cheap.
+  sim = await startEwsHarness({ maxMessageBytes: 2 * 1024 * 1024 });
   auth = { authorization: `Bearer ${await sim.appToken()}`, 'x-anchormailbox': ALICE };
 });
 afterAll(async () => {
@@ -210,7 +211,7 @@ describe('EWS operations (Exchange Online, app-only with impersonation)', () => 
   });
 
   it('CreateItem over the size limit → ErrorMessageSizeExceeded', async () => {
-    const big = Buffer.alloc(27 * 1024 * 1024, 1).toString('base64');
+    const big = Buffer.alloc(3 * 1024 * 1024, 1).toString('base64');
     const res = await asAlice(
       `<m:CreateItem MessageDisposition="SaveOnly"><m:Items><t:Message><t:Subject>huge</t:Subject><t:Attachments><t:FileAttachment><t:Name>big.bin</t:Name><t:Content>${big}</t:Content></t:FileAttachment></t:Attachments></t:Message></m:Items></m:CreateItem>`,
     );
@@ -238,5 +239,20 @@ describe('with validateEws off', () => {
     } finally {
       await plain.close();
     }
+  });
+});
+
+describe('large payloads', () => {
+  it('a 12 MB inline attachment validates (past libxml2 default 10 MB text-node cap) and parses intact', async () => {
+    const { validateEwsSoap } = await import('../src/ews/index.js');
+    const { parseXml } = await import('../src/ews/xml/xml-node.js');
+    const content = Buffer.alloc(12 * 1024 * 1024, 7).toString('base64');
+    const xml = envelope(
+      `<m:CreateItem MessageDisposition="SaveOnly"><m:Items><t:Message><t:Subject>big</t:Subject><t:Attachments><t:FileAttachment><t:Name>big.bin</t:Name><t:Content>${content}</t:Content></t:FileAttachment></t:Attachments></t:Message></m:Items></m:CreateItem>`,
+    );
+    expect(validateEwsSoap(xml).valid).toBe(true);
+    const root = parseXml(xml);
+    const find = (node: typeof root): string | undefined => (node.name === 'Content' ? node.text : node.children.map(find).find((t) => t !== undefined));
+    expect(find(root)).toBe(content);
   });
 });
