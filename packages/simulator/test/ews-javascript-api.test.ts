@@ -59,6 +59,8 @@ afterAll(async () => {
   expect(ews.length).toBeGreaterThan(5);
   const invalid = ews.filter((entry) => entry.schemaValid !== true && !invalidOnPurpose.has(entry.time + entry.ewsOperation));
   expect(invalid.map((entry) => [entry.ewsOperation, entry.schemaErrors])).toEqual([]);
+  // ...and every answer the simulator gave validated too (the module records a failure as `response ...`).
+  expect(ews.flatMap((entry) => entry.schemaErrors ?? []).filter((error) => error.startsWith('response '))).toEqual([]);
   await sim.close();
 });
 
