@@ -8,6 +8,7 @@ import {
   GRAPH_ONLY_APP,
   NO_PERMISSION_APP,
   PASSWORD,
+  REST_ROLE_APP,
   SCOPED_APP,
   SERVICE,
   TENANT,
@@ -48,6 +49,13 @@ describe('Exchange Online mode', () => {
     expect(res.status).toBe(401);
     expect(res.headers['x-ms-diagnostics']).toBe('2000008;reason="The token contains no permissions, or permissions can not be understood.";error_category="invalid_grant"');
     expect(sim.log.list().at(-1)).toMatchObject({ status: 401, clientId: NO_PERMISSION_APP.clientId });
+  });
+
+  it('an Exchange token whose roles lack full_access_as_app: the SOAP fault ErrorAccessDenied', async () => {
+    const token = await sim.appToken(REST_ROLE_APP);
+    const res = await sim.soap(envelope(GET_INBOX, impersonate(ALICE)), { authorization: `Bearer ${token}` });
+    expect(res.status).toBe(500);
+    expect(texts(res.body, 'faultcode')).toEqual(['a:ErrorAccessDenied']);
   });
 
   it('a Graph token sent to EWS: 401 invalid audience', async () => {

@@ -25,6 +25,8 @@ export const SCOPED_APP = { clientId: '66666666-7777-8888-9999-000000000002', se
 export const NO_PERMISSION_APP = { clientId: '66666666-7777-8888-9999-000000000003', secret: 'ews-app-secret-value-0003' };
 export const GRAPH_ONLY_APP = { clientId: '66666666-7777-8888-9999-000000000004', secret: 'ews-app-secret-value-0004' };
 export const PUBLIC_APP = '66666666-7777-8888-9999-000000000005';
+/** An app with an Exchange app role other than full_access_as_app (the legacy REST Mail.Read). */
+export const REST_ROLE_APP = { clientId: '66666666-7777-8888-9999-000000000006', secret: 'ews-app-secret-value-0006' };
 export const PASSWORD = 'Passw0rd!-sim';
 export const ALICE = `alice@${DOMAIN}`;
 export const BOB = `bob@${DOMAIN}`;
@@ -47,6 +49,7 @@ export function ewsSeed(): SeedData {
       { clientId: SCOPED_APP.clientId, tenantId: TENANT, secrets: secret(SCOPED_APP.secret), permissions: [{ resource: 'ews', role: 'full_access_as_app' }], mailboxScope: [ALICE] },
       { clientId: NO_PERMISSION_APP.clientId, tenantId: TENANT, secrets: secret(NO_PERMISSION_APP.secret), permissions: [{ resource: 'ews', role: 'full_access_as_app', adminConsent: false }] },
       { clientId: GRAPH_ONLY_APP.clientId, tenantId: TENANT, secrets: secret(GRAPH_ONLY_APP.secret), permissions: [{ resource: 'graph', role: 'Mail.Read' }] },
+      { clientId: REST_ROLE_APP.clientId, tenantId: TENANT, secrets: secret(REST_ROLE_APP.secret), permissions: [{ resource: 'ews', role: 'Mail.Read' }] },
       { clientId: PUBLIC_APP, tenantId: TENANT, publicClient: true, delegatedScopes: [{ resource: 'ews', scope: 'EWS.AccessAsUser.All' }] },
     ],
     users: [
