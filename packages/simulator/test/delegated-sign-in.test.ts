@@ -153,6 +153,15 @@ describe('device-code sign-in', { timeout: 120_000 }, () => {
     expect(graph.claims).toMatchObject({ tid: OTHER_TENANT, upn: WORK_USER, appid: ANY_ACCOUNT_APP });
   });
 
+  it('an EWS config consents to EWS at sign-in (EWS.AccessAsUser.All on the Outlook resource)', async () => {
+    const { tokens } = provider({ transport: 'ews' });
+    const result = await signInAs(tokens, PERSONAL_USER);
+    expect(result.resource).toBe('ews');
+    expect(result.scopes).toContain('EWS.AccessAsUser.All');
+    const ews = await tokens.getToken('ews');
+    expect(ews.claims.aud).toBe('https://outlook.office365.com');
+  });
+
   it('signs in on the consumers authority with a personal-only app', async () => {
     const { tokens } = provider({ tenant: 'consumers', clientId: PERSONAL_ONLY_APP });
     const result = await signInAs(tokens, PERSONAL_USER);
