@@ -36,8 +36,9 @@ export async function sizeAttachments(attachments: OutgoingAttachment[]): Promis
       if (content instanceof Uint8Array) size = content.byteLength;
       else if (typeof content === 'string') size = Buffer.byteLength(content, 'utf8');
       else if ('path' in content) {
+        let info;
         try {
-          size = (await stat(content.path)).size;
+          info = await stat(content.path);
         } catch (cause) {
           throw new MailbridgeError({
             code: 'INVALID_MESSAGE',
@@ -47,6 +48,16 @@ export async function sizeAttachments(attachments: OutgoingAttachment[]): Promis
             cause,
           });
         }
+        // A folder, a device (/dev/zero) or a pipe has no size to announce and may never end.
+        if (!info.isFile()) {
+          throw new MailbridgeError({
+            code: 'INVALID_MESSAGE',
+            message: `attachments[${index}]: ${content.path} is not a regular file (a folder, device or pipe).`,
+            hint: 'Attach a file; to attach data from elsewhere, pass it as bytes or as a stream with its size.',
+            details: { path: `attachments[${index}].content` },
+          });
+        }
+        size = info.size;
       } else size = attachment.size ?? 0;
       return { attachment, index, size, contentType: contentTypeOf(attachment) };
     }),

@@ -48,6 +48,11 @@ export const MAX_VALUE_BYTES = 256 * 1024 * 1024;
  */
 export async function bufferResponse(response: Response, url: string): Promise<Response> {
   const maxBytes = /\/\$value(\?|$)/.test(url) ? MAX_VALUE_BYTES : MAX_JSON_BYTES;
-  const bytes = NULL_BODY_STATUSES.has(response.status) ? new Uint8Array(0) : await readBody(response, { maxBytes });
+  if (NULL_BODY_STATUSES.has(response.status)) return new BufferedResponse(response.status, response.statusText, response.headers, response.url, new Uint8Array(0)) as unknown as Response;
+  // With a declared length within the limit, read it whole (cheapest: undici refuses a body longer
+  // than its Content-Length); without one, or above the limit, readBody counts and stops in time.
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+  const bytes =
+    Number.isFinite(declared) && declared <= maxBytes ? new Uint8Array(await response.arrayBuffer()) : await readBody(response, { maxBytes });
   return new BufferedResponse(response.status, response.statusText, response.headers, response.url, bytes) as unknown as Response;
 }

@@ -2,6 +2,8 @@ import { MailbridgeError, type MailAddress, type OutgoingMessage } from '@mailbr
 
 /** Graph refuses more than 5 custom internet headers on one message (InvalidInternetMessageHeaderCollection). */
 export const GRAPH_MAX_CUSTOM_HEADERS = 5;
+/** Exchange Online's recipient limit: at most 500 recipients (to, cc and bcc together) per message. */
+export const MAX_RECIPIENTS = 500;
 /** Graph's documented largest file attachment (upload session), 150 MB. */
 export const GRAPH_MAX_ATTACHMENT_BYTES = 150 * 1024 * 1024;
 
@@ -52,6 +54,13 @@ export function validateOutgoingMessage(message: OutgoingMessage): void {
   }
   if (recipients === 0) {
     throw invalid('The message has no recipient.', 'Give at least one address in to, cc or bcc.', 'to');
+  }
+  if (recipients > MAX_RECIPIENTS) {
+    throw invalid(
+      `The message has ${recipients} recipients; Exchange Online accepts at most ${MAX_RECIPIENTS} per message (to, cc and bcc together).`,
+      `Split the recipients over several messages of at most ${MAX_RECIPIENTS}, or send to a distribution group.`,
+      'to',
+    );
   }
   if (message.from !== undefined) toMailAddress(message.from, 'from');
   if (typeof message.subject !== 'string') {
