@@ -52,7 +52,26 @@ function messageView(message: StoredMessage, folderName: string): StoredMessageV
 
 /**
  * Starts a simulated Microsoft 365 (Entra ID, Graph mail, EWS) over HTTPS on loopback, with a CA
- * and server certificate generated for this run. Close it when done.
+ * and server certificate generated for this process (trust {@link Simulator.caFile}, nothing else).
+ * Close it when done.
+ *
+ * - Entra ID v2 at `{url}/{tenant}/oauth2/v2.0/token` (and discovery, JWKS, device code).
+ * - Graph v1.0 at `{url}/v1.0/me|users/{id}/…`; attachment upload URLs are on `https://localhost:{port}`,
+ *   a different host, as Outlook's upload host differs from Graph's.
+ * - EWS at {@link Simulator.ewsUrl}.
+ * - Admin endpoints (header `x-simulator-admin-key: {adminKey}`): `POST|GET|DELETE /_admin/faults`,
+ *   `GET|DELETE /_admin/requests`, `GET /_admin/outbound`, `POST /_admin/seed`, `POST /_admin/device/approve`.
+ *
+ * Graph throttles per app per mailbox as Outlook does (4 concurrent requests, 10,000 per 10 minutes);
+ * raise `throttling` for load tests that are not about throttling.
+ *
+ * @example
+ * ```ts
+ * const sim = await startSimulator();            // demo tenant, app and mailbox (see DEMO)
+ * const config = sim.config();                    // a ready mailbridge config pointing at it
+ * sim.inject({ kind: 'status', status: 429, api: 'graph', count: 2 });
+ * await sim.close();
+ * ```
  */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const host = options.host ?? '127.0.0.1';
