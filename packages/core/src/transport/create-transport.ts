@@ -7,7 +7,7 @@ import type { TokenProvider } from '../auth/token-provider.js';
 import { resolveEndpoints } from '../cloud/resolve-endpoints.js';
 import { loadConfig } from '../config/load-config.js';
 import { parseConfig, type LoadedConfig } from '../config/parse-config.js';
-import type { MailbridgeConfig } from '../config/schema.js';
+import type { MailbridgeConfig, MailbridgeConfigInput } from '../config/schema.js';
 import { MailbridgeError } from '../errors/index.js';
 import { createHttpClient } from '../http/create-http-client.js';
 import type { HttpClient } from '../http/http-client.js';
@@ -56,7 +56,7 @@ export interface CreateTransportOptions {
  * @throws MailbridgeError `ADAPTER_MISSING` (with the `npm install` command) when the adapter
  *   package is not installed; config errors (`CONFIG_*`) as `loadConfig`/`parseConfig` throw them.
  */
-export async function createTransport(config: MailbridgeConfig | LoadedConfig | string, options: CreateTransportOptions = {}): Promise<MailTransport> {
+export async function createTransport(config: MailbridgeConfig | MailbridgeConfigInput | LoadedConfig | string, options: CreateTransportOptions = {}): Promise<MailTransport> {
   const env = options.env ?? process.env;
   const loaded = typeof config === 'string' ? await loadConfig({ path: config, env }) : isLoadedConfig(config) ? config : parseConfig(config, { env });
   const valid = loaded.config;
@@ -111,7 +111,7 @@ export async function createTransport(config: MailbridgeConfig | LoadedConfig | 
   }
 }
 
-function isLoadedConfig(value: MailbridgeConfig | LoadedConfig): value is LoadedConfig {
+function isLoadedConfig(value: MailbridgeConfig | MailbridgeConfigInput | LoadedConfig): value is LoadedConfig {
   return typeof value === 'object' && value !== null && 'config' in value && Array.isArray((value as LoadedConfig).warnings);
 }
 
