@@ -1,3 +1,5 @@
+import type { MailbridgeConfigInput } from '@mailbridge/core';
+
 /**
  * The public shape of the simulator: how to seed it and what a started simulator hands back.
  * Every other package's tests depend on this file; change it only compatibly.
@@ -82,6 +84,8 @@ export interface SeedUser {
   mailboxEnabled?: boolean;
   /** Users (SMTP) allowed to send as this mailbox (shared mailbox SendAs). */
   sendAs?: string[];
+  /** Exchange management roles (on-premises EWS): `ApplicationImpersonation` lets this account impersonate others. */
+  ewsRoles?: Array<'ApplicationImpersonation'>;
   messages?: SeedMessage[];
 }
 
@@ -260,7 +264,7 @@ export interface Simulator {
     secretEnv?: string;
     tenant?: string;
     mailbox?: string;
-  }): Record<string, unknown>;
+  }): MailbridgeConfigInput;
 
   close(): Promise<void>;
 }

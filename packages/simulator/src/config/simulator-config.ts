@@ -1,3 +1,4 @@
+import type { MailbridgeConfigInput } from '@mailbridge/core';
 import type { SimState } from '../state/sim-state.js';
 import type { Simulator } from '../types.js';
 import { DEMO } from '../demo/demo-seed.js';
@@ -13,7 +14,7 @@ export function simulatorConfig(
   state: SimState,
   endpoints: { url: string; ewsUrl: string; caFile: string },
   options: SimulatorConfigOptions = {},
-): Record<string, unknown> {
+): MailbridgeConfigInput {
   const clientId = options.clientId ?? DEMO.clientId;
   const app = state.app(clientId);
   const tenant = options.tenant ?? app?.tenantId ?? DEMO.tenantId;
@@ -21,7 +22,7 @@ export function simulatorConfig(
   const secret = options.secret ?? (clientId === DEMO.clientId ? DEMO.clientSecret : app?.secrets?.[0]?.value);
   const secretExpiresAt = app?.secrets?.find((candidate) => candidate.value === secret)?.expiresAt;
   const transport = options.transport ?? 'graph';
-  const auth: Record<string, unknown> = {
+  const auth: Extract<MailbridgeConfigInput['auth'], { flow?: 'client-credentials' }> & Record<string, unknown> = {
     flow: 'client-credentials',
     tenant,
     clientId,
