@@ -1,4 +1,4 @@
-import { createTransport, MailbridgeError, type AdapterModule } from '@mailbridge/core';
+import { createTransport, MailbridgeError, parseConfig, type AdapterModule } from '@mailbridge/core';
 import { DEMO, startSimulator, type Simulator } from '@mailbridge/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -13,7 +13,8 @@ describe("core's createTransport(config) loads this adapter and it works end to 
 
   it('sends, receives and probes through a config pointing at the simulator', async () => {
     const adapter = (): Promise<AdapterModule> => import('../src/index.js');
-    const transport = await createTransport(simulator.config({ transport: 'graph' }), { adapters: { graph: adapter }, env: {} });
+    const loaded = parseConfig(simulator.config({ transport: 'graph' }), { env: {} });
+    const transport = await createTransport(loaded, { adapters: { graph: adapter }, env: {} });
     try {
       expect(transport.name).toBe('graph');
       expect(transport.mailbox).toBe(DEMO.mailbox);
