@@ -9,8 +9,9 @@ export async function attachmentSize(attachment: OutgoingAttachment): Promise<nu
   if (content instanceof Uint8Array) return content.byteLength;
   if (typeof content === 'string') return Buffer.byteLength(content, 'utf8');
   if ('path' in content) {
+    let info;
     try {
-      return (await stat(content.path)).size;
+      info = await stat(content.path);
     } catch (error) {
       throw new MailbridgeError({
         code: 'INVALID_MESSAGE',
@@ -19,6 +20,15 @@ export async function attachmentSize(attachment: OutgoingAttachment): Promise<nu
         cause: error,
       });
     }
+    // A folder, a device (/dev/zero) or a pipe has no size to announce and may never end.
+    if (!info.isFile()) {
+      throw new MailbridgeError({
+        code: 'INVALID_MESSAGE',
+        message: `The attachment "${attachment.filename}" (${content.path}) is not a regular file (a folder, device or pipe).`,
+        hint: 'Attach a file; to attach data from elsewhere, pass it as bytes or as a stream with its size.',
+      });
+    }
+    return info.size;
   }
   if (attachment.size === undefined) {
     throw new MailbridgeError({

@@ -32,6 +32,9 @@ function allowSettingInternetMessageId(): void {
 const ADDRESS = /^[^\s@<>"(),;:\\[\]]+@[^\s@<>"(),;:\\[\]]+\.[^\s@<>"(),;:\\[\]]+$/;
 const HEADER_NAME = /^X-[A-Za-z0-9-]+$/i;
 
+/** Exchange Online's recipient limit: at most 500 recipients (to, cc and bcc together) per message. */
+const MAX_RECIPIENTS = 500;
+
 function invalid(message: string, hint: string): MailbridgeError {
   return new MailbridgeError({ code: 'INVALID_MESSAGE', message, hint });
 }
@@ -41,6 +44,9 @@ export function toMailAddress(value: string | MailAddress, field: string): MailA
   const address = typeof value === 'string' ? { address: value.trim() } : { ...value, address: value.address.trim() };
   if (!ADDRESS.test(address.address)) {
     throw invalid(`${field}: "${address.address}" is not an e-mail address.`, 'Use plain addresses such as "ops@contoso.com" (a display name goes in { name, address }).');
+  }
+  if (address.name !== undefined && (typeof address.name !== 'string' || /[\r\n]/.test(address.name))) {
+    throw invalid(`${field}: a display name may not contain line breaks.`, 'Remove CR/LF characters from the name (a line break could inject headers).');
   }
   return address;
 }
@@ -63,6 +69,13 @@ export function checkInternetMessageId(id: string): string {
 export function validateOutgoingMessage(message: OutgoingMessage): void {
   if (!message.to?.length && !message.cc?.length && !message.bcc?.length) {
     throw invalid('The message has no recipients.', 'Give at least one address in to, cc or bcc.');
+  }
+  const recipients = (message.to?.length ?? 0) + (message.cc?.length ?? 0) + (message.bcc?.length ?? 0);
+  if (recipients > MAX_RECIPIENTS) {
+    throw invalid(
+      `The message has ${recipients} recipients; Exchange Online accepts at most ${MAX_RECIPIENTS} per message (to, cc and bcc together).`,
+      `Split the recipients over several messages of at most ${MAX_RECIPIENTS}, or send to a distribution group.`,
+    );
   }
   for (const [field, list] of [['to', message.to], ['cc', message.cc], ['bcc', message.bcc], ['replyTo', message.replyTo]] as const) {
     for (const entry of list ?? []) toMailAddress(entry, field);

@@ -1,4 +1,4 @@
-import { MailbridgeError, type HttpClient, type RetryPolicy, type TokenProvider } from '@mailbridge/core';
+import { MailbridgeError, readText, type HttpClient, type RetryPolicy, type TokenProvider } from '@mailbridge/core';
 import type { IXHRApi, IXHROptions, IXHRProgress } from 'ews-javascript-api';
 import { callContext, type EwsCallContext } from './http/call-context.js';
 import type { ConcurrencyLimiter } from './http/concurrency-limiter.js';
@@ -127,11 +127,17 @@ export class EwsXhr implements IXHRApi {
       let refreshed = false;
       for (;;) {
         const response = await this.send(url, body, signal, refreshed);
-        const text = await response.text().catch((error: unknown) => {
+        // Bounded: a hostile or broken endpoint's endless body ends in INVALID_RESPONSE, not in memory.
+        const text = await readText(response, { maxBytes: MAX_EWS_RESPONSE_BYTES }).catch((error: unknown) => {
+          if (MailbridgeError.isInstance(error)) throw error;
           throw toNetworkError(error, url);
         });
         const status = response.status;
-        if (status === 200 && !isServerBusy(text)) return { status, headers: response.headers, text };
+        if (status === 200 && !isServerBusy(text)) {
+          // An empty or non-XML 200 (JSON, a proxy's page) would fail deep in the SOAP parser with a JS error.
+          if (!/^\s*</.test(text)) throw notSoap(url, response);
+          return { status, headers: response.headers, text };
+        }
         if (status === 401 && this.options.authentication.kind === 'bearer' && !refreshed) {
           // A token revoked or expired early (clock skew): one fresh token, then a 401 stands.
           refreshed = true;
@@ -207,6 +213,22 @@ export class EwsXhr implements IXHRApi {
     }
     return headers;
   }
+}
+
+/**
+ * Largest EWS response read: a GetItem/GetAttachment of the largest message Exchange accepts
+ * (150 MB) as base64 inside SOAP. Anything larger is not an EWS answer.
+ */
+const MAX_EWS_RESPONSE_BYTES = 220 * 1024 * 1024;
+
+function notSoap(url: string, response: Response): MailbridgeError {
+  const type = response.headers.get('content-type') ?? 'none';
+  return new MailbridgeError({
+    code: 'INVALID_RESPONSE',
+    message: `EWS at ${url.split('?')[0]} answered HTTP 200 without a SOAP XML body (content type ${type.slice(0, 100)}).`,
+    hint: 'Check that endpoints.ews points at /EWS/Exchange.asmx of an Exchange server, and that no proxy in between answers instead of it.',
+    details: { status: response.status },
+  });
 }
 
 /** The XMLHttpRequest-shaped object ews-javascript-api reads (`status`, `responseText`, headers). */

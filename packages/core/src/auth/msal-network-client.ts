@@ -1,6 +1,7 @@
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
 import { MailbridgeError } from '../errors/index.js';
 import type { HttpClient } from '../http/http-client.js';
+import { readText } from '../http/read-body.js';
 
 /** What went wrong on the wire for one msal-node request, kept so we can explain it (msal keeps only a summary). */
 export interface NetworkFailure {
@@ -93,7 +94,23 @@ export class MsalNetworkClient implements INetworkModule {
     response.headers.forEach((value, key) => {
       headers[key] = value;
     });
-    const text = await response.text();
+    // Bounded: an endless body from a broken proxy or a hostile endpoint ends in INVALID_RESPONSE.
+    let text: string;
+    try {
+      text = await readText(response, { maxBytes: MAX_BODY_CHARS * 4 });
+    } catch (cause) {
+      const error = MailbridgeError.isInstance(cause)
+        ? cause
+        : new MailbridgeError({
+            code: 'NETWORK_ERROR',
+            message: `The answer of Entra ID at ${new URL(url).origin} was cut off.`,
+            hint: 'Check the network path to the authority host (endpoints.authorityHost) and network.proxy.',
+            cause,
+            retryable: true,
+          });
+      this.record(correlationId, { error });
+      throw error;
+    }
     let body: unknown;
     try {
       body = text.length > MAX_BODY_CHARS ? undefined : JSON.parse(text);
