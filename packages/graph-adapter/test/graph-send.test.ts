@@ -135,3 +135,30 @@ describe('saveToSentItems: false on the draft paths', () => {
     expect(bed.simulator.deliveries(id).mailboxes).toEqual([{ mailbox: DEMO.secondMailbox, folder: 'inbox' }]);
   });
 });
+
+describe('abort', () => {
+  let bed: GraphTestBed;
+  let temp: Awaited<ReturnType<typeof createTempDir>>;
+  beforeAll(async () => {
+    bed = await startGraphTestBed();
+    temp = await createTempDir();
+  });
+  afterAll(async () => {
+    await temp?.remove();
+    await bed?.cleanup();
+  });
+
+  it('an abort during a large upload stops it with ABORTED, sends nothing and removes the draft', async () => {
+    const file = await generateFile(temp.dir, 'abort.bin', 20 * MB);
+    const controller = new AbortController();
+    const error = await bed.transport
+      .send(
+        { to: [DEMO.secondMailbox], subject: 'aborted', text: 'x', internetMessageId: '<aborted-1@contoso.onmicrosoft.com>', attachments: [{ filename: 'a.bin', content: { path: file.path } }] },
+        { signal: controller.signal, onUploadProgress: () => controller.abort() },
+      )
+      .catch((caught: unknown) => caught);
+    expect((error as { code?: string }).code).toBe('ABORTED');
+    expect(bed.simulator.deliveries('<aborted-1@contoso.onmicrosoft.com>').mailboxes).toEqual([]);
+    expect(bed.simulator.messages(DEMO.mailbox, 'drafts').filter((message) => message.subject === 'aborted')).toEqual([]);
+  });
+});
