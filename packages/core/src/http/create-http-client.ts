@@ -3,6 +3,7 @@ import { MailbridgeError } from '../errors/index.js';
 import { defaultRedactor } from '../redact/default-redactor.js';
 import type { HttpClient } from './http-client.js';
 import type { HttpClientOptions } from './http-client-options.js';
+import { createSecureContext } from 'node:tls';
 import { loadCaCertificates } from './load-ca-certificates.js';
 import { mapNetworkError, type FailureContext } from './map-network-error.js';
 import { RequestTracker } from './request-tracker.js';
@@ -33,8 +34,11 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   const ca = loadCaCertificates({ env, ...(options.caFile ? { caFile: options.caFile } : {}), ...(options.caPem ? { caPem: options.caPem } : {}) });
   const proxy = resolveProxy(options.proxy, env);
 
+  // One secure context per client: passing `ca` (Node's ~150 roots plus ours) per connection would
+  // make every TLS handshake parse the whole bundle again (tens of ms per new connection).
+  const secureContext = ca ? createSecureContext({ ca }) : undefined;
   // undici's own connect timeout backs up the progress timer for the TCP/TLS connect.
-  const tls = { ...(ca ? { ca } : {}), ...(defaultTimeoutMs > 0 ? { timeout: defaultTimeoutMs } : {}) };
+  const tls = { ...(secureContext ? { secureContext } : {}), ...(defaultTimeoutMs > 0 ? { timeout: defaultTimeoutMs } : {}) };
   const agentOptions = {
     connect: tls,
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
