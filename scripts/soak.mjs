@@ -150,6 +150,20 @@ for (const request of sim.requests()) {
   statusCounts.set(key, (statusCounts.get(key) ?? 0) + 1);
 }
 
+/** Copies of a message in the recipient's Inbox: the simulator's ground truth. */
+function inboxCopies(id) {
+  return sim.deliveries(id).mailboxes.filter((copy) => copy.mailbox.toLowerCase() === DEMO.secondMailbox && copy.folder === 'inbox').length;
+}
+
+// Self-test of the checker, so a soak that reports no duplicates is known to be able to see one:
+// a message sent twice on purpose (same Internet Message-ID, no faults) must count as a duplicate,
+// and an id that was never sent as lost.
+const canaryId = `<soak-${runId}-canary@${DEMO.domain}>`;
+for (let copy = 0; copy < 2; copy++) {
+  await transports.graph.send({ to: [DEMO.secondMailbox], subject: 'soak checker canary', text: 'sent twice on purpose', internetMessageId: canaryId });
+}
+const checkerWorks = inboxCopies(canaryId) === 2 && inboxCopies(`<soak-${runId}-never-sent@${DEMO.domain}>`) === 0;
+
 let deliveredOnce = 0;
 let duplicates = 0;
 let lost = 0;
@@ -158,7 +172,7 @@ let erroredButDeliveredOnce = 0;
 const problems = [];
 const errorCodes = new Map();
 for (const outcome of outcomes) {
-  const copies = sim.deliveries(outcome.id).mailboxes.filter((copy) => copy.mailbox.toLowerCase() === DEMO.secondMailbox && copy.folder === 'inbox').length;
+  const copies = inboxCopies(outcome.id);
   if (!outcome.ok) errorCodes.set(outcome.code, (errorCodes.get(outcome.code) ?? 0) + 1);
   if (copies > 1) {
     duplicates++;
@@ -205,6 +219,7 @@ const report = {
   durationSeconds: Math.round(durationMs / 100) / 10,
   sendsPerSecond: Math.round((outcomes.length / (durationMs / 1000)) * 10) / 10,
   stoppedByTimeBound: stoppedByTime,
+  checkerSelfTest: checkerWorks ? 'passed' : 'FAILED',
 };
 
 if (args.has('--json')) {
@@ -230,9 +245,10 @@ if (args.has('--json')) {
   }
   line('duration', `${report.durationSeconds} s`);
   line('sends/s', report.sendsPerSecond);
+  line('checker self-test', checkerWorks ? 'passed (a message sent twice on purpose is seen twice)' : 'FAILED: the delivery count cannot be trusted');
   if (stoppedByTime) console.log(`  note: stopped starting sends after the ${maxMs} ms time bound (SOAK_MAX_MS)`);
   for (const problem of problems.slice(0, 20)) console.log(`  ! ${problem}`);
   if (problems.length > 20) console.log(`  ! … and ${problems.length - 20} more`);
 }
 console.log(`soak: ${passed} passed, ${failed} failed`);
-process.exitCode = failed > 0 || outcomes.length === 0 ? 1 : 0;
+process.exitCode = failed > 0 || outcomes.length === 0 || !checkerWorks ? 1 : 0;
