@@ -750,7 +750,7 @@ export class GraphTransport implements MailTransport {
 
   /** The error behind a failed call: ours from the middleware (kept in the scope), or a mapped one. */
   private unwrap(error: unknown, scope: GraphCallScope, options: CallOptions): MailbridgeError {
-    const failure = scope.failure ?? error;
+    const failure = scope.failure ?? this.auth.failureBehind(error) ?? error;
     if (MailbridgeError.isInstance(failure)) {
       // The retry budget ran out on a throttled / unavailable answer: give the Graph-specific error.
       const cause = failure.cause;

@@ -1,5 +1,5 @@
 import type { AuthenticationProvider } from '@microsoft/microsoft-graph-client';
-import type { TokenClaims, TokenProvider } from '@mailbridge/core';
+import { MailbridgeError, type TokenClaims, type TokenProvider } from '@mailbridge/core';
 
 /**
  * The Graph client's AuthenticationProvider on core's TokenProvider: every request asks for the Graph
@@ -17,8 +17,27 @@ export class TokenAuthenticationProvider implements AuthenticationProvider {
   }
 
   async getAccessToken(): Promise<string> {
-    const token = await this.tokenProvider.getToken('graph');
+    let token;
+    try {
+      token = await this.tokenProvider.getToken('graph');
+    } catch (error) {
+      if (MailbridgeError.isInstance(error)) this.lastFailure = error;
+      throw error;
+    }
     this.claims = token.claims;
     return token.token;
   }
+
+  /**
+   * The token provider's error behind an error the Graph client threw. The client wraps whatever the
+   * AuthenticationProvider throws into a GraphError that keeps only its message and stack, so the
+   * coded MailbridgeError (e.g. INVALID_RESPONSE, AUTH_INVALID_SECRET) is found again by its stack.
+   */
+  failureBehind(error: unknown): MailbridgeError | undefined {
+    const failure = this.lastFailure;
+    if (failure && error instanceof Error && error !== failure && error.stack !== undefined && error.stack === failure.stack) return failure;
+    return undefined;
+  }
+
+  private lastFailure: MailbridgeError | undefined;
 }
