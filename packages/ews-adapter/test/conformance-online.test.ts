@@ -12,7 +12,5 @@ describeTransportConformance({
   attachmentSizes: ATTACHMENT_SIZES,
   skip: {
     'send-as': 'the demo seed has no shared mailbox the demo app may send as',
-    importance:
-      'the EWS simulator drops t:Importance from CreateItem (its MIME has no Importance header); the adapter sends <t:Importance>High</t:Importance>, asserted in ews-requests.test.ts',
   },
 });

@@ -15,7 +15,6 @@ for (const mode of ['basic', 'ntlm'] as const) {
     ...(mode === 'ntlm' ? { pagingMessages: 2_000 } : {}),
     skip: {
       'send-as': 'the demo seed has no shared mailbox the demo user may send as',
-      importance: 'the EWS simulator drops t:Importance from CreateItem (no Importance/X-Priority in its MIME); the request is asserted in ews-requests.test.ts',
     },
   });
 }

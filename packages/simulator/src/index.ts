@@ -8,6 +8,13 @@ export { DEMO, demoSeed } from './demo/demo-seed.js';
 export type { ApiModule, SimRequest, SimResponse } from './server/http-types.js';
 export type { Directory } from './state/directory.js';
 export type { TokenVerifier, SimAccessTokenClaims } from './entra/token-verifier.js';
+/**
+ * For adapter tests: `validateEwsSoap(xml)` checks a SOAP message (a request an adapter built, or an
+ * answer it parsed) against the official EWS XSDs the simulator validates with, and returns
+ * `{ valid, problems }` (never throws); `userSid(seedUser)` is the Windows SID the simulator gives a
+ * seed user, for `<t:ExchangeImpersonation>` headers of the `<t:SID>` form.
+ */
+export { validateEwsSoap, userSid, type EwsSchemaResult, type EwsSchemaProblem } from './ews/index.js';
 
 /** The version of @mailbridge/simulator. */
 export const VERSION: string = __PACKAGE_VERSION__;

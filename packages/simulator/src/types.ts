@@ -151,6 +151,11 @@ export interface LoggedRequest {
   schemaErrors?: string[];
   /** Client (app) id from the token, when there was one. */
   clientId?: string;
+  /**
+   * What the simulator noticed about a request that Microsoft would accept but recommends against
+   * (e.g. EWS impersonation without X-AnchorMailbox). Absent when there is nothing to say.
+   */
+  notes?: string[];
   durationMs: number;
 }
 
@@ -169,6 +174,21 @@ export type FaultSpec =
   | { kind: 'latency'; ms: number; api?: string; count?: number }
   | { kind: 'status'; status: 429 | 503 | 500 | 502 | 504; api?: string; count: number; retryAfterSeconds?: number; pathIncludes?: string }
   | { kind: 'ews-server-busy'; count: number; backOffMs: number }
+  /**
+   * An EWS operation answers HTTP 200 with an error response message (ResponseClass="Error") for
+   * each item instead of taking effect, e.g. `ErrorInternalServerError` with an inner error as in
+   * Microsoft's DeleteItem sample (`innerResponseCode: 'ErrorQuotaExceededOnDelete'`). `operation`
+   * limits it to one SOAP operation (e.g. `DeleteItem`); texts default to Exchange's.
+   */
+  | {
+      kind: 'ews-error';
+      responseCode: string;
+      count: number;
+      operation?: string;
+      messageText?: string;
+      innerResponseCode?: string;
+      innerMessageText?: string;
+    }
   /** Drop the connection before the request is processed (it never takes effect). */
   | { kind: 'reset-before'; api?: string; count: number; pathIncludes?: string }
   /** Process the request fully (it takes effect), then drop the connection without answering. */

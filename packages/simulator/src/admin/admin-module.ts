@@ -18,7 +18,7 @@ export interface AdminOperations {
   approveDeviceCode(userCode: string, userMail: string, options?: { decline?: boolean }): void;
 }
 
-const FAULT_KINDS = new Set(['latency', 'status', 'ews-server-busy', 'reset-before', 'reset-after', 'token-outage', 'clock-skew', 'hostile']);
+const FAULT_KINDS = new Set(['latency', 'status', 'ews-server-busy', 'ews-error', 'reset-before', 'reset-after', 'token-outage', 'clock-skew', 'hostile']);
 
 function json(status: number, body: unknown): SimResponse {
   return { status, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }, body: JSON.stringify(body) };

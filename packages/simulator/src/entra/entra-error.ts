@@ -55,6 +55,17 @@ export function entraErrorBody(err: EntraError, trace: EntraTrace, baseUrl: stri
   };
 }
 
+/**
+ * The Entra error for an HTTP status the server imposes (an injected `status` fault): 429 is
+ * TenantThrottlingError (AADSTS90055), 500 TokenIssuanceError (AADSTS50000, `server_error`), the
+ * other 5xx the transient error AADSTS90033 (`temporarily_unavailable`) Entra answers when busy.
+ */
+export function entraStatusError(status: number): EntraError {
+  if (status === 429) return new EntraError(429, 'temporarily_unavailable', 90055, 'There are too many incoming requests. Please try again later.');
+  if (status === 500) return new EntraError(500, 'server_error', 50000, 'There was an error issuing a token or an issue with our sign-in service.');
+  return new EntraError(status, 'temporarily_unavailable', 90033, 'A transient error has occurred. Please try again.');
+}
+
 /** AADSTS900144: a required form parameter is missing. */
 export function missingParameter(name: string): EntraError {
   return new EntraError(400, 'invalid_request', 900144, `The request body must contain the following parameter: '${name}'.`);

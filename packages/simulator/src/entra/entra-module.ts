@@ -5,7 +5,7 @@ import { clientCredentialsGrant } from './client-credentials-grant.js';
 import { DeviceCodes } from './device-codes.js';
 import { deviceLoginDone, deviceLoginForm, readDeviceLoginForm } from './device-login-page.js';
 import { instanceDiscovery, openIdConfigurationV1, openIdConfigurationV2 } from './discovery.js';
-import { EntraError, missingParameter } from './entra-error.js';
+import { EntraError, entraStatusError, missingParameter } from './entra-error.js';
 import { entraHeaders, errorResponse, jsonResponse, postOnly, readForm, traceFor } from './entra-http.js';
 import { FederationIssuers, type FederatedAssertionOptions } from './federation-issuer.js';
 import type { GrantContext } from './grant-context.js';
@@ -194,6 +194,13 @@ export function createEntraModule(options: EntraModuleOptions): EntraModule {
     name: 'entra',
     matches: (request) => route(request.url) !== undefined,
     handle,
+    // An injected status fault answers in Entra's error shape (msal-node reads `error`/`error_codes`).
+    errorResponse(status, request, errorOptions) {
+      const trace = traceFor(request, directory.now());
+      const response = errorResponse(entraStatusError(status), trace, baseUrl);
+      if (errorOptions.retryAfterSeconds !== undefined) response.headers = { ...response.headers, 'retry-after': String(errorOptions.retryAfterSeconds) };
+      return response;
+    },
     verify: (t) => verifier.verify(t),
     approveDeviceCode(userCode, userMail, approveOptions) {
       deviceCodes.approve(contextNow(), userCode, userMail, approveOptions?.decline === true);

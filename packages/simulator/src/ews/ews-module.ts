@@ -18,7 +18,9 @@ import { syncFolderItems } from './operations/sync-folder-items.js';
 import { updateItem } from './operations/update-item.js';
 import { readSoapRequest } from './soap/soap-request.js';
 import { ONLINE_SERVER_VERSION, ONPREM_SERVER_VERSION, soapEnvelope, soapFault } from './soap/soap-response.js';
-import { NS } from './xml/xml-node.js';
+import { NS, child } from './xml/xml-node.js';
+import { failure, responseBody } from './soap/response-messages.js';
+import type { FaultSpec } from '../types.js';
 import { esc } from './xml/xml-writer.js';
 import { validateSoap, type SchemaProblem } from './xsd-validator.js';
 import type { XNode } from './xml/xml-node.js';
@@ -80,7 +82,33 @@ function toLog(fields: EwsLogFields): NonNullable<SimResponse['log']> {
     ...(fields.ewsOperation ? { ewsOperation: fields.ewsOperation } : {}),
     ...(fields.schemaValid !== undefined ? { schemaValid: fields.schemaValid } : {}),
     ...(fields.schemaErrors ? { schemaErrors: fields.schemaErrors } : {}),
+    ...(fields.notes && fields.notes.length > 0 ? { notes: fields.notes } : {}),
   };
+}
+
+/** Exchange's texts for the codes an `ews-error` fault is usually given. */
+const INJECTED_TEXTS: Record<string, string> = {
+  ErrorInternalServerError: 'An internal server error occurred. The operation failed.',
+  ErrorQuotaExceededOnDelete: 'Cannot delete message because the folder is out of quota.',
+  ErrorQuotaExceeded: 'The mailbox quota has been exceeded.',
+};
+
+/**
+ * The answer of an injected `ews-error` fault: one error response message per item the request
+ * names (ItemIds / Items), with the inner error in MessageXml as Exchange writes it.
+ */
+function injectedErrorBody(operationName: string, op: XNode, spec: Extract<FaultSpec, { kind: 'ews-error' }>): string {
+  const values: Record<string, string> | undefined = spec.innerResponseCode
+    ? {
+        InnerErrorMessageText: spec.innerMessageText ?? INJECTED_TEXTS[spec.innerResponseCode] ?? spec.innerResponseCode,
+        InnerErrorResponseCode: spec.innerResponseCode,
+        InnerErrorDescriptiveLinkKey: '0',
+      }
+    : undefined;
+  const error = new EwsError(spec.responseCode, spec.messageText ?? INJECTED_TEXTS[spec.responseCode] ?? spec.responseCode, 'message', values);
+  const list = child(op, NS.messages, 'ItemIds') ?? child(op, NS.messages, 'Items') ?? child(op, NS.messages, 'AttachmentIds');
+  const count = Math.max(1, Math.min(list?.children.length ?? 1, 1000));
+  return responseBody(operationName, Array.from({ length: count }, () => failure(error)));
 }
 
 function describe(problem: SchemaProblem): string {
@@ -174,6 +202,8 @@ export function createEwsModule(options: EwsModuleOptions): ApiModule {
     if (busy) {
       return fault(new EwsError('ErrorServerBusy', EWS_MESSAGES.ErrorServerBusy, 'fault', { BackOffMilliseconds: String(busy.backOffMs) }));
     }
+    const injected = operation && options.faults.take('ews-error', { api: 'ews', path: request.url.pathname }, (spec) => spec.operation === undefined || spec.operation === operationName);
+    if (injected) return xmlResponse(200, soapEnvelope(injectedErrorBody(operationName, soap.operation, injected), version), log);
     if (!operation) {
       return fault(new EwsError('ErrorInvalidOperation', `The operation '${operationName}' is not implemented by the mailbridge simulator.`, 'fault'));
     }
@@ -191,7 +221,7 @@ export function createEwsModule(options: EwsModuleOptions): ApiModule {
         if (!check.valid) log.schemaErrors = [...(log.schemaErrors ?? []), ...check.problems.map((p) => `response ${describe(p)}`)];
       }
       const response = xmlResponse(200, envelope, log);
-      // The request log has no field for notes: they travel in a response header a test can read.
+      // Notes go to the request log (LoggedRequest.notes); the header is kept for clients that read it.
       if (notes.length > 0) response.headers!['x-simulator-note'] = notes.join('; ');
       return response;
     } catch (error) {

@@ -7,7 +7,7 @@
  * PrincipalName, or SID: see {@link userSid}); delegated tokens (`EWS.AccessAsUser.All`) act as the
  * user. Tenant policy (`ews.enabled`, `ews.allowedAppIds`) answers 403. X-AnchorMailbox is not
  * required (Microsoft recommends it for routing; requests without it work): its absence is reported
- * in the `x-simulator-note` response header.
+ * in the request log (`LoggedRequest.notes`) and the `x-simulator-note` response header.
  *
  * On-premises (`mode: 'onprem'`): Basic and NTLMv2 (connection-bound, as IIS does) against the seed
  * users' passwords, and bearer tokens too. A service account impersonates when its seed user has

@@ -46,12 +46,16 @@ export class FaultRegistry {
     return this.active.map((fault) => fault.spec);
   }
 
-  /** Takes one use of the first active fault of this kind that matches the target, if any. */
-  take<K extends FaultSpec['kind']>(kind: K, target?: FaultTarget): FaultOfKind<K> | undefined {
+  /**
+   * Takes one use of the first active fault of this kind that matches the target (and `accept`, a
+   * module's own filter such as an EWS operation name), if any.
+   */
+  take<K extends FaultSpec['kind']>(kind: K, target?: FaultTarget, accept?: (spec: FaultOfKind<K>) => boolean): FaultOfKind<K> | undefined {
     if (this.active.length === 0) return undefined;
     for (const fault of this.active) {
       if (fault.spec.kind !== kind || fault.remaining <= 0) continue;
       if (target && !matches(fault.spec, target)) continue;
+      if (accept && !accept(fault.spec as FaultOfKind<K>)) continue;
       fault.remaining--;
       if (fault.remaining <= 0) this.active = this.active.filter((candidate) => candidate !== fault);
       return fault.spec as FaultOfKind<K>;

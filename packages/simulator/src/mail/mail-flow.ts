@@ -131,6 +131,7 @@ function structuredCopy(message: StoredMessage): Omit<StoredMessage, 'id' | 'ews
     bccRecipients: message.bccRecipients.map((r) => ({ ...r })),
     replyTo: message.replyTo.map((r) => ({ ...r })),
     importance: message.importance,
+    ...(message.sensitivity ? { sensitivity: message.sensitivity } : {}),
     isRead: message.isRead,
     isDraft: message.isDraft,
     isDeliveryReceiptRequested: message.isDeliveryReceiptRequested,

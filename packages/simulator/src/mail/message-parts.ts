@@ -15,6 +15,8 @@ export interface MessageParts {
   text?: string;
   html?: string;
   importance?: 'low' | 'normal' | 'high';
+  /** EWS Sensitivity; Normal is stored as absent. */
+  sensitivity?: 'Personal' | 'Private' | 'Confidential';
   /** Custom internet headers (Graph allows only `X-` names on send). */
   headers?: Array<{ name: string; value: string }>;
   attachments?: Array<{ name: string; contentType?: string; content: Buffer; isInline?: boolean; contentId?: string }>;
@@ -98,6 +100,7 @@ export function messageFromParts(
     bccRecipients: parts.bcc ?? [],
     replyTo: parts.replyTo ?? [],
     importance: parts.importance ?? 'normal',
+    ...(parts.sensitivity ? { sensitivity: parts.sensitivity } : {}),
     isRead: options.isRead,
     isDraft: options.isDraft,
     isDeliveryReceiptRequested: parts.isDeliveryReceiptRequested ?? false,

@@ -6,7 +6,33 @@ function formatAddress(address: StoredAddress): { name: string; address: string 
 }
 
 /** Headers MailComposer writes itself; the stored copies of them must not be written twice. */
-const COMPOSER_HEADERS = new Set(['from', 'to', 'cc', 'bcc', 'subject', 'date', 'message-id', 'mime-version', 'content-type', 'content-transfer-encoding', 'reply-to', 'sender', 'x-priority', 'x-msmail-priority', 'importance']);
+const COMPOSER_HEADERS = new Set(['from', 'to', 'cc', 'bcc', 'subject', 'date', 'message-id', 'mime-version', 'content-type', 'content-transfer-encoding', 'reply-to', 'sender', 'x-priority', 'x-msmail-priority', 'importance', 'sensitivity', 'disposition-notification-to', 'return-receipt-to']);
+
+/**
+ * Exchange writes a non-normal importance as `Importance:` and `X-Priority:` headers. MailComposer
+ * ignores a `priority` option (only nodemailer's Mailer turns it into headers), so they are written here.
+ */
+function priorityHeaders(message: StoredMessage): Array<{ key: string; value: string }> {
+  if (message.importance === 'high') return [{ key: 'Importance', value: 'high' }, { key: 'X-Priority', value: '1' }];
+  if (message.importance === 'low') return [{ key: 'Importance', value: 'low' }, { key: 'X-Priority', value: '5' }];
+  return [];
+}
+
+/** MIME `Sensitivity:` values (RFC 2156) for EWS's SensitivityChoicesType. */
+const SENSITIVITY_HEADER = { Personal: 'Personal', Private: 'Private', Confidential: 'Company-Confidential' } as const;
+
+/**
+ * Headers Exchange writes for properties that have no MailComposer option: Sensitivity, and the
+ * read / delivery receipt requests (addressed to the sender, as Outlook writes them).
+ */
+function propertyHeaders(message: StoredMessage): Array<{ key: string; value: string }> {
+  const headers: Array<{ key: string; value: string }> = [];
+  if (message.sensitivity) headers.push({ key: 'Sensitivity', value: SENSITIVITY_HEADER[message.sensitivity] });
+  const sender = message.from?.address;
+  if (sender && message.isReadReceiptRequested) headers.push({ key: 'Disposition-Notification-To', value: sender });
+  if (sender && message.isDeliveryReceiptRequested) headers.push({ key: 'Return-Receipt-To', value: sender });
+  return headers;
+}
 
 /**
  * The MIME (RFC 5322) form of a stored message, built by nodemailer's MailComposer: headers,
@@ -43,8 +69,7 @@ export function buildMime(message: StoredMessage, options: { includeBcc?: boolea
     date: new Date(message.sentDateTime),
     ...(message.bodyText !== undefined ? { text: message.bodyText } : {}),
     ...(message.bodyHtml !== undefined ? { html: message.bodyHtml } : {}),
-    ...(message.importance !== 'normal' ? { priority: message.importance } : {}),
-    headers: [...exchangeHeaders, ...customHeaders].filter((header) => header.value !== ''),
+    headers: [...exchangeHeaders, ...priorityHeaders(message), ...propertyHeaders(message), ...customHeaders].filter((header) => header.value !== ''),
     attachments: message.attachments.map((attachment) => ({
       filename: attachment.name,
       content: attachment.chunks.length === 1 ? attachment.chunks[0]! : Buffer.concat(attachment.chunks),

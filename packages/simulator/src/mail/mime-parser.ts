@@ -44,8 +44,13 @@ export async function parseMime(mime: Buffer): Promise<MessageParts & { date?: D
   const importanceHeader = String(parsed.headers.get('importance') ?? '').toLowerCase();
   const priority = (parsed as { priority?: string }).priority;
   const importance = importanceHeader === 'high' || priority === 'high' ? 'high' : importanceHeader === 'low' || priority === 'low' ? 'low' : 'normal';
+  const sensitivityHeader = String(parsed.headers.get('sensitivity') ?? '').toLowerCase();
+  const sensitivity = sensitivityHeader === 'personal' ? 'Personal' : sensitivityHeader === 'private' ? 'Private' : sensitivityHeader === 'company-confidential' ? 'Confidential' : undefined;
   return {
     ...(from ? { from } : {}),
+    ...(sensitivity ? { sensitivity } : {}),
+    ...(parsed.headers.has('disposition-notification-to') ? { isReadReceiptRequested: true } : {}),
+    ...(parsed.headers.has('return-receipt-to') ? { isDeliveryReceiptRequested: true } : {}),
     to: addresses(parsed.to),
     cc: addresses(parsed.cc),
     bcc: addresses(parsed.bcc),

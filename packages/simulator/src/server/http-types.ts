@@ -19,7 +19,7 @@ export interface SimResponse {
   headers?: Record<string, string>;
   body?: string | Buffer | Readable;
   /** What the request log should record about this request beyond method, URL and status. */
-  log?: { clientId?: string; ewsOperation?: string; schemaValid?: boolean; schemaErrors?: string[] };
+  log?: { clientId?: string; ewsOperation?: string; schemaValid?: boolean; schemaErrors?: string[]; notes?: string[] };
   /**
    * Drop the connection instead of answering (used by faults that must fire after a module decided
    * the request took effect).

@@ -190,6 +190,7 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
         ...(logExtra?.ewsOperation ? { ewsOperation: logExtra.ewsOperation } : {}),
         ...(logExtra?.schemaValid !== undefined ? { schemaValid: logExtra.schemaValid } : {}),
         ...(logExtra?.schemaErrors ? { schemaErrors: logExtra.schemaErrors } : {}),
+        ...(logExtra?.notes && logExtra.notes.length > 0 ? { notes: logExtra.notes } : {}),
         durationMs: Math.round((performance.now() - started) * 100) / 100,
       });
     }

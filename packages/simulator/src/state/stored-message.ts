@@ -56,6 +56,8 @@ export interface StoredMessage {
   bccRecipients: StoredAddress[];
   replyTo: StoredAddress[];
   importance: 'low' | 'normal' | 'high';
+  /** EWS Sensitivity (MIME `Sensitivity:`); absent is Normal. Graph v1.0 messages have no such property. */
+  sensitivity?: 'Personal' | 'Private' | 'Confidential';
   isRead: boolean;
   isDraft: boolean;
   isDeliveryReceiptRequested: boolean;

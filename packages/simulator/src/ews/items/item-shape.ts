@@ -1,13 +1,14 @@
 import { NS, child, children, type XNode } from '../xml/xml-node.js';
 import { EwsError, EWS_MESSAGES } from '../ews-error.js';
 import { empty } from '../xml/xml-writer.js';
+import { shapeKey } from './extended-property.js';
 
 /** What an ItemShape / AttachmentShape asks for. */
 export interface ItemShape {
   base: 'IdOnly' | 'Default' | 'AllProperties';
   includeMime: boolean;
   bodyType: 'Best' | 'HTML' | 'Text';
-  /** FieldURIs from AdditionalProperties (e.g. `message:IsRead`). */
+  /** FieldURIs from AdditionalProperties (e.g. `message:IsRead`), and `extended:0x1035` for a mapped t:ExtendedFieldURI. */
   additional: Set<string>;
 }
 
@@ -26,6 +27,12 @@ export function readItemShape(shape: XNode | undefined): ItemShape {
       throw new EwsError('ErrorInvalidPropertyRequest', EWS_MESSAGES.ErrorInvalidPropertyRequest, 'message', undefined, empty('t:FieldURI', { FieldURI: uri }));
     }
     additional.add(uri);
+  }
+  // Tagged MAPI properties the simulator maps (PR_INTERNET_MESSAGE_ID); others have no value here
+  // and, as in Exchange for a property an item does not carry, are simply not returned.
+  for (const field of children(child(shape, NS.types, 'AdditionalProperties'), NS.types, 'ExtendedFieldURI')) {
+    const key = shapeKey(field);
+    if (key) additional.add(key);
   }
   return { base, includeMime, bodyType, additional };
 }

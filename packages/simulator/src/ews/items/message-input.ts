@@ -1,6 +1,7 @@
 import type { MessageParts } from '../../mail/message-parts.js';
 import type { StoredAddress } from '../../state/stored-message.js';
 import { NS, child, children, tText, type XNode } from '../xml/xml-node.js';
+import { mappedFieldUri } from './extended-property.js';
 
 /** A file attachment as a request carries it (t:FileAttachment), or an item attachment (t:ItemAttachment). */
 export interface AttachmentInput {
@@ -23,6 +24,11 @@ export interface MessageInput {
   sensitivity?: string;
   mime?: Buffer;
   attachments: AttachmentInput[];
+}
+
+/** The stored form of a t:Sensitivity value (SensitivityChoicesType); Normal and anything else is absent. */
+export function sensitivityValue(value: string | undefined): 'Personal' | 'Private' | 'Confidential' | undefined {
+  return value === 'Personal' || value === 'Private' || value === 'Confidential' ? value : undefined;
 }
 
 function address(mailbox: XNode | undefined): StoredAddress | undefined {
@@ -107,6 +113,10 @@ export function readMessage(node: XNode): MessageInput {
         if (uri?.attrs['DistinguishedPropertySetId'] === 'InternetHeaders' && uri.attrs['PropertyName'] && value !== undefined) {
           (parts.headers ??= []).push({ name: uri.attrs['PropertyName'], value });
           present.add('item:InternetMessageHeaders');
+        } else if (mappedFieldUri(uri) === 'message:InternetMessageId' && value !== undefined) {
+          // PR_INTERNET_MESSAGE_ID (0x1035) set by tag: the same property as t:InternetMessageId.
+          parts.internetMessageId = value.trim();
+          present.add('message:InternetMessageId');
         }
         break;
       }

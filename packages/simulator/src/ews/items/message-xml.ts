@@ -4,9 +4,7 @@ import type { Mailbox } from '../../state/mailbox.js';
 import type { StoredAddress, StoredAttachment, StoredMessage } from '../../state/stored-message.js';
 import { el, empty, esc, wrap } from '../xml/xml-writer.js';
 import type { ItemShape } from './item-shape.js';
-
-/** Properties the simulator keeps for EWS only (the shared store has no field for them). */
-export const sensitivityOf = new WeakMap<StoredMessage, string>();
+import { PR_INTERNET_MESSAGE_ID, extendedKey, extendedPropertyXml } from './extended-property.js';
 
 /** Which operation serialises: FindItem never returns bodies, recipient lists or MIME (as in Exchange). */
 export type SerializeFor = 'get' | 'find' | 'sync';
@@ -129,7 +127,7 @@ export async function messageXml(mailbox: Mailbox, message: StoredMessage, shape
   if (f.has('item:ParentFolderId') && folder) out.push(empty('t:ParentFolderId', { Id: folder.ewsId, ChangeKey: folder.changeKey }));
   if (f.has('item:ItemClass')) out.push(el('t:ItemClass', 'IPM.Note'));
   if (f.has('item:Subject')) out.push(el('t:Subject', message.subject));
-  if (f.has('item:Sensitivity')) out.push(el('t:Sensitivity', sensitivityOf.get(message) ?? 'Normal'));
+  if (f.has('item:Sensitivity')) out.push(el('t:Sensitivity', message.sensitivity ?? 'Normal'));
   if (f.has('item:Body')) {
     const body = bodyFor(message, shape.bodyType);
     out.push(el('t:Body', body.content, { BodyType: body.type, IsTruncated: false }));
@@ -157,6 +155,7 @@ export async function messageXml(mailbox: Mailbox, message: StoredMessage, shape
   if (f.has('item:DisplayCc')) out.push(el('t:DisplayCc', message.ccRecipients.map((r) => r.name ?? r.address).join('; ')));
   if (f.has('item:DisplayTo')) out.push(el('t:DisplayTo', message.toRecipients.map((r) => r.name ?? r.address).join('; ')));
   if (f.has('item:HasAttachments')) out.push(el('t:HasAttachments', message.attachments.some((a) => !a.isInline)));
+  if (f.has(extendedKey(PR_INTERNET_MESSAGE_ID)) && message.internetMessageId) out.push(extendedPropertyXml(PR_INTERNET_MESSAGE_ID, 'String', message.internetMessageId));
   if (f.has('item:Culture')) out.push(el('t:Culture', 'en-US'));
   if (f.has('item:LastModifiedTime')) out.push(el('t:LastModifiedTime', ewsTime(message.lastModifiedDateTime)));
   if (f.has('item:ConversationId')) out.push(empty('t:ConversationId', { Id: message.conversationId }));

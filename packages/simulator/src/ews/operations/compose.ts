@@ -6,7 +6,8 @@ import type { MailFolder } from '../../state/mail-folder.js';
 import type { StoredMessage } from '../../state/stored-message.js';
 import { ewsError } from '../ews-error.js';
 import type { AttachmentInput, MessageInput } from '../items/message-input.js';
-import { messageSize, sensitivityOf } from '../items/message-xml.js';
+import { messageSize } from '../items/message-xml.js';
+import { sensitivityValue } from '../items/message-input.js';
 import type { OperationContext } from './operation-context.js';
 import { currentIso } from './clock.js';
 
@@ -72,7 +73,8 @@ export async function storeMessage(ctx: OperationContext, input: MessageInput, f
     messageFromParts(parts, { nowIso, isDraft, isRead: input.isRead ?? !input.mime, ...(receivedDateTime ? { receivedDateTime } : {}) }),
   );
   if (input.mime) message.mime = input.mime;
-  if (input.sensitivity) sensitivityOf.set(message, input.sensitivity);
+  const sensitivity = input.mime ? undefined : sensitivityValue(input.sensitivity);
+  if (sensitivity) message.sensitivity = sensitivity;
   return message;
 }
 

@@ -1,6 +1,7 @@
 import type { StoredMessage } from '../../state/stored-message.js';
 import { EwsError, ewsError } from '../ews-error.js';
 import { readItemShape } from '../items/item-shape.js';
+import { restrictionFieldUri } from '../items/extended-property.js';
 import { messageSize, messageXml } from '../items/message-xml.js';
 import { NS, child, type XNode } from '../xml/xml-node.js';
 import { wrap } from '../xml/xml-writer.js';
@@ -62,10 +63,11 @@ const COMPARISONS: Record<string, (a: string | number | boolean, b: string | num
 /** Compiles a t:SearchExpression (IsEqualTo..., And, Or, Not, Contains, Exists) into a predicate. */
 function compile(node: XNode): Predicate {
   const compare = COMPARISONS[node.name];
-  const fieldUri = child(node, NS.types, 'FieldURI')?.attrs['FieldURI'];
+  // A t:FieldURI, or a t:ExtendedFieldURI the simulator maps (PR_INTERNET_MESSAGE_ID by tag).
+  const fieldUri = restrictionFieldUri(node);
   if (compare) {
     const raw = child(child(node, NS.types, 'FieldURIOrConstant'), NS.types, 'Constant')?.attrs['Value'];
-    if (!fieldUri || raw === undefined) throw new EwsError('ErrorUnsupportedPathForQuery', 'Only comparisons of a FieldURI with a constant are supported by the simulator.');
+    if (!fieldUri || raw === undefined) throw new EwsError('ErrorUnsupportedPathForQuery', 'Only comparisons of a FieldURI (or PR_INTERNET_MESSAGE_ID by tag) with a constant are supported by the simulator.');
     const value = constant(fieldUri, raw);
     return (message) => compare(valueOf(message, fieldUri), value);
   }

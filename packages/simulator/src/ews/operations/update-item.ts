@@ -2,7 +2,7 @@ import { htmlToText } from '../../mail/message-parts.js';
 import type { StoredMessage } from '../../state/stored-message.js';
 import { EwsError, ewsError } from '../ews-error.js';
 import { readMessage } from '../items/message-input.js';
-import { sensitivityOf } from '../items/message-xml.js';
+import { sensitivityValue } from '../items/message-input.js';
 import { NS, child, children, type XNode } from '../xml/xml-node.js';
 import { el, empty, wrap } from '../xml/xml-writer.js';
 import { failure, responseBody, success, type ResponseMessage } from '../soap/response-messages.js';
@@ -25,8 +25,11 @@ function apply(message: StoredMessage, change: Change): 'read' | 'content' {
       message.subject = change.kind === 'delete' ? '' : change.kind === 'append' ? message.subject + (parts?.subject ?? '') : (parts?.subject ?? '');
       return 'content';
     case 'item:Sensitivity':
-      if (change.kind === 'delete') sensitivityOf.delete(message);
-      else sensitivityOf.set(message, input?.sensitivity ?? 'Normal');
+      {
+        const value = change.kind === 'delete' ? undefined : sensitivityValue(input?.sensitivity);
+        if (value) message.sensitivity = value;
+        else delete message.sensitivity;
+      }
       return 'content';
     case 'item:Body': {
       if (change.kind === 'delete') {
