@@ -114,7 +114,10 @@ describe.each(['graph', 'ews'] as const)('hostile send arguments over %s', (tran
     ['--html a folder', () => ['--to', DEMO.secondMailbox, '--subject', 's', '--html', dir.path], 'USAGE'],
   ];
 
-  it.each(cases)('%s: refused before sending', { timeout: 60_000 }, async (_label, args, code) => {
+  // The library corpus runs every case over both adapters; through the binary, EWS gets the two that matter most.
+  const run = transport === 'graph' ? cases : cases.filter(([label]) => label.startsWith('CRLF + Bcc in the subject') || label === '10,000 recipients');
+  // Concurrent: none of them may send anything, so the delivery counts stay put whatever the order.
+  it.concurrent.each(run)('%s: refused before sending', { timeout: 60_000 }, async (_label, args, code) => {
     const before = sim.outbound().length + sim.messages(DEMO.secondMailbox).length;
     const run = await runCli(['--json', '--config', configs[transport], 'send', ...args()], { env, timeoutMs: RUN_TIMEOUT_MS });
     expect(expectCleanFailure(run, 2)).toBe(code);
