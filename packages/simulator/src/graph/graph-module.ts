@@ -90,8 +90,11 @@ export function createGraphModule(options: GraphModuleOptions): ApiModule {
           contextBase: `${origin}/v1.0/$metadata#users('${target.user.id}')`,
         };
         const response = await route.run(ctx);
-        const requestId = randomUUID();
-        return { ...response, headers: { ...graphResponseHeaders(request, requestId), ...response.headers }, clientId: caller.clientId };
+        // One headers object per answer: Graph's own headers, then the route's (which win).
+        const headers = graphResponseHeaders(request, randomUUID());
+        if (response.headers) Object.assign(headers, response.headers);
+        response.headers = headers;
+        return Object.assign(response, { clientId: caller.clientId });
       } finally {
         admitted.release();
       }

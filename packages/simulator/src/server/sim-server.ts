@@ -92,12 +92,15 @@ async function writeResponse(res: ServerResponse, response: SimResponse): Promis
     await pipeline(body, res);
     return;
   }
-  const payload = body === undefined ? EMPTY : typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  // A string body goes to the socket as is (no intermediate Buffer copy on the hot path); only its
+  // UTF-8 length is computed for Content-Length.
+  const payload = body === undefined ? EMPTY : body;
   if (headers['content-length'] === undefined && response.status !== 204 && response.status !== 304) {
-    headers['content-length'] = String(payload.length);
+    headers['content-length'] = String(typeof payload === 'string' ? Buffer.byteLength(payload, 'utf8') : payload.length);
   }
   res.writeHead(response.status, headers);
-  res.end(payload);
+  if (typeof payload === 'string') res.end(payload, 'utf8');
+  else res.end(payload);
 }
 
 /**
