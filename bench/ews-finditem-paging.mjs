@@ -7,7 +7,7 @@
 import { createHttpClient, createRetryPolicy, createTokenProvider, parseConfig } from '../packages/core/dist/index.js';
 import { createEwsTransport } from '../packages/ews-adapter/dist/index.js';
 import { DEMO } from '../packages/simulator/dist/index.js';
-import { plainFetch, startSimulatorProcess } from './graph-support.mjs';
+import { plainFetch, startSimulatorProcess } from './lib/graph-support.mjs';
 import { median, printResults } from './lib/report.mjs';
 
 const COUNT = Number(process.env.BENCH_MESSAGES ?? 10_000);

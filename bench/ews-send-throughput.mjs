@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { createHttpClient, createRetryPolicy, createTokenProvider, parseConfig } from '../packages/core/dist/index.js';
 import { createEwsTransport } from '../packages/ews-adapter/dist/index.js';
 import { DEMO } from '../packages/simulator/dist/index.js';
-import { plainFetch, runConcurrent, startSimulatorProcess } from './graph-support.mjs';
+import { plainFetch, runConcurrent, startSimulatorProcess } from './lib/graph-support.mjs';
 import { median, printResults } from './lib/report.mjs';
 
 const SENDS = Number(process.env.BENCH_SENDS ?? 100);

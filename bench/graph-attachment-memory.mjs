@@ -23,7 +23,7 @@ function statusField(pid, field) {
 
 if (process.argv.includes('--child')) {
   // ---- child: only the adapter and core live here -------------------------------------------
-  const { graphServices } = await import('./graph-support.mjs');
+  const { graphServices } = await import('./lib/graph-support.mjs');
   const coordinates = JSON.parse(process.env.BENCH_COORDINATES);
   const { transport, http } = graphServices(coordinates);
   await transport.probe(); // token, TLS session, code paths warm

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The simulator in its own process for the graph-*.mjs benchmarks, so the server's work does not
 // share the measured client's event loop (Graph is remote in real life). Driven over the IPC
-// channel by bench/graph-support.mjs `startSimulatorProcess()`; not meant to be run by hand.
-import { startSimulator } from '../packages/simulator/dist/index.js';
+// channel by bench/lib/graph-support.mjs `startSimulatorProcess()`; not meant to be run by hand.
+import { startSimulator } from '../../packages/simulator/dist/index.js';
 
 const sim = await startSimulator();
 const handlers = {

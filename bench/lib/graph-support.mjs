@@ -1,10 +1,10 @@
 // Shared set-up of the graph-*.mjs benchmarks: a simulator, core's services on it, a Graph
 // transport, and a bare undici client with the same CA for the "plain fetch" baselines.
 import { createRequire } from 'node:module';
-import { createHttpClient, createRetryPolicy, createTokenProvider, parseConfig } from '../packages/core/dist/index.js';
-import { createGraphTransport } from '../packages/graph-adapter/dist/index.js';
+import { createHttpClient, createRetryPolicy, createTokenProvider, parseConfig } from '../../packages/core/dist/index.js';
+import { createGraphTransport } from '../../packages/graph-adapter/dist/index.js';
 
-const requireFromCore = createRequire(new URL('../packages/core/package.json', import.meta.url));
+const requireFromCore = createRequire(new URL('../../packages/core/package.json', import.meta.url));
 /** undici as installed for core (the same version the HttpClient runs on). */
 export const undici = requireFromCore('undici');
 
@@ -43,12 +43,12 @@ export async function runConcurrent(count, concurrency, task) {
 }
 
 /**
- * Starts the simulator in a child process (bench/graph-simulator-process.mjs) and returns its
+ * Starts the simulator in a child process (bench/lib/simulator-process.mjs) and returns its
  * coordinates and a few remote calls: `seed(data)`, `count429()`, `deliveries(id)`, `close()`.
  */
 export async function startSimulatorProcess() {
   const { fork } = await import('node:child_process');
-  const child = fork(new URL('./graph-simulator-process.mjs', import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(new URL('./simulator-process.mjs', import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const pending = new Map();
   let nextId = 0;
   const ready = new Promise((resolve, reject) => {
