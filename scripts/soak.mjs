@@ -71,7 +71,7 @@ const sim = await startSimulator({
   throttling: { concurrency: 1000, requests: 100_000_000 },
 });
 // Short-lived tokens make both token providers renew during the run, so token outages bite.
-sim.setAccessTokenLifetime(30);
+sim.setAccessTokenLifetime(10);
 
 const retry = createRetryPolicy({ maxAttempts: 8, maxDelayMs: 30_000, baseDelayMs: 50, maxSingleDelayMs: 2_000, logger: retryLogger });
 const adapters = {
