@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ConfidentialClientApplication, LogLevel as MsalLogLevel } from '@azure/msal-node';
+import { ConfidentialClientApplication } from '@azure/msal-node';
 import { CLOUDS, type CloudName, type TokenResource } from '../cloud/clouds.js';
 import { tokenScopes } from '../cloud/token-scopes.js';
 import { MailbridgeError } from '../errors/index.js';
@@ -9,14 +9,12 @@ import { resolveSecret } from '../config/secrets.js';
 import type { HttpClient } from '../http/http-client.js';
 import type { Logger } from '../log/index.js';
 import { defaultRedactor, type Redactor } from '../redact/index.js';
-import { createRetryPolicy, type RetryPolicy } from '../retry/index.js';
-import { resolveAuthority } from './authority.js';
+import type { RetryPolicy } from '../retry/index.js';
 import { resolveClientCredential, type ResolvedClientCredential, type SecretResolver } from './client-credential.js';
 import { createDeviceCodeProvider } from './delegated/create-device-code-provider.js';
-import { decodeClaims } from './decode-claims.js';
 import { mapTokenError } from './map-token-error.js';
-import { MsalNetworkClient } from './msal-network-client.js';
-import { TokenCache } from './token-cache.js';
+import { msalAppSetup, toAccessToken } from './msal-app-setup.js';
+import { providerTokenCache, unknownResourceError } from './provider-token-cache.js';
 import type { AccessToken, TokenProvider } from './token-provider.js';
 import type { DelegatedTokenProvider } from './delegated/delegated-token-provider.js';
 
@@ -102,10 +100,8 @@ function createClientCredentialsProvider(config: MailbridgeConfig, auth: ClientC
   const registerSecret = (value: string): void => {
     for (const r of redactors) r.addSecret(value);
   };
-  const cloud = config.cloud ?? 'global';
-  const authority = resolveAuthority({ cloud, authorityHost: config.endpoints?.authorityHost, tenant });
-  const network = new MsalNetworkClient(deps.http, config.network?.timeoutMs);
   const logger = deps.logger;
+  const { cloud, authority, network, msalAuth, msalSystem } = msalAppSetup(config, tenant, deps, logger, redactor);
 
   // The credential and msal client are built once, on first use, and shared by Graph and EWS.
   let client: Promise<{ app: ConfidentialClientApplication; credential: ResolvedClientCredential }> | undefined;
@@ -118,24 +114,7 @@ function createClientCredentialsProvider(config: MailbridgeConfig, auth: ClientC
         baseDir: deps.baseDir ?? process.cwd(),
         registerSecret,
       });
-      const app = new ConfidentialClientApplication({
-        auth: {
-          clientId,
-          authority: authority.authority,
-          knownAuthorities: authority.knownAuthorities,
-          cloudDiscoveryMetadata: authority.cloudDiscoveryMetadata,
-          authorityMetadata: authority.authorityMetadata,
-          ...credential.msal,
-        },
-        system: {
-          networkClient: network,
-          loggerOptions: {
-            piiLoggingEnabled: false,
-            logLevel: MsalLogLevel.Warning,
-            loggerCallback: (_level, message) => logger?.debug(redactor.redact(`msal: ${message}`)),
-          },
-        },
-      });
+      const app = new ConfidentialClientApplication({ auth: { clientId, ...msalAuth, ...credential.msal }, system: msalSystem });
       return { app, credential };
     })();
     // A failed setup (missing file, unset env var) is retried on the next call, after the user fixes it.
@@ -155,13 +134,10 @@ function createClientCredentialsProvider(config: MailbridgeConfig, auth: ClientC
       const wallClockBefore = Date.now();
       const result = await app.acquireTokenByClientCredential({ scopes: tokenScopes(CLOUDS[cloud], resource, 'app-only'), skipCache: true, correlationId });
       if (!result?.accessToken) throw new MailbridgeError({ code: 'INVALID_RESPONSE', message: 'Entra ID answered without an access token.', hint: 'Check endpoints.authorityHost.' });
-      const claims = decodeClaims(result.accessToken);
-      checkAudience(claims.aud, resource, cloud);
-      // msal computes expiresOn from expires_in on the wall clock; carry that lifetime onto our clock.
-      const lifetimeMs = (result.expiresOn?.getTime() ?? claims.exp * 1000) - wallClockBefore;
-      const expiresAt = new Date(started + lifetimeMs);
-      logger?.debug('token acquired', { resource, tenant: claims.tid, expiresAt: expiresAt.toISOString(), durationMs: now() - started });
-      return { token: result.accessToken, expiresAt, claims };
+      const token = toAccessToken(result, wallClockBefore, started);
+      checkAudience(token.claims.aud, resource, cloud);
+      logger?.debug('token acquired', { resource, tenant: token.claims.tid, expiresAt: token.expiresAt.toISOString(), durationMs: now() - started });
+      return token;
     } catch (error) {
       throw sanitize(
         mapTokenError(error, network.takeFailure(correlationId), {
@@ -176,29 +152,13 @@ function createClientCredentialsProvider(config: MailbridgeConfig, auth: ClientC
     }
   };
 
-  const retry = deps.retry ?? createRetryPolicy({ maxAttempts: config.retry.maxAttempts, maxDelayMs: config.retry.maxDelayMs, redactor });
-  const cache = new TokenCache({
-    // A caller without a valid token: retry transient failures (token requests are idempotent).
-    acquire: (resource) =>
-      retry.execute(() => acquire(resource), {
-        idempotent: true,
-        onRetry: (info) => logger?.debug('token request failed; retrying', { resource, attempt: info.attempt, delayMs: info.delayMs }),
-      }),
-    // A renewal ahead of expiry: one attempt; the still-valid token is served while it backs off.
-    renew: acquire,
-    now,
-    renewBeforeMs: deps.renewBeforeMs,
-    renewalDelayMs: deps.renewalDelayMs,
-    onRenewalFailure: (resource, error, retryInMs) =>
-      logger?.warn('token renewal failed; the current token is still valid and is kept', { resource, code: error.code, retryInMs }),
-  });
+  const cache = providerTokenCache(config, deps, redactor, acquire);
 
   return {
     kind: 'app-only',
     getToken: (resource, options) => {
-      if (resource !== 'graph' && resource !== 'ews') {
-        return Promise.reject(new MailbridgeError({ code: 'USAGE', message: `getToken: unknown resource "${String(resource)}".`, hint: 'Ask for "graph" or "ews".' }));
-      }
+      const unknown = unknownResourceError(resource);
+      if (unknown) return Promise.reject(unknown);
       return cache.get(resource, { signal: options?.signal, forceRefresh: options?.forceRefresh });
     },
   };

@@ -1,15 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { LogLevel as MsalLogLevel, PublicClientApplication, type AccountInfo, type AuthenticationResult, type DeviceCodeRequest } from '@azure/msal-node';
+import { PublicClientApplication, type AccountInfo, type DeviceCodeRequest } from '@azure/msal-node';
 import { CLOUDS, type TokenResource } from '../../cloud/clouds.js';
 import type { DeviceCodeAuthConfig, MailbridgeConfig } from '../../config/schema.js';
 import { MailbridgeError } from '../../errors/index.js';
 import { defaultRedactor, type Redactor } from '../../redact/index.js';
-import { createRetryPolicy } from '../../retry/index.js';
-import { resolveAuthority } from '../authority.js';
 import type { TokenProviderDeps } from '../create-token-provider.js';
-import { decodeClaims } from '../decode-claims.js';
-import { MsalNetworkClient } from '../msal-network-client.js';
-import { TokenCache } from '../token-cache.js';
+import { msalAppSetup, toAccessToken } from '../msal-app-setup.js';
+import { providerTokenCache, unknownResourceError } from '../provider-token-cache.js';
 import type { AccessToken } from '../token-provider.js';
 import { delegatedScopes } from './delegated-scopes.js';
 import type { DelegatedTokenProvider, SignedInAccount, SignInOptions, SignInResult } from './delegated-token-provider.js';
@@ -38,10 +35,8 @@ export function createDeviceCodeProvider(config: MailbridgeConfig, auth: DeviceC
   const { clientId, tenant } = auth;
   const now = deps.now ?? Date.now;
   const redactor: Redactor = deps.redactor ?? defaultRedactor;
-  const cloud = config.cloud ?? 'global';
-  const authority = resolveAuthority({ cloud, authorityHost: config.endpoints?.authorityHost, tenant });
-  const network = new MsalNetworkClient(deps.http, config.network?.timeoutMs);
   const logger = deps.logger;
+  const { cloud, authority, network, msalAuth, msalSystem } = msalAppSetup(config, tenant, deps, logger, redactor);
   const cachePath = auth.tokenCache;
   const plugin = new FileTokenCachePlugin(cachePath, {
     timeoutMs: deps.lockTimeoutMs,
@@ -49,24 +44,7 @@ export function createDeviceCodeProvider(config: MailbridgeConfig, auth: DeviceC
   });
   const errorContext = (phase: DelegatedPhase) => ({ phase, tenant, authorityHost: authority.host });
 
-  const app = new PublicClientApplication({
-    auth: {
-      clientId,
-      authority: authority.authority,
-      knownAuthorities: authority.knownAuthorities,
-      cloudDiscoveryMetadata: authority.cloudDiscoveryMetadata,
-      authorityMetadata: authority.authorityMetadata,
-    },
-    cache: { cachePlugin: plugin },
-    system: {
-      networkClient: network,
-      loggerOptions: {
-        piiLoggingEnabled: false,
-        logLevel: MsalLogLevel.Warning,
-        loggerCallback: (_level, message) => logger?.debug(redactor.redact(`msal: ${message}`)),
-      },
-    },
-  });
+  const app = new PublicClientApplication({ auth: { clientId, ...msalAuth }, cache: { cachePlugin: plugin }, system: msalSystem });
 
   const scopesFor = (resource: TokenResource): string[] => delegatedScopes(CLOUDS[cloud], resource);
 
@@ -80,12 +58,6 @@ export function createDeviceCodeProvider(config: MailbridgeConfig, auth: DeviceC
   /** The last token handed out per resource: msal answering with it again means "not renewed yet". */
   const handedOut = new Map<TokenResource, string>();
   const forced = new Set<TokenResource>();
-
-  const toAccessToken = (result: AuthenticationResult, wallClockBefore: number, started: number): AccessToken => {
-    const claims = decodeClaims(result.accessToken);
-    const lifetimeMs = (result.expiresOn?.getTime() ?? claims.exp * 1000) - wallClockBefore;
-    return { token: result.accessToken, expiresAt: new Date(started + lifetimeMs), claims };
-  };
 
   const acquire = async (resource: TokenResource): Promise<AccessToken> => {
     const correlationId = randomUUID();
@@ -116,20 +88,7 @@ export function createDeviceCodeProvider(config: MailbridgeConfig, auth: DeviceC
     }
   };
 
-  const retry = deps.retry ?? createRetryPolicy({ maxAttempts: config.retry.maxAttempts, maxDelayMs: config.retry.maxDelayMs, redactor });
-  const cache = new TokenCache({
-    acquire: (resource) =>
-      retry.execute(() => acquire(resource), {
-        idempotent: true,
-        onRetry: (info) => logger?.debug('token request failed; retrying', { resource, attempt: info.attempt, delayMs: info.delayMs }),
-      }),
-    renew: acquire,
-    now,
-    renewBeforeMs: deps.renewBeforeMs,
-    renewalDelayMs: deps.renewalDelayMs,
-    onRenewalFailure: (resource, error, retryInMs) =>
-      logger?.warn('token renewal failed; the current token is still valid and is kept', { resource, code: error.code, retryInMs }),
-  });
+  const cache = providerTokenCache(config, deps, redactor, acquire);
 
   const signIn = async (options: SignInOptions): Promise<SignInResult> => {
     const resource: TokenResource = options.resource ?? (config.transport === 'ews' ? 'ews' : 'graph');
@@ -209,9 +168,8 @@ export function createDeviceCodeProvider(config: MailbridgeConfig, auth: DeviceC
     kind: 'delegated',
     tokenCachePath: cachePath,
     getToken: (resource, options) => {
-      if (resource !== 'graph' && resource !== 'ews') {
-        return Promise.reject(new MailbridgeError({ code: 'USAGE', message: `getToken: unknown resource "${String(resource)}".`, hint: 'Ask for "graph" or "ews".' }));
-      }
+      const unknown = unknownResourceError(resource);
+      if (unknown) return Promise.reject(unknown);
       if (options?.forceRefresh === true) forced.add(resource);
       return cache.get(resource, { signal: options?.signal, forceRefresh: options?.forceRefresh });
     },
