@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, userSid as exportedUserSid, validateEwsSoap as exportedValidate } from '../src/index.js';
 import type { Simulator } from '../src/types.js';
 import { validateEwsSoap } from '../src/ews/index.js';
+import { entraStatusError } from '../src/entra/entra-error.js';
 import { ALICE, APP, BOB, TENANT, attrs, envelope, ewsSeed, impersonate, texts } from './ews-harness.js';
 
 /**
@@ -239,6 +240,12 @@ describe('Entra: injected status faults answer in Entra\'s error shape', () => {
 
     // The faults are used up: the token endpoint answers again.
     expect((await tokenRequest('https://graph.microsoft.com/.default')).status).toBe(200);
+  });
+
+  it('the server\'s own 4xx (413, body too large) maps to invalid_request AADSTS9002313, 502/504 to AADSTS90033', () => {
+    expect(entraStatusError(413)).toMatchObject({ status: 413, error: 'invalid_request', aadsts: 9002313 });
+    expect(entraStatusError(502)).toMatchObject({ status: 502, error: 'temporarily_unavailable', aadsts: 90033 });
+    expect(entraStatusError(504)).toMatchObject({ status: 504, error: 'temporarily_unavailable', aadsts: 90033 });
   });
 });
 

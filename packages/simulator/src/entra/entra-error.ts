@@ -58,11 +58,14 @@ export function entraErrorBody(err: EntraError, trace: EntraTrace, baseUrl: stri
 /**
  * The Entra error for an HTTP status the server imposes (an injected `status` fault): 429 is
  * TenantThrottlingError (AADSTS90055), 500 TokenIssuanceError (AADSTS50000, `server_error`), the
- * other 5xx the transient error AADSTS90033 (`temporarily_unavailable`) Entra answers when busy.
+ * other 5xx the transient error AADSTS90033 (`temporarily_unavailable`) Entra answers when busy,
+ * other 4xx (the server's 413) InvalidRequest (AADSTS9002313).
  */
 export function entraStatusError(status: number): EntraError {
   if (status === 429) return new EntraError(429, 'temporarily_unavailable', 90055, 'There are too many incoming requests. Please try again later.');
   if (status === 500) return new EntraError(500, 'server_error', 50000, 'There was an error issuing a token or an issue with our sign-in service.');
+  // The server's own 4xx (a body over the size limit): InvalidRequest.
+  if (status < 500) return new EntraError(status, 'invalid_request', 9002313, 'Invalid request. Request is malformed or invalid.');
   return new EntraError(status, 'temporarily_unavailable', 90033, 'A transient error has occurred. Please try again.');
 }
 
