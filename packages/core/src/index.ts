@@ -30,6 +30,7 @@ export { createTransport, importAdapterPackage, ADAPTER_PACKAGES, type CreateTra
 export type { TransportContext, AdapterModule } from './transport/transport-context.js';
 export * from './http/index.js';
 export * from './retry/index.js';
+export * from './concurrency/index.js';
 export * from './redact/index.js';
 export * from './log/index.js';
 

@@ -1,7 +1,6 @@
-import { MailbridgeError, readText, type HttpClient, type RetryPolicy, type TokenProvider } from '@mailbridge/core';
+import { MailbridgeError, readText, type HttpClient, type RetryPolicy, type Semaphore, type TokenProvider } from '@mailbridge/core';
 import type { IXHRApi, IXHROptions, IXHRProgress } from 'ews-javascript-api';
 import { callContext, type EwsCallContext } from './http/call-context.js';
-import type { ConcurrencyLimiter } from './http/concurrency-limiter.js';
 import { toNetworkError } from './http/network-failure.js';
 import { NtlmAuthenticator } from './http/ntlm-authenticator.js';
 import { backOffMilliseconds, faultString, isServerBusy, messageText, responseCode, soapOperation } from './http/soap-inspect.js';
@@ -33,7 +32,7 @@ export interface EwsXhrOptions {
   anchorMailbox: boolean;
   /** `app-only` | `delegated` | `basic` | `ntlm`: chooses the hints of authentication errors. */
   authKind: EwsFailure['auth'];
-  limiter: ConcurrencyLimiter;
+  limiter: Semaphore;
   /** Core's retry policy: throttling, 5xx and network failures are retried within its budget. */
   retry: RetryPolicy;
   /** Per-request time limit; core's HTTP client applies it (ews-javascript-api ignores its own `Timeout`). */

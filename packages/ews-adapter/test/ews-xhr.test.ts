@@ -1,7 +1,7 @@
-import { createRetryPolicy, MailbridgeError } from '@mailbridge/core';
+import { createRetryPolicy, MailbridgeError, Semaphore } from '@mailbridge/core';
 import { describe, expect, it } from 'vitest';
 import { EwsXhr, isOutcomeUnknown, type EwsXhrOptions } from '../src/ews-xhr.js';
-import { ConcurrencyLimiter, sharedLimiter } from '../src/http/concurrency-limiter.js';
+import { sharedLimiter } from '../src/http/concurrency-limiter.js';
 import { emptySuccess, errorResponse, fakeHttp, fakeTokenProvider, serverBusyFault, soapResponse } from './support/fake-http.js';
 
 const URL_ = 'https://ews.test/EWS/Exchange.asmx';
@@ -25,7 +25,7 @@ function setup(respond: Parameters<typeof fakeHttp>[0], overrides: Partial<EwsXh
     mailbox: 'alerts@contoso.com',
     anchorMailbox: true,
     authKind: 'app-only',
-    limiter: new ConcurrencyLimiter(10),
+    limiter: new Semaphore(10),
     retry,
     ...overrides,
   });

@@ -1,7 +1,6 @@
 import type { Context, Middleware, MiddlewareOptions } from '@microsoft/microsoft-graph-client';
-import type { HttpClient } from '@mailbridge/core';
+import type { HttpClient, Semaphore } from '@mailbridge/core';
 import { bufferResponse } from './buffer-response.js';
-import type { MailboxSemaphore } from './mailbox-semaphore.js';
 import type { RequestRunner, RunOptions } from './request-runner.js';
 
 /**
@@ -28,7 +27,7 @@ export class GraphFetchHandler implements Middleware {
   constructor(
     private readonly http: HttpClient,
     private readonly runner: RequestRunner,
-    private readonly semaphore: MailboxSemaphore,
+    private readonly semaphore: Semaphore,
   ) {}
 
   async execute(context: Context): Promise<void> {

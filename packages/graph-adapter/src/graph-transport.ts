@@ -10,6 +10,7 @@ import {
   type ReceivedAttachment,
   type ReceivedMessage,
   type ReceiveOptions,
+  type Semaphore,
   type SendOptions,
   type SendResult,
   type SyncChange,
@@ -45,7 +46,7 @@ import {
 } from './graph-api.js';
 import { GraphCallScope, GraphFetchHandler } from './graph-fetch-handler.js';
 import type { GraphTransportOptions } from './graph-transport-options.js';
-import { mailboxSemaphore, type MailboxSemaphore } from './mailbox-semaphore.js';
+import { mailboxSemaphore } from './mailbox-semaphore.js';
 import { invalidGraphResponse, mapGraphError, type GraphErrorContext, type GraphOperation } from './map-graph-error.js';
 import { RequestRunner, retryAfterMs, type RunOptions } from './request-runner.js';
 import { decodeSyncCursor, encodeSyncCursor } from './sync-cursor.js';
@@ -135,7 +136,7 @@ export class GraphTransport implements MailTransport {
   private readonly client: Client;
   private readonly auth: TokenAuthenticationProvider;
   private readonly runner: RequestRunner;
-  private readonly semaphore: MailboxSemaphore;
+  private readonly semaphore: Semaphore;
   private readonly http: HttpClient;
   private readonly tokenProvider: TokenProvider;
   private readonly graphOrigin: string;

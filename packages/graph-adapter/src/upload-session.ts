@@ -1,8 +1,7 @@
 import { createReadStream } from 'node:fs';
-import type { HttpClient } from '@mailbridge/core';
+import type { HttpClient, Semaphore } from '@mailbridge/core';
 import { assertSize, chunkStream, openAttachment, type SizedAttachment } from './attachment-source.js';
 import { bufferResponse } from './buffer-response.js';
-import type { MailboxSemaphore } from './mailbox-semaphore.js';
 import { invalidGraphResponse, mapGraphError, type GraphErrorContext } from './map-graph-error.js';
 import type { RequestRunner } from './request-runner.js';
 
@@ -16,7 +15,7 @@ export const UPLOAD_CHUNK_BYTES = 12 * 320 * 1024;
 export interface UploadOptions {
   http: HttpClient;
   runner: RequestRunner;
-  semaphore: MailboxSemaphore;
+  semaphore: Semaphore;
   /** The session's pre-authenticated `uploadUrl`. */
   uploadUrl: string;
   attachment: SizedAttachment;

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { MailbridgeError } from '@mailbridge/core';
 import { describe, expect, it } from 'vitest';
 import { chunkStream } from '../src/attachment-source.js';
-import { MailboxSemaphore } from '../src/mailbox-semaphore.js';
+import { mailboxSemaphore } from '../src/mailbox-semaphore.js';
 import { mapGraphError, type GraphErrorContext } from '../src/map-graph-error.js';
 import { retryAfterMs } from '../src/request-runner.js';
 import { decodeSyncCursor, encodeSyncCursor } from '../src/sync-cursor.js';
@@ -84,22 +84,12 @@ describe('validateOutgoingMessage', () => {
 });
 
 describe('plumbing', () => {
-  it('MailboxSemaphore never lets more than its limit run', async () => {
-    const semaphore = new MailboxSemaphore(4);
-    let running = 0;
-    let peak = 0;
-    await Promise.all(
-      Array.from({ length: 40 }, () =>
-        semaphore.run(async () => {
-          running += 1;
-          peak = Math.max(peak, running);
-          await new Promise((resolve) => setTimeout(resolve, 2));
-          running -= 1;
-        }),
-      ),
-    );
-    expect(peak).toBe(4);
-    expect(semaphore.inFlight).toBe(0);
+  it('mailboxSemaphore shares one semaphore per Graph host and mailbox (any case), across transports', () => {
+    const semaphore = mailboxSemaphore('https://graph.example', 'Alerts@Contoso.com', 4);
+    expect(semaphore.limit).toBe(4);
+    expect(mailboxSemaphore('https://graph.example', 'alerts@contoso.com', 4)).toBe(semaphore);
+    expect(mailboxSemaphore('https://graph.other.example', 'alerts@contoso.com', 4)).not.toBe(semaphore);
+    expect(mailboxSemaphore('https://graph.example', 'other@contoso.com', 4)).not.toBe(semaphore);
   });
 
   it('chunkStream cuts exact chunks whatever the input pieces', async () => {
