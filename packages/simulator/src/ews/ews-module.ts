@@ -22,7 +22,7 @@ import { NS, child } from './xml/xml-node.js';
 import { failure, responseBody } from './soap/response-messages.js';
 import type { FaultSpec } from '../types.js';
 import { esc } from './xml/xml-writer.js';
-import { validateSoap, type SchemaProblem } from './xsd-validator.js';
+import { exchangeVersions, validateSoap, type SchemaProblem } from './xsd-validator.js';
 import type { XNode } from './xml/xml-node.js';
 
 type Operation = (ctx: OperationContext, op: XNode) => Promise<string>;
@@ -45,28 +45,6 @@ const OPERATIONS: Record<string, Operation> = {
   Unsubscribe: unsubscribe,
 };
 
-/** ExchangeVersionType values (types.xsd): anything else in RequestServerVersion is ErrorInvalidServerVersion. */
-const KNOWN_VERSIONS = new Set([
-  'Exchange2007',
-  'Exchange2007_SP1',
-  'Exchange2009',
-  'Exchange2010',
-  'Exchange2010_SP1',
-  'Exchange2010_SP2',
-  'Exchange2012',
-  'Exchange2013',
-  'Exchange2013_SP1',
-  'Exchange2015',
-  'Exchange2016',
-  'V2015_10_05',
-  'V2016_01_06',
-  'V2016_04_13',
-  'V2016_07_13',
-  'V2016_10_10',
-  'V2017_01_07',
-  'V2017_04_14',
-  'V2017_07_11',
-]);
 
 const EWS_PATH = '/ews/exchange.asmx';
 /** Exchange Online's default MaxSendSize. */
@@ -184,7 +162,7 @@ export function createEwsModule(options: EwsModuleOptions): ApiModule {
     else if (parsed.problem.kind === 'version-mismatch') return xmlResponse(500, versionMismatchFault(parsed.problem.namespace), log);
 
     const requested = parsed.ok ? parsed.request.requestServerVersion : undefined;
-    if (requested !== undefined && !KNOWN_VERSIONS.has(requested)) {
+    if (requested !== undefined && !exchangeVersions().has(requested)) {
       return fault(new EwsError('ErrorInvalidServerVersion', EWS_MESSAGES.ErrorInvalidServerVersion, 'fault'));
     }
     if (problems.length > 0) return xmlResponse(500, schemaFault(problems[0], 'The request is not valid.'), log);

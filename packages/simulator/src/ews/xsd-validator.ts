@@ -46,6 +46,21 @@ function schemaFolder(): string {
 }
 
 let compiled: XsdValidator | undefined;
+let versions: ReadonlySet<string> | undefined;
+
+/**
+ * The `ExchangeVersionType` enumeration of the official types.xsd: the RequestServerVersion values
+ * Exchange accepts. Read from the schema itself so the simulator cannot drift from it.
+ */
+export function exchangeVersions(): ReadonlySet<string> {
+  if (versions) return versions;
+  const xsd = readFileSync(`${schemaFolder()}types.xsd`, 'utf8');
+  const block = /<xs:simpleType name="ExchangeVersionType">([\s\S]*?)<\/xs:simpleType>/.exec(xsd)?.[1] ?? '';
+  const found = new Set([...block.matchAll(/<xs:enumeration value="([^"]+)"/g)].map((match) => match[1]!));
+  if (found.size === 0) throw new Error('ExchangeVersionType not found in types.xsd');
+  versions = found;
+  return versions;
+}
 
 /**
  * The compiled schema set. libxml2 compiles the 640 KB of EWS schema once per process (about half a
