@@ -1,4 +1,5 @@
 import {
+  isOutcomeUnknown,
   MailbridgeError,
   type AmbiguousResolution,
   type MailTransport,
@@ -50,7 +51,7 @@ import { attachmentContentType, attachmentSize, attachmentStream, base64Chunks }
 import { convertFromEwsItem } from './convert-from-ews-item.js';
 import { checkInternetMessageId, convertToEwsMessage, newInternetMessageId, validateOutgoingMessage } from './convert-to-ews-message.js';
 import type { EwsTransportOptions } from './ews-transport-options.js';
-import { EwsXhr, isOutcomeUnknown } from './ews-xhr.js';
+import { EwsXhr } from './ews-xhr.js';
 import { callContext, type EwsCallContext } from './http/call-context.js';
 import { sharedLimiter } from './http/concurrency-limiter.js';
 import { mapEwsError, mapLibraryError, type EwsFailure } from './map-ews-error.js';

@@ -49,14 +49,6 @@ export interface EwsResponse {
 }
 
 /**
- * True for an error after which the server may or may not have acted on the request (a connection
- * reset or a gateway error after the request went out). A send that fails so is checked, never repeated blindly.
- */
-export function isOutcomeUnknown(error: unknown): boolean {
-  return MailbridgeError.isInstance(error) && error.details.ambiguous === true;
-}
-
-/**
  * The HTTP layer under ews-javascript-api (its `IXHRApi`), set per service (`service.XHRApi`), never
  * globally (`ConfigurationApi.ConfigureXHR`), so transports with different settings live side by side.
  * Every request goes through core's HTTP client (proxy, CA file, a time limit that is applied, user

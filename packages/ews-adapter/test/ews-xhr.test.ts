@@ -1,6 +1,6 @@
-import { createRetryPolicy, MailbridgeError, Semaphore } from '@mailbridge/core';
+import { createRetryPolicy, isOutcomeUnknown, MailbridgeError, Semaphore } from '@mailbridge/core';
 import { describe, expect, it } from 'vitest';
-import { EwsXhr, isOutcomeUnknown, type EwsXhrOptions } from '../src/ews-xhr.js';
+import { EwsXhr, type EwsXhrOptions } from '../src/ews-xhr.js';
 import { sharedLimiter } from '../src/http/concurrency-limiter.js';
 import { emptySuccess, errorResponse, fakeHttp, fakeTokenProvider, serverBusyFault, soapResponse } from './support/fake-http.js';
 

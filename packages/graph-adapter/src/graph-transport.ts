@@ -1,5 +1,6 @@
 import { AuthenticationHandler, Client, ResponseType, type GraphRequest } from '@microsoft/microsoft-graph-client';
 import {
+  isOutcomeUnknown,
   MailbridgeError,
   silentLogger,
   type HttpClient,
@@ -76,10 +77,6 @@ const UPLOAD_SESSION_MIN_BYTES = 3 * 1024 * 1024;
 const GRAPH_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 /** Graph's maximum `$top` for messages. */
 const GRAPH_MAX_PAGE_SIZE = 1000;
-
-function isAmbiguous(error: unknown): boolean {
-  return MailbridgeError.isInstance(error) && error.details.ambiguous === true;
-}
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (ms <= 0) return Promise.resolve();
@@ -757,7 +754,7 @@ export class GraphTransport implements MailTransport {
       const cause = failure.cause;
       const last = MailbridgeError.isInstance(cause) ? cause : failure;
       const status = typeof last.details.status === 'number' ? last.details.status : undefined;
-      if ((failure.code === 'THROTTLED' || failure.code === 'SERVICE_UNAVAILABLE') && status !== undefined && !isAmbiguous(failure)) {
+      if ((failure.code === 'THROTTLED' || failure.code === 'SERVICE_UNAVAILABLE') && status !== undefined && !isOutcomeUnknown(failure)) {
         let parsed: unknown;
         try {
           parsed = JSON.parse(String(last.details.responseBody ?? ''));
