@@ -7,7 +7,7 @@ import {
   type RetryPolicy,
   type TokenProvider,
 } from '@mailbridge/core';
-import type { ConformanceHarness, SeedMessagesOptions } from '@mailbridge/core/testing';
+import { simulatorHarness, type ConformanceHarness } from '@mailbridge/core/testing';
 import { DEMO, startSimulator, type SeedUser, type Simulator, type SimulatorOptions } from '@mailbridge/simulator';
 import { createGraphTransport, type GraphTransport, type GraphTransportOptions } from '../../src/index.js';
 
@@ -66,40 +66,13 @@ export async function startGraphTestBed(options: { simulator?: SimulatorOptions;
     return transport;
   };
   const transport = newTransport();
-  let seeded = 0;
-  const harness: ConformanceHarness = {
+  const harness = simulatorHarness(simulator, {
     transport,
     mailbox: DEMO.mailbox,
     recipient: DEMO.secondMailbox,
-    messages: (mailbox, folder) => simulator.messages(mailbox, folder),
-    deliveries: (id) => simulator.deliveries(id),
-    requestCount: () => simulator.requests().length,
-    async seedMessages(count: number, seed: SeedMessagesOptions) {
-      const start = Date.now() - count * 1000;
-      const batch = seeded++;
-      const messages = Array.from({ length: count }, (_, index) => {
-        const isRead = typeof seed.isRead === 'function' ? seed.isRead(index) : (seed.isRead ?? false);
-        const message: NonNullable<SeedUser['messages']>[number] = {
-          folder: seed.folder ?? 'inbox',
-          from: 'Monitoring <monitoring@fabrikam.example>',
-          to: [DEMO.mailbox],
-          subject: `${seed.subjectPrefix} ${index}`,
-          text: `seeded message ${index}`,
-          isRead,
-          receivedAt: (seed.receivedAt?.(index) ?? new Date(start + index * 1000)).toISOString(),
-          internetMessageId: `<seed-${batch}-${index}-${Math.random().toString(36).slice(2)}@fabrikam.example>`,
-        };
-        if (seed.attachment) {
-          message.attachments = [
-            { filename: seed.attachment.filename, contentType: seed.attachment.contentType, contentBase64: Buffer.from(seed.attachment.content).toString('base64') },
-          ];
-        }
-        return message;
-      });
-      simulator.seed({ users: [{ ...demoUser(DEMO.mailbox), messages }] });
-    },
+    mailboxUser: demoUser(DEMO.mailbox),
     cleanup: () => cleanup(),
-  };
+  });
   let cleaned = false;
   async function cleanup(): Promise<void> {
     if (cleaned) return;
