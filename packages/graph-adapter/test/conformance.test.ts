@@ -6,6 +6,5 @@ describeTransportConformance({
   createTransport: async () => (await startGraphTestBed()).harness,
   skip: {
     'send-as': 'the demo seed has no shared mailbox; covered in graph-errors.test.ts (Send As allowed and denied)',
-    importance: "the simulator's MIME ($value) lacks the Importance header (MailComposer ignores `priority`); importance on the wire is checked in graph-send.test.ts",
   },
 });
