@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { MailbridgeError } from '@mailbridge/core';
@@ -9,7 +10,8 @@ import { retryAfterMs } from '../src/request-runner.js';
 import { decodeSyncCursor, encodeSyncCursor } from '../src/sync-cursor.js';
 import { validateOutgoingMessage } from '../src/validate-message.js';
 
-const SAMPLES = '/work/shared/protocol/graph/samples';
+// shared/ sits beside the repository (as CI lays it out), wherever that is.
+const SAMPLES = fileURLToPath(new URL('../../../../shared/protocol/graph/samples', import.meta.url));
 const sample = (name: string): unknown => JSON.parse(readFileSync(`${SAMPLES}/${name}`, 'utf8'));
 const context: GraphErrorContext = { operation: 'send', mailbox: 'alerts@contoso.com', clientId: '66666666-7777-8888-9999-000000000000', tokenKind: 'app-only' };
 

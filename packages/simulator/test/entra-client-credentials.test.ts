@@ -29,7 +29,7 @@ function tokenForm(clientId: string, extra: Record<string, string>) {
   return { grant_type: 'client_credentials', client_id: clientId, scope: GRAPH[0] as string, ...extra };
 }
 
-/** Checks an error body against the shape of /work/shared/protocol/identity/samples. */
+/** Checks an error body against the shape of shared/protocol/identity/samples. */
 function expectEntraError(body: any, error: string, aadsts: number) {
   expect(Object.keys(body).sort()).toEqual(['correlation_id', 'error', 'error_codes', 'error_description', 'error_uri', 'timestamp', 'trace_id']);
   expect(body.error).toBe(error);

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
@@ -7,7 +8,8 @@ import type { Simulator } from '../src/types.js';
 import { SimClient } from './support/sim-client.js';
 import { T, testSeed } from './support/seeds.js';
 
-const SAMPLES = '/work/shared/protocol/graph/samples';
+// shared/ sits beside the repository (as CI lays it out), wherever that is.
+const SAMPLES = fileURLToPath(new URL('../../../../shared/protocol/graph/samples', import.meta.url));
 
 describe('Graph: sending and mail flow', () => {
   let sim: Simulator;

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { simpleParser } from 'mailparser';
@@ -8,7 +9,8 @@ import { csdlTypes, jsonType, openApiEnums, openApiSchemas, shapeDifferences, ty
 import { SimClient } from './support/sim-client.js';
 import { T, testSeed } from './support/seeds.js';
 
-const SAMPLES = '/work/shared/protocol/graph/samples';
+// shared/ sits beside the repository (as CI lays it out), wherever that is.
+const SAMPLES = fileURLToPath(new URL('../../../../shared/protocol/graph/samples', import.meta.url));
 const sample = (name: string): Record<string, any> => JSON.parse(readFileSync(`${SAMPLES}/${name}`, 'utf8'));
 
 const schemas = openApiSchemas();

@@ -2,7 +2,7 @@
  * An error answer of the simulated Entra ID, in Microsoft's exact JSON shape:
  * `error`, `error_description` ("AADSTSnnnn: text\r\nTrace ID: …\r\nCorrelation ID: …\r\nTimestamp: …"),
  * `error_codes`, `timestamp`, `trace_id`, `correlation_id`, `error_uri`
- * (see /work/shared/protocol/identity/samples).
+ * (see shared/protocol/identity/samples).
  */
 export class EntraError extends Error {
   /**

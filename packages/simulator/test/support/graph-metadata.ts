@@ -1,7 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { XMLParser } from 'fast-xml-parser';
 
-const DIR = '/work/shared/protocol/graph';
+// shared/ sits beside the repository (as CI lays it out), wherever that is.
+const DIR = fileURLToPath(new URL('../../../../../shared/protocol/graph', import.meta.url));
 
 /** A property as the OpenAPI subset declares it. */
 export interface OpenApiProperty {
