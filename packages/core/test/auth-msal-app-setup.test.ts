@@ -10,6 +10,9 @@ import { createRedactor } from '../src/redact/index.js';
 const http: HttpClient = {
   userAgent: 'test',
   close: async () => undefined,
+  sendBytes: async () => {
+    throw new Error('no upload expected');
+  },
   fetch: async () => {
     throw new Error('no request expected');
   },

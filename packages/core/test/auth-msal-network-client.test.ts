@@ -9,6 +9,9 @@ function client(answer: (url: string, init: RequestInit & { timeoutMs?: number }
   const http: HttpClient = {
     userAgent: 'test',
     close: async () => undefined,
+    sendBytes: async () => {
+      throw new Error('msal never uploads');
+    },
     fetch: async (input, init = {}) => {
       calls.push({ url: String(input), init });
       return answer(String(input), init);

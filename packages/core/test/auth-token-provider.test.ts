@@ -7,6 +7,9 @@ import type { HttpClient } from '../src/http/http-client.js';
 const http: HttpClient = {
   userAgent: 'test',
   close: async () => undefined,
+  sendBytes: async () => {
+    throw new Error('no upload expected');
+  },
   fetch: async () => {
     throw new Error('no request expected');
   },

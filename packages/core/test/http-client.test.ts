@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
@@ -55,6 +56,15 @@ async function startServer(): Promise<void> {
       const body = await readAll(req);
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ method: req.method, userAgent: req.headers['user-agent'], body }));
+    } else if (path === '/digest') {
+      const hash = createHash('sha256');
+      let length = 0;
+      for await (const chunk of req as AsyncIterable<Buffer>) {
+        hash.update(chunk);
+        length += chunk.byteLength;
+      }
+      res.writeHead(201, { 'content-type': 'application/json', 'x-range': String(req.headers['content-range']) });
+      res.end(JSON.stringify({ method: req.method, userAgent: req.headers['user-agent'], length, sha256: hash.digest('hex') }));
     } else if (path === '/no-headers') {
       // Never answers: the client's timeout must end it.
     } else if (path === '/stall-body') {
@@ -354,6 +364,80 @@ describe('createHttpClient: network errors and what the retry policy learns from
     expect(attempts).toBe(6);
     expect(exhausted.code).toBe('NETWORK_ERROR');
     expect(exhausted.details.attempts).toBe(6);
+  });
+});
+
+describe('createHttpClient: sendBytes (uploads without copying the body)', () => {
+  it('sends the bytes as given, with the user agent and headers, and reads the whole answer', async () => {
+    const http = client();
+    const bytes = randomBytes(3 * 1024 * 1024 + 7);
+    const view = bytes.subarray(5, bytes.byteLength - 2);
+    const answer = await http.sendBytes(`${origin}/digest`, { method: 'put', headers: { 'Content-Range': 'bytes 0-9/10' }, body: view });
+    expect(answer.status).toBe(201);
+    expect(answer.headers.get('x-range')).toBe('bytes 0-9/10');
+    expect(JSON.parse(new TextDecoder().decode(answer.body))).toEqual({
+      method: 'PUT',
+      userAgent: http.userAgent,
+      length: view.byteLength,
+      sha256: createHash('sha256').update(view).digest('hex'),
+    });
+  });
+
+  it('lets the caller reuse one buffer range after range (each answer means the bytes left)', async () => {
+    const http = client();
+    const buffer = Buffer.alloc(256 * 1024);
+    for (let range = 0; range < 5; range += 1) {
+      buffer.fill(range);
+      const answer = await http.sendBytes(`${origin}/digest`, { method: 'PUT', body: buffer });
+      expect(JSON.parse(new TextDecoder().decode(answer.body)).sha256).toBe(createHash('sha256').update(Buffer.alloc(buffer.byteLength, range)).digest('hex'));
+    }
+  });
+
+  it('fails like fetch: NETWORK_TIMEOUT, ABORTED, a broken connection marked as sent, a refused one as not sent', async () => {
+    const http = await warmClient({ timeoutMs: 300 });
+    const body = Buffer.from('range');
+    expect((await failure(http.sendBytes(`${origin}/no-headers`, { method: 'PUT', body }))).code).toBe('NETWORK_TIMEOUT');
+    expect((await failure(http.sendBytes(`${origin}/no-headers`, { method: 'PUT', body, timeoutMs: 100 }))).code).toBe('NETWORK_TIMEOUT');
+
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('stop')), 50);
+    const aborted = await failure(http.sendBytes(`${origin}/no-headers`, { method: 'PUT', body, signal: controller.signal, timeoutMs: 10_000 }));
+    expect(aborted.code).toBe('ABORTED');
+    expect((aborted.cause as Error).message).toBe('stop');
+
+    const broken = await failure(http.sendBytes(`${origin}/reset-after-body`, { method: 'PUT', body }));
+    expect(broken.code).toBe('NETWORK_ERROR');
+    expect(broken.details.requestSent).toBe(true);
+
+    const port = await closedPort();
+    const refused = await failure(http.sendBytes(`https://127.0.0.1:${port}/upload?tempauth=secret-token`, { method: 'PUT', body }));
+    expect(refused.code).toBe('NETWORK_ERROR');
+    expect(refused.details.requestSent).toBe(false);
+    expect(refused.message).not.toContain('secret-token');
+  });
+
+  it('refuses an answer larger than maxResponseBytes with INVALID_RESPONSE, declared or streamed', async () => {
+    const http = client();
+    const body = Buffer.from('x');
+    for (const path of ['/big', '/big-chunked']) {
+      const error = await failure(http.sendBytes(`${origin}${path}`, { method: 'PUT', body, maxResponseBytes: 1024 }));
+      expect(error.code).toBe('INVALID_RESPONSE');
+    }
+    const whole = await http.sendBytes(`${origin}/big-chunked`, { method: 'PUT', body });
+    expect(whole.body.byteLength).toBe(16 * 4096);
+  });
+
+  it('goes through network.proxy, and refuses a URL that is not http(s)', async () => {
+    const proxy = await startProxy();
+    try {
+      const http = client({ proxy: proxy.url });
+      const answer = await http.sendBytes(`${origin}/digest`, { method: 'PUT', body: Buffer.from('via proxy') });
+      expect(answer.status).toBe(201);
+      expect(proxy.tunnels).toEqual([origin.replace('https://', '')]);
+      expect((await failure(http.sendBytes('file:///etc/passwd', { method: 'PUT', body: Buffer.from('x') }))).code).toBe('USAGE');
+    } finally {
+      await proxy.close();
+    }
   });
 });
 

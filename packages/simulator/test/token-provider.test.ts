@@ -79,6 +79,10 @@ function http(options: { trustSimulator?: boolean } = {}): HttpClient & { urls: 
     urls,
     userAgent: client.userAgent,
     close: () => client.close(),
+    sendBytes: (input, init) => {
+      urls.push(String(input));
+      return client.sendBytes(input, init);
+    },
     fetch: (input, init) => {
       urls.push(String(input));
       return client.fetch(input, init);

@@ -1,7 +1,7 @@
 import { Agent, EnvHttpProxyAgent, Headers as UndiciHeaders, fetch as undiciFetch, type Dispatcher, type Response as UndiciResponse } from 'undici';
 import { MailbridgeError } from '../errors/index.js';
 import { defaultRedactor } from '../redact/default-redactor.js';
-import type { HttpClient } from './http-client.js';
+import type { BytesResponse, HttpClient, SendBytesInit } from './http-client.js';
 import type { HttpClientOptions } from './http-client-options.js';
 import { createSecureContext } from 'node:tls';
 import { loadCaCertificates } from './load-ca-certificates.js';
@@ -12,6 +12,8 @@ import { safeUrl } from './safe-url.js';
 import { buildUserAgent } from './user-agent.js';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+// sendBytes reads answers whole: an upload's answer is a small JSON document.
+const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
 // Statuses whose response has no body (and HEAD responses): nothing to wrap.
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
@@ -60,12 +62,9 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   const logger = options.logger;
   let closed = false;
 
-  async function fetch(input: string | URL, init: RequestInit & { timeoutMs?: number } = {}): Promise<Response> {
-    const url = String(input);
-    checkUrl(url);
-    const method = (init.method ?? 'GET').toUpperCase();
-    const timeoutMs = init.timeoutMs === undefined ? defaultTimeoutMs : checkTimeout(init.timeoutMs);
-    const callerSignal = init.signal ?? undefined;
+  /** What every request shares: the progress timer, the caller's signal, the tracker and the failure context. */
+  function begin(url: string, method: string, timeoutOption: number | undefined, callerSignal: AbortSignal | undefined) {
+    const timeoutMs = timeoutOption === undefined ? defaultTimeoutMs : checkTimeout(timeoutOption);
     const controller = new AbortController();
     const state = { timedOut: false, callerAborted: false, abortReason: undefined as unknown };
     let timer: NodeJS.Timeout | undefined;
@@ -120,6 +119,14 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     }
     callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
     arm();
+    return { controller, tracker, failure, release, disarm };
+  }
+
+  async function fetch(input: string | URL, init: RequestInit & { timeoutMs?: number } = {}): Promise<Response> {
+    const url = String(input);
+    checkUrl(url);
+    const method = (init.method ?? 'GET').toUpperCase();
+    const request = begin(url, method, init.timeoutMs, init.signal ?? undefined);
 
     const headers = new UndiciHeaders(init.headers as ConstructorParameters<typeof UndiciHeaders>[0]);
     if (!headers.has('user-agent')) headers.set('user-agent', userAgent);
@@ -131,27 +138,63 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       response = await undiciFetch(url, {
         ...(rest as Parameters<typeof undiciFetch>[1]),
         headers,
-        signal: controller.signal,
-        dispatcher: tracker,
+        signal: request.controller.signal,
+        dispatcher: request.tracker,
       } as Parameters<typeof undiciFetch>[1]);
     } catch (error) {
-      release();
-      const mapped = mapNetworkError(error, failure());
-      logger?.debug('http request failed', { method, url: safeUrl(url), code: mapped.code, requestSent: tracker.progress.requestSent, ms: Math.round(performance.now() - started) });
+      request.release();
+      const mapped = mapNetworkError(error, request.failure());
+      logger?.debug('http request failed', { method, url: safeUrl(url), code: mapped.code, requestSent: request.tracker.progress.requestSent, ms: Math.round(performance.now() - started) });
       throw mapped;
     }
     logger?.debug('http response', { method, url: safeUrl(url), status: response.status, ms: Math.round(performance.now() - started) });
     // Headers are in; from here undici's body timeout (which pauses under back-pressure) applies.
-    disarm();
+    request.disarm();
     if (!response.body || method === 'HEAD' || NULL_BODY_STATUSES.has(response.status)) {
-      release();
+      request.release();
       return response as unknown as Response;
     }
-    return guardBody(response, release, (error) => mapNetworkError(error, failure())) as unknown as Response;
+    return guardBody(response, request.release, (error) => mapNetworkError(error, request.failure())) as unknown as Response;
+  }
+
+  async function sendBytes(input: string | URL, init: SendBytesInit): Promise<BytesResponse> {
+    const url = String(input);
+    checkUrl(url);
+    const method = init.method.toUpperCase();
+    const maxResponseBytes = init.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    const request = begin(url, method, init.timeoutMs, init.signal);
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(init.headers ?? {})) headers[name.toLowerCase()] = value;
+    headers['user-agent'] ??= userAgent;
+    const target = new URL(url);
+    const started = logger ? performance.now() : 0;
+    try {
+      // undici's request API writes the caller's bytes as they are; fetch would copy the body first.
+      const response = await request.tracker.request({
+        origin: target.origin,
+        path: `${target.pathname}${target.search}`,
+        method: method as Dispatcher.HttpMethod,
+        headers,
+        body: init.body,
+        signal: request.controller.signal,
+      });
+      // Headers are in; from here undici's body timeout applies.
+      request.disarm();
+      const body = await readWhole(response.body, response.headers['content-length'], maxResponseBytes, url, response.statusCode);
+      request.release();
+      logger?.debug('http response', { method, url: safeUrl(url), status: response.statusCode, ms: Math.round(performance.now() - started) });
+      return { status: response.statusCode, headers: toHeaders(response.headers), body, url };
+    } catch (error) {
+      request.release();
+      const mapped = mapNetworkError(error, request.failure());
+      logger?.debug('http request failed', { method, url: safeUrl(url), code: mapped.code, requestSent: request.tracker.progress.requestSent, ms: Math.round(performance.now() - started) });
+      throw mapped;
+    }
   }
 
   return {
     fetch,
+    sendBytes,
     userAgent,
     async close() {
       if (closed) return;
@@ -231,6 +274,42 @@ function mapStream(source: ReadableStream<Uint8Array>, release: () => void, mapE
     },
     { highWaterMark: 0 },
   );
+}
+
+/** Reads an undici response body whole, refusing more than `maxBytes` (declared or received). */
+async function readWhole(body: Dispatcher.ResponseData['body'], declared: string | string[] | undefined, maxBytes: number, url: string, status: number): Promise<Uint8Array> {
+  const tooLarge = () =>
+    new MailbridgeError({
+      code: 'INVALID_RESPONSE',
+      message: `The response of ${safeUrl(url)} is larger than the ${maxBytes} bytes accepted for it.`,
+      hint: 'The endpoint answered with far more data than this kind of response can hold: check the endpoint URL (endpoints.* in the config) and any proxy in between.',
+      details: { status, maxBytes },
+    });
+  if (Number(declared) > maxBytes) {
+    body.destroy();
+    throw tooLarge();
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    total += chunk.byteLength;
+    if (total > maxBytes) {
+      body.destroy();
+      throw tooLarge();
+    }
+    chunks.push(chunk);
+  }
+  return chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks, total);
+}
+
+/** undici's raw header record as WHATWG Headers. */
+function toHeaders(raw: Record<string, string | string[] | undefined>): Headers {
+  const headers = new UndiciHeaders();
+  for (const [name, value] of Object.entries(raw)) {
+    if (Array.isArray(value)) for (const item of value) headers.append(name, item);
+    else if (value !== undefined) headers.append(name, value);
+  }
+  return headers as unknown as Headers;
 }
 
 function checkUrl(url: string): void {

@@ -33,6 +33,9 @@ export function fakeHttp(respond: (request: CapturedRequest, index: number) => R
         client.inFlight--;
       }
     },
+    async sendBytes() {
+      throw new Error('the EWS adapter never uploads in ranges');
+    },
     async close() {},
   };
   return client;
