@@ -97,27 +97,3 @@ export function assertSize(sized: SizedAttachment, actual: number): void {
     });
   }
 }
-
-/**
- * Cuts a stream into consecutive chunks of exactly `chunkSize` bytes (the last may be shorter). Only
- * one chunk is held at a time, so memory stays flat whatever the attachment's size.
- */
-export async function* chunkStream(stream: Readable, chunkSize: number): AsyncGenerator<Buffer> {
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  for await (const piece of stream) {
-    let data = Buffer.isBuffer(piece) ? piece : Buffer.from(piece as Uint8Array);
-    while (data.byteLength > 0) {
-      const take = Math.min(chunkSize - pendingBytes, data.byteLength);
-      pending.push(data.subarray(0, take));
-      pendingBytes += take;
-      data = data.subarray(take);
-      if (pendingBytes === chunkSize) {
-        yield pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
-        pending = [];
-        pendingBytes = 0;
-      }
-    }
-  }
-  if (pendingBytes > 0) yield pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
-}

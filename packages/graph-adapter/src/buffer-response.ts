@@ -1,4 +1,4 @@
-import { readBody } from '@mailbridge/core';
+import { readBody, type BytesResponse } from '@mailbridge/core';
 
 /** Statuses whose response carries no body. */
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
@@ -55,4 +55,9 @@ export async function bufferResponse(response: Response, url: string): Promise<R
   const bytes =
     Number.isFinite(declared) && declared <= maxBytes ? new Uint8Array(await response.arrayBuffer()) : await readBody(response, { maxBytes });
   return new BufferedResponse(response.status, response.statusText, response.headers, response.url, bytes) as unknown as Response;
+}
+
+/** An answer of core's `HttpClient.sendBytes` (already read whole) as the Response the runner expects. */
+export function bytesResponse(response: BytesResponse): Response {
+  return new BufferedResponse(response.status, '', response.headers, response.url, response.body) as unknown as Response;
 }

@@ -282,6 +282,8 @@ export class GraphTransport implements MailTransport {
         await this.request('POST', `${draftPath}/attachments`, toGraphFileAttachment(attachment, bytes), { operation: 'send-large', signal: context.signal });
         context.onUploadProgress?.({ filename: attachment.attachment.filename, sentBytes: attachment.size, totalBytes: attachment.size });
       }
+      // Large attachments already on the draft, by name and size (to confirm an upload whose last answer was lost).
+      const uploaded = new Map<string, number>();
       for (const attachment of attachments.large) {
         const session = await this.json<GraphUploadSession>(
           await this.request('POST', `${draftPath}/attachments/createUploadSession`, { AttachmentItem: toAttachmentItem(attachment) }, {
@@ -301,9 +303,13 @@ export class GraphTransport implements MailTransport {
           errorContext: this.errorContext('upload'),
           chunkBytes: this.chunkBytes,
         };
+        const key = `${attachment.attachment.filename}\u0000${attachment.size}`;
+        const expected = (uploaded.get(key) ?? 0) + 1;
+        uploadOptions.confirmCompleted = async (signal) => (await this.countAttachments(draftPath, attachment, signal)) >= expected;
         if (context.signal) uploadOptions.signal = context.signal;
         if (context.onUploadProgress) uploadOptions.onProgress = context.onUploadProgress;
         await uploadAttachment(uploadOptions);
+        uploaded.set(key, expected);
       }
       sendStarted = true;
       let sentId: string | undefined;
@@ -328,6 +334,15 @@ export class GraphTransport implements MailTransport {
       }
       throw error;
     }
+  }
+
+  /** How many attachments of the draft have this attachment's name and size. */
+  private async countAttachments(draftPath: string, attachment: SizedAttachment, signal: AbortSignal | undefined): Promise<number> {
+    const page = await this.json<{ value?: Array<{ name?: string; size?: number }> }>(
+      await this.request('GET', `${draftPath}/attachments`, undefined, { operation: 'read', signal, query: { $select: 'name,size' } }),
+    );
+    // Graph's size counts the attachment item, a little more than the file's bytes.
+    return (page.value ?? []).filter((item) => item.name === attachment.attachment.filename && (item.size ?? -1) >= attachment.size).length;
   }
 
   async sendMime(mime: Uint8Array | string, options: { saveToSentItems?: boolean; signal?: AbortSignal } = {}): Promise<SendResult> {

@@ -1,13 +1,13 @@
-import { createReadStream } from 'node:fs';
-import type { HttpClient, Semaphore } from '@mailbridge/core';
-import { assertSize, chunkStream, openAttachment, type SizedAttachment } from './attachment-source.js';
-import { bufferResponse } from './buffer-response.js';
+import { open, type FileHandle } from 'node:fs/promises';
+import { MailbridgeError, type HttpClient, type Semaphore } from '@mailbridge/core';
+import { assertSize, openAttachment, type SizedAttachment } from './attachment-source.js';
+import { bytesResponse, MAX_JSON_BYTES } from './buffer-response.js';
 import { invalidGraphResponse, mapGraphError, type GraphErrorContext } from './map-graph-error.js';
 import type { RequestRunner } from './request-runner.js';
 
 /**
  * Bytes per range PUT. Graph wants ranges under 4 MB, in multiples of 320 KiB: 12 × 320 KiB = 3.75 MB.
- * A range is the most an upload ever holds in memory (and only for sources that cannot be re-read).
+ * One range's buffer is all an upload holds in memory, reused from range to range.
  */
 export const UPLOAD_CHUNK_BYTES = 12 * 320 * 1024;
 
@@ -22,88 +22,218 @@ export interface UploadOptions {
   errorContext: GraphErrorContext;
   chunkBytes?: number;
   signal?: AbortSignal;
+  /**
+   * After the last range's answer was lost and the session is gone: whether the attachment is on
+   * the draft (so the upload completed). Without it, such an upload fails.
+   */
+  confirmCompleted?: (signal: AbortSignal | undefined) => Promise<boolean>;
   onProgress?: (progress: { filename: string; sentBytes: number; totalBytes: number }) => void;
 }
 
-/** One range to PUT: its position, and a body that can be produced again for a retry. */
-interface UploadRange {
-  first: number;
-  length: number;
-  body: () => Uint8Array | AsyncIterable<Uint8Array>;
+/**
+ * Where the ranges of one attachment come from, one range at a time, into ONE buffer that every range
+ * reuses: a file is read at the range's offset (a retried range is still in the buffer), a caller's
+ * stream is copied in piece by piece, bytes are sliced without copying. Neither the file nor the
+ * stream is ever held whole, and a 150 MB upload allocates one range's worth of memory instead of
+ * 150 MB of short-lived buffers (which V8 collects late: it is what made peak memory climb).
+ */
+export class RangeSource {
+  private buffer: Buffer | undefined;
+  private file: FileHandle | undefined;
+  private stream: AsyncIterator<unknown> | undefined;
+  private leftover: Buffer | undefined;
+
+  constructor(
+    private readonly attachment: SizedAttachment,
+    private readonly chunkBytes: number,
+  ) {}
+
+  /** The bytes at [first, first + length): a view of the shared buffer, valid until the next call. */
+  async read(first: number, length: number): Promise<Uint8Array> {
+    const content = this.attachment.attachment.content;
+    if (content instanceof Uint8Array) return content.subarray(first, first + length);
+    if (typeof content === 'string') {
+      this.buffer ??= Buffer.from(content, 'utf8');
+      return this.buffer.subarray(first, first + length);
+    }
+    // Its own memory (allocUnsafeSlow), never a slice of Node's shared pool.
+    this.buffer ??= Buffer.allocUnsafeSlow(Math.min(this.chunkBytes, this.attachment.size));
+    const target = this.buffer.subarray(0, length);
+    const filled = 'path' in content ? await this.readFile(content.path, target, first) : await this.readStream(target);
+    // The file or the stream ended early: its size changed since it was measured.
+    if (filled < length) assertSize(this.attachment, first + filled);
+    return target;
+  }
+
+  /**
+   * After a failed attempt the buffer may still be referenced by a write queued on the broken
+   * connection: the range goes on from a copy, and the old buffer is never written again.
+   */
+  detach(bytes: Uint8Array): Uint8Array {
+    const copy = new Uint8Array(bytes);
+    if (this.buffer && bytes.buffer === this.buffer.buffer) this.buffer = undefined;
+    return copy;
+  }
+
+  /** Fails when a stream has bytes beyond its declared size. */
+  async assertEnd(): Promise<void> {
+    let extra = this.leftover?.byteLength ?? 0;
+    while (this.stream && extra === 0) {
+      const next = await this.stream.next();
+      if (next.done) break;
+      extra = (next.value as Uint8Array).byteLength;
+    }
+    if (extra > 0) {
+      throw new MailbridgeError({
+        code: 'INVALID_MESSAGE',
+        message: `attachments[${this.attachment.index}]: the stream has more than the ${this.attachment.size} bytes given as its size.`,
+        hint: 'Give the exact size of a stream attachment, or pass a file path.',
+        details: { path: `attachments[${this.attachment.index}].size` },
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.file?.close().catch(() => undefined);
+    await this.stream?.return?.().catch(() => undefined);
+  }
+
+  private async readFile(path: string, target: Buffer, position: number): Promise<number> {
+    this.file ??= await open(path, 'r');
+    let filled = 0;
+    while (filled < target.byteLength) {
+      const { bytesRead } = await this.file.read(target, filled, target.byteLength - filled, position + filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return filled;
+  }
+
+  private async readStream(target: Buffer): Promise<number> {
+    this.stream ??= openAttachment(this.attachment)[Symbol.asyncIterator]();
+    let filled = 0;
+    while (filled < target.byteLength) {
+      let piece = this.leftover;
+      this.leftover = undefined;
+      if (!piece) {
+        const next = await this.stream.next();
+        if (next.done) break;
+        piece = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value as Uint8Array);
+      }
+      const taken = piece.copy(target, filled);
+      filled += taken;
+      if (taken < piece.byteLength) this.leftover = piece.subarray(taken);
+    }
+    return filled;
+  }
 }
 
+/** Where the upload session stands: the next byte it expects, or `gone` (ended, or never ours). */
+type SessionState = { next: number } | 'gone';
+
 /**
- * The ranges of an attachment. A file is read range by range straight from disk into the request
- * (nothing is buffered, and a retried range is read again); bytes are sliced without copying; a
- * caller's stream, which cannot be re-read, is buffered one range at a time.
+ * Asks the upload session which byte it expects next (GET on the upload URL, no Authorization
+ * header). Outlook answers `NextExpectedRanges: ["{start}"]` (Graph's `nextExpectedRanges`, which
+ * may read "{start}-"). A session that no longer answers (404/401: completed, expired or cancelled)
+ * is `gone`.
  */
-async function* rangesOf(attachment: SizedAttachment, chunkBytes: number): AsyncGenerator<UploadRange> {
-  const content = attachment.attachment.content;
-  if (typeof content === 'object' && content !== null && 'path' in content) {
-    for (let first = 0; first < attachment.size; first += chunkBytes) {
-      const length = Math.min(chunkBytes, attachment.size - first);
-      yield { first, length, body: () => createReadStream(content.path, { start: first, end: first + length - 1, highWaterMark: 256 * 1024 }) };
-    }
-    return;
-  }
-  const stream = openAttachment(attachment);
+async function sessionState(options: UploadOptions, signal: AbortSignal | undefined): Promise<SessionState> {
+  const response = await options.http.fetch(options.uploadUrl, { method: 'GET', ...(signal ? { signal } : {}) });
+  const text = await response.text();
+  if (response.status === 404 || response.status === 401 || response.status === 410) return 'gone';
+  let body: { NextExpectedRanges?: unknown; nextExpectedRanges?: unknown } | undefined;
   try {
-    let first = 0;
-    for await (const chunk of chunkStream(stream, chunkBytes)) {
-      if (first + chunk.byteLength > attachment.size) assertSize(attachment, first + chunk.byteLength);
-      yield { first, length: chunk.byteLength, body: () => chunk };
-      first += chunk.byteLength;
-    }
-    assertSize(attachment, first);
-  } finally {
-    stream.destroy();
+    body = JSON.parse(text) as typeof body;
+  } catch {
+    body = undefined;
   }
+  if (response.status !== 200) throw mapGraphError(response.status, body, response.headers, options.errorContext);
+  const ranges = body?.NextExpectedRanges ?? body?.nextExpectedRanges;
+  const first = Array.isArray(ranges) ? /^(\d+)(-\d*)?$/.exec(String(ranges[0] ?? '')) : null;
+  if (!first) throw invalidGraphResponse('the upload session status has no next expected byte', response.status, response.headers);
+  return { next: Number(first[1]) };
 }
+
+/** What a retried range found out before sending again. */
+const ALREADY_RECEIVED = 299;
 
 /**
  * Streams one attachment into an upload session, range after range, in order. The PUTs carry no
  * Authorization header: the upload URL holds its own token, and Graph refuses a bearer token there.
- * Each range goes through the mailbox's concurrency slot and the retry policy (a range PUT may be
- * repeated: the service keeps the bytes it already has).
+ * Each range goes through the mailbox's concurrency slot and the retry policy. A range is never
+ * sent twice blindly: Outlook ignores a failed range but refuses (416) one it already has, and a
+ * broken connection does not say which happened, so a retry first asks the session for its next
+ * expected byte. When the last range's answer was lost, the session is gone either way: then
+ * `confirmCompleted` (the attachment is on the draft) decides.
  */
 export async function uploadAttachment(options: UploadOptions): Promise<void> {
   const { attachment, uploadUrl } = options;
   const total = attachment.size;
   const chunkBytes = options.chunkBytes ?? UPLOAD_CHUNK_BYTES;
-  let sent = 0;
+  const source = new RangeSource(attachment, chunkBytes);
   let completed = false;
-  for await (const range of rangesOf(attachment, chunkBytes)) {
-    const last = range.first + range.length - 1;
-    const response = await options.runner.run(
-      (signal) =>
-        options.semaphore.run(async () => {
-          const body = range.body();
-          const streamed = !(body instanceof Uint8Array);
-          const init = {
-            method: 'PUT',
-            headers: {
-              'Content-Type': 'application/octet-stream',
-              'Content-Length': String(range.length),
-              'Content-Range': `bytes ${range.first}-${last}/${total}`,
-            },
-            body: body as unknown as RequestInit['body'],
-            // A streamed request body must say so (fetch's half-duplex mode).
-            ...(streamed ? { duplex: 'half' } : {}),
-            ...(signal ? { signal } : {}),
-          } as RequestInit;
-          return bufferResponse(await options.http.fetch(uploadUrl, init), uploadUrl);
-        }, signal),
-      { signal: options.signal, idempotent: true },
-    );
-    if (response.status !== 200 && response.status !== 201 && response.status !== 202) {
-      const body: unknown = await response.json().catch(() => undefined);
-      throw mapGraphError(response.status, body, response.headers, options.errorContext);
+  try {
+    for (let first = 0; first < total; first += chunkBytes) {
+      const length = Math.min(chunkBytes, total - first);
+      const last = first + length === total;
+      let body = await source.read(first, length);
+      let attempts = 0;
+      let sessionGone = false;
+      const response = await options.runner.run(
+        (signal) =>
+          options.semaphore.run(async () => {
+            if (attempts++ > 0) {
+              body = source.detach(body);
+              const state = await sessionState(options, signal);
+              if (state === 'gone') {
+                sessionGone = true;
+                return new Response(null, { status: ALREADY_RECEIVED });
+              }
+              if (state.next === first + length) return new Response(null, { status: ALREADY_RECEIVED });
+              if (state.next !== first) {
+                throw invalidGraphResponse(`the upload session expects byte ${state.next}, but the upload is at byte ${first}`, 200);
+              }
+            }
+            const answer = await options.http.sendBytes(uploadUrl, {
+              method: 'PUT',
+              headers: {
+                'content-type': 'application/octet-stream',
+                'content-range': `bytes ${first}-${first + length - 1}/${total}`,
+              },
+              body,
+              maxResponseBytes: MAX_JSON_BYTES,
+              ...(signal ? { signal } : {}),
+            });
+            return bytesResponse(answer);
+          }, signal),
+        { signal: options.signal, idempotent: true },
+      );
+      if (sessionGone) {
+        // Only the last range's answer can be lost that way: the session ends when it completes.
+        if (!last || !(await options.confirmCompleted?.(options.signal))) {
+          throw new MailbridgeError({
+            code: 'SERVICE_UNAVAILABLE',
+            message: `The upload session of attachments[${attachment.index}] (${attachment.attachment.filename}) ended before the attachment was complete.`,
+            hint: 'The connection broke during the upload and the session expired or was cancelled meanwhile. Send again: nothing was sent yet.',
+            retryable: true,
+            details: { path: `attachments[${attachment.index}]`, sentBytes: first },
+          });
+        }
+        completed = true;
+      } else if (response.status === ALREADY_RECEIVED) {
+        completed = last;
+      } else if (response.status !== 200 && response.status !== 201 && response.status !== 202) {
+        const errorBody: unknown = await response.json().catch(() => undefined);
+        throw mapGraphError(response.status, errorBody, response.headers, options.errorContext);
+      } else {
+        completed = response.status === 201;
+      }
+      options.onProgress?.({ filename: attachment.attachment.filename, sentBytes: first + length, totalBytes: total });
     }
-    sent = range.first + range.length;
-    completed = response.status === 201;
-    options.onProgress?.({ filename: attachment.attachment.filename, sentBytes: sent, totalBytes: total });
+    await source.assertEnd();
+  } finally {
+    await source.close();
   }
-  assertSize(attachment, sent);
   if (!completed && total > 0) {
     throw invalidGraphResponse('the upload session did not confirm the last range with 201 Created', 200);
   }

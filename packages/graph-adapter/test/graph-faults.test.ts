@@ -1,5 +1,6 @@
-import { MailbridgeError, type Logger } from '@mailbridge/core';
-import { createTempDir, generateFile } from '@mailbridge/core/testing';
+import { createReadStream } from 'node:fs';
+import { MailbridgeError, type Logger, type ReceivedMessage } from '@mailbridge/core';
+import { createTempDir, generateFile, sha256 } from '@mailbridge/core/testing';
 import { DEMO } from '@mailbridge/simulator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startGraphTestBed, type GraphTestBed } from './support/graph-harness.js';
@@ -115,6 +116,37 @@ describe('graph adapter under injected faults: every message delivered exactly o
     expect(uploads.map((request) => request.status)).toContain(429);
     // Upload PUTs never carry the bearer token.
     expect(uploads.every((request) => !Object.keys(request.headers).some((name) => name.toLowerCase() === 'authorization'))).toBe(true);
+  });
+
+  it.each([
+    ['a file', 'reset-before', 9],
+    ['a file', 'reset-after', 9],
+    ['a stream', 'reset-after', 9],
+    // One range only: its answer is lost and the session has ended; the draft's attachments tell.
+    ['a file', 'reset-after', 3.5],
+  ] as const)('large attachment from %s: a %s on the first upload range (%s MB) is retried and the bytes arrive intact', async (source, kind, megabytes) => {
+    const file = await generateFile(temp.dir, `ranges-${kind}.bin`, megabytes * 1024 * 1024);
+    // The first range fails, before or after it was stored: the retry asks the session where it
+    // stands, sends the range again from a copy if needed, and the later ranges come from a new buffer.
+    bed.simulator.inject({ kind, api: 'upload', count: 1 });
+    const content = source === 'a file' ? { path: file.path } : { stream: () => createReadStream(file.path, { highWaterMark: 100_000 }) };
+    const result = await bed.transport.send({
+      to: [DEMO.mailbox],
+      subject: `upload ${kind} from ${source}`,
+      text: 'x',
+      attachments: [{ filename: 'ranges.bin', content, ...(source === 'a stream' ? { size: file.size } : {}) }],
+    });
+    const uploads = bed.simulator.requests().filter((request) => request.api === 'upload');
+    // The retry asked the session where it stood before sending anything again.
+    expect(uploads.filter((request) => request.method === 'GET')).toHaveLength(1);
+    expect(uploads.filter((request) => request.method === 'PUT')).toHaveLength(Math.ceil(file.size / (12 * 320 * 1024)) + (kind === 'reset-before' ? 1 : 0));
+    let received: ReceivedMessage | undefined;
+    for await (const message of bed.transport.receive({ limit: 50 })) {
+      if (message.internetMessageId === result.internetMessageId) received = message;
+    }
+    const bytes = await received!.attachments[0]!.content();
+    expect(sha256(bytes)).toBe(file.sha256);
+    expect(inboxCopies(bed, result.internetMessageId)).toBe(1);
   });
 
   it('keeps at most 4 requests in flight per mailbox: 24 concurrent sends cause no 429', async () => {

@@ -3,7 +3,11 @@ import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { MailbridgeError } from '@mailbridge/core';
 import { describe, expect, it } from 'vitest';
-import { chunkStream } from '../src/attachment-source.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RangeSource } from '../src/upload-session.js';
+import type { SizedAttachment } from '../src/attachment-source.js';
 import { mailboxSemaphore } from '../src/mailbox-semaphore.js';
 import { mapGraphError, type GraphErrorContext } from '../src/map-graph-error.js';
 import { retryAfterMs } from '../src/request-runner.js';
@@ -94,11 +98,79 @@ describe('plumbing', () => {
     expect(mailboxSemaphore('https://graph.example', 'other@contoso.com', 4)).not.toBe(semaphore);
   });
 
-  it('chunkStream cuts exact chunks whatever the input pieces', async () => {
-    const pieces = [Buffer.alloc(7, 1), Buffer.alloc(3, 2), Buffer.alloc(11, 3)];
-    const chunks: number[] = [];
-    for await (const chunk of chunkStream(Readable.from(pieces), 5)) chunks.push(chunk.byteLength);
-    expect(chunks).toEqual([5, 5, 5, 5, 1]);
+  describe('RangeSource: every range of an upload comes out of one reused buffer', () => {
+    const sized = (content: SizedAttachment['attachment']['content'], size: number): SizedAttachment => ({
+      attachment: { filename: 'a.bin', content },
+      index: 0,
+      size,
+      contentType: 'application/octet-stream',
+    });
+    const data = Buffer.from(Array.from({ length: 21 }, (_, i) => i));
+
+    async function ranges(source: RangeSource, size: number, chunk: number): Promise<{ bytes: number[][]; buffers: Set<ArrayBufferLike> }> {
+      const bytes: number[][] = [];
+      const buffers = new Set<ArrayBufferLike>();
+      for (let first = 0; first < size; first += chunk) {
+        const range = await source.read(first, Math.min(chunk, size - first));
+        bytes.push([...range]);
+        buffers.add(range.buffer);
+      }
+      await source.assertEnd();
+      await source.close();
+      return { bytes, buffers };
+    }
+    const expected = [data.subarray(0, 5), data.subarray(5, 10), data.subarray(10, 15), data.subarray(15, 20), data.subarray(20)].map((b) => [...b]);
+
+    it('cuts a stream given in uneven pieces into exact ranges, copying into one buffer', async () => {
+      const pieces = [data.subarray(0, 7), data.subarray(7, 10), data.subarray(10)];
+      const { bytes, buffers } = await ranges(new RangeSource(sized({ stream: () => Readable.from(pieces) }, 21), 5), 21, 5);
+      expect(bytes).toEqual(expected);
+      expect(buffers.size).toBe(1);
+    });
+
+    it('reads a file at each range\'s offset into one buffer', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'mailbridge-range-'));
+      try {
+        writeFileSync(join(dir, 'a.bin'), data);
+        const { bytes, buffers } = await ranges(new RangeSource(sized({ path: join(dir, 'a.bin') }, 21), 5), 21, 5);
+        expect(bytes).toEqual(expected);
+        expect(buffers.size).toBe(1);
+        // The file shrank after it was measured: the upload must not send a short range.
+        const shrunk = new RangeSource(sized({ path: join(dir, 'a.bin') }, 30), 10);
+        await shrunk.read(0, 10);
+        await shrunk.read(10, 10);
+        await expect(shrunk.read(20, 10)).rejects.toMatchObject({ code: 'INVALID_MESSAGE' });
+        await shrunk.close();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('slices bytes without copying', async () => {
+      const { bytes, buffers } = await ranges(new RangeSource(sized(data, 21), 5), 21, 5);
+      expect(bytes).toEqual(expected);
+      expect([...buffers]).toEqual([data.buffer]);
+    });
+
+    it('refuses a stream shorter or longer than its declared size', async () => {
+      await expect(ranges(new RangeSource(sized({ stream: () => Readable.from([data]) }, 25), 5), 25, 5)).rejects.toMatchObject({ code: 'INVALID_MESSAGE' });
+      await expect(ranges(new RangeSource(sized({ stream: () => Readable.from([data, data]) }, 21), 5), 21, 5)).rejects.toMatchObject({
+        code: 'INVALID_MESSAGE',
+        message: expect.stringContaining('more than the 21 bytes'),
+      });
+    });
+
+    it('after a failed attempt, goes on from a copy and never rewrites the old buffer', async () => {
+      const source = new RangeSource(sized({ stream: () => Readable.from([data]) }, 21), 5);
+      const first = await source.read(0, 5);
+      const copy = source.detach(first);
+      expect([...copy]).toEqual([...first]);
+      expect(copy.buffer).not.toBe(first.buffer);
+      const second = await source.read(5, 5);
+      expect(second.buffer).not.toBe(first.buffer);
+      expect([...first]).toEqual(expected[0]);
+      await source.close();
+    });
   });
 
   it('retryAfterMs reads seconds, fractions and HTTP dates', () => {
