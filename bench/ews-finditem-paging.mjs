@@ -23,7 +23,7 @@ let recording;
 const recordingHttp = {
   userAgent: http.userAgent,
   close: () => http.close(),
-  sendBytes: (url, init) => http.sendBytes(url, init),
+  request: (url, init) => http.request(url, init),
   fetch: (url, init) => {
     recording?.push(init.body);
     return http.fetch(url, init);

@@ -10,7 +10,7 @@ import { createRedactor } from '../src/redact/index.js';
 const http: HttpClient = {
   userAgent: 'test',
   close: async () => undefined,
-  sendBytes: async () => {
+  request: async () => {
     throw new Error('no upload expected');
   },
   fetch: async () => {

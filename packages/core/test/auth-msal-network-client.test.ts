@@ -9,7 +9,7 @@ function client(answer: (url: string, init: RequestInit & { timeoutMs?: number }
   const http: HttpClient = {
     userAgent: 'test',
     close: async () => undefined,
-    sendBytes: async () => {
+    request: async () => {
       throw new Error('msal never uploads');
     },
     fetch: async (input, init = {}) => {

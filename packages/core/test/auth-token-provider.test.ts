@@ -7,7 +7,7 @@ import type { HttpClient } from '../src/http/http-client.js';
 const http: HttpClient = {
   userAgent: 'test',
   close: async () => undefined,
-  sendBytes: async () => {
+  request: async () => {
     throw new Error('no upload expected');
   },
   fetch: async () => {

@@ -88,7 +88,7 @@ describe('createTransport', () => {
   it('passes a shared token provider through, and uses the caller\'s HTTP client without closing it', async () => {
     const { module, seen } = recordingAdapter();
     let httpClosed = false;
-    const http = { userAgent: 'shared', fetch: globalThis.fetch, sendBytes: async () => { throw new Error('unused'); }, close: async () => { httpClosed = true; } };
+    const http = { userAgent: 'shared', fetch: globalThis.fetch, request: async () => { throw new Error('unused'); }, close: async () => { httpClosed = true; } };
     const tokenProvider = { kind: 'app-only' as const, getToken: async () => { throw new Error('unused'); } };
     const transport = await createTransport(baseConfig as never, { adapters: { graph: async () => module }, http, tokenProvider, env: {} });
     expect(seen.context?.tokenProvider).toBe(tokenProvider);

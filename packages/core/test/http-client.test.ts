@@ -367,12 +367,21 @@ describe('createHttpClient: network errors and what the retry policy learns from
   });
 });
 
-describe('createHttpClient: sendBytes (uploads without copying the body)', () => {
+describe('createHttpClient: request (answers read whole, bodies sent without copies)', () => {
+  it('sends text as UTF-8, sends no body by default, and keeps the method', async () => {
+    const http = client();
+    const posted = await http.request(`${origin}/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"subject":"Störung €"}' });
+    expect(JSON.parse(new TextDecoder().decode(posted.body))).toEqual({ method: 'POST', userAgent: http.userAgent, body: '{"subject":"Störung €"}' });
+    const fetched = await http.request(`${origin}/echo`);
+    expect(JSON.parse(new TextDecoder().decode(fetched.body))).toMatchObject({ method: 'GET', body: '' });
+    expect(fetched.url).toBe(`${origin}/echo`);
+  });
+
   it('sends the bytes as given, with the user agent and headers, and reads the whole answer', async () => {
     const http = client();
     const bytes = randomBytes(3 * 1024 * 1024 + 7);
     const view = bytes.subarray(5, bytes.byteLength - 2);
-    const answer = await http.sendBytes(`${origin}/digest`, { method: 'put', headers: { 'Content-Range': 'bytes 0-9/10' }, body: view });
+    const answer = await http.request(`${origin}/digest`, { method: 'put', headers: { 'Content-Range': 'bytes 0-9/10' }, body: view });
     expect(answer.status).toBe(201);
     expect(answer.headers.get('x-range')).toBe('bytes 0-9/10');
     expect(JSON.parse(new TextDecoder().decode(answer.body))).toEqual({
@@ -388,7 +397,7 @@ describe('createHttpClient: sendBytes (uploads without copying the body)', () =>
     const buffer = Buffer.alloc(256 * 1024);
     for (let range = 0; range < 5; range += 1) {
       buffer.fill(range);
-      const answer = await http.sendBytes(`${origin}/digest`, { method: 'PUT', body: buffer });
+      const answer = await http.request(`${origin}/digest`, { method: 'PUT', body: buffer });
       expect(JSON.parse(new TextDecoder().decode(answer.body)).sha256).toBe(createHash('sha256').update(Buffer.alloc(buffer.byteLength, range)).digest('hex'));
     }
   });
@@ -396,21 +405,21 @@ describe('createHttpClient: sendBytes (uploads without copying the body)', () =>
   it('fails like fetch: NETWORK_TIMEOUT, ABORTED, a broken connection marked as sent, a refused one as not sent', async () => {
     const http = await warmClient({ timeoutMs: 300 });
     const body = Buffer.from('range');
-    expect((await failure(http.sendBytes(`${origin}/no-headers`, { method: 'PUT', body }))).code).toBe('NETWORK_TIMEOUT');
-    expect((await failure(http.sendBytes(`${origin}/no-headers`, { method: 'PUT', body, timeoutMs: 100 }))).code).toBe('NETWORK_TIMEOUT');
+    expect((await failure(http.request(`${origin}/no-headers`, { method: 'PUT', body }))).code).toBe('NETWORK_TIMEOUT');
+    expect((await failure(http.request(`${origin}/no-headers`, { method: 'PUT', body, timeoutMs: 100 }))).code).toBe('NETWORK_TIMEOUT');
 
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('stop')), 50);
-    const aborted = await failure(http.sendBytes(`${origin}/no-headers`, { method: 'PUT', body, signal: controller.signal, timeoutMs: 10_000 }));
+    const aborted = await failure(http.request(`${origin}/no-headers`, { method: 'PUT', body, signal: controller.signal, timeoutMs: 10_000 }));
     expect(aborted.code).toBe('ABORTED');
     expect((aborted.cause as Error).message).toBe('stop');
 
-    const broken = await failure(http.sendBytes(`${origin}/reset-after-body`, { method: 'PUT', body }));
+    const broken = await failure(http.request(`${origin}/reset-after-body`, { method: 'PUT', body }));
     expect(broken.code).toBe('NETWORK_ERROR');
     expect(broken.details.requestSent).toBe(true);
 
     const port = await closedPort();
-    const refused = await failure(http.sendBytes(`https://127.0.0.1:${port}/upload?tempauth=secret-token`, { method: 'PUT', body }));
+    const refused = await failure(http.request(`https://127.0.0.1:${port}/upload?tempauth=secret-token`, { method: 'PUT', body }));
     expect(refused.code).toBe('NETWORK_ERROR');
     expect(refused.details.requestSent).toBe(false);
     expect(refused.message).not.toContain('secret-token');
@@ -420,10 +429,10 @@ describe('createHttpClient: sendBytes (uploads without copying the body)', () =>
     const http = client();
     const body = Buffer.from('x');
     for (const path of ['/big', '/big-chunked']) {
-      const error = await failure(http.sendBytes(`${origin}${path}`, { method: 'PUT', body, maxResponseBytes: 1024 }));
+      const error = await failure(http.request(`${origin}${path}`, { method: 'PUT', body, maxResponseBytes: 1024 }));
       expect(error.code).toBe('INVALID_RESPONSE');
     }
-    const whole = await http.sendBytes(`${origin}/big-chunked`, { method: 'PUT', body });
+    const whole = await http.request(`${origin}/big-chunked`, { method: 'PUT', body });
     expect(whole.body.byteLength).toBe(16 * 4096);
   });
 
@@ -431,10 +440,10 @@ describe('createHttpClient: sendBytes (uploads without copying the body)', () =>
     const proxy = await startProxy();
     try {
       const http = client({ proxy: proxy.url });
-      const answer = await http.sendBytes(`${origin}/digest`, { method: 'PUT', body: Buffer.from('via proxy') });
+      const answer = await http.request(`${origin}/digest`, { method: 'PUT', body: Buffer.from('via proxy') });
       expect(answer.status).toBe(201);
       expect(proxy.tunnels).toEqual([origin.replace('https://', '')]);
-      expect((await failure(http.sendBytes('file:///etc/passwd', { method: 'PUT', body: Buffer.from('x') }))).code).toBe('USAGE');
+      expect((await failure(http.request('file:///etc/passwd', { method: 'PUT', body: Buffer.from('x') }))).code).toBe('USAGE');
     } finally {
       await proxy.close();
     }

@@ -1,4 +1,4 @@
-import { readBody, type BytesResponse } from '@mailbridge/core';
+import { readBody, type BufferedHttpResponse } from '@mailbridge/core';
 
 /** Statuses whose response carries no body. */
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
@@ -39,6 +39,11 @@ export const MAX_JSON_BYTES = 64 * 1024 * 1024;
 /** Largest `$value` answer accepted: the MIME of a message with a 150 MB attachment, base64-encoded. */
 export const MAX_VALUE_BYTES = 256 * 1024 * 1024;
 
+/** The largest answer accepted for a request to `url`: a `$value` (MIME) or a JSON document. */
+export function maxBytesFor(url: string): number {
+  return /\/\$value(\?|$)/.test(url) ? MAX_VALUE_BYTES : MAX_JSON_BYTES;
+}
+
 /**
  * Reads a response's body completely, refusing one larger than the service can legitimately send
  * (INVALID_RESPONSE: a broken proxy or a hostile server cannot exhaust memory). Used inside the
@@ -47,7 +52,7 @@ export const MAX_VALUE_BYTES = 256 * 1024 * 1024;
  * MIME, one attachment); nothing is streamed down by this adapter.
  */
 export async function bufferResponse(response: Response, url: string): Promise<Response> {
-  const maxBytes = /\/\$value(\?|$)/.test(url) ? MAX_VALUE_BYTES : MAX_JSON_BYTES;
+  const maxBytes = maxBytesFor(url);
   if (NULL_BODY_STATUSES.has(response.status)) return new BufferedResponse(response.status, response.statusText, response.headers, response.url, new Uint8Array(0)) as unknown as Response;
   // With a declared length within the limit, read it whole (cheapest: undici refuses a body longer
   // than its Content-Length); without one, or above the limit, readBody counts and stops in time.
@@ -57,7 +62,7 @@ export async function bufferResponse(response: Response, url: string): Promise<R
   return new BufferedResponse(response.status, response.statusText, response.headers, response.url, bytes) as unknown as Response;
 }
 
-/** An answer of core's `HttpClient.sendBytes` (already read whole) as the Response the runner expects. */
-export function bytesResponse(response: BytesResponse): Response {
+/** An answer of core's `HttpClient.request` (already read whole) as the Response the runner expects. */
+export function bufferedResponse(response: BufferedHttpResponse): Response {
   return new BufferedResponse(response.status, '', response.headers, response.url, response.body) as unknown as Response;
 }

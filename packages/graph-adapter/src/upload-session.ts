@@ -1,7 +1,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { MailbridgeError, type HttpClient, type Semaphore } from '@mailbridge/core';
 import { assertSize, openAttachment, type SizedAttachment } from './attachment-source.js';
-import { bytesResponse, MAX_JSON_BYTES } from './buffer-response.js';
+import { bufferedResponse, MAX_JSON_BYTES } from './buffer-response.js';
 import { invalidGraphResponse, mapGraphError, type GraphErrorContext } from './map-graph-error.js';
 import type { RequestRunner } from './request-runner.js';
 
@@ -194,7 +194,7 @@ export async function uploadAttachment(options: UploadOptions): Promise<void> {
                 throw invalidGraphResponse(`the upload session expects byte ${state.next}, but the upload is at byte ${first}`, 200);
               }
             }
-            const answer = await options.http.sendBytes(uploadUrl, {
+            const answer = await options.http.request(uploadUrl, {
               method: 'PUT',
               headers: {
                 'content-type': 'application/octet-stream',
@@ -204,7 +204,7 @@ export async function uploadAttachment(options: UploadOptions): Promise<void> {
               maxResponseBytes: MAX_JSON_BYTES,
               ...(signal ? { signal } : {}),
             });
-            return bytesResponse(answer);
+            return bufferedResponse(answer);
           }, signal),
         { signal: options.signal, idempotent: true },
       );

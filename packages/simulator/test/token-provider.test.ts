@@ -79,9 +79,9 @@ function http(options: { trustSimulator?: boolean } = {}): HttpClient & { urls: 
     urls,
     userAgent: client.userAgent,
     close: () => client.close(),
-    sendBytes: (input, init) => {
+    request: (input, init) => {
       urls.push(String(input));
-      return client.sendBytes(input, init);
+      return client.request(input, init);
     },
     fetch: (input, init) => {
       urls.push(String(input));

@@ -1,7 +1,7 @@
 import { Agent, EnvHttpProxyAgent, Headers as UndiciHeaders, fetch as undiciFetch, type Dispatcher, type Response as UndiciResponse } from 'undici';
 import { MailbridgeError } from '../errors/index.js';
 import { defaultRedactor } from '../redact/default-redactor.js';
-import type { BytesResponse, HttpClient, SendBytesInit } from './http-client.js';
+import type { BufferedHttpResponse, HttpClient, BufferedRequestInit } from './http-client.js';
 import type { HttpClientOptions } from './http-client-options.js';
 import { createSecureContext } from 'node:tls';
 import { loadCaCertificates } from './load-ca-certificates.js';
@@ -12,7 +12,7 @@ import { safeUrl } from './safe-url.js';
 import { buildUserAgent } from './user-agent.js';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
-// sendBytes reads answers whole: an upload's answer is a small JSON document.
+// request reads answers whole: an upload's answer is a small JSON document.
 const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
 // Statuses whose response has no body (and HEAD responses): nothing to wrap.
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
@@ -126,7 +126,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     const url = String(input);
     checkUrl(url);
     const method = (init.method ?? 'GET').toUpperCase();
-    const request = begin(url, method, init.timeoutMs, init.signal ?? undefined);
+    const exchange = begin(url, method, init.timeoutMs, init.signal ?? undefined);
 
     const headers = new UndiciHeaders(init.headers as ConstructorParameters<typeof UndiciHeaders>[0]);
     if (!headers.has('user-agent')) headers.set('user-agent', userAgent);
@@ -138,63 +138,64 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       response = await undiciFetch(url, {
         ...(rest as Parameters<typeof undiciFetch>[1]),
         headers,
-        signal: request.controller.signal,
-        dispatcher: request.tracker,
+        signal: exchange.controller.signal,
+        dispatcher: exchange.tracker,
       } as Parameters<typeof undiciFetch>[1]);
     } catch (error) {
-      request.release();
-      const mapped = mapNetworkError(error, request.failure());
-      logger?.debug('http request failed', { method, url: safeUrl(url), code: mapped.code, requestSent: request.tracker.progress.requestSent, ms: Math.round(performance.now() - started) });
+      exchange.release();
+      const mapped = mapNetworkError(error, exchange.failure());
+      logger?.debug('http request failed', { method, url: safeUrl(url), code: mapped.code, requestSent: exchange.tracker.progress.requestSent, ms: Math.round(performance.now() - started) });
       throw mapped;
     }
     logger?.debug('http response', { method, url: safeUrl(url), status: response.status, ms: Math.round(performance.now() - started) });
     // Headers are in; from here undici's body timeout (which pauses under back-pressure) applies.
-    request.disarm();
+    exchange.disarm();
     if (!response.body || method === 'HEAD' || NULL_BODY_STATUSES.has(response.status)) {
-      request.release();
+      exchange.release();
       return response as unknown as Response;
     }
-    return guardBody(response, request.release, (error) => mapNetworkError(error, request.failure())) as unknown as Response;
+    return guardBody(response, exchange.release, (error) => mapNetworkError(error, exchange.failure())) as unknown as Response;
   }
 
-  async function sendBytes(input: string | URL, init: SendBytesInit): Promise<BytesResponse> {
+  async function request(input: string | URL, init: BufferedRequestInit = {}): Promise<BufferedHttpResponse> {
     const url = String(input);
     checkUrl(url);
-    const method = init.method.toUpperCase();
+    const method = (init.method ?? 'GET').toUpperCase();
     const maxResponseBytes = init.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-    const request = begin(url, method, init.timeoutMs, init.signal);
+    const exchange = begin(url, method, init.timeoutMs, init.signal);
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(init.headers ?? {})) headers[name.toLowerCase()] = value;
     headers['user-agent'] ??= userAgent;
     const target = new URL(url);
     const started = logger ? performance.now() : 0;
     try {
-      // undici's request API writes the caller's bytes as they are; fetch would copy the body first.
-      const response = await request.tracker.request({
+      // undici's request API: the caller's bytes go out as they are (fetch copies a body, wraps it in
+      // web streams and builds Request/Response objects around it).
+      const response = await exchange.tracker.request({
         origin: target.origin,
         path: `${target.pathname}${target.search}`,
         method: method as Dispatcher.HttpMethod,
         headers,
-        body: init.body,
-        signal: request.controller.signal,
+        body: init.body ?? null,
+        signal: exchange.controller.signal,
       });
       // Headers are in; from here undici's body timeout applies.
-      request.disarm();
+      exchange.disarm();
       const body = await readWhole(response.body, response.headers['content-length'], maxResponseBytes, url, response.statusCode);
-      request.release();
+      exchange.release();
       logger?.debug('http response', { method, url: safeUrl(url), status: response.statusCode, ms: Math.round(performance.now() - started) });
       return { status: response.statusCode, headers: toHeaders(response.headers), body, url };
     } catch (error) {
-      request.release();
-      const mapped = mapNetworkError(error, request.failure());
-      logger?.debug('http request failed', { method, url: safeUrl(url), code: mapped.code, requestSent: request.tracker.progress.requestSent, ms: Math.round(performance.now() - started) });
+      exchange.release();
+      const mapped = mapNetworkError(error, exchange.failure());
+      logger?.debug('http request failed', { method, url: safeUrl(url), code: mapped.code, requestSent: exchange.tracker.progress.requestSent, ms: Math.round(performance.now() - started) });
       throw mapped;
     }
   }
 
   return {
     fetch,
-    sendBytes,
+    request,
     userAgent,
     async close() {
       if (closed) return;

@@ -14,34 +14,37 @@ export interface HttpClient {
   /** WHATWG fetch through mailbridge's network settings (proxy, CA file, timeout, user agent). `timeoutMs` overrides the client's no-progress timeout for this request. */
   fetch(input: string | URL, init?: RequestInit & { timeoutMs?: number }): Promise<Response>;
   /**
-   * Sends `body` exactly as given and reads the whole answer (at most `maxResponseBytes`, 1 MB by
-   * default). Made for large uploads in ranges: unlike `fetch`, which copies every request body
-   * (twice for a stream), nothing is copied, so a caller can send range after range from one
-   * buffer. Same network settings, timeout and errors as `fetch`. Keep `body` unchanged until the
-   * promise settles; after a failure, do not rewrite it (bytes may still be queued on the broken
-   * connection) — use a new buffer.
+   * A request whose answer is read whole (at most `maxResponseBytes`, 16 MB by default), without
+   * fetch's WHATWG machinery: no Request/Response objects or web streams, and the body goes out
+   * exactly as given — fetch copies every request body (twice for a stream). Made for the adapters'
+   * many small JSON calls and for large uploads in ranges from one reused buffer. Same network
+   * settings, timeout and errors as `fetch`; redirects are not followed. Keep a `Uint8Array` body
+   * unchanged until the promise settles; after a failure, do not rewrite it (bytes may still be
+   * queued on the broken connection): use a new buffer.
    */
-  sendBytes(input: string | URL, init: SendBytesInit): Promise<BytesResponse>;
+  request(input: string | URL, init?: BufferedRequestInit): Promise<BufferedHttpResponse>;
   /** The user agent sent, e.g. `mailbridge/0.1.0 (node v20.20.2; linux)`. */
   readonly userAgent: string;
   /** Closes pooled connections (waits for requests in flight). */
   close(): Promise<void>;
 }
 
-/** A request of {@link HttpClient.sendBytes}. */
-export interface SendBytesInit {
-  method: string;
+/** A request of {@link HttpClient.request}. */
+export interface BufferedRequestInit {
+  /** GET by default. */
+  method?: string;
   headers?: Record<string, string>;
-  body: Uint8Array;
+  /** Bytes, or text sent as UTF-8. */
+  body?: Uint8Array | string;
   signal?: AbortSignal;
   /** Overrides the client's no-progress timeout for this request. */
   timeoutMs?: number;
-  /** Largest answer accepted, in bytes (1 MB by default); a bigger one fails with INVALID_RESPONSE. */
+  /** Largest answer accepted, in bytes (16 MB by default); a bigger one fails with INVALID_RESPONSE. */
   maxResponseBytes?: number;
 }
 
-/** An answer of {@link HttpClient.sendBytes}, read whole. */
-export interface BytesResponse {
+/** An answer of {@link HttpClient.request}, read whole. */
+export interface BufferedHttpResponse {
   status: number;
   headers: Headers;
   body: Uint8Array;

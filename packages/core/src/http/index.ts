@@ -1,4 +1,4 @@
-export type { BytesResponse, HttpClient, SendBytesInit } from './http-client.js';
+export type { BufferedHttpResponse, HttpClient, BufferedRequestInit } from './http-client.js';
 export type { HttpClientOptions } from './http-client-options.js';
 export { createHttpClient } from './create-http-client.js';
 export { readBody, readText, type ReadBodyOptions } from './read-body.js';

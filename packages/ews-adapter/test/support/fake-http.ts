@@ -33,7 +33,7 @@ export function fakeHttp(respond: (request: CapturedRequest, index: number) => R
         client.inFlight--;
       }
     },
-    async sendBytes() {
+    async request() {
       throw new Error('the EWS adapter never uploads in ranges');
     },
     async close() {},
