@@ -1,6 +1,6 @@
 import type { Context, Middleware, MiddlewareOptions } from '@microsoft/microsoft-graph-client';
 import type { HttpClient, Semaphore } from '@mailbridge/core';
-import { bufferResponse } from './buffer-response.js';
+import { bufferedResponse, bufferResponse, maxBytesFor } from './buffer-response.js';
 import type { RequestRunner, RunOptions } from './request-runner.js';
 
 /**
@@ -34,9 +34,26 @@ export class GraphFetchHandler implements Middleware {
     const scope = context.middlewareControl?.getMiddlewareOptions(GraphCallScope) as GraphCallScope | undefined;
     const url = typeof context.request === 'string' ? context.request : context.request.url;
     const init = { ...(context.options ?? {}) } as RequestInit;
+    const body = init.body ?? undefined;
+    // Graph's requests and answers are small JSON (or one message's MIME): core's buffered request
+    // sends and reads them without fetch's Request/Response/web-stream machinery.
+    const buffered = body === undefined || typeof body === 'string' || body instanceof Uint8Array;
+    const headers = buffered ? headerRecord(init.headers) : {};
+    const maxResponseBytes = maxBytesFor(url);
     try {
       context.response = await this.runner.run(
-        (signal) => this.semaphore.run(async () => bufferResponse(await this.http.fetch(url, signal ? { ...init, signal } : init), url), signal),
+        (signal) =>
+          this.semaphore.run(async () => {
+            if (!buffered) return bufferResponse(await this.http.fetch(url, signal ? { ...init, signal } : init), url);
+            const answer = await this.http.request(url, {
+              method: init.method ?? 'GET',
+              headers,
+              ...(body !== undefined ? { body: body as string | Uint8Array } : {}),
+              maxResponseBytes,
+              ...(signal ? { signal } : {}),
+            });
+            return bufferedResponse(answer);
+          }, signal),
         scope?.options ?? { idempotent: true },
       );
     } catch (error) {
@@ -44,4 +61,11 @@ export class GraphFetchHandler implements Middleware {
       throw error;
     }
   }
+}
+
+/** Request headers as given to fetch (a Headers object, pairs or a record) as a plain record. */
+function headerRecord(headers: RequestInit['headers']): Record<string, string> {
+  if (!headers) return {};
+  if (headers instanceof Headers || Array.isArray(headers)) return Object.fromEntries(headers as Iterable<[string, string]>);
+  return { ...(headers as Record<string, string>) };
 }
