@@ -27,7 +27,10 @@ let recording;
 const recordingHttp = {
   userAgent: http.userAgent,
   close: () => http.close(),
-  request: (url, init) => http.request(url, init),
+  request: (url, init) => {
+    recording?.push(init.body);
+    return http.request(url, init);
+  },
   fetch: (url, init) => {
     recording?.push(init.body);
     return http.fetch(url, init);

@@ -118,12 +118,7 @@ export class EwsXhr implements IXHRApi {
       let refreshed = false;
       for (;;) {
         const response = await this.send(url, body, signal, refreshed);
-        // Bounded: a hostile or broken endpoint's endless body ends in INVALID_RESPONSE, not in memory.
-        const text = await readText(response, { maxBytes: MAX_EWS_RESPONSE_BYTES }).catch((error: unknown) => {
-          if (MailbridgeError.isInstance(error)) throw error;
-          throw toNetworkError(error, url);
-        });
-        const status = response.status;
+        const { text, status } = response;
         if (status === 200 && !isServerBusy(text)) {
           // An empty or non-XML 200 (JSON, a proxy's page) would fail deep in the SOAP parser with a JS error.
           if (!/^\s*</.test(text)) throw notSoap(url, response);
@@ -141,27 +136,42 @@ export class EwsXhr implements IXHRApi {
     }
   }
 
-  private async send(url: string, body: string | (() => ReadableStream<Uint8Array>), signal: AbortSignal | undefined, forceRefresh: boolean): Promise<Response> {
+  /** One POST, its answer read whole (bounded: an endless body ends in INVALID_RESPONSE, not in memory). */
+  private async send(url: string, body: string | (() => ReadableStream<Uint8Array>), signal: AbortSignal | undefined, forceRefresh: boolean): Promise<EwsAnswer> {
     const headers = await this.headers(signal, forceRefresh);
-    const streamed = typeof body !== 'string';
-    const init: RequestInit & { timeoutMs?: number; duplex?: 'half' } = {
-      method: 'POST',
-      headers,
-      body: streamed ? body() : body,
-      ...(streamed ? { duplex: 'half' as const } : {}),
-      ...(signal ? { signal } : {}),
-      ...(this.options.timeoutMs !== undefined ? { timeoutMs: this.options.timeoutMs } : {}),
-    };
     try {
-      return this.ntlm ? await this.ntlm.fetch(url, init) : await this.options.http.fetch(url, init);
+      if (typeof body === 'string' && !this.ntlm) {
+        // The common case: a SOAP text through core's buffered request (no fetch machinery).
+        const answer = await this.options.http.request(url, {
+          method: 'POST',
+          headers,
+          body,
+          maxResponseBytes: MAX_EWS_RESPONSE_BYTES,
+          ...(signal ? { signal } : {}),
+          ...(this.options.timeoutMs !== undefined ? { timeoutMs: this.options.timeoutMs } : {}),
+        });
+        return { status: answer.status, headers: answer.headers, text: new TextDecoder().decode(answer.body) };
+      }
+      const streamed = typeof body !== 'string';
+      const init: RequestInit & { timeoutMs?: number; duplex?: 'half' } = {
+        method: 'POST',
+        headers,
+        body: streamed ? body() : body,
+        ...(streamed ? { duplex: 'half' as const } : {}),
+        ...(signal ? { signal } : {}),
+        ...(this.options.timeoutMs !== undefined ? { timeoutMs: this.options.timeoutMs } : {}),
+      };
+      const response = this.ntlm ? await this.ntlm.fetch(url, init) : await this.options.http.fetch(url, init);
+      const text = await readText(response, { maxBytes: MAX_EWS_RESPONSE_BYTES });
+      return { status: response.status, headers: response.headers, text };
     } catch (error) {
-      if (signal?.aborted) throw error;
+      if (signal?.aborted || MailbridgeError.isInstance(error)) throw error;
       throw toNetworkError(error, url);
     }
   }
 
   /** A non-200 (or ErrorServerBusy) answer as a MailbridgeError core's retry policy can classify. */
-  private failure(response: Response, text: string, operation: string | undefined): MailbridgeError {
+  private failure(response: EwsAnswer, text: string, operation: string | undefined): MailbridgeError {
     const status = response.status;
     const isSoap = status === 200 || status === 500;
     const code = isSoap ? responseCode(text) : undefined;
@@ -206,13 +216,20 @@ export class EwsXhr implements IXHRApi {
   }
 }
 
+/** An EWS answer, read whole. */
+interface EwsAnswer {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
 /**
  * Largest EWS response read: a GetItem/GetAttachment of the largest message Exchange accepts
  * (150 MB) as base64 inside SOAP. Anything larger is not an EWS answer.
  */
 const MAX_EWS_RESPONSE_BYTES = 220 * 1024 * 1024;
 
-function notSoap(url: string, response: Response): MailbridgeError {
+function notSoap(url: string, response: EwsAnswer): MailbridgeError {
   const type = response.headers.get('content-type') ?? 'none';
   return new MailbridgeError({
     code: 'INVALID_RESPONSE',

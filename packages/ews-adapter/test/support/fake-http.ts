@@ -1,4 +1,4 @@
-import type { AccessToken, HttpClient, TokenProvider } from '@mailbridge/core';
+import type { AccessToken, BufferedHttpResponse, BufferedRequestInit, HttpClient, TokenProvider } from '@mailbridge/core';
 
 /** One request the fake HTTP client received. */
 export interface CapturedRequest {
@@ -12,29 +12,34 @@ export interface CapturedRequest {
  * `respond` returns. Integration tests use the simulator over real HTTPS instead.
  */
 export function fakeHttp(respond: (request: CapturedRequest, index: number) => Response | Promise<Response>): HttpClient & { requests: CapturedRequest[]; inFlight: number; maxInFlight: number } {
+  const answer = async (input: string | URL, headersInit: RequestInit['headers'], body: string): Promise<Response> => {
+    const headers: Record<string, string> = {};
+    new Headers(headersInit).forEach((value, key) => {
+      headers[key] = value;
+    });
+    const request = { url: String(input), headers, body };
+    const index = client.requests.push(request) - 1;
+    client.inFlight++;
+    client.maxInFlight = Math.max(client.maxInFlight, client.inFlight);
+    try {
+      return await respond(request, index);
+    } finally {
+      client.inFlight--;
+    }
+  };
   const client = {
     requests: [] as CapturedRequest[],
     inFlight: 0,
     maxInFlight: 0,
     userAgent: 'mailbridge-test/1.0',
     async fetch(input: string | URL, init?: RequestInit & { timeoutMs?: number }): Promise<Response> {
-      const headers: Record<string, string> = {};
-      new Headers(init?.headers).forEach((value, key) => {
-        headers[key] = value;
-      });
       const body = typeof init?.body === 'string' ? init.body : init?.body ? await new Response(init.body).text() : '';
-      const request = { url: String(input), headers, body };
-      const index = client.requests.push(request) - 1;
-      client.inFlight++;
-      client.maxInFlight = Math.max(client.maxInFlight, client.inFlight);
-      try {
-        return await respond(request, index);
-      } finally {
-        client.inFlight--;
-      }
+      return answer(input, init?.headers, body);
     },
-    async request() {
-      throw new Error('the EWS adapter never uploads in ranges');
+    async request(input: string | URL, init: BufferedRequestInit = {}): Promise<BufferedHttpResponse> {
+      const body = typeof init.body === 'string' ? init.body : init.body ? new TextDecoder().decode(init.body) : '';
+      const response = await answer(input, init.headers, body);
+      return { status: response.status, headers: response.headers, body: new Uint8Array(await response.arrayBuffer()), url: String(input) };
     },
     async close() {},
   };
