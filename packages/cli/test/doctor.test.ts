@@ -120,6 +120,8 @@ describe('mailbridge doctor --json', () => {
     const near = await doctor((config) => (config.auth.secretExpiresAt = soon));
     expect(check(near.result, 'secret-expiry')?.status).toBe('warn');
     expect(check(near.result, 'secret-expiry')?.hint).toMatch(/New client secret/);
+    // Said once, by its own check, not again as a config warning.
+    for (const run of [past, near]) expect(check(run.result, 'config')?.message).not.toMatch(/secretExpiresAt|expire/);
   });
 
   it('an unknown tenant fails the authority check', async () => {

@@ -81,7 +81,8 @@ export async function runDoctor(globals: GlobalOptions, options: DoctorOptions =
     return results;
   }
   const { config } = loaded;
-  const warnings = loaded.warnings;
+  // The secret's expiry has its own check below: reported once, there, not also as a config warning.
+  const warnings = loaded.warnings.filter((warning) => warning.path !== 'auth.secretExpiresAt');
   results.push(
     warnings.length > 0
       ? {
