@@ -122,6 +122,13 @@ describe('mailbridge doctor --json', () => {
     expect(check(near.result, 'secret-expiry')?.hint).toMatch(/New client secret/);
     // Said once, by its own check, not again as a config warning.
     for (const run of [past, near]) expect(check(run.result, 'config')?.message).not.toMatch(/secretExpiresAt|expire/);
+    // Even when the tenant cannot be reached, the expiry (which needs no network) is still checked.
+    const offline = await doctor((config) => {
+      config.auth.secretExpiresAt = '2020-01-01';
+      config.auth.tenant = randomUUID();
+    });
+    expect(check(offline.result, 'authority')?.status).toBe('fail');
+    expect(check(offline.result, 'secret-expiry')).toMatchObject({ status: 'fail', code: 'AUTH_SECRET_EXPIRED' });
   });
 
   it('an unknown tenant fails the authority check', async () => {

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
@@ -8,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MailbridgeError } from '../src/errors/index.js';
-import { createHttpClient, readBody, readText } from '../src/http/index.js';
+import { createHttpClient, readBody, readText, requestBuffered } from '../src/http/index.js';
 import type { HttpClient } from '../src/http/http-client.js';
 import { createLogger, type LogRecord } from '../src/log/index.js';
 import { createRetryPolicy } from '../src/retry/index.js';
@@ -65,6 +66,21 @@ async function startServer(): Promise<void> {
       }
       res.writeHead(201, { 'content-type': 'application/json', 'x-range': String(req.headers['content-range']) });
       res.end(JSON.stringify({ method: req.method, userAgent: req.headers['user-agent'], length, sha256: hash.digest('hex') }));
+    } else if (path === '/slow-read') {
+      // Reads the upload at ~16 MB/s: a link slower than the client, as far as the client can tell.
+      let length = 0;
+      req.on('data', (chunk: Buffer) => {
+        length += chunk.byteLength;
+        req.pause();
+        setTimeout(() => req.resume(), chunk.byteLength / 16_384);
+      });
+      req.on('end', () => res.end(JSON.stringify({ length })));
+    } else if (path === '/gzip' || path === '/br' || path === '/bomb') {
+      const accepted = String(req.headers['accept-encoding'] ?? '');
+      const text = path === '/bomb' ? '0'.repeat(4 * 1024 * 1024) : JSON.stringify({ subject: 'compressed', accepted });
+      const encoding = path === '/br' ? 'br' : 'gzip';
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': encoding });
+      res.end(encoding === 'br' ? brotliCompressSync(text) : gzipSync(text));
     } else if (path === '/no-headers') {
       // Never answers: the client's timeout must end it.
     } else if (path === '/stall-body') {
@@ -160,14 +176,14 @@ async function failure(promise: Promise<unknown>): Promise<MailbridgeError> {
  * A client whose pooled connection is already open, so that a short timeout measures what the
  * test is about, not a TLS handshake on a loaded machine.
  */
-async function warmClient(options: Parameters<typeof createHttpClient>[0]): Promise<HttpClient> {
+async function warmClient(options: Parameters<typeof createHttpClient>[0]): Promise<Required<HttpClient>> {
   const created = client(options);
   await (await created.fetch(`${origin}/echo`, { timeoutMs: 30_000 })).text();
   return created;
 }
 
 const clients: HttpClient[] = [];
-function client(options: Parameters<typeof createHttpClient>[0] = {}): HttpClient {
+function client(options: Parameters<typeof createHttpClient>[0] = {}): Required<HttpClient> {
   const created = createHttpClient({ env: {}, caFile, ...options });
   clients.push(created);
   return created;
@@ -423,6 +439,38 @@ describe('createHttpClient: request (answers read whole, bodies sent without cop
     expect(refused.code).toBe('NETWORK_ERROR');
     expect(refused.details.requestSent).toBe(false);
     expect(refused.message).not.toContain('secret-token');
+  });
+
+  it('keeps a slow upload alive: each 256 KB that leaves is progress, so only a real stall times out', async () => {
+    const http = await warmClient({ timeoutMs: 800 });
+    // 40 MB at ~16 MB/s: seconds in all, far more than the timeout, while the socket buffers hold a
+    // few MB at most (what is in them when the last slice has left must arrive within the timeout).
+    const body = randomBytes(40 * 1024 * 1024);
+    const started = Date.now();
+    const answer = await http.request(`${origin}/slow-read`, { method: 'PUT', body });
+    expect(JSON.parse(new TextDecoder().decode(answer.body))).toEqual({ length: body.byteLength });
+    // It took well over the timeout in total: progress, not the total time, is what is timed.
+    expect(Date.now() - started).toBeGreaterThan(1600);
+  });
+
+  it('asks for compressed answers and decompresses them; the limit applies to what comes out', async () => {
+    const http = client();
+    for (const path of ['/gzip', '/br']) {
+      const answer = await http.request(`${origin}${path}`);
+      expect(JSON.parse(new TextDecoder().decode(answer.body))).toEqual({ subject: 'compressed', accepted: 'gzip, deflate, br' });
+      expect(answer.headers.get('content-encoding')).toBeNull();
+    }
+    // 4 MB of zeros in a few KB of gzip.
+    expect((await failure(http.request(`${origin}/bomb`, { maxResponseBytes: 1024 * 1024 }))).code).toBe('INVALID_RESPONSE');
+  });
+
+  it('requestBuffered falls back to fetch for an HttpClient without request()', async () => {
+    const full = client();
+    const fetchOnly = { userAgent: full.userAgent, fetch: full.fetch, close: full.close };
+    const answer = await requestBuffered(fetchOnly, `${origin}/digest`, { method: 'PUT', body: Buffer.from('old client') });
+    expect(answer.status).toBe(201);
+    expect(JSON.parse(new TextDecoder().decode(answer.body)).length).toBe(10);
+    expect((await failure(requestBuffered(fetchOnly, `${origin}/big`, { maxResponseBytes: 1024 }))).code).toBe('INVALID_RESPONSE');
   });
 
   it('refuses an answer larger than maxResponseBytes with INVALID_RESPONSE, declared or streamed', async () => {

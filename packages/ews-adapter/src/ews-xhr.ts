@@ -1,4 +1,4 @@
-import { MailbridgeError, readText, type HttpClient, type RetryPolicy, type Semaphore, type TokenProvider } from '@mailbridge/core';
+import { MailbridgeError, readText, requestBuffered, type HttpClient, type RetryPolicy, type Semaphore, type TokenProvider } from '@mailbridge/core';
 import type { IXHRApi, IXHROptions, IXHRProgress } from 'ews-javascript-api';
 import { callContext, type EwsCallContext } from './http/call-context.js';
 import { toNetworkError } from './http/network-failure.js';
@@ -142,7 +142,7 @@ export class EwsXhr implements IXHRApi {
     try {
       if (typeof body === 'string' && !this.ntlm) {
         // The common case: a SOAP text through core's buffered request (no fetch machinery).
-        const answer = await this.options.http.request(url, {
+        const answer = await requestBuffered(this.options.http, url, {
           method: 'POST',
           headers,
           body,

@@ -1,5 +1,5 @@
 import type { Context, Middleware, MiddlewareOptions } from '@microsoft/microsoft-graph-client';
-import type { HttpClient, Semaphore } from '@mailbridge/core';
+import { requestBuffered, type HttpClient, type Semaphore } from '@mailbridge/core';
 import { bufferedResponse, bufferResponse, maxBytesFor } from './buffer-response.js';
 import type { RequestRunner, RunOptions } from './request-runner.js';
 
@@ -45,7 +45,7 @@ export class GraphFetchHandler implements Middleware {
         (signal) =>
           this.semaphore.run(async () => {
             if (!buffered) return bufferResponse(await this.http.fetch(url, signal ? { ...init, signal } : init), url);
-            const answer = await this.http.request(url, {
+            const answer = await requestBuffered(this.http, url, {
               method: init.method ?? 'GET',
               headers,
               ...(body !== undefined ? { body: body as string | Uint8Array } : {}),

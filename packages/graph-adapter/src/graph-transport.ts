@@ -77,6 +77,8 @@ const UPLOAD_SESSION_MIN_BYTES = 3 * 1024 * 1024;
 const GRAPH_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 /** Graph's maximum `$top` for messages. */
 const GRAPH_MAX_PAGE_SIZE = 1000;
+/** Most that Graph's attachment `size` exceeds the file's bytes by (the item's properties). */
+const ATTACHMENT_SIZE_OVERHEAD = 64 * 1024;
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (ms <= 0) return Promise.resolve();
@@ -339,10 +341,12 @@ export class GraphTransport implements MailTransport {
   /** How many attachments of the draft have this attachment's name and size. */
   private async countAttachments(draftPath: string, attachment: SizedAttachment, signal: AbortSignal | undefined): Promise<number> {
     const page = await this.json<{ value?: Array<{ name?: string; size?: number }> }>(
-      await this.request('GET', `${draftPath}/attachments`, undefined, { operation: 'read', signal, query: { $select: 'name,size' } }),
+      await this.request('GET', `${draftPath}/attachments`, undefined, { operation: 'read', signal, query: { $select: 'name,size', $top: '250' } }),
     );
-    // Graph's size counts the attachment item, a little more than the file's bytes.
-    return (page.value ?? []).filter((item) => item.name === attachment.attachment.filename && (item.size ?? -1) >= attachment.size).length;
+    // Graph's size counts the attachment item: the file's bytes plus a little (its properties), so the
+    // same name within that band — and not a bigger or smaller file of the same name.
+    const fits = (size: number | undefined) => size !== undefined && size >= attachment.size && size <= attachment.size + ATTACHMENT_SIZE_OVERHEAD;
+    return (page.value ?? []).filter((item) => item.name === attachment.attachment.filename && fits(item.size)).length;
   }
 
   async sendMime(mime: Uint8Array | string, options: { saveToSentItems?: boolean; signal?: AbortSignal } = {}): Promise<SendResult> {

@@ -1,5 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { MailbridgeError, type HttpClient, type Semaphore } from '@mailbridge/core';
+import { MailbridgeError, requestBuffered, type HttpClient, type Semaphore } from '@mailbridge/core';
 import { assertSize, openAttachment, type SizedAttachment } from './attachment-source.js';
 import { bufferedResponse, MAX_JSON_BYTES } from './buffer-response.js';
 import { invalidGraphResponse, mapGraphError, type GraphErrorContext } from './map-graph-error.js';
@@ -39,6 +39,7 @@ export interface UploadOptions {
  */
 export class RangeSource {
   private buffer: Buffer | undefined;
+  private text: Buffer | undefined;
   private file: FileHandle | undefined;
   private stream: AsyncIterator<unknown> | undefined;
   private leftover: Buffer | undefined;
@@ -53,8 +54,9 @@ export class RangeSource {
     const content = this.attachment.attachment.content;
     if (content instanceof Uint8Array) return content.subarray(first, first + length);
     if (typeof content === 'string') {
-      this.buffer ??= Buffer.from(content, 'utf8');
-      return this.buffer.subarray(first, first + length);
+      // Encoded once; never rewritten, so a retry can send its view again.
+      this.text ??= Buffer.from(content, 'utf8');
+      return this.text.subarray(first, first + length);
     }
     // Its own memory (allocUnsafeSlow), never a slice of Node's shared pool.
     this.buffer ??= Buffer.allocUnsafeSlow(Math.min(this.chunkBytes, this.attachment.size));
@@ -62,17 +64,20 @@ export class RangeSource {
     const filled = 'path' in content ? await this.readFile(content.path, target, first) : await this.readStream(target);
     // The file or the stream ended early: its size changed since it was measured.
     if (filled < length) assertSize(this.attachment, first + filled);
+    // A stream longer than its declared size is refused before its last range goes out.
+    if (!('path' in content) && first + length === this.attachment.size) await this.assertEnd();
     return target;
   }
 
   /**
-   * After a failed attempt the buffer may still be referenced by a write queued on the broken
-   * connection: the range goes on from a copy, and the old buffer is never written again.
+   * After a failed attempt the shared buffer may still be referenced by a write queued on the
+   * broken connection: the range goes on from a copy, and that buffer is never written again. Views
+   * of bytes that are never rewritten (the caller's bytes, an encoded string) are kept as they are.
    */
   detach(bytes: Uint8Array): Uint8Array {
-    const copy = new Uint8Array(bytes);
-    if (this.buffer && bytes.buffer === this.buffer.buffer) this.buffer = undefined;
-    return copy;
+    if (!this.buffer || bytes.buffer !== this.buffer.buffer) return bytes;
+    this.buffer = undefined;
+    return new Uint8Array(bytes);
   }
 
   /** Fails when a stream has bytes beyond its declared size. */
@@ -194,7 +199,7 @@ export async function uploadAttachment(options: UploadOptions): Promise<void> {
                 throw invalidGraphResponse(`the upload session expects byte ${state.next}, but the upload is at byte ${first}`, 200);
               }
             }
-            const answer = await options.http.request(uploadUrl, {
+            const answer = await requestBuffered(options.http, uploadUrl, {
               method: 'PUT',
               headers: {
                 'content-type': 'application/octet-stream',

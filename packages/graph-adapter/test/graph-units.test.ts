@@ -6,7 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RangeSource } from '../src/upload-session.js';
+import { RangeSource, uploadAttachment } from '../src/upload-session.js';
+import { RequestRunner } from '../src/request-runner.js';
+import { createRetryPolicy, Semaphore, type HttpClient } from '@mailbridge/core';
 import type { SizedAttachment } from '../src/attachment-source.js';
 import { mailboxSemaphore } from '../src/mailbox-semaphore.js';
 import { mapGraphError, type GraphErrorContext } from '../src/map-graph-error.js';
@@ -96,6 +98,67 @@ describe('plumbing', () => {
     expect(mailboxSemaphore('https://graph.example', 'alerts@contoso.com', 4)).toBe(semaphore);
     expect(mailboxSemaphore('https://graph.other.example', 'alerts@contoso.com', 4)).not.toBe(semaphore);
     expect(mailboxSemaphore('https://graph.example', 'other@contoso.com', 4)).not.toBe(semaphore);
+  });
+
+  describe('uploadAttachment when a range\'s answer is lost', () => {
+    const attachment: SizedAttachment = { attachment: { filename: 'a.bin', content: Buffer.from('0123456789') }, index: 0, size: 10, contentType: 'application/octet-stream' };
+    const lost = () => new MailbridgeError({ code: 'NETWORK_ERROR', message: 'connection reset', hint: 'retry', retryable: true, details: { requestSent: true } });
+    /** An upload session whose PUT answers follow `puts` and whose status GET answers `status`. */
+    function session(puts: Array<'ok' | 'lost'>, status: number) {
+      const calls: string[] = [];
+      const http: HttpClient = {
+        userAgent: 'test',
+        close: async () => undefined,
+        request: async (_url, init) => {
+          calls.push(`PUT ${init?.headers?.['content-range']}`);
+          if (puts.shift() === 'lost') throw lost();
+          return { status: 200, headers: new Headers(), body: new TextEncoder().encode('{"NextExpectedRanges":["5"]}'), url: 'https://upload.example' };
+        },
+        fetch: async () => {
+          calls.push('GET status');
+          return new Response(status === 200 ? '{"NextExpectedRanges":["5"]}' : '{}', { status });
+        },
+      };
+      return { http, calls };
+    }
+    const upload = (http: HttpClient, confirmCompleted?: () => Promise<boolean>) =>
+      uploadAttachment({
+        http,
+        runner: new RequestRunner(createRetryPolicy({ sleep: async () => {} })),
+        semaphore: new Semaphore(4),
+        uploadUrl: 'https://upload.example/session?authtoken=x',
+        attachment,
+        errorContext: context,
+        chunkBytes: 5,
+        ...(confirmCompleted ? { confirmCompleted } : {}),
+      });
+
+    it('a middle range the session already has is not sent again', async () => {
+      const { http, calls } = session(['lost', 'ok'], 200);
+      // The second PUT "succeeds" with 200, not 201: the upload then reports it was never confirmed.
+      await expect(upload(http)).rejects.toMatchObject({ code: 'INVALID_RESPONSE' });
+      expect(calls).toEqual(['PUT bytes 0-4/10', 'GET status', 'PUT bytes 5-9/10']);
+    });
+
+    it('the last range lost and the session gone: the draft decides, and "not there" fails the send', async () => {
+      const confirmed = session(['ok', 'lost'], 404);
+      await expect(upload(confirmed.http, async () => true)).resolves.toBeUndefined();
+      expect(confirmed.calls).toEqual(['PUT bytes 0-4/10', 'PUT bytes 5-9/10', 'GET status']);
+      const missing = session(['ok', 'lost'], 404);
+      await expect(upload(missing.http, async () => false)).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    });
+
+    it('a session gone before the last range fails the send without asking the draft', async () => {
+      const { http } = session(['lost'], 404);
+      let asked = false;
+      await expect(
+        upload(http, async () => {
+          asked = true;
+          return true;
+        }),
+      ).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE', details: { sentBytes: 0 } });
+      expect(asked).toBe(false);
+    });
   });
 
   describe('RangeSource: every range of an upload comes out of one reused buffer', () => {

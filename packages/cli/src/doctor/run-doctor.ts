@@ -61,11 +61,14 @@ function secretExpiryCheck(config: MailbridgeConfig, now: Date): CheckResult {
 export async function runDoctor(globals: GlobalOptions, options: DoctorOptions = {}): Promise<CheckResult[]> {
   const now = options.now ?? (() => new Date());
   const results: CheckResult[] = [];
+  let loadedConfig: MailbridgeConfig | undefined;
   const skipRest = (reason: string) => {
     for (const id of CHECK_IDS) {
       if (results.some((result) => result.id === id)) continue;
       if (id === 'send' && !options.sendTest) continue;
-      results.push({ id, status: 'skip', message: reason });
+      // The secret's expiry needs no network: it is always checked once the config is loaded.
+      if (id === 'secret-expiry' && loadedConfig) results.push(secretExpiryCheck(loadedConfig, now()));
+      else results.push({ id, status: 'skip', message: reason });
     }
   };
   const progress = (id: CheckId) => options.onProgress?.(id);
@@ -81,6 +84,7 @@ export async function runDoctor(globals: GlobalOptions, options: DoctorOptions =
     return results;
   }
   const { config } = loaded;
+  loadedConfig = config;
   // The secret's expiry has its own check below: reported once, there, not also as a config warning.
   const warnings = loaded.warnings.filter((warning) => warning.path !== 'auth.secretExpiresAt');
   results.push(

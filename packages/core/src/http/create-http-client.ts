@@ -4,6 +4,8 @@ import { defaultRedactor } from '../redact/default-redactor.js';
 import type { BufferedHttpResponse, HttpClient, BufferedRequestInit } from './http-client.js';
 import type { HttpClientOptions } from './http-client-options.js';
 import { createSecureContext } from 'node:tls';
+import type { Transform } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { loadCaCertificates } from './load-ca-certificates.js';
 import { mapNetworkError, type FailureContext } from './map-network-error.js';
 import { RequestTracker } from './request-tracker.js';
@@ -12,8 +14,12 @@ import { safeUrl } from './safe-url.js';
 import { buildUserAgent } from './user-agent.js';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
-// request reads answers whole: an upload's answer is a small JSON document.
-const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
+// request() reads answers whole, up to this by default (a caller expecting more says so).
+const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+// A byte body goes to the socket in views of this size: undici waits for each to drain and reports
+// it sent, which keeps the no-progress timer alive on a slow uplink (one write of a 3.75 MB range
+// would count as one event, then silence until the whole range has left).
+const BODY_SLICE_BYTES = 256 * 1024;
 // Statuses whose response has no body (and HEAD responses): nothing to wrap.
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
@@ -28,7 +34,7 @@ const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
  *
  * @throws MailbridgeError CONFIG_INVALID when the CA file or the proxy URL is unusable.
  */
-export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
+export function createHttpClient(options: HttpClientOptions = {}): Required<HttpClient> {
   const env = options.env ?? process.env;
   const redactor = options.redactor ?? defaultRedactor;
   const defaultTimeoutMs = checkTimeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
@@ -166,6 +172,13 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(init.headers ?? {})) headers[name.toLowerCase()] = value;
     headers['user-agent'] ??= userAgent;
+    // As fetch does: compressed answers (decompressed in readWhole, the limit applying to what comes out).
+    headers['accept-encoding'] ??= 'gzip, deflate, br';
+    let body: string | Uint8Array | Iterable<Uint8Array> | null = init.body ?? null;
+    if (body instanceof Uint8Array && body.byteLength > BODY_SLICE_BYTES) {
+      headers['content-length'] = String(body.byteLength);
+      body = slices(body);
+    }
     const target = new URL(url);
     const started = logger ? performance.now() : 0;
     try {
@@ -176,15 +189,22 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
         path: `${target.pathname}${target.search}`,
         method: method as Dispatcher.HttpMethod,
         headers,
-        body: init.body ?? null,
+        // An iterable is written piece by piece (undici's typings list streams only).
+        body: body as string | Uint8Array | null,
         signal: exchange.controller.signal,
       });
       // Headers are in; from here undici's body timeout applies.
       exchange.disarm();
-      const body = await readWhole(response.body, response.headers['content-length'], maxResponseBytes, url, response.statusCode);
+      const answer = await readWhole(response.body, response.headers, maxResponseBytes, url, response.statusCode);
       exchange.release();
       logger?.debug('http response', { method, url: safeUrl(url), status: response.statusCode, ms: Math.round(performance.now() - started) });
-      return { status: response.statusCode, headers: toHeaders(response.headers), body, url };
+      const responseHeaders = toHeaders(response.headers);
+      if (answer.decoded) {
+        // What the caller reads is the decompressed body: the encoding and length no longer apply.
+        responseHeaders.delete('content-encoding');
+        responseHeaders.delete('content-length');
+      }
+      return { status: response.statusCode, headers: responseHeaders, body: answer.bytes, url };
     } catch (error) {
       exchange.release();
       const mapped = mapNetworkError(error, exchange.failure());
@@ -277,8 +297,29 @@ function mapStream(source: ReadableStream<Uint8Array>, release: () => void, mapE
   );
 }
 
-/** Reads an undici response body whole, refusing more than `maxBytes` (declared or received). */
-async function readWhole(body: Dispatcher.ResponseData['body'], declared: string | string[] | undefined, maxBytes: number, url: string, status: number): Promise<Uint8Array> {
+/** Views of `bytes`, no copies (see BODY_SLICE_BYTES). */
+function* slices(bytes: Uint8Array): Generator<Uint8Array> {
+  for (let offset = 0; offset < bytes.byteLength; offset += BODY_SLICE_BYTES) yield bytes.subarray(offset, offset + BODY_SLICE_BYTES);
+}
+
+const DECODERS: Record<string, () => Transform> = {
+  gzip: () => createGunzip(),
+  'x-gzip': () => createGunzip(),
+  deflate: () => createInflate(),
+  br: () => createBrotliDecompress(),
+};
+
+/**
+ * Reads an undici response body whole, decompressing gzip/deflate/br, refusing more than `maxBytes`
+ * (declared, received, or once decompressed: a small compressed answer cannot expand without bound).
+ */
+async function readWhole(
+  body: Dispatcher.ResponseData['body'],
+  headers: Record<string, string | string[] | undefined>,
+  maxBytes: number,
+  url: string,
+  status: number,
+): Promise<{ bytes: Uint8Array; decoded: boolean }> {
   const tooLarge = () =>
     new MailbridgeError({
       code: 'INVALID_RESPONSE',
@@ -286,21 +327,47 @@ async function readWhole(body: Dispatcher.ResponseData['body'], declared: string
       hint: 'The endpoint answered with far more data than this kind of response can hold: check the endpoint URL (endpoints.* in the config) and any proxy in between.',
       details: { status, maxBytes },
     });
-  if (Number(declared) > maxBytes) {
+  const encoding = String(headers['content-encoding'] ?? '').trim().toLowerCase();
+  const decoder = encoding && encoding !== 'identity' ? DECODERS[encoding] : undefined;
+  if (encoding && encoding !== 'identity' && !decoder) {
+    body.destroy();
+    throw new MailbridgeError({
+      code: 'INVALID_RESPONSE',
+      message: `The response of ${safeUrl(url)} is encoded as "${encoding.slice(0, 40)}", which was not asked for.`,
+      hint: 'Check the endpoint URL (endpoints.* in the config) and any proxy in between.',
+      details: { status },
+    });
+  }
+  if (Number(headers['content-length']) > maxBytes) {
     body.destroy();
     throw tooLarge();
   }
+  let source: AsyncIterable<Buffer> = body;
+  if (decoder) {
+    const decoding = decoder();
+    // pipe() does not pass the source's errors on: a connection cut mid-body must end the read.
+    body.on('error', (error) => decoding.destroy(error));
+    source = body.pipe(decoding);
+  }
   const chunks: Buffer[] = [];
   let total = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    total += chunk.byteLength;
-    if (total > maxBytes) {
-      body.destroy();
-      throw tooLarge();
+  try {
+    for await (const chunk of source) {
+      total += chunk.byteLength;
+      if (total > maxBytes) throw tooLarge();
+      chunks.push(chunk);
     }
-    chunks.push(chunk);
+  } catch (error) {
+    body.destroy();
+    (source as Transform).destroy?.();
+    if (MailbridgeError.isInstance(error)) throw error;
+    // A corrupt compressed body is an invalid answer, not a network failure.
+    if (decoder && typeof (error as { code?: unknown }).code === 'string' && /^(Z_|ERR__ERROR)/.test((error as { code: string }).code)) {
+      throw new MailbridgeError({ code: 'INVALID_RESPONSE', message: `The ${encoding} response of ${safeUrl(url)} cannot be decompressed.`, hint: 'Check the endpoint URL and any proxy in between.', details: { status }, cause: error });
+    }
+    throw error;
   }
-  return chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks, total);
+  return { bytes: chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks, total), decoded: Boolean(decoder) };
 }
 
 /** undici's raw header record as WHATWG Headers. */

@@ -18,11 +18,13 @@ export interface HttpClient {
    * fetch's WHATWG machinery: no Request/Response objects or web streams, and the body goes out
    * exactly as given — fetch copies every request body (twice for a stream). Made for the adapters'
    * many small JSON calls and for large uploads in ranges from one reused buffer. Same network
-   * settings, timeout and errors as `fetch`; redirects are not followed. Keep a `Uint8Array` body
+   * settings, timeout and errors as `fetch`; compressed answers are asked for and decompressed (the
+   * limit applies to what comes out); redirects are not followed. Optional in the interface, so a
+   * caller's own HttpClient keeps working: {@link requestBuffered} falls back to `fetch`. Keep a `Uint8Array` body
    * unchanged until the promise settles; after a failure, do not rewrite it (bytes may still be
    * queued on the broken connection): use a new buffer.
    */
-  request(input: string | URL, init?: BufferedRequestInit): Promise<BufferedHttpResponse>;
+  request?(input: string | URL, init?: BufferedRequestInit): Promise<BufferedHttpResponse>;
   /** The user agent sent, e.g. `mailbridge/0.1.0 (node v20.20.2; linux)`. */
   readonly userAgent: string;
   /** Closes pooled connections (waits for requests in flight). */
