@@ -1,7 +1,4 @@
-import { readBody, type BufferedHttpResponse } from '@mailbridge/core';
-
-/** Statuses whose response carries no body. */
-const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
+import type { BufferedHttpResponse } from '@mailbridge/core';
 
 /**
  * A response whose body is already in memory. Only what this adapter (and the Graph client in RAW
@@ -42,24 +39,6 @@ export const MAX_VALUE_BYTES = 256 * 1024 * 1024;
 /** The largest answer accepted for a request to `url`: a `$value` (MIME) or a JSON document. */
 export function maxBytesFor(url: string): number {
   return /\/\$value(\?|$)/.test(url) ? MAX_VALUE_BYTES : MAX_JSON_BYTES;
-}
-
-/**
- * Reads a response's body completely, refusing one larger than the service can legitimately send
- * (INVALID_RESPONSE: a broken proxy or a hostile server cannot exhaust memory). Used inside the
- * mailbox's concurrency slot: Graph counts a request in flight until its answer is fully sent, so
- * the slot is held until the body is in. Graph answers are bounded (pages, JSON, one message's
- * MIME, one attachment); nothing is streamed down by this adapter.
- */
-export async function bufferResponse(response: Response, url: string): Promise<Response> {
-  const maxBytes = maxBytesFor(url);
-  if (NULL_BODY_STATUSES.has(response.status)) return new BufferedResponse(response.status, response.statusText, response.headers, response.url, new Uint8Array(0)) as unknown as Response;
-  // With a declared length within the limit, read it whole (cheapest: undici refuses a body longer
-  // than its Content-Length); without one, or above the limit, readBody counts and stops in time.
-  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
-  const bytes =
-    Number.isFinite(declared) && declared <= maxBytes ? new Uint8Array(await response.arrayBuffer()) : await readBody(response, { maxBytes });
-  return new BufferedResponse(response.status, response.statusText, response.headers, response.url, bytes) as unknown as Response;
 }
 
 /** An answer of core's `HttpClient.request` (already read whole) as the Response the runner expects. */

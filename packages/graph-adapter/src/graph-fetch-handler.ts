@@ -1,6 +1,6 @@
 import type { Context, Middleware, MiddlewareOptions } from '@microsoft/microsoft-graph-client';
-import { requestBuffered, type HttpClient, type Semaphore } from '@mailbridge/core';
-import { bufferedResponse, bufferResponse, maxBytesFor } from './buffer-response.js';
+import { MailbridgeError, requestBuffered, type HttpClient, type Semaphore } from '@mailbridge/core';
+import { bufferedResponse, maxBytesFor } from './buffer-response.js';
 import type { RequestRunner, RunOptions } from './request-runner.js';
 
 /**
@@ -36,19 +36,21 @@ export class GraphFetchHandler implements Middleware {
     const init = { ...(context.options ?? {}) } as RequestInit;
     const body = init.body ?? undefined;
     // Graph's requests and answers are small JSON (or one message's MIME): core's buffered request
-    // sends and reads them without fetch's Request/Response/web-stream machinery.
-    const buffered = body === undefined || typeof body === 'string' || body instanceof Uint8Array;
-    const headers = buffered ? headerRecord(init.headers) : {};
+    // sends and reads them without fetch's Request/Response/web-stream machinery. The Graph client
+    // serializes this adapter's bodies (objects, MIME text) to strings; nothing else is sent.
+    if (body !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array)) {
+      throw new MailbridgeError({ code: 'INTERNAL', message: 'A Graph request body is neither text nor bytes.', hint: 'This is a bug in mailbridge; please report it with --verbose output.' });
+    }
+    const headers = headerRecord(init.headers);
     const maxResponseBytes = maxBytesFor(url);
     try {
       context.response = await this.runner.run(
         (signal) =>
           this.semaphore.run(async () => {
-            if (!buffered) return bufferResponse(await this.http.fetch(url, signal ? { ...init, signal } : init), url);
             const answer = await requestBuffered(this.http, url, {
               method: init.method ?? 'GET',
               headers,
-              ...(body !== undefined ? { body: body as string | Uint8Array } : {}),
+              ...(body !== undefined ? { body } : {}),
               maxResponseBytes,
               ...(signal ? { signal } : {}),
             });

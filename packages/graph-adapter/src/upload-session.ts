@@ -143,12 +143,11 @@ type SessionState = { next: number } | 'gone';
  * is `gone`.
  */
 async function sessionState(options: UploadOptions, signal: AbortSignal | undefined): Promise<SessionState> {
-  const response = await options.http.fetch(options.uploadUrl, { method: 'GET', ...(signal ? { signal } : {}) });
-  const text = await response.text();
+  const response = await requestBuffered(options.http, options.uploadUrl, { maxResponseBytes: MAX_JSON_BYTES, ...(signal ? { signal } : {}) });
   if (response.status === 404 || response.status === 401 || response.status === 410) return 'gone';
   let body: { NextExpectedRanges?: unknown; nextExpectedRanges?: unknown } | undefined;
   try {
-    body = JSON.parse(text) as typeof body;
+    body = JSON.parse(new TextDecoder().decode(response.body)) as typeof body;
   } catch {
     body = undefined;
   }

@@ -110,13 +110,16 @@ describe('plumbing', () => {
         userAgent: 'test',
         close: async () => undefined,
         request: async (_url, init) => {
-          calls.push(`PUT ${init?.headers?.['content-range']}`);
+          if (init?.method !== 'PUT') {
+            calls.push('GET status');
+            return { status, headers: new Headers(), body: new TextEncoder().encode(status === 200 ? '{"NextExpectedRanges":["5"]}' : '{}'), url: 'https://upload.example' };
+          }
+          calls.push(`PUT ${init.headers?.['content-range']}`);
           if (puts.shift() === 'lost') throw lost();
           return { status: 200, headers: new Headers(), body: new TextEncoder().encode('{"NextExpectedRanges":["5"]}'), url: 'https://upload.example' };
         },
         fetch: async () => {
-          calls.push('GET status');
-          return new Response(status === 200 ? '{"NextExpectedRanges":["5"]}' : '{}', { status });
+          throw new Error('the upload goes through request()');
         },
       };
       return { http, calls };

@@ -4,9 +4,8 @@ import { defaultRedactor } from '../redact/default-redactor.js';
 import type { BufferedHttpResponse, HttpClient, BufferedRequestInit } from './http-client.js';
 import type { HttpClientOptions } from './http-client-options.js';
 import { createSecureContext } from 'node:tls';
-import type { Transform } from 'node:stream';
-import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { loadCaCertificates } from './load-ca-certificates.js';
+import { readDispatcherBody } from './read-body.js';
 import { mapNetworkError, type FailureContext } from './map-network-error.js';
 import { RequestTracker } from './request-tracker.js';
 import { proxyEndpoint, resolveProxy } from './resolve-proxy.js';
@@ -195,7 +194,7 @@ export function createHttpClient(options: HttpClientOptions = {}): Required<Http
       });
       // Headers are in; from here undici's body timeout applies.
       exchange.disarm();
-      const answer = await readWhole(response.body, response.headers, maxResponseBytes, url, response.statusCode);
+      const answer = await readDispatcherBody(response.body, response.headers, maxResponseBytes, url, response.statusCode);
       exchange.release();
       logger?.debug('http response', { method, url: safeUrl(url), status: response.statusCode, ms: Math.round(performance.now() - started) });
       const responseHeaders = toHeaders(response.headers);
@@ -300,74 +299,6 @@ function mapStream(source: ReadableStream<Uint8Array>, release: () => void, mapE
 /** Views of `bytes`, no copies (see BODY_SLICE_BYTES). */
 function* slices(bytes: Uint8Array): Generator<Uint8Array> {
   for (let offset = 0; offset < bytes.byteLength; offset += BODY_SLICE_BYTES) yield bytes.subarray(offset, offset + BODY_SLICE_BYTES);
-}
-
-const DECODERS: Record<string, () => Transform> = {
-  gzip: () => createGunzip(),
-  'x-gzip': () => createGunzip(),
-  deflate: () => createInflate(),
-  br: () => createBrotliDecompress(),
-};
-
-/**
- * Reads an undici response body whole, decompressing gzip/deflate/br, refusing more than `maxBytes`
- * (declared, received, or once decompressed: a small compressed answer cannot expand without bound).
- */
-async function readWhole(
-  body: Dispatcher.ResponseData['body'],
-  headers: Record<string, string | string[] | undefined>,
-  maxBytes: number,
-  url: string,
-  status: number,
-): Promise<{ bytes: Uint8Array; decoded: boolean }> {
-  const tooLarge = () =>
-    new MailbridgeError({
-      code: 'INVALID_RESPONSE',
-      message: `The response of ${safeUrl(url)} is larger than the ${maxBytes} bytes accepted for it.`,
-      hint: 'The endpoint answered with far more data than this kind of response can hold: check the endpoint URL (endpoints.* in the config) and any proxy in between.',
-      details: { status, maxBytes },
-    });
-  const encoding = String(headers['content-encoding'] ?? '').trim().toLowerCase();
-  const decoder = encoding && encoding !== 'identity' ? DECODERS[encoding] : undefined;
-  if (encoding && encoding !== 'identity' && !decoder) {
-    body.destroy();
-    throw new MailbridgeError({
-      code: 'INVALID_RESPONSE',
-      message: `The response of ${safeUrl(url)} is encoded as "${encoding.slice(0, 40)}", which was not asked for.`,
-      hint: 'Check the endpoint URL (endpoints.* in the config) and any proxy in between.',
-      details: { status },
-    });
-  }
-  if (Number(headers['content-length']) > maxBytes) {
-    body.destroy();
-    throw tooLarge();
-  }
-  let source: AsyncIterable<Buffer> = body;
-  if (decoder) {
-    const decoding = decoder();
-    // pipe() does not pass the source's errors on: a connection cut mid-body must end the read.
-    body.on('error', (error) => decoding.destroy(error));
-    source = body.pipe(decoding);
-  }
-  const chunks: Buffer[] = [];
-  let total = 0;
-  try {
-    for await (const chunk of source) {
-      total += chunk.byteLength;
-      if (total > maxBytes) throw tooLarge();
-      chunks.push(chunk);
-    }
-  } catch (error) {
-    body.destroy();
-    (source as Transform).destroy?.();
-    if (MailbridgeError.isInstance(error)) throw error;
-    // A corrupt compressed body is an invalid answer, not a network failure.
-    if (decoder && typeof (error as { code?: unknown }).code === 'string' && /^(Z_|ERR__ERROR)/.test((error as { code: string }).code)) {
-      throw new MailbridgeError({ code: 'INVALID_RESPONSE', message: `The ${encoding} response of ${safeUrl(url)} cannot be decompressed.`, hint: 'Check the endpoint URL and any proxy in between.', details: { status }, cause: error });
-    }
-    throw error;
-  }
-  return { bytes: chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks, total), decoded: Boolean(decoder) };
 }
 
 /** undici's raw header record as WHATWG Headers. */
