@@ -4,36 +4,17 @@
 // parallel, parsed by ews-javascript-api and converted — against replaying the very same SOAP
 // requests (recorded from the adapter) with a plain undici fetch in the same order and parallelism,
 // without parsing. Same simulator (its own process), same run, alternating. Run after `pnpm build`.
-import { createHttpClient, createRetryPolicy, createTokenProvider, parseConfig } from '../packages/core/dist/index.js';
-import { createEwsTransport } from '../packages/ews-adapter/dist/index.js';
 import { DEMO } from '../packages/simulator/dist/index.js';
-import { plainFetch, startSimulatorProcess } from './lib/graph-support.mjs';
+import { ewsServices } from './lib/ews-support.mjs';
+import { startSimulatorProcess } from './lib/graph-support.mjs';
 import { median, printResults } from './lib/report.mjs';
 
 const COUNT = Number(process.env.BENCH_MESSAGES ?? 10_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 const sim = await startSimulatorProcess();
-const ewsUrl = `${sim.graphUrl}/EWS/Exchange.asmx`;
-const { config } = parseConfig({ ...sim.config, transport: 'ews' }, { env: {} });
-const http = createHttpClient({ caFile: sim.caFile, timeoutMs: 120_000, env: {} });
-const retry = createRetryPolicy({ maxAttempts: 6, maxDelayMs: 60_000 });
-const tokenProvider = createTokenProvider(config, { http, retry });
-let recording;
-const recordingHttp = {
-  userAgent: http.userAgent,
-  close: () => http.close(),
-  request: (url, init) => {
-    recording?.push(init.body);
-    return http.request(url, init);
-  },
-  fetch: (url, init) => {
-    recording?.push(init.body);
-    return http.fetch(url, init);
-  },
-};
-const transport = createEwsTransport({ url: ewsUrl, mailbox: DEMO.mailbox, authentication: { kind: 'bearer', tokenProvider }, http: recordingHttp, retry });
-const raw = plainFetch(sim.caPem);
+// Bodies the adapter posts are recorded: the raw loop posts exactly those.
+const { ewsUrl, tokenProvider, transport, raw, record, close } = ewsServices(sim);
 
 try {
   const start = Date.now() - COUNT * 1000;
@@ -54,10 +35,7 @@ try {
     if (count !== COUNT) throw new Error(`adapter received ${count} of ${COUNT}`);
     return Number(process.hrtime.bigint() - began) / 1e9;
   };
-  recording = [];
-  await adapterRun();
-  const bodies = recording;
-  recording = undefined;
+  const bodies = await record(adapterRun);
   // Group as the adapter sent them: each FindItem, then its GetItem batches (in parallel).
   const steps = [];
   for (const body of bodies) {
@@ -103,8 +81,6 @@ try {
   ]);
   if (!process.argv.includes('--json')) console.log(`  ${finds} FindItem pages + ${gets} GetItem batches per run, ${ROUNDS} runs each`);
 } finally {
-  await transport.close();
-  await http.close();
-  await raw.close();
+  await close();
   await sim.close();
 }

@@ -6,10 +6,9 @@
 // the same simulator (in its own process), in the same run. Short rounds alternate adapter / raw in
 // ABBA order and the median of the per-pair ratios is reported. Run after `pnpm build`.
 import { randomUUID } from 'node:crypto';
-import { createHttpClient, createRetryPolicy, createTokenProvider, parseConfig } from '../packages/core/dist/index.js';
-import { createEwsTransport } from '../packages/ews-adapter/dist/index.js';
 import { DEMO } from '../packages/simulator/dist/index.js';
-import { plainFetch, runConcurrent, startSimulatorProcess } from './lib/graph-support.mjs';
+import { ewsServices } from './lib/ews-support.mjs';
+import { runConcurrent, startSimulatorProcess } from './lib/graph-support.mjs';
 import { median, printResults } from './lib/report.mjs';
 
 const SENDS = Number(process.env.BENCH_SENDS ?? 100);
@@ -17,35 +16,13 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
 const CONCURRENCY = 10;
 
 const sim = await startSimulatorProcess();
-const ewsUrl = `${sim.graphUrl}/EWS/Exchange.asmx`;
-const { config } = parseConfig({ ...sim.config, transport: 'ews' }, { env: {} });
-const http = createHttpClient({ caFile: sim.caFile, timeoutMs: 120_000, env: {} });
-const retry = createRetryPolicy({ maxAttempts: 6, maxDelayMs: 60_000 });
-const tokenProvider = createTokenProvider(config, { http, retry });
-// A recording wrapper: the bodies the adapter posts are what the raw loop posts.
-let recording;
-const recordingHttp = {
-  userAgent: http.userAgent,
-  close: () => http.close(),
-  request: (url, init) => {
-    recording?.push(init.body);
-    return http.request(url, init);
-  },
-  fetch: (url, init) => {
-    recording?.push(init.body);
-    return http.fetch(url, init);
-  },
-};
-const transport = createEwsTransport({ url: ewsUrl, mailbox: DEMO.mailbox, authentication: { kind: 'bearer', tokenProvider }, http: recordingHttp, retry });
-const raw = plainFetch(sim.caPem);
+// Bodies the adapter posts are recorded: the raw loop posts exactly those.
+const { ewsUrl, tokenProvider, transport, raw, record, close } = ewsServices(sim);
 const message = (index) => ({ to: [DEMO.secondMailbox], subject: `throughput ${index} <&>`, text: 'A short alert body, as monitoring systems send.' });
 
 try {
   await transport.probe();
-  recording = [];
-  await runConcurrent(SENDS, CONCURRENCY, (index) => transport.send(message(index)));
-  const bodies = recording;
-  recording = undefined;
+  const bodies = await record(() => runConcurrent(SENDS, CONCURRENCY, (index) => transport.send(message(index))));
   if (bodies.length !== SENDS || !bodies.every((body) => body.includes('<m:CreateItem'))) throw new Error('unexpected recording');
 
   const adapterRound = () => runConcurrent(SENDS, CONCURRENCY, (index) => transport.send(message(index)));
@@ -82,8 +59,6 @@ try {
   if (!process.argv.includes('--json')) console.log(`  median of per-round ratios: ${median(ratios).toFixed(2)} (${ROUNDS} rounds of ${SENDS} sends)`);
   void rows;
 } finally {
-  await transport.close();
-  await http.close();
-  await raw.close();
+  await close();
   await sim.close();
 }
