@@ -11,6 +11,7 @@ import https from 'node:https';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { median, printResults } from './lib/report.mjs';
+import { request } from './lib/https-request.mjs';
 
 const simulatorDir = new URL('../packages/simulator/', import.meta.url);
 const require = createRequire(new URL('package.json', simulatorDir));
@@ -73,20 +74,6 @@ const seed = {
     },
   ],
 };
-
-function request(agent, url, options) {
-  return new Promise((resolve, reject) => {
-    const req = https.request(url, { agent, method: options.method, headers: options.headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode, text }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
 
 const findItem =
   '<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types" xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages">' +

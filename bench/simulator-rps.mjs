@@ -10,6 +10,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import https from 'node:https';
 import { createRequire } from 'node:module';
 import { median, printResults } from './lib/report.mjs';
+import { request } from './lib/https-request.mjs';
 
 const { startSimulator, DEMO } = await import('../packages/simulator/dist/index.js');
 const forge = createRequire(new URL('../packages/simulator/package.json', import.meta.url))('node-forge');
@@ -18,20 +19,6 @@ const forge = createRequire(new URL('../packages/simulator/package.json', import
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 1.5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '16,32').split(',').map(Number);
-
-function request(agent, url, options = {}) {
-  return new Promise((resolve, reject) => {
-    const req = https.request(url, { agent, method: options.method ?? 'GET', headers: options.headers ?? {} }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode, text }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
 
 /** Runs `concurrency` request loops for `seconds` on `agent`; returns requests/second and the non-200 count. */
 async function measure({ agent, url, headers, concurrency, seconds }) {
