@@ -32,7 +32,6 @@ function discoveryIds(authority: Authority): { pathTenant: string; issuerTenant:
 export function openIdConfigurationV2(baseUrl: string, authority: Authority): Record<string, unknown> {
   const { pathTenant, issuerTenant, cloud, regionScope } = discoveryIds(authority);
   const root = `${baseUrl}/${pathTenant}`;
-  const names = CLOUD_INSTANCE[cloud];
   return {
     token_endpoint: `${root}/oauth2/v2.0/token`,
     token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt', 'client_secret_basic'],
@@ -51,12 +50,7 @@ export function openIdConfigurationV2(baseUrl: string, authority: Authority): Re
     frontchannel_logout_supported: true,
     end_session_endpoint: `${root}/oauth2/v2.0/logout`,
     claims_supported: ['sub', 'iss', 'cloud_instance_name', 'cloud_instance_host_name', 'cloud_graph_host_name', 'msgraph_host', 'aud', 'exp', 'iat', 'auth_time', 'acr', 'nonce', 'preferred_username', 'name', 'tid', 'ver', 'at_hash', 'c_hash', 'email'],
-    kerberos_endpoint: `${root}/kerberos`,
-    tenant_region_scope: regionScope,
-    cloud_instance_name: names.instance,
-    cloud_graph_host_name: names.aadGraph,
-    msgraph_host: new URL(CLOUDS[cloud].graph).host,
-    rbac_url: names.rbac,
+    ...cloudFields(root, cloud, regionScope),
   };
 }
 
@@ -64,7 +58,6 @@ export function openIdConfigurationV2(baseUrl: string, authority: Authority): Re
 export function openIdConfigurationV1(baseUrl: string, authority: Authority, v1Issuer: string): Record<string, unknown> {
   const { pathTenant, cloud, regionScope } = discoveryIds(authority);
   const root = `${baseUrl}/${pathTenant}`;
-  const names = CLOUD_INSTANCE[cloud];
   return {
     token_endpoint: `${root}/oauth2/token`,
     token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt', 'client_secret_basic'],
@@ -84,12 +77,7 @@ export function openIdConfigurationV1(baseUrl: string, authority: Authority, v1I
     claims_supported: ['sub', 'iss', 'cloud_instance_name', 'cloud_instance_host_name', 'cloud_graph_host_name', 'msgraph_host', 'aud', 'exp', 'iat', 'auth_time', 'acr', 'amr', 'nonce', 'email', 'given_name', 'family_name', 'nickname'],
     check_session_iframe: `${root}/oauth2/checksession`,
     userinfo_endpoint: `${root}/openid/userinfo`,
-    kerberos_endpoint: `${root}/kerberos`,
-    tenant_region_scope: regionScope,
-    cloud_instance_name: names.instance,
-    cloud_graph_host_name: names.aadGraph,
-    msgraph_host: new URL(CLOUDS[cloud].graph).host,
-    rbac_url: names.rbac,
+    ...cloudFields(root, cloud, regionScope),
   };
 }
 
@@ -115,5 +103,18 @@ export function instanceDiscovery(baseUrl: string, query: URLSearchParams): Reco
     tenant_discovery_endpoint: `${baseUrl}/${tenant}/v2.0/.well-known/openid-configuration`,
     'api-version': query.get('api-version') ?? '1.1',
     metadata: [{ preferred_network: host, preferred_cache: host, aliases: [host] }],
+  };
+}
+
+/** The fields both discovery documents end with: the tenant's cloud instance and hosts. */
+function cloudFields(root: string, cloud: CloudName, regionScope: unknown): Record<string, unknown> {
+  const names = CLOUD_INSTANCE[cloud];
+  return {
+    kerberos_endpoint: `${root}/kerberos`,
+    tenant_region_scope: regionScope,
+    cloud_instance_name: names.instance,
+    cloud_graph_host_name: names.aadGraph,
+    msgraph_host: new URL(CLOUDS[cloud].graph).host,
+    rbac_url: names.rbac,
   };
 }
