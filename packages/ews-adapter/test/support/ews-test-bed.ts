@@ -8,7 +8,7 @@ import {
   type RetryPolicy,
 } from '@mailbridge/core';
 import { simulatorHarness, type ConformanceHarness } from '@mailbridge/core/testing';
-import { DEMO, startSimulator, type SeedUser, type Simulator, type SimulatorOptions } from '@mailbridge/simulator';
+import { DEMO, demoSeed, startSimulator, type SeedUser, type Simulator, type SimulatorOptions } from '@mailbridge/simulator';
 import { readFileSync } from 'node:fs';
 import { createEwsTransport, type EwsTransportOptions } from '../../src/index.js';
 
@@ -27,10 +27,10 @@ export interface EwsTestBed {
   cleanup(): Promise<void>;
 }
 
-function demoUser(mail: string): SeedUser {
-  return mail === DEMO.mailbox
-    ? { id: DEMO.mailboxUserId, tenantId: DEMO.tenantId, mail: DEMO.mailbox, displayName: 'Alerts', password: DEMO.userPassword }
-    : { id: DEMO.secondUserId, tenantId: DEMO.tenantId, mail: DEMO.secondMailbox, displayName: 'On-call', password: DEMO.userPassword };
+/** The demo mailbox's user as the demo seed has it (without its messages), to add messages at run time. */
+function demoMailboxUser(): SeedUser {
+  const { messages: _messages, ...user } = demoSeed().users!.find((candidate) => candidate.mail === DEMO.mailbox)!;
+  return user;
 }
 
 /** Starts a simulator and builds an EWS transport on it the way core's createTransport does. */
@@ -66,7 +66,7 @@ export async function startEwsTestBed(
     transport,
     mailbox: DEMO.mailbox,
     recipient: DEMO.secondMailbox,
-    mailboxUser: demoUser(DEMO.mailbox),
+    mailboxUser: demoMailboxUser(),
     // The transport speaks EWS ids: the simulator's view gives both, the harness compares EWS ones.
     toHarnessMessage: (message) => ({ ...message, id: message.ewsId }),
     cleanup: () => cleanup(),

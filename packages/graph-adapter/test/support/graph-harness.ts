@@ -8,7 +8,7 @@ import {
   type TokenProvider,
 } from '@mailbridge/core';
 import { simulatorHarness, type ConformanceHarness } from '@mailbridge/core/testing';
-import { DEMO, startSimulator, type SeedUser, type Simulator, type SimulatorOptions } from '@mailbridge/simulator';
+import { DEMO, demoSeed, startSimulator, type SeedUser, type Simulator, type SimulatorOptions } from '@mailbridge/simulator';
 import { createGraphTransport, type GraphTransport, type GraphTransportOptions } from '../../src/index.js';
 
 /** A simulator, core's services pointed at it, and a Graph transport on the demo mailbox. */
@@ -25,11 +25,10 @@ export interface GraphTestBed {
   cleanup(): Promise<void>;
 }
 
-/** The demo user's seed entry, to add messages to its mailbox at run time. */
-function demoUser(mail: string): SeedUser {
-  return mail === DEMO.mailbox
-    ? { id: DEMO.mailboxUserId, tenantId: DEMO.tenantId, mail: DEMO.mailbox, displayName: 'Alerts', password: DEMO.userPassword }
-    : { id: DEMO.secondUserId, tenantId: DEMO.tenantId, mail: DEMO.secondMailbox, displayName: 'On-call', password: DEMO.userPassword };
+/** The demo mailbox's user as the demo seed has it (without its messages), to add messages at run time. */
+function demoMailboxUser(): SeedUser {
+  const { messages: _messages, ...user } = demoSeed().users!.find((candidate) => candidate.mail === DEMO.mailbox)!;
+  return user;
 }
 
 /** Starts a simulator (demo seed unless given) and builds a Graph transport on it the way core does. */
@@ -70,7 +69,7 @@ export async function startGraphTestBed(options: { simulator?: SimulatorOptions;
     transport,
     mailbox: DEMO.mailbox,
     recipient: DEMO.secondMailbox,
-    mailboxUser: demoUser(DEMO.mailbox),
+    mailboxUser: demoMailboxUser(),
     cleanup: () => cleanup(),
   });
   let cleaned = false;
