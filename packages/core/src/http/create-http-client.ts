@@ -164,7 +164,7 @@ export function createHttpClient(options: HttpClientOptions = {}): Required<Http
 
   async function request(input: string | URL, init: BufferedRequestInit = {}): Promise<BufferedHttpResponse> {
     const url = String(input);
-    checkUrl(url);
+    const target = checkUrl(url);
     const method = (init.method ?? 'GET').toUpperCase();
     const maxResponseBytes = init.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     const exchange = begin(url, method, init.timeoutMs, init.signal);
@@ -178,7 +178,6 @@ export function createHttpClient(options: HttpClientOptions = {}): Required<Http
       headers['content-length'] = String(body.byteLength);
       body = slices(body);
     }
-    const target = new URL(url);
     const started = logger ? performance.now() : 0;
     try {
       // undici's request API: the caller's bytes go out as they are (fetch copies a body, wraps it in
@@ -311,14 +310,16 @@ function toHeaders(raw: Record<string, string | string[] | undefined>): Headers 
   return headers as unknown as Headers;
 }
 
-function checkUrl(url: string): void {
-  let protocol: string | undefined;
+/** The parsed URL, when it is an absolute http(s) one. */
+function checkUrl(url: string): URL {
+  let parsed: URL | undefined;
   try {
-    protocol = new URL(url).protocol;
+    parsed = new URL(url);
   } catch {
-    protocol = undefined;
+    parsed = undefined;
   }
-  if (protocol !== 'https:' && protocol !== 'http:') {
+  const protocol = parsed?.protocol;
+  if (!parsed || (protocol !== 'https:' && protocol !== 'http:')) {
     // The URL itself is not echoed: an unparseable one cannot be reliably stripped of secrets.
     throw new MailbridgeError({
       code: 'USAGE',
@@ -326,6 +327,7 @@ function checkUrl(url: string): void {
       hint: 'Check the endpoint URLs (endpoints.* in the config): they must be absolute https:// URLs.',
     });
   }
+  return parsed;
 }
 
 function checkTimeout(value: number): number {
