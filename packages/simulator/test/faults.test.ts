@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaultRegistry } from '../src/faults/fault-registry.js';
-import { startSimulator } from '../src/simulator.js';
 import type { Simulator } from '../src/types.js';
-import { SimClient } from './support/sim-client.js';
-import { T, testSeed } from './support/seeds.js';
+import type { SimClient } from './support/sim-client.js';
+import { startTestSimulator, stopTestSimulator } from './support/test-simulator.js';
+import { T } from './support/seeds.js';
 
 describe('faults', () => {
   let sim: Simulator;
@@ -13,14 +13,9 @@ describe('faults', () => {
   const sendBody = (subject: string) => ({ message: { subject, toRecipients: [{ emailAddress: { address: T.bob } }] } });
 
   beforeAll(async () => {
-    sim = await startSimulator({ seed: testSeed() });
-    client = new SimClient(sim);
-    token = await client.token({ tenant: T.tenant, clientId: T.fullApp, secret: T.secret });
+    ({ sim, client, token } = await startTestSimulator());
   });
-  afterAll(async () => {
-    client.close();
-    await sim.close();
-  });
+  afterAll(() => stopTestSimulator({ sim, client }));
 
   it('latency delays matching requests for the given count', async () => {
     sim.inject({ kind: 'latency', ms: 300, api: 'graph', count: 1 });

@@ -1,10 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator } from '../src/simulator.js';
 import type { Simulator } from '../src/types.js';
-import { SimClient } from './support/sim-client.js';
-import { T, testSeed } from './support/seeds.js';
+import type { SimClient } from './support/sim-client.js';
+import { startTestSimulator, stopTestSimulator } from './support/test-simulator.js';
+import { T } from './support/seeds.js';
 
 // shared/ sits beside the repository (as CI lays it out), wherever that is.
 const SAMPLES = fileURLToPath(new URL('../../../../shared/protocol/graph/samples', import.meta.url));
@@ -15,14 +15,9 @@ describe('Graph: JSON batching', () => {
   let token: string;
 
   beforeAll(async () => {
-    sim = await startSimulator({ seed: testSeed() });
-    client = new SimClient(sim);
-    token = await client.token({ tenant: T.tenant, clientId: T.fullApp, secret: T.secret });
+    ({ sim, client, token } = await startTestSimulator());
   });
-  afterAll(async () => {
-    client.close();
-    await sim.close();
-  });
+  afterAll(() => stopTestSimulator({ sim, client }));
 
   it('runs the documented dependsOn request shape, answering per request with id, status, headers and body', async () => {
     const sample = JSON.parse(readFileSync(`${SAMPLES}/batch-request-dependsOn.json`, 'utf8'));

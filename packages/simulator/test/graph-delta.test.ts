@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator } from '../src/simulator.js';
 import type { SeedMessage, Simulator } from '../src/types.js';
-import { SimClient } from './support/sim-client.js';
-import { T, testSeed } from './support/seeds.js';
+import type { SimClient } from './support/sim-client.js';
+import { startTestSimulator, stopTestSimulator } from './support/test-simulator.js';
+import { T } from './support/seeds.js';
 
 type DeltaItem = { id: string; subject?: string; isRead?: boolean; '@removed'?: { reason: string }; '@odata.type'?: string };
 
@@ -13,9 +13,7 @@ describe('Graph: delta and paging', () => {
   const bob = `/v1.0/users/${T.bob}`;
 
   beforeAll(async () => {
-    sim = await startSimulator({ seed: testSeed() });
-    client = new SimClient(sim);
-    token = await client.token({ tenant: T.tenant, clientId: T.fullApp, secret: T.secret });
+    ({ sim, client, token } = await startTestSimulator());
     const messages: SeedMessage[] = Array.from({ length: 5 }, (_, i) => ({
       from: `sender${i}@contoso.example`,
       to: [T.bob],
@@ -25,10 +23,7 @@ describe('Graph: delta and paging', () => {
     }));
     sim.seed({ users: [{ tenantId: T.tenant, mail: T.bob, displayName: 'Bob Example', messages }] });
   });
-  afterAll(async () => {
-    client.close();
-    await sim.close();
-  });
+  afterAll(() => stopTestSimulator({ sim, client }));
 
   /** Follows nextLinks to the deltaLink (bounded), returning all items and the deltaLink. */
   async function round(url: string, pageSize: number): Promise<{ items: DeltaItem[]; deltaLink: string; pages: number }> {

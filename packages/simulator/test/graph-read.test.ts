@@ -3,6 +3,7 @@ import { simpleParser } from 'mailparser';
 import { startSimulator } from '../src/simulator.js';
 import type { Simulator } from '../src/types.js';
 import { SimClient } from './support/sim-client.js';
+import { startTestSimulator, stopTestSimulator } from './support/test-simulator.js';
 import { T, testSeed } from './support/seeds.js';
 
 describe('Graph: reading mail', () => {
@@ -12,14 +13,9 @@ describe('Graph: reading mail', () => {
   const alice = `/v1.0/users/${T.alice}`;
 
   beforeAll(async () => {
-    sim = await startSimulator({ seed: testSeed() });
-    client = new SimClient(sim);
-    token = await client.token({ tenant: T.tenant, clientId: T.fullApp, secret: T.secret });
+    ({ sim, client, token } = await startTestSimulator());
   });
-  afterAll(async () => {
-    client.close();
-    await sim.close();
-  });
+  afterAll(() => stopTestSimulator({ sim, client }));
 
   it('lists messages newest first with the default page size and Graph headers', async () => {
     const response = await client.get(`${alice}/messages`, { token, headers: { 'client-request-id': 'my-correlation' } });

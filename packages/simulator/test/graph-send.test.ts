@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { simpleParser } from 'mailparser';
-import { startSimulator } from '../src/simulator.js';
 import type { Simulator } from '../src/types.js';
-import { SimClient } from './support/sim-client.js';
-import { T, testSeed } from './support/seeds.js';
+import type { SimClient } from './support/sim-client.js';
+import { startTestSimulator, stopTestSimulator } from './support/test-simulator.js';
+import { T } from './support/seeds.js';
 
 // shared/ sits beside the repository (as CI lays it out), wherever that is.
 const SAMPLES = fileURLToPath(new URL('../../../../shared/protocol/graph/samples', import.meta.url));
@@ -18,14 +18,9 @@ describe('Graph: sending and mail flow', () => {
   const alice = `/v1.0/users/${T.alice}`;
 
   beforeAll(async () => {
-    sim = await startSimulator({ seed: testSeed() });
-    client = new SimClient(sim);
-    token = await client.token({ tenant: T.tenant, clientId: T.fullApp, secret: T.secret });
+    ({ sim, client, token } = await startTestSimulator());
   });
-  afterAll(async () => {
-    client.close();
-    await sim.close();
-  });
+  afterAll(() => stopTestSimulator({ sim, client }));
 
   it('accepts the documented sendMail request (202, no body) and delivers it locally with the same Internet Message-ID', async () => {
     const sample = JSON.parse(readFileSync(`${SAMPLES}/sendMail.request.json`, 'utf8'));

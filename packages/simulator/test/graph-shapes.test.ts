@@ -3,11 +3,11 @@ import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator } from '../src/simulator.js';
 import type { Simulator } from '../src/types.js';
 import { csdlTypes, jsonType, openApiEnums, openApiSchemas, shapeDifferences, type OpenApiProperty } from './support/graph-metadata.js';
-import { SimClient } from './support/sim-client.js';
-import { T, testSeed } from './support/seeds.js';
+import type { SimClient } from './support/sim-client.js';
+import { startTestSimulator, stopTestSimulator } from './support/test-simulator.js';
+import { T } from './support/seeds.js';
 
 // shared/ sits beside the repository (as CI lays it out), wherever that is.
 const SAMPLES = fileURLToPath(new URL('../../../../shared/protocol/graph/samples', import.meta.url));
@@ -71,15 +71,10 @@ describe('Graph responses match the documented samples and the metadata', () => 
   const alice = `/v1.0/users/${T.alice}`;
 
   beforeAll(async () => {
-    sim = await startSimulator({ seed: testSeed() });
-    client = new SimClient(sim);
-    token = await client.token({ tenant: T.tenant, clientId: T.fullApp, secret: T.secret });
+    ({ sim, client, token } = await startTestSimulator());
     messageId = (await client.get(`${alice}/mailFolders/inbox/messages?$filter=hasAttachments eq true&$select=id`, { token })).json().value[0].id;
   });
-  afterAll(async () => {
-    client.close();
-    await sim.close();
-  });
+  afterAll(() => stopTestSimulator({ sim, client }));
 
   it('get message: the sample\'s keys and types, OpenAPI and CSDL property names, types and enums', async () => {
     const message = (await client.get(`${alice}/messages/${messageId}`, { token })).json();

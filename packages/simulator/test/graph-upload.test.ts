@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator } from '../src/simulator.js';
 import type { Simulator } from '../src/types.js';
-import { SimClient } from './support/sim-client.js';
-import { T, testSeed } from './support/seeds.js';
+import type { SimClient } from './support/sim-client.js';
+import { startTestSimulator, stopTestSimulator } from './support/test-simulator.js';
+import { T } from './support/seeds.js';
 
 const MB = 1024 * 1024;
 
@@ -14,14 +14,9 @@ describe('Graph: attachment upload sessions', () => {
   const alice = `/v1.0/users/${T.alice}`;
 
   beforeAll(async () => {
-    sim = await startSimulator({ seed: testSeed() });
-    client = new SimClient(sim);
-    token = await client.token({ tenant: T.tenant, clientId: T.fullApp, secret: T.secret });
+    ({ sim, client, token } = await startTestSimulator());
   });
-  afterAll(async () => {
-    client.close();
-    await sim.close();
-  });
+  afterAll(() => stopTestSimulator({ sim, client }));
 
   async function draft(subject: string): Promise<string> {
     const response = await client.send('POST', `${alice}/messages`, { subject, toRecipients: [{ emailAddress: { address: T.bob } }] }, { token });
