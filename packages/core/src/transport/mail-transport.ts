@@ -11,6 +11,13 @@ import type {
 /** Options of {@link MailTransport.send}. */
 export interface SendOptions {
   signal?: AbortSignal;
+  /**
+   * An earlier attempt of this same message (same `internetMessageId`) may have taken effect: a
+   * crash, a killed process or a lost answer. The adapter looks for the message in Sent Items by its
+   * Message-ID first and, when it is there, returns that result without sending again. The outbox sets
+   * it when it recovers a message whose attempt was cut off.
+   */
+  resend?: boolean;
   /** Called as large attachments upload (upload sessions / chunked), for progress displays. */
   onUploadProgress?: (progress: { filename: string; sentBytes: number; totalBytes: number }) => void;
 }
