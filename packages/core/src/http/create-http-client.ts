@@ -8,6 +8,7 @@ import { loadCaCertificates } from './load-ca-certificates.js';
 import { readDispatcherBody } from './read-body.js';
 import { mapNetworkError, type FailureContext } from './map-network-error.js';
 import { RequestTracker } from './request-tracker.js';
+import { isRedirectStatus, redirectRefused } from './redirect-refused.js';
 import { proxyEndpoint, resolveProxy } from './resolve-proxy.js';
 import { safeUrl } from './safe-url.js';
 import { buildUserAgent } from './user-agent.js';
@@ -29,7 +30,8 @@ const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
  * and mailbridge's user agent. Network failures reject with a {@link MailbridgeError}
  * (NETWORK_ERROR, NETWORK_TIMEOUT, TLS_ERROR, PROXY_ERROR, ABORTED) whose text is redacted and whose
  * URL has no query string or credentials; reading the response body fails the same way.
- * HTTP error statuses are not errors here: the adapters map them.
+ * Redirects are never followed: a 3xx answer rejects with REDIRECT_REFUSED naming the host it
+ * pointed to. Other HTTP error statuses are not errors here: the adapters map them.
  *
  * @throws MailbridgeError CONFIG_INVALID when the CA file or the proxy URL is unusable.
  */
@@ -142,6 +144,9 @@ export function createHttpClient(options: HttpClientOptions = {}): Required<Http
     try {
       response = await undiciFetch(url, {
         ...(rest as Parameters<typeof undiciFetch>[1]),
+        // Never followed, whatever the caller asked: the request may carry a credential (a client
+        // secret in a token request), and fetch would re-send it to wherever Location points.
+        redirect: 'manual',
         headers,
         signal: exchange.controller.signal,
         dispatcher: exchange.tracker,
@@ -155,6 +160,11 @@ export function createHttpClient(options: HttpClientOptions = {}): Required<Http
     logger?.debug('http response', { method, url: safeUrl(url), status: response.status, ms: Math.round(performance.now() - started) });
     // Headers are in; from here undici's body timeout (which pauses under back-pressure) applies.
     exchange.disarm();
+    if (isRedirectStatus(response.status)) {
+      await response.body?.cancel().catch(() => undefined);
+      exchange.release();
+      throw redirectRefused(url, response.status, response.headers.get('location'));
+    }
     if (!response.body || method === 'HEAD' || NULL_BODY_STATUSES.has(response.status)) {
       exchange.release();
       return response as unknown as Response;
@@ -193,6 +203,13 @@ export function createHttpClient(options: HttpClientOptions = {}): Required<Http
       });
       // Headers are in; from here undici's body timeout applies.
       exchange.disarm();
+      if (isRedirectStatus(response.statusCode)) {
+        // Its body is not wanted; dropping the stream errors it, and nobody listens for that.
+        response.body.on('error', () => undefined);
+        response.body.destroy();
+        const location = response.headers.location;
+        throw redirectRefused(url, response.statusCode, Array.isArray(location) ? location[0] : location);
+      }
       const answer = await readDispatcherBody(response.body, response.headers, maxResponseBytes, url, response.statusCode);
       exchange.release();
       logger?.debug('http response', { method, url: safeUrl(url), status: response.statusCode, ms: Math.round(performance.now() - started) });

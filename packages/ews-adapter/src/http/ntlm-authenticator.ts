@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
-import { MailbridgeError, type HttpClient } from '@mailbridge/core';
+import { MailbridgeError, isRedirectStatus, redirectRefused, type HttpClient } from '@mailbridge/core';
 
 interface NtlmClient {
   createType1Message(workstation?: string, target?: string): string;
@@ -110,6 +110,8 @@ export class NtlmAuthenticator {
     // The negotiation carries no body; the real request goes with the Type 3 message.
     const challenge = await send(connection, url, init, Buffer.alloc(0), type1);
     challenge.resume();
+    // A redirect is never followed (node:https does not either): say where it pointed.
+    if (isRedirectStatus(challenge.statusCode ?? 0)) throw redirectRefused(url, challenge.statusCode ?? 0, challenge.headers.location);
     const header = String(challenge.headers['www-authenticate'] ?? '');
     const match = /\bNTLM\s+([A-Za-z0-9+/=]+)/i.exec(header);
     if (challenge.statusCode !== 401 || !match) {
