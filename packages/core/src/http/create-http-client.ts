@@ -20,6 +20,10 @@ const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 // it sent, which keeps the no-progress timer alive on a slow uplink (one write of a 3.75 MB range
 // would count as one event, then silence until the whole range has left).
 const BODY_SLICE_BYTES = 256 * 1024;
+// The whole-request deadline (network.timeoutMs) grows by 1 ms per this many bytes moved: 64 KiB/s, so a
+// large attachment on a slow but working link completes, while a server trickling a byte every few
+// seconds cannot hold a request open past the deadline.
+const DEADLINE_BYTES_PER_MS = 65.536;
 // Statuses whose response has no body (and HEAD responses): nothing to wrap.
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
@@ -73,8 +77,10 @@ export function createHttpClient(options: HttpClientOptions = {}): Required<Http
   function begin(url: string, method: string, timeoutOption: number | undefined, callerSignal: AbortSignal | undefined) {
     const timeoutMs = timeoutOption === undefined ? defaultTimeoutMs : checkTimeout(timeoutOption);
     const controller = new AbortController();
-    const state = { timedOut: false, callerAborted: false, abortReason: undefined as unknown };
+    const state = { timedOut: false, deadlineExceeded: false, deadlineMs: timeoutMs, callerAborted: false, abortReason: undefined as unknown };
     let timer: NodeJS.Timeout | undefined;
+    let deadlineTimer: NodeJS.Timeout | undefined;
+    const started = performance.now();
 
     const disarm = (): void => {
       if (timer) clearTimeout(timer);
@@ -99,15 +105,34 @@ export function createHttpClient(options: HttpClientOptions = {}): Required<Http
     };
     const release = (): void => {
       disarm();
+      if (deadlineTimer) clearTimeout(deadlineTimer);
+      deadlineTimer = undefined;
       callerSignal?.removeEventListener('abort', onCallerAbort);
     };
 
     const tracker = new RequestTracker(dispatcher, timeoutMs, { onProgress: arm, onResponseStart: disarm });
+    // The whole request (connect, send, wait, read the answer) must end by the deadline: the progress
+    // timer alone lets a server that sends one byte every few seconds keep a request open for ever.
+    const checkDeadline = (): void => {
+      const allowed = timeoutMs + tracker.transferredBytes / DEADLINE_BYTES_PER_MS;
+      const elapsed = performance.now() - started;
+      if (elapsed >= allowed) {
+        state.deadlineExceeded = true;
+        state.deadlineMs = Math.round(allowed);
+        deadlineTimer = undefined;
+        controller.abort(new Error(`not complete within ${Math.round(allowed)} ms`));
+        return;
+      }
+      deadlineTimer = setTimeout(checkDeadline, allowed - elapsed);
+      deadlineTimer.unref?.();
+    };
     const failure = (): FailureContext => ({
       url,
       method,
       progress: tracker.progress,
       timedOut: state.timedOut,
+      deadlineExceeded: state.deadlineExceeded,
+      deadlineMs: state.deadlineMs,
       callerAborted: state.callerAborted,
       abortReason: state.abortReason,
       timeoutMs,
@@ -126,6 +151,10 @@ export function createHttpClient(options: HttpClientOptions = {}): Required<Http
     }
     callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
     arm();
+    if (timeoutMs > 0) {
+      deadlineTimer = setTimeout(checkDeadline, timeoutMs);
+      deadlineTimer.unref?.();
+    }
     return { controller, tracker, failure, release, disarm };
   }
 
