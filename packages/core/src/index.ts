@@ -29,6 +29,7 @@ export { checkPermissions, type MailOperation, type PermissionCheckOptions, type
 export { createTransport, importAdapterPackage, ADAPTER_PACKAGES, type CreateTransportOptions } from './transport/create-transport.js';
 export type { TransportContext, AdapterModule } from './transport/transport-context.js';
 export * from './http/index.js';
+export * from './files/index.js';
 export * from './retry/index.js';
 export * from './concurrency/index.js';
 export * from './redact/index.js';

@@ -17,6 +17,7 @@ import { seedMessages } from './mail/seed-messages.js';
 import type { ApiModule } from './server/http-types.js';
 import { RequestLog } from './server/request-log.js';
 import { startSimServer } from './server/sim-server.js';
+import { createRedirectCatcher } from './faults/redirect-catcher.js';
 import { readSeedFile, SimState } from './state/sim-state.js';
 import type { StoredMessage } from './state/stored-message.js';
 import { processCertificates } from './tls/certificates.js';
@@ -99,6 +100,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const adminKey = randomBytes(24).toString('base64url');
   const modules: ApiModule[] = [];
 
+  const catcher = createRedirectCatcher({ host, certPem: certificates.certPem, keyPem: certificates.keyPem });
   let server: Awaited<ReturnType<typeof startSimServer>>;
   try {
     server = await startSimServer({
@@ -110,6 +112,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       faults,
       log,
       now: () => state.now(),
+      redirectTarget: () => catcher.origin(),
     });
   } catch (error) {
     if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
@@ -225,6 +228,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     clearFaults,
     requests: () => log.list(),
     clearRequests: () => log.clear(),
+    caughtRedirects: () => catcher.caught(),
+    clearCaughtRedirects: () => catcher.clear(),
     approveDeviceCode,
     revokeSignIns: (userMail) => entra.revokeRefreshTokens(userMail),
     setAccessTokenLifetime: (seconds) => entra.setAccessTokenLifetime(seconds),
@@ -232,7 +237,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     async close() {
       if (closed) return;
       closed = true;
-      await server.close();
+      await Promise.all([server.close(), catcher.close()]);
       if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };

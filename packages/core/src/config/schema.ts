@@ -254,7 +254,7 @@ const networkSchema = z
       .positive({ error: 'must be a positive number of milliseconds, e.g. 30000' })
       .max(600_000, { error: 'must be at most 600000 (10 minutes)' })
       .default(30_000)
-      .meta({ description: 'Timeout of one HTTP request, in milliseconds.' }),
+      .meta({ description: 'Time limit of one whole HTTP request, in milliseconds: connecting, sending, waiting and reading the complete answer (plus 1 s per 64 KiB moved, for large transfers), not only the silences between bytes.' }),
   })
   .prefault({});
 

@@ -53,6 +53,7 @@ export const ERROR_CODES = {
   TLS_ERROR: { exitCode: 1, meaning: 'The TLS handshake failed (untrusted certificate, wrong host name).' },
   PROXY_ERROR: { exitCode: 1, meaning: 'The proxy refused or failed the connection.' },
   ABORTED: { exitCode: 1, meaning: 'The operation was aborted by the caller.' },
+  REDIRECT_REFUSED: { exitCode: 1, meaning: 'A server answered with a redirect; mailbridge never follows one (requests carry credentials). The message names the host it pointed to.' },
 
   INTERNAL: { exitCode: 1, meaning: 'A bug in mailbridge; please report it with --verbose output.' },
 } as const satisfies Record<string, { exitCode: 1 | 2; meaning: string }>;
