@@ -206,12 +206,16 @@ export async function startEwsHarness(options: { mode?: 'online' | 'onprem'; see
   };
 }
 
-/** A SOAP request envelope around a Body element, with optional header blocks (types namespace prefix `t:`). */
-export function envelope(body: string, header = ''): string {
+/**
+ * A SOAP request envelope around a Body element, with optional header blocks (types namespace prefix
+ * `t:`) and RequestServerVersion (`Exchange2016` unless given; `null` sends none).
+ */
+export function envelope(body: string, header = '', version: string | null = 'Exchange2016'): string {
+  const versionHeader = version === null ? '' : `<t:RequestServerVersion Version="${version}"/>`;
   return (
     '<?xml version="1.0" encoding="utf-8"?>' +
     '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types" xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages">' +
-    `<soap:Header><t:RequestServerVersion Version="Exchange2016"/>${header}</soap:Header>` +
+    `<soap:Header>${versionHeader}${header}</soap:Header>` +
     `<soap:Body>${body}</soap:Body></soap:Envelope>`
   );
 }

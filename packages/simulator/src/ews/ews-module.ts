@@ -17,6 +17,7 @@ import { sendItem } from './operations/send-item.js';
 import { syncFolderItems } from './operations/sync-folder-items.js';
 import { updateItem } from './operations/update-item.js';
 import { readSoapRequest } from './soap/soap-request.js';
+import { effectiveRequestVersion } from './soap/request-version.js';
 import { ONLINE_SERVER_VERSION, ONPREM_SERVER_VERSION, soapEnvelope, soapFault } from './soap/soap-response.js';
 import { NS, child } from './xml/xml-node.js';
 import { failure, responseBody } from './soap/response-messages.js';
@@ -190,7 +191,7 @@ export function createEwsModule(options: EwsModuleOptions): ApiModule {
       const anchor = request.headers['x-anchormailbox'];
       const mailbox = actingMailbox(options.store, principal, soap, notes, Array.isArray(anchor) ? anchor[0] : anchor);
       log.notes = notes;
-      const body = await operation({ state: options.store, principal, mailbox, maxMessageBytes, subscriptions }, soap.operation);
+      const body = await operation({ state: options.store, principal, mailbox, maxMessageBytes, subscriptions, requestVersion: effectiveRequestVersion(requested) }, soap.operation);
       const envelope = soapEnvelope(body, version);
       if (options.validate) {
         const check = validateSoap(envelope);
