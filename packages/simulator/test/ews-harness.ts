@@ -1,6 +1,7 @@
 import { request as httpsRequest, Agent } from 'node:https';
 import { createEntraModule, type EntraModule } from '../src/entra/index.js';
 import { createEwsModule } from '../src/ews/index.js';
+import type { EwsThrottlingPolicy } from '../src/ews/ews-throttle.js';
 import { validateEwsSoap } from '../src/ews/index.js';
 import { FaultRegistry } from '../src/faults/fault-registry.js';
 import { seedMessages } from '../src/mail/seed-messages.js';
@@ -108,7 +109,9 @@ export interface EwsHarness {
   close(): Promise<void>;
 }
 
-export async function startEwsHarness(options: { mode?: 'online' | 'onprem'; seed?: SeedData; validate?: boolean; maxMessageBytes?: number } = {}): Promise<EwsHarness> {
+export async function startEwsHarness(
+  options: { mode?: 'online' | 'onprem'; seed?: SeedData; validate?: boolean; maxMessageBytes?: number; throttling?: Partial<EwsThrottlingPolicy> } = {},
+): Promise<EwsHarness> {
   const certs = await processCertificates();
   const state = new SimState();
   const seed = options.seed ?? ewsSeed();
@@ -128,6 +131,7 @@ export async function startEwsHarness(options: { mode?: 'online' | 'onprem'; see
     mode: options.mode ?? 'online',
     validate: options.validate ?? true,
     ...(options.maxMessageBytes !== undefined ? { maxMessageBytes: options.maxMessageBytes } : {}),
+    ...(options.throttling ? { throttling: options.throttling } : {}),
   });
   modules = [entra, ews];
   const defaultAgent = new Agent({ ca: certs.caPem, keepAlive: true, maxSockets: 4 });
