@@ -15,6 +15,7 @@ export type { TokenVerifier, SimAccessTokenClaims } from './entra/token-verifier
  * seed user, for `<t:ExchangeImpersonation>` headers of the `<t:SID>` form.
  */
 export { validateEwsSoap, userSid, type EwsSchemaResult, type EwsSchemaProblem } from './ews/index.js';
+export { DEFAULT_EWS_THROTTLING, type EwsThrottlingPolicy } from './ews/ews-throttle.js';
 
 /** The version of @mailbridge/simulator. */
 export const VERSION: string = __PACKAGE_VERSION__;

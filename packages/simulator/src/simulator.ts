@@ -64,7 +64,8 @@ function messageView(message: StoredMessage, folderName: string): StoredMessageV
  *   `GET|DELETE /_admin/requests`, `GET /_admin/outbound`, `POST /_admin/seed`, `POST /_admin/device/approve`.
  *
  * Graph throttles per app per mailbox as Outlook does (4 concurrent requests, 10,000 per 10 minutes);
- * raise `throttling` for load tests that are not about throttling.
+ * raise `throttling` for load tests that are not about throttling. EWS throttles per budget owner as
+ * Exchange Online does (27 concurrent requests, and a resource budget: `ewsThrottling`).
  *
  * @example
  * ```ts
@@ -184,6 +185,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       faults,
       mode: options.ewsMode ?? 'online',
       validate: options.validateEws ?? true,
+      ...(options.ewsThrottling ? { throttling: options.ewsThrottling } : {}),
     }),
     entra,
   );

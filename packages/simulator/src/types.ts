@@ -1,4 +1,5 @@
 import type { MailbridgeConfigInput } from '@mailbridge/core';
+import type { EwsThrottlingPolicy } from './ews/ews-throttle.js';
 
 /**
  * The public shape of the simulator: how to seed it and what a started simulator hands back.
@@ -131,6 +132,13 @@ export interface SimulatorOptions {
    * at once (default 4) and `requests` per `windowMs` (default 10,000 per 10 minutes).
    */
   throttling?: { concurrency?: number; requests?: number; windowMs?: number };
+  /**
+   * EWS throttling per budget owner, as Exchange Online applies it: EWSMaxConcurrency (default 27
+   * concurrent requests, over it ErrorExceededConnectionCount) and the budget (EwsMaxBurst 300,000 ms,
+   * EwsRechargeRate 900,000 ms per hour, EwsCutoffBalance 3,000,000 ms; past the cutoff ErrorServerBusy
+   * with BackOffMilliseconds). `Infinity` is Exchange's Unlimited. See {@link EwsThrottlingPolicy}.
+   */
+  ewsThrottling?: Partial<EwsThrottlingPolicy>;
   /** Seconds between device-code polls that clients are told (`interval`); default 5 as Entra. Tests may use 1. */
   deviceCodeIntervalSeconds?: number;
 }
