@@ -23,6 +23,18 @@ export {
   type SignInOptions,
   type SignInResult,
   type FileTokenCachePluginOptions,
+  createAuthorizationCodeProvider,
+  parsePastedAddress,
+  DEFAULT_LOOPBACK_REDIRECT_URI,
+  authorizePageError,
+  checkAuthorizeRequest,
+  redirectUriToRegister,
+  startLoopbackListener,
+  type AuthorizationCodeProviderDeps,
+  type CheckAuthorizeOptions,
+  type LoopbackListener,
+  type LoopbackListenerOptions,
+  type SignInUrlInfo,
 } from './auth/delegated/index.js';
 export { decodeClaims } from './auth/decode-claims.js';
 export { checkPermissions, type MailOperation, type PermissionCheckOptions, type PermissionCheckResult } from './auth/check-permissions.js';
