@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { SendingLimitGate } from './mail/sending-limits.js';
 import { MailbridgeError } from '@mailbridge/core';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -63,6 +64,7 @@ function messageView(message: StoredMessage, folderName: string): StoredMessageV
  *   `GET|DELETE /_admin/requests`, `GET /_admin/outbound`, `POST /_admin/seed`, `POST /_admin/device/approve`.
  *
  * Graph throttles per app per mailbox as Outlook does (4 concurrent requests, 10,000 per 10 minutes);
+ * with `sendingLimits`, every send keeps to Exchange Online's sending limits (mail/sending-limits.ts);
  * raise `throttling` for load tests that are not about throttling.
  *
  * @example
@@ -81,6 +83,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
   const state = new SimState();
   state.clockSkewMs = options.clockSkewMs ?? 0;
+  if (options.sendingLimits) state.sendingLimits = new SendingLimitGate(options.sendingLimits === true ? {} : options.sendingLimits, () => state.now());
   const seed: SeedData = typeof options.seed === 'string' ? readSeedFile(options.seed) : (options.seed ?? demoSeed());
   const applySeed = (data: Partial<SeedData>): void => {
     state.seedDirectory(data);
@@ -221,6 +224,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return { mailboxes, outbound };
     },
     outbound: () => state.outbound(),
+    sendingLimitStats: (mailbox) =>
+      state.sendingLimits?.stats(mailbox) ?? { sent: 0, maxInWindow: 0, rateRefusals: 0, quotaRefusals: 0, perMessageRefusals: 0, recipients24h: 0 },
     inject,
     clearFaults,
     requests: () => log.list(),
