@@ -1,4 +1,5 @@
 import { sendMessage } from '../mail/mail-flow.js';
+import { SendingLimitError } from '../mail/sending-limits.js';
 import { buildMime } from '../mail/mime-builder.js';
 import { messageFromParts, type MessageParts } from '../mail/message-parts.js';
 import { MimeParseError, parseMime } from '../mail/mime-parser.js';
@@ -256,7 +257,13 @@ export async function sendMail(ctx: GraphContext): Promise<SimResponse> {
     ctx.target.mailbox.wellKnown('drafts'),
     messageFromParts({ ...parts, from, sender: from.address.toLowerCase() === ctx.target.mailbox.address ? from : owner(ctx) }, { nowIso, isDraft: true, isRead: true }),
   );
-  await sendMessage(ctx.state, ctx.target.mailbox, stored, { saveToSentItems });
+  try {
+    await sendMessage(ctx.state, ctx.target.mailbox, stored, { saveToSentItems });
+  } catch (error) {
+    // sendMail is one call: a refused message leaves no draft behind.
+    if (error instanceof SendingLimitError) ctx.target.mailbox.remove(stored);
+    throw error;
+  }
   return empty(202);
 }
 
