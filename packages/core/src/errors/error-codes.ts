@@ -54,6 +54,10 @@ export const ERROR_CODES = {
   PROXY_ERROR: { exitCode: 1, meaning: 'The proxy refused or failed the connection.' },
   ABORTED: { exitCode: 1, meaning: 'The operation was aborted by the caller.' },
 
+  // SMTP relay (exit 1)
+  RELAY_LISTEN_FAILED: { exitCode: 1, meaning: 'A relay listener could not open its port (in use, or a privileged port without the right to bind it).' },
+  RELAY_TLS_INVALID: { exitCode: 1, meaning: 'The relay certificate or key file is missing, unreadable or not a matching PEM pair.' },
+
   INTERNAL: { exitCode: 1, meaning: 'A bug in mailbridge; please report it with --verbose output.' },
 } as const satisfies Record<string, { exitCode: 1 | 2; meaning: string }>;
 

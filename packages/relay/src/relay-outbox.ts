@@ -1,0 +1,27 @@
+import type { OutgoingMessage } from '@mailbridge/core';
+
+/**
+ * What the relay needs of `@mailbridge/outbox`: `enqueue` that resolves only once the message is
+ * durably stored, the delivery events, and `close`. `createRelay` opens the configured outbox itself;
+ * pass one to share it (tests, or a process that also enqueues).
+ */
+export interface RelayOutbox {
+  enqueue(message: OutgoingMessage): Promise<{ id: string; internetMessageId?: string }>;
+  start?(): Promise<void>;
+  status?(): Promise<unknown>;
+  on(event: 'delivered' | 'failed', listener: (event: OutboxEvent) => void): unknown;
+  off?(event: 'delivered' | 'failed', listener: (event: OutboxEvent) => void): unknown;
+  close(): Promise<void>;
+}
+
+/** The part of an outbox `delivered`/`failed` event the relay reads. */
+export interface OutboxEvent {
+  id: string;
+  internetMessageId?: string;
+  subject?: string;
+  to?: string[];
+  attempts?: number;
+  error?: { code: string; message: string; hint?: string };
+  lastError?: { code: string; message: string; hint?: string };
+  [key: string]: unknown;
+}
