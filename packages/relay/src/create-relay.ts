@@ -325,7 +325,7 @@ export async function createRelay(config: MailbridgeConfig, options: CreateRelay
         size: relay.maxMessageBytes,
         authMethods: ['PLAIN', 'LOGIN'],
         authOptional: true,
-        allowInsecureAuth: listener.allowInsecureAuth === true || isLoopbackHost(listener.host),
+        allowInsecureAuth: listener.allowInsecureAuth ?? isLoopbackHost(listener.host),
         disableReverseLookup: true,
         maxClients: relay.maxConnections,
         socketTimeout: relay.idleTimeoutSeconds * 1000,

@@ -38,7 +38,7 @@ const listenerSchema = z
     allowInsecureAuth: z
       .boolean({ error: 'expected true or false' })
       .optional()
-      .meta({ description: 'Allow AUTH without TLS on this listener even when it is not on loopback (passwords then cross the network in the clear). Default false.' }),
+      .meta({ description: 'Allow AUTH before TLS on this listener. Default: only when the listener is on loopback (elsewhere passwords would cross the network in the clear).' }),
   })
   .meta({ description: 'One SMTP listener.' });
 
