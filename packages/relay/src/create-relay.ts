@@ -171,7 +171,10 @@ export async function createRelay(config: MailbridgeConfig, options: CreateRelay
       .catch(() => callback(refuse(session, client, 'auth', smtpReply(454, '4.7.0', 'Temporary authentication failure; try again.'))));
   };
 
-  const onMailFrom = (address: { address: string }, session: SMTPServerSession, callback: (error?: Error | null) => void) => {
+  // smtp-server (3.21) stops reading commands pipelined after a second message when both the MAIL and
+  // the RCPT handler answer synchronously; answering on the next turn of the event loop avoids it.
+  const onMailFrom = (address: { address: string }, session: SMTPServerSession, done: (error?: Error | null) => void) => {
+    const callback = (error?: Error | null) => setImmediate(done, error);
     const client = session.remoteAddress;
     const user = sessionUser(session);
     if (relay.requireAuth && !user) {
@@ -187,7 +190,8 @@ export async function createRelay(config: MailbridgeConfig, options: CreateRelay
     callback();
   };
 
-  const onRcptTo = (address: { address: string }, session: SMTPServerSession, callback: (error?: Error | null) => void) => {
+  const onRcptTo = (address: { address: string }, session: SMTPServerSession, done: (error?: Error | null) => void) => {
+    const callback = (error?: Error | null) => setImmediate(done, error);
     const user = sessionUser(session);
     if (user?.allowedRecipients && !matchesAddress(address.address, user.allowedRecipients)) {
       return callback(refuse(session, session.remoteAddress, 'rcpt', smtpReply(550, '5.7.1', `User ${user.username} may not send to <${address.address}>.`)));
