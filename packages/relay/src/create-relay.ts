@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Transform } from 'node:stream';
-import { MailbridgeError, type MailbridgeConfig, type RelayConfig } from '@mailbridge/core';
+import { MailbridgeError, type MailAddress, type MailbridgeConfig, type RelayConfig } from '@mailbridge/core';
+import { createOutbox, type OutboxOptions } from '@mailbridge/outbox';
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import { matchesAddress } from './access/address-pattern.js';
 import { createConnectionRateLimit } from './access/connection-rate-limit.js';
@@ -9,6 +10,7 @@ import { createNetworkAllowlist, isLoopbackHost } from './access/network-allowli
 import { createUserDirectory, type RelayUser } from './access/user-directory.js';
 import { buildBounce } from './bounce/build-bounce.js';
 import { convertMime } from './message/convert-mime.js';
+import { rewriteRecipientHeaders } from './message/rewrite-recipient-headers.js';
 import { maySendAs, type SenderPolicy } from './message/sender-policy.js';
 import type { RelayEvents } from './relay-events.js';
 import type { OutboxEvent, RelayOutbox } from './relay-outbox.js';
@@ -17,14 +19,25 @@ import { watchTlsCredentials, type TlsCredentials } from './smtp/tls-credentials
 
 /** Options of {@link createRelay}. */
 export interface CreateRelayOptions {
-  /** The outbox accepted messages go to (and whose events the relay reports). */
-  outbox: RelayOutbox;
+  /**
+   * The outbox accepted messages go to (and whose events the relay reports).
+   * @default the config's `outbox` section, opened with `createOutbox` (and closed with the relay)
+   */
+  outbox?: RelayOutbox;
+  /** Options for the outbox the relay opens itself (transport, logger, poll interval). */
+  outboxOptions?: OutboxOptions;
   /** Start the outbox's delivery workers in this process. @default true */
   startOutbox?: boolean;
   /** Close the outbox when the relay closes. @default true */
   closeOutbox?: boolean;
   /** How often the TLS files are checked for a renewed certificate. @default 5000 */
   tlsReloadIntervalMs?: number;
+  /**
+   * Messages up to this size go to the outbox as raw MIME (recipient fields set to the envelope),
+   * larger ones as parsed parts (sent through upload sessions). 0 sends every message from its parts.
+   * @default 2_900_000 (Graph takes MIME sends up to 4 MB once base64-encoded)
+   */
+  rawMimeLimitBytes?: number;
   /** Environment for `{env}` passwords. @default process.env */
   env?: NodeJS.ProcessEnv;
   /** Host name in the greeting and EHLO reply. @default os.hostname() */
@@ -69,6 +82,9 @@ export interface Relay {
   close(): Promise<void>;
 }
 
+/** Graph's MIME send takes 4 MB of base64: about 3 MB of message, less a margin for the added fields. */
+const DEFAULT_RAW_MIME_LIMIT = 2_900_000;
+
 interface SessionState {
   startedAt: number;
   client: string;
@@ -83,7 +99,7 @@ const sessionUser = (session: SMTPServerSession): RelayUser | undefined => sessi
  * policy and the size limit. A message is answered 250 only once `outbox.enqueue` resolved (it is
  * durable then); when the outbox cannot take it the client gets a 4xx and retries.
  */
-export async function createRelay(config: MailbridgeConfig, options: CreateRelayOptions): Promise<Relay> {
+export async function createRelay(config: MailbridgeConfig, options: CreateRelayOptions = {}): Promise<Relay> {
   const relay: RelayConfig | undefined = config.relay;
   if (!relay) {
     throw new MailbridgeError({
@@ -93,15 +109,17 @@ export async function createRelay(config: MailbridgeConfig, options: CreateRelay
       details: { path: 'relay' },
     });
   }
-  const { outbox } = options;
-  const events = new EventEmitter();
   const users = await createUserDirectory(relay.users, options.env ? { env: options.env } : {});
+  const outbox: RelayOutbox = options.outbox ?? (await createOutbox(config, options.outboxOptions ?? {}));
+  const rawMimeLimit = options.rawMimeLimitBytes ?? DEFAULT_RAW_MIME_LIMIT;
+  const events = new EventEmitter();
   const allowlist = createNetworkAllowlist(relay.allowedNetworks);
   const lockout = createLoginLockout({ maxFailures: relay.lockout.maxFailures, windowMs: relay.lockout.windowSeconds * 1000, lockMs: relay.lockout.lockSeconds * 1000 });
   const rateLimit = createConnectionRateLimit({ perMinute: relay.connectionsPerMinute });
   const policy: SenderPolicy = { mailbox: config.mailbox, sendAs: relay.sendAs, otherSenders: relay.otherSenders };
   const counters = { accepted: 0, delivered: 0, failed: 0, refused: 0, receiving: 0 };
-  const acceptedAt = new Map<string, number>();
+  // What the relay remembers of a message it accepted, for the delivered/failed log lines and the bounce (bounded).
+  const acceptedAt = new Map<string, { at: number; subject: string; recipients: string[] }>();
   const sessions = new Map<string, SessionState>();
   let closing = false;
 
@@ -205,12 +223,17 @@ export async function createRelay(config: MailbridgeConfig, options: CreateRelay
     counters.receiving++;
     let bytes = 0;
     let over = false;
+    // The raw bytes are kept while the message is small enough to go out as MIME (every header and
+    // part exactly as written); a larger one goes out from its parsed parts through the upload path.
+    let raw: Buffer[] | undefined = rawMimeLimit > 0 ? [] : undefined;
     // Counts the bytes and stops feeding the parser past the limit; the rest of DATA is read and dropped,
     // so an oversized (or hostile 1 GB) message costs at most the limit in memory.
     const limiter = new Transform({
       transform(chunk: Buffer, _encoding, next) {
         bytes += chunk.length;
         if (bytes > relay.maxMessageBytes) over = true;
+        if (raw && bytes > rawMimeLimit) raw = undefined;
+        else raw?.push(chunk);
         next(null, over ? undefined : chunk);
       },
     });
@@ -243,7 +266,21 @@ export async function createRelay(config: MailbridgeConfig, options: CreateRelay
           const endOfData = Date.now();
           let queued: { id: string; internetMessageId?: string };
           try {
-            queued = await outbox.enqueue(result.message);
+            const { message } = result;
+            const recipients = [...new Map(envelope.to.map((address) => [address.toLowerCase(), address])).values()];
+            queued = await outbox.enqueue(
+              raw
+                ? {
+                    mime: rewriteRecipientHeaders(Buffer.concat(raw), {
+                      to: message.to as MailAddress[],
+                      cc: (message.cc ?? []) as MailAddress[],
+                      bcc: (message.bcc ?? []) as MailAddress[],
+                      ...(result.rewritten ? { from: { address: config.mailbox }, replyTo: (message.replyTo ?? []) as MailAddress[] } : {}),
+                    }),
+                    envelope: { from: result.rewritten || envelope.from === '' ? config.mailbox : envelope.from, to: recipients },
+                  }
+                : message,
+            );
           } catch (error) {
             answer(enqueueRefusal(error));
             return;
@@ -251,7 +288,7 @@ export async function createRelay(config: MailbridgeConfig, options: CreateRelay
           const state = sessions.get(session.id);
           if (state) state.messages++;
           counters.accepted++;
-          acceptedAt.set(queued.id, Date.now());
+          acceptedAt.set(queued.id, { at: Date.now(), subject: result.message.subject, recipients: [...new Set(envelope.to.map((address) => address.toLowerCase()))] });
           if (acceptedAt.size > 100_000) acceptedAt.delete(acceptedAt.keys().next().value!);
           const from = result.rewritten ? config.mailbox : result.sender;
           const user = sessionUser(session)?.username;
@@ -283,12 +320,14 @@ export async function createRelay(config: MailbridgeConfig, options: CreateRelay
     events.emit('delivered', {
       id: event.id,
       ...(event.internetMessageId ? { internetMessageId: event.internetMessageId } : {}),
-      ...(at !== undefined ? { acceptToDeliveredMs: Date.now() - at } : {}),
+      ...(at !== undefined ? { acceptToDeliveredMs: Date.now() - at.at } : {}),
     });
   };
   const onFailed = (event: OutboxEvent) => {
     counters.failed++;
+    const accepted = acceptedAt.get(event.id);
     acceptedAt.delete(event.id);
+    if (accepted) event = { ...event, subject: event.subject ?? accepted.subject, to: event.to ?? accepted.recipients };
     const error = event.error ?? event.lastError ?? { code: 'SERVICE_ERROR', message: 'The message could not be delivered.' };
     const bounce = relay.bounceTo && !event.isBounce ? buildBounce(event, error, relay.bounceTo) : undefined;
     const emit = (bounced: boolean) =>

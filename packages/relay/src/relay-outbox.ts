@@ -6,11 +6,12 @@ import type { OutgoingMessage } from '@mailbridge/core';
  * pass one to share it (tests, or a process that also enqueues).
  */
 export interface RelayOutbox {
-  enqueue(message: OutgoingMessage): Promise<{ id: string; internetMessageId?: string }>;
+  enqueue(message: OutgoingMessage | { mime: Uint8Array | string; envelope: { from: string; to: string[] } }): Promise<{ id: string; internetMessageId?: string }>;
   start?(): Promise<void>;
   status?(): Promise<unknown>;
-  on(event: 'delivered' | 'failed', listener: (event: OutboxEvent) => void): unknown;
-  off?(event: 'delivered' | 'failed', listener: (event: OutboxEvent) => void): unknown;
+  // Listener parameters are wide (any) so both `@mailbridge/outbox`'s typed `on` and a plain EventEmitter fit.
+  on(event: 'delivered' | 'failed', listener: (...args: any[]) => void): unknown;
+  off?(event: 'delivered' | 'failed', listener: (...args: any[]) => void): unknown;
   close(): Promise<void>;
 }
 
