@@ -21,3 +21,12 @@ export { loadConfig, DEFAULT_CONFIG_FILE, type LoadConfigOptions } from './load-
 export { ENV_OVERRIDES, type EnvOverrideName } from './env-overrides.js';
 export { SECRET_EXPIRY_WARNING_DAYS, type ConfigWarning, type ConfigWarningCode } from './config-warnings.js';
 export type { ConfigIssue } from './config-issues.js';
+export {
+  statusSchema,
+  statusAuthSchema,
+  isLoopbackHost,
+  DEFAULT_STATUS_PORT,
+  type StatusConfig,
+  type StatusConfigInput,
+  type StatusAuthConfig,
+} from './status-schema.js';

@@ -53,6 +53,7 @@ export const ERROR_CODES = {
   TLS_ERROR: { exitCode: 1, meaning: 'The TLS handshake failed (untrusted certificate, wrong host name).' },
   PROXY_ERROR: { exitCode: 1, meaning: 'The proxy refused or failed the connection.' },
   ABORTED: { exitCode: 1, meaning: 'The operation was aborted by the caller.' },
+  STATUS_LISTEN_FAILED: { exitCode: 1, meaning: 'The status listener (relay.status or outbox.status) could not listen on its address: the port is in use, or the address is not on this machine.' },
 
   INTERNAL: { exitCode: 1, meaning: 'A bug in mailbridge; please report it with --verbose output.' },
 } as const satisfies Record<string, { exitCode: 1 | 2; meaning: string }>;
