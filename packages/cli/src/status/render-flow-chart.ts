@@ -1,12 +1,11 @@
 import { html, type SafeHtml } from './html.js';
 import type { FlowMinute } from './status-snapshot.js';
 
+// The plot is stretched to the card's width (preserveAspectRatio="none"), so it holds no text:
+// the axis labels are HTML around it and keep their shape on any screen.
 const WIDTH = 600;
-const HEIGHT = 170;
-const LEFT = 36;
-const RIGHT = 8;
-const TOP = 10;
-const BOTTOM = 24;
+const HEIGHT = 150;
+const PAD = 4;
 
 /** The three series, each with its own line style so the chart does not depend on colour. */
 export const FLOW_SERIES = [
@@ -29,12 +28,11 @@ function niceMax(value: number): number {
  * `desc`); the numbers are also in a table below it for screen readers and copying.
  */
 export function renderFlowChart(flow: FlowMinute[]): SafeHtml {
-  const plotWidth = WIDTH - LEFT - RIGHT;
-  const plotHeight = HEIGHT - TOP - BOTTOM;
+  const plotHeight = HEIGHT - 2 * PAD;
   const peak = Math.max(0, ...flow.flatMap((minute) => [minute.accepted, minute.delivered, minute.failed]));
   const max = niceMax(peak);
-  const x = (index: number) => LEFT + (flow.length <= 1 ? plotWidth : (index / (flow.length - 1)) * plotWidth);
-  const y = (value: number) => TOP + plotHeight - (value / max) * plotHeight;
+  const x = (index: number) => (flow.length <= 1 ? WIDTH : (index / (flow.length - 1)) * WIDTH);
+  const y = (value: number) => PAD + plotHeight - (value / max) * plotHeight;
   const totals = { accepted: 0, delivered: 0, failed: 0 };
   for (const minute of flow) {
     totals.accepted += minute.accepted;
@@ -42,23 +40,19 @@ export function renderFlowChart(flow: FlowMinute[]): SafeHtml {
     totals.failed += minute.failed;
   }
   const summary = `Last ${flow.length} minutes: ${totals.accepted} accepted, ${totals.delivered} delivered, ${totals.failed} failed; at most ${peak} in one minute.`;
-  const gridValues = [0, max / 2, max];
   const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
 
-  return html`<svg class="flow-chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-labelledby="flow-title flow-desc" preserveAspectRatio="none">
+  return html`<div class="chart"><div class="y-axis" aria-hidden="true"><span>${fmt(max)}</span><span>${fmt(max / 2)}</span><span>0</span></div>
+<svg class="flow-chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-labelledby="flow-title flow-desc" preserveAspectRatio="none">
 <title id="flow-title">Messages per minute, last hour</title>
 <desc id="flow-desc">${summary}</desc>
-${gridValues.map(
-  (value) => html`<line class="grid" x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${y(value).toFixed(1)}" y2="${y(value).toFixed(1)}"/><text class="axis" x="${LEFT - 6}" y="${(y(value) + 4).toFixed(1)}" text-anchor="end">${fmt(value)}</text>`,
-)}
-<text class="axis" x="${LEFT}" y="${HEIGHT - 6}" text-anchor="start">−${flow.length} min</text>
-<text class="axis" x="${LEFT + plotWidth / 2}" y="${HEIGHT - 6}" text-anchor="middle">−${Math.round(flow.length / 2)} min</text>
-<text class="axis" x="${WIDTH - RIGHT}" y="${HEIGHT - 6}" text-anchor="end">now</text>
+${[0, max / 2, max].map((value) => html`<line class="grid" x1="0" x2="${WIDTH}" y1="${y(value).toFixed(1)}" y2="${y(value).toFixed(1)}" vector-effect="non-scaling-stroke"/>`)}
 ${FLOW_SERIES.map((series) => {
   const points = flow.map((minute, index) => `${x(index).toFixed(1)},${y(minute[series.key]).toFixed(1)}`).join(' ');
   return html`<polyline class="series series-${series.key}" points="${points}" fill="none" stroke-width="${series.width}"${series.dash ? html` stroke-dasharray="${series.dash}"` : ''} vector-effect="non-scaling-stroke"/>`;
 })}
-</svg>`;
+</svg>
+<div class="x-axis" aria-hidden="true"><span>${flow.length} min ago</span><span>${Math.round(flow.length / 2)} min ago</span><span>now</span></div></div>`;
 }
 
 /** The chart's legend: each series' line sample and its name (the names carry the meaning, not the colours). */

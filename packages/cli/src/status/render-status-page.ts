@@ -41,9 +41,13 @@ function time(date: Date | undefined): SafeHtml {
   return html`<time datetime="${iso}">${iso.slice(0, 19).replace('T', ' ')} UTC</time>`;
 }
 
+/** "3 min ago (03:27 UTC)": short enough for a phone's table cell; the full date when older than a day. */
 function ago(date: Date | undefined, now: Date): SafeHtml {
-  if (date === undefined) return html`<span class="muted">unknown</span>`;
-  return html`${time(date)} <span class="muted">(${formatDuration(now.getTime() - date.getTime())} ago)</span>`;
+  if (date === undefined || Number.isNaN(date.getTime())) return html`<span class="muted">unknown</span>`;
+  const iso = date.toISOString();
+  const age = now.getTime() - date.getTime();
+  const clock = age < 86_400_000 ? `${iso.slice(11, 16)} UTC` : `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+  return html`<time datetime="${iso}">${formatDuration(age)} ago</time> <span class="muted">(${clock})</span>`;
 }
 
 function problem(view: ProblemView): SafeHtml {
@@ -93,7 +97,7 @@ h1{font-size:1.5rem;margin:0 0 .25rem}
 h2{font-size:1.15rem;margin:0 0 .75rem}
 .muted,.meta{color:var(--muted)}
 .meta{margin:0 0 1rem;font-size:.95rem}
-.grid{display:grid;gap:1rem;grid-template-columns:repeat(auto-fit,minmax(min(100%,22rem),1fr))}
+.grid{display:grid;gap:1rem;grid-template-columns:repeat(auto-fit,minmax(min(100%,28rem),1fr))}
 .card{background:var(--card);border:1px solid var(--border);border-radius:8px;padding:1rem;min-width:0}
 .wide{grid-column:1/-1}
 .badge{display:inline-block;border-radius:999px;padding:0 .6rem;font-weight:600;font-size:.9rem;white-space:nowrap;border:1px solid currentColor}
@@ -113,9 +117,11 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9em;overflow-wrap:anywhere}
 .hint{color:var(--muted)}
 .problem{margin:0}
-.flow-chart{width:100%;height:11rem;display:block}
+.chart{display:grid;grid-template-columns:auto 1fr;column-gap:.4rem}
+.y-axis{display:flex;flex-direction:column;justify-content:space-between;text-align:right;font-size:.8rem;color:var(--muted);line-height:1;height:10rem}
+.x-axis{grid-column:2;display:flex;justify-content:space-between;font-size:.8rem;color:var(--muted)}
+.flow-chart{width:100%;height:10rem;display:block}
 .flow-chart .grid{stroke:var(--border);stroke-width:1}
-.flow-chart .axis{fill:var(--muted);font-size:11px}
 .series{fill:none}
 .series-accepted{stroke:var(--accepted)}.series-delivered{stroke:var(--delivered)}.series-failed{stroke:var(--failed)}
 .legend{list-style:none;padding:0;margin:.5rem 0;display:flex;flex-wrap:wrap;gap:1rem}
@@ -193,7 +199,7 @@ function renderContent(snapshot: StatusSnapshot): SafeHtml {
     'flow',
     'Mail flow, last hour',
     html`${renderFlowChart(snapshot.flow)}${renderFlowLegend(flowTotals)}${flowTable}
-<p class="muted">Since start (${ago(snapshot.startedAt, now)}): <span data-total="accepted">${totals.accepted}</span> accepted, <span data-total="delivered">${totals.delivered}</span> delivered, <span data-total="failed">${totals.failed}</span> failed, <span data-total="retried">${totals.retried}</span> retried, <span data-total="held">${totals.held}</span> held.</p>`,
+<p class="muted">Since start ${ago(snapshot.startedAt, now)}: <span data-total="accepted">${totals.accepted}</span> accepted, <span data-total="delivered">${totals.delivered}</span> delivered, <span data-total="failed">${totals.failed}</span> failed, <span data-total="retried">${totals.retried}</span> retried, <span data-total="held">${totals.held}</span> held.</p>`,
     'wide',
   );
 
