@@ -99,8 +99,10 @@ describe('status listener', () => {
     metrics.accepted();
     metrics.accepted();
     metrics.accepted();
-    metrics.delivered(1_200);
-    metrics.delivered(300);
+    metrics.delivered();
+    metrics.delivered();
+    metrics.deliveryLatency(1_200);
+    metrics.deliveryLatency(300);
     metrics.failed('SEND_AS_DENIED');
     metrics.retried(2);
     metrics.held();

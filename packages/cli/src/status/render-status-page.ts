@@ -252,7 +252,7 @@ function renderContent(snapshot: StatusSnapshot): SafeHtml {
               ['When', 'Message', 'Error', 'What to do'],
               snapshot.failures.items.map(
                 (item) =>
-                  html`<tr><td>${ago(item.at, now)}</td><td><code>${item.id}</code>${showSubject(item.subject)}${item.attempts !== undefined ? html`<br><span class="muted">${item.attempts} attempt${item.attempts === 1 ? '' : 's'}</span>` : ''}</td><td>${badge('bad', 'Failed')} <code data-code>${item.code}</code><br>${item.message}</td><td class="hint" data-hint>${item.hint ?? ''}</td></tr>`,
+                  html`<tr><td>${item.at ? ago(item.at, now) : item.enqueuedAt ? html`<span class="muted">enqueued</span> ${ago(item.enqueuedAt, now)}` : ago(undefined, now)}</td><td><code>${item.id}</code>${showSubject(item.subject)}${item.attempts !== undefined ? html`<br><span class="muted">${item.attempts} attempt${item.attempts === 1 ? '' : 's'}</span>` : ''}</td><td>${badge('bad', 'Failed')} <code data-code>${item.code}</code><br>${item.message}</td><td class="hint" data-hint>${item.hint ?? ''}</td></tr>`,
               ),
             ),
         'wide',

@@ -5,8 +5,10 @@ import type { BacklogView, CredentialView, MailboxView } from './status-snapshot
 export interface StatusMetrics {
   /** A message was accepted (SMTP 250 from the relay, or taken into the outbox). */
   accepted(): void;
-  /** A message was delivered; `latencyMs` from enqueue to delivery when known. */
-  delivered(latencyMs?: number): void;
+  /** A message was delivered. */
+  delivered(): void;
+  /** Time from enqueue to delivery of a delivered message. */
+  deliveryLatency(latencyMs: number): void;
   /** A message failed for good, with its error code. */
   failed(code: string): void;
   /** Delivery attempts that were retried. */
@@ -87,9 +89,9 @@ export function createStatusMetrics(options: StatusMetricsOptions = {}): StatusM
 
   return {
     accepted: () => accepted.inc(),
-    delivered(latencyMs) {
-      delivered.inc();
-      if (latencyMs !== undefined && Number.isFinite(latencyMs) && latencyMs >= 0) latency.observe(latencyMs / 1000);
+    delivered: () => delivered.inc(),
+    deliveryLatency(latencyMs) {
+      if (Number.isFinite(latencyMs) && latencyMs >= 0) latency.observe(latencyMs / 1000);
     },
     failed: (code) => failed.inc({ code }),
     retried: (count = 1) => {

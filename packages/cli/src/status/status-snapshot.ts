@@ -77,8 +77,10 @@ export interface HeldView {
 
 export interface FailureView {
   id: string;
-  /** When it failed (or, when unknown, when it was enqueued). */
+  /** When it failed, when this process saw it fail. */
   at?: Date;
+  /** When it was enqueued (shown when the failure time is unknown). */
+  enqueuedAt?: Date;
   code: string;
   message: string;
   hint?: string;
