@@ -36,3 +36,6 @@ export * from './log/index.js';
 
 /** The version of @mailbridge/core. */
 export const VERSION: string = __PACKAGE_VERSION__;
+// Crash-safe file primitives, shared with the outbox's file spool.
+export { acquireFileLock, type FileLockOptions, type ReleaseFileLock } from './auth/delegated/file-lock.js';
+export { atomicWriteFile } from './auth/delegated/atomic-write-file.js';

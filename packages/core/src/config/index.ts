@@ -13,6 +13,7 @@ export {
   type DeviceCodeAuthConfig,
   type OnPremisesAuthConfig,
   type EwsVersionName,
+  type OutboxConfig,
 } from './schema.js';
 export { secretRefSchema, isEnvSecretRef, isFileSecretRef, type SecretRef } from './secret-ref.js';
 export { resolveSecret, resolveConfigPath, type ResolveSecretOptions } from './secrets.js';

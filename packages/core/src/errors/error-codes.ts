@@ -46,6 +46,12 @@ export const ERROR_CODES = {
   SERVICE_ERROR: { exitCode: 1, meaning: 'The service returned an error without a more specific mapping.' },
   INVALID_RESPONSE: { exitCode: 1, meaning: 'The service answered with something that is not a valid response (malformed JSON/XML, wrong content type, too large).' },
   SEND_UNCONFIRMED: { exitCode: 1, meaning: 'A send failed in a way that may have taken effect, and it could not be confirmed either way.' },
+  SENDING_QUOTA_EXCEEDED: { exitCode: 1, meaning: "The mailbox reached the service's sending limit (EWS ErrorSubmissionQuotaExceeded, NDR 5.1.90): it may not send until its rolling 24-hour recipient count drops." },
+
+  // Outbox (exit 1)
+  OUTBOX_STORE_UNAVAILABLE: { exitCode: 1, meaning: 'The outbox store (spool folder or Redis) cannot be read or written.' },
+  OUTBOX_MESSAGE_EXPIRED: { exitCode: 1, meaning: 'An outbox message was not delivered within outbox.maxAgeHours.' },
+  OUTBOX_NOT_FOUND: { exitCode: 1, meaning: 'No outbox message has this id (it may have been dropped).' },
 
   // Network (exit 1)
   NETWORK_ERROR: { exitCode: 1, meaning: 'The connection failed (DNS, refused, reset).' },
