@@ -1,4 +1,4 @@
-import { html, trusted, type SafeHtml } from './html.js';
+import { html, SafeHtml, trusted } from './html.js';
 import { renderFlowChart, renderFlowLegend } from './render-flow-chart.js';
 import { isProblem, type CredentialView, type ProblemView, type StatusSnapshot, type TokenView } from './status-snapshot.js';
 
@@ -59,8 +59,15 @@ function section(id: string, title: string, body: SafeHtml | SafeHtml[], extra: 
 }
 
 /** A table that scrolls sideways on a narrow phone instead of squeezing its columns. */
-function table(id: string, caption: string, head: string[], rows: SafeHtml[]): SafeHtml {
-  return html`<div class="table-wrap" role="region" aria-labelledby="${id}-caption" tabindex="0"><table id="${id}"><caption id="${id}-caption">${caption}</caption><thead><tr>${head.map((cell) => html`<th scope="col">${cell}</th>`)}</tr></thead><tbody>${rows}</tbody></table></div>`;
+/** A cell: its content, or its content and `num` for a right-aligned number. */
+type Cell = SafeHtml | { num: SafeHtml };
+
+function table(id: string, caption: string, head: string[], rows: Cell[][]): SafeHtml {
+  // On a phone the rows stack (CSS), each cell labelled with its column; the explicit roles keep the
+  // table's semantics for screen readers, which some browsers drop once cells are display:block.
+  return html`<div class="table-wrap" role="region" aria-labelledby="${id}-caption" tabindex="0"><table id="${id}" class="stack" role="table"><caption id="${id}-caption">${caption}</caption><thead role="rowgroup"><tr role="row">${head.map((cell) => html`<th scope="col" role="columnheader">${cell}</th>`)}</tr></thead><tbody role="rowgroup">${rows.map(
+    (cells) => html`<tr role="row">${cells.map((cell, index) => cell instanceof SafeHtml ? html`<td role="cell" data-label="${head[index] ?? ''}">${cell}</td>` : html`<td role="cell" class="num" data-label="${head[index] ?? ''}">${cell.num}</td>`)}</tr>`,
+  )}</tbody></table></div>`;
 }
 
 function tokenTone(token: TokenView): Tone {
@@ -136,6 +143,13 @@ button{font:inherit;padding:.3rem .8rem;border-radius:6px;border:1px solid var(-
 footer{padding-bottom:2rem;font-size:.95rem}
 footer p{margin:.5rem 0}
 @media (max-width:30rem){h1{font-size:1.25rem}dl.stats dd{font-size:1.15rem}th,td{padding:.3rem}}
+@media (max-width:40rem){
+table.stack thead{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
+table.stack,table.stack tbody,table.stack tr,table.stack td{display:block;width:100%}
+table.stack tr{border-bottom:1px solid var(--border);padding:.4rem 0}
+table.stack td{border:0;padding:.15rem 0;text-align:left}
+table.stack td::before{content:attr(data-label);display:block;font-size:.8rem;font-weight:600;color:var(--muted)}
+}
 `;
 
 // Replaces #content with a fresh copy every few seconds, keeps open <details>, and can be paused
@@ -192,7 +206,7 @@ function renderContent(snapshot: StatusSnapshot): SafeHtml {
     snapshot.flow
       .filter((minute) => minute.accepted + minute.delivered + minute.failed > 0)
       .reverse()
-      .map((minute) => html`<tr><td>${minute.at.toISOString().slice(11, 16)}</td><td class="num">${minute.accepted}</td><td class="num">${minute.delivered}</td><td class="num">${minute.failed}</td></tr>`),
+      .map((minute) => [html`${minute.at.toISOString().slice(11, 16)}`, { num: html`${minute.accepted}` }, { num: html`${minute.delivered}` }, { num: html`${minute.failed}` }]),
   )}</details>`;
   const totals = snapshot.totals;
   const flow = section(
@@ -214,7 +228,7 @@ function renderContent(snapshot: StatusSnapshot): SafeHtml {
 <div><dt>Held</dt><dd data-backlog="held">${snapshot.backlog.held}</dd></div>
 <div><dt>Failed</dt><dd data-backlog="failed">${snapshot.backlog.failed}</dd></div>
 <div><dt>Delivered, 24 h</dt><dd data-backlog="delivered24h">${snapshot.backlog.delivered24h}</dd></div>
-<div><dt>Oldest queued</dt><dd data-backlog="oldest">${snapshot.backlog.oldestQueuedAgeMs === undefined ? 'none' : formatDuration(snapshot.backlog.oldestQueuedAgeMs)}</dd></div>
+<div><dt>Oldest waiting</dt><dd data-backlog="oldest">${snapshot.backlog.oldestQueuedAgeMs === undefined ? 'none' : formatDuration(snapshot.backlog.oldestQueuedAgeMs)}</dd></div>
 </dl>`,
       );
 
@@ -232,7 +246,11 @@ function renderContent(snapshot: StatusSnapshot): SafeHtml {
               ['Message', 'Held since', 'Why'],
               snapshot.held.items.map(
                 (item) =>
-                  html`<tr><td><code>${item.id}</code>${showSubject(item.subject)}</td><td>${item.enqueuedAt ? ago(item.enqueuedAt, now) : html`<span class="muted">unknown</span>`}</td><td>${badge('warn', 'Held')} ${item.reason}${item.code ? html` <code>${item.code}</code>` : ''}${item.hint ? html`<br><span class="hint">What to do: ${item.hint}</span>` : ''}</td></tr>`,
+                  [
+                  html`<code>${item.id}</code>${showSubject(item.subject)}`,
+                  ago(item.enqueuedAt, now),
+                  html`${badge('warn', 'Held')} ${item.reason}${item.code ? html` <code>${item.code}</code>` : ''}${item.hint ? html`<br><span class="hint">What to do: ${item.hint}</span>` : ''}`,
+                ],
               ),
             )}`,
       );
@@ -252,7 +270,12 @@ function renderContent(snapshot: StatusSnapshot): SafeHtml {
               ['When', 'Message', 'Error', 'What to do'],
               snapshot.failures.items.map(
                 (item) =>
-                  html`<tr><td>${item.at ? ago(item.at, now) : item.enqueuedAt ? html`<span class="muted">enqueued</span> ${ago(item.enqueuedAt, now)}` : ago(undefined, now)}</td><td><code>${item.id}</code>${showSubject(item.subject)}${item.attempts !== undefined ? html`<br><span class="muted">${item.attempts} attempt${item.attempts === 1 ? '' : 's'}</span>` : ''}</td><td>${badge('bad', 'Failed')} <code data-code>${item.code}</code><br>${item.message}</td><td class="hint" data-hint>${item.hint ?? ''}</td></tr>`,
+                  [
+                  item.at ? ago(item.at, now) : item.enqueuedAt ? html`<span class="muted">enqueued</span> ${ago(item.enqueuedAt, now)}` : ago(undefined, now),
+                  html`<code>${item.id}</code>${showSubject(item.subject)}${item.attempts !== undefined ? html`<br><span class="muted">${item.attempts} attempt${item.attempts === 1 ? '' : 's'}</span>` : ''}`,
+                  html`${badge('bad', 'Failed')} <code data-code>${item.code}</code><br>${item.message}`,
+                  html`<span class="hint" data-hint>${item.hint ?? ''}</span>`,
+                ],
               ),
             ),
         'wide',
@@ -270,7 +293,13 @@ function renderContent(snapshot: StatusSnapshot): SafeHtml {
           snapshot.mailboxes.map((mailbox) => {
             const share = mailbox.recipientsPerDay ? mailbox.recipients24h / mailbox.recipientsPerDay : undefined;
             const tone = share === undefined ? '' : share >= 1 ? 'bad' : share >= 0.8 ? 'warn' : '';
-            return html`<tr><td><code>${mailbox.address}</code></td><td class="num">${mailbox.sentLastMinute}${mailbox.messagesPerMinute ? html` <span class="muted">of ${mailbox.messagesPerMinute}/min</span>` : ''}</td><td class="num">${mailbox.recipients24h}${mailbox.recipientsPerDay ? html` <span class="muted">of ${mailbox.recipientsPerDay} (${Math.round((share ?? 0) * 100)}% used)</span><svg class="bar ${tone}" viewBox="0 0 100 4" preserveAspectRatio="none" aria-hidden="true" focusable="false"><rect class="bar-track" width="100" height="4"/><rect class="bar-used" width="${Math.min(100, Math.round((share ?? 0) * 100))}" height="4"/></svg>` : ''}</td></tr>`;
+            return [
+              html`<code>${mailbox.address}</code>`,
+              { num: html`${mailbox.sentLastMinute}${mailbox.messagesPerMinute ? html` <span class="muted">of ${mailbox.messagesPerMinute}/min</span>` : ''}` },
+              {
+                num: html`${mailbox.recipients24h}${mailbox.recipientsPerDay ? html` <span class="muted">of ${mailbox.recipientsPerDay} (${Math.round((share ?? 0) * 100)}% used)</span><svg class="bar ${tone}" viewBox="0 0 100 4" preserveAspectRatio="none" aria-hidden="true" focusable="false"><rect class="bar-track" width="100" height="4"/><rect class="bar-used" width="${Math.min(100, Math.round((share ?? 0) * 100))}" height="4"/></svg>` : ''}`,
+              },
+            ];
           }),
         ),
   );
@@ -308,7 +337,11 @@ function renderContent(snapshot: StatusSnapshot): SafeHtml {
           ['Check', 'Result', 'Details'],
           doctor.checks.map(
             (check) =>
-              html`<tr><td><code>${check.id}</code></td><td>${badge(doctorTone[check.status], doctorWord[check.status])}</td><td>${check.message}${check.code ? html` <code>${check.code}</code>` : ''}${check.hint && check.status !== 'pass' ? html`<br><span class="hint">What to do: ${check.hint}</span>` : ''}</td></tr>`,
+              [
+                html`<code>${check.id}</code>`,
+                badge(doctorTone[check.status], doctorWord[check.status]),
+                html`${check.message}${check.code ? html` <code>${check.code}</code>` : ''}${check.hint && check.status !== 'pass' ? html`<br><span class="hint">What to do: ${check.hint}</span>` : ''}`,
+              ],
           ),
         )}`,
     'wide',

@@ -269,10 +269,12 @@ export function createStatusCollector(options: StatusCollectorOptions): StatusCo
             ...(ok.queued + ok.inFlight + ok.held > 0 && ok.oldestQueuedAgeMs > 0 ? { oldestQueuedAgeMs: ok.oldestQueuedAgeMs } : {}),
           }
         : (status as ProblemView);
+      const limits = outbox.limits;
+      const perMinute = limits?.messages && limits.windowMs ? Math.round((limits.messages * 60_000) / limits.windowMs) : undefined;
       const mailboxes: MailboxView[] = Object.entries(ok?.mailboxes ?? {}).map(([address, usage]) => ({
         address,
         sentLastMinute: usage.sentLastMinute,
-        ...(outbox.limits?.messagesPerMinute ? { messagesPerMinute: outbox.limits.messagesPerMinute } : {}),
+        ...(perMinute ? { messagesPerMinute: perMinute } : {}),
         recipients24h: usage.recipients24h,
         recipientsPerDay: usage.recipientsPerDay,
       }));

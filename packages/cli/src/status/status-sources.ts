@@ -46,7 +46,8 @@ export interface SourceOutboxEvents {
 
 /** The outbox, as the status listener uses it. */
 export interface StatusOutbox {
-  readonly limits?: { messagesPerMinute?: number; recipientsPerDay?: number };
+  /** The sending limits: `messages` per `windowMs`. */
+  readonly limits?: { messages?: number; windowMs?: number; recipientsPerDay?: number };
   status(): Promise<SourceOutboxStatus>;
   list(options?: { state?: 'queued' | 'sending' | 'delivered' | 'failed' | 'held' }): AsyncIterable<SourceEntry>;
   get?(id: string): Promise<SourceEntry | undefined>;
