@@ -145,7 +145,7 @@ footer p{margin:.5rem 0}
 @media (max-width:30rem){h1{font-size:1.25rem}dl.stats dd{font-size:1.15rem}th,td{padding:.3rem}}
 @media (max-width:40rem){
 table.stack thead{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
-table.stack,table.stack tbody,table.stack tr,table.stack td{display:block;width:100%}
+table.stack,table.stack caption,table.stack tbody,table.stack tr,table.stack td{display:block;width:100%}
 table.stack tr{border-bottom:1px solid var(--border);padding:.4rem 0}
 table.stack td{border:0;padding:.15rem 0;text-align:left}
 table.stack td::before{content:attr(data-label);display:block;font-size:.8rem;font-weight:600;color:var(--muted)}
