@@ -60,6 +60,11 @@ describe('Graph: $expand=attachments', () => {
     const uncast = await client.get(`${alice}/messages/${id}?$expand=attachments($select=name,contentId)`, { token });
     expect(uncast.status).toBe(400);
     expect(uncast.json().error).toMatchObject({ code: 'RequestBroker--ParseUri', message: "Could not find a property named 'contentId' on type 'microsoft.graph.attachment'." });
+    // The same rule on the attachments collection itself.
+    const listed = await client.get(`${alice}/messages/${id}/attachments?$select=name,microsoft.graph.fileAttachment/contentId`, { token });
+    expect(listed.json().value).toEqual([{ '@odata.type': '#microsoft.graph.fileAttachment', '@odata.mediaContentType': 'text/plain', id: expect.any(String), name: 'a.txt', contentId: null }]);
+    const listedUncast = await client.get(`${alice}/messages/${id}/attachments?$select=name,contentId`, { token });
+    expect(listedUncast.status).toBe(400);
   });
 
   it('an unknown navigation property or a malformed $expand is a 400, as Graph answers it', async () => {

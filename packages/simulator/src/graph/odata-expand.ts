@@ -1,6 +1,7 @@
 import type { StoredMessage } from '../state/stored-message.js';
 import { GraphError } from './graph-error.js';
 import { serializeAttachment } from './graph-serializer.js';
+import { applyAttachmentSelect, parseAttachmentSelect } from './attachment-select.js';
 
 /**
  * `$expand` on messages, as Graph documents it: `$expand=attachments` puts each message's
@@ -8,23 +9,12 @@ import { serializeAttachment } from './graph-serializer.js';
  * (`$expand=attachments($select=id,name,size)`) narrows them to metadata, so a client lists a page
  * of messages with their attachments in one request.
  *
- * The nested `$select` follows the CSDL: `attachments` is a collection of the abstract
- * `microsoft.graph.attachment` (id, name, contentType, size, isInline, lastModifiedDateTime);
- * properties of `microsoft.graph.fileAttachment` (contentBytes, contentId, contentLocation) are
- * selected with the type cast (`microsoft.graph.fileAttachment/contentId`), and without it are
- * refused as Graph refuses a property the type does not have.
+ * The nested `$select` is an attachment `$select` (see attachment-select): fileAttachment
+ * properties need the type cast.
  */
 
 /** The message navigation properties of the CSDL. */
 const NAVIGATION = new Set(['attachments', 'extensions', 'multivalueextendedproperties', 'singlevalueextendedproperties']);
-
-/** Properties of microsoft.graph.attachment (the declared type of the collection). */
-const ATTACHMENT_PROPERTIES = new Map(['id', 'name', 'contentType', 'size', 'isInline', 'lastModifiedDateTime'].map((name) => [name.toLowerCase(), name]));
-
-/** Properties of microsoft.graph.fileAttachment, selectable with the cast. */
-const FILE_ATTACHMENT_PROPERTIES = new Map(['contentBytes', 'contentId', 'contentLocation'].map((name) => [name.toLowerCase(), name]));
-
-const FILE_ATTACHMENT_CAST = 'microsoft.graph.fileattachment/';
 
 /** What `$expand=attachments(...)` asks for. */
 export interface AttachmentExpansion {
@@ -60,25 +50,6 @@ function splitTopLevel(text: string, separator: ',' | ';'): string[] {
   return parts.map((part) => part.trim()).filter((part) => part !== '');
 }
 
-function parseAttachmentSelect(select: string): AttachmentExpansion {
-  const names = new Set<string>();
-  for (const raw of select.split(',')) {
-    const name = raw.trim();
-    if (name === '') continue;
-    // Annotations (@odata.type) are always written; naming one selects nothing more.
-    if (name.startsWith('@')) continue;
-    const lower = name.toLowerCase();
-    const property = lower.startsWith(FILE_ATTACHMENT_CAST) ? FILE_ATTACHMENT_PROPERTIES.get(lower.slice(FILE_ATTACHMENT_CAST.length)) : ATTACHMENT_PROPERTIES.get(lower);
-    if (!property) {
-      const type = lower.startsWith(FILE_ATTACHMENT_CAST) ? 'microsoft.graph.fileAttachment' : 'microsoft.graph.attachment';
-      const bare = lower.startsWith(FILE_ATTACHMENT_CAST) ? name.slice(FILE_ATTACHMENT_CAST.length) : name;
-      throw new GraphError(400, 'RequestBroker--ParseUri', `Could not find a property named '${bare}' on type '${type}'.`);
-    }
-    names.add(property);
-  }
-  return { select: names, selectText: select.trim() };
-}
-
 /** Parses a message `$expand`; unknown navigation properties and unsupported nested options answer 400. */
 export function parseMessageExpand(expand: string | null): MessageExpansion {
   if (expand === null || expand.trim() === '') return {};
@@ -101,7 +72,8 @@ export function parseMessageExpand(expand: string | null): MessageExpansion {
       if (key !== '$select' || equals < 0) {
         throw new GraphError(400, 'BadRequest', `The query option '${option}' inside $expand=attachments(...) is not supported by the simulator; only $select is.`);
       }
-      attachments = parseAttachmentSelect(option.slice(equals + 1));
+      const selectText = option.slice(equals + 1).trim();
+      attachments = { select: parseAttachmentSelect(selectText), selectText };
     }
     expansion.attachments = attachments;
   }
@@ -117,12 +89,8 @@ export function expandedMessageProperties(message: StoredMessage, expansion: Mes
   if (!attachments) return {};
   const select = attachments.select;
   const withContent = !select || select.has('contentBytes');
-  const value = message.attachments.map((attachment) => {
-    const full = serializeAttachment(attachment, withContent);
-    if (!select) return full;
-    return Object.fromEntries(Object.entries(full).filter(([key]) => key.startsWith('@odata.') || key === 'id' || select.has(key)));
-  });
-  const suffix = attachments.selectText !== undefined ? `(${[...(select ?? [])].join(',')})` : '';
+  const value = message.attachments.map((attachment) => applyAttachmentSelect(serializeAttachment(attachment, withContent), select));
+  const suffix = attachments.selectText !== undefined ? `(${attachments.selectText})` : '';
   return {
     'attachments@odata.context': `${contextBase}/messages('${encodeURIComponent(message.id)}')/attachments${suffix}`,
     attachments: value,
