@@ -167,6 +167,25 @@ describe('receive --save-mime', () => {
   });
 });
 
+// Issue 14, item 5: a subject with escape sequences, sent by anyone, retitled and cleared the terminal.
+describe.each(['graph', 'ews'] as const)('terminal injection through receive (%s)', (transport) => {
+  it('control characters in subject and sender are shown escaped in human output, kept exact in --json', { timeout: 60_000 }, async () => {
+    const subject = `INJ-${transport} \u001b]0;pwned\u0007\u001b[2J\rfake line\u009b31m\u202eevil`;
+    sim.seed({ users: [{ id: DEMO.mailboxUserId, tenantId: DEMO.tenantId, mail: DEMO.mailbox, messages: [{ from: 'evil@fabrikam.example', to: [DEMO.mailbox], subject, text: 'x' }] }] });
+    const human = await runCli(['--config', configs[transport], 'receive', '--limit', '50'], { env, timeoutMs: RUN_TIMEOUT_MS });
+    expect(human.code, human.stdout + human.stderr).toBe(0);
+    const line = human.stdout.split('\n').find((candidate) => candidate.includes(`INJ-${transport}`));
+    expect(line).toBeDefined();
+    // eslint-disable-next-line no-control-regex
+    expect(human.stdout + human.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/);
+    expect(line).toContain('fake line'); // on the message's own line, not a faked one
+    // EWS answers in XML 1.0, which cannot carry ESC or BEL (the simulator drops them as Exchange does).
+    if (transport === 'graph') expect(line).toContain('\\x1b]0;pwned\\x07\\x1b[2J\\rfake line\\x9b31m\\u202eevil');
+    const json = await runCli(['--json', '--config', configs[transport], 'receive', '--limit', '50'], { env, timeoutMs: RUN_TIMEOUT_MS });
+    if (transport === 'graph') expect(json.json().messages.map((message: { subject: string }) => message.subject)).toContain(subject);
+  });
+});
+
 describe.each(['graph', 'ews'] as const)('hostile service answers through the CLI (%s)', (transport) => {
   // gigantic-body over EWS (cut at 220 MB) is left to the library corpus: through the CLI it only costs time.
   const bodies = transport === 'graph' ? (['malformed-json', 'wrong-content-type', 'gigantic-body'] as const) : (['truncated-xml', 'xml-entity-expansion', 'xml-external-entity'] as const);

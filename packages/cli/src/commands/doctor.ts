@@ -2,16 +2,17 @@ import { runDoctor, type CheckResult } from '../doctor/run-doctor.js';
 import type { CliIo, GlobalOptions } from '../output/cli-io.js';
 import { startSpinner } from '../output/spinner.js';
 import { renderTable } from '../output/table.js';
+import { terminalText } from '../output/terminal-text.js';
 
 export function renderChecks(io: CliIo, checks: CheckResult[]): void {
   const c = io.colors;
   const badge = { pass: c.green('✔ pass'), warn: c.yellow('▲ warn'), fail: c.red('✖ fail'), skip: c.dim('- skip') } as const;
-  const rows = checks.map((check) => [badge[check.status], c.bold(check.id), check.message]);
+  const rows = checks.map((check) => [badge[check.status], c.bold(check.id), terminalText(check.message)]);
   const lines = renderTable(rows);
   checks.forEach((check, index) => {
     io.out(lines[index]);
     if (check.hint && (check.status === 'warn' || check.status === 'fail')) {
-      io.out(`${' '.repeat(8)}${c.cyan('→')} ${check.hint}${check.code ? c.dim(` [${check.code}]`) : ''}`);
+      io.out(`${' '.repeat(8)}${c.cyan('→')} ${terminalText(check.hint, { keepNewlines: true })}${check.code ? c.dim(` [${check.code}]`) : ''}`);
     }
   });
 }

@@ -3,6 +3,7 @@ import type { CliIo, GlobalOptions } from '../output/cli-io.js';
 import { UsageError } from '../output/render-error.js';
 import { startSpinner } from '../output/spinner.js';
 import { createRuntime, loadCliConfig, type CliRuntime } from './runtime.js';
+import { terminalText } from '../output/terminal-text.js';
 
 /** The account fields `login --json` and `logout --json` print (PRODUCT.md). */
 function accountJson(account: SignedInAccount): { username: string; tenantId: string; homeAccountId: string } {
@@ -73,7 +74,7 @@ export async function loginCommand(io: CliIo, globals: GlobalOptions, _options: 
       io.printJson({ ok: true, account: accountJson(account), scopes, tokenCache: tokens.tokenCachePath });
       return 0;
     }
-    io.out(`${c.green('✔')} Signed in as ${c.bold(account.username)}${account.name ? ` (${account.name})` : ''}, tenant ${account.tenantId}.`);
+    io.out(`${c.green('✔')} Signed in as ${c.bold(terminalText(account.username))}${account.name ? ` (${terminalText(account.name)})` : ''}, tenant ${terminalText(account.tenantId)}.`);
     io.out(`  Scopes granted: ${scopes.join(', ')}`);
     io.out(`  The sign-in is kept in ${tokens.tokenCachePath} (mode 0600): mailbridge renews it silently; \`mailbridge logout\` removes it.`);
     if (account.username.toLowerCase() !== config.mailbox.toLowerCase()) {
@@ -108,7 +109,7 @@ export async function logoutCommand(io: CliIo, globals: GlobalOptions, _options:
     if (removed.length === 0) {
       io.out(`No one was signed in (${tokens.tokenCachePath} holds no account).`);
     } else {
-      for (const account of removed) io.out(`${c.green('✔')} Signed out ${c.bold(account.username)}: removed from ${tokens.tokenCachePath}.`);
+      for (const account of removed) io.out(`${c.green('✔')} Signed out ${c.bold(terminalText(account.username))}: removed from ${tokens.tokenCachePath}.`);
       io.out(c.dim('The refresh token is gone from this machine. To also end the sessions elsewhere, revoke them in your account\'s security settings (or an administrator does in Entra admin center > Users > Revoke sessions).'));
     }
     return 0;

@@ -5,6 +5,7 @@ import type { ReceivedMessage } from '@mailbridge/core';
 import type { CliIo, GlobalOptions } from '../output/cli-io.js';
 import { startSpinner } from '../output/spinner.js';
 import { renderTable } from '../output/table.js';
+import { terminalText } from '../output/terminal-text.js';
 import { UsageError } from '../output/render-error.js';
 import { createRuntime, loadCliConfig } from './runtime.js';
 
@@ -77,8 +78,9 @@ export async function receiveCommand(io: CliIo, globals: GlobalOptions, options:
     const rows = messages.map((message) => [
       message.isRead ? ' ' : c.cyan('●'),
       c.dim(message.receivedAt.toISOString().replace('T', ' ').slice(0, 16)),
-      message.from?.address ?? '',
-      (message.hasAttachments ? '📎 ' : '') + message.subject,
+      // Sender and subject are chosen by whoever sent the mail: never let them drive the terminal.
+      terminalText(message.from?.address ?? ''),
+      (message.hasAttachments ? '📎 ' : '') + terminalText(message.subject),
     ]);
     for (const line of renderTable(rows)) io.out(line);
     io.out(c.dim(`${messages.length} message${messages.length === 1 ? '' : 's'}${options.markRead ? ', marked read' : ''}${saveDir ? `, MIME saved to ${saveDir}` : ''}.`));

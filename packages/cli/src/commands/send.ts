@@ -4,6 +4,7 @@ import { FileReadLimitError, MailbridgeError, readBoundedFile, type OutgoingMess
 import type { CliIo, GlobalOptions } from '../output/cli-io.js';
 import { startSpinner } from '../output/spinner.js';
 import { UsageError } from '../output/render-error.js';
+import { terminalText } from '../output/terminal-text.js';
 import { createRuntime, loadCliConfig } from './runtime.js';
 
 const asList = (value: unknown): string[] => (Array.isArray(value) ? (value as string[]) : []);
@@ -93,8 +94,8 @@ export async function sendCommand(io: CliIo, globals: GlobalOptions, options: Re
     if (io.json) {
       io.printJson({ ok: true, transport: result.transport, mailbox: result.mailbox, internetMessageId: result.internetMessageId, ...(result.id ? { id: result.id } : {}) });
     } else {
-      io.out(`${io.colors.green('✔')} Sent from ${result.mailbox} over ${result.transport} to ${message.to.join(', ')}`);
-      io.out(`  ${io.colors.dim('internet message id')} ${result.internetMessageId}`);
+      io.out(`${io.colors.green('✔')} Sent from ${terminalText(result.mailbox)} over ${result.transport} to ${terminalText(message.to.join(', '))}`);
+      io.out(`  ${io.colors.dim('internet message id')} ${terminalText(result.internetMessageId)}`);
     }
     return 0;
   } finally {
