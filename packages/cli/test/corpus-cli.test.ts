@@ -1,4 +1,4 @@
-import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { once } from 'node:events';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -156,6 +156,39 @@ describe('receive --save-mime', () => {
   ])('--save-mime pointing at %s: a clear error', { timeout: 60_000 }, async (_label, path) => {
     const run = await runCli(['--json', '--config', configs.graph, 'receive', '--limit', '2', '--save-mime', path()], { env, timeoutMs: RUN_TIMEOUT_MS });
     expectCleanFailure(run);
+  });
+
+  // Issue 14, item 6: files are created exclusively, never through a planted link, never over an
+  // existing file without --force; an existing file or an overlong path is a USAGE error, not INTERNAL.
+  it('never writes through a planted symlink; an existing file needs --force; --force replaces the link, not its target', { timeout: 90_000 }, async () => {
+    const first = join(dir.path, 'first-save');
+    const run = await runCli(['--json', '--config', configs.graph, 'receive', '--limit', '2', '--save-mime', first], { env, timeoutMs: RUN_TIMEOUT_MS });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const names = readdirSync(first);
+    expect(names.length).toBeGreaterThan(0);
+
+    const again = await runCli(['--json', '--config', configs.graph, 'receive', '--limit', '2', '--save-mime', first], { env, timeoutMs: RUN_TIMEOUT_MS });
+    expect(expectCleanFailure(again, 2)).toBe('USAGE');
+    expect(again.json().error.message).toMatch(/already exists/);
+
+    const victim = dir.write('victim.txt', 'precious');
+    const planted = join(dir.path, 'planted');
+    mkdirSync(planted);
+    for (const name of names) symlinkSync(victim, join(planted, name));
+    const through = await runCli(['--json', '--config', configs.graph, 'receive', '--limit', '2', '--save-mime', planted], { env, timeoutMs: RUN_TIMEOUT_MS });
+    expect(expectCleanFailure(through, 2)).toBe('USAGE');
+    expect(through.json().error.message).toMatch(/symbolic link/);
+    expect(readFileSync(victim, 'utf8')).toBe('precious');
+
+    const forced = await runCli(['--json', '--config', configs.graph, 'receive', '--limit', '2', '--save-mime', planted, '--force'], { env, timeoutMs: RUN_TIMEOUT_MS });
+    expect(forced.code, forced.stdout + forced.stderr).toBe(0);
+    expect(readFileSync(victim, 'utf8')).toBe('precious');
+    for (const name of names) expect(lstatSync(join(planted, name)).isSymbolicLink()).toBe(false);
+  });
+
+  it('an overlong --save-mime path: USAGE, not INTERNAL', { timeout: 60_000 }, async () => {
+    const run = await runCli(['--json', '--config', configs.graph, 'receive', '--limit', '1', '--save-mime', join(dir.path, 'x'.repeat(300))], { env, timeoutMs: RUN_TIMEOUT_MS });
+    expect(expectCleanFailure(run, 2)).toBe('USAGE');
   });
 
   it('a relative --save-mime with ../ is the user\'s own choice: it resolves from the current folder', { timeout: 60_000 }, async () => {

@@ -96,16 +96,26 @@ export async function loginCommand(io: CliIo, globals: GlobalOptions, _options: 
   }
 }
 
+/** What `path` points to when it is a symbolic link. */
+async function linkTarget(path: string): Promise<string | undefined> {
+  const { lstat, realpath } = await import('node:fs/promises');
+  const isLink = await lstat(path).then((info) => info.isSymbolicLink(), () => false);
+  return isLink ? realpath(path).catch(() => undefined) : undefined;
+}
+
 /** `mailbridge logout`: removes the signed-in account from the token cache (and the file, when it is the last). */
 export async function logoutCommand(io: CliIo, globals: GlobalOptions, _options: Record<string, unknown>): Promise<number> {
   const { runtime, tokens } = await delegatedRuntime(io, globals, 'logout');
   try {
+    // A linked cache keeps its tokens in the link's target: say so before removing them from there.
+    const target = await linkTarget(tokens.tokenCachePath);
+    const c = io.colors;
+    if (target && !io.json) io.out(`auth.tokenCache ${tokens.tokenCachePath} is a symbolic link to ${target}: the sign-in is removed from ${target}, then the link.`);
     const removed = await tokens.signOut();
     if (io.json) {
-      io.printJson({ ok: true, removed: removed.map(accountJson), tokenCache: tokens.tokenCachePath });
+      io.printJson({ ok: true, removed: removed.map(accountJson), tokenCache: tokens.tokenCachePath, ...(target ? { tokenCacheTarget: target } : {}) });
       return 0;
     }
-    const c = io.colors;
     if (removed.length === 0) {
       io.out(`No one was signed in (${tokens.tokenCachePath} holds no account).`);
     } else {

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { ReceivedMessage } from '@mailbridge/core';
@@ -8,6 +8,7 @@ import { renderTable } from '../output/table.js';
 import { terminalText } from '../output/terminal-text.js';
 import { UsageError } from '../output/render-error.js';
 import { createRuntime, loadCliConfig } from './runtime.js';
+import { writeNewFile } from '../files/write-new-file.js';
 
 /**
  * A file name for a message id that cannot escape the folder: service ids contain `/`, `+` and `=`
@@ -44,10 +45,13 @@ export async function receiveCommand(io: CliIo, globals: GlobalOptions, options:
     }
     const saved: string[] = [];
     if (saveDir) {
-      await mkdir(saveDir, { recursive: true });
+      await mkdir(saveDir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+        throw new UsageError(`--save-mime: cannot create the folder ${saveDir} (${error.code ?? 'error'}).`, 'Point --save-mime at a folder (it is created when missing) this user may write to.');
+      });
       for (const message of messages) {
         const file = join(saveDir, mimeFileName(message));
-        await writeFile(file, await transport.getMime(message.id), { mode: 0o600 });
+        // Never through a planted link, never over an existing file unless --force (then replaced, not written through).
+        await writeNewFile(file, await transport.getMime(message.id), { mode: 0o600, replace: options.force === true });
         saved.push(file);
       }
     }
