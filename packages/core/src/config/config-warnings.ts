@@ -108,7 +108,7 @@ function secretWarnings(path: string, ref: SecretRef | undefined, env: NodeJS.Pr
 export function configWarnings(config: MailbridgeConfig, options: { env: NodeJS.ProcessEnv; now?: Date }): ConfigWarning[] {
   const out: ConfigWarning[] = [];
   const { auth } = config;
-  if (auth.flow === 'client-credentials') {
+  if (auth.flow === 'client-credentials' || auth.flow === 'authorization-code') {
     secretWarnings('auth.clientSecret', auth.clientSecret, options.env, true, out);
     if (auth.certificate) {
       fileWarnings('auth.certificate.privateKeyFile', auth.certificate.privateKeyFile, 'private key file', out);
