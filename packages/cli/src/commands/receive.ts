@@ -8,6 +8,7 @@ import { renderTable } from '../output/table.js';
 import { terminalText } from '../output/terminal-text.js';
 import { UsageError } from '../output/render-error.js';
 import { createRuntime, loadCliConfig } from './runtime.js';
+import { printExposureWarnings } from '../output/exposure-warnings.js';
 import { writeNewFile } from '../files/write-new-file.js';
 
 /**
@@ -28,6 +29,7 @@ export async function receiveCommand(io: CliIo, globals: GlobalOptions, options:
   }
   const saveDir = typeof options.saveMime === 'string' ? resolve(options.saveMime) : undefined;
   const loaded = await loadCliConfig(globals, io.env);
+  printExposureWarnings(io, loaded);
   const runtime = await createRuntime(loaded);
   const spinner = await startSpinner(io, 'Reading messages…');
   try {
