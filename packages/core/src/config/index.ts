@@ -6,13 +6,18 @@ export {
   EWS_VERSIONS,
   TRANSPORTS,
   DEFAULT_TOKEN_CACHE,
+  NATIVE_CLIENT_PATH,
+  isLoopbackRedirectUri,
   type MailbridgeConfig,
   type MailbridgeConfigInput,
   type AuthConfig,
   type ClientCredentialsAuthConfig,
   type DeviceCodeAuthConfig,
+  type AuthorizationCodeAuthConfig,
+  type DelegatedAuthConfig,
   type OnPremisesAuthConfig,
   type EwsVersionName,
+  type OutboxConfig,
 } from './schema.js';
 export { secretRefSchema, isEnvSecretRef, isFileSecretRef, type SecretRef } from './secret-ref.js';
 export { resolveSecret, resolveConfigPath, type ResolveSecretOptions } from './secrets.js';

@@ -54,6 +54,8 @@ function absoluteSecret(ref: SecretRef | undefined, baseDir: string): SecretRef 
 function withAbsolutePaths(config: MailbridgeConfig, baseDir: string): MailbridgeConfig {
   const path = (p: string) => resolveConfigPath(p, baseDir);
   const network = { ...config.network, ...(config.network.caFile !== undefined ? { caFile: path(config.network.caFile) } : {}) };
+  if (config.outbox?.store.type === 'file') config = { ...config, outbox: { ...config.outbox, store: { ...config.outbox.store, dir: path(config.outbox.store.dir) } } };
+  else if (config.outbox?.store.type === 'redis') config = { ...config, outbox: { ...config.outbox, store: { ...config.outbox.store, url: absoluteSecret(config.outbox.store.url, baseDir)! } } };
   const { auth } = config;
   switch (auth.flow) {
     case 'client-credentials':
@@ -78,6 +80,26 @@ function withAbsolutePaths(config: MailbridgeConfig, baseDir: string): Mailbridg
       };
     case 'device-code':
       return { ...config, network, auth: { ...auth, tokenCache: path(auth.tokenCache) } };
+    case 'authorization-code':
+      return {
+        ...config,
+        network,
+        auth: {
+          ...auth,
+          tokenCache: path(auth.tokenCache),
+          ...(auth.clientSecret !== undefined ? { clientSecret: absoluteSecret(auth.clientSecret, baseDir)! } : {}),
+          ...(auth.certificate !== undefined
+            ? {
+                certificate: {
+                  ...auth.certificate,
+                  certificateFile: path(auth.certificate.certificateFile),
+                  privateKeyFile: path(auth.certificate.privateKeyFile),
+                  ...(auth.certificate.passphrase !== undefined ? { passphrase: absoluteSecret(auth.certificate.passphrase, baseDir)! } : {}),
+                },
+              }
+            : {}),
+        },
+      };
     default:
       return { ...config, network, auth: { ...auth, password: absoluteSecret(auth.password, baseDir)! } };
   }
