@@ -37,6 +37,12 @@ export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
         const runner = await load();
         state.exitCode = await runner(io, globals, command.opts());
       } catch (error) {
+        // Ctrl-C at a prompt: the person chose to stop; nothing to report (130 = 128 + SIGINT).
+        if (error instanceof Error && error.name === 'ExitPromptError') {
+          io.err('Aborted.');
+          state.exitCode = 130;
+          return;
+        }
         state.exitCode = await reportError(io, error);
       }
     };
