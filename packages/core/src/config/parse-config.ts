@@ -81,6 +81,26 @@ function withAbsolutePaths(config: MailbridgeConfig, baseDir: string): Mailbridg
       };
     case 'device-code':
       return { ...config, network, auth: { ...auth, tokenCache: path(auth.tokenCache) } };
+    case 'authorization-code':
+      return {
+        ...config,
+        network,
+        auth: {
+          ...auth,
+          tokenCache: path(auth.tokenCache),
+          ...(auth.clientSecret !== undefined ? { clientSecret: absoluteSecret(auth.clientSecret, baseDir)! } : {}),
+          ...(auth.certificate !== undefined
+            ? {
+                certificate: {
+                  ...auth.certificate,
+                  certificateFile: path(auth.certificate.certificateFile),
+                  privateKeyFile: path(auth.certificate.privateKeyFile),
+                  ...(auth.certificate.passphrase !== undefined ? { passphrase: absoluteSecret(auth.certificate.passphrase, baseDir)! } : {}),
+                },
+              }
+            : {}),
+        },
+      };
     default:
       return { ...config, network, auth: { ...auth, password: absoluteSecret(auth.password, baseDir)! } };
   }
