@@ -35,3 +35,13 @@ export {
   type StatusConfigInput,
   type StatusAuthConfig,
 } from './status-schema.js';
+export {
+  relaySchema,
+  relayWithAbsolutePaths,
+  RELAY_TLS_MODES,
+  DEFAULT_RELAY_NETWORKS,
+  DEFAULT_RELAY_MAX_MESSAGE_BYTES,
+  type RelayConfig,
+  type RelayListenerConfig,
+  type RelayUserConfig,
+} from './relay-schema.js';

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import type { CloudName } from '../cloud/clouds.js';
 import { secretRefSchema } from './secret-ref.js';
 import { statusSchema } from './status-schema.js';
+import { relaySchema } from './relay-schema.js';
 
 /**
  * The one runtime schema of the config file (PRODUCT.md, "The config file"). The TypeScript types
@@ -431,6 +432,7 @@ const configObjectSchema = z
     ews: ewsSchema,
     retry: retrySchema,
     outbox: outboxSchema.optional(),
+    relay: relaySchema.optional().meta({ description: 'The SMTP relay (mailbridge relay).' }),
   })
   .superRefine(
     (config, ctx) => {
