@@ -62,7 +62,7 @@ export class EwsXhr implements IXHRApi {
   private readonly ntlm?: NtlmAuthenticator;
 
   constructor(private readonly options: EwsXhrOptions) {
-    if (options.authentication.kind === 'ntlm') this.ntlm = new NtlmAuthenticator(options.authentication, options.http);
+    if (options.authentication.kind === 'ntlm') this.ntlm = new NtlmAuthenticator(options.authentication);
   }
 
   /** Called by ews-javascript-api for every request. */

@@ -5,7 +5,7 @@ import { GRAPH_MAX_PAGE_SIZE, type GraphRequester } from './graph-request.js';
 import { invalidGraphResponse } from './map-graph-error.js';
 
 /** `receive()` over Graph: pages of a folder's messages, newest first, following only Graph's own next links. */
-export async function* receiveGraphMessages(requester: GraphRequester, options: ReceiveOptions = {}): AsyncGenerator<ReceivedMessage> {
+export async function* receive(requester: GraphRequester, options: ReceiveOptions = {}): AsyncGenerator<ReceivedMessage> {
   requester.assertOpen();
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
   if (limit <= 0) return;
@@ -71,7 +71,7 @@ async function attachmentContent(requester: GraphRequester, attachmentPath: stri
 }
 
 /** `getMime()` over Graph: the message's `$value`. */
-export async function getGraphMime(requester: GraphRequester, id: string, options: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
+export async function getMime(requester: GraphRequester, id: string, options: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
   requester.assertOpen();
   const base = await requester.base();
   const response = await requester.request('GET', `${base}/messages/${encodeURIComponent(id)}/$value`, undefined, {
