@@ -16,7 +16,7 @@ import { uploadAttachment } from './upload-session.js';
 import { escapeXmlAttribute } from './xml/escape-xml.js';
 
 /** `send()` over EWS: CreateItem SendAndSaveCopy when small and kept, otherwise through a draft. */
-export async function sendEwsMessage(requester: EwsRequester, message: OutgoingMessage, options: SendOptions = {}): Promise<SendResult> {
+export async function send(requester: EwsRequester, message: OutgoingMessage, options: SendOptions = {}): Promise<SendResult> {
   requester.assertOpen();
   const prepared = await prepareOutgoingMessage(message, {
     mailbox: requester.mailbox,
@@ -44,7 +44,7 @@ export async function sendEwsMessage(requester: EwsRequester, message: OutgoingM
 }
 
 /** `sendMime()` over EWS: the MIME as the item's MimeContent (given a Message-ID when it has none). */
-export async function sendEwsMime(requester: EwsRequester, mime: Uint8Array | string, options: { saveToSentItems?: boolean; signal?: AbortSignal } = {}): Promise<SendResult> {
+export async function sendMime(requester: EwsRequester, mime: Uint8Array | string, options: { saveToSentItems?: boolean; signal?: AbortSignal } = {}): Promise<SendResult> {
   requester.assertOpen();
   const { bytes, internetMessageId } = prepareMimeMessage(mime, requester.mailbox);
   const base64 = bytes.toString('base64');

@@ -50,7 +50,7 @@ function expectAccepted(response: Response): void {
 }
 
 /** `send()` over Graph: sendMail when everything fits one request, otherwise a draft with attachments added, then send. */
-export async function sendGraphMessage(requester: GraphRequester, message: OutgoingMessage, options: SendOptions = {}): Promise<SendResult> {
+export async function send(requester: GraphRequester, message: OutgoingMessage, options: SendOptions = {}): Promise<SendResult> {
   requester.assertOpen();
   const prepared = await prepareOutgoingMessage(message, { mailbox: requester.mailbox, capabilities: requester.capabilities });
   const { internetMessageId, saveToSentItems, from, attachments: sized } = prepared;
@@ -199,7 +199,7 @@ async function countAttachments(requester: GraphRequester, draftPath: string, at
 }
 
 /** `sendMime()` over Graph: sendMail with the base64 MIME; without a Sent Items copy, through a draft. */
-export async function sendGraphMime(requester: GraphRequester, mime: Uint8Array | string, options: { saveToSentItems?: boolean; signal?: AbortSignal } = {}): Promise<SendResult> {
+export async function sendMime(requester: GraphRequester, mime: Uint8Array | string, options: { saveToSentItems?: boolean; signal?: AbortSignal } = {}): Promise<SendResult> {
   requester.assertOpen();
   const { bytes, internetMessageId } = prepareMimeMessage(mime, requester.mailbox);
   const base64 = bytes.toString('base64');
