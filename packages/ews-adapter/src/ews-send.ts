@@ -9,7 +9,7 @@ import {
 } from '@mailbridge/core';
 import { EmailMessage, FolderId, MessageDisposition, MimeContent, WellKnownFolderName } from 'ews-javascript-api';
 import { attachmentSize } from './attachment-source.js';
-import { attachmentNames, findByInternetMessageId, itemExists, onlyAmbiguity } from './confirm-send.js';
+import { attachmentNames, findByInternetMessageId, itemExists, mustCheckFirst, onlyAmbiguity, settle, settled } from './confirm-send.js';
 import { checkInternetMessageId, convertToEwsMessage, newInternetMessageId, validateOutgoingMessage } from './convert-to-ews-message.js';
 import type { EwsRequester, InternalService } from './ews-request.js';
 import { soapEnvelope } from './soap-envelope.js';
@@ -50,6 +50,14 @@ export async function sendEwsMessage(requester: EwsRequester, message: OutgoingM
   if (total * ENCODED_RATIO > maxMessageBytes) throw tooLarge(`The attachments add up to ${formatMiB(total)}; a message can hold at most ${formatMiB(maxMessageBytes)} once encoded (about ${formatMiB(maxAttachmentBytes)} of files).`);
 
   const save = message.saveToSentItems !== false;
+  // A resend of a message whose earlier attempt may have gone out: Sent Items first.
+  if (message.internetMessageId !== undefined && save && mustCheckFirst(internetMessageId, options.resend)) {
+    const found = await findByInternetMessageId(requester, 'sentitems', internetMessageId, options.signal);
+    if (found) {
+      settled(internetMessageId);
+      return { transport: 'ews', mailbox: requester.mailbox, internetMessageId, id: found };
+    }
+  }
   const small = total <= requester.settings.inlineLimit;
   requester.logger.debug('EWS send', { attachments: attachments.length, bytes: total, path: save && small ? 'CreateItem' : 'draft' });
   if (save && small) return sendInOneRequest(requester, message, internetMessageId, options.signal);
@@ -112,8 +120,8 @@ async function sendInOneRequest(
     {
       ...(signal ? { signal } : {}),
       classify: onlyAmbiguity,
-      onAmbiguous: async ({ signal: checkSignal }) => {
-        const found = await findByInternetMessageId(requester, 'sentitems', internetMessageId, checkSignal);
+      onAmbiguous: async ({ error, signal: checkSignal }) => {
+        const found = await settle(internetMessageId, error, () => findByInternetMessageId(requester, 'sentitems', internetMessageId, checkSignal), checkSignal);
         requester.logger.info('EWS send had an unknown outcome; checked Sent Items', { found: Boolean(found) });
         return found ? { outcome: 'applied', value: { ...result, id: found } } : { outcome: 'not-applied' };
       },
@@ -173,8 +181,8 @@ async function sendThroughDraft(
 
   await requester.retry.execute(() => sendItem(requester, draftId, changeKey, save, signal), {
     ...common,
-    onAmbiguous: async ({ signal: checkSignal }): Promise<AmbiguousResolution<void>> => {
-      const stillDraft = await itemExists(requester, draftId, checkSignal);
+    onAmbiguous: async ({ error, signal: checkSignal }): Promise<AmbiguousResolution<void>> => {
+      const stillDraft = await settle(internetMessageId, error, () => itemExists(requester, draftId, checkSignal), checkSignal);
       return stillDraft ? { outcome: 'not-applied' } : { outcome: 'applied', value: undefined };
     },
   });

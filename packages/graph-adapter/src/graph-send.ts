@@ -1,6 +1,6 @@
 import { MailbridgeError, type OutgoingMessage, type SendOptions, type SendResult } from '@mailbridge/core';
 import { readSmallAttachment, sizeAttachments, type SizedAttachment } from './attachment-source.js';
-import { findInSentItems, isStillDraft, unconfirmed } from './confirm-send.js';
+import { findInSentItems, isStillDraft, mustCheckFirst, settle, settled, unconfirmed } from './confirm-send.js';
 import { convertToGraphMessage, generateInternetMessageId, inlineCost, toAttachmentItem, toGraphFileAttachment } from './convert-to-graph-message.js';
 import type { GraphMessage, GraphOutgoingMessage, GraphUploadSession } from './graph-api.js';
 import type { GraphRequester } from './graph-request.js';
@@ -84,10 +84,19 @@ export async function sendGraphMessage(requester: GraphRequester, message: Outgo
     graphMessage.attachments = await Promise.all(inline.map(async (item) => toGraphFileAttachment(item, await readSmallAttachment(item))));
   }
   const context = { signal: options.signal, from };
+  // A resend of a message whose earlier attempt may have gone out: Sent Items first.
+  if (message.internetMessageId !== undefined && saveToSentItems && mustCheckFirst(internetMessageId, options.resend)) {
+    const found = await findInSentItems(requester, internetMessageId, options.signal);
+    if (found !== undefined) {
+      settled(internetMessageId);
+      return { transport: 'graph', mailbox: requester.mailbox, internetMessageId, id: found };
+    }
+  }
   const id =
     large.length === 0 && separate.length === 0
       ? await sendInOneRequest(requester, graphMessage, saveToSentItems, context)
       : await sendThroughDraft(requester, graphMessage, { separate, large }, saveToSentItems, { ...context, onUploadProgress: options.onUploadProgress });
+  settled(internetMessageId);
   const result: SendResult = { transport: 'graph', mailbox: requester.mailbox, internetMessageId };
   if (id !== undefined) result.id = id;
   return result;
@@ -104,7 +113,7 @@ async function sendInOneRequest(requester: GraphRequester, message: GraphOutgoin
     from: context.from,
     onAmbiguous: async ({ error, signal }) => {
       if (!saveToSentItems) throw unconfirmed(message.internetMessageId, error, 'saveToSentItems is false, so Sent Items cannot tell');
-      sentId = await findInSentItems(requester, message.internetMessageId, signal);
+      sentId = await settle(message.internetMessageId, error, () => findInSentItems(requester, message.internetMessageId, signal), signal);
       return sentId !== undefined ? { outcome: 'applied', value: accepted() } : { outcome: 'not-applied' };
     },
   });
@@ -149,9 +158,9 @@ async function sendThroughDraft(
       signal: context.signal,
       from: context.from,
       // A sent draft leaves the Drafts folder: if it is gone (or no longer a draft), it went out.
-      onAmbiguous: async ({ signal }) => {
-        if (await isStillDraft(requester, draftPath, signal)) return { outcome: 'not-applied' };
-        if (saveToSentItems) sentId = await findInSentItems(requester, message.internetMessageId, signal);
+      onAmbiguous: async ({ error, signal }) => {
+        if (await settle(message.internetMessageId, error, () => isStillDraft(requester, draftPath, signal), signal)) return { outcome: 'not-applied' };
+        if (saveToSentItems) sentId = await findInSentItems(requester, message.internetMessageId, signal).catch(() => undefined);
         return { outcome: 'applied', value: accepted() };
       },
     });
