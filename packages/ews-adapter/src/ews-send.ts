@@ -52,7 +52,7 @@ export async function sendEwsMessage(requester: EwsRequester, message: OutgoingM
   const save = message.saveToSentItems !== false;
   // A resend of a message whose earlier attempt may have gone out: Sent Items first.
   if (message.internetMessageId !== undefined && save && mustCheckFirst(internetMessageId, options.resend)) {
-    const found = await findByInternetMessageId(requester, 'sentitems', internetMessageId, options.signal);
+    const found = await settle(internetMessageId, undefined, () => findByInternetMessageId(requester, 'sentitems', internetMessageId, options.signal), options.signal);
     if (found) {
       settled(internetMessageId);
       return { transport: 'ews', mailbox: requester.mailbox, internetMessageId, id: found };

@@ -86,7 +86,7 @@ export async function sendGraphMessage(requester: GraphRequester, message: Outgo
   const context = { signal: options.signal, from };
   // A resend of a message whose earlier attempt may have gone out: Sent Items first.
   if (message.internetMessageId !== undefined && saveToSentItems && mustCheckFirst(internetMessageId, options.resend)) {
-    const found = await findInSentItems(requester, internetMessageId, options.signal);
+    const found = await settle(internetMessageId, undefined, () => findInSentItems(requester, internetMessageId, options.signal), options.signal);
     if (found !== undefined) {
       settled(internetMessageId);
       return { transport: 'graph', mailbox: requester.mailbox, internetMessageId, id: found };
