@@ -37,6 +37,12 @@ export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
         const runner = await load();
         state.exitCode = await runner(io, globals, command.opts());
       } catch (error) {
+        // Ctrl-C at a prompt: the person chose to stop; nothing to report (130 = 128 + SIGINT).
+        if (error instanceof Error && error.name === 'ExitPromptError') {
+          io.err('Aborted.');
+          state.exitCode = 130;
+          return;
+        }
         state.exitCode = await reportError(io, error);
       }
     };
@@ -97,6 +103,15 @@ export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
     .command('logout')
     .description('remove the signed-in account from the token cache')
     .action(action(async () => (await import('./commands/login.js')).logoutCommand));
+
+  const relay = program
+    .command('relay')
+    .description('run the SMTP relay (config "relay" section) and deliver through the outbox until SIGTERM/SIGINT')
+    .action(action(async () => (await import('./commands/relay.js')).relayCommand));
+  relay
+    .command('hash-password')
+    .description('read a password (terminal or stdin) and print its scrypt hash for relay.users[].password')
+    .action(action(async () => (await import('./commands/relay.js')).hashPasswordCommand));
 
   program
     .command('sandbox')

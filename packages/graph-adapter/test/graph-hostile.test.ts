@@ -1,7 +1,7 @@
 import { MailbridgeError, createRetryPolicy, createTokenProvider, type MailbridgeConfig } from '@mailbridge/core';
 import { DEMO } from '@mailbridge/simulator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startGraphTestBed, type GraphTestBed } from './support/graph-harness.js';
+import { startGraphTestBed, type GraphTestBed } from './support/graph-test-bed.js';
 
 async function failure(promise: Promise<unknown>): Promise<MailbridgeError> {
   const error = await promise.then(

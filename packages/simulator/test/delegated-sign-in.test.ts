@@ -34,7 +34,7 @@ import {
   WORK_USER,
   delegatedSeed,
   tempFolder,
-} from './delegated-support.js';
+} from './support/delegated-support.js';
 
 let sim: Simulator;
 const folder = tempFolder();
@@ -211,7 +211,7 @@ describe('device-code sign-in', { timeout: 120_000 }, () => {
     await signInAs(tokens, PERSONAL_USER);
     const configFile = join(folder.path, `two-processes-${counter}.json`);
     writeFileSync(configFile, JSON.stringify(raw), { mode: 0o600 });
-    const script = fileURLToPath(new URL('./delegated-renew-child.mjs', import.meta.url));
+    const script = fileURLToPath(new URL('./support/delegated-renew-child.mjs', import.meta.url));
     const rounds = 12;
     const run = () =>
       new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {

@@ -1,4 +1,5 @@
 import { lstat, mkdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { readBoundedFile } from '@mailbridge/core';
 import { dirname, relative, resolve } from 'node:path';
 import type { CliIo, GlobalOptions } from '../output/cli-io.js';
@@ -23,6 +24,18 @@ async function isSandboxConfig(path: string): Promise<boolean> {
   }
 }
 
+/** A port free on loopback now (the relay and its status page bind it when they start). */
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
 /** Writes the sandbox config: the simulator's endpoints and CA, the demo app's secret in a 0600 file beside it. */
 async function writeSandboxConfig(
   simulator: { config(options?: Record<string, unknown>): Record<string, unknown> },
@@ -39,8 +52,11 @@ async function writeSandboxConfig(
   const auth = { ...(config.auth as Record<string, unknown>) };
   auth.clientSecret = { file: `./${relative(folder, secretFile)}` };
   auth.secretExpiresAt ??= new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
+  // `mailbridge relay --config F` relays into the simulator: loopback, no TLS, no auth, a file outbox beside F.
+  const relay = { listen: [{ host: '127.0.0.1', port: await freeLoopbackPort(), tls: 'none' }], status: { host: '127.0.0.1', port: await freeLoopbackPort() } };
+  const outbox = { store: { type: 'file', dir: `./${relative(folder, `${configPath.replace(/\.json$/, '')}-outbox`)}` } };
   // The config first: refusing to replace it leaves nothing half written.
-  await writeNewFile(configPath, `${JSON.stringify({ $schema: 'https://unpkg.com/@mailbridge/core/schema/mailbridge.schema.json', ...config, auth }, null, 2)}\n`, { mode: 0o600, replace });
+  await writeNewFile(configPath, `${JSON.stringify({ $schema: 'https://unpkg.com/@mailbridge/core/schema/mailbridge.schema.json', ...config, auth, outbox, relay }, null, 2)}\n`, { mode: 0o600, replace });
   const sameSecret = await readBoundedFile(secretFile, { maxBytes: 1024, timeoutMs: 1_000 }).then((bytes) => bytes.toString('utf8') === `${secret}\n`, () => false);
   const secretIsLink = await lstat(secretFile).then((info) => info.isSymbolicLink(), () => false);
   await writeNewFile(secretFile, `${secret}\n`, { mode: 0o600, replace: replace || (sameSecret && !secretIsLink) });
@@ -52,7 +68,7 @@ export async function sandboxCommand(io: CliIo, globals: GlobalOptions, options:
   const port = typeof options.port === 'number' && Number.isInteger(options.port) ? options.port : 0;
   const dataDir = resolve(dirname(configPath), '.mailbridge-sandbox');
   await mkdir(dataDir, { recursive: true });
-  const simulator = await startSimulator({ port, dataDir });
+  const simulator = await startSimulator({ port, dataDir, sendingLimits: true });
   const c = io.colors;
   try {
     await writeSandboxConfig(simulator, configPath, DEMO.clientSecret, 'graph', options.force === true);
@@ -83,7 +99,7 @@ export async function sandboxCommand(io: CliIo, globals: GlobalOptions, options:
     io.out(`  config   ${shown}`);
     io.out();
     io.out('Try, in another terminal:');
-    for (const command of ['doctor', `send --to ${DEMO.mailbox} --subject "Hello" --text "It works"`, 'receive --unread', 'token']) {
+    for (const command of ['doctor', `send --to ${DEMO.mailbox} --subject "Hello" --text "It works"`, 'receive --unread', 'token', 'relay']) {
       io.out(`  ${c.cyan(`mailbridge --config ${shown} ${command}`)}`);
     }
     io.out();
