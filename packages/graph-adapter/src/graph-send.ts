@@ -8,7 +8,7 @@ import {
   type SendResult,
   type SizedAttachment,
 } from '@mailbridge/core';
-import { findInSentItems, isStillDraft, unconfirmed } from './confirm-send.js';
+import { findInSentItems, isStillDraft, mustCheckFirst, settle, settled, unconfirmed } from './confirm-send.js';
 import { convertToGraphMessage, inlineCost, toAttachmentItem, toGraphFileAttachment } from './convert-to-graph-message.js';
 import type { GraphMessage, GraphOutgoingMessage, GraphSendMailRequest, GraphUploadSession } from './graph-api.js';
 import type { GraphRequester } from './graph-request.js';
@@ -78,10 +78,19 @@ export async function send(requester: GraphRequester, message: OutgoingMessage, 
     graphMessage.attachments = await Promise.all(inline.map(async (item) => toGraphFileAttachment(item, await readAttachment(item))));
   }
   const context = { signal: options.signal, from };
+  // A resend of a message whose earlier attempt may have gone out: Sent Items first.
+  if (message.internetMessageId !== undefined && saveToSentItems && mustCheckFirst(internetMessageId, options.resend)) {
+    const found = await settle(internetMessageId, undefined, () => findInSentItems(requester, internetMessageId, options.signal), options.signal);
+    if (found !== undefined) {
+      settled(internetMessageId);
+      return { transport: 'graph', mailbox: requester.mailbox, internetMessageId, id: found };
+    }
+  }
   const id =
     large.length === 0 && separate.length === 0
       ? await sendInOneRequest(requester, graphMessage, saveToSentItems, context)
       : await sendThroughDraft(requester, graphMessage, { separate, large }, saveToSentItems, { ...context, onUploadProgress: options.onUploadProgress });
+  settled(internetMessageId);
   const result: SendResult = { transport: 'graph', mailbox: requester.mailbox, internetMessageId };
   if (id !== undefined) result.id = id;
   return result;
@@ -99,7 +108,7 @@ async function sendInOneRequest(requester: GraphRequester, message: GraphOutgoin
     from: context.from,
     onAmbiguous: async ({ error, signal }) => {
       if (!saveToSentItems) throw unconfirmed(message.internetMessageId, error, 'saveToSentItems is false, so Sent Items cannot tell');
-      sentId = await findInSentItems(requester, message.internetMessageId, signal);
+      sentId = await settle(message.internetMessageId, error, () => findInSentItems(requester, message.internetMessageId, signal), signal);
       return sentId !== undefined ? { outcome: 'applied', value: accepted() } : { outcome: 'not-applied' };
     },
   });
@@ -144,9 +153,9 @@ async function sendThroughDraft(
       signal: context.signal,
       from: context.from,
       // A sent draft leaves the Drafts folder: if it is gone (or no longer a draft), it went out.
-      onAmbiguous: async ({ signal }) => {
-        if (await isStillDraft(requester, draftPath, signal)) return { outcome: 'not-applied' };
-        if (saveToSentItems) sentId = await findInSentItems(requester, message.internetMessageId, signal);
+      onAmbiguous: async ({ error, signal }) => {
+        if (await settle(message.internetMessageId, error, () => isStillDraft(requester, draftPath, signal), signal)) return { outcome: 'not-applied' };
+        if (saveToSentItems) sentId = await findInSentItems(requester, message.internetMessageId, signal).catch(() => undefined);
         return { outcome: 'applied', value: accepted() };
       },
     });
