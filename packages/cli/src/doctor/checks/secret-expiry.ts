@@ -23,8 +23,11 @@ export const secretExpiryCheck: DoctorCheck = {
       };
     }
     const expires = new Date(auth.secretExpiresAt);
-    const days = Math.floor((expires.getTime() - context.now().getTime()) / DAY);
     const date = expires.toISOString().slice(0, 10);
+    // Calendar days between today and the expiry date (UTC), as a person counts them: a date ten days
+    // ahead is "in 10 days" at any hour of today, not 9 because the expiry is at midnight.
+    const today = context.now().toISOString().slice(0, 10);
+    const days = Math.round((Date.parse(`${date}T00:00:00Z`) - Date.parse(`${today}T00:00:00Z`)) / DAY);
     // Entra knows better than the config: a secret it calls expired while the config says otherwise
     // means auth.secretExpiresAt was guessed or copied from another secret.
     if (context.results.get('token')?.code === 'AUTH_SECRET_EXPIRED' && days >= 0) {
