@@ -36,3 +36,12 @@ export {
   type RelayListenerConfig,
   type RelayUserConfig,
 } from './relay-schema.js';
+export {
+  statusSchema,
+  statusAuthSchema,
+  isLoopbackHost,
+  DEFAULT_STATUS_PORT,
+  type StatusConfig,
+  type StatusConfigInput,
+  type StatusAuthConfig,
+} from './status-schema.js';
