@@ -122,6 +122,9 @@ describe('mailbridge sandbox --write-config + mailbridge relay', () => {
     expect(swaks.stderr).toBe('');
     const events = () => relay.lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { event: string; id?: string });
     const accepted = await until(() => events().find((e) => e.event === 'accepted'), 10_000, 'the accepted line');
+    // relay.status from the sandbox config: the status listener serves beside the relay.
+    const statusLine = await until(() => events().find((e) => e.event === 'status') as { url?: string } | undefined, 10_000, 'the status line');
+    expect((await fetch(`${statusLine.url!.replace(/\/$/, '')}/healthz`)).status).toBe(200);
     await until(() => events().find((e) => e.event === 'delivered' && e.id === accepted.id), 30_000, 'the delivered line');
     const received = await runCli(['receive', '--config', configPath, '--json', '--limit', '5']);
     expect(received.json().messages.map((m: { subject: string }) => m.subject)).toContain('via the relay');
