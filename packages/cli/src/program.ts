@@ -88,7 +88,8 @@ export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
 
   program
     .command('login')
-    .description('sign in a person with the device-code flow (auth.flow "device-code")')
+    .description('sign in a person: device code (auth.flow "device-code") or in a browser (auth.flow "authorization-code")')
+    .option('--no-browser', 'authorization-code: do not open a browser here; print the URL and ask for the address the browser ended on')
     .action(action(async () => (await import('./commands/login.js')).loginCommand));
 
   program
