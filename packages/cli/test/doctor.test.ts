@@ -221,6 +221,19 @@ describe('mailbridge doctor --json', () => {
     expect(authority?.hint).toMatch(/network\.caFile/);
   });
 
+  it('a missing or non-PEM network.caFile is the config check, in doctor\'s shape (exit 2)', async () => {
+    const notPem = dir.write('not-a-cert.pem', 'hello');
+    for (const caFile of [`${dir.path}/no-such-ca.pem`, notPem]) {
+      const { run, result } = await doctor((config) => (config.network.caFile = caFile));
+      expect(run.code).toBe(2);
+      expect(result.ok).toBe(false);
+      expect(result.checks.map((item) => item.id)).toEqual(['config', 'authority', 'token', 'permissions', 'secret-expiry', 'mailbox']);
+      expect(check(result, 'config')).toMatchObject({ status: 'fail', code: 'CONFIG_INVALID' });
+      expect(check(result, 'config')?.message).toMatch(/network\.caFile/);
+      expect(check(result, 'authority')?.status).toBe('skip');
+    }
+  });
+
   it('an unreachable proxy fails with a proxy error naming network.proxy', async () => {
     const { result } = await doctor((config) => (config.network.proxy = 'http://127.0.0.1:9'));
     const authority = check(result, 'authority');

@@ -41,6 +41,7 @@ export { checkPermissions, type MailOperation, type PermissionCheckOptions, type
 export { createTransport, importAdapterPackage, ADAPTER_PACKAGES, type CreateTransportOptions } from './transport/create-transport.js';
 export type { TransportContext, AdapterModule } from './transport/transport-context.js';
 export * from './http/index.js';
+export * from './files/index.js';
 export * from './retry/index.js';
 export * from './concurrency/index.js';
 export * from './redact/index.js';
@@ -48,3 +49,6 @@ export * from './log/index.js';
 
 /** The version of @mailbridge/core. */
 export const VERSION: string = __PACKAGE_VERSION__;
+// Crash-safe file primitives, shared with the outbox's file spool.
+export { acquireFileLock, type FileLockOptions, type ReleaseFileLock } from './auth/delegated/file-lock.js';
+export { atomicWriteFile } from './auth/delegated/atomic-write-file.js';

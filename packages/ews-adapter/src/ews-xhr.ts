@@ -1,4 +1,4 @@
-import { MailbridgeError, readText, requestBuffered, type HttpClient, type RetryPolicy, type Semaphore, type TokenProvider } from '@mailbridge/core';
+import { MailbridgeError, isRedirectStatus, readText, redirectRefused, requestBuffered, type HttpClient, type RetryPolicy, type Semaphore, type TokenProvider } from '@mailbridge/core';
 import type { IXHRApi, IXHROptions, IXHRProgress } from 'ews-javascript-api';
 import { callContext, type EwsCallContext } from './http/call-context.js';
 import { toNetworkError } from './http/network-failure.js';
@@ -124,6 +124,8 @@ export class EwsXhr implements IXHRApi {
           if (!/^\s*</.test(text)) throw notSoap(url, response);
           return { status, headers: response.headers, text };
         }
+        // NTLM's own connections do not follow redirects either; a redirect is an error naming where it pointed.
+        if (isRedirectStatus(status)) throw redirectRefused(url, status, response.headers.get('location'));
         if (status === 401 && this.options.authentication.kind === 'bearer' && !refreshed) {
           // A token revoked or expired early (clock skew): one fresh token, then a 401 stands.
           refreshed = true;

@@ -20,6 +20,7 @@ export { completeSignInPage, type CompleteSignInPageOptions, type SignInPageOutc
  * seed user, for `<t:ExchangeImpersonation>` headers of the `<t:SID>` form.
  */
 export { validateEwsSoap, userSid, type EwsSchemaResult, type EwsSchemaProblem } from './ews/index.js';
+export { DEFAULT_EWS_THROTTLING, type EwsThrottlingPolicy } from './ews/ews-throttle.js';
 
 /** The version of @mailbridge/simulator. */
 export const VERSION: string = __PACKAGE_VERSION__;

@@ -17,6 +17,7 @@ import { seedMessages } from './mail/seed-messages.js';
 import type { ApiModule } from './server/http-types.js';
 import { RequestLog } from './server/request-log.js';
 import { startSimServer } from './server/sim-server.js';
+import { createRedirectCatcher } from './faults/redirect-catcher.js';
 import { readSeedFile, SimState } from './state/sim-state.js';
 import type { StoredMessage } from './state/stored-message.js';
 import { processCertificates } from './tls/certificates.js';
@@ -65,7 +66,8 @@ function messageView(message: StoredMessage, folderName: string): StoredMessageV
  *   `POST /_admin/conditional-access`, `POST /_admin/federated-assertion`.
  *
  * Graph throttles per app per mailbox as Outlook does (4 concurrent requests, 10,000 per 10 minutes);
- * raise `throttling` for load tests that are not about throttling.
+ * raise `throttling` for load tests that are not about throttling. EWS throttles per budget owner as
+ * Exchange Online does (27 concurrent requests, and a resource budget: `ewsThrottling`).
  *
  * @example
  * ```ts
@@ -101,6 +103,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const adminKey = randomBytes(24).toString('base64url');
   const modules: ApiModule[] = [];
 
+  const catcher = createRedirectCatcher({ host, certPem: certificates.certPem, keyPem: certificates.keyPem });
   let server: Awaited<ReturnType<typeof startSimServer>>;
   try {
     server = await startSimServer({
@@ -112,6 +115,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       faults,
       log,
       now: () => state.now(),
+      redirectTarget: () => catcher.origin(),
     });
   } catch (error) {
     if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
@@ -198,6 +202,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       faults,
       mode: options.ewsMode ?? 'online',
       validate: options.validateEws ?? true,
+      ...(options.ewsThrottling ? { throttling: options.ewsThrottling } : {}),
     }),
     entra,
   );
@@ -242,6 +247,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     clearFaults,
     requests: () => log.list(),
     clearRequests: () => log.clear(),
+    caughtRedirects: () => catcher.caught(),
+    clearCaughtRedirects: () => catcher.clear(),
     approveDeviceCode,
     revokeSignIns: (userMail) => entra.revokeRefreshTokens(userMail),
     setAccessTokenLifetime: (seconds) => entra.setAccessTokenLifetime(seconds),
@@ -253,7 +260,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     async close() {
       if (closed) return;
       closed = true;
-      await server.close();
+      await Promise.all([server.close(), catcher.close()]);
       if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -1,4 +1,5 @@
 import type { MailbridgeConfigInput } from '@mailbridge/core';
+import type { EwsThrottlingPolicy } from './ews/ews-throttle.js';
 
 /**
  * The public shape of the simulator: how to seed it and what a started simulator hands back.
@@ -140,6 +141,13 @@ export interface SimulatorOptions {
    * at once (default 4) and `requests` per `windowMs` (default 10,000 per 10 minutes).
    */
   throttling?: { concurrency?: number; requests?: number; windowMs?: number };
+  /**
+   * EWS throttling per budget owner, as Exchange Online applies it: EWSMaxConcurrency (default 27
+   * concurrent requests, over it ErrorExceededConnectionCount) and the budget (EwsMaxBurst 300,000 ms,
+   * EwsRechargeRate 900,000 ms per hour, EwsCutoffBalance 3,000,000 ms; past the cutoff ErrorServerBusy
+   * with BackOffMilliseconds). `Infinity` is Exchange's Unlimited. See {@link EwsThrottlingPolicy}.
+   */
+  ewsThrottling?: Partial<EwsThrottlingPolicy>;
   /** Seconds between device-code polls that clients are told (`interval`); default 5 as Entra. Tests may use 1. */
   deviceCodeIntervalSeconds?: number;
 }
@@ -178,6 +186,16 @@ export interface OutboundMessage {
   time: string;
 }
 
+/** A request that reached the redirect target of the `hostile` `redirect` fault, as it arrived (nothing redacted). */
+export interface CaughtRequest {
+  method: string;
+  /** Path and query. */
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  /** The body as UTF-8 (its first 64 KiB). */
+  body: string;
+}
+
 /** A fault to inject. Every fault has a scope and a count or time window. */
 export type FaultSpec =
   | { kind: 'latency'; ms: number; api?: string; count?: number }
@@ -208,13 +226,16 @@ export type FaultSpec =
    * Answer with a hostile body instead of processing the request (it never takes effect): what a
    * broken proxy, a cut connection or an attacker in the path sends. Status 200 unless `status` is
    * given. `gigantic-body` streams `sizeBytes` (default 1 GiB) without a length, lazily.
+   * `redirect` answers `status` (default 307) with `Location` on a second listener (same path and
+   * query) that records whatever reaches it: {@link Simulator.caughtRedirects}. A client that keeps
+   * its credentials to itself leaves that list empty.
    */
   | {
       kind: 'hostile';
       api?: string;
       count: number;
       pathIncludes?: string;
-      body: 'truncated-xml' | 'xml-entity-expansion' | 'xml-external-entity' | 'malformed-json' | 'wrong-content-type' | 'empty-body' | 'gigantic-body';
+      body: 'truncated-xml' | 'xml-entity-expansion' | 'xml-external-entity' | 'malformed-json' | 'wrong-content-type' | 'empty-body' | 'gigantic-body' | 'redirect';
       status?: number;
       sizeBytes?: number;
     };
@@ -274,6 +295,9 @@ export interface Simulator {
   /** The request log (bearer tokens, secrets and passwords redacted). */
   requests(): LoggedRequest[];
   clearRequests(): void;
+  /** What reached the second listener of the `hostile` `redirect` fault, raw (what a client leaked by following it). */
+  caughtRedirects(): CaughtRequest[];
+  clearCaughtRedirects(): void;
 
   /** Approve a pending device-code sign-in as this user (what a person does in the browser). */
   approveDeviceCode(userCode: string, userMail: string, options?: { decline?: boolean }): void;

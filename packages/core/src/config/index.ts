@@ -17,6 +17,7 @@ export {
   type DelegatedAuthConfig,
   type OnPremisesAuthConfig,
   type EwsVersionName,
+  type OutboxConfig,
 } from './schema.js';
 export { secretRefSchema, isEnvSecretRef, isFileSecretRef, type SecretRef } from './secret-ref.js';
 export { resolveSecret, resolveConfigPath, type ResolveSecretOptions } from './secrets.js';

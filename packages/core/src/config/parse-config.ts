@@ -54,6 +54,8 @@ function absoluteSecret(ref: SecretRef | undefined, baseDir: string): SecretRef 
 function withAbsolutePaths(config: MailbridgeConfig, baseDir: string): MailbridgeConfig {
   const path = (p: string) => resolveConfigPath(p, baseDir);
   const network = { ...config.network, ...(config.network.caFile !== undefined ? { caFile: path(config.network.caFile) } : {}) };
+  if (config.outbox?.store.type === 'file') config = { ...config, outbox: { ...config.outbox, store: { ...config.outbox.store, dir: path(config.outbox.store.dir) } } };
+  else if (config.outbox?.store.type === 'redis') config = { ...config, outbox: { ...config.outbox, store: { ...config.outbox.store, url: absoluteSecret(config.outbox.store.url, baseDir)! } } };
   const { auth } = config;
   switch (auth.flow) {
     case 'client-credentials':

@@ -322,7 +322,7 @@ const networkSchema = z
       .positive({ error: 'must be a positive number of milliseconds, e.g. 30000' })
       .max(600_000, { error: 'must be at most 600000 (10 minutes)' })
       .default(30_000)
-      .meta({ description: 'Timeout of one HTTP request, in milliseconds.' }),
+      .meta({ description: 'Time limit of one whole HTTP request, in milliseconds: connecting, sending, waiting and reading the complete answer (plus 1 s per 64 KiB moved, for large transfers), not only the silences between bytes.' }),
   })
   .prefault({});
 
@@ -358,6 +358,57 @@ const retrySchema = z
   })
   .prefault({});
 
+const positiveInt = (what: string, max: number) =>
+  z
+    .number(unlessMissing(`expected a number of ${what}`))
+    .int({ error: `expected a whole number of ${what}` })
+    .min(1, { error: 'must be at least 1' })
+    .max(max, { error: `must be at most ${max}` });
+
+const fileStoreSchema = z
+  .strictObject({
+    type: z.literal('file'),
+    dir: filePath('The spool folder (created when missing); relative to the config file.').default('./mailbridge-outbox'),
+  })
+  .meta({ title: 'File spool (embedded default)' });
+
+const redisStoreSchema = z
+  .strictObject({
+    type: z.literal('redis'),
+    url: secretRefSchema.meta({ description: 'redis:// or rediss:// URL (may hold a password: a secret reference such as {"env": "REDIS_URL"} is best).' }),
+    prefix: z
+      .string(unlessMissing('expected a key prefix'))
+      .regex(/^[A-Za-z0-9_.:-]{1,64}$/, { error: 'expected 1-64 letters, digits, "_", ".", ":" or "-"' })
+      .default('mailbridge')
+      .meta({ description: 'Prefix of every Redis key of this outbox.' }),
+  })
+  .meta({ title: 'Redis (BullMQ), for fleets of workers' });
+
+/** `outbox`: the durable, rate-shaped outbox of `@mailbridge/outbox`. */
+export const outboxSchema = z
+  .strictObject({
+    store: z
+      .discriminatedUnion('type', [fileStoreSchema, redisStoreSchema], {
+        error: (issue) => (issue.input === undefined ? undefined : 'expected {"type": "file", "dir": "..."} or {"type": "redis", "url": "redis://..."}'),
+      })
+      .default({ type: 'file', dir: './mailbridge-outbox' }),
+    limits: z
+      .strictObject({
+        messagesPerMinute: positiveInt('messages', 100_000).default(30).meta({ description: "Messages per minute per sending mailbox (Exchange Online: 30)." }),
+        recipientsPerDay: positiveInt('recipients', 10_000_000).default(10_000).meta({ description: 'Recipients per rolling 24 hours per sending mailbox (Exchange Online: 10,000).' }),
+        recipientsPerMessage: positiveInt('recipients', 100_000).default(500).meta({ description: 'Recipients (To + Cc + Bcc) per message (Exchange Online: 500).' }),
+      })
+      .prefault({}),
+    maxAgeHours: z
+      .number(unlessMissing('expected a number of hours'))
+      .positive({ error: 'must be a positive number of hours' })
+      .max(24 * 30, { error: 'must be at most 720 (30 days)' })
+      .default(24)
+      .meta({ description: 'A message not delivered this long after it was enqueued fails.' }),
+    concurrency: positiveInt('sends', 64).default(4).meta({ description: 'Sends in flight per worker process (Graph allows 4 concurrent requests per mailbox).' }),
+  })
+  .meta({ description: 'The durable outbox (@mailbridge/outbox, mailbridge outbox work).' });
+
 /** The config object as written (before defaults); see {@link configSchema}. */
 const configObjectSchema = z
   .strictObject({
@@ -377,6 +428,7 @@ const configObjectSchema = z
     network: networkSchema,
     ews: ewsSchema,
     retry: retrySchema,
+    outbox: outboxSchema.optional(),
   })
   .superRefine(
     (config, ctx) => {
@@ -436,6 +488,8 @@ export type DelegatedAuthConfig = DeviceCodeAuthConfig | AuthorizationCodeAuthCo
 export type OnPremisesAuthConfig = Extract<AuthConfig, { flow: 'basic' | 'ntlm' }>;
 /** An `ExchangeVersion` name accepted in `ews.version`. */
 export type EwsVersionName = (typeof EWS_VERSIONS)[number];
+/** `outbox` after parsing (defaults filled). */
+export type OutboxConfig = NonNullable<MailbridgeConfig['outbox']>;
 
 /** True when a string has the shape of a GUID (e.g. a client id, or a secret's ID pasted as its value). */
 export function isGuidShaped(value: string): boolean {

@@ -1,0 +1,24 @@
+import { required, type DoctorCheck } from '../doctor-check.js';
+
+/** `mailbox`: the transport's probe reaches the mailbox with these credentials. */
+export const mailboxCheck: DoctorCheck = {
+  id: 'mailbox',
+  needs: ['token', 'permissions'],
+  skipMessage: 'Skipped: the mailbox must be reachable first.',
+  async run(context) {
+    const { config } = required(context, 'loaded');
+    const transport = await required(context, 'runtime').transport();
+    context.transport = transport;
+    const probe = await transport.probe();
+    const counts = probe.inbox?.total !== undefined ? ` Inbox: ${probe.inbox.total} messages, ${probe.inbox.unread ?? 0} unread.` : '';
+    const ewsOnline = config.transport === 'ews' && config.auth.flow !== 'basic' && config.auth.flow !== 'ntlm';
+    if (ewsOnline) {
+      return {
+        status: 'warn',
+        message: `${probe.mailbox} is reachable over EWS.${counts} EWS in Exchange Online is blocked for apps not on the tenant's allow list since 2026-10-01 and switched off on 2027-04-01.`,
+        hint: 'Move to Microsoft Graph: set "transport": "graph", add the Graph application permissions Mail.Send and Mail.ReadWrite, and have an administrator click "Grant admin consent". (Exchange Server on-premises keeps EWS.)',
+      };
+    }
+    return { status: 'pass', message: `${probe.mailbox} is reachable over ${config.transport === 'ews' ? 'EWS' : 'Graph'}.${counts}` };
+  },
+};
