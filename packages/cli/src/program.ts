@@ -103,6 +103,7 @@ export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
     .option('--port <port>', 'port to listen on (default: a free one)', (value) => Number(value))
     .option('--write-config <path>', 'where to write the config', 'mailbridge.sandbox.json')
     .option('--demo', 'run doctor, a send and a receive against it, then exit')
+    .option('--federated', 'sign the demo app in with a federated assertion file (workload identity) instead of its client secret')
     .action(action(async () => (await import('./commands/sandbox.js')).sandboxCommand));
 
   return program;

@@ -6,15 +6,30 @@ import { receiveCommand } from './receive.js';
 import { sendCommand } from './send.js';
 
 /** Writes the sandbox config: the simulator's endpoints and CA, the demo app's secret in a 0600 file beside it. */
-async function writeSandboxConfig(simulator: { config(options?: Record<string, unknown>): Record<string, unknown> }, configPath: string, secret: string, transport: 'graph' | 'ews'): Promise<void> {
+async function writeSandboxConfig(
+  simulator: { config(options?: Record<string, unknown>): Record<string, unknown>; writeFederatedAssertionFile(path: string, options: { subject: string }): Promise<string> },
+  configPath: string,
+  secret: string,
+  transport: 'graph' | 'ews',
+  federated: { subject: string } | undefined,
+): Promise<void> {
   const folder = dirname(configPath);
   await mkdir(folder, { recursive: true });
-  const secretFile = `${configPath.replace(/\.json$/, '')}.secret`;
-  await writeFile(secretFile, `${secret}\n`, { mode: 0o600 });
   const config = simulator.config({ transport });
   const auth = { ...(config.auth as Record<string, unknown>) };
-  auth.clientSecret = { file: `./${relative(folder, secretFile)}` };
-  auth.secretExpiresAt ??= new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
+  delete auth.clientSecret;
+  if (federated) {
+    // Workload identity rehearsed: a token file as Kubernetes projects it, accepted by the demo app's federated credential.
+    const assertionFile = `${configPath.replace(/\.json$/, '')}.assertion`;
+    await simulator.writeFederatedAssertionFile(assertionFile, federated);
+    auth.clientAssertionFile = `./${relative(folder, assertionFile)}`;
+    delete auth.secretExpiresAt;
+  } else {
+    const secretFile = `${configPath.replace(/\.json$/, '')}.secret`;
+    await writeFile(secretFile, `${secret}\n`, { mode: 0o600 });
+    auth.clientSecret = { file: `./${relative(folder, secretFile)}` };
+    auth.secretExpiresAt ??= new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
+  }
   await writeFile(configPath, `${JSON.stringify({ $schema: 'https://unpkg.com/@mailbridge/core/schema/mailbridge.schema.json', ...config, auth }, null, 2)}\n`, { mode: 0o600 });
 }
 
@@ -26,8 +41,13 @@ export async function sandboxCommand(io: CliIo, globals: GlobalOptions, options:
   await mkdir(dataDir, { recursive: true });
   const simulator = await startSimulator({ port, dataDir });
   const c = io.colors;
+  let renew: NodeJS.Timeout | undefined;
   try {
-    await writeSandboxConfig(simulator, configPath, DEMO.clientSecret, 'graph');
+    const federated = options.federated === true ? { subject: DEMO.federatedSubject } : undefined;
+    await writeSandboxConfig(simulator, configPath, DEMO.clientSecret, 'graph', federated);
+    // The platform renews a projected token before it expires (an hour): so does the sandbox.
+    renew = federated ? setInterval(() => void writeSandboxConfig(simulator, configPath, DEMO.clientSecret, 'graph', federated), 20 * 60_000) : undefined;
+    renew?.unref();
     const shown = relative(process.cwd(), configPath) || configPath;
     if (options.demo) {
       const demoGlobals: GlobalOptions = { ...globals, config: configPath };
@@ -52,7 +72,7 @@ export async function sandboxCommand(io: CliIo, globals: GlobalOptions, options:
     io.out(`  tenant   ${DEMO.tenantId} (${DEMO.domain})`);
     io.out(`  app      ${DEMO.clientId}`);
     io.out(`  mailbox  ${DEMO.mailbox}`);
-    io.out(`  config   ${shown}`);
+    io.out(`  config   ${shown}${federated ? ` (federated assertion file ${relative(process.cwd(), configPath.replace(/\.json$/, '.assertion'))}, renewed every 20 minutes)` : ''}`);
     io.out();
     io.out('Try, in another terminal:');
     for (const command of ['doctor', `send --to ${DEMO.mailbox} --subject "Hello" --text "It works"`, 'receive --unread', 'token']) {
@@ -67,6 +87,7 @@ export async function sandboxCommand(io: CliIo, globals: GlobalOptions, options:
     });
     return 0;
   } finally {
+    if (renew) clearInterval(renew);
     await simulator.close();
   }
 }
