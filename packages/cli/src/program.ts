@@ -96,7 +96,8 @@ export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
 
   program
     .command('login')
-    .description('sign in a person with the device-code flow (auth.flow "device-code")')
+    .description('sign in a person: device code (auth.flow "device-code") or in a browser (auth.flow "authorization-code")')
+    .option('--no-browser', 'authorization-code: do not open a browser here; print the URL and ask for the address the browser ended on')
     .action(action(async () => (await import('./commands/login.js')).loginCommand));
 
   program
@@ -120,6 +121,7 @@ export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
     .option('--write-config <path>', 'where to write the config', 'mailbridge.sandbox.json')
     .option('--demo', 'run doctor, a send and a receive against it, then exit')
     .option('--force', 'replace an existing config at --write-config that is not a sandbox config')
+    .option('--federated', 'sign the demo app in with a federated assertion file (workload identity) instead of its client secret')
     .action(action(async () => (await import('./commands/sandbox.js')).sandboxCommand));
 
   return program;

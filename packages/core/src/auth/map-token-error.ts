@@ -12,6 +12,8 @@ export interface TokenErrorContext {
   secretExpiresAt?: string | undefined;
   /** The authority host, named in hints for network and TLS failures. */
   authorityHost: string;
+  /** The kind of credential configured, so hints fit it. */
+  credentialKind?: 'secret' | 'certificate' | 'assertion' | undefined;
 }
 
 /**
@@ -28,6 +30,7 @@ export function mapTokenError(error: unknown, failure: NetworkFailure | undefine
     status: failure?.status ?? (error instanceof ServerError ? error.status : undefined) ?? context.status ?? 400,
     configuredSecretLooksLikeId: context.configuredSecretLooksLikeId,
     ...(context.secretExpiresAt !== undefined ? { secretExpiresAt: context.secretExpiresAt } : {}),
+    ...(context.credentialKind !== undefined ? { credentialKind: context.credentialKind } : {}),
   };
   if (failure?.body !== undefined) return mapEntraError(failure.body, mapOptions);
 

@@ -99,10 +99,10 @@ function flowError(aadsts: number, context: DelegatedErrorContext): { code: 'AUT
         : 'Run `mailbridge login` again and finish that sign-in (paste the address of this sign-in, not of an earlier one).',
     };
   }
-  if (aadsts === 53003 && !codeFlow && context.phase === 'sign-in') {
+  if (aadsts === 53003 && !codeFlow) {
     return {
       code: 'AUTH_CONDITIONAL_ACCESS',
-      message: `A Conditional Access policy blocked the device code sign-in${tag}.`,
+      message: `A Conditional Access policy blocked the ${context.phase === 'sign-in' ? 'device code sign-in' : 'renewal of the device code sign-in'}${tag}.`,
       hint: 'Many tenants block the device code flow on purpose (Conditional Access > Authentication flows). Sign in in a browser instead: set "auth": {"flow": "authorization-code", ...} with the same clientId, register the redirect URI http://localhost (Authentication > Mobile and desktop applications), and run `mailbridge login`. Otherwise an administrator can find the policy in Entra admin center > Sign-in logs (search the correlation id).',
     };
   }
