@@ -96,6 +96,15 @@ export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
     .description('remove the signed-in account from the token cache')
     .action(action(async () => (await import('./commands/login.js')).logoutCommand));
 
+  const relay = program
+    .command('relay')
+    .description('run the SMTP relay (config "relay" section) and deliver through the outbox until SIGTERM/SIGINT')
+    .action(action(async () => (await import('./commands/relay.js')).relayCommand));
+  relay
+    .command('hash-password')
+    .description('read a password (terminal or stdin) and print its scrypt hash for relay.users[].password')
+    .action(action(async () => (await import('./commands/relay.js')).hashPasswordCommand));
+
   program
     .command('sandbox')
     .description('start a local Microsoft 365 simulator with a demo tenant, app and mailbox, and write a ready config')

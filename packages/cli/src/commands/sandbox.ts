@@ -1,9 +1,22 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { dirname, relative, resolve } from 'node:path';
 import type { CliIo, GlobalOptions } from '../output/cli-io.js';
 import { doctorCommand } from './doctor.js';
 import { receiveCommand } from './receive.js';
 import { sendCommand } from './send.js';
+
+/** A port free on loopback now (the relay and its status page bind it when they start). */
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
 
 /** Writes the sandbox config: the simulator's endpoints and CA, the demo app's secret in a 0600 file beside it. */
 async function writeSandboxConfig(simulator: { config(options?: Record<string, unknown>): Record<string, unknown> }, configPath: string, secret: string, transport: 'graph' | 'ews'): Promise<void> {
@@ -15,7 +28,10 @@ async function writeSandboxConfig(simulator: { config(options?: Record<string, u
   const auth = { ...(config.auth as Record<string, unknown>) };
   auth.clientSecret = { file: `./${relative(folder, secretFile)}` };
   auth.secretExpiresAt ??= new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
-  await writeFile(configPath, `${JSON.stringify({ $schema: 'https://unpkg.com/@mailbridge/core/schema/mailbridge.schema.json', ...config, auth }, null, 2)}\n`, { mode: 0o600 });
+  // `mailbridge relay --config F` relays into the simulator: loopback, no TLS, no auth, a file outbox beside F.
+  const relay = { listen: [{ host: '127.0.0.1', port: await freeLoopbackPort(), tls: 'none' }], status: { host: '127.0.0.1', port: await freeLoopbackPort() } };
+  const outbox = { store: { type: 'file', dir: `./${relative(folder, `${configPath.replace(/\.json$/, '')}-outbox`)}` } };
+  await writeFile(configPath, `${JSON.stringify({ $schema: 'https://unpkg.com/@mailbridge/core/schema/mailbridge.schema.json', ...config, auth, outbox, relay }, null, 2)}\n`, { mode: 0o600 });
 }
 
 export async function sandboxCommand(io: CliIo, globals: GlobalOptions, options: Record<string, unknown>): Promise<number> {
@@ -55,7 +71,7 @@ export async function sandboxCommand(io: CliIo, globals: GlobalOptions, options:
     io.out(`  config   ${shown}`);
     io.out();
     io.out('Try, in another terminal:');
-    for (const command of ['doctor', `send --to ${DEMO.mailbox} --subject "Hello" --text "It works"`, 'receive --unread', 'token']) {
+    for (const command of ['doctor', `send --to ${DEMO.mailbox} --subject "Hello" --text "It works"`, 'receive --unread', 'token', 'relay']) {
       io.out(`  ${c.cyan(`mailbridge --config ${shown} ${command}`)}`);
     }
     io.out();
