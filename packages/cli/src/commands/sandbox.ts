@@ -40,7 +40,7 @@ export async function sandboxCommand(io: CliIo, globals: GlobalOptions, options:
   const port = typeof options.port === 'number' && Number.isInteger(options.port) ? options.port : 0;
   const dataDir = resolve(dirname(configPath), '.mailbridge-sandbox');
   await mkdir(dataDir, { recursive: true });
-  const simulator = await startSimulator({ port, dataDir });
+  const simulator = await startSimulator({ port, dataDir, sendingLimits: true });
   const c = io.colors;
   try {
     await writeSandboxConfig(simulator, configPath, DEMO.clientSecret, 'graph');

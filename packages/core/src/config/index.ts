@@ -27,15 +27,6 @@ export { ENV_OVERRIDES, type EnvOverrideName } from './env-overrides.js';
 export { SECRET_EXPIRY_WARNING_DAYS, type ConfigWarning, type ConfigWarningCode } from './config-warnings.js';
 export type { ConfigIssue } from './config-issues.js';
 export {
-  statusSchema,
-  statusAuthSchema,
-  isLoopbackHost,
-  DEFAULT_STATUS_PORT,
-  type StatusConfig,
-  type StatusConfigInput,
-  type StatusAuthConfig,
-} from './status-schema.js';
-export {
   relaySchema,
   relayWithAbsolutePaths,
   RELAY_TLS_MODES,
@@ -45,3 +36,12 @@ export {
   type RelayListenerConfig,
   type RelayUserConfig,
 } from './relay-schema.js';
+export {
+  statusSchema,
+  statusAuthSchema,
+  isLoopbackHost,
+  DEFAULT_STATUS_PORT,
+  type StatusConfig,
+  type StatusConfigInput,
+  type StatusAuthConfig,
+} from './status-schema.js';

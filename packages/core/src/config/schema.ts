@@ -1,8 +1,8 @@
 import * as z from 'zod';
 import type { CloudName } from '../cloud/clouds.js';
 import { secretRefSchema } from './secret-ref.js';
-import { statusSchema } from './status-schema.js';
 import { relaySchema } from './relay-schema.js';
+import { statusSchema } from './status-schema.js';
 
 /**
  * The one runtime schema of the config file (PRODUCT.md, "The config file"). The TypeScript types
