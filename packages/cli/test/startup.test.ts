@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { BIN, tempDir } from './helpers.js';
 
 // Workspace packages resolve to their folders (packages/core/dist/...), registry ones into node_modules.
-const HEAVY = ['@azure+msal', '@azure/msal', 'microsoft-graph-client', 'ews-javascript-api', '/packages/core/', '/packages/graph-adapter/', '/packages/ews-adapter/', '/packages/simulator/', '/undici', '/zod'];
+const HEAVY = ['@azure+msal', '@azure/msal', 'microsoft-graph-client', 'ews-javascript-api', '/packages/core/', '/packages/graph-adapter/', '/packages/ews-adapter/', '/packages/simulator/', '/undici', '/zod', '/prom-client', 'playwright'];
 const dir = tempDir();
 afterAll(() => dir.cleanup());
 
