@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { ConfidentialClientApplication } from '@azure/msal-node';
+import type { ConfidentialClientApplication } from '@azure/msal-node';
+import { msalNode } from './msal-library.js';
 import { CLOUDS, type CloudName, type TokenResource } from '../cloud/clouds.js';
 import { tokenScopes } from '../cloud/token-scopes.js';
 import { MailbridgeError } from '../errors/index.js';
@@ -119,7 +120,7 @@ function createClientCredentialsProvider(config: MailbridgeConfig, auth: ClientC
         baseDir: deps.baseDir ?? process.cwd(),
         registerSecret,
       });
-      const app = new ConfidentialClientApplication({ auth: { clientId, ...msalAuth, ...credential.msal }, system: msalSystem });
+      const app = new (msalNode().ConfidentialClientApplication)({ auth: { clientId, ...msalAuth, ...credential.msal }, system: msalSystem });
       return { app, credential };
     })();
     // A failed setup (missing file, unset env var) is retried on the next call, after the user fixes it.

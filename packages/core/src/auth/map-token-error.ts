@@ -1,4 +1,4 @@
-import { AuthError, ServerError } from '@azure/msal-node';
+import { msalNode } from './msal-library.js';
 import { mapEntraError } from '../errors/aadsts.js';
 import { MailbridgeError } from '../errors/index.js';
 import type { NetworkFailure } from './msal-network-client.js';
@@ -23,6 +23,7 @@ export interface TokenErrorContext {
  * msal-node's own client-side errors as configuration or internal errors.
  */
 export function mapTokenError(error: unknown, failure: NetworkFailure | undefined, context: TokenErrorContext): MailbridgeError {
+  const { AuthError, ServerError } = msalNode();
   if (MailbridgeError.isInstance(error)) return error;
   if (failure?.error !== undefined) return failure.error;
 

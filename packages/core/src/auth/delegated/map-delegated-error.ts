@@ -1,4 +1,5 @@
-import { AuthError, ClientAuthError, InteractionRequiredAuthError } from '@azure/msal-node';
+import type { AuthError } from '@azure/msal-node';
+import { msalNode } from '../msal-library.js';
 import { parseEntraError } from '../../errors/aadsts.js';
 import { MailbridgeError } from '../../errors/index.js';
 import type { NetworkFailure } from '../msal-network-client.js';
@@ -31,6 +32,7 @@ export const LOGIN_HINT = 'Run `mailbridge login` to sign in again (or, from cod
  * in again), the device code expiring or being cancelled.
  */
 export function mapDelegatedError(error: unknown, failure: NetworkFailure | undefined, context: DelegatedErrorContext): MailbridgeError {
+  const { AuthError, ClientAuthError, InteractionRequiredAuthError } = msalNode();
   if (MailbridgeError.isInstance(error)) return error;
 
   if (error instanceof ClientAuthError || (error instanceof AuthError && !(error instanceof InteractionRequiredAuthError) && failure?.body === undefined)) {
@@ -139,6 +141,7 @@ export function interactionRequired(message: string, details: Record<string, unk
 }
 
 function serverBody(error: unknown): Record<string, unknown> | undefined {
+  const { AuthError } = msalNode();
   if (!(error instanceof AuthError)) return undefined;
   const body: Record<string, unknown> = { error: error.errorCode, error_description: error.errorMessage };
   if (error.subError) body.suberror = error.subError;
