@@ -23,6 +23,18 @@ export {
   type SignInOptions,
   type SignInResult,
   type FileTokenCachePluginOptions,
+  createAuthorizationCodeProvider,
+  parsePastedAddress,
+  DEFAULT_LOOPBACK_REDIRECT_URI,
+  authorizePageError,
+  checkAuthorizeRequest,
+  redirectUriToRegister,
+  startLoopbackListener,
+  type AuthorizationCodeProviderDeps,
+  type CheckAuthorizeOptions,
+  type LoopbackListener,
+  type LoopbackListenerOptions,
+  type SignInUrlInfo,
 } from './auth/delegated/index.js';
 export { decodeClaims } from './auth/decode-claims.js';
 export { checkPermissions, type MailOperation, type PermissionCheckOptions, type PermissionCheckResult } from './auth/check-permissions.js';
@@ -37,6 +49,7 @@ export { generateInternetMessageId, isInternetMessageId } from './transport/inte
 export { attachmentContentType, mimeTypeOf } from './transport/mime-types.js';
 export { assertSize, attachmentChunks, openAttachment, readAttachment, sizeAttachments, type SizedAttachment } from './transport/attachment-source.js';
 export * from './http/index.js';
+export * from './files/index.js';
 export * from './retry/index.js';
 export * from './concurrency/index.js';
 export * from './redact/index.js';
@@ -44,3 +57,6 @@ export * from './log/index.js';
 
 /** The version of @mailbridge/core. */
 export const VERSION: string = __PACKAGE_VERSION__;
+// Crash-safe file primitives, shared with the outbox's file spool.
+export { acquireFileLock, type FileLockOptions, type ReleaseFileLock } from './auth/delegated/file-lock.js';
+export { atomicWriteFile } from './auth/delegated/atomic-write-file.js';

@@ -147,6 +147,7 @@ export class EwsRequester {
     return {
       auth: auth.kind === 'bearer' ? (auth.tokenProvider.kind === 'app-only' ? 'app-only' : 'delegated') : auth.kind,
       mailbox: this.mailbox,
+      ...(this.xhr.clientId ? { clientId: this.xhr.clientId } : {}),
       operation,
     };
   }

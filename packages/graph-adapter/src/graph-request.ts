@@ -216,7 +216,10 @@ export class GraphRequester {
 
   /** The error behind a failed call: ours from the middleware (kept in the scope), or a mapped one. */
   private unwrap(error: unknown, scope: GraphCallScope, options: GraphCallOptions): MailbridgeError {
-    const failure = scope.failure ?? this.auth.failureBehind(error) ?? error;
+    const tokenFailure = scope.failure === undefined ? this.auth.failureBehind(error) : undefined;
+    // A token request that failed (Entra down, throttled) is Entra's error, never blamed on Graph.
+    if (tokenFailure) return tokenFailure;
+    const failure = scope.failure ?? error;
     if (MailbridgeError.isInstance(failure)) {
       // The retry budget ran out on a throttled / unavailable answer: give the Graph-specific error.
       const cause = failure.cause;

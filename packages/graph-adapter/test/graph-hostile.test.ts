@@ -1,4 +1,4 @@
-import { MailbridgeError } from '@mailbridge/core';
+import { MailbridgeError, createRetryPolicy, createTokenProvider, type MailbridgeConfig } from '@mailbridge/core';
 import { DEMO } from '@mailbridge/simulator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startGraphTestBed, type GraphTestBed } from './support/graph-test-bed.js';
@@ -46,5 +46,57 @@ describe('hostile or broken answers become INVALID_RESPONSE, never a hang, a cra
     expect(error.code).toBe('INVALID_RESPONSE');
     expect(error.hint).toMatch(/Sent Items/);
     expect(bed.simulator.deliveries(id).mailboxes).toEqual([]);
+  });
+});
+
+describe('a redirecting Graph endpoint gets no bearer token re-sent (issue 14, item 1)', () => {
+  let bed: GraphTestBed;
+  beforeAll(async () => {
+    bed = await startGraphTestBed();
+    await bed.transport.probe();
+  });
+  afterAll(async () => {
+    await bed?.cleanup();
+  });
+  beforeEach(() => {
+    bed.simulator.clearFaults();
+    bed.simulator.clearCaughtRedirects();
+  });
+
+  it.each([
+    ['a read (GET)', 301, 'mailFolders/inbox', () => bed.transport.probe()],
+    ['a send (POST)', 307, 'sendMail', () => bed.transport.send({ to: [DEMO.secondMailbox], subject: 'redirected', text: 'x' })],
+  ] as const)('%s answered %i: REDIRECT_REFUSED naming the host, nothing reaches it', async (_what, status, path, call) => {
+    bed.simulator.inject({ kind: 'hostile', api: 'graph', count: 5, body: 'redirect', status, pathIncludes: path });
+    const error = await failure(call());
+    expect(error.code).toBe('REDIRECT_REFUSED');
+    expect(error.message).toMatch(/redirect to 127\.0\.0\.1:\d+/);
+    expect(bed.simulator.caughtRedirects()).toEqual([]);
+  });
+});
+
+// Issue 14, item 7: during an outage of the token endpoint, Graph was blamed ("Microsoft Graph answered 503").
+describe('a token endpoint outage is Entra\'s error, not Graph\'s', () => {
+  let bed: GraphTestBed;
+  beforeAll(async () => {
+    bed = await startGraphTestBed();
+  });
+  afterAll(async () => {
+    await bed?.cleanup();
+  });
+
+  it('probe with no cached token during an Entra outage: SERVICE_UNAVAILABLE naming Entra ID', async () => {
+    const config = bed.simulator.config({ transport: 'graph' }) as unknown as MailbridgeConfig;
+    const tokenProvider = createTokenProvider(config, { http: bed.http, retry: createRetryPolicy({ maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 50 }) });
+    const transport = bed.newTransport({ tokenProvider });
+    const stop = bed.simulator.inject({ kind: 'token-outage' });
+    try {
+      const error = await failure(transport.probe());
+      expect(error.code).toBe('SERVICE_UNAVAILABLE');
+      expect(error.message).toMatch(/Entra ID/);
+      expect(error.message).not.toMatch(/Microsoft Graph/);
+    } finally {
+      stop();
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { isAbsolute } from 'node:path';
 import { MailbridgeError } from '../errors/mailbridge-error.js';
 import { genericMessage, issueLine, toConfigIssues, type ConfigIssue } from './config-issues.js';
 import { configWarnings, type ConfigWarning } from './config-warnings.js';
@@ -6,6 +7,7 @@ import { configSchema, type MailbridgeConfig } from './schema.js';
 import { isFileSecretRef, type SecretRef } from './secret-ref.js';
 import { resolveConfigPath } from './secrets.js';
 import { nestsDeeperThan } from './nesting-depth.js';
+import { relayWithAbsolutePaths } from './relay-schema.js';
 
 /** Deeper than any valid config (it has four levels) by far, shallow enough for every recursive walk. */
 const MAX_CONFIG_DEPTH = 64;
@@ -54,6 +56,8 @@ function absoluteSecret(ref: SecretRef | undefined, baseDir: string): SecretRef 
 function withAbsolutePaths(config: MailbridgeConfig, baseDir: string): MailbridgeConfig {
   const path = (p: string) => resolveConfigPath(p, baseDir);
   const network = { ...config.network, ...(config.network.caFile !== undefined ? { caFile: path(config.network.caFile) } : {}) };
+  if (config.outbox?.store.type === 'file') config = { ...config, outbox: { ...config.outbox, store: { ...config.outbox.store, dir: path(config.outbox.store.dir) } } };
+  else if (config.outbox?.store.type === 'redis') config = { ...config, outbox: { ...config.outbox, store: { ...config.outbox.store, url: absoluteSecret(config.outbox.store.url, baseDir)! } } };
   const { auth } = config;
   switch (auth.flow) {
     case 'client-credentials':
@@ -78,6 +82,26 @@ function withAbsolutePaths(config: MailbridgeConfig, baseDir: string): Mailbridg
       };
     case 'device-code':
       return { ...config, network, auth: { ...auth, tokenCache: path(auth.tokenCache) } };
+    case 'authorization-code':
+      return {
+        ...config,
+        network,
+        auth: {
+          ...auth,
+          tokenCache: path(auth.tokenCache),
+          ...(auth.clientSecret !== undefined ? { clientSecret: absoluteSecret(auth.clientSecret, baseDir)! } : {}),
+          ...(auth.certificate !== undefined
+            ? {
+                certificate: {
+                  ...auth.certificate,
+                  certificateFile: path(auth.certificate.certificateFile),
+                  privateKeyFile: path(auth.certificate.privateKeyFile),
+                  ...(auth.certificate.passphrase !== undefined ? { passphrase: absoluteSecret(auth.certificate.passphrase, baseDir)! } : {}),
+                },
+              }
+            : {}),
+        },
+      };
     default:
       return { ...config, network, auth: { ...auth, password: absoluteSecret(auth.password, baseDir)! } };
   }
@@ -113,7 +137,8 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): L
     });
     throw configInvalidError(issues, options.source);
   }
-  const config = withAbsolutePaths(result.data, baseDir);
-  const warnings = [...overridden.warnings, ...configWarnings(config, { env, ...(options.now ? { now: options.now } : {}) })];
+  const absolute = withAbsolutePaths(result.data, baseDir);
+  const config = absolute.relay ? { ...absolute, relay: relayWithAbsolutePaths(absolute.relay, baseDir) } : absolute;
+  const warnings = [...overridden.warnings, ...configWarnings(config, { env, ...(options.now ? { now: options.now } : {}), ...(options.source && isAbsolute(options.source) ? { file: options.source } : {}) })];
   return { config, warnings };
 }

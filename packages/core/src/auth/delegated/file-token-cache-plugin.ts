@@ -1,9 +1,13 @@
 import type { ICachePlugin, TokenCacheContext } from '@azure/msal-node';
-import { mkdir, readFile, unlink } from 'node:fs/promises';
+import { lstat, mkdir, realpath, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { MailbridgeError } from '../../errors/index.js';
+import { FileReadLimitError, readBoundedFile } from '../../files/read-bounded-file.js';
 import { atomicWriteFile } from './atomic-write-file.js';
 import { acquireFileLock, type FileLockOptions, type ReleaseFileLock } from './file-lock.js';
+
+/** Far more than any token cache mailbridge writes (one account, a few tokens). */
+const MAX_CACHE_BYTES = 16 * 1024 * 1024;
 
 /** An msal cache with nothing in it: what a missing (or logged-out) cache file means. */
 const EMPTY_CACHE = '{}';
@@ -72,7 +76,7 @@ export class FileTokenCachePlugin implements ICachePlugin {
     if (this.releaseTurn === undefined) return;
     try {
       if (context.cacheHasChanged && this.releaseLock !== undefined) {
-        await atomicWriteFile(this.path, context.tokenCache.serialize(), 0o600).catch((cause: unknown) => {
+        await atomicWriteFile(await this.file(), context.tokenCache.serialize(), 0o600).catch((cause: unknown) => {
           throw new MailbridgeError({
             code: 'CONFIG_INVALID',
             message: `Cannot write the token cache ${this.path}: ${(cause as NodeJS.ErrnoException).code ?? 'write failed'}.`,
@@ -95,9 +99,12 @@ export class FileTokenCachePlugin implements ICachePlugin {
         throw error;
       });
       try {
-        await unlink(this.path).catch((error: NodeJS.ErrnoException) => {
+        // What a link points to goes first (that file holds the refresh token), then the link itself.
+        const file = await this.file();
+        await unlink(file).catch((error: NodeJS.ErrnoException) => {
           if (error.code !== 'ENOENT') throw error;
         });
+        if (file !== this.path) await unlink(this.path).catch(() => undefined);
       } finally {
         await release?.();
       }
@@ -105,6 +112,16 @@ export class FileTokenCachePlugin implements ICachePlugin {
       this.releaseTurn?.();
       this.releaseTurn = undefined;
     }
+  }
+
+  /**
+   * The file that holds the cache: `path`, or what it points to when it is a symbolic link (a user
+   * may keep the cache on another volume). Writing beside the link and renaming over it would
+   * replace the link and leave the tokens in its target; this writes and deletes the target.
+   */
+  async file(): Promise<string> {
+    const isLink = await lstat(this.path).then((info) => info.isSymbolicLink(), () => false);
+    return isLink ? realpath(this.path).catch(() => this.path) : this.path;
   }
 
   private async takeTurn(): Promise<void> {
@@ -143,12 +160,13 @@ export class FileTokenCachePlugin implements ICachePlugin {
   private async read(): Promise<string> {
     let text: string;
     try {
-      text = await readFile(this.path, 'utf8');
+      // A cache of a few accounts is a few KB; bounded so a wrong path (a device, a pipe) cannot hang or fill memory.
+      text = (await readBoundedFile(await this.file(), { maxBytes: MAX_CACHE_BYTES })).toString('utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return EMPTY_CACHE;
       throw new MailbridgeError({
         code: 'CONFIG_INVALID',
-        message: `Cannot read the token cache ${this.path}: ${(error as NodeJS.ErrnoException).code ?? 'read failed'}.`,
+        message: `Cannot read the token cache ${this.path}: ${error instanceof FileReadLimitError ? (error.reason === 'too-large' ? `it holds more than ${error.limit} bytes` : `nothing came within ${error.limit} ms`) : ((error as NodeJS.ErrnoException).code ?? 'read failed')}.`,
         hint: 'Check the permissions of auth.tokenCache (it should belong to this user, mode 0600).',
         details: { path: 'auth.tokenCache' },
       });

@@ -1,0 +1,252 @@
+import { MailbridgeError, silentLogger, type Logger, type MailTransport, type SendResult } from '@mailbridge/core';
+import type { OutboxEvents } from '../outbox-types.js';
+import { BUDGET_WARNING_RATIO, type SendingLimits } from '../limits/sending-limits.js';
+import { storedToOutgoing } from '../message/prepare-message.js';
+import type { OutboxStore } from '../store/outbox-store.js';
+import type { Claim, StoredEntry } from '../store/stored-entry.js';
+import { classifyFailure, toOutboxError } from './classify-failure.js';
+import { findInSentItems } from './find-in-sent-items.js';
+
+/** What the engine needs from the outbox around it. */
+export interface DeliveryEngineOptions {
+  store: OutboxStore;
+  /** The sending mailbox (the transport's): the limits are counted for it. */
+  mailbox: string;
+  /** The transport, created on first use. */
+  transport: () => Promise<MailTransport>;
+  limits: SendingLimits;
+  maxAgeMs: number;
+  concurrency: number;
+  now: () => number;
+  emit: <E extends keyof OutboxEvents>(event: E, payload: OutboxEvents[E]) => void;
+  logger?: Logger;
+  /** How often idle workers look for new work (other processes enqueue too). */
+  pollIntervalMs: number;
+  /** How often leases are renewed and housekeeping runs. */
+  renewIntervalMs: number;
+  maintainIntervalMs: number;
+}
+
+const MIN_BACKOFF_MS = 2_000;
+const MAX_BACKOFF_MS = 5 * 60_000;
+/** When the service says a mailbox is over its sending limit without saying until when: try again in an hour. */
+const QUOTA_HOLD_MS = 60 * 60_000;
+
+/**
+ * The delivery workers of one process: `concurrency` loops that claim a message, check the sending
+ * limits, send it through the transport and record the outcome. A message whose earlier attempt
+ * may have taken effect is looked up in Sent Items by its Message-ID first (and sent with
+ * `resend: true`, so the adapter checks again), which makes delivery exactly-once across crashes.
+ */
+export class DeliveryEngine {
+  private running = false;
+  private loops: Promise<void>[] = [];
+  private readonly inFlight = new Set<Claim>();
+  private readonly sleepers = new Set<() => void>();
+  private timers: NodeJS.Timeout[] = [];
+  private readonly logger: Logger;
+
+  constructor(private readonly options: DeliveryEngineOptions) {
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  /** Starts the loops (once). */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    const { store } = this.options;
+    this.timers.push(
+      setInterval(() => void store.renew([...this.inFlight]).catch((error) => this.logger.warn('outbox lease renewal failed', { code: codeOf(error) })), this.options.renewIntervalMs),
+      setInterval(() => void this.maintain(), this.options.maintainIntervalMs),
+    );
+    void this.maintain();
+    for (let index = 0; index < this.options.concurrency; index++) this.loops.push(this.loop());
+  }
+
+  /** Stops taking work and waits for the sends in flight to end. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    this.wake();
+    await Promise.all(this.loops);
+    this.loops = [];
+  }
+
+  /** Wakes idle loops (a message was enqueued in this process). */
+  wake(): void {
+    for (const wake of [...this.sleepers]) wake();
+  }
+
+  private async maintain(): Promise<void> {
+    try {
+      await this.options.store.maintain(this.options.now());
+    } catch (error) {
+      this.logger.warn('outbox housekeeping failed', { code: codeOf(error) });
+    }
+  }
+
+  private async loop(): Promise<void> {
+    const { store, limits, now } = this.options;
+    while (this.running) {
+      try {
+        // Do not claim what cannot go out yet: a full message window would only shuffle messages around.
+        const usage = await store.limiter.usage(this.options.mailbox, limits, now());
+        if (usage.inWindow >= limits.messages) {
+          await this.sleep(this.options.pollIntervalMs);
+          continue;
+        }
+        const claim = await store.claim(now());
+        if (!claim) {
+          await this.sleep(this.options.pollIntervalMs);
+          continue;
+        }
+        this.inFlight.add(claim);
+        try {
+          await this.deliver(claim);
+        } finally {
+          this.inFlight.delete(claim);
+        }
+      } catch (error) {
+        this.logger.warn('outbox worker error', { code: codeOf(error) });
+        await this.sleep(Math.max(this.options.pollIntervalMs, 1_000));
+      }
+    }
+  }
+
+  private async deliver(claim: Claim): Promise<void> {
+    const { store, limits, now, emit } = this.options;
+    const entry = claim.entry;
+    const attempts = entry.attempts + 1;
+
+    if (now() - entry.enqueuedAt > this.options.maxAgeMs) {
+      const hours = Math.round((this.options.maxAgeMs / 3_600_000) * 10) / 10;
+      const last = entry.lastError ? ` The last attempt failed with ${entry.lastError.code}: ${entry.lastError.message}` : '';
+      const error = {
+        code: 'OUTBOX_MESSAGE_EXPIRED',
+        message: `Not delivered within ${hours} hours of being enqueued (outbox.maxAgeHours).${last}`,
+        hint: entry.lastError?.hint ?? 'Check the mailbox (mailbridge doctor) and the outbox (mailbridge outbox status); then `mailbridge outbox retry ID` sends it again.',
+      };
+      await store.finish(claim, { state: 'failed', error, at: now() });
+      emit('failed', { id: entry.id, internetMessageId: entry.internetMessageId, mailbox: entry.mailbox, attempts: entry.attempts, error });
+      return;
+    }
+
+    const transport = await this.options.transport();
+    if (entry.uncertain && (await this.alreadySent(transport, entry))) {
+      await store.finish(claim, { state: 'delivered', at: now() });
+      emit('delivered', { id: entry.id, internetMessageId: entry.internetMessageId, mailbox: entry.mailbox, attempts, recovered: true });
+      return;
+    }
+
+    const reservation = await store.limiter.reserve(entry.mailbox, entry.recipients, limits, now());
+    if (!reservation.ok) {
+      if (reservation.reason === 'rate') {
+        // Another worker took the last slot: back in the queue as it was.
+        await store.finish(claim, { state: 'queued', uncertain: Boolean(entry.uncertain), countAttempt: false });
+        await this.sleep(Math.min(reservation.waitMs, this.options.pollIntervalMs));
+        return;
+      }
+      await store.finish(claim, { state: 'held', until: reservation.until });
+      this.logger.warn('outbox message held: the daily recipient budget is used up', { id: entry.id, until: new Date(reservation.until).toISOString() });
+      emit('held', {
+        id: entry.id,
+        internetMessageId: entry.internetMessageId,
+        mailbox: entry.mailbox,
+        until: new Date(reservation.until),
+        recipients: entry.recipients,
+        recipients24h: reservation.recipients24h,
+        recipientsPerDay: limits.recipientsPerDay,
+      });
+      return;
+    }
+    this.maybeWarn(entry.mailbox, reservation.recipients24h - entry.recipients, reservation.recipients24h);
+
+    let failure: unknown;
+    try {
+      await this.send(transport, entry);
+    } catch (error) {
+      failure = error;
+    }
+    await store.limiter.settle(entry.mailbox, reservation.token, now());
+
+    if (failure === undefined) {
+      await store.finish(claim, { state: 'delivered', at: now() });
+      emit('delivered', { id: entry.id, internetMessageId: entry.internetMessageId, mailbox: entry.mailbox, attempts, recovered: false });
+      return;
+    }
+
+    const decision = classifyFailure(failure, now());
+    if (decision.kind === 'permanent') {
+      await store.finish(claim, { state: 'failed', error: decision.error, at: now() });
+      this.logger.warn('outbox message failed', { id: entry.id, code: decision.error.code });
+      emit('failed', { id: entry.id, internetMessageId: entry.internetMessageId, mailbox: entry.mailbox, attempts, error: decision.error });
+      return;
+    }
+    if (decision.kind === 'quota') {
+      const until = now() + (decision.delayMs ?? QUOTA_HOLD_MS);
+      await store.finish(claim, { state: 'held', until });
+      const usage = await store.limiter.usage(entry.mailbox, limits, now());
+      emit('held', {
+        id: entry.id,
+        internetMessageId: entry.internetMessageId,
+        mailbox: entry.mailbox,
+        until: new Date(until),
+        recipients: entry.recipients,
+        recipients24h: usage.recipientsInDay,
+        recipientsPerDay: limits.recipientsPerDay,
+      });
+      return;
+    }
+    const backoff = Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS * 2 ** Math.min(attempts - 1, 10));
+    const delay = decision.delayMs ?? Math.floor(backoff / 2 + Math.random() * (backoff / 2));
+    this.logger.info('outbox send will be retried', { id: entry.id, code: decision.error.code, delayMs: delay });
+    await store.finish(claim, { state: 'queued', notBefore: now() + delay, error: decision.error, uncertain: decision.uncertain || Boolean(entry.uncertain), countAttempt: true });
+  }
+
+  private async alreadySent(transport: MailTransport, entry: StoredEntry): Promise<boolean> {
+    // Without a Sent Items copy there is nothing to look for; the adapter's own check (resend) is all there is.
+    if (entry.payload?.kind === 'message' && entry.payload.message.saveToSentItems === false) return false;
+    return findInSentItems(transport, entry.internetMessageId, entry.enqueuedAt);
+  }
+
+  private async send(transport: MailTransport, entry: StoredEntry): Promise<SendResult> {
+    const payload = entry.payload;
+    if (!payload) throw new MailbridgeError({ code: 'INTERNAL', message: `Outbox message ${entry.id} has no content.`, hint: 'Please report this bug.' });
+    if (payload.kind === 'message') return transport.send(storedToOutgoing(payload), { resend: Boolean(entry.uncertain) });
+    if (!transport.sendMime || !transport.capabilities.sendMime) {
+      throw new MailbridgeError({
+        code: 'USAGE',
+        message: `The ${transport.name} transport cannot send raw MIME messages.`,
+        hint: 'Use transport "graph" for raw MIME (the relay), or enqueue the message as { to, subject, text }.',
+      });
+    }
+    return transport.sendMime(Buffer.from(payload.mimeBase64, 'base64'));
+  }
+
+  private maybeWarn(mailbox: string, before: number, after: number): void {
+    const { limits } = this.options;
+    const threshold = limits.recipientsPerDay * BUDGET_WARNING_RATIO;
+    if (!(before < threshold && after >= threshold)) return;
+    this.logger.warn('outbox: 80% of the daily recipient budget is used', { mailbox, recipients24h: after, recipientsPerDay: limits.recipientsPerDay });
+    this.options.emit('budget-warning', { mailbox, recipients24h: after, recipientsPerDay: limits.recipientsPerDay, ratio: after / limits.recipientsPerDay });
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(1, ms));
+      this.sleepers.add(done);
+    });
+  }
+}
+
+function codeOf(error: unknown): string {
+  return toOutboxError(error).code;
+}

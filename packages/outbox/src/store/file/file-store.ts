@@ -1,0 +1,369 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MailbridgeError } from '@mailbridge/core';
+import type { OutboxEntry, OutboxState } from '../../outbox-types.js';
+import { toOutboxEntry, type OutboxStore, type StoreCounts } from '../outbox-store.js';
+import { priorityOf, type Claim, type ClaimOutcome, type StoredEntry } from '../stored-entry.js';
+import { FileLimiter } from './file-limiter.js';
+import { FolderSync } from './folder-sync.js';
+import { enqueuedAtOfId, formatSpoolName, parseSpoolName, type SpoolName } from './spool-names.js';
+
+/** Options of {@link createFileStore}. */
+export interface FileStoreOptions {
+  /** The spool folder; created (mode 0700) when missing. */
+  dir: string;
+  /**
+   * A claim whose file was not touched for this long is taken to be left by a worker that hung
+   * (a worker that died is noticed at once: its process id is gone). Workers renew every quarter of it.
+   * @default 60000
+   */
+  leaseMs?: number;
+  /**
+   * How long delivered records are kept (for `status`, `show` and `list`).
+   * @default 604800000 (7 days)
+   */
+  keepDeliveredMs?: number;
+}
+
+const FOLDERS = ['tmp', 'queued', 'sending', 'held', 'delivered', 'failed', 'limits'] as const;
+type Folder = (typeof FOLDERS)[number];
+const STATE_FOLDERS: Record<OutboxState, Folder> = { queued: 'queued', sending: 'sending', held: 'held', delivered: 'delivered', failed: 'failed' };
+
+/**
+ * The embedded default store: a spool folder that needs nothing installed. Every message is a JSON
+ * file; its state is the folder it is in, and every change of state is a `rename` (atomic on one file
+ * system), after the new content was written to a temp file and fsync'ed; the folder is fsync'ed after
+ * each rename. Two processes on one machine can work on one folder: a claim is a rename (only one
+ * succeeds), held while the file's mtime is fresh and the process lives.
+ *
+ * Not for a folder shared between machines (NFS): process ids and renames are per machine there.
+ */
+export async function createFileStore(options: FileStoreOptions): Promise<OutboxStore> {
+  const root = options.dir;
+  try {
+    await mkdir(root, { recursive: true, mode: 0o700 });
+    for (const folder of FOLDERS) await mkdir(join(root, folder), { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw storeError(`The outbox folder ${root} cannot be created.`, error);
+  }
+  return new FileStore(root, options.leaseMs ?? 60_000, options.keepDeliveredMs ?? 7 * 24 * 60 * 60_000);
+}
+
+class FileStore implements OutboxStore {
+  readonly type = 'file';
+  readonly limiter: FileLimiter;
+  private readonly syncs = new Map<Folder, FolderSync>();
+  private lastPrune = 0;
+
+  constructor(
+    private readonly root: string,
+    private readonly leaseMs: number,
+    private readonly keepDeliveredMs: number,
+  ) {
+    this.limiter = new FileLimiter(join(root, 'limits'));
+    for (const folder of FOLDERS) this.syncs.set(folder, new FolderSync(join(root, folder)));
+  }
+
+  async add(entry: StoredEntry): Promise<void> {
+    const name = formatSpoolName({ priority: priorityOf(entry.importance), id: entry.id, uncertain: false });
+    try {
+      await this.writeInto('queued', name, entry);
+    } catch (error) {
+      throw storeError(`The message could not be stored in the outbox folder ${this.root}.`, error);
+    }
+  }
+
+  async claim(now: number): Promise<Claim | undefined> {
+    const names = await this.names('queued');
+    const ready = names
+      .map((name) => ({ name, parts: parseSpoolName(name) }))
+      .filter((item): item is { name: string; parts: SpoolName } => item.parts !== undefined && (item.parts.after === undefined || item.parts.after <= now))
+      .sort((a, b) => (a.parts.priority ?? 2) - (b.parts.priority ?? 2) || (a.parts.id < b.parts.id ? -1 : a.parts.id > b.parts.id ? 1 : 0));
+    for (const { name, parts } of ready) {
+      const from = this.path('queued', name);
+      const sendingName = formatSpoolName({ ...parts, pid: process.pid });
+      const to = this.path('sending', sendingName);
+      try {
+        // Fresh mtime first: rename keeps it, and an old one would look like an expired lease.
+        const touched = new Date();
+        await utimes(from, touched, touched);
+        await rename(from, to);
+      } catch (error) {
+        if (isMissing(error)) continue; // another worker took it
+        throw storeError('A message could not be claimed in the outbox folder.', error);
+      }
+      // The claim must survive a power loss: otherwise a message could come back as plainly queued
+      // after it was sent, and be sent again without the Sent Items check.
+      await this.syncs.get('sending')!.sync();
+      const entry = await this.readEntry('sending', sendingName);
+      if (!entry) continue;
+      if (parts.uncertain) entry.uncertain = true;
+      return { entry, handle: sendingName };
+    }
+    return undefined;
+  }
+
+  async finish(claim: Claim, outcome: ClaimOutcome): Promise<void> {
+    const entry: StoredEntry = { ...claim.entry };
+    const priority = priorityOf(entry.importance);
+    let folder: Folder;
+    let name: string;
+    switch (outcome.state) {
+      case 'delivered':
+        delete entry.payload;
+        delete entry.lastError;
+        delete entry.uncertain;
+        delete entry.notBefore;
+        delete entry.heldUntil;
+        entry.attempts += 1;
+        entry.deliveredAt = outcome.at;
+        folder = 'delivered';
+        name = formatSpoolName({ id: entry.id, uncertain: false, at: outcome.at });
+        break;
+      case 'failed':
+        entry.attempts += 1;
+        entry.lastError = outcome.error;
+        delete entry.notBefore;
+        folder = 'failed';
+        name = formatSpoolName({ id: entry.id, uncertain: false });
+        break;
+      case 'queued':
+        if (outcome.countAttempt) entry.attempts += 1;
+        if (outcome.error) entry.lastError = outcome.error;
+        if (outcome.uncertain) entry.uncertain = true;
+        else delete entry.uncertain;
+        if (outcome.notBefore !== undefined) entry.notBefore = outcome.notBefore;
+        else delete entry.notBefore;
+        folder = 'queued';
+        name = formatSpoolName({
+          priority,
+          id: entry.id,
+          uncertain: outcome.uncertain,
+          ...(outcome.notBefore !== undefined ? { after: outcome.notBefore } : {}),
+        });
+        break;
+      case 'held':
+        entry.heldUntil = outcome.until;
+        folder = 'held';
+        name = formatSpoolName({ priority, id: entry.id, uncertain: Boolean(entry.uncertain), until: outcome.until });
+        break;
+    }
+    try {
+      await this.writeInto(folder, name, entry);
+      await unlink(this.path('sending', claim.handle)).catch(() => undefined);
+    } catch (error) {
+      throw storeError('The outbox folder could not record the outcome of a send.', error);
+    }
+  }
+
+  async renew(claims: Claim[]): Promise<void> {
+    const now = new Date();
+    await Promise.all(claims.map((claim) => utimes(this.path('sending', claim.handle), now, now).catch(() => undefined)));
+  }
+
+  async maintain(now: number): Promise<void> {
+    await this.recoverStale();
+    for (const name of await this.names('held')) {
+      const parts = parseSpoolName(name);
+      if (!parts || parts.until === undefined || parts.until > now) continue;
+      const queued = formatSpoolName({ priority: parts.priority ?? 2, id: parts.id, uncertain: parts.uncertain });
+      await rename(this.path('held', name), this.path('queued', queued)).catch(() => undefined);
+    }
+    if (Date.now() - this.lastPrune > 60_000) {
+      this.lastPrune = Date.now();
+      for (const name of await this.names('delivered')) {
+        const parts = parseSpoolName(name);
+        if (parts?.at !== undefined && parts.at < now - this.keepDeliveredMs) await unlink(this.path('delivered', name)).catch(() => undefined);
+      }
+      for (const name of await this.names('tmp')) {
+        const info = await stat(this.path('tmp', name)).catch(() => undefined);
+        if (info && Date.now() - info.mtimeMs > 60 * 60_000) await unlink(this.path('tmp', name)).catch(() => undefined);
+      }
+    }
+  }
+
+  async get(id: string): Promise<OutboxEntry | undefined> {
+    for (const state of ['sending', 'queued', 'held', 'failed', 'delivered'] as const) {
+      const folder = STATE_FOLDERS[state];
+      const name = (await this.names(folder)).find((candidate) => parseSpoolName(candidate)?.id === id);
+      if (!name) continue;
+      const entry = await this.readEntry(folder, name);
+      if (entry) return this.view(entry, state, name);
+    }
+    return undefined;
+  }
+
+  async *list(state?: OutboxState): AsyncIterable<OutboxEntry> {
+    const states: OutboxState[] = state ? [state] : ['queued', 'sending', 'held', 'failed', 'delivered'];
+    const items: Array<{ state: OutboxState; name: string; id: string }> = [];
+    for (const s of states) {
+      for (const name of await this.names(STATE_FOLDERS[s])) {
+        const parts = parseSpoolName(name);
+        if (parts) items.push({ state: s, name, id: parts.id });
+      }
+    }
+    items.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    for (const item of items) {
+      const entry = await this.readEntry(STATE_FOLDERS[item.state], item.name);
+      if (entry) yield this.view(entry, item.state, item.name);
+    }
+  }
+
+  async counts(now: number): Promise<StoreCounts> {
+    const [queued, sending, held, failed, delivered] = await Promise.all(
+      (['queued', 'sending', 'held', 'failed', 'delivered'] as const).map((folder) => this.names(folder)),
+    );
+    const ids = (names: string[]) => names.map((name) => parseSpoolName(name)).filter((parts): parts is SpoolName => parts !== undefined);
+    const open = [...ids(queued!), ...ids(sending!), ...ids(held!)];
+    const oldest = open.reduce((min, parts) => Math.min(min, enqueuedAtOfId(parts.id)), Number.POSITIVE_INFINITY);
+    return {
+      queued: ids(queued!).length,
+      inFlight: ids(sending!).length,
+      held: ids(held!).length,
+      failed: ids(failed!).length,
+      delivered24h: ids(delivered!).filter((parts) => parts.at !== undefined && parts.at > now - 24 * 60 * 60_000).length,
+      ...(Number.isFinite(oldest) ? { oldestEnqueuedAt: oldest } : {}),
+    };
+  }
+
+  async retry(id: string, _now: number): Promise<boolean> {
+    for (const folder of ['failed', 'held'] as const) {
+      const name = (await this.names(folder)).find((candidate) => parseSpoolName(candidate)?.id === id);
+      if (!name) continue;
+      const entry = await this.readEntry(folder, name);
+      if (!entry) continue;
+      if (entry.payload === undefined) return false;
+      delete entry.notBefore;
+      delete entry.heldUntil;
+      const queued = formatSpoolName({ priority: priorityOf(entry.importance), id, uncertain: Boolean(entry.uncertain) });
+      await this.writeInto('queued', queued, entry);
+      await unlink(this.path(folder, name)).catch(() => undefined);
+      return true;
+    }
+    return false;
+  }
+
+  async drop(id: string): Promise<boolean> {
+    if ((await this.names('sending')).some((name) => parseSpoolName(name)?.id === id)) {
+      throw new MailbridgeError({
+        code: 'USAGE',
+        message: `Outbox message ${id} is being sent right now, so it cannot be dropped.`,
+        hint: 'Wait until the send ends (mailbridge outbox show ID), then drop it if it failed.',
+      });
+    }
+    for (const folder of ['queued', 'held', 'failed', 'delivered'] as const) {
+      const name = (await this.names(folder)).find((candidate) => parseSpoolName(candidate)?.id === id);
+      if (!name) continue;
+      await unlink(this.path(folder, name));
+      await this.syncs.get(folder)!.sync();
+      return true;
+    }
+    return false;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.syncs.values()].map((sync) => sync.close()));
+  }
+
+  /** Claims whose worker died (its process is gone) or hung (lease not renewed) go back to the queue, marked uncertain. */
+  private async recoverStale(): Promise<void> {
+    const sending = await this.names('sending');
+    if (sending.length === 0) return;
+    let settled: Set<string> | undefined;
+    for (const name of sending) {
+      const parts = parseSpoolName(name);
+      if (!parts) continue;
+      const info = await stat(this.path('sending', name)).catch(() => undefined);
+      if (!info) continue;
+      const stale = (parts.pid !== undefined && !processLives(parts.pid)) || Date.now() - info.mtimeMs > this.leaseMs;
+      if (!stale) continue;
+      // A worker that died between recording the outcome and removing its claim left both: the outcome wins.
+      settled ??= new Set(
+        (await Promise.all((['queued', 'held', 'delivered', 'failed'] as const).map((folder) => this.names(folder))))
+          .flat()
+          .map((candidate) => parseSpoolName(candidate)?.id)
+          .filter((candidate): candidate is string => candidate !== undefined),
+      );
+      if (settled.has(parts.id)) {
+        await unlink(this.path('sending', name)).catch(() => undefined);
+        continue;
+      }
+      const queued = formatSpoolName({ priority: parts.priority ?? 2, id: parts.id, uncertain: true });
+      await rename(this.path('sending', name), this.path('queued', queued)).catch(() => undefined);
+      await this.syncs.get('queued')!.sync();
+    }
+  }
+
+  private view(entry: StoredEntry, state: OutboxState, name: string): OutboxEntry {
+    const parts = parseSpoolName(name);
+    if (parts?.after !== undefined) entry.notBefore = parts.after;
+    if (parts?.until !== undefined) entry.heldUntil = parts.until;
+    return toOutboxEntry(entry, state);
+  }
+
+  /** Writes `entry` to a temp file, fsyncs it, renames it to `folder/name` and fsyncs the folder. */
+  private async writeInto(folder: Folder, name: string, entry: StoredEntry): Promise<void> {
+    const temp = this.path('tmp', `${entry.id}.${randomBytes(4).toString('hex')}.tmp`);
+    const handle = await open(temp, 'wx', 0o600);
+    try {
+      await handle.writeFile(JSON.stringify(entry), 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    try {
+      await rename(temp, this.path(folder, name));
+    } catch (error) {
+      await unlink(temp).catch(() => undefined);
+      throw error;
+    }
+    await this.syncs.get(folder)!.sync();
+  }
+
+  private async readEntry(folder: Folder, name: string): Promise<StoredEntry | undefined> {
+    try {
+      return JSON.parse(await readFile(this.path(folder, name), 'utf8')) as StoredEntry;
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw storeError(`The outbox file ${folder}/${name} cannot be read.`, error);
+    }
+  }
+
+  private async names(folder: Folder): Promise<string[]> {
+    try {
+      return await readdir(join(this.root, folder));
+    } catch (error) {
+      throw storeError(`The outbox folder ${join(this.root, folder)} cannot be read.`, error);
+    }
+  }
+
+  private path(folder: Folder, name: string): string {
+    return join(this.root, folder, name);
+  }
+}
+
+function processLives(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function isMissing(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException)?.code === 'ENOENT';
+}
+
+function storeError(message: string, cause: unknown): MailbridgeError {
+  const code = (cause as NodeJS.ErrnoException)?.code;
+  return new MailbridgeError({
+    code: 'OUTBOX_STORE_UNAVAILABLE',
+    message: `${message}${code ? ` (${code})` : ''}`,
+    hint: 'Check that outbox.store.dir exists on a local disk with free space and is writable by this user.',
+    cause,
+    retryable: true,
+  });
+}

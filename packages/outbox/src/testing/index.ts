@@ -1,0 +1,6 @@
+/**
+ * @mailbridge/outbox/testing — the store conformance suite every outbox store runs.
+ * Needs vitest (an optional peer dependency): import it from test files only.
+ * @packageDocumentation
+ */
+export { describeStoreConformance, testEntry, type StoreConformanceOptions } from './describe-store-conformance.js';
