@@ -84,6 +84,7 @@ export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
     .option('--limit <n>', 'at most this many messages', positiveInt, 25)
     .option('--mark-read', 'mark the listed messages read')
     .option('--save-mime <dir>', 'save each message as <dir>/<id>.eml')
+    .option('--force', 'with --save-mime: replace files that already exist')
     .action(action(async () => (await import('./commands/receive.js')).receiveCommand));
 
   program
@@ -102,12 +103,22 @@ export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
     .description('remove the signed-in account from the token cache')
     .action(action(async () => (await import('./commands/login.js')).logoutCommand));
 
+  const relay = program
+    .command('relay')
+    .description('run the SMTP relay (config "relay" section) and deliver through the outbox until SIGTERM/SIGINT')
+    .action(action(async () => (await import('./commands/relay.js')).relayCommand));
+  relay
+    .command('hash-password')
+    .description('read a password (terminal or stdin) and print its scrypt hash for relay.users[].password')
+    .action(action(async () => (await import('./commands/relay.js')).hashPasswordCommand));
+
   program
     .command('sandbox')
     .description('start a local Microsoft 365 simulator with a demo tenant, app and mailbox, and write a ready config')
     .option('--port <port>', 'port to listen on (default: a free one)', (value) => Number(value))
     .option('--write-config <path>', 'where to write the config', 'mailbridge.sandbox.json')
     .option('--demo', 'run doctor, a send and a receive against it, then exit')
+    .option('--force', 'replace an existing config at --write-config that is not a sandbox config')
     .action(action(async () => (await import('./commands/sandbox.js')).sandboxCommand));
 
   return program;
