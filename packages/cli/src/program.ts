@@ -73,6 +73,7 @@ export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
     .option('--from <address>', 'send as another mailbox (needs Send As)')
     .addOption(new Option('--importance <level>', 'importance').choices(['low', 'normal', 'high']))
     .option('--no-save', 'do not keep a copy in Sent Items')
+    .option('--message-id <id>', 'the Message-ID to send with (<unique@domain>); sending again with the same one looks in Sent Items first and does not deliver it twice')
     .action(action(async () => (await import('./commands/send.js')).sendCommand));
 
   program

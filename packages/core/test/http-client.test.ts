@@ -571,10 +571,10 @@ describe('createHttpClient: proxy', () => {
       expect(refused.code).toBe('PROXY_ERROR');
       expect(refused.hint).toContain('network.proxy');
       expect(refused.message).toContain('407');
-      refusedHint = refused.hint;
       // Issue 14, item 7: the hint said `http://[REDACTED]@host:port` once redacted; it must read the same either way.
       expect(redact(refused.hint)).toBe(refused.hint);
       expect(refused.hint).toMatch(/user name and password .*HTTPS_PROXY/);
+      refusedHint = refused.hint;
     } finally {
       await proxy.close();
     }

@@ -36,6 +36,11 @@ export async function relayCommand(io: CliIo, globals: GlobalOptions): Promise<n
     relay.on('warning', (e) => logLine(io, 'warning', { code: e.code, message: e.message, hint: e.hint }));
     if (io.verbose) relay.on('refused', (e) => logLine(io, 'refused', { client: e.client, stage: e.stage, reply: `${e.responseCode} ${e.enhancedCode}`, reason: e.reason, user: e.user }));
     for (const listener of relay.listeners) logLine(io, 'listening', { host: listener.host, port: listener.port, tls: listener.tls });
+    const statusConfig = loaded.config.relay?.status;
+    const status = statusConfig
+      ? await (await import('../status/start-status-listener.js')).startStatusListener({ service: 'relay', loaded, status: statusConfig, configPath: 'relay.status', outbox, relay, globals, env: io.env })
+      : undefined;
+    if (status) logLine(io, 'status', { url: status.url });
     await new Promise<void>((resolveStop) => {
       const stop = () => resolveStop();
       process.once('SIGINT', stop);
@@ -43,6 +48,7 @@ export async function relayCommand(io: CliIo, globals: GlobalOptions): Promise<n
     });
     logLine(io, 'stopping', { openSessions: (await relay.status()).openSessions });
     await relay.close();
+    await status?.close();
     logLine(io, 'stopped', {});
     return 0;
   } finally {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { FileReadLimitError, MailbridgeError, readBoundedFile, type OutgoingMessage } from '@mailbridge/core';
@@ -114,12 +115,22 @@ export async function sendCommand(io: CliIo, globals: GlobalOptions, options: Re
     ...(attachments.length > 0 ? { attachments } : {}),
     saveToSentItems: options.save !== false,
   };
+  // The Message-ID is chosen before sending, so any failure (even a kill) can be reconciled by it:
+  // `--message-id` with the same value looks in Sent Items first and does not send it twice.
+  const chosen = typeof options.messageId === 'string' ? options.messageId : undefined;
+  if (chosen !== undefined && !/^<[^<>\s@]+@[^<>\s@]+>$/.test(chosen)) {
+    throw new UsageError(`--message-id "${chosen.slice(0, 200)}" is not a Message-ID.`, 'Give it as <unique-part@domain>, e.g. <alert-4711@contoso.com>, and the same value again to resend the same message.');
+  }
+  const internetMessageId = chosen ?? `<${randomUUID()}@${loaded.config.mailbox.split('@')[1] ?? 'mailbridge.local'}>`;
+  message.internetMessageId = internetMessageId;
+  if (io.verbose) io.err(`Message-ID ${internetMessageId}`);
 
   const runtime = await createRuntime(loaded);
   const spinner = await startSpinner(io, `Sending to ${message.to.join(', ')}…`);
   try {
     const transport = await runtime.transport();
     const result = await transport.send(message, {
+      ...(chosen !== undefined ? { resend: true } : {}),
       onUploadProgress: ({ filename, sentBytes, totalBytes }) =>
         spinner.update(`Uploading ${filename}: ${Math.floor((sentBytes / Math.max(totalBytes, 1)) * 100)}% of ${(totalBytes / 1_048_576).toFixed(1)} MB`),
     });
@@ -131,6 +142,13 @@ export async function sendCommand(io: CliIo, globals: GlobalOptions, options: Re
       io.out(`  ${io.colors.dim('internet message id')} ${terminalText(result.internetMessageId)}`);
     }
     return 0;
+  } catch (error) {
+    spinner.stop();
+    // Every failure names the Message-ID: whether it went out can be checked, and a resend with
+    // --message-id looks in Sent Items first.
+    if (MailbridgeError.isInstance(error)) error.details.internetMessageId ??= internetMessageId;
+    if (!io.json) io.stderr.write(`Message-ID ${terminalText(internetMessageId)} (to send it again without risking a duplicate: --message-id '${terminalText(internetMessageId)}')\n`);
+    throw error;
   } finally {
     spinner.stop();
     await runtime.close();
