@@ -63,6 +63,8 @@ describe('AADSTS_TABLE', () => {
     }
     expect(aadstsEntry(7000215)?.code).toBe('AUTH_INVALID_SECRET');
     expect(aadstsEntry(1)).toBeUndefined();
+    // AADSTS50194 comes back for "organizations" as much as for "common": the message names both.
+    expect(aadstsEntry(50194)?.message).toMatch(/"common" or "organizations"/);
   });
 });
 

@@ -62,7 +62,7 @@ export const AADSTS_TABLE: readonly AadstsEntry[] = [
   {
     aadsts: 50194,
     code: 'AUTH_TENANT_REQUIRED',
-    message: 'The app is not multi-tenant, so it cannot sign in through "common"',
+    message: 'The app is not multi-tenant, so it cannot sign in through a shared authority ("common" or "organizations")',
     hint: `Set auth.tenant to your tenant id (${TENANT_ID}), or make the app multi-tenant (${APP} > Authentication > Supported account types).`,
   },
   {
