@@ -67,12 +67,13 @@ export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
     .option('--bcc <address...>', 'bcc recipients', collect)
     .option('--reply-to <address...>', 'reply-to addresses', collect)
     .requiredOption('--subject <text>', 'subject')
-    .option('--text <text>', 'plain-text body')
-    .option('--html <file>', 'HTML body from a file')
+    .option('--text <text>', 'plain-text body (- reads it from stdin)')
+    .option('--html <file>', 'HTML body from a file, a pipe or <(command), or - for stdin (not with --text)')
     .option('--attach <file...>', 'attach files (repeat for several)', collect)
     .option('--from <address>', 'send as another mailbox (needs Send As)')
     .addOption(new Option('--importance <level>', 'importance').choices(['low', 'normal', 'high']))
     .option('--no-save', 'do not keep a copy in Sent Items')
+    .option('--message-id <id>', 'the Message-ID to send with (<unique@domain>); sending again with the same one looks in Sent Items first and does not deliver it twice')
     .action(action(async () => (await import('./commands/send.js')).sendCommand));
 
   program
@@ -95,7 +96,8 @@ export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
 
   program
     .command('login')
-    .description('sign in a person with the device-code flow (auth.flow "device-code")')
+    .description('sign in a person: device code (auth.flow "device-code") or in a browser (auth.flow "authorization-code")')
+    .option('--no-browser', 'authorization-code: do not open a browser here; print the URL and ask for the address the browser ended on')
     .action(action(async () => (await import('./commands/login.js')).loginCommand));
 
   program
@@ -119,6 +121,7 @@ export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
     .option('--write-config <path>', 'where to write the config', 'mailbridge.sandbox.json')
     .option('--demo', 'run doctor, a send and a receive against it, then exit')
     .option('--force', 'replace an existing config at --write-config that is not a sandbox config')
+    .option('--federated', 'sign the demo app in with a federated assertion file (workload identity) instead of its client secret')
     .action(action(async () => (await import('./commands/sandbox.js')).sandboxCommand));
 
   return program;

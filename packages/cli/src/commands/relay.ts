@@ -45,19 +45,27 @@ export async function relayCommand(io: CliIo, globals: GlobalOptions): Promise<n
     relay.on('warning', (e) => logLine(io, 'warning', { code: e.code, message: e.message, hint: e.hint }));
     if (io.verbose) relay.on('refused', (e) => logLine(io, 'refused', { client: e.client, stage: e.stage, reply: `${e.responseCode} ${e.enhancedCode}`, reason: e.reason, user: e.user }));
     for (const listener of relay.listeners) logLine(io, 'listening', { host: listener.host, port: listener.port, tls: listener.tls });
+    // The status listener's code loads only when the config asks for it.
     const statusConfig = loaded.config.relay?.status;
-    const status = statusConfig
-      ? await (await import('../status/start-status-listener.js')).startStatusListener({ service: 'relay', loaded, status: statusConfig, configPath: 'relay.status', outbox, relay, globals, env: io.env })
-      : undefined;
-    if (status) logLine(io, 'status', { url: status.url });
+    let status: { url: string; close(): Promise<void> } | undefined;
+    if (statusConfig) {
+      try {
+        const { startStatusListener } = await import('../status/start-status-listener.js');
+        status = await startStatusListener({ service: 'relay', loaded, status: statusConfig, configPath: 'relay.status', outbox, relay, globals, env: io.env });
+      } catch (error) {
+        await relay.close();
+        throw error;
+      }
+      logLine(io, 'status', { url: status.url });
+    }
     await new Promise<void>((resolveStop) => {
       const stop = () => resolveStop();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
     logLine(io, 'stopping', { openSessions: (await relay.status()).openSessions });
-    await relay.close();
     await status?.close();
+    await relay.close();
     logLine(io, 'stopped', {});
     return 0;
   } finally {
