@@ -98,6 +98,20 @@ describe('mailbridge relay hash-password', () => {
   });
 });
 
+describe('mailbridge relay without a relay section', () => {
+  it('says what to add, exit 2, --json error shape', async () => {
+    const dir = tempDir();
+    try {
+      const file = dir.write('mailbridge.json', { transport: 'graph', mailbox: 'a@contoso.example', auth: { tenant: '11111111-2222-3333-4444-555555555555', clientId: '66666666-7777-8888-9999-000000000000', clientSecret: { env: 'X' } } });
+      const result = await runCli(['relay', '--config', file, '--json']);
+      expect(result.code).toBe(2);
+      expect(result.json()).toMatchObject({ ok: false, error: { code: 'CONFIG_INVALID', message: expect.stringMatching(/no "relay" section/), hint: expect.stringMatching(/"listen"/) } });
+    } finally {
+      dir.cleanup();
+    }
+  });
+});
+
 describe('mailbridge sandbox --write-config + mailbridge relay', () => {
   const dir = tempDir();
   let sandbox: ReturnType<typeof startCli> | undefined;

@@ -21,6 +21,15 @@ function logLine(io: CliIo, event: string, fields: Record<string, unknown>): voi
  */
 export async function relayCommand(io: CliIo, globals: GlobalOptions): Promise<number> {
   const loaded = await loadCliConfig(globals, io.env);
+  if (!loaded.config.relay) {
+    const { MailbridgeError } = await import('@mailbridge/core');
+    throw new MailbridgeError({
+      code: 'CONFIG_INVALID',
+      message: `${loaded.path ?? 'The config'} has no "relay" section.`,
+      hint: 'Add "relay": {"listen": [{"host": "127.0.0.1", "port": 2525, "tls": "none"}]} (mailbridge sandbox --write-config F writes a complete example).',
+      details: { path: 'relay' },
+    });
+  }
   const { createRelay } = await import('@mailbridge/relay');
   const { createOutbox } = await import('@mailbridge/outbox');
   const runtime = await createRuntime(loaded);
