@@ -60,6 +60,8 @@ export interface EwsResponse {
 export class EwsXhr implements IXHRApi {
   readonly apiName = 'mailbridge';
   private readonly ntlm?: NtlmAuthenticator;
+  /** The app's client id from the last token's claims: hints name it in PowerShell commands. */
+  clientId?: string;
 
   constructor(private readonly options: EwsXhrOptions) {
     if (options.authentication.kind === 'ntlm') this.ntlm = new NtlmAuthenticator(options.authentication, options.http);
@@ -186,6 +188,7 @@ export class EwsXhr implements IXHRApi {
       status,
       auth: this.options.authKind,
       mailbox: this.options.mailbox,
+      ...(this.clientId ? { clientId: this.clientId } : {}),
       ...(operation ? { operation } : {}),
       ...(code ? { responseCode: code } : {}),
       ...(serverMessage ? { serverMessage } : {}),
@@ -210,6 +213,7 @@ export class EwsXhr implements IXHRApi {
       // Always an EWS token: a Graph token is never sent here.
       const token = await auth.tokenProvider.getToken('ews', { ...(signal ? { signal } : {}), ...(forceRefresh ? { forceRefresh } : {}) });
       headers.Authorization = `Bearer ${token.token}`;
+      this.clientId = token.claims.appid ?? token.claims.azp ?? this.clientId;
     } else if (auth.kind === 'basic') {
       const user = auth.domain ? `${auth.domain}\\${auth.username}` : auth.username;
       headers.Authorization = `Basic ${Buffer.from(`${user}:${await passwordOf(auth.password)}`, 'utf8').toString('base64')}`;

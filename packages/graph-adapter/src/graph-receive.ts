@@ -1,10 +1,15 @@
 import type { ReceivedAttachment, ReceivedMessage, ReceiveOptions } from '@mailbridge/core';
-import { ATTACHMENT_SELECT, convertFromGraphAttachment, convertFromGraphMessage, messageSelect } from './convert-from-graph-message.js';
+import { ATTACHMENT_EXPAND, ATTACHMENT_SELECT, convertFromGraphAttachment, convertFromGraphMessage, messageSelect } from './convert-from-graph-message.js';
 import type { GraphCollectionPage, GraphFileAttachment, GraphMessage } from './graph-api.js';
 import { GRAPH_MAX_PAGE_SIZE, type GraphRequester } from './graph-request.js';
 import { invalidGraphResponse } from './map-graph-error.js';
 
-/** `receive()` over Graph: pages of a folder's messages, newest first, following only Graph's own next links. */
+/**
+ * `receive()` over Graph: pages of a folder's messages, newest first, following only Graph's own next
+ * links. Each page brings its messages' attachment metadata (`$expand=attachments($select=…)`), so a
+ * receive costs one request per page against the mailbox's 10,000 per 10 minutes; the bytes of an
+ * attachment are fetched only when its `content()` is called.
+ */
 export async function* receiveGraphMessages(requester: GraphRequester, options: ReceiveOptions = {}): AsyncGenerator<ReceivedMessage> {
   requester.assertOpen();
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
@@ -19,6 +24,7 @@ export async function* receiveGraphMessages(requester: GraphRequester, options: 
     $select: messageSelect(includeBody),
     $orderby: encodeURIComponent('receivedDateTime desc'),
     $top: String(top),
+    $expand: encodeURIComponent(ATTACHMENT_EXPAND),
   };
   if (filters.length > 0) query.$filter = encodeURIComponent(filters.join(' and '));
   const base = await requester.base();
@@ -40,24 +46,31 @@ export async function* receiveGraphMessages(requester: GraphRequester, options: 
   }
 }
 
-/** Converts a page of messages, fetching attachment metadata for those that have attachments. */
+/**
+ * Converts a page of messages with their attachment metadata: the expanded `attachments` when the
+ * page carries them, else (delta pages, which take no `$expand`) one listing per message that has
+ * attachments.
+ */
 export async function withAttachments(requester: GraphRequester, messages: GraphMessage[], folder: string, signal?: AbortSignal): Promise<ReceivedMessage[]> {
   const base = await requester.base();
   return Promise.all(
     messages.map(async (message) => {
       if (typeof message?.id !== 'string') throw invalidGraphResponse('a message has no id', 200);
-      let attachments: ReceivedAttachment[] = [];
-      if (message.hasAttachments === true) {
-        const messagePath = `${base}/messages/${encodeURIComponent(message.id)}`;
+      const messagePath = `${base}/messages/${encodeURIComponent(message.id)}`;
+      let listed: GraphFileAttachment[] = [];
+      if (Array.isArray(message.attachments)) {
+        listed = message.attachments;
+      } else if (message.hasAttachments === true) {
         const page = await requester.requestJson<GraphCollectionPage<GraphFileAttachment>>('GET', `${messagePath}/attachments`, undefined, {
           operation: 'read',
           signal,
-          query: { $select: ATTACHMENT_SELECT },
+          query: { $select: encodeURIComponent(ATTACHMENT_SELECT) },
         });
-        attachments = (page?.value ?? []).map((attachment) =>
-          convertFromGraphAttachment(attachment, (id) => attachmentContent(requester, `${messagePath}/attachments/${encodeURIComponent(id)}`)),
-        );
+        listed = page?.value ?? [];
       }
+      const attachments: ReceivedAttachment[] = listed.map((attachment) =>
+        convertFromGraphAttachment(attachment, (id) => attachmentContent(requester, `${messagePath}/attachments/${encodeURIComponent(id)}`)),
+      );
       return convertFromGraphMessage(message, folder, attachments);
     }),
   );

@@ -4,6 +4,7 @@
  */
 export * from './types.js';
 export { startSimulator } from './simulator.js';
+export { EXCHANGE_ONLINE_SENDING_LIMITS, type SendingLimitOptions, type SendingLimitStats } from './mail/sending-limits.js';
 export { DEMO, demoSeed } from './demo/demo-seed.js';
 export type { ApiModule, SimRequest, SimResponse } from './server/http-types.js';
 export type { Directory } from './state/directory.js';

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { SendingLimitGate } from './mail/sending-limits.js';
 import { MailbridgeError } from '@mailbridge/core';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -67,7 +68,8 @@ function messageView(message: StoredMessage, folderName: string): StoredMessageV
  *
  * Graph throttles per app per mailbox as Outlook does (4 concurrent requests, 10,000 per 10 minutes);
  * raise `throttling` for load tests that are not about throttling. EWS throttles per budget owner as
- * Exchange Online does (27 concurrent requests, and a resource budget: `ewsThrottling`).
+ * Exchange Online does (27 concurrent requests, and a resource budget: `ewsThrottling`). With
+ * `sendingLimits`, every send keeps to Exchange Online's sending limits (mail/sending-limits.ts).
  *
  * @example
  * ```ts
@@ -85,6 +87,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
   const state = new SimState();
   state.clockSkewMs = options.clockSkewMs ?? 0;
+  if (options.sendingLimits) state.sendingLimits = new SendingLimitGate(options.sendingLimits === true ? {} : options.sendingLimits, () => state.now());
   const seed: SeedData = typeof options.seed === 'string' ? readSeedFile(options.seed) : (options.seed ?? demoSeed());
   const applySeed = (data: Partial<SeedData>): void => {
     state.seedDirectory(data);
@@ -243,6 +246,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return { mailboxes, outbound };
     },
     outbound: () => state.outbound(),
+    sendingLimitStats: (mailbox) =>
+      state.sendingLimits?.stats(mailbox) ?? { sent: 0, maxInWindow: 0, rateRefusals: 0, quotaRefusals: 0, perMessageRefusals: 0, recipients24h: 0 },
     inject,
     clearFaults,
     requests: () => log.list(),

@@ -1,5 +1,6 @@
 import type { MailbridgeConfigInput } from '@mailbridge/core';
 import type { EwsThrottlingPolicy } from './ews/ews-throttle.js';
+import type { SendingLimitOptions, SendingLimitStats } from './mail/sending-limits.js';
 
 /**
  * The public shape of the simulator: how to seed it and what a started simulator hands back.
@@ -148,6 +149,15 @@ export interface SimulatorOptions {
    * with BackOffMilliseconds). `Infinity` is Exchange's Unlimited. See {@link EwsThrottlingPolicy}.
    */
   ewsThrottling?: Partial<EwsThrottlingPolicy>;
+  /**
+   * Exchange Online's sending limits per mailbox (messages per minute, recipients per rolling 24
+   * hours, recipients per message), with what Graph and EWS answer over them and the block that
+   * follows. `true` enforces Exchange Online's defaults (30/min, 10,000/24 h, 500/message); an object
+   * changes some of them, e.g. `{ messages: 60, windowMs: 10_000 }` for tests that run in seconds.
+   * Off by default here, so load tests and benchmarks can send hundreds per second; `mailbridge
+   * sandbox` turns the real defaults on.
+   */
+  sendingLimits?: SendingLimitOptions | boolean;
   /** Seconds between device-code polls that clients are told (`interval`); default 5 as Entra. Tests may use 1. */
   deviceCodeIntervalSeconds?: number;
 }
@@ -334,6 +344,9 @@ export interface Simulator {
     tenant?: string;
     mailbox?: string;
   }): MailbridgeConfigInput;
+
+  /** What the simulator saw of a mailbox's sending against its limits (with `sendingLimits` on). */
+  sendingLimitStats(mailbox: string): SendingLimitStats;
 
   close(): Promise<void>;
 }

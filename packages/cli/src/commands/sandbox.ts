@@ -1,9 +1,40 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { lstat, mkdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { readBoundedFile } from '@mailbridge/core';
 import { dirname, relative, resolve } from 'node:path';
 import type { CliIo, GlobalOptions } from '../output/cli-io.js';
 import { doctorCommand } from './doctor.js';
 import { receiveCommand } from './receive.js';
 import { sendCommand } from './send.js';
+import { writeNewFile } from '../files/write-new-file.js';
+
+/**
+ * True when `path` holds a config an earlier `mailbridge sandbox` wrote (its endpoints on loopback):
+ * that one is replaced freely, as the port changes at every start. Anything else — a production
+ * config, a symbolic link — is only replaced with --force.
+ */
+async function isSandboxConfig(path: string): Promise<boolean> {
+  try {
+    if ((await lstat(path)).isSymbolicLink()) return false;
+    const text = (await readBoundedFile(path, { maxBytes: 64 * 1024, timeoutMs: 1_000 })).toString('utf8');
+    const authorityHost = (JSON.parse(text) as { endpoints?: { authorityHost?: unknown } }).endpoints?.authorityHost;
+    return typeof authorityHost === 'string' && /^https:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\/?$/.test(authorityHost);
+  } catch {
+    return false;
+  }
+}
+
+/** A port free on loopback now (the relay and its status page bind it when they start). */
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
 
 /** Writes the sandbox config: the simulator's endpoints and CA, the demo app's secret in a 0600 file beside it. */
 async function writeSandboxConfig(
@@ -11,26 +42,32 @@ async function writeSandboxConfig(
   configPath: string,
   secret: string,
   transport: 'graph' | 'ews',
-  federated: { subject: string } | undefined,
+  force: boolean,
+  federated?: { subject: string; file: string },
 ): Promise<void> {
   const folder = dirname(configPath);
   await mkdir(folder, { recursive: true });
+  const replace = force || (await isSandboxConfig(configPath));
+  const secretFile = `${configPath.replace(/\.json$/, '')}.secret`;
   const config = simulator.config({ transport });
   const auth = { ...(config.auth as Record<string, unknown>) };
-  delete auth.clientSecret;
+  auth.clientSecret = { file: `./${relative(folder, secretFile)}` };
+  auth.secretExpiresAt ??= new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
   if (federated) {
     // Workload identity rehearsed: a token file as Kubernetes projects it, accepted by the demo app's federated credential.
-    const assertionFile = `${configPath.replace(/\.json$/, '')}.assertion`;
-    await simulator.writeFederatedAssertionFile(assertionFile, federated);
-    auth.clientAssertionFile = `./${relative(folder, assertionFile)}`;
+    await simulator.writeFederatedAssertionFile(federated.file, federated);
+    delete auth.clientSecret;
     delete auth.secretExpiresAt;
-  } else {
-    const secretFile = `${configPath.replace(/\.json$/, '')}.secret`;
-    await writeFile(secretFile, `${secret}\n`, { mode: 0o600 });
-    auth.clientSecret = { file: `./${relative(folder, secretFile)}` };
-    auth.secretExpiresAt ??= new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
+    auth.clientAssertionFile = `./${relative(folder, federated.file)}`;
   }
-  await writeFile(configPath, `${JSON.stringify({ $schema: 'https://unpkg.com/@mailbridge/core/schema/mailbridge.schema.json', ...config, auth }, null, 2)}\n`, { mode: 0o600 });
+  // `mailbridge relay --config F` relays into the simulator: loopback, no TLS, no auth, a file outbox beside F.
+  const relay = { listen: [{ host: '127.0.0.1', port: await freeLoopbackPort(), tls: 'none' }], status: { host: '127.0.0.1', port: await freeLoopbackPort() } };
+  const outbox = { store: { type: 'file', dir: `./${relative(folder, `${configPath.replace(/\.json$/, '')}-outbox`)}` } };
+  // The config first: refusing to replace it leaves nothing half written.
+  await writeNewFile(configPath, `${JSON.stringify({ $schema: 'https://unpkg.com/@mailbridge/core/schema/mailbridge.schema.json', ...config, auth, outbox, relay }, null, 2)}\n`, { mode: 0o600, replace });
+  const sameSecret = await readBoundedFile(secretFile, { maxBytes: 1024, timeoutMs: 1_000 }).then((bytes) => bytes.toString('utf8') === `${secret}\n`, () => false);
+  const secretIsLink = await lstat(secretFile).then((info) => info.isSymbolicLink(), () => false);
+  if (!federated) await writeNewFile(secretFile, `${secret}\n`, { mode: 0o600, replace: replace || (sameSecret && !secretIsLink) });
 }
 
 export async function sandboxCommand(io: CliIo, globals: GlobalOptions, options: Record<string, unknown>): Promise<number> {
@@ -39,14 +76,14 @@ export async function sandboxCommand(io: CliIo, globals: GlobalOptions, options:
   const port = typeof options.port === 'number' && Number.isInteger(options.port) ? options.port : 0;
   const dataDir = resolve(dirname(configPath), '.mailbridge-sandbox');
   await mkdir(dataDir, { recursive: true });
-  const simulator = await startSimulator({ port, dataDir });
+  const simulator = await startSimulator({ port, dataDir, sendingLimits: true });
   const c = io.colors;
   let renew: NodeJS.Timeout | undefined;
   try {
-    const federated = options.federated === true ? { subject: DEMO.federatedSubject } : undefined;
-    await writeSandboxConfig(simulator, configPath, DEMO.clientSecret, 'graph', federated);
+    const federated = options.federated === true ? { subject: DEMO.federatedSubject, file: `${configPath.replace(/\.json$/, '')}.assertion` } : undefined;
+    await writeSandboxConfig(simulator, configPath, DEMO.clientSecret, 'graph', options.force === true, federated);
     // The platform renews a projected token before it expires (an hour): so does the sandbox.
-    renew = federated ? setInterval(() => void writeSandboxConfig(simulator, configPath, DEMO.clientSecret, 'graph', federated), 20 * 60_000) : undefined;
+    renew = federated ? setInterval(() => void simulator.writeFederatedAssertionFile(federated.file, federated).catch(() => undefined), 20 * 60_000) : undefined;
     renew?.unref();
     const shown = relative(process.cwd(), configPath) || configPath;
     if (options.demo) {
@@ -72,10 +109,10 @@ export async function sandboxCommand(io: CliIo, globals: GlobalOptions, options:
     io.out(`  tenant   ${DEMO.tenantId} (${DEMO.domain})`);
     io.out(`  app      ${DEMO.clientId}`);
     io.out(`  mailbox  ${DEMO.mailbox}`);
-    io.out(`  config   ${shown}${federated ? ` (federated assertion file ${relative(process.cwd(), configPath.replace(/\.json$/, '.assertion'))}, renewed every 20 minutes)` : ''}`);
+    io.out(`  config   ${shown}${federated ? ` (federated assertion file ${relative(process.cwd(), federated.file)}, renewed every 20 minutes)` : ''}`);
     io.out();
     io.out('Try, in another terminal:');
-    for (const command of ['doctor', `send --to ${DEMO.mailbox} --subject "Hello" --text "It works"`, 'receive --unread', 'token']) {
+    for (const command of ['doctor', `send --to ${DEMO.mailbox} --subject "Hello" --text "It works"`, 'receive --unread', 'token', 'relay']) {
       io.out(`  ${c.cyan(`mailbridge --config ${shown} ${command}`)}`);
     }
     io.out();

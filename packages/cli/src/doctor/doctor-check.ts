@@ -14,6 +14,10 @@ export interface CheckResult {
   hint?: string;
   /** The error code (from the error table) of a `fail`, or of the warning. */
   code?: string;
+  /** For support, from an Entra ID failure: the AADSTS number, its trace id and correlation id. */
+  aadsts?: number;
+  traceId?: string;
+  correlationId?: string;
 }
 
 /** What a check's `run` returns: its result without the id (the runner adds it). */
@@ -39,6 +43,11 @@ export interface DoctorContext {
   runtime?: CliRuntime;
   /** The decoded claims of the token (set by `token`). */
   claims?: TokenClaims;
+  /**
+   * What the token's permissions allow (set by `permissions`): a least-privilege app may only send
+   * (Mail.Send) or only read; `mailbox` and `send` then do what is allowed and say what is not.
+   */
+  allowed?: { send: boolean; read: boolean };
   /** The transport, once opened (set by `mailbox`). */
   transport?: MailTransport;
 }

@@ -1,3 +1,4 @@
+import { isAbsolute } from 'node:path';
 import { MailbridgeError } from '../errors/mailbridge-error.js';
 import { genericMessage, issueLine, toConfigIssues, type ConfigIssue } from './config-issues.js';
 import { configWarnings, type ConfigWarning } from './config-warnings.js';
@@ -6,6 +7,7 @@ import { configSchema, type MailbridgeConfig } from './schema.js';
 import { isFileSecretRef, type SecretRef } from './secret-ref.js';
 import { resolveConfigPath } from './secrets.js';
 import { nestsDeeperThan } from './nesting-depth.js';
+import { relayWithAbsolutePaths } from './relay-schema.js';
 
 /** Deeper than any valid config (it has four levels) by far, shallow enough for every recursive walk. */
 const MAX_CONFIG_DEPTH = 64;
@@ -135,7 +137,8 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): L
     });
     throw configInvalidError(issues, options.source);
   }
-  const config = withAbsolutePaths(result.data, baseDir);
-  const warnings = [...overridden.warnings, ...configWarnings(config, { env, ...(options.now ? { now: options.now } : {}) })];
+  const absolute = withAbsolutePaths(result.data, baseDir);
+  const config = absolute.relay ? { ...absolute, relay: relayWithAbsolutePaths(absolute.relay, baseDir) } : absolute;
+  const warnings = [...overridden.warnings, ...configWarnings(config, { env, ...(options.now ? { now: options.now } : {}), ...(options.source && isAbsolute(options.source) ? { file: options.source } : {}) })];
   return { config, warnings };
 }

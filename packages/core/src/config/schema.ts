@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import type { CloudName } from '../cloud/clouds.js';
 import { secretRefSchema } from './secret-ref.js';
+import { relaySchema } from './relay-schema.js';
+import { statusSchema } from './status-schema.js';
 
 /**
  * The one runtime schema of the config file (PRODUCT.md, "The config file"). The TypeScript types
@@ -406,6 +408,7 @@ export const outboxSchema = z
       .default(24)
       .meta({ description: 'A message not delivered this long after it was enqueued fails.' }),
     concurrency: positiveInt('sends', 64).default(4).meta({ description: 'Sends in flight per worker process (Graph allows 4 concurrent requests per mailbox).' }),
+    status: statusSchema.optional().meta({ description: 'The status listener of `mailbridge outbox work`: status page, /metrics, /healthz, /readyz. Served only when present.' }),
   })
   .meta({ description: 'The durable outbox (@mailbridge/outbox, mailbridge outbox work).' });
 
@@ -429,6 +432,7 @@ const configObjectSchema = z
     ews: ewsSchema,
     retry: retrySchema,
     outbox: outboxSchema.optional(),
+    relay: relaySchema.optional().meta({ description: 'The SMTP relay (mailbridge relay).' }),
   })
   .superRefine(
     (config, ctx) => {

@@ -65,6 +65,11 @@ export const ERROR_CODES = {
   PROXY_ERROR: { exitCode: 1, meaning: 'The proxy refused or failed the connection.' },
   ABORTED: { exitCode: 1, meaning: 'The operation was aborted by the caller.' },
   REDIRECT_REFUSED: { exitCode: 1, meaning: 'A server answered with a redirect; mailbridge never follows one (requests carry credentials). The message names the host it pointed to.' },
+  STATUS_LISTEN_FAILED: { exitCode: 1, meaning: 'The status listener (relay.status or outbox.status) could not listen on its address: the port is in use, or the address is not on this machine.' },
+
+  // SMTP relay (exit 1)
+  RELAY_LISTEN_FAILED: { exitCode: 1, meaning: 'A relay listener could not open its port (in use, or a privileged port without the right to bind it).' },
+  RELAY_TLS_INVALID: { exitCode: 1, meaning: 'The relay certificate or key file is missing, unreadable or not a matching PEM pair.' },
 
   INTERNAL: { exitCode: 1, meaning: 'A bug in mailbridge; please report it with --verbose output.' },
 } as const satisfies Record<string, { exitCode: 1 | 2; meaning: string }>;

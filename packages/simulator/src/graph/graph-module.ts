@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { SendingLimitError } from '../mail/sending-limits.js';
+import { sendingLimitResponse } from './sending-limit-response.js';
 import type { TokenVerifier } from '../entra/token-verifier.js';
 import type { FaultRegistry } from '../faults/fault-registry.js';
 import type { ApiModule, SimRequest, SimResponse } from '../server/http-types.js';
@@ -99,6 +101,9 @@ export function createGraphModule(options: GraphModuleOptions): ApiModule {
         admitted.release();
       }
     } catch (error) {
+      if (error instanceof SendingLimitError) {
+        return { ...sendingLimitResponse(request, now(), error), ...(caller ? { clientId: caller.clientId } : {}) };
+      }
       if (error instanceof GraphError) {
         return { ...graphErrorResponse(request, now(), error.status, error.code, error.message, error.headers), ...(caller ? { clientId: caller.clientId } : {}) };
       }

@@ -4,6 +4,7 @@ import type { StoredAddress, StoredMessage } from '../state/stored-message.js';
 import { buildMime } from './mime-builder.js';
 import { messageFromParts, newInternetMessageId } from './message-parts.js';
 import { ids } from '../state/ids.js';
+import { SendingLimitError } from './sending-limits.js';
 
 /** What a send did: where copies went. */
 export interface DeliveryReport {
@@ -41,6 +42,18 @@ export async function sendMessage(
   options: { saveToSentItems: boolean },
 ): Promise<DeliveryReport> {
   const nowIso = state.nowIso();
+  if (state.sendingLimits) {
+    // Exchange counts every recipient of every message (the same address twice counts twice).
+    const recipients = message.toRecipients.length + message.ccRecipients.length + message.bccRecipients.length;
+    try {
+      state.sendingLimits.admit(senderMailbox.address, recipients);
+    } catch (error) {
+      if (error instanceof SendingLimitError && error.refusal.kind === 'recipient-rate' && error.refusal.startsBlock) {
+        senderMailbox.add(senderMailbox.wellKnown('inbox'), quotaNdr(senderMailbox, message, nowIso));
+      }
+      throw error;
+    }
+  }
   // A sent message is no longer a draft and carries its send time.
   message.isDraft = false;
   message.isRead = true;
@@ -146,3 +159,16 @@ function structuredCopy(message: StoredMessage): Omit<StoredMessage, 'id' | 'ews
   };
 }
 
+
+/** The non-delivery report Exchange Online sends when the daily recipient limit is reached (NDR 5.1.90). */
+function quotaNdr(senderMailbox: Mailbox, message: StoredMessage, nowIso: string): ReturnType<typeof messageFromParts> {
+  return messageFromParts(
+    {
+      from: { name: 'Microsoft Outlook', address: `postmaster@${senderMailbox.address.split('@')[1]}` },
+      to: [message.from ?? { address: senderMailbox.address }],
+      subject: `Undeliverable: ${message.subject}`,
+      text: "Your message couldn't be delivered.\r\n\r\nYour message can't be sent because you've reached your daily limit for message recipients. Remote server returned '550 5.1.90 SMTP; Your message can't be sent because you've reached your daily limit for message recipients'.",
+    },
+    { nowIso, isDraft: false, isRead: false },
+  );
+}

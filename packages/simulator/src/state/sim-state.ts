@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { SendingLimitGate } from '../mail/sending-limits.js';
 import { MailbridgeError } from '@mailbridge/core';
 import type { OutboundMessage, SeedApp, SeedData, SeedTenant, SeedUser } from '../types.js';
 import type { Directory } from './directory.js';
@@ -21,6 +22,8 @@ export class SimState implements Directory {
   private readonly outboundLog: OutboundMessage[] = [];
   /** Clock offset in ms (clock-skew fault). */
   clockSkewMs = 0;
+  /** Exchange Online's sending limits, when enforced. */
+  sendingLimits: SendingLimitGate | undefined;
 
   /** Current simulated time in ms. */
   now(): number {

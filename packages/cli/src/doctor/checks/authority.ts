@@ -20,8 +20,7 @@ export const authorityCheck: DoctorCheck = {
       const response = await runtime.http.fetch(url, { headers: { accept: 'application/json' } });
       const body = (await response.json().catch(() => undefined)) as { issuer?: string; error?: string } | undefined;
       if (response.ok && body?.issuer) return { status: 'pass', message: `Tenant ${tenant} exists at ${endpoints.authorityHost} (issuer ${body.issuer}).` };
-      const error = core.mapEntraError(body ?? {}, { status: response.status });
-      return { status: 'fail', message: error.message, hint: error.hint, code: error.code };
+      return failFrom(core.mapEntraError(body ?? {}, { status: response.status }));
     } catch (error) {
       return failFrom(error, `Cannot reach the authority ${endpoints.authorityHost}: `);
     }

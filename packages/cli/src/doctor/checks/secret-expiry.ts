@@ -39,6 +39,18 @@ export const secretExpiryCheck: DoctorCheck = {
     const expires = new Date(auth.secretExpiresAt);
     const days = Math.floor((expires.getTime() - context.now().getTime()) / DAY);
     const date = expires.toISOString().slice(0, 10);
+    // Entra knows better than the config: a secret it calls expired while the config says otherwise
+    // means auth.secretExpiresAt was guessed or copied from another secret.
+    if (context.results.get('token')?.code === 'AUTH_SECRET_EXPIRED' && days >= 0) {
+      return {
+        status: 'fail',
+        message:
+          `Entra ID reports the client secret expired, but auth.secretExpiresAt says ${date}: that date is wrong. ` +
+          'The real expiry has passed; secrets made in the Entra admin center live 6, 12, 18 or 24 months (at most two years) from the day they were created.',
+        hint: `The Expires column in Entra admin center > App registrations > your app > Certificates & secrets shows the real date. ${RENEW}`,
+        code: 'AUTH_SECRET_EXPIRED',
+      };
+    }
     if (days < 0) return { status: 'fail', message: `The client secret expired on ${date}.`, hint: RENEW, code: 'AUTH_SECRET_EXPIRED' };
     if (days <= WARN_DAYS) return { status: 'warn', message: `The client secret expires on ${date}, in ${days} day${days === 1 ? '' : 's'}.`, hint: `${RENEW} Do it before ${date}.` };
     return { status: 'pass', message: `The client secret is valid until ${date} (${days} days).` };

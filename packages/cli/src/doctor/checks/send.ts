@@ -21,6 +21,13 @@ export const sendCheck: DoctorCheck = {
     if (address.toLowerCase() !== config.mailbox.toLowerCase()) {
       return { status: 'pass', message: `Sent a test message to ${address} (${sent.internetMessageId}). Check that it arrived there.` };
     }
+    if (context.allowed?.read === false) {
+      return {
+        status: 'warn',
+        message: `Sent a test message to ${address} (${sent.internetMessageId}), but its arrival cannot be confirmed: the token may not read the mailbox (no Mail.Read or Mail.ReadWrite).`,
+        hint: 'Look for the message in the mailbox yourself. To let doctor confirm delivery, add Mail.ReadWrite (or Mail.Read) and grant admin consent.',
+      };
+    }
     // Sent to ourselves: wait until it is in the Inbox, which proves delivery end to end.
     const since = new Date(started - 5 * 60_000);
     while (Date.now() - started < timeoutMs) {

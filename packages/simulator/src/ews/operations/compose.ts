@@ -1,4 +1,6 @@
 import { buildMime } from '../../mail/mime-builder.js';
+import { SendingLimitError } from '../../mail/sending-limits.js';
+import { sendingLimitEwsError } from '../sending-limit-error.js';
 import { MimeParseError, parseMime } from '../../mail/mime-parser.js';
 import { messageFromParts, type MessageParts } from '../../mail/message-parts.js';
 import { sendMessage } from '../../mail/mail-flow.js';
@@ -83,6 +85,11 @@ export async function send(ctx: OperationContext, message: StoredMessage, save: 
   if (message.toRecipients.length + message.ccRecipients.length + message.bccRecipients.length === 0) throw ewsError('ErrorInvalidRecipients');
   checkSendAs(ctx, message.from?.address);
   if (messageSize(message) > ctx.maxMessageBytes) throw ewsError('ErrorMessageSizeExceeded');
-  await sendMessage(ctx.state, ctx.mailbox, message, { saveToSentItems: save.copy });
+  try {
+    await sendMessage(ctx.state, ctx.mailbox, message, { saveToSentItems: save.copy });
+  } catch (error) {
+    if (error instanceof SendingLimitError) throw sendingLimitEwsError(error);
+    throw error;
+  }
   if (save.copy && save.folder && message.folderId !== save.folder.id) ctx.mailbox.move(message, save.folder, currentIso(ctx));
 }
