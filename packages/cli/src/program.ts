@@ -67,13 +67,12 @@ export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
     .option('--bcc <address...>', 'bcc recipients', collect)
     .option('--reply-to <address...>', 'reply-to addresses', collect)
     .requiredOption('--subject <text>', 'subject')
-    .option('--text <text>', 'plain-text body (- reads it from stdin)')
-    .option('--html <file>', 'HTML body from a file, a pipe or <(command), or - for stdin (not with --text)')
+    .option('--text <text>', 'plain-text body')
+    .option('--html <file>', 'HTML body from a file')
     .option('--attach <file...>', 'attach files (repeat for several)', collect)
     .option('--from <address>', 'send as another mailbox (needs Send As)')
     .addOption(new Option('--importance <level>', 'importance').choices(['low', 'normal', 'high']))
     .option('--no-save', 'do not keep a copy in Sent Items')
-    .option('--message-id <id>', 'the Message-ID to send with (<unique@domain>); sending again with the same one looks in Sent Items first and does not deliver it twice')
     .action(action(async () => (await import('./commands/send.js')).sendCommand));
 
   program
@@ -120,8 +119,8 @@ export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
     .option('--port <port>', 'port to listen on (default: a free one)', (value) => Number(value))
     .option('--write-config <path>', 'where to write the config', 'mailbridge.sandbox.json')
     .option('--demo', 'run doctor, a send and a receive against it, then exit')
-    .option('--force', 'replace an existing config at --write-config that is not a sandbox config')
     .option('--federated', 'sign the demo app in with a federated assertion file (workload identity) instead of its client secret')
+    .option('--force', 'replace an existing config at --write-config that is not a sandbox config')
     .action(action(async () => (await import('./commands/sandbox.js')).sandboxCommand));
 
   return program;

@@ -136,13 +136,6 @@ export async function loginCommand(io: CliIo, globals: GlobalOptions, options: R
   }
 }
 
-/** What `path` points to when it is a symbolic link. */
-async function linkTarget(path: string): Promise<string | undefined> {
-  const { lstat, realpath } = await import('node:fs/promises');
-  const isLink = await lstat(path).then((info) => info.isSymbolicLink(), () => false);
-  return isLink ? realpath(path).catch(() => undefined) : undefined;
-}
-
 /**
  * The address the person pastes. At a terminal: a prompt that does not echo it (it carries the
  * authorization code, which must not stay in the scrollback). Piped: the first line of stdin.
@@ -168,6 +161,13 @@ async function readPastedAddress(io: CliIo): Promise<string> {
     lines.close();
   }
   throw new UsageError('No address was pasted (stdin ended).', 'Run `mailbridge login` in a terminal, or pipe the address the browser ended on into it.');
+}
+
+/** What `path` points to when it is a symbolic link. */
+async function linkTarget(path: string): Promise<string | undefined> {
+  const { lstat, realpath } = await import('node:fs/promises');
+  const isLink = await lstat(path).then((info) => info.isSymbolicLink(), () => false);
+  return isLink ? realpath(path).catch(() => undefined) : undefined;
 }
 
 /** `mailbridge logout`: removes the signed-in account from the token cache (and the file, when it is the last). */

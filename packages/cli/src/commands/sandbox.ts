@@ -42,36 +42,32 @@ async function writeSandboxConfig(
   configPath: string,
   secret: string,
   transport: 'graph' | 'ews',
-  options: { force: boolean; federated: { subject: string } | undefined },
+  force: boolean,
+  federated?: { subject: string; file: string },
 ): Promise<void> {
   const folder = dirname(configPath);
   await mkdir(folder, { recursive: true });
-  const replace = options.force || (await isSandboxConfig(configPath));
+  const replace = force || (await isSandboxConfig(configPath));
+  const secretFile = `${configPath.replace(/\.json$/, '')}.secret`;
   const config = simulator.config({ transport });
   const auth = { ...(config.auth as Record<string, unknown>) };
-  delete auth.clientSecret;
+  auth.clientSecret = { file: `./${relative(folder, secretFile)}` };
+  auth.secretExpiresAt ??= new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
+  if (federated) {
+    // Workload identity rehearsed: a token file as Kubernetes projects it, accepted by the demo app's federated credential.
+    await simulator.writeFederatedAssertionFile(federated.file, federated);
+    delete auth.clientSecret;
+    delete auth.secretExpiresAt;
+    auth.clientAssertionFile = `./${relative(folder, federated.file)}`;
+  }
   // `mailbridge relay --config F` relays into the simulator: loopback, no TLS, no auth, a file outbox beside F.
   const relay = { listen: [{ host: '127.0.0.1', port: await freeLoopbackPort(), tls: 'none' }], status: { host: '127.0.0.1', port: await freeLoopbackPort() } };
   const outbox = { store: { type: 'file', dir: `./${relative(folder, `${configPath.replace(/\.json$/, '')}-outbox`)}` } };
-  const secretFile = `${configPath.replace(/\.json$/, '')}.secret`;
-  const assertionFile = `${configPath.replace(/\.json$/, '')}.assertion`;
-  if (options.federated) {
-    // Workload identity rehearsed: a token file as Kubernetes projects it, accepted by the demo app's federated credential.
-    auth.clientAssertionFile = `./${relative(folder, assertionFile)}`;
-    delete auth.secretExpiresAt;
-  } else {
-    auth.clientSecret = { file: `./${relative(folder, secretFile)}` };
-    auth.secretExpiresAt ??= new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
-  }
   // The config first: refusing to replace it leaves nothing half written.
   await writeNewFile(configPath, `${JSON.stringify({ $schema: 'https://unpkg.com/@mailbridge/core/schema/mailbridge.schema.json', ...config, auth, outbox, relay }, null, 2)}\n`, { mode: 0o600, replace });
-  if (options.federated) {
-    await simulator.writeFederatedAssertionFile(assertionFile, options.federated);
-    return;
-  }
   const sameSecret = await readBoundedFile(secretFile, { maxBytes: 1024, timeoutMs: 1_000 }).then((bytes) => bytes.toString('utf8') === `${secret}\n`, () => false);
   const secretIsLink = await lstat(secretFile).then((info) => info.isSymbolicLink(), () => false);
-  await writeNewFile(secretFile, `${secret}\n`, { mode: 0o600, replace: replace || (sameSecret && !secretIsLink) });
+  if (!federated) await writeNewFile(secretFile, `${secret}\n`, { mode: 0o600, replace: replace || (sameSecret && !secretIsLink) });
 }
 
 export async function sandboxCommand(io: CliIo, globals: GlobalOptions, options: Record<string, unknown>): Promise<number> {
@@ -84,10 +80,10 @@ export async function sandboxCommand(io: CliIo, globals: GlobalOptions, options:
   const c = io.colors;
   let renew: NodeJS.Timeout | undefined;
   try {
-    const federated = options.federated === true ? { subject: DEMO.federatedSubject } : undefined;
-    await writeSandboxConfig(simulator, configPath, DEMO.clientSecret, 'graph', { force: options.force === true, federated });
-    // The platform renews a projected token before it expires (an hour): so does the sandbox (the config is its own by then).
-    renew = federated ? setInterval(() => void writeSandboxConfig(simulator, configPath, DEMO.clientSecret, 'graph', { force: true, federated }), 20 * 60_000) : undefined;
+    const federated = options.federated === true ? { subject: DEMO.federatedSubject, file: `${configPath.replace(/\.json$/, '')}.assertion` } : undefined;
+    await writeSandboxConfig(simulator, configPath, DEMO.clientSecret, 'graph', options.force === true, federated);
+    // The platform renews a projected token before it expires (an hour): so does the sandbox.
+    renew = federated ? setInterval(() => void simulator.writeFederatedAssertionFile(federated.file, federated).catch(() => undefined), 20 * 60_000) : undefined;
     renew?.unref();
     const shown = relative(process.cwd(), configPath) || configPath;
     if (options.demo) {
@@ -113,7 +109,7 @@ export async function sandboxCommand(io: CliIo, globals: GlobalOptions, options:
     io.out(`  tenant   ${DEMO.tenantId} (${DEMO.domain})`);
     io.out(`  app      ${DEMO.clientId}`);
     io.out(`  mailbox  ${DEMO.mailbox}`);
-    io.out(`  config   ${shown}${federated ? ` (federated assertion file ${relative(process.cwd(), configPath.replace(/\.json$/, '.assertion'))}, renewed every 20 minutes)` : ''}`);
+    io.out(`  config   ${shown}${federated ? ` (federated assertion file ${relative(process.cwd(), federated.file)}, renewed every 20 minutes)` : ''}`);
     io.out();
     io.out('Try, in another terminal:');
     for (const command of ['doctor', `send --to ${DEMO.mailbox} --subject "Hello" --text "It works"`, 'receive --unread', 'token', 'relay']) {
