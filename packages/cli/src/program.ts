@@ -37,6 +37,12 @@ export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
         const runner = await load();
         state.exitCode = await runner(io, globals, command.opts());
       } catch (error) {
+        // Ctrl-C at a prompt: the person chose to stop; nothing to report (130 = 128 + SIGINT).
+        if (error instanceof Error && error.name === 'ExitPromptError') {
+          io.err('Aborted.');
+          state.exitCode = 130;
+          return;
+        }
         state.exitCode = await reportError(io, error);
       }
     };
@@ -78,6 +84,7 @@ export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
     .option('--limit <n>', 'at most this many messages', positiveInt, 25)
     .option('--mark-read', 'mark the listed messages read')
     .option('--save-mime <dir>', 'save each message as <dir>/<id>.eml')
+    .option('--force', 'with --save-mime: replace files that already exist')
     .action(action(async () => (await import('./commands/receive.js')).receiveCommand));
 
   program
@@ -111,6 +118,7 @@ export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
     .option('--port <port>', 'port to listen on (default: a free one)', (value) => Number(value))
     .option('--write-config <path>', 'where to write the config', 'mailbridge.sandbox.json')
     .option('--demo', 'run doctor, a send and a receive against it, then exit')
+    .option('--force', 'replace an existing config at --write-config that is not a sandbox config')
     .action(action(async () => (await import('./commands/sandbox.js')).sandboxCommand));
 
   return program;

@@ -13,6 +13,7 @@ import { createHttpClient, readBody, readText, requestBuffered } from '../src/ht
 import type { HttpClient } from '../src/http/http-client.js';
 import { createLogger, type LogRecord } from '../src/log/index.js';
 import { createRetryPolicy } from '../src/retry/index.js';
+import { redact } from '../src/redact/index.js';
 
 // A private CA and a server certificate for 127.0.0.1, made with the openssl binary (core has no
 // certificate library, and the test must not add one).
@@ -559,6 +560,9 @@ describe('createHttpClient: proxy', () => {
       expect(refused.code).toBe('PROXY_ERROR');
       expect(refused.hint).toContain('network.proxy');
       expect(refused.message).toContain('407');
+      // Issue 14, item 7: the hint said `http://[REDACTED]@host:port` once redacted; it must read the same either way.
+      expect(redact(refused.hint)).toBe(refused.hint);
+      expect(refused.hint).toMatch(/user name and password .*HTTPS_PROXY/);
     } finally {
       await proxy.close();
     }

@@ -13,7 +13,7 @@ import type {
 import { probeEwsMailbox } from './ews-probe.js';
 import { getEwsMime, receiveEwsMessages } from './ews-receive.js';
 import { EwsRequester } from './ews-request.js';
-import { ewsCapabilities, sendEwsMessage, sendEwsMime } from './ews-send.js';
+import { sendEwsMessage, sendEwsMime } from './ews-send.js';
 import { syncEwsFolder } from './ews-sync.js';
 import type { EwsTransportOptions } from './ews-transport-options.js';
 import { markEwsRead, moveEwsMessage } from './ews-update.js';
@@ -35,7 +35,7 @@ export class EwsTransport implements MailTransport {
   constructor(options: EwsTransportOptions) {
     this.requester = new EwsRequester(options);
     this.mailbox = options.mailbox;
-    this.capabilities = ewsCapabilities(this.requester.settings.maxMessageBytes);
+    this.capabilities = this.requester.capabilities;
   }
 
   send(message: OutgoingMessage, options: SendOptions = {}): Promise<SendResult> {

@@ -17,7 +17,6 @@ import { syncGraphFolder } from './graph-sync.js';
 import type { GraphTransportOptions } from './graph-transport-options.js';
 import { markGraphRead, moveGraphMessage } from './graph-update.js';
 import { probeGraphMailbox } from './graph-probe.js';
-import { GRAPH_MAX_ATTACHMENT_BYTES } from './validate-message.js';
 
 /**
  * {@link MailTransport} over Microsoft Graph v1.0, on `@microsoft/microsoft-graph-client` with core's
@@ -29,19 +28,14 @@ export class GraphTransport implements MailTransport {
   readonly specificationVersion = 'v1' as const;
   readonly name = 'graph';
   readonly mailbox: string;
-  readonly capabilities: TransportCapabilities = {
-    maxAttachmentBytes: GRAPH_MAX_ATTACHMENT_BYTES,
-    maxMessageBytes: GRAPH_MAX_ATTACHMENT_BYTES,
-    incrementalSync: true,
-    sendMime: true,
-    batch: true,
-  };
+  readonly capabilities: TransportCapabilities;
 
   private readonly requester: GraphRequester;
 
   constructor(options: GraphTransportOptions) {
     this.requester = new GraphRequester(options);
     this.mailbox = options.mailbox;
+    this.capabilities = this.requester.capabilities;
   }
 
   send(message: OutgoingMessage, options: SendOptions = {}): Promise<SendResult> {

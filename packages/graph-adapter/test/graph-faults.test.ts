@@ -3,7 +3,7 @@ import { MailbridgeError, type Logger, type ReceivedMessage } from '@mailbridge/
 import { createTempDir, generateFile, sha256 } from '@mailbridge/core/testing';
 import { DEMO } from '@mailbridge/simulator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startGraphTestBed, type GraphTestBed } from './support/graph-harness.js';
+import { startGraphTestBed, type GraphTestBed } from './support/graph-test-bed.js';
 
 /** Copies of a message in Inboxes (the simulator's store) and in the outbound log. */
 function inboxCopies(bed: GraphTestBed, internetMessageId: string): number {

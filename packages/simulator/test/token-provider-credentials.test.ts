@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { createHttpClient, createRetryPolicy, createTokenProvider, parseConfig, MailbridgeError, type HttpClient, type MailbridgeConfig } from '@mailbridge/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONTOSO, FABRIKAM, FIC_SUBJECT, MAILER, MULTI, SECRET, entraFixtures, type EntraFixtures } from './entra-fixtures.js';
-import { startEntraHarness, type EntraHarness } from './entra-harness.js';
+import { CONTOSO, FABRIKAM, FIC_SUBJECT, MAILER, MULTI, SECRET, entraFixtures, type EntraFixtures } from './support/entra-fixtures.js';
+import { startEntraHarness, type EntraHarness } from './support/entra-harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mailbridge-token-credentials-'));
 const PASSPHRASE = 'pass~phrase.For-The-Key-0123';

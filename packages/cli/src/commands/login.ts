@@ -3,6 +3,7 @@ import type { CliIo, GlobalOptions } from '../output/cli-io.js';
 import { UsageError } from '../output/render-error.js';
 import { startSpinner } from '../output/spinner.js';
 import { createRuntime, loadCliConfig, type CliRuntime } from './runtime.js';
+import { terminalText } from '../output/terminal-text.js';
 
 /** The account fields `login --json` and `logout --json` print (PRODUCT.md). */
 function accountJson(account: SignedInAccount): { username: string; tenantId: string; homeAccountId: string } {
@@ -73,7 +74,7 @@ export async function loginCommand(io: CliIo, globals: GlobalOptions, _options: 
       io.printJson({ ok: true, account: accountJson(account), scopes, tokenCache: tokens.tokenCachePath });
       return 0;
     }
-    io.out(`${c.green('✔')} Signed in as ${c.bold(account.username)}${account.name ? ` (${account.name})` : ''}, tenant ${account.tenantId}.`);
+    io.out(`${c.green('✔')} Signed in as ${c.bold(terminalText(account.username))}${account.name ? ` (${terminalText(account.name)})` : ''}, tenant ${terminalText(account.tenantId)}.`);
     io.out(`  Scopes granted: ${scopes.join(', ')}`);
     io.out(`  The sign-in is kept in ${tokens.tokenCachePath} (mode 0600): mailbridge renews it silently; \`mailbridge logout\` removes it.`);
     if (account.username.toLowerCase() !== config.mailbox.toLowerCase()) {
@@ -95,20 +96,30 @@ export async function loginCommand(io: CliIo, globals: GlobalOptions, _options: 
   }
 }
 
+/** What `path` points to when it is a symbolic link. */
+async function linkTarget(path: string): Promise<string | undefined> {
+  const { lstat, realpath } = await import('node:fs/promises');
+  const isLink = await lstat(path).then((info) => info.isSymbolicLink(), () => false);
+  return isLink ? realpath(path).catch(() => undefined) : undefined;
+}
+
 /** `mailbridge logout`: removes the signed-in account from the token cache (and the file, when it is the last). */
 export async function logoutCommand(io: CliIo, globals: GlobalOptions, _options: Record<string, unknown>): Promise<number> {
   const { runtime, tokens } = await delegatedRuntime(io, globals, 'logout');
   try {
+    // A linked cache keeps its tokens in the link's target: say so before removing them from there.
+    const target = await linkTarget(tokens.tokenCachePath);
+    const c = io.colors;
+    if (target && !io.json) io.out(`auth.tokenCache ${tokens.tokenCachePath} is a symbolic link to ${target}: the sign-in is removed from ${target}, then the link.`);
     const removed = await tokens.signOut();
     if (io.json) {
-      io.printJson({ ok: true, removed: removed.map(accountJson), tokenCache: tokens.tokenCachePath });
+      io.printJson({ ok: true, removed: removed.map(accountJson), tokenCache: tokens.tokenCachePath, ...(target ? { tokenCacheTarget: target } : {}) });
       return 0;
     }
-    const c = io.colors;
     if (removed.length === 0) {
       io.out(`No one was signed in (${tokens.tokenCachePath} holds no account).`);
     } else {
-      for (const account of removed) io.out(`${c.green('✔')} Signed out ${c.bold(account.username)}: removed from ${tokens.tokenCachePath}.`);
+      for (const account of removed) io.out(`${c.green('✔')} Signed out ${c.bold(terminalText(account.username))}: removed from ${tokens.tokenCachePath}.`);
       io.out(c.dim('The refresh token is gone from this machine. To also end the sessions elsewhere, revoke them in your account\'s security settings (or an administrator does in Entra admin center > Users > Revoke sessions).'));
     }
     return 0;

@@ -1,10 +1,28 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { lstat, mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { readBoundedFile } from '@mailbridge/core';
 import { dirname, relative, resolve } from 'node:path';
 import type { CliIo, GlobalOptions } from '../output/cli-io.js';
 import { doctorCommand } from './doctor.js';
 import { receiveCommand } from './receive.js';
 import { sendCommand } from './send.js';
+import { writeNewFile } from '../files/write-new-file.js';
+
+/**
+ * True when `path` holds a config an earlier `mailbridge sandbox` wrote (its endpoints on loopback):
+ * that one is replaced freely, as the port changes at every start. Anything else — a production
+ * config, a symbolic link — is only replaced with --force.
+ */
+async function isSandboxConfig(path: string): Promise<boolean> {
+  try {
+    if ((await lstat(path)).isSymbolicLink()) return false;
+    const text = (await readBoundedFile(path, { maxBytes: 64 * 1024, timeoutMs: 1_000 })).toString('utf8');
+    const authorityHost = (JSON.parse(text) as { endpoints?: { authorityHost?: unknown } }).endpoints?.authorityHost;
+    return typeof authorityHost === 'string' && /^https:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\/?$/.test(authorityHost);
+  } catch {
+    return false;
+  }
+}
 
 /** A port free on loopback now (the relay and its status page bind it when they start). */
 function freeLoopbackPort(): Promise<number> {
@@ -19,11 +37,17 @@ function freeLoopbackPort(): Promise<number> {
 }
 
 /** Writes the sandbox config: the simulator's endpoints and CA, the demo app's secret in a 0600 file beside it. */
-async function writeSandboxConfig(simulator: { config(options?: Record<string, unknown>): Record<string, unknown> }, configPath: string, secret: string, transport: 'graph' | 'ews'): Promise<void> {
+async function writeSandboxConfig(
+  simulator: { config(options?: Record<string, unknown>): Record<string, unknown> },
+  configPath: string,
+  secret: string,
+  transport: 'graph' | 'ews',
+  force: boolean,
+): Promise<void> {
   const folder = dirname(configPath);
   await mkdir(folder, { recursive: true });
+  const replace = force || (await isSandboxConfig(configPath));
   const secretFile = `${configPath.replace(/\.json$/, '')}.secret`;
-  await writeFile(secretFile, `${secret}\n`, { mode: 0o600 });
   const config = simulator.config({ transport });
   const auth = { ...(config.auth as Record<string, unknown>) };
   auth.clientSecret = { file: `./${relative(folder, secretFile)}` };
@@ -31,7 +55,11 @@ async function writeSandboxConfig(simulator: { config(options?: Record<string, u
   // `mailbridge relay --config F` relays into the simulator: loopback, no TLS, no auth, a file outbox beside F.
   const relay = { listen: [{ host: '127.0.0.1', port: await freeLoopbackPort(), tls: 'none' }], status: { host: '127.0.0.1', port: await freeLoopbackPort() } };
   const outbox = { store: { type: 'file', dir: `./${relative(folder, `${configPath.replace(/\.json$/, '')}-outbox`)}` } };
-  await writeFile(configPath, `${JSON.stringify({ $schema: 'https://unpkg.com/@mailbridge/core/schema/mailbridge.schema.json', ...config, auth, outbox, relay }, null, 2)}\n`, { mode: 0o600 });
+  // The config first: refusing to replace it leaves nothing half written.
+  await writeNewFile(configPath, `${JSON.stringify({ $schema: 'https://unpkg.com/@mailbridge/core/schema/mailbridge.schema.json', ...config, auth, outbox, relay }, null, 2)}\n`, { mode: 0o600, replace });
+  const sameSecret = await readBoundedFile(secretFile, { maxBytes: 1024, timeoutMs: 1_000 }).then((bytes) => bytes.toString('utf8') === `${secret}\n`, () => false);
+  const secretIsLink = await lstat(secretFile).then((info) => info.isSymbolicLink(), () => false);
+  await writeNewFile(secretFile, `${secret}\n`, { mode: 0o600, replace: replace || (sameSecret && !secretIsLink) });
 }
 
 export async function sandboxCommand(io: CliIo, globals: GlobalOptions, options: Record<string, unknown>): Promise<number> {
@@ -43,7 +71,7 @@ export async function sandboxCommand(io: CliIo, globals: GlobalOptions, options:
   const simulator = await startSimulator({ port, dataDir, sendingLimits: true });
   const c = io.colors;
   try {
-    await writeSandboxConfig(simulator, configPath, DEMO.clientSecret, 'graph');
+    await writeSandboxConfig(simulator, configPath, DEMO.clientSecret, 'graph', options.force === true);
     const shown = relative(process.cwd(), configPath) || configPath;
     if (options.demo) {
       const demoGlobals: GlobalOptions = { ...globals, config: configPath };

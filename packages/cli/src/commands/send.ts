@@ -4,7 +4,9 @@ import { FileReadLimitError, MailbridgeError, readBoundedFile, type OutgoingMess
 import type { CliIo, GlobalOptions } from '../output/cli-io.js';
 import { startSpinner } from '../output/spinner.js';
 import { UsageError } from '../output/render-error.js';
+import { terminalText } from '../output/terminal-text.js';
 import { createRuntime, loadCliConfig } from './runtime.js';
+import { printExposureWarnings } from '../output/exposure-warnings.js';
 
 const asList = (value: unknown): string[] => (Array.isArray(value) ? (value as string[]) : []);
 
@@ -36,6 +38,8 @@ async function readWhole(path: string, what: string): Promise<Buffer> {
   } catch (error) {
     if (!(error instanceof FileReadLimitError)) throw unreadable(path, what);
     if (error.reason === 'timeout') throw new UsageError(`${what} "${path}" gave no end within ${error.limit / 1000} s.`, 'A pipe or process substitution must be written and closed; for a regular file, check the path.');
+    const regular = await stat(path).then((info) => info.isFile(), () => false);
+    if (!regular) throw new UsageError(`${what} "${path}" gave more than ${MAX_MESSAGE_FILE_BYTES / 1_048_576} MB without ending: it is not a file to send (a device?).`, 'Give a regular file, or a pipe that ends.');
     throw new MailbridgeError({
       code: 'MESSAGE_TOO_LARGE',
       message: `${what} "${path}" holds more than ${MAX_MESSAGE_FILE_BYTES / 1_048_576} MB, more than a whole message may be.`,
@@ -67,6 +71,7 @@ export async function sendCommand(io: CliIo, globals: GlobalOptions, options: Re
   }
 
   const loaded = await loadCliConfig(globals, io.env);
+  printExposureWarnings(io, loaded);
   const message: OutgoingMessage = {
     to: asList(options.to),
     cc: asList(options.cc),
@@ -93,8 +98,8 @@ export async function sendCommand(io: CliIo, globals: GlobalOptions, options: Re
     if (io.json) {
       io.printJson({ ok: true, transport: result.transport, mailbox: result.mailbox, internetMessageId: result.internetMessageId, ...(result.id ? { id: result.id } : {}) });
     } else {
-      io.out(`${io.colors.green('✔')} Sent from ${result.mailbox} over ${result.transport} to ${message.to.join(', ')}`);
-      io.out(`  ${io.colors.dim('internet message id')} ${result.internetMessageId}`);
+      io.out(`${io.colors.green('✔')} Sent from ${terminalText(result.mailbox)} over ${result.transport} to ${terminalText(message.to.join(', '))}`);
+      io.out(`  ${io.colors.dim('internet message id')} ${terminalText(result.internetMessageId)}`);
     }
     return 0;
   } finally {

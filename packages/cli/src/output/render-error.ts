@@ -1,5 +1,6 @@
 import type { CliIo } from './cli-io.js';
 import { repeatConfig } from './repeat-config.js';
+import { terminalText } from './terminal-text.js';
 
 /** The JSON shape of a failure (PRODUCT.md): `{"ok": false, "error": {...}}`. */
 export interface CliErrorJson {
@@ -64,9 +65,10 @@ export async function reportError(io: CliIo, error: unknown): Promise<1 | 2> {
     const support = [json.aadsts ? `AADSTS${json.aadsts}` : '', json.traceId ? `trace id ${json.traceId}` : '', json.correlationId ? `correlation id ${json.correlationId}` : '']
       .filter(Boolean)
       .join(', ');
-    io.stderr.write(`${c.red(c.bold('error'))} ${c.dim(`[${json.code}]`)} ${json.message}\n`);
-    io.stderr.write(`${c.yellow('hint')}  ${json.hint}\n`);
-    if (support) io.stderr.write(`${c.dim(`for support: ${support}`)}\n`);
+    // Messages can quote a server (an EWS MessageText, an Entra description): shown, never obeyed.
+    io.stderr.write(`${c.red(c.bold('error'))} ${c.dim(`[${json.code}]`)} ${terminalText(json.message)}\n`);
+    io.stderr.write(`${c.yellow('hint')}  ${terminalText(json.hint, { keepNewlines: true })}\n`);
+    if (support) io.stderr.write(`${c.dim(`for support: ${terminalText(support)}`)}\n`);
   }
   if (io.verbose && stack) {
     const { redact } = await import('@mailbridge/core');

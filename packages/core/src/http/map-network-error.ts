@@ -101,7 +101,9 @@ export function mapNetworkError(error: unknown, context: FailureContext): Mailbr
     const status = Number(/Proxy response \((\d+)\)/.exec(text)?.[1]);
     const hint =
       status === 407
-        ? `The proxy wants credentials: put them in the proxy URL (${context.proxySource ?? 'network.proxy'}: http://user:password@host:port), or ask for this host to be allowed without authentication.`
+        ? // Not written as a URL with credentials: every redactor (ours included) masks that shape, and the
+          // user would read "[REDACTED]" instead of what to do.
+          `The proxy wants credentials: add its user name and password to the proxy URL in ${context.proxySource ?? 'network.proxy'} — before the host, joined by a colon and followed by "@", with special characters percent-encoded — or, to keep the password out of the config file, set HTTPS_PROXY in the environment with them instead; or ask for this host to be allowed without authentication.`
         : `The proxy refused the connection (HTTP ${status}): check network.proxy (or ${context.proxySource ?? 'HTTPS_PROXY'}), and that the proxy allows CONNECT to this host and port; add the host to NO_PROXY if it must be reached directly.`;
     return make('PROXY_ERROR', `The proxy refused to connect to ${where} (HTTP ${status}).`, hint, status >= 500, error);
   }
