@@ -12,6 +12,8 @@ import type { OutboxLimiter } from '../outbox-store.js';
  * under an inter-process lock, so every process working on the folder shares one count.
  */
 export class FileLimiter implements OutboxLimiter {
+  private queue: Promise<void> = Promise.resolve();
+
   constructor(private readonly folder: string) {}
 
   async reserve(mailbox: string, recipients: number, limits: SendingLimits, now: number): Promise<Reservation> {
@@ -48,6 +50,20 @@ export class FileLimiter implements OutboxLimiter {
   }
 
   private async update<T>(mailbox: string, change: (ledger: RateLedger) => T): Promise<T> {
+    // Workers of this process queue up here in order (a promise chain), so only one of them at a time
+    // polls the lock file: first come, first served, and high-importance claims are not starved.
+    const previous = this.queue;
+    let done!: () => void;
+    this.queue = new Promise<void>((resolve) => (done = resolve));
+    await previous;
+    try {
+      return await this.updateLocked(mailbox, change);
+    } finally {
+      done();
+    }
+  }
+
+  private async updateLocked<T>(mailbox: string, change: (ledger: RateLedger) => T): Promise<T> {
     const release = await acquireFileLock(`${this.file(mailbox)}.lock`, { timeoutMs: 30_000, staleMs: 10_000 });
     try {
       const ledger = await this.read(mailbox);
