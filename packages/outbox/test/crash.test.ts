@@ -7,7 +7,7 @@ import { RECIPIENT, SENDER, startOutboxTestBed, waitFor, type OutboxTestBed } fr
 import { redisUnavailable, startTestRedis, type TestRedis } from './support/redis-server.js';
 import { startWorker, type WorkerProcess } from './support/worker-process.js';
 
-const MESSAGES = 300;
+const MESSAGES = Number(process.env.OUTBOX_CRASH_MESSAGES ?? 300);
 const KILLS = 6;
 const redisSkip = redisUnavailable();
 let redis: TestRedis | undefined;
@@ -35,7 +35,7 @@ describe.each(cases)('crash: $store store, $transport transport', ({ store, tran
     await bed?.cleanup();
   });
 
-  test.skipIf(Boolean(skip))(`${MESSAGES} messages, the worker SIGKILLed at random points ${KILLS} times: each delivered exactly once`, { timeout: 240_000 }, async () => {
+  test.skipIf(Boolean(skip))(`${MESSAGES} messages, the worker SIGKILLed at random points ${KILLS} times: each delivered exactly once`, { timeout: 900_000 }, async () => {
     bed = await startOutboxTestBed();
     const storeConfig = store === 'file' ? { type: 'file', dir: join(bed.dir, 'spool') } : { type: 'redis', url: redis!.url, prefix: `crash${randomBytes(4).toString('hex')}` };
     const config = bed.config({ transport, outbox: { store: storeConfig, limits: { messagesPerMinute: 100_000 }, concurrency: 4 } });
@@ -71,7 +71,9 @@ describe.each(cases)('crash: $store store, $transport transport', ({ store, tran
     await last.started;
     const watcher = await createOutbox(configPath);
     try {
-      await waitFor(async () => (await watcher.status()).delivered24h === MESSAGES, 180_000, 'every message delivered');
+      await waitFor(async () => (await watcher.status()).delivered24h === MESSAGES, 600_000, 'every message delivered').catch(async (error) => {
+        throw new Error(`${(error as Error).message}: ${JSON.stringify(await watcher.status())}; last worker: ${last.lines.slice(-5).join(' | ')}`);
+      });
       const status = await watcher.status();
       expect(status).toMatchObject({ queued: 0, inFlight: 0, held: 0, failed: 0, delivered24h: MESSAGES });
     } finally {
