@@ -11,6 +11,7 @@ const apps = {
   noConsent: randomUUID(),
   expired: randomUUID(),
   scoped: randomUUID(),
+  scopedSendOnly: randomUUID(),
   ewsBlocked: randomUUID(),
 };
 const SECRET = 'sim~CliTestSecret.abcdefghijklmnopqrstuvwx';
@@ -42,6 +43,7 @@ beforeAll(async () => {
         ],
         mailboxScope: [DEMO.secondMailbox],
       },
+      { clientId: apps.scopedSendOnly, tenantId: DEMO.tenantId, secrets: secret(apps.scopedSendOnly), permissions: [{ resource: 'graph', role: 'Mail.Send' }], mailboxScope: [DEMO.secondMailbox] },
       { clientId: apps.ewsBlocked, tenantId: OTHER_TENANT, secrets: secret(apps.ewsBlocked), permissions: [{ resource: 'ews', role: 'full_access_as_app' }] },
     ],
     users: [{ tenantId: OTHER_TENANT, mail: 'alerts@fabrikam.onmicrosoft.com' }],
@@ -151,16 +153,66 @@ describe('mailbridge doctor --json', () => {
     expect(check(result, 'authority')?.status).toBe('skip');
   });
 
-  it('a missing permission names it and says to grant admin consent', async () => {
-    const { run, result } = await doctor((config) => {
+  it('a send-only app (Mail.Send, least privilege) passes with warnings; mailbox and --send-test still run', async () => {
+    const sendOnly = (config: any) => {
       config.auth.clientId = apps.sendOnly;
       config.auth.clientSecret = SECRET;
-    });
-    expect(run.code).toBe(1);
+      config.auth.secretExpiresAt = '2099-01-01';
+    };
+    const { run, result } = await doctor(sendOnly, ['--send-test', DEMO.mailbox]);
+    expect(run.code).toBe(0);
+    expect(result.ok).toBe(true);
     const permissions = check(result, 'permissions');
-    expect(permissions).toMatchObject({ status: 'fail', code: 'AUTH_MISSING_PERMISSION' });
-    expect(permissions?.message).toMatch(/Mail\.(ReadWrite|Read)/);
+    expect(permissions).toMatchObject({ status: 'warn', code: 'AUTH_MISSING_PERMISSION' });
+    expect(permissions?.message).toMatch(/Mail\.Send/);
+    expect(permissions?.message).toMatch(/receive/);
     expect(permissions?.hint).toMatch(/Grant admin consent/);
+    const mailbox = check(result, 'mailbox');
+    expect(mailbox?.status).toBe('warn');
+    expect(mailbox?.message).toMatch(/may not read/);
+    const send = check(result, 'send');
+    expect(send?.status).toBe('warn');
+    expect(send?.message).toMatch(/arrival cannot be confirmed.*Mail\.Read/);
+    // Human output: the closing line counts the warnings (the literal secret in the config is the third).
+    const file = dir.write(`send-only-${randomUUID()}.json`, (() => {
+      const config = structuredClone(sim.config({ transport: 'graph' })) as any;
+      sendOnly(config);
+      return config;
+    })());
+    const human = await runCli(['--config', file, 'doctor']);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/All checks passed with 3 warnings/);
+  });
+
+  it('a secret Entra calls expired while secretExpiresAt says 2099: the date is called wrong', async () => {
+    const { result } = await doctor((config) => {
+      config.auth.clientId = apps.expired;
+      config.auth.clientSecret = SECRET;
+      config.auth.secretExpiresAt = '2099-12-31';
+    });
+    expect(check(result, 'token')).toMatchObject({ status: 'fail', code: 'AUTH_SECRET_EXPIRED' });
+    const expiry = check(result, 'secret-expiry');
+    expect(expiry).toMatchObject({ status: 'fail', code: 'AUTH_SECRET_EXPIRED' });
+    expect(expiry?.message).toMatch(/2099-12-31.*wrong/);
+    expect(expiry?.message).toMatch(/24 months/);
+    expect(expiry?.hint).toMatch(/Expires column/);
+    // Printed in the documented order even though the token failed.
+    expect(result.checks.map((item) => item.id)).toEqual(['config', 'authority', 'token', 'permissions', 'secret-expiry', 'mailbox']);
+  });
+
+  it('token failures carry the AADSTS number, trace id and correlation id (JSON and human), and hints repeat --config', async () => {
+    const { result } = await doctor((config) => (config.auth.clientSecret = 'not-the-right-secret-value-1234'));
+    const token = check(result, 'token') as Check & { aadsts?: number; traceId?: string; correlationId?: string };
+    expect(token.aadsts).toBe(7000215);
+    expect(token.traceId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(token.correlationId).toMatch(/^[0-9a-f-]{36}$/);
+    const config = structuredClone(sim.config({ transport: 'graph' })) as any;
+    config.auth.clientSecret = 'not-the-right-secret-value-1234';
+    const file = dir.write('wrong secret.json', config);
+    const human = await runCli(['--config', file, 'doctor']);
+    expect(human.code).toBe(1);
+    expect(human.stdout).toMatch(/for support: AADSTS7000215, trace id [0-9a-f-]{36}, correlation id [0-9a-f-]{36}/);
+    expect(human.stdout).toContain(`\`mailbridge --config '${file}' doctor\` again`);
   });
 
   it('permissions without admin consent are not in the token', async () => {
@@ -189,6 +241,25 @@ describe('mailbridge doctor --json', () => {
     const mailbox = check(result, 'mailbox');
     expect(mailbox).toMatchObject({ status: 'fail', code: 'MAILBOX_ACCESS_DENIED' });
     expect(mailbox?.hint).toMatch(/Test-(ServicePrincipalAuthorization|ApplicationAccessPolicy)/);
+    expect(mailbox?.message).toMatch(/RBAC for Applications scope or an application access policy/);
+    expect(mailbox?.hint).toContain(`Test-ServicePrincipalAuthorization -Identity ${apps.scoped} -Resource ${DEMO.mailbox}`);
+    expect(mailbox?.hint).toContain(`Test-ApplicationAccessPolicy -Identity ${DEMO.mailbox} -AppId ${apps.scoped}`);
+    expect(mailbox?.hint).toMatch(/30 minutes to 2 hours/);
+    expect(mailbox?.hint).toMatch(/legacy/);
+  });
+
+  it('a scoped send-only app: --send-test names the scope, not a missing permission', async () => {
+    const { result } = await doctor(
+      (config) => {
+        config.auth.clientId = apps.scopedSendOnly;
+        config.auth.clientSecret = SECRET;
+      },
+      ['--send-test', DEMO.mailbox],
+    );
+    expect(check(result, 'permissions')?.status).toBe('warn');
+    const send = check(result, 'send');
+    expect(send).toMatchObject({ status: 'fail', code: 'MAILBOX_ACCESS_DENIED' });
+    expect(send?.hint).toMatch(/30 minutes to 2 hours/);
   });
 
   it('a mailbox that does not exist fails the mailbox check', async () => {
@@ -219,6 +290,19 @@ describe('mailbridge doctor --json', () => {
     const authority = check(result, 'authority');
     expect(authority).toMatchObject({ status: 'fail', code: 'TLS_ERROR' });
     expect(authority?.hint).toMatch(/network\.caFile/);
+  });
+
+  it('a missing or non-PEM network.caFile is the config check, in doctor\'s shape (exit 2)', async () => {
+    const notPem = dir.write('not-a-cert.pem', 'hello');
+    for (const caFile of [`${dir.path}/no-such-ca.pem`, notPem]) {
+      const { run, result } = await doctor((config) => (config.network.caFile = caFile));
+      expect(run.code).toBe(2);
+      expect(result.ok).toBe(false);
+      expect(result.checks.map((item) => item.id)).toEqual(['config', 'authority', 'token', 'permissions', 'secret-expiry', 'mailbox']);
+      expect(check(result, 'config')).toMatchObject({ status: 'fail', code: 'CONFIG_INVALID' });
+      expect(check(result, 'config')?.message).toMatch(/network\.caFile/);
+      expect(check(result, 'authority')?.status).toBe('skip');
+    }
   });
 
   it('an unreachable proxy fails with a proxy error naming network.proxy', async () => {

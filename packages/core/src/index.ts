@@ -23,12 +23,25 @@ export {
   type SignInOptions,
   type SignInResult,
   type FileTokenCachePluginOptions,
+  createAuthorizationCodeProvider,
+  parsePastedAddress,
+  DEFAULT_LOOPBACK_REDIRECT_URI,
+  authorizePageError,
+  checkAuthorizeRequest,
+  redirectUriToRegister,
+  startLoopbackListener,
+  type AuthorizationCodeProviderDeps,
+  type CheckAuthorizeOptions,
+  type LoopbackListener,
+  type LoopbackListenerOptions,
+  type SignInUrlInfo,
 } from './auth/delegated/index.js';
 export { decodeClaims } from './auth/decode-claims.js';
 export { checkPermissions, type MailOperation, type PermissionCheckOptions, type PermissionCheckResult } from './auth/check-permissions.js';
 export { createTransport, importAdapterPackage, ADAPTER_PACKAGES, type CreateTransportOptions } from './transport/create-transport.js';
 export type { TransportContext, AdapterModule } from './transport/transport-context.js';
 export * from './http/index.js';
+export * from './files/index.js';
 export * from './retry/index.js';
 export * from './concurrency/index.js';
 export * from './redact/index.js';

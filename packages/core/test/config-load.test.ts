@@ -94,7 +94,7 @@ describe('parse: defaults and types', () => {
     expectTypeOf<MailbridgeConfig['ews']['impersonate']>().toEqualTypeOf<boolean>();
     expectTypeOf<MailbridgeConfigInput['cloud']>().toEqualTypeOf<'global' | 'usgov' | 'usgov-dod' | 'china' | undefined>();
     type Flow = MailbridgeConfig['auth']['flow'];
-    expectTypeOf<Flow>().toEqualTypeOf<'client-credentials' | 'device-code' | 'basic' | 'ntlm'>();
+    expectTypeOf<Flow>().toEqualTypeOf<'client-credentials' | 'device-code' | 'authorization-code' | 'basic' | 'ntlm'>();
   });
 });
 

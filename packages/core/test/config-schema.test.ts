@@ -32,7 +32,7 @@ describe('the published JSON Schema', () => {
     expect(published.properties.network.properties.timeoutMs.default).toBe(30000);
     expect(published.properties.retry.properties.maxAttempts.default).toBe(6);
     const flows = published.properties.auth.oneOf as Array<Record<string, any>>;
-    expect(flows.map((flow) => flow.properties.flow.const)).toEqual(['client-credentials', 'device-code', 'basic', 'ntlm']);
+    expect(flows.map((flow) => flow.properties.flow.const)).toEqual(['client-credentials', 'device-code', 'authorization-code', 'basic', 'ntlm']);
     const appOnly = flows[0]!;
     expect(appOnly.additionalProperties).toBe(false);
     expect(appOnly.oneOf).toEqual([{ required: ['clientSecret'] }, { required: ['certificate'] }, { required: ['clientAssertionFile'] }]);
@@ -60,5 +60,34 @@ describe('configSchema on its own', () => {
     expect(messages({ ...base, auth: { flow: 'basic', username: 'u', password: { env: 'P' } } })).toEqual([expect.stringContaining('auth.flow: "basic" is only valid with transport "ews"')]);
     // Several problems are all reported in one pass.
     expect(messages({ ...base, mailbox: 'x', auth: { ...base.auth, tenant: 'common', clientSecret: undefined } })).toHaveLength(3);
+  });
+});
+
+describe('auth.flow "authorization-code"', () => {
+  const clientId = '66666666-7777-8888-9999-000000000000';
+  const config = (auth: Record<string, unknown>) => ({ transport: 'graph', mailbox: 'sam@outlook.com', auth: { flow: 'authorization-code', clientId, ...auth } });
+  const messages = (input: unknown) => {
+    const result = configSchema.safeParse(input);
+    return result.success ? [] : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  };
+
+  it('a public client: tenant common and the token cache by default, no impersonation', () => {
+    const parsed = configSchema.parse(config({}));
+    expect(parsed.auth).toMatchObject({ flow: 'authorization-code', tenant: 'common', tokenCache: 'mailbridge.token-cache.json' });
+    expect(parsed.ews.impersonate).toBe(false);
+  });
+
+  it('the set-up sheets\' confidential client: secret, nativeclient URI, common', () => {
+    const parsed = configSchema.parse(config({ tenant: 'common', clientSecret: { env: 'S' }, redirectUri: 'https://login.microsoftonline.com/common/oauth2/nativeclient' }));
+    expect(parsed.auth).toMatchObject({ clientSecret: { env: 'S' }, redirectUri: 'https://login.microsoftonline.com/common/oauth2/nativeclient' });
+    expect(messages(config({ tenant: 'consumers', certificate: { certificateFile: 'c.pem', privateKeyFile: 'k.pem' }, redirectUri: 'http://localhost:8400/cb' }))).toEqual([]);
+  });
+
+  it('refuses two credentials, http:// off loopback, a fragment, and an assertion file', () => {
+    expect(messages(config({ clientSecret: 'x', certificate: { certificateFile: 'c.pem', privateKeyFile: 'k.pem' } }))).toEqual([expect.stringContaining('keep at most one credential')]);
+    expect(messages(config({ redirectUri: 'http://example.com/cb' }))).toEqual([expect.stringContaining('auth.redirectUri: http:// is allowed only for a loopback address')]);
+    expect(messages(config({ redirectUri: 'https://example.com/cb#x' }))).toEqual([expect.stringContaining('must not contain a #fragment')]);
+    expect(messages(config({ redirectUri: 'not a uri' }))).toEqual([expect.stringContaining('expected a redirect URI')]);
+    expect(messages(config({ clientAssertionFile: 'token' }))).not.toEqual([]);
   });
 });

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, parseConfig } from '../src/config/index.js';
+import { execFileSync, spawn } from 'node:child_process';
+import { loadConfig, parseConfig, resolveSecret } from '../src/config/index.js';
+import { createHttpClient } from '../src/http/index.js';
 import { MailbridgeError } from '../src/errors/index.js';
 
 /**
@@ -62,6 +64,20 @@ async function load(path: string): Promise<Outcome> {
     if (MailbridgeError.isInstance(error)) return { error };
     throw new Error(`${path}: threw something that is not a MailbridgeError: ${String(error)}`);
   }
+}
+
+/** A named pipe (mkfifo) in `dir`. */
+function makeFifo(dir: string, name: string): string {
+  const path = join(dir, name);
+  execFileSync('mkfifo', [path]);
+  return path;
+}
+
+/** What a process substitution does: another process writes `text` into the pipe and closes it. */
+function writeInto(fifo: string, text: string): Promise<void> {
+  const child = spawn('sh', ['-c', 'cat > "$1"', 'sh', fifo], { stdio: ['pipe', 'ignore', 'ignore'] });
+  child.stdin.end(text);
+  return new Promise((resolve) => child.on('exit', () => resolve()));
 }
 
 /** Every string an error can show: message, hint, the JSON form. */
@@ -152,6 +168,56 @@ describe('generated monsters', () => {
     const outcome = await load(device);
     expect('error' in outcome).toBe(true);
     expectCleanError((outcome as { error: MailbridgeError }).error);
+  });
+
+  // Issue 14, item 3: every file is read with a size limit and a deadline; FIFOs (a process
+  // substitution) work, and one nobody writes to ends in a clear error instead of a hang.
+  it('a config FIFO with a writer (a process substitution) loads', { timeout: 20_000 }, async () => {
+    const fifo = makeFifo(dir, 'config-pipe.json');
+    const writer = writeInto(fifo, JSON.stringify({ transport: 'graph', mailbox: 'a@contoso.com', auth: { tenant: 'contoso.onmicrosoft.com', clientId: '00000000-0000-4000-8000-000000000001', clientSecret: { env: 'MAILBRIDGE_CORPUS_SECRET' } } }));
+    const outcome = await load(fifo);
+    await writer;
+    expect(outcome).toHaveProperty('config');
+  });
+
+  it('a config FIFO nobody writes to: CONFIG_NOT_FOUND within the deadline, no hang', { timeout: 30_000 }, async () => {
+    const started = Date.now();
+    const outcome = await load(makeFifo(dir, 'silent-pipe.json'));
+    expect('error' in outcome && outcome.error.code).toBe('CONFIG_NOT_FOUND');
+    expectCleanError((outcome as { error: MailbridgeError }).error);
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
+  it('a secret {file} that is a FIFO: read when written, SECRET_UNRESOLVED when silent', { timeout: 30_000 }, async () => {
+    const fifo = makeFifo(dir, 'secret-pipe');
+    const writer = writeInto(fifo, `${CANARY}\n`);
+    expect(await resolveSecret({ file: fifo })).toBe(CANARY);
+    await writer;
+    const silent = await resolveSecret({ file: makeFifo(dir, 'silent-secret') }).then(
+      () => undefined,
+      (error: unknown) => error as MailbridgeError,
+    );
+    expect(silent?.code).toBe('SECRET_UNRESOLVED');
+    expect(silent?.message).toMatch(/pipe/);
+  });
+
+  it.each(['/dev/zero', '/dev/urandom'])('network.caFile %s: CONFIG_INVALID at once, memory bounded', { timeout: 20_000 }, (device) => {
+    const before = process.memoryUsage().rss;
+    let error: unknown;
+    try {
+      createHttpClient({ caFile: device, env: {} });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(MailbridgeError.isInstance(error) && error.code).toBe('CONFIG_INVALID');
+    expect((error as MailbridgeError).message).toMatch(/more than \d+ bytes/);
+    expect(process.memoryUsage().rss - before).toBeLessThan(100 * 1024 * 1024);
+  });
+
+  it('network.caFile that is a FIFO nobody writes to: CONFIG_INVALID within the deadline', { timeout: 20_000 }, () => {
+    const started = Date.now();
+    expect(() => createHttpClient({ caFile: makeFifo(dir, 'silent-ca.pem'), env: {} })).toThrow(/pipe nobody writes to/);
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('/dev/null and a folder give CONFIG errors', { timeout: 10_000 }, async () => {

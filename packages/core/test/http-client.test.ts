@@ -81,6 +81,11 @@ async function startServer(): Promise<void> {
       const encoding = path === '/br' ? 'br' : 'gzip';
       res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': encoding });
       res.end(encoding === 'br' ? brotliCompressSync(text) : gzipSync(text));
+    } else if (path === '/trickle') {
+      // Headers at once, then one byte every 150 ms: never silent for long, never done.
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      const timer = setInterval(() => res.write('x'), 150);
+      res.on('close', () => clearInterval(timer));
     } else if (path === '/no-headers') {
       // Never answers: the client's timeout must end it.
     } else if (path === '/stall-body') {
@@ -282,6 +287,25 @@ describe('createHttpClient: timeouts and abort', () => {
     expect(error.details.requestSent).toBe(true);
     expect(error.hint).toContain('network.timeoutMs');
     expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  // Issue 14, item 4: a server trickling bytes kept a request (and `receive`) running far past timeoutMs.
+  it('bounds the whole request, not only the gaps: a trickled answer ends in NETWORK_TIMEOUT near timeoutMs', async () => {
+    const http = await warmClient({ timeoutMs: 1000 });
+    for (const read of [
+      async () => (await http.fetch(`${origin}/trickle`)).text(),
+      async () => http.request(`${origin}/trickle`),
+    ]) {
+      const started = Date.now();
+      const error = await read().then(
+        () => undefined,
+        (caught: unknown) => caught as MailbridgeError,
+      );
+      expect(error?.code).toBe('NETWORK_TIMEOUT');
+      expect(error?.message).toMatch(/did not complete within \d+ ms/);
+      expect(error?.hint).toMatch(/whole request/);
+      expect(Date.now() - started).toBeLessThan(3000);
+    }
   });
 
   it('applies a per-request timeoutMs', async () => {

@@ -14,7 +14,7 @@ import {
   type EmailAddressCollection,
   type ExchangeService,
 } from 'ews-javascript-api';
-import { attachmentBytes, attachmentContentType } from './attachment-content.js';
+import { attachmentBytes, attachmentContentType } from './attachment-source.js';
 
 /**
  * EWS accepts `t:InternetMessageId` in a CreateItem Message (it is in MessageType), which is how a send

@@ -1,4 +1,4 @@
-import { MailbridgeError, readText, requestBuffered, type HttpClient, type RetryPolicy, type Semaphore, type TokenProvider } from '@mailbridge/core';
+import { MailbridgeError, isRedirectStatus, readText, redirectRefused, requestBuffered, type HttpClient, type RetryPolicy, type Semaphore, type TokenProvider } from '@mailbridge/core';
 import type { IXHRApi, IXHROptions, IXHRProgress } from 'ews-javascript-api';
 import { callContext, type EwsCallContext } from './http/call-context.js';
 import { toNetworkError } from './http/network-failure.js';
@@ -60,6 +60,8 @@ export interface EwsResponse {
 export class EwsXhr implements IXHRApi {
   readonly apiName = 'mailbridge';
   private readonly ntlm?: NtlmAuthenticator;
+  /** The app's client id from the last token's claims: hints name it in PowerShell commands. */
+  clientId?: string;
 
   constructor(private readonly options: EwsXhrOptions) {
     if (options.authentication.kind === 'ntlm') this.ntlm = new NtlmAuthenticator(options.authentication, options.http);
@@ -124,6 +126,8 @@ export class EwsXhr implements IXHRApi {
           if (!/^\s*</.test(text)) throw notSoap(url, response);
           return { status, headers: response.headers, text };
         }
+        // NTLM's own connections do not follow redirects either; a redirect is an error naming where it pointed.
+        if (isRedirectStatus(status)) throw redirectRefused(url, status, response.headers.get('location'));
         if (status === 401 && this.options.authentication.kind === 'bearer' && !refreshed) {
           // A token revoked or expired early (clock skew): one fresh token, then a 401 stands.
           refreshed = true;
@@ -184,6 +188,7 @@ export class EwsXhr implements IXHRApi {
       status,
       auth: this.options.authKind,
       mailbox: this.options.mailbox,
+      ...(this.clientId ? { clientId: this.clientId } : {}),
       ...(operation ? { operation } : {}),
       ...(code ? { responseCode: code } : {}),
       ...(serverMessage ? { serverMessage } : {}),
@@ -208,6 +213,7 @@ export class EwsXhr implements IXHRApi {
       // Always an EWS token: a Graph token is never sent here.
       const token = await auth.tokenProvider.getToken('ews', { ...(signal ? { signal } : {}), ...(forceRefresh ? { forceRefresh } : {}) });
       headers.Authorization = `Bearer ${token.token}`;
+      this.clientId = token.claims.appid ?? token.claims.azp ?? this.clientId;
     } else if (auth.kind === 'basic') {
       const user = auth.domain ? `${auth.domain}\\${auth.username}` : auth.username;
       headers.Authorization = `Basic ${Buffer.from(`${user}:${await passwordOf(auth.password)}`, 'utf8').toString('base64')}`;

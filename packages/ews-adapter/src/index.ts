@@ -18,7 +18,7 @@ export { mapEwsError, type EwsFailure } from './map-ews-error.js';
 export const VERSION: string = __PACKAGE_VERSION__;
 
 /** Creates a MailTransport over EWS from explicit options (see {@link EwsTransportOptions}). */
-export function createEwsTransport(options: EwsTransportOptions): MailTransport {
+export function createEwsTransport(options: EwsTransportOptions): EwsTransport {
   return new EwsTransport(options);
 }
 

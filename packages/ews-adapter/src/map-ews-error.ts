@@ -1,4 +1,4 @@
-import { MailbridgeError, type ErrorCode } from '@mailbridge/core';
+import { MailbridgeError, mailboxScopeHint, type ErrorCode } from '@mailbridge/core';
 import { ServiceError } from 'ews-javascript-api';
 
 /** What is known about one failed EWS exchange, from the HTTP layer or from the library's parsing. */
@@ -15,6 +15,8 @@ export interface EwsFailure {
   auth: 'app-only' | 'delegated' | 'basic' | 'ntlm';
   /** The mailbox acted on, for the message. */
   mailbox: string;
+  /** The app's client id (from the token's claims), for the PowerShell checks in hints. */
+  clientId?: string;
   /** The SOAP operation, e.g. `CreateItem`. */
   operation?: string;
   /** The request id Exchange returned (`request-id` header), kept for support. */
@@ -45,9 +47,11 @@ const BY_RESPONSE_CODE: Record<string, Mapping> = {
   ErrorImpersonateUserDenied: {
     code: 'EWS_IMPERSONATION_DENIED',
     message: (f) => `The app may not impersonate ${f.mailbox} (ErrorImpersonateUserDenied).`,
-    hint: () =>
-      'The mailbox is outside the app\'s scope: an application RBAC scope or access policy restricts which mailboxes the app may use. ' +
-      'Ask an Exchange administrator to add this mailbox to the app\'s management scope, or use a mailbox inside it.',
+    hint: (f) =>
+      f.auth === 'app-only'
+        ? mailboxScopeHint({ mailbox: f.mailbox, ...(f.clientId ? { clientId: f.clientId } : {}) })
+        : 'The account may not impersonate this mailbox: an Exchange administrator must assign it the ApplicationImpersonation role ' +
+          '(New-ManagementRoleAssignment -Role ApplicationImpersonation -User <account>, optionally with a management scope that includes the mailbox), or use the account\'s own mailbox.',
   },
   ErrorNonExistentMailbox: {
     code: 'MAILBOX_NOT_FOUND',
@@ -70,7 +74,7 @@ const BY_RESPONSE_CODE: Record<string, Mapping> = {
     message: (f) => `Access to the mailbox ${f.mailbox} was denied (ErrorAccessDenied${f.operation ? ` in ${f.operation}` : ''}).`,
     hint: (f) =>
       f.auth === 'app-only'
-        ? 'The app lacks access to this mailbox: check that full_access_as_app is granted with admin consent and that no application access policy or RBAC scope excludes the mailbox.'
+        ? `The app lacks access to this mailbox. Check that full_access_as_app is granted with admin consent. ${mailboxScopeHint({ mailbox: f.mailbox, ...(f.clientId ? { clientId: f.clientId } : {}) })}`
         : 'The signed-in account has no access to this mailbox or folder: grant it Full Access (Add-MailboxPermission) or use its own mailbox.',
   },
   ErrorSendAsDenied: {
@@ -200,7 +204,10 @@ function fromHttpStatus(f: EwsFailure): MailbridgeError | undefined {
     );
   }
   if (f.status === 403) {
-    return make(f, 'EWS_BLOCKED_BY_POLICY', `EWS refused the request (403)${f.serverMessage ? `: ${f.serverMessage}` : ''}.`, POLICY_HINT);
+    // Exchange Online explains its organisation-wide EWS block in x-ms-diagnostics; a bare 403 to an
+    // app may also be an application access policy or RBAC for Applications scope.
+    const scope = f.auth === 'app-only' && !diagnostics ? ` A bare 403 can also mean the mailbox is outside the app's scope: ${mailboxScopeHint({ mailbox: f.mailbox, ...(f.clientId ? { clientId: f.clientId } : {}) })}` : '';
+    return make(f, 'EWS_BLOCKED_BY_POLICY', `EWS refused the request (403)${f.serverMessage ? `: ${f.serverMessage}` : ''}.`, POLICY_HINT + scope);
   }
   if (f.status === 413) {
     return make(f, 'MESSAGE_TOO_LARGE', 'The request is larger than the server accepts (413).', BY_RESPONSE_CODE.ErrorRequestTooLarge!.hint(f));

@@ -39,6 +39,11 @@ describe('EWS errors become core codes with hints (against the simulator)', () =
     const error = await failure(bed.newTransport({ clientId: SCOPED.clientId, secret: SCOPED.secret }).probe());
     expect(error.code).toBe('EWS_IMPERSONATION_DENIED');
     expect(error.hint).toMatch(/scope/i);
+    // RBAC for Applications first (application access policies are legacy), and how long changes take.
+    expect(error.hint).toMatch(/Test-ServicePrincipalAuthorization -Identity \S+ -Resource /);
+    expect(error.hint).toMatch(/Test-ApplicationAccessPolicy -Identity /);
+    expect(error.hint).toMatch(/legacy/);
+    expect(error.hint).toMatch(/30 minutes to 2 hours/);
   });
 
   it('a mailbox that does not exist: MAILBOX_NOT_FOUND', async () => {

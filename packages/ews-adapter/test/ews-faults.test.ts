@@ -70,3 +70,32 @@ describe('EWS faults: every message is delivered exactly once', () => {
     expect(invalidEwsRequests(bed.simulator)).toEqual([]);
   });
 });
+
+// Issue 14, items 1 and 7: EWS answering 302/307 was "failed: unknown"; the credential (bearer token,
+// Basic password, NTLM handshake) must never follow it to another host.
+describe.each(['oauth', 'basic', 'ntlm'] as const)('EWS %s: a redirect is refused, naming its host, and nothing reaches it', (mode) => {
+  let bed: EwsTestBed;
+  beforeAll(async () => {
+    bed = await startEwsTestBed(mode, { retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 100 } });
+  });
+  afterAll(async () => {
+    await bed?.cleanup();
+  });
+
+  it.each([
+    [302, 'probe', () => bed.transport.probe()],
+    [307, 'send', () => bed.transport.send({ to: [DEMO.secondMailbox], subject: 'redirected', text: 'x' })],
+  ] as const)('%i on %s', async (status, _what, call) => {
+    bed.simulator.clearFaults();
+    bed.simulator.clearCaughtRedirects();
+    bed.simulator.inject({ kind: 'hostile', api: 'ews', count: 10, body: 'redirect', status });
+    const error = await call().then(
+      () => undefined,
+      (caught: unknown) => caught as { code?: string; message?: string },
+    );
+    bed.simulator.clearFaults();
+    expect(error?.code).toBe('REDIRECT_REFUSED');
+    expect(error?.message).toMatch(new RegExp(`HTTP ${status}, a redirect to 127\\.0\\.0\\.1:\\d+`));
+    expect(bed.simulator.caughtRedirects()).toEqual([]);
+  });
+});

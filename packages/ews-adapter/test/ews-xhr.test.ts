@@ -120,6 +120,9 @@ describe('EwsXhr: the HTTP layer under ews-javascript-api', () => {
     expect(error.code).toBe('EWS_BLOCKED_BY_POLICY');
     expect(error.hint).toContain('Set-OrganizationConfig -EwsAllowedAppIDs');
     expect(error.hint).toContain('"transport": "graph"');
+    // A bare 403 (no x-ms-diagnostics) to an app can also be an access policy / RBAC scope.
+    expect(error.hint).toContain('Test-ServicePrincipalAuthorization');
+    expect(error.hint).toMatch(/30 minutes to 2 hours/);
   });
 
   it('maps SOAP faults by response code (ErrorImpersonateUserDenied, ErrorNonExistentMailbox)', async () => {

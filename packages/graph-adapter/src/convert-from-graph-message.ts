@@ -8,8 +8,15 @@ export function messageSelect(includeBody: boolean): string {
   return fields.join(',');
 }
 
-/** `$select` of an attachment listing: metadata only, never the bytes. */
-export const ATTACHMENT_SELECT = 'id,name,contentType,size,isInline,contentId';
+/**
+ * `$select` of attachment metadata (never the bytes). `contentId` belongs to the derived
+ * `microsoft.graph.fileAttachment`, not to the `microsoft.graph.attachment` the collection holds:
+ * Graph refuses it unqualified, so it is selected with the type cast.
+ */
+export const ATTACHMENT_SELECT = 'id,name,contentType,size,isInline,microsoft.graph.fileAttachment/contentId';
+
+/** `$expand` of a message page that brings each message's attachment metadata with it (one request per page). */
+export const ATTACHMENT_EXPAND = `attachments($select=${ATTACHMENT_SELECT})`;
 
 function fromRecipient(recipient: GraphRecipient | null | undefined): MailAddress | undefined {
   const address = recipient?.emailAddress?.address;

@@ -1,4 +1,4 @@
-import { MailbridgeError, type ErrorCode, type ErrorDetails } from '@mailbridge/core';
+import { MailbridgeError, mailboxScopeHint, type ErrorCode, type ErrorDetails } from '@mailbridge/core';
 import type { GraphErrorBody } from './graph-api.js';
 
 /** What the adapter was doing when Graph refused: it decides which permission a 403 is about. */
@@ -52,14 +52,7 @@ function permissionHint(context: GraphErrorContext): string {
 }
 
 function scopeHint(context: GraphErrorContext): string {
-  const app = context.clientId ?? '<clientId>';
-  return (
-    `The app is limited to some mailboxes (RBAC for Applications or an application access policy) and ${context.mailbox} ` +
-    'is outside that scope. In Exchange Online PowerShell an administrator can check with ' +
-    `\`Test-ServicePrincipalAuthorization -Identity ${app} -Resource ${context.mailbox}\` (RBAC for Applications) or ` +
-    `\`Test-ApplicationAccessPolicy -Identity ${context.mailbox} -AppId ${app}\`, and add the mailbox to the management ` +
-    "scope or to the policy's mail-enabled security group."
-  );
+  return mailboxScopeHint({ mailbox: context.mailbox, ...(context.clientId ? { clientId: context.clientId } : {}) });
 }
 
 /** True when a 403's message says an access policy / RBAC scope blocked the mailbox rather than a missing permission. */
@@ -149,16 +142,20 @@ export function mapGraphError(
   }
   if (status === 403 || serviceCode === 'ErrorAccessDenied' || serviceCode === 'Authorization_RequestDenied') {
     if (isScopeDenial(serviceMessage)) {
-      return make('MAILBOX_ACCESS_DENIED', `The app may not access the mailbox ${context.mailbox}.`, scopeHint(context));
+      return make(
+        'MAILBOX_ACCESS_DENIED',
+        `The app may not access the mailbox ${context.mailbox}: an RBAC for Applications scope or an application access policy excludes it.`,
+        scopeHint(context),
+      );
     }
     const permission = PERMISSION_FOR[context.operation];
     return make(
       'AUTH_MISSING_PERMISSION',
       `Access denied to ${context.mailbox}: the token lacks ${permission}` +
         (context.operation === 'send-large' ? ' (needed to upload large attachments).' : '.'),
-      `${permissionHint(context)} If the app already has it, the mailbox may be outside the app's RBAC for ` +
-        `Applications / application access policy scope: check with \`Test-ApplicationAccessPolicy -Identity ${context.mailbox} ` +
-        `-AppId ${context.clientId ?? '<clientId>'}\`.`,
+      `${permissionHint(context)} If the app already has it, an RBAC for Applications scope may exclude the mailbox: check with ` +
+        `\`Test-ServicePrincipalAuthorization -Identity ${context.clientId ?? '<client id>'} -Resource ${context.mailbox}\` ` +
+        '(changes take from 30 minutes to 2 hours to apply).',
     );
   }
   if (status === 429) {

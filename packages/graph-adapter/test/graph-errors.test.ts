@@ -81,6 +81,7 @@ describe('Graph errors become coded MailbridgeErrors with hints', () => {
     expect(error.code).toBe('MAILBOX_ACCESS_DENIED');
     expect(error.hint).toContain(`Test-ApplicationAccessPolicy -Identity ${DEMO.mailbox} -AppId ${SCOPED_APP}`);
     expect(error.hint).toContain('Test-ServicePrincipalAuthorization');
+    expect(error.hint).toMatch(/30 minutes to 2 hours/);
     // In scope works.
     const inScope = bed.newTransport({ clientId: SCOPED_APP, secret: SECRET, mailbox: DEMO.secondMailbox });
     expect((await inScope.probe()).mailbox).toBe(DEMO.secondMailbox);

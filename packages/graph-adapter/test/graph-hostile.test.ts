@@ -48,3 +48,29 @@ describe('hostile or broken answers become INVALID_RESPONSE, never a hang, a cra
     expect(bed.simulator.deliveries(id).mailboxes).toEqual([]);
   });
 });
+
+describe('a redirecting Graph endpoint gets no bearer token re-sent (issue 14, item 1)', () => {
+  let bed: GraphTestBed;
+  beforeAll(async () => {
+    bed = await startGraphTestBed();
+    await bed.transport.probe();
+  });
+  afterAll(async () => {
+    await bed?.cleanup();
+  });
+  beforeEach(() => {
+    bed.simulator.clearFaults();
+    bed.simulator.clearCaughtRedirects();
+  });
+
+  it.each([
+    ['a read (GET)', 301, 'mailFolders/inbox', () => bed.transport.probe()],
+    ['a send (POST)', 307, 'sendMail', () => bed.transport.send({ to: [DEMO.secondMailbox], subject: 'redirected', text: 'x' })],
+  ] as const)('%s answered %i: REDIRECT_REFUSED naming the host, nothing reaches it', async (_what, status, path, call) => {
+    bed.simulator.inject({ kind: 'hostile', api: 'graph', count: 5, body: 'redirect', status, pathIncludes: path });
+    const error = await failure(call());
+    expect(error.code).toBe('REDIRECT_REFUSED');
+    expect(error.message).toMatch(/redirect to 127\.0\.0\.1:\d+/);
+    expect(bed.simulator.caughtRedirects()).toEqual([]);
+  });
+});

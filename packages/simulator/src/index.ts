@@ -10,12 +10,18 @@ export type { ApiModule, SimRequest, SimResponse } from './server/http-types.js'
 export type { Directory } from './state/directory.js';
 export type { TokenVerifier, SimAccessTokenClaims } from './entra/token-verifier.js';
 /**
+ * For tests of the authorization-code flow: `completeSignInPage(url, { ca, email, password })`
+ * signs in on the simulator's sign-in page with a real HTTPS client and returns where it redirects.
+ */
+export { completeSignInPage, type CompleteSignInPageOptions, type SignInPageOutcome } from './entra/sign-in-page-client.js';
+/**
  * For adapter tests: `validateEwsSoap(xml)` checks a SOAP message (a request an adapter built, or an
  * answer it parsed) against the official EWS XSDs the simulator validates with, and returns
  * `{ valid, problems }` (never throws); `userSid(seedUser)` is the Windows SID the simulator gives a
  * seed user, for `<t:ExchangeImpersonation>` headers of the `<t:SID>` form.
  */
 export { validateEwsSoap, userSid, type EwsSchemaResult, type EwsSchemaProblem } from './ews/index.js';
+export { DEFAULT_EWS_THROTTLING, type EwsThrottlingPolicy } from './ews/ews-throttle.js';
 
 /** The version of @mailbridge/simulator. */
 export const VERSION: string = __PACKAGE_VERSION__;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { SendingLimitGate } from './mail/sending-limits.js';
 import { MailbridgeError } from '@mailbridge/core';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAdminModule } from './admin/admin-module.js';
@@ -18,10 +18,11 @@ import { seedMessages } from './mail/seed-messages.js';
 import type { ApiModule } from './server/http-types.js';
 import { RequestLog } from './server/request-log.js';
 import { startSimServer } from './server/sim-server.js';
+import { createRedirectCatcher } from './faults/redirect-catcher.js';
 import { readSeedFile, SimState } from './state/sim-state.js';
 import type { StoredMessage } from './state/stored-message.js';
 import { processCertificates } from './tls/certificates.js';
-import type { FaultSpec, SeedData, Simulator, SimulatorOptions, StoredMessageView } from './types.js';
+import type { FaultSpec, SeedData, SeedMessage, Simulator, SimulatorOptions, StoredMessageView } from './types.js';
 
 function messageView(message: StoredMessage, folderName: string): StoredMessageView {
   const headers: Record<string, string> = {};
@@ -61,11 +62,14 @@ function messageView(message: StoredMessage, folderName: string): StoredMessageV
  *   a different host, as Outlook's upload host differs from Graph's.
  * - EWS at {@link Simulator.ewsUrl}.
  * - Admin endpoints (header `x-simulator-admin-key: {adminKey}`): `POST|GET|DELETE /_admin/faults`,
- *   `GET|DELETE /_admin/requests`, `GET /_admin/outbound`, `POST /_admin/seed`, `POST /_admin/device/approve`.
+ *   `GET|DELETE /_admin/requests`, `GET /_admin/outbound`, `POST /_admin/seed`, `POST /_admin/device/approve`,
+ *   `POST /_admin/sign-ins/revoke`, `POST /_admin/token-lifetime`, `POST /_admin/messages`,
+ *   `POST /_admin/conditional-access`, `POST /_admin/federated-assertion`.
  *
  * Graph throttles per app per mailbox as Outlook does (4 concurrent requests, 10,000 per 10 minutes);
- * with `sendingLimits`, every send keeps to Exchange Online's sending limits (mail/sending-limits.ts);
- * raise `throttling` for load tests that are not about throttling.
+ * raise `throttling` for load tests that are not about throttling. EWS throttles per budget owner as
+ * Exchange Online does (27 concurrent requests, and a resource budget: `ewsThrottling`). With
+ * `sendingLimits`, every send keeps to Exchange Online's sending limits (mail/sending-limits.ts).
  *
  * @example
  * ```ts
@@ -102,6 +106,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const adminKey = randomBytes(24).toString('base64url');
   const modules: ApiModule[] = [];
 
+  const catcher = createRedirectCatcher({ host, certPem: certificates.certPem, keyPem: certificates.keyPem });
   let server: Awaited<ReturnType<typeof startSimServer>>;
   try {
     server = await startSimServer({
@@ -113,6 +118,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       faults,
       log,
       now: () => state.now(),
+      redirectTarget: () => catcher.origin(),
     });
   } catch (error) {
     if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
@@ -152,6 +158,16 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   };
   const approveDeviceCode = (userCode: string, userMail: string, approveOptions?: { decline?: boolean }): void =>
     entra.approveDeviceCode(userCode, userMail, approveOptions);
+  const seedMailbox = (mailbox: string, messages: SeedMessage[]): void => {
+    const user = state.user(mailbox);
+    if (!user || !state.mailbox(mailbox)) throw new Error(`No mailbox ${mailbox} in the simulator.`);
+    seedMessages(state, [{ ...user, messages }]);
+  };
+  const writeAssertionFile = async (path: string, assertionOptions: Parameters<Simulator['issueFederatedAssertion']>[0]): Promise<string> => {
+    await writeFile(path, `${await entra.issueFederatedAssertion(assertionOptions)}\n`, { mode: 0o600 });
+    await chmod(path, 0o600);
+    return path;
+  };
 
   modules.push(
     createAdminModule({
@@ -164,6 +180,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       outbound: () => state.outbound(),
       seed: applySeed,
       approveDeviceCode,
+      revokeSignIns: (userMail) => entra.revokeRefreshTokens(userMail),
+      setAccessTokenLifetime: (seconds) => entra.setAccessTokenLifetime(seconds),
+      seedMessages: seedMailbox,
+      setConditionalAccessBlock: (principal, blocked, blockOptions) => entra.setConditionalAccessBlock(principal, blocked, blockOptions),
+      issueFederatedAssertion: (assertionOptions) => entra.issueFederatedAssertion(assertionOptions),
     }),
     createUploadModule({ state, sessions: uploads }),
     createGraphModule({
@@ -184,6 +205,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       faults,
       mode: options.ewsMode ?? 'online',
       validate: options.validateEws ?? true,
+      ...(options.ewsThrottling ? { throttling: options.ewsThrottling } : {}),
     }),
     entra,
   );
@@ -230,14 +252,20 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     clearFaults,
     requests: () => log.list(),
     clearRequests: () => log.clear(),
+    caughtRedirects: () => catcher.caught(),
+    clearCaughtRedirects: () => catcher.clear(),
     approveDeviceCode,
     revokeSignIns: (userMail) => entra.revokeRefreshTokens(userMail),
     setAccessTokenLifetime: (seconds) => entra.setAccessTokenLifetime(seconds),
+    seedMessages: seedMailbox,
+    setConditionalAccessBlock: (principal, blocked, blockOptions) => entra.setConditionalAccessBlock(principal, blocked, blockOptions),
+    issueFederatedAssertion: (assertionOptions) => entra.issueFederatedAssertion(assertionOptions),
+    writeFederatedAssertionFile: writeAssertionFile,
     config: (configOptions) => simulatorConfig(state, { url, ewsUrl, caFile }, configOptions),
     async close() {
       if (closed) return;
       closed = true;
-      await server.close();
+      await Promise.all([server.close(), catcher.close()]);
       if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };

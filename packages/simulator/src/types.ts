@@ -1,4 +1,5 @@
 import type { MailbridgeConfigInput } from '@mailbridge/core';
+import type { EwsThrottlingPolicy } from './ews/ews-throttle.js';
 import type { SendingLimitOptions, SendingLimitStats } from './mail/sending-limits.js';
 
 /**
@@ -52,8 +53,17 @@ export interface SeedApp {
   multiTenant?: boolean;
   /** Other tenants where the app has a service principal (admin consented). */
   consentedTenants?: string[];
-  /** A public client may use the device-code flow. */
+  /** A public client may use the device-code flow, and redeem authorization codes without a credential (PKCE). */
   publicClient?: boolean;
+  /**
+   * Redirect URIs of the authorization code flow (Authentication > platforms). A loopback
+   * `http://localhost` / `http://127.0.0.1` URI matches with any port, as Entra allows; Microsoft's
+   * `https://login.microsoftonline.com/common/oauth2/nativeclient` also stands for the simulator's
+   * own `{url}/common/oauth2/nativeclient`.
+   */
+  redirectUris?: string[];
+  /** Whether a person may consent on the sign-in page to delegated permissions not granted yet (default true); false → AADSTS65001. */
+  userConsent?: boolean;
   /** Also allow personal (consumers) accounts to sign in. */
   allowPersonalAccounts?: boolean;
   secrets?: SeedSecret[];
@@ -133,6 +143,12 @@ export interface SimulatorOptions {
    */
   throttling?: { concurrency?: number; requests?: number; windowMs?: number };
   /**
+   * EWS throttling per budget owner, as Exchange Online applies it: EWSMaxConcurrency (default 27
+   * concurrent requests, over it ErrorExceededConnectionCount) and the budget (EwsMaxBurst 300,000 ms,
+   * EwsRechargeRate 900,000 ms per hour, EwsCutoffBalance 3,000,000 ms; past the cutoff ErrorServerBusy
+   * with BackOffMilliseconds). `Infinity` is Exchange's Unlimited. See {@link EwsThrottlingPolicy}.
+   */
+  ewsThrottling?: Partial<EwsThrottlingPolicy>;
    * Exchange Online's sending limits per mailbox (messages per minute, recipients per rolling 24
    * hours, recipients per message), with what Graph and EWS answer over them and the block that
    * follows. `true` enforces Exchange Online's defaults (30/min, 10,000/24 h, 500/message); an object
@@ -179,6 +195,16 @@ export interface OutboundMessage {
   time: string;
 }
 
+/** A request that reached the redirect target of the `hostile` `redirect` fault, as it arrived (nothing redacted). */
+export interface CaughtRequest {
+  method: string;
+  /** Path and query. */
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  /** The body as UTF-8 (its first 64 KiB). */
+  body: string;
+}
+
 /** A fault to inject. Every fault has a scope and a count or time window. */
 export type FaultSpec =
   | { kind: 'latency'; ms: number; api?: string; count?: number }
@@ -209,13 +235,16 @@ export type FaultSpec =
    * Answer with a hostile body instead of processing the request (it never takes effect): what a
    * broken proxy, a cut connection or an attacker in the path sends. Status 200 unless `status` is
    * given. `gigantic-body` streams `sizeBytes` (default 1 GiB) without a length, lazily.
+   * `redirect` answers `status` (default 307) with `Location` on a second listener (same path and
+   * query) that records whatever reaches it: {@link Simulator.caughtRedirects}. A client that keeps
+   * its credentials to itself leaves that list empty.
    */
   | {
       kind: 'hostile';
       api?: string;
       count: number;
       pathIncludes?: string;
-      body: 'truncated-xml' | 'xml-entity-expansion' | 'xml-external-entity' | 'malformed-json' | 'wrong-content-type' | 'empty-body' | 'gigantic-body';
+      body: 'truncated-xml' | 'xml-entity-expansion' | 'xml-external-entity' | 'malformed-json' | 'wrong-content-type' | 'empty-body' | 'gigantic-body' | 'redirect';
       status?: number;
       sizeBytes?: number;
     };
@@ -275,6 +304,9 @@ export interface Simulator {
   /** The request log (bearer tokens, secrets and passwords redacted). */
   requests(): LoggedRequest[];
   clearRequests(): void;
+  /** What reached the second listener of the `hostile` `redirect` fault, raw (what a client leaked by following it). */
+  caughtRedirects(): CaughtRequest[];
+  clearCaughtRedirects(): void;
 
   /** Approve a pending device-code sign-in as this user (what a person does in the browser). */
   approveDeviceCode(userCode: string, userMail: string, options?: { decline?: boolean }): void;
@@ -282,6 +314,22 @@ export interface Simulator {
   revokeSignIns(userMail: string): void;
   /** Access-token lifetime in seconds for tokens issued from now on (default 3599): short lifetimes exercise renewal. */
   setAccessTokenLifetime(seconds: number): void;
+  /** Places messages in a mailbox (as the `messages` of a seeded user); the mailbox must exist. */
+  seedMessages(mailbox: string, messages: SeedMessage[]): void;
+  /**
+   * Makes a Conditional Access policy block (or stop blocking) a user (by mail) or an app (by client
+   * id) with AADSTS53003; `{ flow: 'device-code' }` blocks only the device code flow, as the
+   * "Authentication flows" condition does (browser sign-in still works).
+   */
+  setConditionalAccessBlock(principal: string, blocked: boolean, options?: { flow?: 'device-code' }): void;
+  /**
+   * A federated (workload identity) assertion, signed as its external issuer would sign it: what a
+   * workload finds in its token file. Seed the app with a federated credential `{ issuer, subject }`
+   * matching it (the default issuer is `https://federation.mailbridge-simulator.invalid`).
+   */
+  issueFederatedAssertion(options: { subject: string; issuer?: string; audience?: string; lifetimeSeconds?: number }): Promise<string>;
+  /** {@link issueFederatedAssertion}, written to `path` (mode 0600) for `auth.clientAssertionFile`. Returns the path. */
+  writeFederatedAssertionFile(path: string, options: { subject: string; issuer?: string; audience?: string; lifetimeSeconds?: number }): Promise<string>;
 
   /**
    * A ready mailbridge config object (PRODUCT.md shape) pointing at this simulator: endpoints,

@@ -1,6 +1,7 @@
 import { request as httpsRequest, Agent } from 'node:https';
 import { createEntraModule, type EntraModule } from '../src/entra/index.js';
 import { createEwsModule } from '../src/ews/index.js';
+import type { EwsThrottlingPolicy } from '../src/ews/ews-throttle.js';
 import { validateEwsSoap } from '../src/ews/index.js';
 import { FaultRegistry } from '../src/faults/fault-registry.js';
 import { seedMessages } from '../src/mail/seed-messages.js';
@@ -108,7 +109,9 @@ export interface EwsHarness {
   close(): Promise<void>;
 }
 
-export async function startEwsHarness(options: { mode?: 'online' | 'onprem'; seed?: SeedData; validate?: boolean; maxMessageBytes?: number } = {}): Promise<EwsHarness> {
+export async function startEwsHarness(
+  options: { mode?: 'online' | 'onprem'; seed?: SeedData; validate?: boolean; maxMessageBytes?: number; throttling?: Partial<EwsThrottlingPolicy> } = {},
+): Promise<EwsHarness> {
   const certs = await processCertificates();
   const state = new SimState();
   const seed = options.seed ?? ewsSeed();
@@ -128,6 +131,7 @@ export async function startEwsHarness(options: { mode?: 'online' | 'onprem'; see
     mode: options.mode ?? 'online',
     validate: options.validate ?? true,
     ...(options.maxMessageBytes !== undefined ? { maxMessageBytes: options.maxMessageBytes } : {}),
+    ...(options.throttling ? { throttling: options.throttling } : {}),
   });
   modules = [entra, ews];
   const defaultAgent = new Agent({ ca: certs.caPem, keepAlive: true, maxSockets: 4 });
@@ -206,12 +210,16 @@ export async function startEwsHarness(options: { mode?: 'online' | 'onprem'; see
   };
 }
 
-/** A SOAP request envelope around a Body element, with optional header blocks (types namespace prefix `t:`). */
-export function envelope(body: string, header = ''): string {
+/**
+ * A SOAP request envelope around a Body element, with optional header blocks (types namespace prefix
+ * `t:`) and RequestServerVersion (`Exchange2016` unless given; `null` sends none).
+ */
+export function envelope(body: string, header = '', version: string | null = 'Exchange2016'): string {
+  const versionHeader = version === null ? '' : `<t:RequestServerVersion Version="${version}"/>`;
   return (
     '<?xml version="1.0" encoding="utf-8"?>' +
     '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types" xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages">' +
-    `<soap:Header><t:RequestServerVersion Version="Exchange2016"/>${header}</soap:Header>` +
+    `<soap:Header>${versionHeader}${header}</soap:Header>` +
     `<soap:Body>${body}</soap:Body></soap:Envelope>`
   );
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import {
+  AppointmentSchema,
   BasePropertySet,
   BodyType,
   ConfigurationApi,
@@ -20,9 +21,13 @@ import {
   SearchFilter,
   ItemSchema,
   ItemView,
+  MeetingMessageSchema,
+  MeetingRequestSchema,
   MessageBody,
   OAuthCredentials,
   PropertySet,
+  ServiceError,
+  ServiceResult,
   SyncFolderItemsScope,
   Uri,
   WellKnownFolderName,
@@ -75,6 +80,37 @@ describe('ews-javascript-api (OAuth, app-only, impersonation)', () => {
     expect(page.NextPageOffset).toBe(2);
     const unread = await service.FindItems(WellKnownFolderName.Inbox, new SearchFilter.IsEqualTo(EmailMessageSchema.IsRead, false), new ItemView(10));
     expect(unread.Items.map((item) => item.Subject).sort()).toEqual(['Second', 'Third with attachment']);
+  });
+
+  it('reads the Inbox with calendar and meeting properties in its property set, as libraries do for folders that may hold meeting requests', async () => {
+    // (The library itself keeps AssociatedAppointmentId and MeetingRequestType out of FindItem: GetItem only.)
+    const properties = (forGet = false) =>
+      new PropertySet(BasePropertySet.IdOnly, [
+        ItemSchema.Subject,
+        EmailMessageSchema.IsRead,
+        AppointmentSchema.Start,
+        AppointmentSchema.End,
+        ...(forGet ? [MeetingMessageSchema.AssociatedAppointmentId, MeetingRequestSchema.MeetingRequestType] : []),
+      ]);
+    const view = new ItemView(10);
+    view.PropertySet = properties();
+    const found = await service.FindItems(WellKnownFolderName.Inbox, view);
+    expect(found.Items.map((item) => item.Subject).sort()).toEqual(['First & <oldest>', 'Second', 'Third with attachment']);
+    const loaded = await service.BindToItems(found.Items.map((item) => item.Id), properties(true));
+    expect(loaded.OverallResult).toBe(ServiceResult.Success);
+    expect(loaded.Responses.map((response) => response.Item.Subject).sort()).toEqual(['First & <oldest>', 'Second', 'Third with attachment']);
+    expect(sim.log.list().at(-1)).toMatchObject({ ewsOperation: 'GetItem', status: 200 });
+
+    // The same library speaking Exchange 2007 SP1 gets what an Exchange 2007 request gets.
+    const old = new ExchangeService(ExchangeVersion.Exchange2007_SP1);
+    old.Url = new Uri(sim.ewsUrl);
+    old.Credentials = new OAuthCredentials(await sim.appToken());
+    old.ImpersonatedUserId = new ImpersonatedUserId(ConnectingIdType.SmtpAddress, ALICE);
+    const oldView = new ItemView(10);
+    oldView.PropertySet = properties();
+    await expect(old.FindItems(WellKnownFolderName.Inbox, oldView)).rejects.toMatchObject({ ErrorCode: ServiceError.ErrorInvalidPropertyRequest });
+    const refused = await old.BindToItems(found.Items.map((item) => item.Id), properties(true));
+    expect(refused.Responses.map((response) => response.ErrorCode)).toEqual(Array(3).fill(ServiceError.ErrorInvalidPropertyRequest));
   });
 
   it('loads bodies, MIME and attachments', async () => {

@@ -85,13 +85,46 @@ describe('EWS operations (Exchange Online, app-only with impersonation)', () => 
     expect(texts(text.body, 'Body')[0]).toContain('two & bold'.replace('&', '&amp;'));
   });
 
-  it('GetItem with a calendar property answers ErrorInvalidPropertyRequest like the documented sample', async () => {
+  it('calendar and meeting properties on Inbox messages: answered without them (Exchange 2010+), refused for Exchange 2007 requests', async () => {
+    const { ids } = await inboxIds();
+    const otherTypes =
+      '<t:FieldURI FieldURI="meeting:AssociatedCalendarItemId"/><t:FieldURI FieldURI="calendar:Start"/><t:FieldURI FieldURI="meetingRequest:MeetingRequestType"/><t:FieldURI FieldURI="calendar:IsAllDayEvent"/>';
+    const shape = `<m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="item:Subject"/><t:FieldURI FieldURI="message:IsRead"/>${otherTypes}</t:AdditionalProperties></m:ItemShape>`;
+    const getItem = `<m:GetItem>${shape}<m:ItemIds>${ids.map((id) => `<t:ItemId Id="${id}"/>`).join('')}</m:ItemIds></m:GetItem>`;
+    const findItem = `<m:FindItem Traversal="Shallow">${shape}<m:ParentFolderIds><t:DistinguishedFolderId Id="inbox"/></m:ParentFolderIds></m:FindItem>`;
+    const send = (body: string, version: string | null) => sim.soap(envelope(body, impersonate(ALICE), version), auth);
+
+    // What Exchange 2010 and later (and Exchange Online) do: the properties that apply, the rest left out.
+    for (const version of ['Exchange2010', 'Exchange2013_SP1', 'Exchange2016', 'V2017_07_11']) {
+      const got = await send(getItem, version);
+      expect(attrs(got.body, 'GetItemResponseMessage', 'ResponseClass'), version).toEqual(['Success', 'Success', 'Success']);
+      expect(texts(got.body, 'Subject')).toHaveLength(3);
+      expect(texts(got.body, 'IsRead')).toHaveLength(3);
+      expect(got.body).not.toMatch(/<t:(Start|IsAllDayEvent|AssociatedCalendarItemId|MeetingRequestType)\b/);
+      const found = await send(findItem, version);
+      expect(texts(found.body, 'ResponseCode'), version).toEqual(['NoError']);
+      expect(texts(found.body, 'Subject').sort()).toEqual(['First &amp; &lt;oldest&gt;', 'Second', 'Third with attachment']);
+      expect(found.body).not.toMatch(/<t:(Start|IsAllDayEvent|AssociatedCalendarItemId|MeetingRequestType)\b/);
+      expect(sim.log.list().at(-1)).toMatchObject({ schemaValid: true, status: 200 });
+    }
+
+    // A request that targets Exchange 2007 (or names no version, which Exchange handles as Exchange 2007) is refused.
+    for (const version of ['Exchange2007', 'Exchange2007_SP1', null]) {
+      const got = await send(getItem, version);
+      expect(texts(got.body, 'ResponseCode'), String(version)).toEqual(['ErrorInvalidPropertyRequest', 'ErrorInvalidPropertyRequest', 'ErrorInvalidPropertyRequest']);
+      expect(attrs(got.body, 'FieldURI', 'FieldURI')).toEqual(Array(3).fill('meeting:AssociatedCalendarItemId'));
+      expect(texts(got.body, 'MessageText')[0]).toBe(`The property meeting:AssociatedCalendarItemId is not valid for this object type. The Current ExchangeVersion is ${version ?? 'Exchange2007'}.`);
+      const found = await send(findItem, version);
+      expect(texts(found.body, 'ResponseCode'), String(version)).toEqual(['ErrorInvalidPropertyRequest']);
+    }
+  });
+
+  it('conversation and persona FieldURIs are no item properties: refused whatever the version', async () => {
     const { ids } = await inboxIds();
     const res = await asAlice(
-      `<m:GetItem><m:ItemShape><t:BaseShape>Default</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="meeting:AssociatedCalendarItemId"/></t:AdditionalProperties></m:ItemShape><m:ItemIds><t:ItemId Id="${ids[0]}"/></m:ItemIds></m:GetItem>`,
+      `<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="conversation:ConversationId"/></t:AdditionalProperties></m:ItemShape><m:ItemIds><t:ItemId Id="${ids[0]}"/></m:ItemIds></m:GetItem>`,
     );
     expect(texts(res.body, 'ResponseCode')).toEqual(['ErrorInvalidPropertyRequest']);
-    expect(attrs(res.body, 'FieldURI', 'FieldURI')).toEqual(['meeting:AssociatedCalendarItemId']);
   });
 
   it('ids: malformed → ErrorInvalidIdMalformed, unknown → ErrorItemNotFound', async () => {

@@ -329,10 +329,12 @@ describe('documented error samples are reproduced by their conditions', () => {
     expectStructure(res.body, 'deleteitem.error-response.xml');
   });
 
-  it('getitem-message.error-response: ErrorInvalidPropertyRequest with the FieldURI', async () => {
+  it('getitem-message.error-response: ErrorInvalidPropertyRequest with the FieldURI, for a request that targets Exchange 2007', async () => {
+    // The sample comes from an Exchange 2007 server (ServerVersionInfo MajorVersion 8); later servers
+    // answer the same only when the request targets Exchange 2007.
     const message = addMessage('inbox', 'prop');
     const res = await post(
-      envelope(`<m:GetItem><m:ItemShape><t:BaseShape>Default</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="meeting:AssociatedCalendarItemId"/></t:AdditionalProperties></m:ItemShape><m:ItemIds><t:ItemId Id="${message.ewsId}"/></m:ItemIds></m:GetItem>`),
+      envelope(`<m:GetItem><m:ItemShape><t:BaseShape>Default</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="meeting:AssociatedCalendarItemId"/></t:AdditionalProperties></m:ItemShape><m:ItemIds><t:ItemId Id="${message.ewsId}"/></m:ItemIds></m:GetItem>`, '', 'Exchange2007_SP1'),
     );
     expectStructure(res.body, 'getitem-message.error-response.xml');
   });

@@ -1,6 +1,6 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { OutgoingMessage } from '@mailbridge/core';
+import { FileReadLimitError, MailbridgeError, readBoundedFile, type OutgoingMessage } from '@mailbridge/core';
 import type { CliIo, GlobalOptions } from '../output/cli-io.js';
 import { startSpinner } from '../output/spinner.js';
 import { UsageError } from '../output/render-error.js';
@@ -8,13 +8,40 @@ import { createRuntime, loadCliConfig } from './runtime.js';
 
 const asList = (value: unknown): string[] => (Array.isArray(value) ? (value as string[]) : []);
 
-async function readable(path: string, what: string): Promise<number> {
+/** The largest message Exchange Online accepts (150 MB): no body or attachment file can be bigger. */
+const MAX_MESSAGE_FILE_BYTES = 150 * 1024 * 1024;
+
+function unreadable(path: string, what: string): UsageError {
+  return new UsageError(`${what} "${path}" cannot be read.`, 'Check the path (relative paths are from the current folder) and that the file is readable.');
+}
+
+/**
+ * A regular file's size, or `undefined` when its size cannot be trusted: a pipe or process
+ * substitution, a device, or a file that reports 0 bytes but has content (`/proc/cpuinfo`).
+ */
+async function streamableSize(path: string, what: string): Promise<number | undefined> {
   try {
     const info = await stat(path);
-    if (!info.isFile()) throw new Error('not a file');
-    return info.size;
+    if (info.isDirectory()) throw new Error('a folder');
+    return info.isFile() && info.size > 0 ? info.size : undefined;
   } catch {
-    throw new UsageError(`${what} "${path}" cannot be read.`, 'Check the path (relative paths are from the current folder) and that the file is readable.');
+    throw unreadable(path, what);
+  }
+}
+
+/** A whole file, bounded in size (150 MB) and time: a FIFO that never ends or `/dev/zero` cannot hang or exhaust the process. */
+async function readWhole(path: string, what: string): Promise<Buffer> {
+  try {
+    return await readBoundedFile(path, { maxBytes: MAX_MESSAGE_FILE_BYTES, timeoutMs: 60_000 });
+  } catch (error) {
+    if (!(error instanceof FileReadLimitError)) throw unreadable(path, what);
+    if (error.reason === 'timeout') throw new UsageError(`${what} "${path}" gave no end within ${error.limit / 1000} s.`, 'A pipe or process substitution must be written and closed; for a regular file, check the path.');
+    throw new MailbridgeError({
+      code: 'MESSAGE_TOO_LARGE',
+      message: `${what} "${path}" holds more than ${MAX_MESSAGE_FILE_BYTES / 1_048_576} MB, more than a whole message may be.`,
+      hint: 'Exchange accepts messages up to 150 MB (often less, by the mailbox\'s policy): send a smaller file, or a link to it.',
+      details: { maxBytes: MAX_MESSAGE_FILE_BYTES },
+    });
   }
 }
 
@@ -25,13 +52,18 @@ export async function sendCommand(io: CliIo, globals: GlobalOptions, options: Re
 
   const attachments: NonNullable<OutgoingMessage['attachments']> = [];
   for (const path of asList(options.attach)) {
-    const size = await readable(path, 'Attachment');
-    attachments.push({ filename: basename(path), content: { path }, size });
+    const size = await streamableSize(path, 'Attachment');
+    // A regular file is streamed; anything whose size is unknown up front is read (bounded) first.
+    if (size !== undefined) attachments.push({ filename: basename(path), content: { path }, size });
+    else {
+      const bytes = await readWhole(path, 'Attachment');
+      attachments.push({ filename: basename(path), content: bytes, size: bytes.byteLength });
+    }
   }
   let html: string | undefined;
   if (htmlFile !== undefined) {
-    await readable(htmlFile, 'HTML file');
-    html = await readFile(htmlFile, 'utf8');
+    await streamableSize(htmlFile, 'HTML file');
+    html = (await readWhole(htmlFile, 'HTML file')).toString('utf8');
   }
 
   const loaded = await loadCliConfig(globals, io.env);

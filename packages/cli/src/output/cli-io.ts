@@ -23,6 +23,8 @@ export interface CliIo {
   readonly stdout: NodeJS.WriteStream;
   readonly stderr: NodeJS.WriteStream;
   readonly env: NodeJS.ProcessEnv;
+  /** The `--config` the user passed, repeated in the commands that hints suggest. */
+  readonly config?: string;
 }
 
 export function createIo(options: GlobalOptions, streams: { stdout?: NodeJS.WriteStream; stderr?: NodeJS.WriteStream; env?: NodeJS.ProcessEnv } = {}): CliIo {
@@ -41,6 +43,7 @@ export function createIo(options: GlobalOptions, streams: { stdout?: NodeJS.Writ
     stdout,
     stderr,
     env,
+    ...(options.config ? { config: options.config } : {}),
     out(line = '') {
       if (!json) stdout.write(`${line}\n`);
     },

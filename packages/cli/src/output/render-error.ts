@@ -1,4 +1,5 @@
 import type { CliIo } from './cli-io.js';
+import { repeatConfig } from './repeat-config.js';
 
 /** The JSON shape of a failure (PRODUCT.md): `{"ok": false, "error": {...}}`. */
 export interface CliErrorJson {
@@ -55,6 +56,7 @@ export async function normaliseError(error: unknown): Promise<{ json: CliErrorJs
 /** Prints an error as one paragraph (or the JSON failure document) and returns the exit code. */
 export async function reportError(io: CliIo, error: unknown): Promise<1 | 2> {
   const { json, exitCode, stack } = await normaliseError(error);
+  json.hint = repeatConfig(json.hint, io.config);
   if (io.json) {
     io.printJson({ ok: false, error: json });
   } else {

@@ -1,5 +1,5 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { FileReadLimitError, readBoundedFile } from '../files/read-bounded-file.js';
 import { resolve as resolvePath } from 'node:path';
 import type { NodeAuthOptions } from '@azure/msal-node';
 import { MailbridgeError } from '../errors/index.js';
@@ -66,14 +66,30 @@ function emptySecret(path: string, message: string): MailbridgeError {
   });
 }
 
+/** A certificate chain or key file is never near this; an assertion (a JWT) is far smaller. */
+const MAX_CREDENTIAL_FILE_BYTES = 1024 * 1024;
+
+/** A credential file, bounded in size and time (FIFOs such as `<(…)` are fine, `/dev/zero` is not). */
+async function readCredentialFile(file: string): Promise<string> {
+  return (await readBoundedFile(file, { maxBytes: MAX_CREDENTIAL_FILE_BYTES })).toString('utf8');
+}
+
+/** Why a credential file could not be read, in words. */
+function readProblem(cause: unknown): string {
+  if (cause instanceof FileReadLimitError) {
+    return cause.reason === 'too-large' ? ` (it holds more than ${cause.limit} bytes)` : ` (nothing came within ${cause.limit} ms: a pipe nobody writes to?)`;
+  }
+  const code = (cause as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' ? ' (it does not exist)' : code === 'EACCES' ? ' (permission denied)' : code === 'EISDIR' ? ' (it is a folder)' : '';
+}
+
 async function readText(file: string, path: string, what: string): Promise<string> {
   try {
-    return await readFile(file, 'utf8');
+    return await readCredentialFile(file);
   } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
     throw new MailbridgeError({
       code: 'SECRET_UNRESOLVED',
-      message: `${path}: cannot read the ${what} file ${file}${code === 'ENOENT' ? ' (it does not exist)' : code === 'EACCES' ? ' (permission denied)' : ''}.`,
+      message: `${path}: cannot read the ${what} file ${file}${readProblem(cause)}.`,
       hint: `Check the path in ${path}; a relative path is resolved against the config file's folder.`,
       details: { path },
       cause,
@@ -163,12 +179,11 @@ function createAssertionReader(file: string, registerSecret: (value: string) => 
   return async () => {
     let value: string;
     try {
-      value = (await readFile(file, 'utf8')).trim();
+      value = (await readCredentialFile(file)).trim();
     } catch (cause) {
-      const code = (cause as NodeJS.ErrnoException).code;
       throw new MailbridgeError({
         code: 'SECRET_UNRESOLVED',
-        message: `auth.clientAssertionFile: cannot read ${file}${code === 'ENOENT' ? ' (it does not exist)' : code === 'EACCES' ? ' (permission denied)' : ''}.`,
+        message: `auth.clientAssertionFile: cannot read ${file}${readProblem(cause)}.`,
         hint: "Point auth.clientAssertionFile at the projected service-account token (e.g. the path in AZURE_FEDERATED_TOKEN_FILE); a relative path is resolved against the config file's folder.",
         details: { path: 'auth.clientAssertionFile' },
         cause,

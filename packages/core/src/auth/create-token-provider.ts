@@ -11,6 +11,7 @@ import type { Logger } from '../log/index.js';
 import { defaultRedactor, type Redactor } from '../redact/index.js';
 import type { RetryPolicy } from '../retry/index.js';
 import { resolveClientCredential, type ResolvedClientCredential, type SecretResolver } from './client-credential.js';
+import { createAuthorizationCodeProvider } from './delegated/create-authorization-code-provider.js';
 import { createDeviceCodeProvider } from './delegated/create-device-code-provider.js';
 import { mapTokenError } from './map-token-error.js';
 import { msalAppSetup, toAccessToken } from './msal-app-setup.js';
@@ -58,7 +59,8 @@ export interface TokenProviderDeps {
  * injected clock. The credential is resolved on first use (a secret reference to an unset env var
  * fails when a token is needed, not when the transport is built).
  *
- * `device-code` gives a {@link DelegatedTokenProvider} (see `createDeviceCodeProvider`).
+ * `device-code` and `authorization-code` give a {@link DelegatedTokenProvider} (see `createDeviceCodeProvider`,
+ * `createAuthorizationCodeProvider`).
  *
  * @throws MailbridgeError `USAGE` for flows that have no token provider (basic, ntlm).
  */
@@ -67,10 +69,12 @@ export function createTokenProvider(config: MailbridgeConfig, deps: TokenProvide
   if (auth.flow === 'client-credentials') return createClientCredentialsProvider(config, auth, deps);
   // Delegated sign-in (device code): a PublicClientApplication with a file token cache, the same TokenCache in front.
   if (auth.flow === 'device-code') return createDeviceCodeProvider(config, auth, deps);
+  // Delegated sign-in in a browser: the same token cache and renewal; a public or confidential client.
+  if (auth.flow === 'authorization-code') return createAuthorizationCodeProvider(config, auth, deps);
   throw new MailbridgeError({
     code: 'USAGE',
     message: `auth.flow "${auth.flow}" does not use OAuth tokens, so there is no token provider for it.`,
-    hint: 'Basic and NTLM authentication are handled by the EWS adapter for Exchange Server; only client-credentials (and later device-code) get tokens.',
+    hint: 'Basic and NTLM authentication are handled by the EWS adapter for Exchange Server; only client-credentials, device-code and authorization-code get tokens.',
     details: { path: 'auth.flow' },
   });
 }

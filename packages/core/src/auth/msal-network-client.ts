@@ -2,6 +2,7 @@ import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@az
 import { MailbridgeError } from '../errors/index.js';
 import type { HttpClient } from '../http/http-client.js';
 import { readText } from '../http/read-body.js';
+import { isRedirectStatus, redirectRefused } from '../http/redirect-refused.js';
 
 /** What went wrong on the wire for one msal-node request, kept so we can explain it (msal keeps only a summary). */
 export interface NetworkFailure {
@@ -68,7 +69,10 @@ export class MsalNetworkClient implements INetworkModule {
 
   private async send<T>(method: 'GET' | 'POST', url: string, options: NetworkRequestOptions | undefined, timeout?: number): Promise<NetworkResponse<T>> {
     const correlationId = options?.correlationId;
-    const init: RequestInit & { timeoutMs?: number } = { method, headers: options?.headers ?? {} };
+    // Token requests carry the client secret, a client assertion, a refresh token or a device code:
+    // a redirect must never take them to another host (core's client refuses it too; a caller's own
+    // HttpClient may not).
+    const init: RequestInit & { timeoutMs?: number } = { method, headers: options?.headers ?? {}, redirect: 'manual' };
     if (method === 'POST') init.body = options?.body ?? '';
     const timeoutMs = timeout ?? this.timeoutMs;
     if (timeoutMs !== undefined) init.timeoutMs = timeoutMs;
@@ -87,6 +91,13 @@ export class MsalNetworkClient implements INetworkModule {
             retryable: true,
           });
       this.record(correlationId, { error });
+      throw error;
+    }
+
+    if (isRedirectStatus(response.status) || response.type === 'opaqueredirect') {
+      await response.body?.cancel().catch(() => undefined);
+      const error = redirectRefused(url, response.status, response.headers.get('location'));
+      this.record(correlationId, { status: response.status, error });
       throw error;
     }
 

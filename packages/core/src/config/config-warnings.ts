@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { isGuidShaped, type MailbridgeConfig } from './schema.js';
 import { isEnvSecretRef, isFileSecretRef, type SecretRef } from './secret-ref.js';
 
@@ -44,7 +44,8 @@ const SECRET_ID_HINT = 'If the Value is no longer shown, create a new client sec
 function peek(file: string): string | undefined {
   let fd: number | undefined;
   try {
-    fd = openSync(file, 'r');
+    // Non-blocking: opening a FIFO without a writer would otherwise block the process.
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
     if (!fstatSync(fd).isFile()) return undefined;
     const buffer = Buffer.alloc(PEEK_BYTES);
     const read = readSync(fd, buffer, 0, PEEK_BYTES, 0);
@@ -107,7 +108,7 @@ function secretWarnings(path: string, ref: SecretRef | undefined, env: NodeJS.Pr
 export function configWarnings(config: MailbridgeConfig, options: { env: NodeJS.ProcessEnv; now?: Date }): ConfigWarning[] {
   const out: ConfigWarning[] = [];
   const { auth } = config;
-  if (auth.flow === 'client-credentials') {
+  if (auth.flow === 'client-credentials' || auth.flow === 'authorization-code') {
     secretWarnings('auth.clientSecret', auth.clientSecret, options.env, true, out);
     if (auth.certificate) {
       fileWarnings('auth.certificate.privateKeyFile', auth.certificate.privateKeyFile, 'private key file', out);

@@ -71,8 +71,9 @@ export function applyEnvOverrides(raw: unknown, env: NodeJS.ProcessEnv): EnvOver
         setBy.set('auth.clientId', 'MAILBRIDGE_CLIENT_ID');
       }
       if (value('MAILBRIDGE_CLIENT_SECRET') !== undefined) {
-        if (auth.flow === undefined || auth.flow === 'client-credentials') {
+        if (auth.flow === undefined || auth.flow === 'client-credentials' || auth.flow === 'authorization-code') {
           for (const replaced of ['certificate', 'clientAssertionFile'] as const) {
+            if (replaced === 'clientAssertionFile' && auth.flow === 'authorization-code') continue;
             if (auth[replaced] !== undefined) {
               delete auth[replaced];
               warnings.push({

@@ -1,4 +1,5 @@
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { FileReadLimitError, readBoundedFile } from '../files/read-bounded-file.js';
 import { dirname, resolve } from 'node:path';
 import { MailbridgeError } from '../errors/mailbridge-error.js';
 import { hasEnvOverrides } from './env-overrides.js';
@@ -55,7 +56,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
       });
     }
     // stat's size is 0 for devices and pipes (/dev/zero, /dev/urandom): the read itself is bounded too.
-    const read = await readAtMost(file, MAX_CONFIG_BYTES);
+    const read = await readAtMost(file, MAX_CONFIG_BYTES, via);
     if (read === undefined) {
       throw new MailbridgeError({
         code: 'CONFIG_PARSE',
@@ -112,19 +113,16 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   return { ...parseConfig(json, { ...parseOptions, baseDir: dirname(file), source: file }), path: file };
 }
 
-/** The file as UTF-8, or undefined when it holds more than `limit` bytes (without reading past that). */
-async function readAtMost(file: string, limit: number): Promise<string | undefined> {
-  const handle = await open(file, 'r');
+/**
+ * The file as UTF-8, or undefined when it holds more than `limit` bytes (without reading past that).
+ * A FIFO (`--config <(…)`) is read too, within the deadline.
+ */
+async function readAtMost(file: string, limit: number, via: string): Promise<string | undefined> {
   try {
-    const buffer = Buffer.alloc(limit + 1);
-    let length = 0;
-    while (length < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-    }
-    return length > limit ? undefined : buffer.toString('utf8', 0, length);
-  } finally {
-    await handle.close();
+    return (await readBoundedFile(file, { maxBytes: limit })).toString('utf8');
+  } catch (error) {
+    if (!(error instanceof FileReadLimitError)) throw error;
+    if (error.reason === 'too-large') return undefined;
+    throw notFound(file, `The config file ${file}${via} could not be read within ${error.limit} ms (a pipe nobody writes to?).`, 'Point --config at the JSON config file; when it is a pipe or process substitution, make sure something writes the config into it.');
   }
 }

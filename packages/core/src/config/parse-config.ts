@@ -6,6 +6,7 @@ import { configSchema, type MailbridgeConfig } from './schema.js';
 import { isFileSecretRef, type SecretRef } from './secret-ref.js';
 import { resolveConfigPath } from './secrets.js';
 import { nestsDeeperThan } from './nesting-depth.js';
+import { relayWithAbsolutePaths } from './relay-schema.js';
 
 /** Deeper than any valid config (it has four levels) by far, shallow enough for every recursive walk. */
 const MAX_CONFIG_DEPTH = 64;
@@ -80,6 +81,26 @@ function withAbsolutePaths(config: MailbridgeConfig, baseDir: string): Mailbridg
       };
     case 'device-code':
       return { ...config, network, auth: { ...auth, tokenCache: path(auth.tokenCache) } };
+    case 'authorization-code':
+      return {
+        ...config,
+        network,
+        auth: {
+          ...auth,
+          tokenCache: path(auth.tokenCache),
+          ...(auth.clientSecret !== undefined ? { clientSecret: absoluteSecret(auth.clientSecret, baseDir)! } : {}),
+          ...(auth.certificate !== undefined
+            ? {
+                certificate: {
+                  ...auth.certificate,
+                  certificateFile: path(auth.certificate.certificateFile),
+                  privateKeyFile: path(auth.certificate.privateKeyFile),
+                  ...(auth.certificate.passphrase !== undefined ? { passphrase: absoluteSecret(auth.certificate.passphrase, baseDir)! } : {}),
+                },
+              }
+            : {}),
+        },
+      };
     default:
       return { ...config, network, auth: { ...auth, password: absoluteSecret(auth.password, baseDir)! } };
   }
@@ -115,7 +136,8 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): L
     });
     throw configInvalidError(issues, options.source);
   }
-  const config = withAbsolutePaths(result.data, baseDir);
+  const absolute = withAbsolutePaths(result.data, baseDir);
+  const config = absolute.relay ? { ...absolute, relay: relayWithAbsolutePaths(absolute.relay, baseDir) } : absolute;
   const warnings = [...overridden.warnings, ...configWarnings(config, { env, ...(options.now ? { now: options.now } : {}) })];
   return { config, warnings };
 }

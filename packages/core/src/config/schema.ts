@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import type { CloudName } from '../cloud/clouds.js';
 import { secretRefSchema } from './secret-ref.js';
+import { relaySchema } from './relay-schema.js';
+import { statusSchema } from './status-schema.js';
 
 /**
  * The one runtime schema of the config file (PRODUCT.md, "The config file"). The TypeScript types
@@ -26,7 +28,7 @@ export const TRANSPORTS = ['graph', 'ews'] as const;
 /** The national clouds (see `CLOUDS`). */
 export const CLOUD_NAMES = ['global', 'usgov', 'usgov-dod', 'china'] as const satisfies readonly CloudName[];
 /** The `auth.flow` values. */
-export const AUTH_FLOWS = ['client-credentials', 'device-code', 'basic', 'ntlm'] as const;
+export const AUTH_FLOWS = ['client-credentials', 'device-code', 'authorization-code', 'basic', 'ntlm'] as const;
 /**
  * The `ExchangeVersion` names ews-javascript-api knows (its enum, minus its internal
  * `Exchange_Version_Not_Updated`). The EWS adapter passes the name through to the library.
@@ -196,6 +198,74 @@ export const deviceCodeAuthSchema = z
   })
   .meta({ title: 'Delegated (device code sign-in)' });
 
+/**
+ * The redirect URI of the `nativeclient` page: where Entra sends a browser that signed in for an app
+ * with no web server of its own; the person copies the address it ended on. Each cloud's authority
+ * host has one (login.microsoftonline.us, login.chinacloudapi.cn, the simulator).
+ */
+export const NATIVE_CLIENT_PATH = '/common/oauth2/nativeclient';
+
+/** True for `http://localhost…`, `http://127.0.0.1…` and `http://[::1]…`: a listener on this machine may receive it. */
+export function isLoopbackRedirectUri(uri: string): boolean {
+  try {
+    const url = new URL(uri);
+    return url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  } catch {
+    return false;
+  }
+}
+
+const redirectUri = z
+  .string(unlessMissing('expected a redirect URI such as "http://localhost" or "https://login.microsoftonline.com/common/oauth2/nativeclient"'))
+  .superRefine((value, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'expected a redirect URI such as "http://localhost" or "https://login.microsoftonline.com/common/oauth2/nativeclient"' });
+      return;
+    }
+    if (url.hash || url.username || url.password) {
+      ctx.addIssue({ code: 'custom', message: 'must not contain a #fragment, a user name or a password (Entra refuses such redirect URIs)' });
+    } else if (url.protocol === 'http:' && !isLoopbackRedirectUri(value)) {
+      ctx.addIssue({ code: 'custom', message: 'http:// is allowed only for a loopback address (http://localhost, http://127.0.0.1): use https:// or the nativeclient URI' });
+    } else if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      ctx.addIssue({ code: 'custom', message: 'expected an http://localhost or https:// redirect URI' });
+    }
+  })
+  .meta({
+    description:
+      'The redirect URI registered on the app (Authentication > Mobile and desktop applications). Default: a loopback http://localhost with a free port, received by `mailbridge login`. The nativeclient URI (https://login.microsoftonline.com/common/oauth2/nativeclient) makes the person paste the address the browser ended on.',
+    format: 'uri',
+  });
+
+const DELEGATED_CREDENTIALS = ['clientSecret', 'certificate'] as const;
+
+/**
+ * Delegated, in a browser: the authorization code flow with PKCE. Without a credential a public
+ * client; with a client secret or certificate a confidential client (as alerting products' set-up
+ * sheets register it).
+ */
+export const authorizationCodeAuthSchema = z
+  .strictObject({
+    flow: z.literal('authorization-code'),
+    tenant: delegatedTenant,
+    clientId: clientId.meta({ description: 'The Application (client) ID of the app registration whose redirect URIs include auth.redirectUri.' }),
+    clientSecret: secretRefSchema.optional().meta({ description: 'The client secret Value of a confidential client (not its Secret ID). Without a credential the app is used as a public client (PKCE).' }),
+    certificate: certificate.optional(),
+    secretExpiresAt: secretExpiresAt.optional(),
+    redirectUri: redirectUri.optional(),
+    tokenCache: filePath('File where the refresh token is kept (created with mode 0600); relative to the config file.').default(DEFAULT_TOKEN_CACHE),
+  })
+  .superRefine(
+    (auth, ctx) => {
+      const present = DELEGATED_CREDENTIALS.filter((key) => (auth as Record<string, unknown>)[key] !== undefined);
+      if (present.length > 1) ctx.addIssue({ code: 'custom', path: [], message: `has ${present.map((key) => `"${key}"`).join(' and ')}: keep at most one credential` });
+    },
+    { when: () => true },
+  )
+  .meta({ title: 'Delegated (authorization code sign-in in a browser)' });
+
 const onPremisesAuth = <F extends 'basic' | 'ntlm'>(flow: F) =>
   z
     .strictObject({
@@ -212,7 +282,7 @@ export const basicAuthSchema = onPremisesAuth('basic');
 export const ntlmAuthSchema = onPremisesAuth('ntlm');
 
 /** `auth`: discriminated on `flow`, which defaults to `client-credentials`. */
-export const authSchema = z.discriminatedUnion('flow', [clientCredentialsAuthSchema, deviceCodeAuthSchema, basicAuthSchema, ntlmAuthSchema], {
+export const authSchema = z.discriminatedUnion('flow', [clientCredentialsAuthSchema, deviceCodeAuthSchema, authorizationCodeAuthSchema, basicAuthSchema, ntlmAuthSchema], {
   error: (issue) => (issue.input === undefined ? undefined : `expected a JSON object with "flow": one of ${AUTH_FLOWS.map((f) => `"${f}"`).join(', ')}`),
 });
 
@@ -254,7 +324,7 @@ const networkSchema = z
       .positive({ error: 'must be a positive number of milliseconds, e.g. 30000' })
       .max(600_000, { error: 'must be at most 600000 (10 minutes)' })
       .default(30_000)
-      .meta({ description: 'Timeout of one HTTP request, in milliseconds.' }),
+      .meta({ description: 'Time limit of one whole HTTP request, in milliseconds: connecting, sending, waiting and reading the complete answer (plus 1 s per 64 KiB moved, for large transfers), not only the silences between bytes.' }),
   })
   .prefault({});
 
@@ -338,6 +408,7 @@ export const outboxSchema = z
       .default(24)
       .meta({ description: 'A message not delivered this long after it was enqueued fails.' }),
     concurrency: positiveInt('sends', 64).default(4).meta({ description: 'Sends in flight per worker process (Graph allows 4 concurrent requests per mailbox).' }),
+    status: statusSchema.optional().meta({ description: 'The status listener of `mailbridge outbox work`: status page, /metrics, /healthz, /readyz. Served only when present.' }),
   })
   .meta({ description: 'The durable outbox (@mailbridge/outbox, mailbridge outbox work).' });
 
@@ -361,6 +432,7 @@ const configObjectSchema = z
     ews: ewsSchema,
     retry: retrySchema,
     outbox: outboxSchema.optional(),
+    relay: relaySchema.optional().meta({ description: 'The SMTP relay (mailbridge relay).' }),
   })
   .superRefine(
     (config, ctx) => {
@@ -371,7 +443,7 @@ const configObjectSchema = z
         ctx.addIssue({
           code: 'custom',
           path: ['auth', 'flow'],
-          message: `"${flow}" is only valid with transport "ews" (EWS on Exchange Server): Microsoft Graph needs "client-credentials" or "device-code"`,
+          message: `"${flow}" is only valid with transport "ews" (EWS on Exchange Server): Microsoft Graph needs "client-credentials", "device-code" or "authorization-code"`,
         });
       }
       if ((flow === 'basic' || flow === 'ntlm') && config.transport === 'ews' && config.endpoints?.ews === undefined) {
@@ -412,6 +484,10 @@ export type AuthConfig = MailbridgeConfig['auth'];
 export type ClientCredentialsAuthConfig = Extract<AuthConfig, { flow: 'client-credentials' }>;
 /** `auth` of the device-code flow. */
 export type DeviceCodeAuthConfig = Extract<AuthConfig, { flow: 'device-code' }>;
+/** `auth` of the authorization-code flow. */
+export type AuthorizationCodeAuthConfig = Extract<AuthConfig, { flow: 'authorization-code' }>;
+/** `auth` of the delegated flows (a person signs in; the refresh token is kept in `tokenCache`). */
+export type DelegatedAuthConfig = DeviceCodeAuthConfig | AuthorizationCodeAuthConfig;
 /** `auth` of the basic and NTLM flows. */
 export type OnPremisesAuthConfig = Extract<AuthConfig, { flow: 'basic' | 'ntlm' }>;
 /** An `ExchangeVersion` name accepted in `ews.version`. */

@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { FileReadLimitError, readBoundedFile } from '../files/read-bounded-file.js';
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { MailbridgeError } from '../errors/mailbridge-error.js';
@@ -57,19 +57,15 @@ export async function resolveSecret(ref: SecretRef, options: ResolveSecretOption
   const file = resolveConfigPath(ref.file, options.baseDir ?? process.cwd());
   let text: string;
   try {
-    const handle = await open(file, 'r');
-    try {
-      const stat = await handle.stat();
-      if (!stat.isFile()) throw unresolved(path, `secret file ${file} is not a regular file`, 'Point {"file": ...} at a file that holds only the secret.');
-      if (stat.size > MAX_SECRET_FILE_BYTES) {
-        throw unresolved(path, `secret file ${file} is ${stat.size} bytes, too large to be a secret`, 'Point {"file": ...} at a file that holds only the secret.');
-      }
-      text = await handle.readFile({ encoding: 'utf8' });
-    } finally {
-      await handle.close();
-    }
+    // Bounded in size and time: a FIFO (a process substitution) is fine, /dev/zero or a pipe nobody writes to is not.
+    text = (await readBoundedFile(file, { maxBytes: MAX_SECRET_FILE_BYTES })).toString('utf8');
   } catch (error) {
     if (MailbridgeError.isInstance(error)) throw error;
+    if (error instanceof FileReadLimitError) {
+      throw error.reason === 'too-large'
+        ? unresolved(path, `secret file ${file} holds more than ${MAX_SECRET_FILE_BYTES} bytes, too large to be a secret`, 'Point {"file": ...} at a file that holds only the secret.')
+        : unresolved(path, `secret file ${file} gave nothing within ${error.limit} ms (a pipe nobody writes to?)`, 'Point {"file": ...} at a file that holds only the secret; a pipe must be written to at once.');
+    }
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
       throw unresolved(path, `secret file ${file} does not exist`, 'Create the file with only the secret in it (chmod 600), or fix the path; relative paths start at the config file\'s folder.');

@@ -78,6 +78,42 @@ export const AADSTS_TABLE: readonly AadstsEntry[] = [
     hint: `Upload the certificate of auth.certificate.certificateFile to the app (${APP} > Certificates & secrets > Certificates) and check that the Thumbprint shown there is the certificate's, and that privateKeyFile is its key. For clientAssertionFile, check the app's federated credential (issuer, subject, audience).`,
   },
   {
+    aadsts: 700211,
+    code: 'AUTH_INVALID_ASSERTION',
+    message: 'No federated credential of the app has the issuer of the assertion in auth.clientAssertionFile',
+    hint: `Add a federated credential (${APP} > Certificates & secrets > Federated credentials) whose Issuer is the "iss" of the token in the file (e.g. the cluster's OIDC issuer URL).`,
+  },
+  {
+    aadsts: 700212,
+    code: 'AUTH_INVALID_ASSERTION',
+    message: 'No federated credential of the app has the audience of the assertion in auth.clientAssertionFile',
+    hint: `The token in the file must be issued for the audience of the app's federated credential (${APP} > Certificates & secrets > Federated credentials > Audience, by default api://AzureADTokenExchange); fix the audience where the token is projected (e.g. the service account token volume).`,
+  },
+  {
+    aadsts: 700213,
+    code: 'AUTH_INVALID_ASSERTION',
+    message: 'No federated credential of the app has the subject of the assertion in auth.clientAssertionFile',
+    hint: `Add (or correct) a federated credential (${APP} > Certificates & secrets > Federated credentials) whose Subject identifier is the "sub" of the token in the file, e.g. system:serviceaccount:<namespace>:<service account> for Kubernetes.`,
+  },
+  {
+    aadsts: 50011,
+    code: 'AUTH_REDIRECT_URI_MISMATCH',
+    message: 'The redirect URI of the sign-in is not registered on the app',
+    hint: `Add the redirect URI to ${APP} > Authentication > Add a platform > Mobile and desktop applications (http://localhost accepts any port), or set auth.redirectUri to one the app lists.`,
+  },
+  {
+    aadsts: 54005,
+    code: 'AUTH_CODE_INVALID',
+    message: 'The authorization code was already redeemed',
+    hint: 'An authorization code works once. Run `mailbridge login` again for a new one (do not paste an address from an earlier sign-in).',
+  },
+  {
+    aadsts: 501481,
+    code: 'AUTH_CODE_INVALID',
+    message: 'The PKCE code verifier does not match the code challenge of the sign-in',
+    hint: 'The address pasted (or received) belongs to another sign-in. Run `mailbridge login` again and finish that sign-in in the browser.',
+  },
+  {
     aadsts: 700024,
     code: 'AUTH_INVALID_ASSERTION',
     message: 'The client assertion is not within its valid time range',

@@ -31,6 +31,11 @@ export const ERROR_CODES = {
   AUTH_FAILED: { exitCode: 1, meaning: 'Entra returned an error without a more specific mapping; see the AADSTS number.' },
   AUTH_WRONG_AUDIENCE: { exitCode: 1, meaning: 'The token was issued for another API than the one called.' },
   AUTH_MISSING_PERMISSION: { exitCode: 1, meaning: 'The token lacks the permission (role or scope) the operation needs.' },
+  AUTH_REDIRECT_URI_MISMATCH: { exitCode: 1, meaning: 'The redirect URI of a browser sign-in is not registered on the app (AADSTS50011).' },
+  AUTH_STATE_MISMATCH: { exitCode: 1, meaning: 'The address a browser sign-in came back with does not belong to this sign-in (its state differs).' },
+  AUTH_CODE_INVALID: { exitCode: 1, meaning: 'The authorization code was refused: already used (AADSTS54005), expired (AADSTS70008), or its PKCE verifier does not match (AADSTS501481).' },
+  AUTH_SIGN_IN_TIMEOUT: { exitCode: 1, meaning: 'The browser sign-in did not come back in time.' },
+  AUTH_WRONG_CLOUD: { exitCode: 1, meaning: 'The tenant is in another national cloud than the configured "cloud" (AADSTS500011 for the cloud\'s API).' },
 
   // Mailbox / service (exit 1)
   MAILBOX_ACCESS_DENIED: { exitCode: 1, meaning: 'The app may not access this mailbox (RBAC for Applications or an application access policy).' },
@@ -59,6 +64,12 @@ export const ERROR_CODES = {
   TLS_ERROR: { exitCode: 1, meaning: 'The TLS handshake failed (untrusted certificate, wrong host name).' },
   PROXY_ERROR: { exitCode: 1, meaning: 'The proxy refused or failed the connection.' },
   ABORTED: { exitCode: 1, meaning: 'The operation was aborted by the caller.' },
+  REDIRECT_REFUSED: { exitCode: 1, meaning: 'A server answered with a redirect; mailbridge never follows one (requests carry credentials). The message names the host it pointed to.' },
+  STATUS_LISTEN_FAILED: { exitCode: 1, meaning: 'The status listener (relay.status or outbox.status) could not listen on its address: the port is in use, or the address is not on this machine.' },
+
+  // SMTP relay (exit 1)
+  RELAY_LISTEN_FAILED: { exitCode: 1, meaning: 'A relay listener could not open its port (in use, or a privileged port without the right to bind it).' },
+  RELAY_TLS_INVALID: { exitCode: 1, meaning: 'The relay certificate or key file is missing, unreadable or not a matching PEM pair.' },
 
   INTERNAL: { exitCode: 1, meaning: 'A bug in mailbridge; please report it with --verbose output.' },
 } as const satisfies Record<string, { exitCode: 1 | 2; meaning: string }>;

@@ -8,6 +8,7 @@ import { loadCaCertificates } from './load-ca-certificates.js';
 import { readDispatcherBody } from './read-body.js';
 import { mapNetworkError, type FailureContext } from './map-network-error.js';
 import { RequestTracker } from './request-tracker.js';
+import { isRedirectStatus, redirectRefused } from './redirect-refused.js';
 import { proxyEndpoint, resolveProxy } from './resolve-proxy.js';
 import { safeUrl } from './safe-url.js';
 import { buildUserAgent } from './user-agent.js';
@@ -19,6 +20,10 @@ const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 // it sent, which keeps the no-progress timer alive on a slow uplink (one write of a 3.75 MB range
 // would count as one event, then silence until the whole range has left).
 const BODY_SLICE_BYTES = 256 * 1024;
+// The whole-request deadline (network.timeoutMs) grows by 1 ms per this many bytes moved: 64 KiB/s, so a
+// large attachment on a slow but working link completes, while a server trickling a byte every few
+// seconds cannot hold a request open past the deadline.
+const DEADLINE_BYTES_PER_MS = 65.536;
 // Statuses whose response has no body (and HEAD responses): nothing to wrap.
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
@@ -29,7 +34,8 @@ const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
  * and mailbridge's user agent. Network failures reject with a {@link MailbridgeError}
  * (NETWORK_ERROR, NETWORK_TIMEOUT, TLS_ERROR, PROXY_ERROR, ABORTED) whose text is redacted and whose
  * URL has no query string or credentials; reading the response body fails the same way.
- * HTTP error statuses are not errors here: the adapters map them.
+ * Redirects are never followed: a 3xx answer rejects with REDIRECT_REFUSED naming the host it
+ * pointed to. Other HTTP error statuses are not errors here: the adapters map them.
  *
  * @throws MailbridgeError CONFIG_INVALID when the CA file or the proxy URL is unusable.
  */
@@ -71,8 +77,10 @@ export function createHttpClient(options: HttpClientOptions = {}): Required<Http
   function begin(url: string, method: string, timeoutOption: number | undefined, callerSignal: AbortSignal | undefined) {
     const timeoutMs = timeoutOption === undefined ? defaultTimeoutMs : checkTimeout(timeoutOption);
     const controller = new AbortController();
-    const state = { timedOut: false, callerAborted: false, abortReason: undefined as unknown };
+    const state = { timedOut: false, deadlineExceeded: false, deadlineMs: timeoutMs, callerAborted: false, abortReason: undefined as unknown };
     let timer: NodeJS.Timeout | undefined;
+    let deadlineTimer: NodeJS.Timeout | undefined;
+    const started = performance.now();
 
     const disarm = (): void => {
       if (timer) clearTimeout(timer);
@@ -97,15 +105,34 @@ export function createHttpClient(options: HttpClientOptions = {}): Required<Http
     };
     const release = (): void => {
       disarm();
+      if (deadlineTimer) clearTimeout(deadlineTimer);
+      deadlineTimer = undefined;
       callerSignal?.removeEventListener('abort', onCallerAbort);
     };
 
     const tracker = new RequestTracker(dispatcher, timeoutMs, { onProgress: arm, onResponseStart: disarm });
+    // The whole request (connect, send, wait, read the answer) must end by the deadline: the progress
+    // timer alone lets a server that sends one byte every few seconds keep a request open for ever.
+    const checkDeadline = (): void => {
+      const allowed = timeoutMs + tracker.transferredBytes / DEADLINE_BYTES_PER_MS;
+      const elapsed = performance.now() - started;
+      if (elapsed >= allowed) {
+        state.deadlineExceeded = true;
+        state.deadlineMs = Math.round(allowed);
+        deadlineTimer = undefined;
+        controller.abort(new Error(`not complete within ${Math.round(allowed)} ms`));
+        return;
+      }
+      deadlineTimer = setTimeout(checkDeadline, allowed - elapsed);
+      deadlineTimer.unref?.();
+    };
     const failure = (): FailureContext => ({
       url,
       method,
       progress: tracker.progress,
       timedOut: state.timedOut,
+      deadlineExceeded: state.deadlineExceeded,
+      deadlineMs: state.deadlineMs,
       callerAborted: state.callerAborted,
       abortReason: state.abortReason,
       timeoutMs,
@@ -124,6 +151,10 @@ export function createHttpClient(options: HttpClientOptions = {}): Required<Http
     }
     callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
     arm();
+    if (timeoutMs > 0) {
+      deadlineTimer = setTimeout(checkDeadline, timeoutMs);
+      deadlineTimer.unref?.();
+    }
     return { controller, tracker, failure, release, disarm };
   }
 
@@ -142,6 +173,9 @@ export function createHttpClient(options: HttpClientOptions = {}): Required<Http
     try {
       response = await undiciFetch(url, {
         ...(rest as Parameters<typeof undiciFetch>[1]),
+        // Never followed, whatever the caller asked: the request may carry a credential (a client
+        // secret in a token request), and fetch would re-send it to wherever Location points.
+        redirect: 'manual',
         headers,
         signal: exchange.controller.signal,
         dispatcher: exchange.tracker,
@@ -155,6 +189,11 @@ export function createHttpClient(options: HttpClientOptions = {}): Required<Http
     logger?.debug('http response', { method, url: safeUrl(url), status: response.status, ms: Math.round(performance.now() - started) });
     // Headers are in; from here undici's body timeout (which pauses under back-pressure) applies.
     exchange.disarm();
+    if (isRedirectStatus(response.status)) {
+      await response.body?.cancel().catch(() => undefined);
+      exchange.release();
+      throw redirectRefused(url, response.status, response.headers.get('location'));
+    }
     if (!response.body || method === 'HEAD' || NULL_BODY_STATUSES.has(response.status)) {
       exchange.release();
       return response as unknown as Response;
@@ -193,6 +232,13 @@ export function createHttpClient(options: HttpClientOptions = {}): Required<Http
       });
       // Headers are in; from here undici's body timeout applies.
       exchange.disarm();
+      if (isRedirectStatus(response.statusCode)) {
+        // Its body is not wanted; dropping the stream errors it, and nobody listens for that.
+        response.body.on('error', () => undefined);
+        response.body.destroy();
+        const location = response.headers.location;
+        throw redirectRefused(url, response.statusCode, Array.isArray(location) ? location[0] : location);
+      }
       const answer = await readDispatcherBody(response.body, response.headers, maxResponseBytes, url, response.statusCode);
       exchange.release();
       logger?.debug('http response', { method, url: safeUrl(url), status: response.statusCode, ms: Math.round(performance.now() - started) });

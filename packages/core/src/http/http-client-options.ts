@@ -13,9 +13,12 @@ export interface HttpClientOptions {
   /** PEM text of CA certificates trusted in addition to Node's default roots (e.g. the simulator's CA). */
   caPem?: string;
   /**
-   * Longest time without progress, in ms: to connect (DNS, proxy, TLS), between chunks of the
-   * request body, until the response headers, and between chunks of the response body. A request
-   * may override it with `init.timeoutMs`. 0 disables it.
+   * Time limit of each whole request, in ms: connecting, sending, waiting and reading the complete
+   * answer must end within it (plus 1 s per 64 KiB moved, so a large transfer on a slow link still
+   * completes; a server trickling bytes does not). It is also the longest time without progress:
+   * to connect (DNS, proxy, TLS), between chunks of the request body, until the response headers,
+   * and between chunks of the response body. A request may override it with `init.timeoutMs`.
+   * 0 disables both.
    * @default 30000
    */
   timeoutMs?: number;

@@ -4,7 +4,8 @@
  *
  * Made by {@link createHttpClient}. Its `fetch` resolves with any HTTP status (mapping 4xx/5xx is
  * the caller's job) and rejects only with a MailbridgeError: NETWORK_ERROR, NETWORK_TIMEOUT,
- * TLS_ERROR, PROXY_ERROR, ABORTED (and USAGE for a URL that is not http(s)). Such an error has
+ * TLS_ERROR, PROXY_ERROR, ABORTED, REDIRECT_REFUSED for any 3xx but 304 (a redirect is never
+ * followed: requests carry credentials), and USAGE for a URL that is not http(s). Such an error has
  * `retryable` set and `details.requestSent` — `false` when the request certainly did not reach the
  * service (the retry policy may repeat even a send then). Reading the body fails the same way.
  * Consume or cancel every response body: until then its connection and the caller-signal
@@ -19,7 +20,7 @@ export interface HttpClient {
    * exactly as given — fetch copies every request body (twice for a stream). Made for the adapters'
    * many small JSON calls and for large uploads in ranges from one reused buffer. Same network
    * settings, timeout and errors as `fetch`; compressed answers are asked for and decompressed (the
-   * limit applies to what comes out); redirects are not followed. Optional in the interface, so a
+   * limit applies to what comes out); a redirect rejects with REDIRECT_REFUSED, as in `fetch`. Optional in the interface, so a
    * caller's own HttpClient keeps working: {@link requestBuffered} falls back to `fetch`. Keep a `Uint8Array` body
    * unchanged until the promise settles; after a failure, do not rewrite it (bytes may still be
    * queued on the broken connection): use a new buffer.

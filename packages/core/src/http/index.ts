@@ -6,3 +6,4 @@ export { readBody, readText, type ReadBodyOptions } from './read-body.js';
 export { safeUrl, stripUrls } from './safe-url.js';
 export { buildUserAgent } from './user-agent.js';
 export { CA_FILE_HINT } from './map-network-error.js';
+export { isRedirectStatus, redirectRefused } from './redirect-refused.js';

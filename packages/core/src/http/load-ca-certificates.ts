@@ -1,7 +1,17 @@
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { FileReadLimitError, readBoundedFileSync } from '../files/read-bounded-file.js';
 import { rootCertificates } from 'node:tls';
 import { MailbridgeError } from '../errors/index.js';
+
+/** A CA bundle (Mozilla's is about 250 KB) is never near this. */
+const MAX_CA_FILE_BYTES = 10 * 1024 * 1024;
+/** A CA file is read synchronously: a pipe gets this long. */
+const CA_READ_TIMEOUT_MS = 5_000;
+
+/** A PEM file, bounded in size and time (`/dev/zero` or a silent FIFO cannot hang or exhaust the process). */
+function readPemFile(file: string): string {
+  return readBoundedFileSync(file, { maxBytes: MAX_CA_FILE_BYTES, timeoutMs: CA_READ_TIMEOUT_MS }).toString('utf8');
+}
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
@@ -15,9 +25,16 @@ export function loadCaCertificates(options: { caFile?: string; caPem?: string; e
   if (options.caFile) {
     let text: string;
     try {
-      text = readFileSync(options.caFile, 'utf8');
+      text = readPemFile(options.caFile);
     } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file does not exist' : `it cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`;
+      const reason =
+        error instanceof FileReadLimitError
+          ? error.reason === 'too-large'
+            ? `it holds more than ${error.limit} bytes, far more than any CA certificate`
+            : `nothing could be read from it within ${error.limit} ms (a pipe nobody writes to?)`
+          : (error as NodeJS.ErrnoException).code === 'ENOENT'
+            ? 'the file does not exist'
+            : `it cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`;
       throw new MailbridgeError({
         code: 'CONFIG_INVALID',
         message: `network.caFile: "${options.caFile}" cannot be used: ${reason}.`,
@@ -35,7 +52,7 @@ export function loadCaCertificates(options: { caFile?: string; caPem?: string; e
   const envFile = options.env.NODE_EXTRA_CA_CERTS;
   if (envFile) {
     try {
-      fromEnv.push(...(readFileSync(envFile, 'utf8').match(PEM_BLOCK) ?? []));
+      fromEnv.push(...(readPemFile(envFile).match(PEM_BLOCK) ?? []));
     } catch {
       // Node itself warns about an unreadable NODE_EXTRA_CA_CERTS at startup; nothing to add here.
     }

@@ -11,6 +11,10 @@ export interface FailureContext {
   progress: RequestProgress;
   /** The progress timer fired. */
   timedOut: boolean;
+  /** The whole-request deadline passed (the request kept making some progress, too slowly). */
+  deadlineExceeded?: boolean;
+  /** The deadline that passed, in ms (timeoutMs plus the allowance for the bytes transferred). */
+  deadlineMs?: number;
   /** The caller's signal aborted. */
   callerAborted: boolean;
   /** The caller's abort reason, kept as cause. */
@@ -70,6 +74,14 @@ export function mapNetworkError(error: unknown, context: FailureContext): Mailbr
 
   if (context.callerAborted) {
     return make('ABORTED', `${where} was aborted.`, 'The request was cancelled by the caller (an abort signal or Ctrl+C); run it again if that was not intended.', false, context.abortReason ?? error);
+  }
+  if (context.deadlineExceeded) {
+    return make(
+      'NETWORK_TIMEOUT',
+      `${where} did not complete within ${context.deadlineMs ?? context.timeoutMs} ms (${context.progress.responseStarted ? 'the answer came too slowly' : sent ? 'waiting for the response' : 'connecting or sending'}).`,
+      'network.timeoutMs bounds the whole request, not only the gaps between bytes (large transfers get 1 s more per 64 KiB moved). Check the network path (a proxy or server trickling data), or raise network.timeoutMs in the config.',
+      true,
+    );
   }
   if (context.timedOut) {
     return make(

@@ -28,6 +28,8 @@ type LegacyHandler = Partial<Record<(typeof LEGACY_HANDLER_METHODS)[number], (..
  */
 export class RequestTracker extends Dispatcher {
   readonly progress: RequestProgress = { requestSent: false, responseStarted: false };
+  /** Body bytes moved so far, both ways (the whole-request deadline grows with them). */
+  transferredBytes = 0;
 
   constructor(
     private readonly inner: Dispatcher,
@@ -52,6 +54,7 @@ export class RequestTracker extends Dispatcher {
     // A server may answer before the upload ends (413, 401): once it has, upload progress must not
     // re-arm the timer that would then abort the response being read.
     wrapped.onBodySent = (...args: unknown[]) => {
+      this.transferredBytes += byteLength(args[0]);
       if (!this.progress.responseStarted) this.listener.onProgress();
       return onBodySent?.(...args);
     };
@@ -61,6 +64,13 @@ export class RequestTracker extends Dispatcher {
       if (!this.progress.responseStarted) this.listener.onProgress();
       return onRequestSent?.(...args);
     };
+    const onData = wrapped.onData;
+    if (onData) {
+      wrapped.onData = (...args: unknown[]) => {
+        this.transferredBytes += byteLength(args[0]);
+        return onData(...args);
+      };
+    }
     const onHeaders = wrapped.onHeaders;
     wrapped.onHeaders = (...args: unknown[]) => {
       // A response (even an interim redirect) proves the request reached the service.
@@ -84,4 +94,9 @@ export class RequestTracker extends Dispatcher {
   override destroy(): Promise<void> {
     return Promise.resolve();
   }
+}
+
+function byteLength(chunk: unknown): number {
+  if (chunk instanceof Uint8Array) return chunk.byteLength;
+  return typeof chunk === 'string' ? Buffer.byteLength(chunk) : 0;
 }

@@ -1,11 +1,10 @@
 import { request as httpsRequest, Agent, type RequestOptions } from 'node:https';
 import { request as httpRequest, Agent as HttpAgent } from 'node:http';
 import { rootCertificates } from 'node:tls';
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
-import { MailbridgeError, type HttpClient } from '@mailbridge/core';
+import { MailbridgeError, isRedirectStatus, readBoundedFileSync, redirectRefused, type HttpClient } from '@mailbridge/core';
 
 interface NtlmClient {
   createType1Message(workstation?: string, target?: string): string;
@@ -63,9 +62,9 @@ export class NtlmAuthenticator {
     this.ca = settings.caPem ? [...rootCertificates, settings.caPem.toString()] : undefined;
   }
 
-  /** Loads `network.caFile` for {@link NtlmSettings.caPem}. */
+  /** Loads `network.caFile` for {@link NtlmSettings.caPem} (bounded as core reads it: 10 MB, 5 s). */
   static readCaFile(path: string | undefined): Buffer | undefined {
-    return path ? readFileSync(path) : undefined;
+    return path ? readBoundedFileSync(path, { maxBytes: 10 * 1024 * 1024, timeoutMs: 5_000 }) : undefined;
   }
 
   /** A fetch with the NTLM handshake done on the connection first when needed. */
@@ -110,6 +109,8 @@ export class NtlmAuthenticator {
     // The negotiation carries no body; the real request goes with the Type 3 message.
     const challenge = await send(connection, url, init, Buffer.alloc(0), type1);
     challenge.resume();
+    // A redirect is never followed (node:https does not either): say where it pointed.
+    if (isRedirectStatus(challenge.statusCode ?? 0)) throw redirectRefused(url, challenge.statusCode ?? 0, challenge.headers.location);
     const header = String(challenge.headers['www-authenticate'] ?? '');
     const match = /\bNTLM\s+([A-Za-z0-9+/=]+)/i.exec(header);
     if (challenge.statusCode !== 401 || !match) {

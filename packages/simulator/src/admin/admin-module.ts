@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { ApiModule, SimRequest, SimResponse } from '../server/http-types.js';
-import type { FaultSpec, LoggedRequest, OutboundMessage, SeedData } from '../types.js';
+import type { FaultSpec, LoggedRequest, OutboundMessage, SeedData, SeedMessage } from '../types.js';
 
 /** The header that carries the simulator's admin key. */
 export const ADMIN_KEY_HEADER = 'x-simulator-admin-key';
@@ -16,7 +16,15 @@ export interface AdminOperations {
   outbound(): OutboundMessage[];
   seed(data: Partial<SeedData>): void;
   approveDeviceCode(userCode: string, userMail: string, options?: { decline?: boolean }): void;
+  revokeSignIns(userMail: string): void;
+  setAccessTokenLifetime(seconds: number): void;
+  seedMessages(mailbox: string, messages: SeedMessage[]): void;
+  setConditionalAccessBlock(principal: string, blocked: boolean, options?: { flow?: 'device-code' }): void;
+  issueFederatedAssertion(options: { subject: string; issuer?: string; audience?: string; lifetimeSeconds?: number }): Promise<string>;
 }
+
+const badRequest = (message: string) => json(400, { error: { code: 'BadRequest', message } });
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const FAULT_KINDS = new Set(['latency', 'status', 'ews-server-busy', 'ews-error', 'reset-before', 'reset-after', 'token-outage', 'clock-skew', 'hostile']);
 
@@ -89,6 +97,47 @@ export function createAdminModule(ops: AdminOperations): ApiModule {
             return json(400, { error: { code: 'BadRequest', message: (error as Error).message } });
           }
           return json(200, { approved: body.decline !== true });
+        }
+        case 'POST /_admin/sign-ins/revoke': {
+          const body = parseJson(request);
+          if (!isObject(body) || typeof body.userMail !== 'string') return badRequest('Body must be {"userMail"}.');
+          ops.revokeSignIns(body.userMail);
+          return json(200, { revoked: body.userMail });
+        }
+        case 'POST /_admin/token-lifetime': {
+          const body = parseJson(request);
+          if (!isObject(body) || typeof body.seconds !== 'number' || !(body.seconds > 0)) return badRequest('Body must be {"seconds"} (a positive number).');
+          ops.setAccessTokenLifetime(body.seconds);
+          return json(200, { seconds: Math.floor(body.seconds) });
+        }
+        case 'POST /_admin/messages': {
+          const body = parseJson(request);
+          if (!isObject(body) || typeof body.mailbox !== 'string' || !Array.isArray(body.messages)) return badRequest('Body must be {"mailbox", "messages": [SeedMessage, …]}.');
+          try {
+            ops.seedMessages(body.mailbox, body.messages as SeedMessage[]);
+          } catch (error) {
+            return badRequest((error as Error).message);
+          }
+          return json(201, { mailbox: body.mailbox, added: body.messages.length });
+        }
+        case 'POST /_admin/conditional-access': {
+          const body = parseJson(request);
+          if (!isObject(body) || typeof body.principal !== 'string' || typeof body.blocked !== 'boolean' || (body.flow !== undefined && body.flow !== 'device-code')) {
+            return badRequest('Body must be {"principal": user mail or client id, "blocked": true|false, "flow"?: "device-code"}.');
+          }
+          ops.setConditionalAccessBlock(body.principal, body.blocked, body.flow === 'device-code' ? { flow: 'device-code' } : {});
+          return json(200, { principal: body.principal, blocked: body.blocked, ...(body.flow ? { flow: body.flow } : {}) });
+        }
+        case 'POST /_admin/federated-assertion': {
+          const body = parseJson(request);
+          if (!isObject(body) || typeof body.subject !== 'string' || body.subject === '') return badRequest('Body must be {"subject", "issuer"?, "audience"?, "lifetimeSeconds"?}.');
+          const assertion = await ops.issueFederatedAssertion({
+            subject: body.subject,
+            ...(typeof body.issuer === 'string' ? { issuer: body.issuer } : {}),
+            ...(typeof body.audience === 'string' ? { audience: body.audience } : {}),
+            ...(typeof body.lifetimeSeconds === 'number' ? { lifetimeSeconds: body.lifetimeSeconds } : {}),
+          });
+          return json(200, { assertion });
         }
         default:
           return json(404, { error: { code: 'NotFound', message: `No admin endpoint ${route}.` } });

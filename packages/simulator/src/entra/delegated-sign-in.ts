@@ -1,7 +1,7 @@
 import type { SeedApp, SeedTenant, SeedUser } from '../types.js';
 import type { Authority } from './authority.js';
 import { tenantDisplayName } from './authority.js';
-import { readClientCredential } from './client-authentication.js';
+import { authenticateClient, readClientCredential } from './client-authentication.js';
 import { EntraError } from './entra-error.js';
 import { appLabel, appNotFound, conditionalAccessBlocked, type GrantContext } from './grant-context.js';
 import type { RefreshTokens } from './refresh-tokens.js';
@@ -75,13 +75,40 @@ export function requirePublicClient(app: SeedApp, form: URLSearchParams, authori
   }
 }
 
+/** How a delegated token is being obtained: Conditional Access may block one flow (device code) and not the others. */
+export type SignInFlow = 'device-code' | 'authorization-code' | 'refresh';
+
+/**
+ * The client authentication of a delegated grant (authorization code, refresh): a confidential
+ * client authenticates with its secret, certificate or federated assertion; without a credential
+ * the app must be a public client (7000218).
+ */
+export async function authenticateDelegatedClient(ctx: GrantContext, app: SeedApp, authority: Authority, form: URLSearchParams, authorization: string | undefined): Promise<'0' | '1' | '2'> {
+  const credential = readClientCredential(form, authorization);
+  if (!credential) {
+    if (!app.publicClient) {
+      throw new EntraError(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+    }
+    return '0';
+  }
+  if (app.publicClient && !(app.secrets?.length || app.certificates?.length || app.federatedCredentials?.length)) {
+    throw new EntraError(400, 'invalid_client', 700025, "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.");
+  }
+  const tenants = authority.kind === 'tenant' || authority.kind === 'consumers' ? [authority.tenant.id, ...authority.tenant.domains, authority.segment] : [authority.segment];
+  return authenticateClient(app, credential, {
+    now: ctx.now,
+    federation: ctx.federation,
+    audiences: [...tenants.flatMap((t) => [`${ctx.baseUrl}/${t}/oauth2/v2.0/token`, `${ctx.baseUrl}/${t}/oauth2/token`]), ...tenants.map((t) => `${ctx.baseUrl}/${t}/v2.0`)],
+  });
+}
+
 /**
  * Whether this user may sign in to this app on this authority. Personal accounts on a work
  * authority (or a work-only app), and work accounts outside their tenant, are refused with 50020;
  * work accounts on /consumers with 50034, users a Conditional Access policy blocks with 53003 — what the
  * sign-in page reports, delivered to the polling client.
  */
-export function userSignInError(ctx: GrantContext, app: SeedApp, user: SeedUser, userTenant: SeedTenant, authority: Authority): EntraError | undefined {
+export function userSignInError(ctx: GrantContext, app: SeedApp, user: SeedUser, userTenant: SeedTenant, authority: Authority, flow: SignInFlow): EntraError | undefined {
   const personal = userTenant.consumers === true;
   const idp = personal ? 'live.com' : `https://sts.windows.net/${userTenant.id}/`;
   const notInTenant = (tenantName: string) => new EntraError(400, 'invalid_grant', 50020,
@@ -95,7 +122,7 @@ export function userSignInError(ctx: GrantContext, app: SeedApp, user: SeedUser,
   }
   if (authority.kind === 'tenant' && (personal || authority.tenant.id !== userTenant.id)) return notInTenant(tenantDisplayName(authority.tenant));
   if (authority.kind === 'organizations' && personal) return notInTenant('organizations');
-  if (ctx.blockedByConditionalAccess(user.mail)) return conditionalAccessBlocked(true);
+  if (ctx.blockedByConditionalAccess(user.mail, flow)) return conditionalAccessBlocked(true);
   const homeTenant = ctx.directory.tenant(app.tenantId);
   const homeName = homeTenant ? tenantDisplayName(homeTenant) : app.tenantId;
   if (personal && !app.allowPersonalAccounts && !isPersonalOnly(app, ctx)) return notInTenant(homeName);

@@ -168,7 +168,7 @@ export class DeviceCodes {
     }
     const app = ctx.directory.app(entry.clientId);
     if (!app) throw new Error(`The app ${entry.clientId} of this device code is no longer in the simulated directory.`);
-    const signInError = userSignInError(ctx, app, user, userTenant, entry.authority);
+    const signInError = userSignInError(ctx, app, user, userTenant, entry.authority, 'device-code');
     if (signInError) {
       entry.state = { kind: 'failed', error: signInError };
       return;

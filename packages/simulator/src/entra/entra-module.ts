@@ -2,10 +2,12 @@ import type { ApiModule, SimRequest, SimResponse } from '../server/http-types.js
 import type { Directory } from '../state/directory.js';
 import { resolveAuthority } from './authority.js';
 import { clientCredentialsGrant } from './client-credentials-grant.js';
+import { AuthorizationCodes, type AuthorizeOutcome } from './authorization-codes.js';
+import { authorizeErrorPage, authorizePage, nativeClientPage } from './authorize-page.js';
 import { DeviceCodes } from './device-codes.js';
 import { deviceLoginDone, deviceLoginForm, readDeviceLoginForm } from './device-login-page.js';
 import { instanceDiscovery, openIdConfigurationV1, openIdConfigurationV2 } from './discovery.js';
-import { EntraError, entraStatusError, missingParameter } from './entra-error.js';
+import { EntraError, entraStatusError, entraTimestamp, missingParameter } from './entra-error.js';
 import { entraHeaders, errorResponse, jsonResponse, postOnly, readForm, traceFor } from './entra-http.js';
 import { FederationIssuers, type FederatedAssertionOptions } from './federation-issuer.js';
 import type { GrantContext } from './grant-context.js';
@@ -46,12 +48,13 @@ export type EntraModule = ApiModule & TokenVerifier & {
   /**
    * Make a Conditional Access policy block (or stop blocking) token issuance to a user (by mail:
    * device-code approval and refresh fail) or to an app (by client id: client credentials fail),
-   * with AADSTS53003.
+   * with AADSTS53003. `{ flow: 'device-code' }` blocks only the device code flow, as the
+   * "Authentication flows" condition Microsoft recommends does: the authorization code flow still works.
    */
-  setConditionalAccessBlock(principal: string, blocked: boolean): void;
+  setConditionalAccessBlock(principal: string, blocked: boolean, options?: { flow?: 'device-code' }): void;
 };
 
-type Route = 'instance' | 'oidc-v2' | 'oidc-v1' | 'keys-v2' | 'keys-v1' | 'token' | 'devicecode' | 'device-login';
+type Route = 'instance' | 'oidc-v2' | 'oidc-v1' | 'keys-v2' | 'keys-v1' | 'token' | 'devicecode' | 'device-login' | 'authorize' | 'nativeclient';
 
 const ROUTES: Array<[RegExp, Route]> = [
   [/^\/common\/discovery\/instance\/?$/i, 'instance'],
@@ -61,6 +64,9 @@ const ROUTES: Array<[RegExp, Route]> = [
   [/^\/([^/]+)\/discovery\/keys\/?$/i, 'keys-v1'],
   [/^\/([^/]+)\/oauth2\/v2\.0\/token\/?$/i, 'token'],
   [/^\/([^/]+)\/oauth2\/v2\.0\/devicecode\/?$/i, 'devicecode'],
+  [/^\/([^/]+)\/oauth2\/v2\.0\/authorize\/?$/i, 'authorize'],
+  // The redirect URI of apps without a web server: a blank page whose address the person copies.
+  [/^\/(common)\/oauth2\/nativeclient\/?$/i, 'nativeclient'],
   // The verification_uri (Microsoft's is https://microsoft.com/devicelogin → /common/oauth2/deviceauth).
   [/^\/(common)\/oauth2\/deviceauth\/?$/i, 'device-login'],
   [/^\/devicelogin\/?$/i, 'device-login'],
@@ -89,8 +95,12 @@ export function createEntraModule(options: EntraModuleOptions): EntraModule {
   const deviceLoginPath = '/common/oauth2/deviceauth';
   const deviceCodes = new DeviceCodes(`${baseUrl}${deviceLoginPath}`, options.deviceCodeIntervalSeconds ?? 5);
   const refreshTokens = new RefreshTokens();
+  const authorizationCodes = new AuthorizationCodes(baseUrl);
   const conditionalAccessBlocks = new Set<string>();
-  const blockedByConditionalAccess = (principal: string): boolean => conditionalAccessBlocks.has(principal.toLowerCase());
+  /** Blocks of the device code flow only ("Authentication flows" condition). */
+  const deviceCodeBlocks = new Set<string>();
+  const blockedByConditionalAccess = (principal: string, flow?: string): boolean =>
+    conditionalAccessBlocks.has(principal.toLowerCase()) || (flow === 'device-code' && deviceCodeBlocks.has(principal.toLowerCase()));
   /** `true`: failing until cleared; a number: how many more requests fail. */
   let outage: boolean | number = false;
 
@@ -117,6 +127,8 @@ export function createEntraModule(options: EntraModuleOptions): EntraModule {
         return deviceCodes.redeem(ctx, form, authorization, refreshTokens);
       case 'refresh_token':
         return refreshTokenGrant(ctx, authority, form, authorization, refreshTokens);
+      case 'authorization_code':
+        return authorizationCodes.redeem(ctx, authority, form, authorization, refreshTokens);
       default:
         throw new EntraError(400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grantType}'.`);
     }
@@ -136,6 +148,39 @@ export function createEntraModule(options: EntraModuleOptions): EntraModule {
       return html(200, deviceLoginForm(deviceLoginPath, { ...submission, error: err instanceof Error ? err.message : String(err) }));
     }
     return html(200, deviceLoginDone(submission.appName, submission.decline));
+  }
+
+  /**
+   * `/{tenant}/oauth2/v2.0/authorize`: GET checks the request and shows the sign-in and consent page
+   * (or Entra's error page); POST is that page's form. The browser leaves with a 302 to the redirect URI.
+   */
+  function authorize(request: SimRequest, ctx: GrantContext, tenantSegment: string, trace: ReturnType<typeof traceFor>): SimResponse {
+    const html = (status: number, body: string): SimResponse => ({ status, headers: entraHeaders(trace, 'no-store', 'text/html; charset=utf-8'), body });
+    const errorPage = (error: EntraError) => html(200, authorizeErrorPage(error, { traceId: trace.traceId, correlationId: trace.correlationId, timestamp: entraTimestamp(trace.now) }));
+    const show = (outcome: AuthorizeOutcome): SimResponse => {
+      if (outcome.kind === 'redirect') return { status: 302, headers: { ...entraHeaders(trace, 'no-store', 'text/html; charset=utf-8'), location: outcome.location }, body: '' };
+      if (outcome.kind === 'error-page') return errorPage(outcome.error);
+      return html(200, authorizePage({
+        action: `/${encodeURIComponent(tenantSegment)}/oauth2/v2.0/authorize`,
+        requestId: outcome.pending.id,
+        appName: outcome.pending.app.displayName ?? outcome.pending.app.clientId,
+        permissions: outcome.permissions,
+        needsConsent: outcome.needsConsent,
+        email: outcome.email ?? outcome.pending.loginHint,
+        error: outcome.error,
+      }));
+    };
+    try {
+      if (request.method === 'GET') return show(authorizationCodes.authorize(ctx, resolveAuthority(tenantSegment, directory), request.url.searchParams));
+      if (request.method !== 'POST') throw postOnly(request.method);
+      const form = readForm(request);
+      const pending = authorizationCodes.pendingRequest(form.get('request') ?? '', ctx.now);
+      if (!pending) throw new EntraError(400, 'invalid_request', 50058, 'A silent sign-in request was sent but none of the currently signed in user(s) match the requested login hint; or the sign-in request expired. Start the sign-in again.');
+      return show(authorizationCodes.submit(ctx, pending, { email: (form.get('email') ?? '').trim(), password: form.get('password'), decline: form.get('action') === 'cancel' }));
+    } catch (err) {
+      if (err instanceof EntraError) return errorPage(err);
+      throw err;
+    }
   }
 
   function contextNow(): GrantContext {
@@ -183,6 +228,10 @@ export function createEntraModule(options: EntraModuleOptions): EntraModule {
         }
         case 'device-login':
           return deviceLogin(request, ctx, trace);
+        case 'authorize':
+          return authorize(request, ctx, target.tenant, trace);
+        case 'nativeclient':
+          return { status: 200, headers: entraHeaders(trace, 'no-store', 'text/html; charset=utf-8'), body: nativeClientPage() };
       }
     } catch (err) {
       if (err instanceof EntraError) return errorResponse(err, trace, baseUrl);
@@ -212,9 +261,10 @@ export function createEntraModule(options: EntraModuleOptions): EntraModule {
       refreshTokens.revoke(userMail, directory.now());
     },
     issueFederatedAssertion: (o) => federation.issue(o),
-    setConditionalAccessBlock(principal, blocked) {
-      if (blocked) conditionalAccessBlocks.add(principal.toLowerCase());
-      else conditionalAccessBlocks.delete(principal.toLowerCase());
+    setConditionalAccessBlock(principal, blocked, blockOptions) {
+      const set = blockOptions?.flow === 'device-code' ? deviceCodeBlocks : conditionalAccessBlocks;
+      if (blocked) set.add(principal.toLowerCase());
+      else set.delete(principal.toLowerCase());
     },
     setAccessTokenLifetime(seconds) {
       if (!Number.isFinite(seconds) || seconds <= 0) throw new RangeError('setAccessTokenLifetime: seconds must be a positive number');

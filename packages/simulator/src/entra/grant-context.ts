@@ -14,8 +14,11 @@ export interface GrantContext {
   federation: FederationIssuers;
   /** Simulated time of this request (ms). */
   now: number;
-  /** Whether a Conditional Access policy blocks token issuance to this user (mail) or app (client id). */
-  blockedByConditionalAccess(principal: string): boolean;
+  /**
+   * Whether a Conditional Access policy blocks token issuance to this user (mail) or app (client
+   * id); `flow` names the sign-in flow, for policies that block one flow only (device code).
+   */
+  blockedByConditionalAccess(principal: string, flow?: 'device-code' | 'authorization-code' | 'refresh'): boolean;
 }
 
 /** AADSTS53003: a Conditional Access policy blocks token issuance. */

@@ -1,6 +1,6 @@
 import type { Authority } from './authority.js';
 import { tenantDisplayName } from './authority.js';
-import { delegatedGrant, delegatedTokenResponse, publicAppForAuthority, requirePublicClient, userSignInError } from './delegated-sign-in.js';
+import { authenticateDelegatedClient, delegatedGrant, delegatedTokenResponse, publicAppForAuthority, userSignInError } from './delegated-sign-in.js';
 import { EntraError, missingParameter } from './entra-error.js';
 import { readClientId, type GrantContext } from './grant-context.js';
 import type { RefreshTokens } from './refresh-tokens.js';
@@ -23,7 +23,7 @@ export async function refreshTokenGrant(
   const token = form.get('refresh_token');
   if (!token) throw missingParameter('refresh_token');
   const app = publicAppForAuthority(ctx, clientId, authority);
-  requirePublicClient(app, form, authorization);
+  const appidacr = await authenticateDelegatedClient(ctx, app, authority, form, authorization);
   const session = refreshTokens.redeem(token, clientId, ctx.now);
   const user = ctx.directory.user(session.userMail);
   const userTenant = user ? ctx.directory.tenant(user.tenantId) : undefined;
@@ -31,11 +31,11 @@ export async function refreshTokenGrant(
     throw new EntraError(400, 'invalid_grant', 50034,
       `The user account ${session.userMail} does not exist in the directory. To sign into this application, the account must be added to the directory.`);
   }
-  const signInError = userSignInError(ctx, app, user, userTenant, authority);
+  const signInError = userSignInError(ctx, app, user, userTenant, authority, 'refresh');
   if (signInError) throw signInError;
   const requested = form.get('scope') ?? session.scope;
   const scopes = parseDelegatedScopes(requested, cloudOf(userTenant), tenantDisplayName(userTenant));
-  const grant = delegatedGrant(app, user, userTenant, scopes, session.authTime);
+  const grant = { ...delegatedGrant(app, user, userTenant, scopes, session.authTime), appidacr };
   // A refresh always answers with a new refresh token, even if the client did not repeat offline_access.
   const withRefresh = scopes.oidc.includes('offline_access') ? scopes : { ...scopes, oidc: [...scopes.oidc, 'offline_access'] };
   return delegatedTokenResponse(ctx, grant, { ...withRefresh, requested: scopes.requested }, form, refreshTokens);

@@ -43,6 +43,8 @@ export interface DelegatedGrant {
   wantsEmail: boolean;
   /** Session start (ms), for `auth_time`-like claims. */
   authTime: number;
+  /** How the client authenticated: '0' public client (default), '1' secret, '2' certificate or assertion. */
+  appidacr?: '0' | '1' | '2';
 }
 
 /**
@@ -114,7 +116,7 @@ export class TokenIssuer {
       amr: ['pwd'],
       app_displayname: app.displayName ?? app.clientId,
       appid: app.clientId,
-      appidacr: '0',
+      appidacr: grant.appidacr ?? '0',
       ...(family.length > 0 ? { family_name: family.join(' ') } : {}),
       given_name: given,
       idtyp: 'user',

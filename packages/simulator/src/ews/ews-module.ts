@@ -17,11 +17,16 @@ import { sendItem } from './operations/send-item.js';
 import { syncFolderItems } from './operations/sync-folder-items.js';
 import { updateItem } from './operations/update-item.js';
 import { readSoapRequest } from './soap/soap-request.js';
+import { effectiveRequestVersion } from './soap/request-version.js';
 import { ONLINE_SERVER_VERSION, ONPREM_SERVER_VERSION, soapEnvelope, soapFault } from './soap/soap-response.js';
 import { NS, child } from './xml/xml-node.js';
 import { failure, responseBody } from './soap/response-messages.js';
 import type { FaultSpec } from '../types.js';
 import { esc } from './xml/xml-writer.js';
+import { DEFAULT_EWS_THROTTLING, EwsThrottle } from './ews-throttle.js';
+import type { EwsPrincipal } from './auth/ews-auth.js';
+import type { SoapRequest } from './soap/soap-request.js';
+import type { Mailbox } from '../state/mailbox.js';
 import { exchangeVersions, validateSoap, type SchemaProblem } from './xsd-validator.js';
 import type { XNode } from './xml/xml-node.js';
 
@@ -89,6 +94,18 @@ function injectedErrorBody(operationName: string, op: XNode, spec: Extract<Fault
   return responseBody(operationName, Array.from({ length: count }, () => failure(error)));
 }
 
+/**
+ * Whose budget a request spends: the caller's own, or, when it impersonates (app-only tokens always
+ * do), the caller's budget for that mailbox, which Exchange keeps apart from the user's.
+ */
+function budgetOwner(principal: EwsPrincipal, soap: SoapRequest, mailbox: Mailbox): string {
+  const caller = principal.kind === 'app' ? `app:${principal.clientId ?? ''}` : `user:${principal.user?.mail.toLowerCase() ?? ''}`;
+  return principal.kind === 'app' || soap.impersonation ? `${caller}|${mailbox.address}` : caller;
+}
+
+/** Exchange's text for ErrorExceededConnectionCount (as the EWS Managed API's ServiceError documents it). */
+const EXCEEDED_CONNECTION_COUNT = 'You have exceeded the available concurrent connections for your account.  Try again once your other requests have completed.';
+
 function describe(problem: SchemaProblem): string {
   return `line ${problem.line}, position ${problem.position}: ${problem.message}`;
 }
@@ -126,6 +143,7 @@ export function createEwsModule(options: EwsModuleOptions): ApiModule {
   const version = options.mode === 'online' ? ONLINE_SERVER_VERSION : ONPREM_SERVER_VERSION;
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const subscriptions = new PullSubscriptions();
+  const throttle = new EwsThrottle({ ...DEFAULT_EWS_THROTTLING, ...options.throttling });
   // The schemas compile on the first EWS request (about half a second, once per process), so
   // simulators that only serve Graph never pay for it; preloadEwsSchema() does it ahead of time.
 
@@ -190,7 +208,31 @@ export function createEwsModule(options: EwsModuleOptions): ApiModule {
       const anchor = request.headers['x-anchormailbox'];
       const mailbox = actingMailbox(options.store, principal, soap, notes, Array.isArray(anchor) ? anchor[0] : anchor);
       log.notes = notes;
-      const body = await operation({ state: options.store, principal, mailbox, maxMessageBytes, subscriptions }, soap.operation);
+      const admitted = throttle.enter(budgetOwner(principal, soap, mailbox));
+      if (!admitted.ok) {
+        if (admitted.reason === 'concurrency') {
+          notes.push(`throttled: EWSMaxConcurrency ${admitted.limit}`);
+          return fault(
+            new EwsError('ErrorExceededConnectionCount', EXCEEDED_CONNECTION_COUNT, 'fault', {
+              Policy: 'MaxConcurrency',
+              MaxConcurrencyLimit: String(admitted.limit),
+              ErrorMessage: `This operation exceeds the throttling budget for policy part 'MaxConcurrency', policy value '${admitted.limit}',  Budget type: 'Ews'.  Suggested backoff time 0 ms.`,
+            }),
+          );
+        }
+        notes.push(`throttled: budget below EwsCutoffBalance, back off ${admitted.backOffMs} ms`);
+        return fault(new EwsError('ErrorServerBusy', EWS_MESSAGES.ErrorServerBusy, 'fault', { BackOffMilliseconds: String(admitted.backOffMs) }));
+      }
+      const started = performance.now();
+      let body: string;
+      try {
+        // An injected latency is spent inside the connection, as a slow request holds its slot.
+        const latency = options.faults.empty ? undefined : options.faults.take('latency', { api: 'ews', path: request.url.pathname });
+        if (latency) await new Promise((resolve) => setTimeout(resolve, latency.ms));
+        body = await operation({ state: options.store, principal, mailbox, maxMessageBytes, subscriptions, requestVersion: effectiveRequestVersion(requested) }, soap.operation);
+      } finally {
+        admitted.done(performance.now() - started);
+      }
       const envelope = soapEnvelope(body, version);
       if (options.validate) {
         const check = validateSoap(envelope);
@@ -210,6 +252,7 @@ export function createEwsModule(options: EwsModuleOptions): ApiModule {
 
   return {
     name: 'ews',
+    appliesFaults: ['latency'],
     matches(request: SimRequest): boolean {
       return (request.method === 'POST' || request.method === 'GET') && request.url.pathname.toLowerCase() === EWS_PATH;
     },

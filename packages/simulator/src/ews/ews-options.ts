@@ -2,6 +2,7 @@ import type { TokenVerifier } from '../entra/token-verifier.js';
 import type { FaultRegistry } from '../faults/fault-registry.js';
 import type { Directory } from '../state/directory.js';
 import type { SimState } from '../state/sim-state.js';
+import type { EwsThrottlingPolicy } from './ews-throttle.js';
 
 /** What the EWS module reports for a request's log entry (`SimResponse.log`, then `LoggedRequest`). */
 export interface EwsLogFields {
@@ -35,4 +36,6 @@ export interface EwsModuleOptions {
   validate: boolean;
   /** Largest message (MIME bytes) CreateItem/SendItem accept: Exchange Online's default MaxSendSize, 35 MB. */
   maxMessageBytes?: number;
+  /** EWS throttling; unset fields take Exchange Online's defaults (DEFAULT_EWS_THROTTLING). */
+  throttling?: Partial<EwsThrottlingPolicy>;
 }

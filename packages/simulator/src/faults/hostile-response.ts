@@ -62,10 +62,10 @@ function giganticStream(size: number, json: boolean): Readable {
  * The answer of a `hostile` fault. The body is what the fault names, whatever the request was, with
  * status 200 unless the fault says otherwise: a client must not trust a success status with a body
  * it cannot parse. `api` picks the wire format where the kind leaves it open (JSON for Graph and
- * Entra, SOAP for EWS).
+ * Entra, SOAP for EWS). `redirectTo` is where a `redirect` points (the simulator's second listener).
  */
-export function hostileResponse(fault: HostileFault, api: string): SimResponse {
-  const status = fault.status ?? 200;
+export function hostileResponse(fault: HostileFault, api: string, redirectTo?: string): SimResponse {
+  const status = fault.status ?? (fault.body === 'redirect' ? 307 : 200);
   const json = api !== 'ews';
   switch (fault.body) {
     case 'truncated-xml': {
@@ -86,6 +86,14 @@ export function hostileResponse(fault: HostileFault, api: string): SimResponse {
       };
     case 'empty-body':
       return { status, headers: { 'content-type': json ? 'application/json' : 'text/xml; charset=utf-8' }, body: '' };
+    case 'redirect':
+      // What a hostile or misconfigured endpoint does to harvest credentials: 307/308 keep the method
+      // and body, so a client that follows re-sends the secret, assertion or token it just sent.
+      return {
+        status,
+        headers: { location: redirectTo ?? 'https://127.0.0.1:9/', 'content-type': 'text/html; charset=utf-8' },
+        body: '<html><body>Moved</body></html>',
+      };
     case 'gigantic-body':
       return {
         status,

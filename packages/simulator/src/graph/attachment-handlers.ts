@@ -8,18 +8,12 @@ import { json, type GraphContext } from './graph-context.js';
 import { GraphError } from './graph-error.js';
 import { serializeAttachment } from './graph-serializer.js';
 import { parseFileAttachment, readJson } from './message-input.js';
+import { applyAttachmentSelect, parseAttachmentSelect } from './attachment-select.js';
 
-const ATTACHMENT_PROPERTIES = new Set(['id', 'lastModifiedDateTime', 'name', 'contentType', 'size', 'isInline', 'contentId', 'contentLocation', 'contentBytes']);
-
-function select(json: Record<string, unknown>, selectParam: string | null): Record<string, unknown> {
-  if (!selectParam) return json;
-  const wanted = new Set(['id', ...selectParam.split(',').map((name) => name.trim())]);
-  for (const name of wanted) {
-    if (!ATTACHMENT_PROPERTIES.has(name)) throw new GraphError(400, 'RequestBroker--ParseUri', `Could not find a property named '${name}' on type 'microsoft.graph.attachment'.`);
-  }
-  const result: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(json)) if (key.startsWith('@odata.') || wanted.has(key)) result[key] = value;
-  return result;
+/** The `$select` of an attachment request, parsed (undefined: everything). */
+function selection(ctx: GraphContext): Set<string> | undefined {
+  const selectParam = ctx.request.url.searchParams.get('$select');
+  return selectParam === null || selectParam.trim() === '' ? undefined : parseAttachmentSelect(selectParam);
 }
 
 /** An attachment of a message by id. */
@@ -31,21 +25,21 @@ export function findAttachment(message: StoredMessage, id: string): StoredAttach
 
 /** GET …/messages/{id}/attachments (file attachments carry contentBytes, as in Graph, unless $select leaves it out). */
 export function listAttachments(ctx: GraphContext, message: StoredMessage): SimResponse {
-  const selectParam = ctx.request.url.searchParams.get('$select');
-  const withContent = !selectParam || selectParam.split(',').some((name) => name.trim() === 'contentBytes');
+  const select = selection(ctx);
+  const withContent = !select || select.has('contentBytes');
   return json(200, {
     '@odata.context': `${ctx.contextBase}/messages('${message.id}')/attachments`,
-    value: message.attachments.map((attachment) => select(serializeAttachment(attachment, withContent), selectParam)),
+    value: message.attachments.map((attachment) => applyAttachmentSelect(serializeAttachment(attachment, withContent), select)),
   });
 }
 
 /** GET …/attachments/{id}. */
 export function getAttachment(ctx: GraphContext, message: StoredMessage, attachment: StoredAttachment): SimResponse {
-  const selectParam = ctx.request.url.searchParams.get('$select');
-  const withContent = !selectParam || selectParam.split(',').some((name) => name.trim() === 'contentBytes');
+  const select = selection(ctx);
+  const withContent = !select || select.has('contentBytes');
   return json(200, {
     '@odata.context': `${ctx.contextBase}/messages('${message.id}')/attachments/$entity`,
-    ...select(serializeAttachment(attachment, withContent), selectParam),
+    ...applyAttachmentSelect(serializeAttachment(attachment, withContent), select),
   });
 }
 

@@ -11,6 +11,7 @@ import { GraphError } from './graph-error.js';
 import { parseMessageSelect, selectContextSuffix, serializeMessage } from './graph-serializer.js';
 import { checkRecipients, decodeMimeBody, DRAFT_ONLY_PROPERTIES, parseMessageJson, readJson, type MessageInput } from './message-input.js';
 import { parseCount, parseFilter, parseOrderBy } from './odata-query.js';
+import { expandedMessageProperties, parseMessageExpand } from './odata-expand.js';
 
 /** Graph's default and largest page sizes for messages. */
 const DEFAULT_TOP = 10;
@@ -39,10 +40,11 @@ function isMimeRequest(ctx: GraphContext): boolean {
   return String(ctx.request.headers['content-type'] ?? '').toLowerCase().startsWith('text/plain');
 }
 
-/** GET …/messages and …/mailFolders/{id}/messages, with $select/$filter/$orderby/$top/$skip and nextLink. */
+/** GET …/messages and …/mailFolders/{id}/messages, with $select/$filter/$orderby/$top/$skip/$expand and nextLink. */
 export function listMessages(ctx: GraphContext, folder: MailFolder | undefined, folderSegment: string | undefined): SimResponse {
   const query = ctx.request.url.searchParams;
   const selection = parseMessageSelect(query.get('$select'));
+  const expansion = parseMessageExpand(query.get('$expand'));
   const filter = parseFilter(query.get('$filter'));
   const order = parseOrderBy(query.get('$orderby'));
   // Outlook documents $top "within the range of 1 and 1000"; larger values are served as 1000.
@@ -65,7 +67,7 @@ export function listMessages(ctx: GraphContext, folder: MailFolder | undefined, 
   if (order) messages = [...messages].sort(order);
 
   const page = messages.slice(skip, skip + top);
-  const value = page.map((message) => serializeMessage(message, selection, ctx.preference));
+  const value = page.map((message) => ({ ...serializeMessage(message, selection, ctx.preference), ...expandedMessageProperties(message, expansion, ctx.contextBase) }));
   const collection = folder ? `mailFolders('${folderSegment}')/messages` : 'messages';
   const selectSuffix = selectContextSuffix(query.get('$select'));
   const body: Record<string, unknown> = { '@odata.context': `${ctx.contextBase}/${collection}${selectSuffix}`, value };
@@ -83,11 +85,16 @@ function preferenceApplied(ctx: GraphContext): Record<string, string> {
   return ctx.preference ? { 'preference-applied': `outlook.body-content-type="${ctx.preference}"` } : {};
 }
 
-/** GET …/messages/{id}. */
+/** GET …/messages/{id}, with $select and $expand. */
 export function getMessage(ctx: GraphContext, message: StoredMessage): SimResponse {
   const selection = parseMessageSelect(ctx.request.url.searchParams.get('$select'));
+  const expansion = parseMessageExpand(ctx.request.url.searchParams.get('$expand'));
   const selectSuffix = selectContextSuffix(ctx.request.url.searchParams.get('$select'));
-  return json(200, serializeMessage(message, selection, ctx.preference, { '@odata.context': `${ctx.contextBase}/messages${selectSuffix}/$entity` }), preferenceApplied(ctx));
+  return json(
+    200,
+    { ...serializeMessage(message, selection, ctx.preference, { '@odata.context': `${ctx.contextBase}/messages${selectSuffix}/$entity` }), ...expandedMessageProperties(message, expansion, ctx.contextBase) },
+    preferenceApplied(ctx),
+  );
 }
 
 /** GET …/messages/{id}/$value: the MIME form. */

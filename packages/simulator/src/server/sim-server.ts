@@ -23,6 +23,8 @@ export interface SimServerOptions {
   now: () => number;
   /** Largest body the server reads for a non-streaming module (bytes). */
   maxBodyBytes?: number;
+  /** Origin of the listener a `hostile` `redirect` fault points to. */
+  redirectTarget?: () => Promise<string>;
 }
 
 /** What a user of `mailbridge sandbox --port` can meet when the port cannot be bound. */
@@ -146,7 +148,7 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
       const hostile = target && faults.take('hostile', target);
       if (hostile) {
         if (!module?.streaming) await readBody(req, maxBody).catch(() => EMPTY);
-        const response = hostileResponse(hostile, api);
+        const response = hostileResponse(hostile, api, hostile.body === 'redirect' && options.redirectTarget ? `${await options.redirectTarget()}${request.url.pathname}${request.url.search}` : undefined);
         status = response.status;
         await writeResponse(res, response);
         return;

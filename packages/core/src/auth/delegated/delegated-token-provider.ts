@@ -13,13 +13,46 @@ export interface DeviceCodeInfo {
   expiresAt: Date;
 }
 
+/** Where an authorization-code sign-in sends the person, and how its answer comes back. */
+export interface SignInUrlInfo {
+  /** The Entra sign-in address to open in a browser (carries the PKCE challenge and `state`, never a secret). */
+  url: string;
+  /** The redirect URI of this sign-in, as registered on the app. */
+  redirectUri: string;
+  /**
+   * `loopback`: the browser comes back to a listener on this machine, nothing to do after signing in;
+   * `paste`: the browser ends on the redirect URI (the nativeclient page), whose full address the
+   * person copies back ({@link SignInOptions.readRedirect}).
+   */
+  mode: 'loopback' | 'paste';
+}
+
 /** Options of {@link DelegatedTokenProvider.signIn}. */
 export interface SignInOptions {
   /**
-   * Called once with the code to show (print it, or, unattended, hand it to whoever approves it).
-   * Sign-in then waits until the person approves, declines, or the code expires.
+   * Device code: called once with the code to show (print it, or, unattended, hand it to whoever
+   * approves it). Sign-in then waits until the person approves, declines, or the code expires.
+   * Required for `auth.flow: "device-code"`.
    */
-  onDeviceCode(info: DeviceCodeInfo): void;
+  onDeviceCode?(info: DeviceCodeInfo): void;
+  /**
+   * Authorization code: called with the sign-in URL (open it in a browser or print it). Required for
+   * `auth.flow: "authorization-code"`.
+   */
+  onSignInUrl?(info: SignInUrlInfo): void | Promise<void>;
+  /**
+   * Authorization code, paste mode: the address the browser ended on, as the person pasted it.
+   * Required when the redirect URI is not a loopback address, or with `paste: true`.
+   */
+  readRedirect?(info: SignInUrlInfo): Promise<string>;
+  /**
+   * Authorization code: use the paste flow even when the redirect URI is a loopback address (no
+   * browser on this machine); the redirect URI is then the nativeclient URI of the authority host
+   * unless `auth.redirectUri` names another non-loopback one. @default false
+   */
+  paste?: boolean | undefined;
+  /** Authorization code, loopback mode: how long to wait for the browser to come back. @default 600000 (10 minutes) */
+  timeoutMs?: number | undefined;
   /** Cancels the wait: the sign-in fails with `AUTH_DECLINED` ("cancelled"). */
   signal?: AbortSignal | undefined;
   /** Which API's permissions to consent to at sign-in. @default the config's transport */
@@ -51,15 +84,17 @@ export interface SignInResult {
 }
 
 /**
- * A token provider for a signed-in person (`auth.flow: "device-code"`): tokens are renewed
+ * A token provider for a signed-in person (`auth.flow: "device-code"` or `"authorization-code"`): tokens are renewed
  * silently from the refresh token kept in `auth.tokenCache`; when that is no longer possible,
  * `getToken` fails with `AUTH_INTERACTION_REQUIRED` and someone must {@link signIn} again.
  */
 export interface DelegatedTokenProvider extends TokenProvider {
   readonly kind: 'delegated';
+  /** The sign-in flow: what {@link signIn} needs in its options. */
+  readonly flow: 'device-code' | 'authorization-code';
   /** Absolute path of the token cache file. */
   readonly tokenCachePath: string;
-  /** Device-code sign-in; keeps the result in the token cache (replacing any other account there). */
+  /** Signs a person in (device code, or authorization code in a browser); keeps the result in the token cache (replacing any other account there). */
   signIn(options: SignInOptions): Promise<SignInResult>;
   /** The account whose tokens `getToken` uses, if one is signed in. */
   account(): Promise<SignedInAccount | undefined>;
@@ -67,7 +102,7 @@ export interface DelegatedTokenProvider extends TokenProvider {
   signOut(): Promise<SignedInAccount[]>;
 }
 
-/** True for a provider that can sign a person in (the device-code flow). */
+/** True for a provider that can sign a person in (the device-code and authorization-code flows). */
 export function isDelegatedTokenProvider(provider: TokenProvider): provider is DelegatedTokenProvider {
   return provider.kind === 'delegated' && typeof (provider as Partial<DelegatedTokenProvider>).signIn === 'function';
 }

@@ -1,9 +1,13 @@
 import type { ICachePlugin, TokenCacheContext } from '@azure/msal-node';
-import { mkdir, readFile, unlink } from 'node:fs/promises';
+import { mkdir, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { MailbridgeError } from '../../errors/index.js';
+import { FileReadLimitError, readBoundedFile } from '../../files/read-bounded-file.js';
 import { atomicWriteFile } from './atomic-write-file.js';
 import { acquireFileLock, type FileLockOptions, type ReleaseFileLock } from './file-lock.js';
+
+/** Far more than any token cache mailbridge writes (one account, a few tokens). */
+const MAX_CACHE_BYTES = 16 * 1024 * 1024;
 
 /** An msal cache with nothing in it: what a missing (or logged-out) cache file means. */
 const EMPTY_CACHE = '{}';
@@ -143,12 +147,13 @@ export class FileTokenCachePlugin implements ICachePlugin {
   private async read(): Promise<string> {
     let text: string;
     try {
-      text = await readFile(this.path, 'utf8');
+      // A cache of a few accounts is a few KB; bounded so a wrong path (a device, a pipe) cannot hang or fill memory.
+      text = (await readBoundedFile(this.path, { maxBytes: MAX_CACHE_BYTES })).toString('utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return EMPTY_CACHE;
       throw new MailbridgeError({
         code: 'CONFIG_INVALID',
-        message: `Cannot read the token cache ${this.path}: ${(error as NodeJS.ErrnoException).code ?? 'read failed'}.`,
+        message: `Cannot read the token cache ${this.path}: ${error instanceof FileReadLimitError ? (error.reason === 'too-large' ? `it holds more than ${error.limit} bytes` : `nothing came within ${error.limit} ms`) : ((error as NodeJS.ErrnoException).code ?? 'read failed')}.`,
         hint: 'Check the permissions of auth.tokenCache (it should belong to this user, mode 0600).',
         details: { path: 'auth.tokenCache' },
       });

@@ -13,6 +13,12 @@ export interface DelegatedErrorContext {
   /** `auth.tenant`: common, organizations, consumers or a tenant. */
   tenant: string;
   authorityHost: string;
+  /** The sign-in flow. @default 'device-code' */
+  flow?: 'device-code' | 'authorization-code' | undefined;
+  /** The redirect URI of an authorization-code sign-in (named in AADSTS50011's hint). */
+  redirectUri?: string | undefined;
+  /** True when that redirect URI is a loopback one (the URI to register then has no port). */
+  loopbackRedirect?: boolean | undefined;
 }
 
 export const LOGIN_HINT = 'Run `mailbridge login` to sign in again (or, from code, the provider\'s signIn()).';
@@ -43,7 +49,7 @@ export function mapDelegatedError(error: unknown, failure: NetworkFailure | unde
 
   const body = failure?.body ?? serverBody(error);
   const entra = body ? parseEntraError(body) : undefined;
-  const specific = entra?.aadsts !== undefined ? accountTypeError(entra.aadsts, entra.description ?? '', context) : undefined;
+  const specific = entra?.aadsts !== undefined ? accountTypeError(entra.aadsts, entra.description ?? '', context) ?? flowError(entra.aadsts, context) : undefined;
   const base = mapTokenError(error, failure, { configuredSecretLooksLikeId: false, authorityHost: context.authorityHost });
   if (specific) return new MailbridgeError({ ...specific, details: base.details });
 
@@ -60,6 +66,61 @@ export function mapDelegatedError(error: unknown, failure: NetworkFailure | unde
     return interactionRequired(`${reason}${entra?.aadsts !== undefined ? ` (AADSTS${entra.aadsts})` : ''}.`, base.details);
   }
   return base;
+}
+
+/** The registered form of a redirect URI: a loopback one without its port (Entra accepts any port for it). */
+export function redirectUriToRegister(redirectUri: string, loopback: boolean): string {
+  if (!loopback) return redirectUri;
+  const url = new URL(redirectUri);
+  url.port = '';
+  return url.pathname === '/' && !/^http:\/\/[^/?#]+\//i.test(redirectUri) ? `${url.protocol}//${url.host}` : url.href;
+}
+
+/** Errors whose explanation depends on the flow: browser sign-in problems, and a device code blocked by policy. */
+function flowError(aadsts: number, context: DelegatedErrorContext): { code: 'AUTH_REDIRECT_URI_MISMATCH' | 'AUTH_CODE_INVALID' | 'AUTH_CONDITIONAL_ACCESS' | 'AUTH_INVALID_REQUEST'; message: string; hint: string } | undefined {
+  const tag = ` (AADSTS${aadsts})`;
+  const app = 'Entra admin center > App registrations > your app';
+  const codeFlow = context.flow === 'authorization-code';
+  if (aadsts === 50011 && context.redirectUri !== undefined) {
+    const register = redirectUriToRegister(context.redirectUri, context.loopbackRedirect === true);
+    return {
+      code: 'AUTH_REDIRECT_URI_MISMATCH',
+      message: `The app has no redirect URI ${register}${context.loopbackRedirect ? ' (any port)' : ''}${tag}.`,
+      hint: `Add exactly ${register} in ${app} > Authentication > Add a platform > Mobile and desktop applications (Custom redirect URIs), then run \`mailbridge login\` again${codeFlow && context.loopbackRedirect ? '; or set auth.redirectUri to a redirect URI the app already lists (e.g. the nativeclient one, with `mailbridge login --no-browser`)' : ''}.`,
+    };
+  }
+  if (codeFlow && context.phase === 'sign-in' && (aadsts === 70008 || aadsts === 54005 || aadsts === 501481 || aadsts === 70000)) {
+    const what = aadsts === 54005 ? 'was already used' : aadsts === 501481 ? 'does not match this sign-in\'s PKCE verifier' : aadsts === 70008 ? 'has expired' : 'is not valid';
+    return {
+      code: 'AUTH_CODE_INVALID',
+      message: `The authorization code ${what}${tag}.`,
+      hint: aadsts === 70008
+        ? 'Codes live a few minutes: run `mailbridge login` again and paste the address right after signing in.'
+        : 'Run `mailbridge login` again and finish that sign-in (paste the address of this sign-in, not of an earlier one).',
+    };
+  }
+  if (aadsts === 53003 && !codeFlow && context.phase === 'sign-in') {
+    return {
+      code: 'AUTH_CONDITIONAL_ACCESS',
+      message: `A Conditional Access policy blocked the device code sign-in${tag}.`,
+      hint: 'Many tenants block the device code flow on purpose (Conditional Access > Authentication flows). Sign in in a browser instead: set "auth": {"flow": "authorization-code", ...} with the same clientId, register the redirect URI http://localhost (Authentication > Mobile and desktop applications), and run `mailbridge login`. Otherwise an administrator can find the policy in Entra admin center > Sign-in logs (search the correlation id).',
+    };
+  }
+  if (aadsts === 7000218 && codeFlow) {
+    return {
+      code: 'AUTH_INVALID_REQUEST',
+      message: `The app is registered as a confidential client (a web app), but auth has no clientSecret or certificate${tag}.`,
+      hint: `Add auth.clientSecret (the secret's Value from ${app} > Certificates & secrets), or register the redirect URI under "Mobile and desktop applications" and set Allow public client flows to Yes (${app} > Authentication).`,
+    };
+  }
+  if (aadsts === 700025 && codeFlow) {
+    return {
+      code: 'AUTH_INVALID_REQUEST',
+      message: `The app is a public client, so it may not send the configured client secret or certificate${tag}.`,
+      hint: `Remove auth.clientSecret / auth.certificate (a public client signs in with PKCE alone), or register the redirect URI under "Web" with a client secret (${app} > Authentication).`,
+    };
+  }
+  return undefined;
 }
 
 /** A caller gave up waiting (Ctrl-C, an abort signal) while the person was to sign in. */

@@ -116,7 +116,7 @@ function all(parts: Predicate[]): Predicate {
  */
 export async function findItem(ctx: OperationContext, op: XNode): Promise<string> {
   const result = await perItem(async () => {
-    const shape = readItemShape(child(op, NS.messages, 'ItemShape'));
+    const shape = readItemShape(child(op, NS.messages, 'ItemShape'), { requestVersion: ctx.requestVersion });
     const { mailbox, folder } = resolveFolder(ctx, firstFolderId(child(op, NS.messages, 'ParentFolderIds')));
     const traversal = op.attrs['Traversal'] ?? 'Shallow';
     let items = traversal === 'Shallow' ? mailbox.messagesIn(folder) : [];

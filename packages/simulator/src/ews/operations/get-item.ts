@@ -11,7 +11,7 @@ export async function getItem(ctx: OperationContext, op: XNode): Promise<string>
   const ids = child(op, NS.messages, 'ItemIds')?.children ?? [];
   let shape;
   try {
-    shape = readItemShape(child(op, NS.messages, 'ItemShape'));
+    shape = readItemShape(child(op, NS.messages, 'ItemShape'), { requestVersion: ctx.requestVersion });
   } catch (error) {
     if (!(error instanceof EwsError)) throw error;
     // An invalid property fails every item, as in Microsoft's sample.

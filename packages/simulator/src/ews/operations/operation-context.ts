@@ -17,6 +17,8 @@ export interface OperationContext {
   maxMessageBytes: number;
   /** Pull subscriptions of this endpoint. */
   subscriptions: PullSubscriptions;
+  /** The RequestServerVersion the request is handled as (`Exchange2007` when it sent none). */
+  requestVersion: string;
 }
 
 /** DistinguishedFolderId names the shared store has (others, like calendar, are not simulated). */

@@ -31,7 +31,7 @@ function decodeSyncState(folder: MailFolder, state: string): number {
  */
 export async function syncFolderItems(ctx: OperationContext, op: XNode): Promise<string> {
   const result = await perItem(async () => {
-    const shape = readItemShape(child(op, NS.messages, 'ItemShape'));
+    const shape = readItemShape(child(op, NS.messages, 'ItemShape'), { requestVersion: ctx.requestVersion });
     const { mailbox, folder } = resolveFolder(ctx, firstFolderId(child(op, NS.messages, 'SyncFolderId')));
     const stateText = mText(op, 'SyncState')?.trim();
     const since = stateText ? decodeSyncState(folder, stateText) : 0;

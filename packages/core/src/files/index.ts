@@ -1,0 +1,1 @@
+export { readBoundedFile, readBoundedFileSync, FileReadLimitError, type ReadBoundedFileOptions } from './read-bounded-file.js';

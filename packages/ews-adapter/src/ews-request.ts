@@ -1,0 +1,187 @@
+import { MailbridgeError, silentLogger, type Logger, type RetryPolicy } from '@mailbridge/core';
+import {
+  ConnectingIdType,
+  ExchangeCredentials,
+  ExchangeService,
+  ExchangeVersion,
+  FolderId,
+  ImpersonatedUserId,
+  Uri,
+  WellKnownFolderName,
+  type Item,
+  type MessageDisposition,
+} from 'ews-javascript-api';
+import type { EwsTransportOptions } from './ews-transport-options.js';
+import { EwsXhr } from './ews-xhr.js';
+import { callContext, type EwsCallContext } from './http/call-context.js';
+import { sharedLimiter } from './http/concurrency-limiter.js';
+import { mapEwsError, mapLibraryError, type EwsFailure } from './map-ews-error.js';
+import { firstResponseMessage } from './soap-envelope.js';
+import { enableXmlEscaping } from './xml/escaping-xml-writer.js';
+
+const MiB = 1024 * 1024;
+
+/**
+ * Exchange Online's default MaxSendSize is 35 MB (an administrator can raise it to 150 MB: then set
+ * `maxMessageBytes`).
+ */
+const DEFAULT_MAX_MESSAGE_BYTES = 35 * MiB;
+
+/** Well-known folder names of mailbridge → EWS distinguished folders. */
+const WELL_KNOWN: Record<string, WellKnownFolderName> = {
+  inbox: WellKnownFolderName.Inbox,
+  sentitems: WellKnownFolderName.SentItems,
+  drafts: WellKnownFolderName.Drafts,
+  deleteditems: WellKnownFolderName.DeletedItems,
+  junkemail: WellKnownFolderName.JunkEmail,
+  outbox: WellKnownFolderName.Outbox,
+  archive: WellKnownFolderName.ArchiveMsgFolderRoot,
+};
+
+/**
+ * Credentials for ews-javascript-api that add nothing to a request: authentication is applied by
+ * {@link EwsXhr} (a fresh token per request, Basic or NTLM), never by the library.
+ */
+class AppliedByHttpLayer extends ExchangeCredentials {
+  override PrepareWebRequest(): void {}
+}
+
+/** The library's CreateItem, public in JavaScript but left out of its typings. */
+export interface InternalService {
+  CreateItem(item: Item, parentFolderId: FolderId | null, messageDisposition: MessageDisposition, sendInvitationsMode: null): Promise<void>;
+}
+
+/** How a call may be repeated by the HTTP layer. */
+export type EwsRetry = EwsCallContext['retry'];
+
+/** The transport's settings, with their defaults applied. */
+export interface EwsSettings {
+  pageSize: number;
+  batchSize: number;
+  inlineLimit: number;
+  versionName: string;
+  impersonate: boolean;
+  deployment: 'online' | 'onprem';
+  /** The mailbox's MaxSendSize. */
+  maxMessageBytes: number;
+}
+
+/**
+ * What every EWS operation of one transport shares: the library's service on core's HTTP layer,
+ * hand-written SOAP requests through the same layer, the identity's concurrency limiter, error
+ * context, and whether the transport is closed.
+ */
+export class EwsRequester {
+  readonly mailbox: string;
+  readonly service: ExchangeService;
+  readonly retry: RetryPolicy;
+  readonly logger: Logger;
+  readonly settings: EwsSettings;
+  private readonly xhr: EwsXhr;
+  private readonly releaseLimiter: () => void;
+  private closed = false;
+
+  constructor(private readonly options: EwsTransportOptions) {
+    this.mailbox = options.mailbox;
+    this.retry = options.retry;
+    this.logger = options.logger ?? silentLogger;
+    const auth = options.authentication;
+    const onPremAuth = auth.kind === 'basic' || auth.kind === 'ntlm';
+    const appOnly = auth.kind === 'bearer' && auth.tokenProvider.kind === 'app-only';
+    this.settings = {
+      deployment: options.deployment ?? (onPremAuth ? 'onprem' : 'online'),
+      versionName: options.version ?? (onPremAuth ? 'Exchange2013_SP1' : 'Exchange2016'),
+      impersonate: options.impersonate ?? appOnly,
+      pageSize: options.pageSize ?? 200,
+      batchSize: options.batchSize ?? 50,
+      inlineLimit: options.inlineAttachmentLimitBytes ?? 4 * MiB,
+      maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+    };
+    const { versionName, impersonate } = this.settings;
+    const version = (ExchangeVersion as unknown as Record<string, ExchangeVersion>)[versionName];
+    if (version === undefined) {
+      throw new MailbridgeError({ code: 'CONFIG_INVALID', message: `ews.version: unknown EWS version "${versionName}".`, hint: 'Use a name such as "Exchange2016" or "Exchange2013_SP1".', details: { path: 'ews.version' } });
+    }
+    const principal = auth.kind === 'bearer' ? `oauth:${auth.tokenProvider.kind}` : `${auth.kind}:${auth.domain ?? ''}\\${auth.username}`;
+    const limiter = sharedLimiter(`${options.url}|${principal}|${this.mailbox.toLowerCase()}`, options.maxConcurrency ?? 10);
+    this.releaseLimiter = limiter.release;
+
+    this.xhr = new EwsXhr({
+      http: options.http,
+      authentication: auth.kind === 'ntlm' && options.ntlmCaPem ? { ...auth, caPem: options.ntlmCaPem } : auth,
+      mailbox: this.mailbox,
+      anchorMailbox: impersonate,
+      authKind: auth.kind === 'bearer' ? (appOnly ? 'app-only' : 'delegated') : auth.kind,
+      limiter: limiter.limiter,
+      retry: options.retry,
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      onRetry: (event) => options.logger?.debug('EWS request retried', event),
+    });
+
+    this.service = new ExchangeService(version);
+    this.service.Url = new Uri(options.url);
+    this.service.Credentials = new AppliedByHttpLayer();
+    this.service.XHRApi = this.xhr;
+    this.service.UserAgent = options.http.userAgent;
+    if (impersonate) this.service.ImpersonatedUserId = new ImpersonatedUserId(ConnectingIdType.SmtpAddress, this.mailbox);
+    enableXmlEscaping(this.service);
+  }
+
+  assertOpen(): void {
+    if (this.closed) throw new MailbridgeError({ code: 'USAGE', message: 'The EWS transport is closed.', hint: 'Create a new transport; close() ends its use.' });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.releaseLimiter();
+    this.xhr.close();
+  }
+
+  failureBase(operation: string): Omit<EwsFailure, 'responseCode' | 'serverMessage'> {
+    const auth = this.options.authentication;
+    return {
+      auth: auth.kind === 'bearer' ? (auth.tokenProvider.kind === 'app-only' ? 'app-only' : 'delegated') : auth.kind,
+      mailbox: this.mailbox,
+      ...(this.xhr.clientId ? { clientId: this.xhr.clientId } : {}),
+      operation,
+    };
+  }
+
+  /**
+   * Runs one library call with its retry kind and signal handed to the HTTP layer, and turns any
+   * failure into a MailbridgeError (the HTTP layer's own, or the library's response error mapped).
+   */
+  async call<T>(retry: EwsRetry, signal: AbortSignal | undefined, operation: string, run: () => Promise<T>): Promise<T> {
+    const context: EwsCallContext = { retry, ...(signal ? { signal } : {}) };
+    try {
+      return await callContext.run(context, run);
+    } catch (error) {
+      throw context.error ?? mapLibraryError(error, this.failureBase(operation));
+    }
+  }
+
+  /** Posts a hand-written request through the same HTTP layer and checks its first response message. */
+  async raw(retry: EwsRetry, signal: AbortSignal | undefined, operation: string, body: string | (() => ReadableStream<Uint8Array>)): Promise<string> {
+    const response = await this.xhr.post(this.options.url, body, { retry, ...(signal ? { signal } : {}) }, operation);
+    const first = firstResponseMessage(response.text);
+    if (first.responseClass === 'Error') {
+      throw mapEwsError({ ...this.failureBase(operation), ...(first.responseCode ? { responseCode: first.responseCode } : {}), ...(first.messageText ? { serverMessage: first.messageText } : {}) });
+    }
+    if (!first.responseClass) {
+      throw new MailbridgeError({ code: 'INVALID_RESPONSE', message: `EWS ${operation}: the response has no response message.`, hint: 'Check that endpoints.ews points at /EWS/Exchange.asmx of an Exchange server.' });
+    }
+    return response.text;
+  }
+
+  /** The SOAP header of hand-written requests: the version, and impersonation when it is on. */
+  soapHeader(): { version: string; impersonate?: string } {
+    return { version: this.settings.versionName, ...(this.settings.impersonate ? { impersonate: this.mailbox } : {}) };
+  }
+
+  /** A well-known folder name (any case) as a distinguished folder, else the name as a folder id. */
+  folderId(folder: string): FolderId {
+    const known = WELL_KNOWN[folder.toLowerCase()];
+    return known !== undefined ? new FolderId(known) : new FolderId(folder);
+  }
+}

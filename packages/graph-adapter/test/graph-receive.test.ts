@@ -1,0 +1,69 @@
+import type { ReceivedMessage } from '@mailbridge/core';
+import { DEMO, demoSeed, type SeedMessage } from '@mailbridge/simulator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGraphTestBed, type GraphTestBed } from './support/graph-harness.js';
+
+const b64 = (text: string) => Buffer.from(text).toString('base64');
+
+/** Seven alerts, newest last; five of them carry attachments (one inline, with a Content-ID). */
+function alerts(): SeedMessage[] {
+  return Array.from({ length: 7 }, (_, i) => ({
+    from: 'monitor@fabrikam.example',
+    to: [DEMO.mailbox],
+    subject: `alert ${i}`,
+    text: `body ${i}`,
+    receivedAt: new Date(Date.UTC(2026, 0, 1, 10, i)).toISOString(),
+    ...(i % 3 === 2
+      ? {}
+      : {
+          attachments: [
+            { filename: `log-${i}.txt`, contentType: 'text/plain', contentBase64: b64(`log ${i}`) },
+            ...(i === 0 ? [{ filename: 'graph.png', contentType: 'image/png', contentBase64: b64('png bytes'), contentId: 'graph@fabrikam.example' }] : []),
+          ],
+        }),
+  }));
+}
+
+describe('Graph receive: attachment metadata comes with the page', () => {
+  let bed: GraphTestBed;
+  beforeAll(async () => {
+    const seed = demoSeed();
+    seed.users.find((user) => user.mail === DEMO.mailbox)!.messages = alerts();
+    bed = await startGraphTestBed({ simulator: { seed } });
+  });
+  afterAll(async () => {
+    await bed?.cleanup();
+  });
+
+  it('requests per receive = pages, whatever number of messages have attachments', async () => {
+    await bed.tokenProvider.getToken('graph');
+    bed.simulator.clearRequests();
+    const received: ReceivedMessage[] = [];
+    for await (const message of bed.transport.receive({ pageSize: 3 })) received.push(message);
+    expect(received.map((message) => message.subject)).toEqual(['alert 6', 'alert 5', 'alert 4', 'alert 3', 'alert 2', 'alert 1', 'alert 0']);
+    const graph = bed.simulator.requests().filter((request) => request.api === 'graph');
+    // 7 messages at 3 per page: 3 pages, 3 requests (there were 5 extra attachment listings before).
+    expect(graph.map((request) => `${request.method} ${new URL(request.url, 'https://sim').pathname.replace(/^.*\/mailFolders\//, '…/mailFolders/')}`)).toEqual(
+      Array(3).fill('GET …/mailFolders/inbox/messages'),
+    );
+    expect(new URL(graph[0]!.url, 'https://sim').searchParams.get('$expand')).toBe('attachments($select=id,name,contentType,size,isInline,microsoft.graph.fileAttachment/contentId)');
+
+    const bySubject = new Map(received.map((message) => [message.subject, message]));
+    expect(bySubject.get('alert 2')!.attachments).toEqual([]);
+    expect(bySubject.get('alert 4')!.attachments.map((a) => [a.filename, a.contentType, a.size, a.isInline])).toEqual([['log-4.txt', 'text/plain', 5, false]]);
+    const first = bySubject.get('alert 0')!.attachments;
+    expect(first.map((a) => a.filename)).toEqual(['log-0.txt', 'graph.png']);
+    expect(first[1]!.contentId).toBe('graph@fabrikam.example');
+  });
+
+  it('the bytes are fetched only when asked, one request per attachment', async () => {
+    let message: ReceivedMessage | undefined;
+    for await (const newest of bed.transport.receive({ limit: 1, pageSize: 1 })) message = newest;
+    expect(message!.subject).toBe('alert 6');
+    bed.simulator.clearRequests();
+    expect(Buffer.from(await message!.attachments[0]!.content()).toString()).toBe('log 6');
+    const graph = bed.simulator.requests().filter((request) => request.api === 'graph');
+    expect(graph).toHaveLength(1);
+    expect(graph[0]!.url).toMatch(/\/attachments\/[^/]+\/\$value$/);
+  });
+});

@@ -1,0 +1,28 @@
+import type { OutgoingMessage } from '@mailbridge/core';
+
+/**
+ * What the relay needs of `@mailbridge/outbox`: `enqueue` that resolves only once the message is
+ * durably stored, the delivery events, and `close`. `createRelay` opens the configured outbox itself;
+ * pass one to share it (tests, or a process that also enqueues).
+ */
+export interface RelayOutbox {
+  enqueue(message: OutgoingMessage | { mime: Uint8Array | string; envelope: { from: string; to: string[] } }): Promise<{ id: string; internetMessageId?: string }>;
+  start?(): Promise<void>;
+  status?(): Promise<unknown>;
+  // Listener parameters are wide (any) so both `@mailbridge/outbox`'s typed `on` and a plain EventEmitter fit.
+  on(event: 'delivered' | 'failed', listener: (...args: any[]) => void): unknown;
+  off?(event: 'delivered' | 'failed', listener: (...args: any[]) => void): unknown;
+  close(): Promise<void>;
+}
+
+/** The part of an outbox `delivered`/`failed` event the relay reads. */
+export interface OutboxEvent {
+  id: string;
+  internetMessageId?: string;
+  subject?: string;
+  to?: string[];
+  attempts?: number;
+  error?: { code: string; message: string; hint?: string };
+  lastError?: { code: string; message: string; hint?: string };
+  [key: string]: unknown;
+}

@@ -1,0 +1,15 @@
+import { readFileSync } from 'node:fs';
+import { defineProject } from 'vitest/config';
+
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
+
+export default defineProject({
+  // Tests import src/ directly: give it the build-time constant tsup defines.
+  define: { __PACKAGE_VERSION__: JSON.stringify(pkg.version) },
+  test: {
+    name: 'relay',
+    include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+});
