@@ -149,6 +149,7 @@ export interface SimulatorOptions {
    * with BackOffMilliseconds). `Infinity` is Exchange's Unlimited. See {@link EwsThrottlingPolicy}.
    */
   ewsThrottling?: Partial<EwsThrottlingPolicy>;
+  /**
    * Exchange Online's sending limits per mailbox (messages per minute, recipients per rolling 24
    * hours, recipients per message), with what Graph and EWS answer over them and the block that
    * follows. `true` enforces Exchange Online's defaults (30/min, 10,000/24 h, 500/message); an object
