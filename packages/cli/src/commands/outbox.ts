@@ -158,8 +158,10 @@ export async function outboxDropCommand(io: CliIo, globals: GlobalOptions, optio
 export async function outboxWorkCommand(io: CliIo, globals: GlobalOptions): Promise<number> {
   const loaded = await loadCliConfig(globals, io.env);
   const outbox = await openOutbox(loaded);
+  // With --json: one JSON object per line (a log stream), not pretty-printed documents.
+  const jsonLine = (value: Record<string, unknown>) => io.stdout.write(`${JSON.stringify(value)}\n`);
   const line = (event: string, fields: Record<string, unknown>, text: string) => {
-    if (io.json) io.printJson({ event, time: new Date().toISOString(), ...fields });
+    if (io.json) jsonLine({ event, time: new Date().toISOString(), ...fields });
     else io.out(text);
   };
   const c = io.colors;
@@ -186,11 +188,11 @@ export async function outboxWorkCommand(io: CliIo, globals: GlobalOptions): Prom
     if (!io.json) io.err(`Status page: ${listener.url}`);
   }
   if (!io.json) io.err(`Delivering from the ${outbox.storeType} outbox of ${outbox.mailbox}; Ctrl+C (or SIGTERM) stops after the sends in flight.`);
-  else io.printJson({ event: 'started', store: outbox.storeType, mailbox: outbox.mailbox, ...(listener ? { status: listener.url } : {}) });
+  else jsonLine({ event: 'started', store: outbox.storeType, mailbox: outbox.mailbox, ...(listener ? { status: listener.url } : {}) });
   const signal = await stopped;
   if (!io.json) io.err(`${signal}: finishing the sends in flight…`);
   await listener?.close();
   await outbox.close();
-  if (io.json) io.printJson({ event: 'stopped', signal });
+  if (io.json) jsonLine({ event: 'stopped', signal });
   return 0;
 }
