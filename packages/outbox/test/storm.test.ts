@@ -69,7 +69,9 @@ test("storm: 1,000 messages at once against Exchange Online's real limits, on a 
     }
   }
   // The rest is held, not sent: it would break the 24-hour budget.
-  await waitFor(() => held.length >= MESSAGES - budgetMessages, 30_000, 'the rest held');
+  await waitFor(() => held.length >= MESSAGES - budgetMessages, 30_000, 'the rest held').catch(async (error) => {
+    throw new Error(`${(error as Error).message}: ${held.length} held, ${delivered.length} delivered, ${JSON.stringify(await outbox!.status())}; log: ${logged.filter((line) => !line.includes('held')).slice(-5).join(' | ')}`);
+  });
   await new Promise((resolve) => setTimeout(resolve, 500));
   expect(delivered).toHaveLength(budgetMessages);
   const after = await outbox.status();

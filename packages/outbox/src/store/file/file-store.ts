@@ -84,7 +84,9 @@ class FileStore implements OutboxStore {
       .sort((a, b) => (a.parts.priority ?? 2) - (b.parts.priority ?? 2) || (a.parts.id < b.parts.id ? -1 : a.parts.id > b.parts.id ? 1 : 0));
     for (const { name, parts } of ready) {
       const from = this.path('queued', name);
-      const sendingName = formatSpoolName({ ...parts, pid: process.pid });
+      // A nonce per claim: a message put back and claimed again by another worker of this process
+      // gets another name, so the first worker's clean-up can never remove the second one's claim.
+      const sendingName = formatSpoolName({ ...parts, pid: process.pid, claim: randomBytes(4).toString('hex') });
       const to = this.path('sending', sendingName);
       try {
         // Fresh mtime first: rename keeps it, and an old one would look like an expired lease.
@@ -109,6 +111,17 @@ class FileStore implements OutboxStore {
   async finish(claim: Claim, outcome: ClaimOutcome): Promise<void> {
     const entry: StoredEntry = { ...claim.entry };
     const priority = priorityOf(entry.importance);
+    if (outcome.state === 'queued' && !outcome.countAttempt && !outcome.error && outcome.notBefore === undefined) {
+      // Put back as it was: one atomic rename, nothing to rewrite or remove.
+      const queued = formatSpoolName({ priority, id: entry.id, uncertain: outcome.uncertain });
+      try {
+        await rename(this.path('sending', claim.handle), this.path('queued', queued));
+        await this.syncs.get('queued')!.sync();
+      } catch (error) {
+        throw storeError('The outbox folder could not put a message back in the queue.', error);
+      }
+      return;
+    }
     let folder: Folder;
     let name: string;
     if (outcome.state === 'delivered') {
