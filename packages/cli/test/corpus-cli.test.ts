@@ -159,6 +159,33 @@ describe('body and attachment files of unusual kinds', () => {
   });
 });
 
+// Issue 14, item 2: a send whose outcome is unknown must name its Message-ID, and a resend of the same
+// Message-ID must look in Sent Items first instead of delivering twice.
+describe.each(['graph', 'ews'] as const)('send --message-id and unknown outcomes (%s)', (transport) => {
+  it('a cut-off send whose check fails too: SEND_UNCONFIRMED naming the Message-ID; the same --message-id again delivers nothing twice', { timeout: 120_000 }, async () => {
+    sim.clearFaults();
+    sim.inject({ kind: 'reset-after', api: transport, count: 1, ...(transport === 'graph' ? { pathIncludes: 'sendMail' } : {}) });
+    if (transport === 'graph') sim.inject({ kind: 'status', status: 503, api: 'graph', count: 1000, pathIncludes: 'sentitems', retryAfterSeconds: 0 });
+    else sim.inject({ kind: 'ews-error', responseCode: 'ErrorInternalServerError', operation: 'FindItem', count: 1000 });
+    const args = ['send', '--to', DEMO.secondMailbox, '--subject', `unconfirmed ${transport}`, '--text', 'x'];
+    let id: string;
+    try {
+      const failed = await runCli(['--json', '--config', configs[transport], ...args], { env, timeoutMs: 90_000 });
+      expect(expectCleanFailure(failed, 1)).toBe('SEND_UNCONFIRMED');
+      id = failed.json().error.internetMessageId;
+      expect(id).toMatch(/^<.+@contoso\.onmicrosoft\.com>$/);
+      expect(failed.json().error.message).toContain(id);
+    } finally {
+      sim.clearFaults();
+    }
+    // The script reconciles: the same message again under that Message-ID is found, not sent twice.
+    const human = await runCli(['--verbose', '--config', configs[transport], ...args, '--message-id', id], { env, timeoutMs: 90_000 });
+    expect(human.code, human.stdout + human.stderr).toBe(0);
+    expect(human.stderr).toContain(`Message-ID ${id}`);
+    expect(sim.deliveries(id).mailboxes.filter((copy) => copy.mailbox === DEMO.secondMailbox)).toHaveLength(1);
+  });
+});
+
 describe('receive --save-mime', () => {
   it('file names come from a digest, never from the message: a hostile subject cannot leave the folder', { timeout: 60_000 }, async () => {
     sim.seed({

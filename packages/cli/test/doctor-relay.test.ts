@@ -55,6 +55,17 @@ describe('doctor relay check', () => {
     expect(result).toMatchObject({ status: 'fail', code: 'RELAY_LISTEN_FAILED', message: expect.stringMatching(/in use/), hint: expect.any(String) });
   });
 
+  it('a port held by a running mailbridge relay is not a problem', async () => {
+    const relayLike = createServer((socket) => socket.write('220 relay.test ESMTP mailbridge relay\r\n'));
+    await new Promise<void>((resolve) => relayLike.listen(0, '127.0.0.1', resolve));
+    const port = (relayLike.address() as { port: number }).port;
+    try {
+      expect(await relayResult({ listen: [{ host: '127.0.0.1', port, tls: 'none' }] })).toMatchObject({ status: 'pass', message: expect.stringMatching(/served by a running mailbridge relay/) });
+    } finally {
+      relayLike.close();
+    }
+  });
+
   it('warns 30 days ahead of the certificate expiry', async () => {
     const result = await relayResult({ listen: [{ port: 0, tls: 'implicit' }], tls: { certFile: 'soon.pem', keyFile: 'soon-key.pem' } });
     expect(result).toMatchObject({ status: 'warn', code: 'RELAY_TLS_INVALID', message: expect.stringMatching(/expires on .* in (9|10) days/) });

@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -122,6 +122,9 @@ describe('mailbridge sandbox --write-config + mailbridge relay', () => {
     expect(swaks.stderr).toBe('');
     const events = () => relay.lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { event: string; id?: string });
     const accepted = await until(() => events().find((e) => e.event === 'accepted'), 10_000, 'the accepted line');
+    // relay.status from the sandbox config: the status listener serves beside the relay.
+    const statusLine = await until(() => events().find((e) => e.event === 'status') as { url?: string } | undefined, 10_000, 'the status line');
+    expect((await fetch(`${statusLine.url!.replace(/\/$/, '')}/healthz`)).status).toBe(200);
     await until(() => events().find((e) => e.event === 'delivered' && e.id === accepted.id), 30_000, 'the delivered line');
     const received = await runCli(['receive', '--config', configPath, '--json', '--limit', '5']);
     expect(received.json().messages.map((m: { subject: string }) => m.subject)).toContain('via the relay');
@@ -159,6 +162,7 @@ describe('crash: SIGKILL the relay while clients send', () => {
     const total = 24;
     const pending = Array.from({ length: total }, (_, i) => i);
     const got250 = new Set<number>();
+    let retries = 0;
     let relay = startCli(['relay', '--config', configPath, '--json']);
     await until(() => relay.lines.some((l) => l.includes('"listening"')), 30_000, 'the relay');
     let killed = false;
@@ -168,6 +172,7 @@ describe('crash: SIGKILL the relay while clients send', () => {
         const result = await sendWithSmtplib(port, `<crash-${i}@relay.test>`, `crash ${i}`);
         if (result.ok) got250.add(i);
         else {
+          retries++;
           pending.push(i); // the client keeps the message and tries again, as SMTP clients do
           await new Promise((r) => setTimeout(r, 300));
         }
@@ -182,6 +187,7 @@ describe('crash: SIGKILL the relay while clients send', () => {
     };
     await Promise.all([worker(), worker(), worker(), worker()]);
     expect(killed).toBe(true);
+    expect(retries).toBeGreaterThan(0); // some sends were cut off by the kill or refused while it was down
     expect(got250.size).toBe(total);
     const inboxCopies = (i: number) => simulator.deliveries(`<crash-${i}@relay.test>`).mailboxes.filter((m) => m.mailbox.toLowerCase() === DEMO.secondMailbox && m.folder === 'inbox').length;
     await until(() => Array.from({ length: total }, (_, i) => i).every((i) => inboxCopies(i) >= 1), 60_000, 'every message delivered');

@@ -28,6 +28,8 @@ export {
   DEFAULT_LOOPBACK_REDIRECT_URI,
   authorizePageError,
   checkAuthorizeRequest,
+  checkConfiguredRedirectUri,
+  type RedirectUriCheck,
   redirectUriToRegister,
   startLoopbackListener,
   type AuthorizationCodeProviderDeps,

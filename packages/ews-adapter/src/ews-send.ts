@@ -8,7 +8,7 @@ import {
   type SizedAttachment,
 } from '@mailbridge/core';
 import { EmailMessage, FolderId, MessageDisposition, MimeContent, WellKnownFolderName } from 'ews-javascript-api';
-import { attachmentNames, findByInternetMessageId, itemExists, onlyAmbiguity } from './confirm-send.js';
+import { attachmentNames, findByInternetMessageId, itemExists, mustCheckFirst, onlyAmbiguity, settle, settled } from './confirm-send.js';
 import { convertToEwsMessage } from './convert-to-ews-message.js';
 import type { EwsRequester, InternalService } from './ews-request.js';
 import { soapEnvelope } from './soap-envelope.js';
@@ -16,7 +16,7 @@ import { uploadAttachment } from './upload-session.js';
 import { escapeXmlAttribute } from './xml/escape-xml.js';
 
 /** `send()` over EWS: CreateItem SendAndSaveCopy when small and kept, otherwise through a draft. */
-export async function sendEwsMessage(requester: EwsRequester, message: OutgoingMessage, options: SendOptions = {}): Promise<SendResult> {
+export async function send(requester: EwsRequester, message: OutgoingMessage, options: SendOptions = {}): Promise<SendResult> {
   requester.assertOpen();
   const prepared = await prepareOutgoingMessage(message, {
     mailbox: requester.mailbox,
@@ -27,6 +27,14 @@ export async function sendEwsMessage(requester: EwsRequester, message: OutgoingM
   const { internetMessageId, attachments, attachmentBytes: total } = prepared;
 
   const save = prepared.saveToSentItems;
+  // A resend of a message whose earlier attempt may have gone out: Sent Items first.
+  if (message.internetMessageId !== undefined && save && mustCheckFirst(internetMessageId, options.resend)) {
+    const found = await settle(internetMessageId, undefined, () => findByInternetMessageId(requester, 'sentitems', internetMessageId, options.signal), options.signal);
+    if (found) {
+      settled(internetMessageId);
+      return { transport: 'ews', mailbox: requester.mailbox, internetMessageId, id: found };
+    }
+  }
   const small = total <= requester.settings.inlineLimit;
   requester.logger.debug('EWS send', { attachments: attachments.length, bytes: total, path: save && small ? 'CreateItem' : 'draft' });
   if (save && small) {
@@ -44,7 +52,7 @@ export async function sendEwsMessage(requester: EwsRequester, message: OutgoingM
 }
 
 /** `sendMime()` over EWS: the MIME as the item's MimeContent (given a Message-ID when it has none). */
-export async function sendEwsMime(requester: EwsRequester, mime: Uint8Array | string, options: { saveToSentItems?: boolean; signal?: AbortSignal } = {}): Promise<SendResult> {
+export async function sendMime(requester: EwsRequester, mime: Uint8Array | string, options: { saveToSentItems?: boolean; signal?: AbortSignal } = {}): Promise<SendResult> {
   requester.assertOpen();
   const { bytes, internetMessageId } = prepareMimeMessage(mime, requester.mailbox);
   const base64 = bytes.toString('base64');
@@ -75,8 +83,8 @@ async function sendInOneRequest(requester: EwsRequester, internetMessageId: stri
     {
       ...(signal ? { signal } : {}),
       classify: onlyAmbiguity,
-      onAmbiguous: async ({ signal: checkSignal }) => {
-        const found = await findByInternetMessageId(requester, 'sentitems', internetMessageId, checkSignal);
+      onAmbiguous: async ({ error, signal: checkSignal }) => {
+        const found = await settle(internetMessageId, error, () => findByInternetMessageId(requester, 'sentitems', internetMessageId, checkSignal), checkSignal);
         requester.logger.info('EWS send had an unknown outcome; checked Sent Items', { found: Boolean(found) });
         return found ? { outcome: 'applied', value: { ...result, id: found } } : { outcome: 'not-applied' };
       },
@@ -138,8 +146,8 @@ async function sendThroughDraft(
     sendStarted = true;
     await requester.retry.execute(() => sendItem(requester, draftId, changeKey, save, signal), {
       ...common,
-      onAmbiguous: async ({ signal: checkSignal }): Promise<AmbiguousResolution<void>> => {
-        const stillDraft = await itemExists(requester, draftId, checkSignal);
+      onAmbiguous: async ({ error, signal: checkSignal }): Promise<AmbiguousResolution<void>> => {
+        const stillDraft = await settle(internetMessageId, error, () => itemExists(requester, draftId, checkSignal), checkSignal);
         return stillDraft ? { outcome: 'not-applied' } : { outcome: 'applied', value: undefined };
       },
     });

@@ -8,7 +8,7 @@ import {
   type SendResult,
   type SizedAttachment,
 } from '@mailbridge/core';
-import { findInSentItems, isStillDraft, unconfirmed } from './confirm-send.js';
+import { findInSentItems, isStillDraft, mustCheckFirst, settle, settled, unconfirmed } from './confirm-send.js';
 import { convertToGraphMessage, inlineCost, toAttachmentItem, toGraphFileAttachment } from './convert-to-graph-message.js';
 import type { GraphMessage, GraphOutgoingMessage, GraphSendMailRequest, GraphUploadSession } from './graph-api.js';
 import type { GraphRequester } from './graph-request.js';
@@ -50,7 +50,7 @@ function expectAccepted(response: Response): void {
 }
 
 /** `send()` over Graph: sendMail when everything fits one request, otherwise a draft with attachments added, then send. */
-export async function sendGraphMessage(requester: GraphRequester, message: OutgoingMessage, options: SendOptions = {}): Promise<SendResult> {
+export async function send(requester: GraphRequester, message: OutgoingMessage, options: SendOptions = {}): Promise<SendResult> {
   requester.assertOpen();
   const prepared = await prepareOutgoingMessage(message, { mailbox: requester.mailbox, capabilities: requester.capabilities });
   const { internetMessageId, saveToSentItems, from, attachments: sized } = prepared;
@@ -78,10 +78,19 @@ export async function sendGraphMessage(requester: GraphRequester, message: Outgo
     graphMessage.attachments = await Promise.all(inline.map(async (item) => toGraphFileAttachment(item, await readAttachment(item))));
   }
   const context = { signal: options.signal, from };
+  // A resend of a message whose earlier attempt may have gone out: Sent Items first.
+  if (message.internetMessageId !== undefined && saveToSentItems && mustCheckFirst(internetMessageId, options.resend)) {
+    const found = await settle(internetMessageId, undefined, () => findInSentItems(requester, internetMessageId, options.signal), options.signal);
+    if (found !== undefined) {
+      settled(internetMessageId);
+      return { transport: 'graph', mailbox: requester.mailbox, internetMessageId, id: found };
+    }
+  }
   const id =
     large.length === 0 && separate.length === 0
       ? await sendInOneRequest(requester, graphMessage, saveToSentItems, context)
       : await sendThroughDraft(requester, graphMessage, { separate, large }, saveToSentItems, { ...context, onUploadProgress: options.onUploadProgress });
+  settled(internetMessageId);
   const result: SendResult = { transport: 'graph', mailbox: requester.mailbox, internetMessageId };
   if (id !== undefined) result.id = id;
   return result;
@@ -99,7 +108,7 @@ async function sendInOneRequest(requester: GraphRequester, message: GraphOutgoin
     from: context.from,
     onAmbiguous: async ({ error, signal }) => {
       if (!saveToSentItems) throw unconfirmed(message.internetMessageId, error, 'saveToSentItems is false, so Sent Items cannot tell');
-      sentId = await findInSentItems(requester, message.internetMessageId, signal);
+      sentId = await settle(message.internetMessageId, error, () => findInSentItems(requester, message.internetMessageId, signal), signal);
       return sentId !== undefined ? { outcome: 'applied', value: accepted() } : { outcome: 'not-applied' };
     },
   });
@@ -144,9 +153,9 @@ async function sendThroughDraft(
       signal: context.signal,
       from: context.from,
       // A sent draft leaves the Drafts folder: if it is gone (or no longer a draft), it went out.
-      onAmbiguous: async ({ signal }) => {
-        if (await isStillDraft(requester, draftPath, signal)) return { outcome: 'not-applied' };
-        if (saveToSentItems) sentId = await findInSentItems(requester, message.internetMessageId, signal);
+      onAmbiguous: async ({ error, signal }) => {
+        if (await settle(message.internetMessageId, error, () => isStillDraft(requester, draftPath, signal), signal)) return { outcome: 'not-applied' };
+        if (saveToSentItems) sentId = await findInSentItems(requester, message.internetMessageId, signal).catch(() => undefined);
         return { outcome: 'applied', value: accepted() };
       },
     });
@@ -199,7 +208,7 @@ async function countAttachments(requester: GraphRequester, draftPath: string, at
 }
 
 /** `sendMime()` over Graph: sendMail with the base64 MIME; without a Sent Items copy, through a draft. */
-export async function sendGraphMime(requester: GraphRequester, mime: Uint8Array | string, options: { saveToSentItems?: boolean; signal?: AbortSignal } = {}): Promise<SendResult> {
+export async function sendMime(requester: GraphRequester, mime: Uint8Array | string, options: { saveToSentItems?: boolean; signal?: AbortSignal } = {}): Promise<SendResult> {
   requester.assertOpen();
   const { bytes, internetMessageId } = prepareMimeMessage(mime, requester.mailbox);
   const base64 = bytes.toString('base64');

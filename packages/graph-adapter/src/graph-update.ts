@@ -4,7 +4,7 @@ import type { GraphRequester } from './graph-request.js';
 import { invalidGraphResponse, mapGraphError, type GraphOperation } from './map-graph-error.js';
 
 /** `markRead()` over Graph: one PATCH, or JSON `$batch`es of PATCHes for several messages. */
-export async function markGraphRead(requester: GraphRequester, ids: string | string[], options: { isRead?: boolean; signal?: AbortSignal } = {}): Promise<void> {
+export async function markRead(requester: GraphRequester, ids: string | string[], options: { isRead?: boolean; signal?: AbortSignal } = {}): Promise<void> {
   requester.assertOpen();
   const list = Array.isArray(ids) ? ids : [ids];
   const isRead = options.isRead ?? true;
@@ -68,7 +68,7 @@ async function sendBatch(requester: GraphRequester, items: GraphBatchRequestItem
 }
 
 /** `move()` over Graph: POST …/move; Graph gives the message a new id in its new folder. */
-export async function moveGraphMessage(requester: GraphRequester, id: string, folder: string, options: { signal?: AbortSignal } = {}): Promise<{ id: string }> {
+export async function move(requester: GraphRequester, id: string, folder: string, options: { signal?: AbortSignal } = {}): Promise<{ id: string }> {
   requester.assertOpen();
   const base = await requester.base();
   const response = await requester.request('POST', `${base}/messages/${encodeURIComponent(id)}/move`, { destinationId: folder }, {

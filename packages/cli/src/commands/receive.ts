@@ -35,16 +35,20 @@ export async function receiveCommand(io: CliIo, globals: GlobalOptions, options:
   try {
     const transport = await runtime.transport();
     const messages: ReceivedMessage[] = [];
+    const limit = Number(options.limit ?? 25);
+    // One more than asked tells whether more messages exist beyond --limit.
     for await (const message of transport.receive({
       folder: String(options.folder ?? 'inbox'),
       unreadOnly: options.unread === true,
       ...(since ? { since } : {}),
-      limit: Number(options.limit ?? 25),
+      limit: limit + 1,
       includeBody: false,
     })) {
       messages.push(message);
       spinner.update(`Reading messages… ${messages.length}`);
     }
+    const more = messages.length > limit;
+    if (more) messages.length = limit;
     const saved: string[] = [];
     if (saveDir) {
       await mkdir(saveDir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
@@ -63,6 +67,8 @@ export async function receiveCommand(io: CliIo, globals: GlobalOptions, options:
     spinner.stop();
     if (io.json) {
       io.printJson({
+        ok: true,
+        more,
         messages: messages.map((message, index) => ({
           id: message.id,
           internetMessageId: message.internetMessageId,
@@ -90,6 +96,7 @@ export async function receiveCommand(io: CliIo, globals: GlobalOptions, options:
     ]);
     for (const line of renderTable(rows)) io.out(line);
     io.out(c.dim(`${messages.length} message${messages.length === 1 ? '' : 's'}${options.markRead ? ', marked read' : ''}${saveDir ? `, MIME saved to ${saveDir}` : ''}.`));
+    if (more) io.out(c.dim(`More messages exist: raise --limit (it was ${limit}) or narrow with --unread / --since.`));
     return 0;
   } finally {
     spinner.stop();

@@ -38,25 +38,37 @@ function freeLoopbackPort(): Promise<number> {
 
 /** Writes the sandbox config: the simulator's endpoints and CA, the demo app's secret in a 0600 file beside it. */
 async function writeSandboxConfig(
-  simulator: { config(options?: Record<string, unknown>): Record<string, unknown> },
+  simulator: { config(options?: Record<string, unknown>): Record<string, unknown>; writeFederatedAssertionFile(path: string, options: { subject: string }): Promise<string> },
   configPath: string,
   secret: string,
   transport: 'graph' | 'ews',
-  force: boolean,
+  options: { force: boolean; federated: { subject: string } | undefined },
 ): Promise<void> {
   const folder = dirname(configPath);
   await mkdir(folder, { recursive: true });
-  const replace = force || (await isSandboxConfig(configPath));
-  const secretFile = `${configPath.replace(/\.json$/, '')}.secret`;
+  const replace = options.force || (await isSandboxConfig(configPath));
   const config = simulator.config({ transport });
   const auth = { ...(config.auth as Record<string, unknown>) };
-  auth.clientSecret = { file: `./${relative(folder, secretFile)}` };
-  auth.secretExpiresAt ??= new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
+  delete auth.clientSecret;
   // `mailbridge relay --config F` relays into the simulator: loopback, no TLS, no auth, a file outbox beside F.
   const relay = { listen: [{ host: '127.0.0.1', port: await freeLoopbackPort(), tls: 'none' }], status: { host: '127.0.0.1', port: await freeLoopbackPort() } };
   const outbox = { store: { type: 'file', dir: `./${relative(folder, `${configPath.replace(/\.json$/, '')}-outbox`)}` } };
+  const secretFile = `${configPath.replace(/\.json$/, '')}.secret`;
+  const assertionFile = `${configPath.replace(/\.json$/, '')}.assertion`;
+  if (options.federated) {
+    // Workload identity rehearsed: a token file as Kubernetes projects it, accepted by the demo app's federated credential.
+    auth.clientAssertionFile = `./${relative(folder, assertionFile)}`;
+    delete auth.secretExpiresAt;
+  } else {
+    auth.clientSecret = { file: `./${relative(folder, secretFile)}` };
+    auth.secretExpiresAt ??= new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
+  }
   // The config first: refusing to replace it leaves nothing half written.
   await writeNewFile(configPath, `${JSON.stringify({ $schema: 'https://unpkg.com/@mailbridge/core/schema/mailbridge.schema.json', ...config, auth, outbox, relay }, null, 2)}\n`, { mode: 0o600, replace });
+  if (options.federated) {
+    await simulator.writeFederatedAssertionFile(assertionFile, options.federated);
+    return;
+  }
   const sameSecret = await readBoundedFile(secretFile, { maxBytes: 1024, timeoutMs: 1_000 }).then((bytes) => bytes.toString('utf8') === `${secret}\n`, () => false);
   const secretIsLink = await lstat(secretFile).then((info) => info.isSymbolicLink(), () => false);
   await writeNewFile(secretFile, `${secret}\n`, { mode: 0o600, replace: replace || (sameSecret && !secretIsLink) });
@@ -70,8 +82,13 @@ export async function sandboxCommand(io: CliIo, globals: GlobalOptions, options:
   await mkdir(dataDir, { recursive: true });
   const simulator = await startSimulator({ port, dataDir, sendingLimits: true });
   const c = io.colors;
+  let renew: NodeJS.Timeout | undefined;
   try {
-    await writeSandboxConfig(simulator, configPath, DEMO.clientSecret, 'graph', options.force === true);
+    const federated = options.federated === true ? { subject: DEMO.federatedSubject } : undefined;
+    await writeSandboxConfig(simulator, configPath, DEMO.clientSecret, 'graph', { force: options.force === true, federated });
+    // The platform renews a projected token before it expires (an hour): so does the sandbox (the config is its own by then).
+    renew = federated ? setInterval(() => void writeSandboxConfig(simulator, configPath, DEMO.clientSecret, 'graph', { force: true, federated }), 20 * 60_000) : undefined;
+    renew?.unref();
     const shown = relative(process.cwd(), configPath) || configPath;
     if (options.demo) {
       const demoGlobals: GlobalOptions = { ...globals, config: configPath };
@@ -96,7 +113,7 @@ export async function sandboxCommand(io: CliIo, globals: GlobalOptions, options:
     io.out(`  tenant   ${DEMO.tenantId} (${DEMO.domain})`);
     io.out(`  app      ${DEMO.clientId}`);
     io.out(`  mailbox  ${DEMO.mailbox}`);
-    io.out(`  config   ${shown}`);
+    io.out(`  config   ${shown}${federated ? ` (federated assertion file ${relative(process.cwd(), configPath.replace(/\.json$/, '.assertion'))}, renewed every 20 minutes)` : ''}`);
     io.out();
     io.out('Try, in another terminal:');
     for (const command of ['doctor', `send --to ${DEMO.mailbox} --subject "Hello" --text "It works"`, 'receive --unread', 'token', 'relay']) {
@@ -111,6 +128,7 @@ export async function sandboxCommand(io: CliIo, globals: GlobalOptions, options:
     });
     return 0;
   } finally {
+    if (renew) clearInterval(renew);
     await simulator.close();
   }
 }

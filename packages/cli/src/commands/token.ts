@@ -9,7 +9,7 @@ export async function tokenCommand(io: CliIo, globals: GlobalOptions, options: R
   const loaded = await loadCliConfig(globals, io.env);
   const { config } = loaded;
   if (config.auth.flow === 'basic' || config.auth.flow === 'ntlm') {
-    throw new UsageError(`auth.flow "${config.auth.flow}" uses no token.`, 'Tokens exist for the client-credentials and device-code flows only.');
+    throw new UsageError(`auth.flow "${config.auth.flow}" uses no token.`, 'Tokens exist for the client-credentials, device-code and authorization-code flows only.');
   }
   const runtime = await createRuntime(loaded);
   try {

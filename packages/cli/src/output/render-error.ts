@@ -10,6 +10,8 @@ export interface CliErrorJson {
   aadsts?: number;
   correlationId?: string;
   traceId?: string;
+  /** The Message-ID of a failed send, to check whether it went out or to resend it with --message-id. */
+  internetMessageId?: string;
 }
 
 /** A usage problem found by the CLI itself (exit 2). */
@@ -39,6 +41,7 @@ export async function normaliseError(error: unknown): Promise<{ json: CliErrorJs
     if (typeof details.aadsts === 'number') json.aadsts = details.aadsts;
     if (typeof details.correlationId === 'string') json.correlationId = details.correlationId;
     if (typeof details.traceId === 'string') json.traceId = details.traceId;
+    if (typeof details.internetMessageId === 'string') json.internetMessageId = details.internetMessageId;
     return { json, exitCode: EXIT_2.has(error.code) ? 2 : 1, ...(error.stack ? { stack: error.stack } : {}) };
   }
   const { redact } = await import('@mailbridge/core');

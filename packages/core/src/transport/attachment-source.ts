@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
@@ -32,7 +32,7 @@ export async function sizeAttachments(attachments: OutgoingAttachment[]): Promis
 }
 
 async function fileSize(path: string, index: number): Promise<number> {
-  let info;
+  let info: Stats;
   try {
     info = await stat(path);
   } catch (cause) {

@@ -8,23 +8,22 @@ import type { OutgoingMessage, ProbeResult, ReceivedMessage, ReceiveOptions, Sen
  */
 export interface TransportOperations<S> {
   send(state: S, message: OutgoingMessage, options?: SendOptions): Promise<SendResult>;
-  sendMime?(state: S, mime: Uint8Array | string, options?: { saveToSentItems?: boolean; signal?: AbortSignal }): Promise<SendResult>;
+  sendMime(state: S, mime: Uint8Array | string, options?: { saveToSentItems?: boolean; signal?: AbortSignal }): Promise<SendResult>;
   receive(state: S, options?: ReceiveOptions): AsyncIterable<ReceivedMessage>;
-  sync?(state: S, options?: SyncOptions): Promise<SyncResult>;
+  sync(state: S, options?: SyncOptions): Promise<SyncResult>;
   markRead(state: S, ids: string | string[], options?: { isRead?: boolean; signal?: AbortSignal }): Promise<void>;
   move(state: S, id: string, folder: string, options?: { signal?: AbortSignal }): Promise<{ id: string }>;
   getMime(state: S, id: string, options?: { signal?: AbortSignal }): Promise<Uint8Array>;
   probe(state: S, options?: { signal?: AbortSignal }): Promise<ProbeResult>;
-  close(state: S): Promise<void>;
 }
 
 /** What {@link DefinedTransport} is made of. */
-export interface TransportDefinition<S> {
+export interface TransportDefinition<S extends { close(): Promise<void> }> {
   /** `graph`, `ews`, or a third-party adapter's name. */
   name: string;
   mailbox: string;
   capabilities: TransportCapabilities;
-  /** Handed to every operation. */
+  /** Handed to every operation; closed by `close()`. */
   state: S;
   operations: TransportOperations<S>;
 }
@@ -32,35 +31,38 @@ export interface TransportDefinition<S> {
 /**
  * A {@link MailTransport} wired from a table of operations, so that an adapter's transport class only
  * says which functions implement the contract (the way a storage driver is defined from its methods).
- * `sendMime` and `sync` exist exactly when the operations have them.
+ * For a transport with every operation, `sendMime` and `sync` included (declare them in its capabilities).
  */
-export class DefinedTransport<S> implements MailTransport {
+export class DefinedTransport<S extends { close(): Promise<void> }> implements MailTransport {
   readonly specificationVersion = 'v1' as const;
   readonly name: string;
   readonly mailbox: string;
   readonly capabilities: TransportCapabilities;
-  readonly sendMime?: MailTransport['sendMime'];
-  readonly sync?: MailTransport['sync'];
   private readonly state: S;
   private readonly operations: TransportOperations<S>;
 
   constructor(definition: TransportDefinition<S>) {
-    const { state, operations } = definition;
     this.name = definition.name;
     this.mailbox = definition.mailbox;
     this.capabilities = definition.capabilities;
-    this.state = state;
-    this.operations = operations;
-    if (operations.sendMime) this.sendMime = operations.sendMime.bind(operations, state);
-    if (operations.sync) this.sync = operations.sync.bind(operations, state);
+    this.state = definition.state;
+    this.operations = definition.operations;
   }
 
   send(message: OutgoingMessage, options?: SendOptions): Promise<SendResult> {
     return this.operations.send(this.state, message, options);
   }
 
+  sendMime(mime: Uint8Array | string, options?: { saveToSentItems?: boolean; signal?: AbortSignal }): Promise<SendResult> {
+    return this.operations.sendMime(this.state, mime, options);
+  }
+
   receive(options?: ReceiveOptions): AsyncIterable<ReceivedMessage> {
     return this.operations.receive(this.state, options);
+  }
+
+  sync(options?: SyncOptions): Promise<SyncResult> {
+    return this.operations.sync(this.state, options);
   }
 
   markRead(ids: string | string[], options?: { isRead?: boolean; signal?: AbortSignal }): Promise<void> {
@@ -80,6 +82,6 @@ export class DefinedTransport<S> implements MailTransport {
   }
 
   close(): Promise<void> {
-    return this.operations.close(this.state);
+    return this.state.close();
   }
 }

@@ -37,7 +37,7 @@ export function validateOutgoingMessage(message: OutgoingMessage, limits: Messag
     const list = message[key];
     if (list === undefined) continue;
     if (!Array.isArray(list)) throw invalid(`${key}: expected an array of addresses.`, `Pass ${key} as an array.`, key);
-    list.forEach((entry, index) => toMailAddress(entry, `${key}[${index}]`));
+    for (const [index, entry] of list.entries()) toMailAddress(entry, `${key}[${index}]`);
     if (key !== 'replyTo') recipients += list.length;
   }
   if (recipients === 0) {

@@ -51,6 +51,7 @@ export class NtlmAuthenticator {
   private readonly workstation: string;
   private readonly ca: string[] | undefined;
 
+  // The User-Agent comes with the headers of each request (from core's HTTP client settings).
   constructor(private readonly settings: NtlmSettings) {
     const [maybeDomain, maybeUser] = settings.username.includes('\\') ? settings.username.split('\\', 2) : [undefined, settings.username];
     this.username = maybeUser ?? settings.username;

@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { required, type DoctorCheck, type CheckOutcome } from '../doctor-check.js';
 
 const DAY = 86_400_000;
@@ -10,6 +10,24 @@ function tryBind(host: string, port: number): Promise<string | undefined> {
     const server = createServer();
     server.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
     server.listen(port, host, () => server.close(() => resolve(undefined)));
+  });
+}
+
+/** True when a mailbridge relay answers on host:port (its greeting names it): the port is in use by the relay itself. */
+function servedByRelay(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host, port });
+    let data = '';
+    const done = (answer: boolean) => {
+      socket.destroy();
+      resolve(answer);
+    };
+    socket.setTimeout(2000, () => done(false));
+    socket.on('data', (chunk) => {
+      data += chunk.toString('latin1');
+      if (data.includes('\n') || data.length > 512) done(/^220 \S+ ESMTP mailbridge relay/.test(data));
+    });
+    socket.on('error', () => done(false));
   });
 }
 
@@ -33,6 +51,10 @@ export const relayCheck: DoctorCheck = {
     for (const [index, listener] of relay.listen.entries()) {
       if (listener.port === 0) continue;
       const problem = await tryBind(listener.host, listener.port);
+      if (problem === 'EADDRINUSE' && (await servedByRelay(listener.host, listener.port))) {
+        notes.push(`${listener.host}:${listener.port} is served by a running mailbridge relay`);
+        continue;
+      }
       if (problem === 'EADDRINUSE') {
         return {
           status: 'fail',
@@ -73,6 +95,6 @@ export const relayCheck: DoctorCheck = {
     }
 
     const listeners = relay.listen.map((listener) => `${listener.host}:${listener.port} (${listener.tls})`).join(', ');
-    return { status: 'pass', message: `Relay listeners ${listeners} can start${notes.length ? `; ${notes.join('; ')}` : ''}; ${relay.users.length} user(s) with usable passwords.` };
+    return { status: 'pass', message: `Relay listeners ${listeners} can start or are running${notes.length ? `; ${notes.join('; ')}` : ''}; ${relay.users.length} user(s) with usable passwords.` };
   },
 };
