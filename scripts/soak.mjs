@@ -50,6 +50,22 @@ const FAULTS = [
   { label: 'ews reset-after', spec: { kind: 'reset-after', api: 'ews', count: 2 } },
   { label: 'token endpoint outage', spec: { kind: 'token-outage', count: 2 } },
   { label: 'ews 429 burst', spec: { kind: 'status', status: 429, api: 'ews', count: 2, retryAfterSeconds: 1 } },
+  // A send cut off after it took effect while the Sent Items check that should settle it fails too:
+  // the send must end in SEND_UNCONFIRMED, and resending it (same Message-ID) must not deliver twice.
+  {
+    label: 'graph reset-after, Sent Items check down',
+    specs: [
+      { kind: 'reset-after', api: 'graph', count: 1, pathIncludes: 'sendMail' },
+      { kind: 'status', status: 503, api: 'graph', count: 8, retryAfterSeconds: 0, pathIncludes: 'sentitems' },
+    ],
+  },
+  {
+    label: 'ews reset-after, Sent Items check down',
+    specs: [
+      { kind: 'reset-after', api: 'ews', count: 1 },
+      { kind: 'ews-error', responseCode: 'ErrorInternalServerError', operation: 'FindItem', count: 3 },
+    ],
+  },
 ];
 /** One fault every this many sends: about 25 rounds of the whole list over a run, at least one. */
 const faultEvery = Math.max(4, Math.floor(totalSends / (FAULTS.length * 25)));
@@ -90,12 +106,14 @@ const injected = new Map();
 let nextFault = 0;
 let started = 0;
 let stoppedByTime = false;
+/** Sends that first ended in SEND_UNCONFIRMED (then resent with the same Message-ID). */
+let unconfirmed = 0;
 const t0 = performance.now();
 
 function injectNext() {
   const fault = FAULTS[nextFault % FAULTS.length];
   nextFault++;
-  sim.inject(fault.spec);
+  for (const spec of fault.specs ?? [fault.spec]) sim.inject(spec);
   injected.set(fault.label, (injected.get(fault.label) ?? 0) + 1);
 }
 
@@ -118,11 +136,26 @@ async function worker() {
     if (index % faultEvery === 0) injectNext();
     const transportName = index % 2 === 0 ? 'graph' : 'ews';
     const id = `<soak-${runId}-${index}@${DEMO.domain}>`;
+    const message = { to: [DEMO.secondMailbox], subject: `soak ${index}`, text: `soak message ${index} over ${transportName}`, internetMessageId: id };
     try {
-      await withTimeout(
-        transports[transportName].send({ to: [DEMO.secondMailbox], subject: `soak ${index}`, text: `soak message ${index} over ${transportName}`, internetMessageId: id }),
-        SEND_TIMEOUT_MS,
-      );
+      try {
+        await withTimeout(transports[transportName].send(message), SEND_TIMEOUT_MS);
+      } catch (error) {
+        if (!MailbridgeError.isInstance(error) || error.code !== 'SEND_UNCONFIRMED') throw error;
+        // What a caller does with SEND_UNCONFIRMED: send the same message again (same Message-ID),
+        // which looks in Sent Items first; a little later, as the check's outage may last.
+        unconfirmed++;
+        let resent = false;
+        for (let attempt = 0; attempt < 8 && !resent; attempt++) {
+          await new Promise((resolve) => setTimeout(resolve, 300 * (attempt + 1)));
+          try {
+            await withTimeout(transports[transportName].send(message), SEND_TIMEOUT_MS);
+            resent = true;
+          } catch (again) {
+            if (!MailbridgeError.isInstance(again) || again.code !== 'SEND_UNCONFIRMED' || attempt === 7) throw again;
+          }
+        }
+      }
       outcomes.push({ id, transport: transportName, ok: true });
     } catch (error) {
       const code = MailbridgeError.isInstance(error) ? error.code : 'NOT_A_MAILBRIDGE_ERROR';
@@ -210,6 +243,7 @@ const report = {
   lostSilently: lost,
   erroredNotDelivered,
   erroredButDeliveredOnce,
+  sendUnconfirmedThenResent: unconfirmed,
   errorCodes: sorted(errorCodes),
   faultsInjected: sorted(injected),
   faultsInjectedTotal: nextFault,
@@ -233,6 +267,7 @@ if (args.has('--json')) {
   line('lost (silent)', lost);
   line('errored, not delivered', erroredNotDelivered);
   line('errored, delivered once', erroredButDeliveredOnce);
+  line('SEND_UNCONFIRMED, resent', unconfirmed);
   line('faults injected', `${nextFault} (one every ${faultEvery} sends)`);
   for (const [label, count] of Object.entries(report.faultsInjected)) line(`  ${label}`, count);
   line('simulator answers', '');

@@ -27,4 +27,4 @@ process.on('message', async ({ id, type, argument }) => {
   }
 });
 process.on('disconnect', () => process.exit(0));
-process.send({ ready: true, graphUrl: sim.graphUrl, caFile: sim.caFile, caPem: sim.caPem, config: sim.config({ transport: 'graph' }) });
+process.send({ ready: true, graphUrl: sim.graphUrl, ewsUrl: sim.ewsUrl, caFile: sim.caFile, caPem: sim.caPem, config: sim.config({ transport: 'graph' }), ewsConfig: sim.config({ transport: 'ews' }) });

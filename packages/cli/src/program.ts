@@ -37,6 +37,12 @@ export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
         const runner = await load();
         state.exitCode = await runner(io, globals, command.opts());
       } catch (error) {
+        // Ctrl-C at a prompt: the person chose to stop; nothing to report (130 = 128 + SIGINT).
+        if (error instanceof Error && error.name === 'ExitPromptError') {
+          io.err('Aborted.');
+          state.exitCode = 130;
+          return;
+        }
         state.exitCode = await reportError(io, error);
       }
     };
@@ -61,13 +67,14 @@ export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
     .option('--bcc <address...>', 'bcc recipients', collect)
     .option('--reply-to <address...>', 'reply-to addresses', collect)
     .requiredOption('--subject <text>', 'subject')
-    .option('--text <text>', 'plain-text body')
-    .option('--html <file>', 'HTML body from a file')
+    .option('--text <text>', 'plain-text body (- reads it from stdin)')
+    .option('--html <file>', 'HTML body from a file, a pipe or <(command), or - for stdin (not with --text)')
     .option('--attach <file...>', 'attach files (repeat for several)', collect)
     .option('--from <address>', 'send as another mailbox (needs Send As)')
     .addOption(new Option('--importance <level>', 'importance').choices(['low', 'normal', 'high']))
     .option('--no-save', 'do not keep a copy in Sent Items')
     .option('--queue', 'put it in the outbox (durable) and return; `mailbridge outbox work` sends it')
+    .option('--message-id <id>', 'the Message-ID to send with (<unique@domain>); sending again with the same one looks in Sent Items first and does not deliver it twice')
     .action(action(async () => (await import('./commands/send.js')).sendCommand));
 
   program
@@ -79,6 +86,7 @@ export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
     .option('--limit <n>', 'at most this many messages', positiveInt, 25)
     .option('--mark-read', 'mark the listed messages read')
     .option('--save-mime <dir>', 'save each message as <dir>/<id>.eml')
+    .option('--force', 'with --save-mime: replace files that already exist')
     .action(action(async () => (await import('./commands/receive.js')).receiveCommand));
 
   program
@@ -89,7 +97,8 @@ export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
 
   program
     .command('login')
-    .description('sign in a person with the device-code flow (auth.flow "device-code")')
+    .description('sign in a person: device code (auth.flow "device-code") or in a browser (auth.flow "authorization-code")')
+    .option('--no-browser', 'authorization-code: do not open a browser here; print the URL and ask for the address the browser ended on')
     .action(action(async () => (await import('./commands/login.js')).loginCommand));
 
   program
@@ -125,6 +134,14 @@ export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
     .command('work')
     .description('run delivery workers until SIGTERM/SIGINT, then finish the sends in flight and exit 0')
     .action(action(async () => (await import('./commands/outbox.js')).outboxWorkCommand));
+  const relay = program
+    .command('relay')
+    .description('run the SMTP relay (config "relay" section) and deliver through the outbox until SIGTERM/SIGINT')
+    .action(action(async () => (await import('./commands/relay.js')).relayCommand));
+  relay
+    .command('hash-password')
+    .description('read a password (terminal or stdin) and print its scrypt hash for relay.users[].password')
+    .action(action(async () => (await import('./commands/relay.js')).hashPasswordCommand));
 
   program
     .command('sandbox')
@@ -132,6 +149,8 @@ export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
     .option('--port <port>', 'port to listen on (default: a free one)', (value) => Number(value))
     .option('--write-config <path>', 'where to write the config', 'mailbridge.sandbox.json')
     .option('--demo', 'run doctor, a send and a receive against it, then exit')
+    .option('--force', 'replace an existing config at --write-config that is not a sandbox config')
+    .option('--federated', 'sign the demo app in with a federated assertion file (workload identity) instead of its client secret')
     .action(action(async () => (await import('./commands/sandbox.js')).sandboxCommand));
 
   return program;

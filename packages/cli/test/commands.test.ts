@@ -54,7 +54,7 @@ describe.each(['graph', 'ews'] as const)('send and receive over %s', (transport)
     const subject = `CLI ${transport} round trip ${randomUUID()} — ünïcødé ✓`;
     const attachment = dir.write(`report-${transport}.txt`, 'disk 97% full\n');
     const html = dir.write(`body-${transport}.html`, '<p>Disk <b>97%</b> full</p>');
-    const sent = await runCli(['--json', '--config', configs[transport], 'send', '--to', DEMO.mailbox, '--subject', subject, '--html', html, '--text', 'Disk 97% full', '--attach', attachment], { env });
+    const sent = await runCli(['--json', '--config', configs[transport], 'send', '--to', DEMO.mailbox, '--subject', subject, '--html', html, '--attach', attachment], { env });
     expect(sent.code, sent.stderr + sent.stdout).toBe(0);
     const result = sent.json();
     expect(result).toMatchObject({ ok: true, transport, mailbox: DEMO.mailbox });

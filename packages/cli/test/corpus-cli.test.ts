@@ -1,4 +1,5 @@
-import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, createWriteStream, truncateSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { once } from 'node:events';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -125,6 +126,66 @@ describe.each(['graph', 'ews'] as const)('hostile send arguments over %s', (tran
   });
 });
 
+// Issue 14, items 3 and 7: an --html file of 600 MB was INTERNAL "Invalid string length"; `--attach
+// /proc/cpuinfo` was "size was given as 0" (a file that reports size 0 but has content).
+describe('body and attachment files of unusual kinds', () => {
+  it('--html of 600 MB: MESSAGE_TOO_LARGE before reading it, not INTERNAL', { timeout: 60_000 }, async () => {
+    const file = join(dir.path, 'huge.html');
+    const out = createWriteStream(file);
+    out.end();
+    await once(out, 'finish');
+    truncateSync(file, 600 * 1024 * 1024); // sparse: no disk used
+    const run = await runCli(['--json', '--config', configs.graph, 'send', '--to', DEMO.secondMailbox, '--subject', 'huge', '--html', file], { env, timeoutMs: RUN_TIMEOUT_MS });
+    expect(expectCleanFailure(run, 1)).toBe('MESSAGE_TOO_LARGE');
+  });
+
+  it.each(['graph', 'ews'] as const)('--attach /proc/cpuinfo (size 0, has content) is sent whole over %s', { timeout: 60_000 }, async (transport) => {
+    const subject = `cpuinfo over ${transport}`;
+    const run = await runCli(['--json', '--config', configs[transport], 'send', '--to', DEMO.secondMailbox, '--subject', subject, '--text', 'x', '--attach', '/proc/cpuinfo'], { env, timeoutMs: RUN_TIMEOUT_MS });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const received = sim.messages(DEMO.secondMailbox).find((message) => message.subject === subject);
+    expect(received?.attachments[0]).toMatchObject({ name: 'cpuinfo' });
+    expect(received?.attachments[0]?.size).toBeGreaterThan(0);
+  });
+
+  it('--attach a process substitution (a FIFO) works', { timeout: 60_000 }, async () => {
+    const fifo = join(dir.path, 'attachment-pipe');
+    execFileSync('mkfifo', [fifo]);
+    const writer = spawn('sh', ['-c', 'printf "from a pipe" > "$1"', 'sh', fifo]);
+    const run = await runCli(['--json', '--config', configs.graph, 'send', '--to', DEMO.secondMailbox, '--subject', 'piped', '--text', 'x', '--attach', fifo], { env, timeoutMs: RUN_TIMEOUT_MS });
+    writer.kill();
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(sim.messages(DEMO.secondMailbox).find((message) => message.subject === 'piped')?.attachments[0]?.size).toBe('from a pipe'.length);
+  });
+});
+
+// Issue 14, item 2: a send whose outcome is unknown must name its Message-ID, and a resend of the same
+// Message-ID must look in Sent Items first instead of delivering twice.
+describe.each(['graph', 'ews'] as const)('send --message-id and unknown outcomes (%s)', (transport) => {
+  it('a cut-off send whose check fails too: SEND_UNCONFIRMED naming the Message-ID; the same --message-id again delivers nothing twice', { timeout: 120_000 }, async () => {
+    sim.clearFaults();
+    sim.inject({ kind: 'reset-after', api: transport, count: 1, ...(transport === 'graph' ? { pathIncludes: 'sendMail' } : {}) });
+    if (transport === 'graph') sim.inject({ kind: 'status', status: 503, api: 'graph', count: 1000, pathIncludes: 'sentitems', retryAfterSeconds: 0 });
+    else sim.inject({ kind: 'ews-error', responseCode: 'ErrorInternalServerError', operation: 'FindItem', count: 1000 });
+    const args = ['send', '--to', DEMO.secondMailbox, '--subject', `unconfirmed ${transport}`, '--text', 'x'];
+    let id: string;
+    try {
+      const failed = await runCli(['--json', '--config', configs[transport], ...args], { env, timeoutMs: 90_000 });
+      expect(expectCleanFailure(failed, 1)).toBe('SEND_UNCONFIRMED');
+      id = failed.json().error.internetMessageId;
+      expect(id).toMatch(/^<.+@contoso\.onmicrosoft\.com>$/);
+      expect(failed.json().error.message).toContain(id);
+    } finally {
+      sim.clearFaults();
+    }
+    // The script reconciles: the same message again under that Message-ID is found, not sent twice.
+    const human = await runCli(['--verbose', '--config', configs[transport], ...args, '--message-id', id], { env, timeoutMs: 90_000 });
+    expect(human.code, human.stdout + human.stderr).toBe(0);
+    expect(human.stderr).toContain(`Message-ID ${id}`);
+    expect(sim.deliveries(id).mailboxes.filter((copy) => copy.mailbox === DEMO.secondMailbox)).toHaveLength(1);
+  });
+});
+
 describe('receive --save-mime', () => {
   it('file names come from a digest, never from the message: a hostile subject cannot leave the folder', { timeout: 60_000 }, async () => {
     sim.seed({
@@ -158,12 +219,91 @@ describe('receive --save-mime', () => {
     expectCleanFailure(run);
   });
 
+  // Issue 14, item 6: files are created exclusively, never through a planted link, never over an
+  // existing file without --force; an existing file or an overlong path is a USAGE error, not INTERNAL.
+  it('never writes through a planted symlink; an existing file needs --force; --force replaces the link, not its target', { timeout: 90_000 }, async () => {
+    const first = join(dir.path, 'first-save');
+    const run = await runCli(['--json', '--config', configs.graph, 'receive', '--limit', '2', '--save-mime', first], { env, timeoutMs: RUN_TIMEOUT_MS });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const names = readdirSync(first);
+    expect(names.length).toBeGreaterThan(0);
+
+    const again = await runCli(['--json', '--config', configs.graph, 'receive', '--limit', '2', '--save-mime', first], { env, timeoutMs: RUN_TIMEOUT_MS });
+    expect(expectCleanFailure(again, 2)).toBe('USAGE');
+    expect(again.json().error.message).toMatch(/already exists/);
+
+    const victim = dir.write('victim.txt', 'precious');
+    const planted = join(dir.path, 'planted');
+    mkdirSync(planted);
+    for (const name of names) symlinkSync(victim, join(planted, name));
+    const through = await runCli(['--json', '--config', configs.graph, 'receive', '--limit', '2', '--save-mime', planted], { env, timeoutMs: RUN_TIMEOUT_MS });
+    expect(expectCleanFailure(through, 2)).toBe('USAGE');
+    expect(through.json().error.message).toMatch(/symbolic link/);
+    expect(readFileSync(victim, 'utf8')).toBe('precious');
+
+    const forced = await runCli(['--json', '--config', configs.graph, 'receive', '--limit', '2', '--save-mime', planted, '--force'], { env, timeoutMs: RUN_TIMEOUT_MS });
+    expect(forced.code, forced.stdout + forced.stderr).toBe(0);
+    expect(readFileSync(victim, 'utf8')).toBe('precious');
+    for (const name of names) expect(lstatSync(join(planted, name)).isSymbolicLink()).toBe(false);
+  });
+
+  it('an overlong --save-mime path: USAGE, not INTERNAL', { timeout: 60_000 }, async () => {
+    const run = await runCli(['--json', '--config', configs.graph, 'receive', '--limit', '1', '--save-mime', join(dir.path, 'x'.repeat(300))], { env, timeoutMs: RUN_TIMEOUT_MS });
+    expect(expectCleanFailure(run, 2)).toBe('USAGE');
+  });
+
   it('a relative --save-mime with ../ is the user\'s own choice: it resolves from the current folder', { timeout: 60_000 }, async () => {
     const cwd = join(dir.path, 'work', 'here');
     mkdirSync(cwd, { recursive: true });
     const run = await runCli(['--json', '--config', configs.graph, 'receive', '--limit', '1', '--save-mime', '../out'], { env, cwd, timeoutMs: RUN_TIMEOUT_MS });
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(existsSync(join(dir.path, 'work', 'out'))).toBe(true);
+  });
+});
+
+// Issue 14, item 5: a subject with escape sequences, sent by anyone, retitled and cleared the terminal.
+describe.each(['graph', 'ews'] as const)('terminal injection through receive (%s)', (transport) => {
+  it('control characters in subject and sender are shown escaped in human output, kept exact in --json', { timeout: 60_000 }, async () => {
+    const subject = `INJ-${transport} \u001b]0;pwned\u0007\u001b[2J\rfake line\u009b31m\u202eevil`;
+    sim.seed({ users: [{ id: DEMO.mailboxUserId, tenantId: DEMO.tenantId, mail: DEMO.mailbox, messages: [{ from: 'evil@fabrikam.example', to: [DEMO.mailbox], subject, text: 'x' }] }] });
+    const human = await runCli(['--config', configs[transport], 'receive', '--limit', '50'], { env, timeoutMs: RUN_TIMEOUT_MS });
+    expect(human.code, human.stdout + human.stderr).toBe(0);
+    const line = human.stdout.split('\n').find((candidate) => candidate.includes(`INJ-${transport}`));
+    expect(line).toBeDefined();
+    // eslint-disable-next-line no-control-regex
+    expect(human.stdout + human.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/);
+    expect(line).toContain('fake line'); // on the message's own line, not a faked one
+    // EWS answers in XML 1.0, which cannot carry ESC or BEL (the simulator drops them as Exchange does).
+    if (transport === 'graph') expect(line).toContain('\\x1b]0;pwned\\x07\\x1b[2J\\rfake line\\x9b31m\\u202eevil');
+    const json = await runCli(['--json', '--config', configs[transport], 'receive', '--limit', '50'], { env, timeoutMs: RUN_TIMEOUT_MS });
+    if (transport === 'graph') expect(json.json().messages.map((message: { subject: string }) => message.subject)).toContain(subject);
+  });
+});
+
+// Issue 14, item 8: readable credentials were warned about nowhere (config) or only silently fixed by doctor (token cache).
+describe('credentials other users can read are said, by receive and by doctor', () => {
+  it('a 0644 config holding the secret inline: receive warns on stderr', { timeout: 60_000 }, async () => {
+    const config = structuredClone(sim.config({ transport: 'graph' })) as Record<string, any>;
+    const file = dir.write('inline-644.json', config);
+    chmodSync(file, 0o644);
+    const run = await runCli(['--config', file, 'receive', '--limit', '1'], { timeoutMs: RUN_TIMEOUT_MS });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/holds a secret and can be read by other users \(mode 644\)/);
+    expect(run.stderr).toContain(`chmod 600 ${file}`);
+    expect(run.stdout + run.stderr).not.toContain(DEMO.clientSecret);
+  });
+
+  it('a 0644 token cache: receive and doctor both say so (and that it is only rewritten at the next update)', { timeout: 90_000 }, async () => {
+    const cache = dir.write('cache-644.json', '{}');
+    chmodSync(cache, 0o644);
+    const config = structuredClone(sim.config({ transport: 'graph' })) as Record<string, any>;
+    config.auth = { flow: 'device-code', tenant: DEMO.tenantId, clientId: DEMO.publicClientId, tokenCache: cache };
+    const file = dir.write('delegated-644.json', config);
+    const receive = await runCli(['--config', file, 'receive', '--limit', '1'], { timeoutMs: RUN_TIMEOUT_MS });
+    expect(receive.stderr).toMatch(/token cache .*cache-644\.json holds a refresh token and can be read by other users \(mode 644\)/);
+    const doctor = await runCli(['--json', '--config', file, 'doctor'], { timeoutMs: 60_000 });
+    const check = doctor.json().checks.find((candidate: { id: string }) => candidate.id === 'config');
+    expect(check).toMatchObject({ status: 'warn', message: expect.stringMatching(/token cache .*\(mode 644\).*rewrites it with mode 600/) });
   });
 });
 

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createRetryPolicy, createTransport, MailbridgeError, type MailTransport, type OutgoingMessage } from '@mailbridge/core';
 import { DEMO, startSimulator, type FaultSpec, type Simulator } from '@mailbridge/simulator';
@@ -112,6 +113,14 @@ const HOSTILE_MESSAGES: Array<[string, () => OutgoingMessage]> = [
   ['an attachment path that is a folder', () => ({ ...base, attachments: [{ filename: 'folder.bin', content: { path: dir } }] })],
   ['an attachment path that does not exist', () => ({ ...base, attachments: [{ filename: 'missing.txt', content: { path: join(dir, 'no-such-file.txt') } }] })],
   ['an attachment path that is a device (/dev/zero)', () => ({ ...base, attachments: [{ filename: 'zero.bin', content: { path: '/dev/zero' } }] })],
+  ['CRLF in an attachment filename', () => ({ ...base, attachments: [{ filename: 'a.txt\r\nBcc: victim@evil.example', content: 'x' }] })],
+  ['CRLF in an attachment content id', () => ({ ...base, html: '<img src="cid:logo">', attachments: [{ filename: 'logo.png', content: 'x', contentId: 'logo\r\nBcc: victim@evil.example' }] })],
+  ['CRLF in an attachment content type', () => ({ ...base, attachments: [{ filename: 'a.txt', content: 'x', contentType: 'text/plain\r\nBcc: victim@evil.example' }] })],
+  ['two inline attachments with one content id', () => ({ ...base, attachments: [{ filename: 'a.png', content: 'a', contentId: 'logo' }, { filename: 'b.png', content: 'b', contentId: 'logo' }] })],
+  ['a NUL in the subject', () => ({ ...base, subject: 'Alarm\u0000hidden' })],
+  ['an importance that does not exist', () => ({ ...base, importance: 'urgent' as never })],
+  ['a stream attachment without a size', () => ({ ...base, attachments: [{ filename: 's.bin', content: { stream: () => Readable.from([Buffer.from('x')]) } }] })],
+  ['a stream attachment longer than its declared size', () => ({ ...base, attachments: [{ filename: 's.bin', content: { stream: () => Readable.from([Buffer.alloc(10)]) }, size: 5 }] })],
 ];
 
 describe.each(TRANSPORTS)('hostile messages over %s: INVALID_MESSAGE, nothing sent', (name) => {
@@ -126,6 +135,15 @@ describe.each(TRANSPORTS)('hostile messages over %s: INVALID_MESSAGE, nothing se
     const result = await transports[name].send({ ...base, subject: `500 recipients over ${name}`, to: many(250), bcc: many(250, 'contoso.example') });
     const outbound = sim.outbound().filter((message) => message.internetMessageId === result.internetMessageId);
     expect(outbound.reduce((sum, message) => sum + message.to.length, 0)).toBe(500);
+  });
+});
+
+describe('the same bad message gives the same error on both transports', () => {
+  it.each(HOSTILE_MESSAGES)('%s', { timeout: 20_000 }, async (_label, message) => {
+    const graph = await failure(transports.graph.send(message()));
+    const ews = await failure(transports.ews.send(message()));
+    expect(typeof graph.details.path, graph.message).toBe('string');
+    expect({ code: ews.code, path: ews.details.path }).toEqual({ code: graph.code, path: graph.details.path });
   });
 });
 

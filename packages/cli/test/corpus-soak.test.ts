@@ -44,5 +44,9 @@ describe('fault soak (short)', () => {
     expect(run.stdout).toMatch(/graph reset \(0\)\s+[1-9]/);
     expect(run.stdout).toMatch(/ews reset \(0\)\s+[1-9]/);
     expect(run.stdout).toMatch(/retries observed\s+[1-9]/);
+    // Issue 14, item 2: sends cut off while the Sent Items check was down ended in SEND_UNCONFIRMED
+    // (counted) and their resends were not delivered twice (the verdict above).
+    expect(run.stdout).toMatch(/Sent Items check down\s+[1-9]/);
+    expect(run.stdout).toMatch(/SEND_UNCONFIRMED, resent\s+\d+/);
   });
 });

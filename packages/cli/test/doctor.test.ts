@@ -121,6 +121,7 @@ describe('mailbridge doctor --json', () => {
     const soon = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
     const near = await doctor((config) => (config.auth.secretExpiresAt = soon));
     expect(check(near.result, 'secret-expiry')?.status).toBe('warn');
+    expect(check(near.result, 'secret-expiry')?.message).toContain('in 10 days');
     expect(check(near.result, 'secret-expiry')?.hint).toMatch(/New client secret/);
     // Said once, by its own check, not again as a config warning.
     for (const run of [past, near]) expect(check(run.result, 'config')?.message).not.toMatch(/secretExpiresAt|expire/);

@@ -34,6 +34,7 @@ describe('mailbridge init in a terminal', () => {
         ['Mailbox', `nope${ENTER}`],
         ['Enter an e-mail address', `${erase(4)}alerts@contoso.com${ENTER}`],
         ['Cloud', ENTER], // Global
+        ['How does mailbridge sign in', ENTER], // client credentials
         ['Directory \\(tenant\\) ID', `common${ENTER}`],
         ['cannot be used for app-only', `${erase(6)}${TENANT}${ENTER}`],
         ['Application \\(client\\) ID', `not-a-guid${ENTER}`],
@@ -62,6 +63,40 @@ describe('mailbridge init in a terminal', () => {
     expect(out).toMatch(/Mail\.Send and Mail\.ReadWrite/);
     // The secret was typed into a masked prompt: the terminal never shows it.
     expect(out).not.toContain(SECRET);
+  });
+
+  it('the browser sign-in branch: explains the redirect URI, writes an authorization-code config and its checklist', () => {
+    const { code, out } = drive(
+      [
+        ['Transport', ENTER],
+        ['Mailbox', `sam@outlook.com${ENTER}`],
+        ['Cloud', ENTER],
+        ['How does mailbridge sign in', `${DOWN}${ENTER}`], // in a browser
+        ['Tenant', ENTER], // consumers, proposed for an outlook.com mailbox
+        ['Application \\(client\\) ID', `${CLIENT}${ENTER}`],
+        ['Redirect URI', `${DOWN}${ENTER}`], // nativeclient
+        ['client secret', `y${ENTER}`],
+        ['Where does the client secret live', ENTER], // env
+        ['Environment variable name', ENTER],
+        ['When does the secret expire', `2027-06-01${ENTER}`],
+      ],
+      ['init', '--output', join(dir.path, 'browser.json')],
+    );
+    expect(code, out).toBe(0);
+    const config = JSON.parse(readFileSync(join(dir.path, 'browser.json'), 'utf8'));
+    expect(config.auth).toEqual({
+      flow: 'authorization-code',
+      tenant: 'consumers',
+      clientId: CLIENT,
+      clientSecret: { env: 'MAILBRIDGE_CLIENT_SECRET' },
+      secretExpiresAt: '2027-06-01',
+      redirectUri: 'https://login.microsoftonline.com/common/oauth2/nativeclient',
+      tokenCache: './mailbridge.token-cache.json',
+    });
+    expect(out).toContain('The redirect URI is where Entra sends the browser');
+    expect(out).toContain('add exactly https://login.microsoftonline.com/common/oauth2/nativeclient');
+    expect(out).toContain('mailbridge --config');
+    expect(out).toContain('login');
   });
 
   it('refuses to run without a terminal', () => {

@@ -2,11 +2,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { DEMO, startSimulator } from '@mailbridge/simulator';
 import { BIN, tempDir } from './helpers.js';
 
 // Workspace packages resolve to their folders (packages/core/dist/...), registry ones into node_modules.
-const HEAVY = ['@azure+msal', '@azure/msal', 'microsoft-graph-client', 'ews-javascript-api', '/packages/core/', '/packages/graph-adapter/', '/packages/ews-adapter/', '/packages/simulator/', '/undici', '/zod'];
+const HEAVY = ['@azure+msal', '@azure/msal', 'microsoft-graph-client', 'ews-javascript-api', '/packages/core/', '/packages/graph-adapter/', '/packages/ews-adapter/', '/packages/simulator/', '/undici', '/zod', '/prom-client', 'playwright'];
 const dir = tempDir();
 afterAll(() => dir.cleanup());
 
@@ -37,5 +39,27 @@ describe('start-up stays light', () => {
   it('prints the package version', () => {
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
     expect(loadsOf(['--version']).stdout.trim()).toBe(pkg.version);
+  });
+
+  it('`mailbridge send` gets its token with msal-node loaded as its one-file bundle, never its hundreds of ES module files', { timeout: 180_000 }, async () => {
+    const sim = await startSimulator();
+    try {
+      const config = dir.write('cold-send.json', sim.config({ transport: 'graph', secretEnv: 'COLD_SEND_SECRET' }));
+      // Asynchronously: the simulator answers from this process.
+      const trace = join(dir.path, 'trace-cold-send.txt');
+      const hook = fileURLToPath(new URL('./fixtures/trace-loads.mjs', import.meta.url));
+      await promisify(execFile)(process.execPath, ['--import', hook, BIN, 'send', '--config', config, '--to', DEMO.secondMailbox, '--subject', 'cold', '--text', 'x'], {
+        env: { ...process.env, COLD_SEND_SECRET: DEMO.clientSecret, MAILBRIDGE_TRACE_LOADS: trace },
+        timeout: 120_000,
+      });
+      const modules = readFileSync(trace, 'utf8').split('\n').filter(Boolean);
+      expect(sim.requests().some((request) => request.api === 'entra' && request.status === 200)).toBe(true);
+      // The ES module trace sees the adapter and zod, so it was running...
+      expect(modules.some((url) => url.includes('/packages/graph-adapter/'))).toBe(true);
+      // ...and no file of msal's ES module build (msal-node's dist/*.mjs and msal-common).
+      expect(modules.filter((url) => /@azure[+/]msal-(node|common)/.test(url))).toEqual([]);
+    } finally {
+      await sim.close();
+    }
   });
 });

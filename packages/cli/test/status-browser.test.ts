@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@mailbridge/core';
 import { createOutbox, type Outbox } from '@mailbridge/outbox';
+import { createRelay, type Relay } from '@mailbridge/relay';
 import { DEMO, demoSeed, startSimulator, type Simulator } from '@mailbridge/simulator';
+import nodemailer from 'nodemailer';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -218,4 +220,84 @@ describe.skipIf(missing !== undefined)('status page of an outbox worker, in Chro
       expect(body).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\./);
     }
   });
+});
+
+describe.skipIf(missing !== undefined)('status page of the relay (relay + outbox on the simulator), in Chromium', () => {
+  const GHOST = 'ghost@contoso.onmicrosoft.com';
+  let simulator: Simulator;
+  let outbox: Outbox;
+  let relay: Relay;
+  let listener: StatusListener;
+  let browser: Browser;
+  let dir: string;
+
+  beforeAll(async () => {
+    simulator = await startSimulator();
+    dir = mkdtempSync(join(tmpdir(), 'mailbridge-status-relay-'));
+    const path = join(dir, 'mailbridge.json');
+    const config = {
+      ...(simulator.config({ transport: 'graph' }) as Record<string, unknown>),
+      retry: { maxAttempts: 2, maxDelayMs: 500 },
+      outbox: { store: { type: 'file', dir: join(dir, 'spool') } },
+      // The relay may pass "ghost" through as the sender; the mailbox may not send as it: a permanent failure.
+      relay: { listen: [{ host: '127.0.0.1', port: 0, tls: 'none' }], sendAs: [GHOST], otherSenders: 'rewrite', status: { port: 0, refreshSeconds: 2 } },
+    };
+    writeFileSync(path, JSON.stringify(config), { mode: 0o600 });
+    const loaded = await loadConfig({ path });
+    outbox = await createOutbox(loaded, { pollIntervalMs: 50 });
+    relay = await createRelay(loaded.config, { outbox });
+    listener = await startStatusListener({ service: 'relay', loaded, status: loaded.config.relay!.status!, configPath: 'relay.status', outbox, relay, globals: {}, doctor: false });
+    browser = await launchChromium();
+    mkdirSync(ARTIFACTS, { recursive: true });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await listener?.close();
+    await relay?.close();
+    await simulator?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('counts what SMTP clients send, shows a permanent failure with its code and hint, and exports SMTP session durations', async () => {
+    const port = relay.listeners[0]!.port;
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(listener.url);
+    expect(await page.title()).toBe('mailbridge relay status');
+    expect(await page.locator('.meta').textContent()).toContain(`SMTP on 127.0.0.1:${port}`);
+
+    const sessions = new Promise<void>((resolve) => {
+      let ended = 0;
+      relay.on('session', () => {
+        if (++ended === 2) resolve();
+      });
+    });
+    const failed = new Promise<{ error: { code: string; hint?: string } }>((resolve) => relay.on('failed', resolve));
+    const smtp = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true });
+    await smtp.sendMail({ from: DEMO.mailbox, to: DEMO.secondMailbox, subject: 'relay status page', text: 'hello' });
+    smtp.close();
+    await waitForText(page, '[data-total="accepted"]', '1');
+    await waitForText(page, '[data-total="delivered"]', '1');
+
+    const ghost = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true });
+    await ghost.sendMail({ from: GHOST, to: DEMO.secondMailbox, subject: 'as a ghost', text: 'boo' });
+    ghost.close();
+    const failure = await failed;
+    expect(failure.error.code).toBe('SEND_AS_DENIED');
+    await waitForText(page, '#failures-table [data-code]', 'SEND_AS_DENIED');
+    expect(await page.locator('#failures-table [data-hint]').first().textContent()).toBe(failure.error.hint);
+    await page.screenshot({ path: join(ARTIFACTS, 'status-page-relay.png'), fullPage: true });
+    await page.close();
+
+    await sessions;
+    const families = new Map(parsePrometheusTextFormat((await httpGet(`${listener.url}/metrics`)).body).map((family) => [family.name, family]));
+    const value = (name: string, labels: Record<string, string> = {}) =>
+      Number(families.get(name)?.metrics.find((sample) => Object.entries(labels).every(([key, v]) => sample.labels?.[key] === v))?.value);
+    expect(value('mailbridge_messages_accepted_total')).toBe(2);
+    expect(value('mailbridge_messages_delivered_total')).toBe(1);
+    expect(value('mailbridge_messages_failed_total', { code: 'SEND_AS_DENIED' })).toBe(1);
+    const sessionHistogram = families.get('mailbridge_smtp_session_duration_seconds')!;
+    expect(Number(sessionHistogram.metrics[0]!.count)).toBe(2);
+    expect(Number(sessionHistogram.metrics[0]!.sum)).toBeGreaterThan(0);
+  }, 90_000);
 });

@@ -28,6 +28,8 @@ export {
   DEFAULT_LOOPBACK_REDIRECT_URI,
   authorizePageError,
   checkAuthorizeRequest,
+  checkConfiguredRedirectUri,
+  type RedirectUriCheck,
   redirectUriToRegister,
   startLoopbackListener,
   type AuthorizationCodeProviderDeps,
@@ -40,6 +42,14 @@ export { decodeClaims } from './auth/decode-claims.js';
 export { checkPermissions, type MailOperation, type PermissionCheckOptions, type PermissionCheckResult } from './auth/check-permissions.js';
 export { createTransport, importAdapterPackage, ADAPTER_PACKAGES, type CreateTransportOptions } from './transport/create-transport.js';
 export type { TransportContext, AdapterModule } from './transport/transport-context.js';
+export { DefinedTransport, type TransportDefinition, type TransportOperations } from './transport/defined-transport.js';
+export { prepareOutgoingMessage, type PrepareMessageOptions, type PreparedMessage } from './transport/prepare-message.js';
+export { prepareMimeMessage, type PreparedMime } from './transport/prepare-mime.js';
+export { validateOutgoingMessage, DEFAULT_MAX_RECIPIENTS, type MessageLimits } from './transport/validate-outgoing-message.js';
+export { toMailAddress } from './transport/mail-address.js';
+export { generateInternetMessageId, isInternetMessageId } from './transport/internet-message-id.js';
+export { attachmentContentType, mimeTypeOf } from './transport/mime-types.js';
+export { assertSize, attachmentChunks, openAttachment, readAttachment, sizeAttachments, type SizedAttachment } from './transport/attachment-source.js';
 export * from './http/index.js';
 export * from './files/index.js';
 export * from './retry/index.js';

@@ -326,3 +326,34 @@ describe('error shape', () => {
     expect(JSON.stringify(error?.toJSON())).not.toContain('    at ');
   });
 });
+
+// Issue 14, item 8: a world-readable config holding an inline secret, and a world-readable token
+// cache (it holds a refresh token), were not warned about.
+describe('warnings about credentials other users can read', () => {
+  it('a config file readable by others that holds the secret inline: CONFIG_FILE_PERMISSIONS; not at 0600 or without an inline secret', async () => {
+    const inline = writeConfig(appOnly({ clientSecret: 'inline~Secret.Value-0123456789abcdefgh' }));
+    chmodSync(inline, 0o644);
+    const warned = await loadConfig({ path: inline, env: {} });
+    expect(codes(warned.warnings)).toContain(':CONFIG_FILE_PERMISSIONS');
+    const warning = warned.warnings.find((w) => w.code === 'CONFIG_FILE_PERMISSIONS');
+    expect(warning?.message).toContain('mode 644');
+    expect(warning?.hint).toContain(`chmod 600 ${inline}`);
+    expect(JSON.stringify(warned.warnings)).not.toContain('inline~Secret');
+    chmodSync(inline, 0o600);
+    expect(codes((await loadConfig({ path: inline, env: {} })).warnings)).not.toContain(':CONFIG_FILE_PERMISSIONS');
+    const byEnv = writeConfig(appOnly());
+    chmodSync(byEnv, 0o644);
+    expect(codes((await loadConfig({ path: byEnv, env: { MB_SECRET: 'x' } })).warnings)).not.toContain(':CONFIG_FILE_PERMISSIONS');
+  });
+
+  it('a token cache readable by others: TOKEN_CACHE_PERMISSIONS, saying it is only rewritten 0600 at the next update', async () => {
+    const file = writeConfig({ transport: 'graph', mailbox: 'me@outlook.com', auth: { flow: 'device-code', tenant: 'consumers', clientId: CLIENT, tokenCache: './cache.json' } });
+    const cache = join(file, '..', 'cache.json');
+    writeFileSync(cache, '{}', { mode: 0o644 });
+    chmodSync(cache, 0o644);
+    const warning = (await loadConfig({ path: file, env: {} })).warnings.find((w) => w.code === 'TOKEN_CACHE_PERMISSIONS');
+    expect(warning).toMatchObject({ path: 'auth.tokenCache', message: expect.stringMatching(/mode 644.*rewrites it with mode 600/) });
+    chmodSync(cache, 0o600);
+    expect((await loadConfig({ path: file, env: {} })).warnings.map((w) => w.code)).not.toContain('TOKEN_CACHE_PERMISSIONS');
+  });
+});

@@ -7,12 +7,14 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import { connect as netConnect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { rootCertificates } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MailbridgeError } from '../src/errors/index.js';
 import { createHttpClient, readBody, readText, requestBuffered } from '../src/http/index.js';
 import type { HttpClient } from '../src/http/http-client.js';
 import { createLogger, type LogRecord } from '../src/log/index.js';
 import { createRetryPolicy } from '../src/retry/index.js';
+import { redact } from '../src/redact/index.js';
 
 // A private CA and a server certificate for 127.0.0.1, made with the openssl binary (core has no
 // certificate library, and the test must not add one).
@@ -249,6 +251,15 @@ describe('createHttpClient: TLS and user agent', () => {
     expect(error.cause).toBeDefined();
     expect(error.message).toContain(`${origin}/echo`);
     expect(error.message).not.toContain('sig=');
+  });
+
+  it('with network.caFile set to a CA that did not sign the server, says so instead of "set network.caFile"', async () => {
+    const otherCa = join(dir, 'other-ca.pem');
+    writeFileSync(otherCa, rootCertificates[0]!);
+    const error = await failure(client({ caFile: otherCa }).fetch(`${origin}/echo`));
+    expect(error.code).toBe('TLS_ERROR');
+    expect(error.hint).toMatch(/nor by the CA in network\.caFile/);
+    expect(error.hint).not.toMatch(/set network\.caFile/);
   });
 
   it('refuses an unreadable or non-PEM caFile with CONFIG_INVALID at network.caFile', () => {
@@ -552,6 +563,7 @@ describe('createHttpClient: proxy', () => {
   });
 
   it('gives PROXY_ERROR naming network.proxy when the proxy refuses or cannot be reached', async () => {
+    let refusedHint = '';
     const proxy = await startProxy();
     try {
       proxy.refuseWith = 407;
@@ -559,6 +571,10 @@ describe('createHttpClient: proxy', () => {
       expect(refused.code).toBe('PROXY_ERROR');
       expect(refused.hint).toContain('network.proxy');
       expect(refused.message).toContain('407');
+      // Issue 14, item 7: the hint said `http://[REDACTED]@host:port` once redacted; it must read the same either way.
+      expect(redact(refused.hint)).toBe(refused.hint);
+      expect(refused.hint).toMatch(/user name and password .*HTTPS_PROXY/);
+      refusedHint = refused.hint;
     } finally {
       await proxy.close();
     }
@@ -566,6 +582,9 @@ describe('createHttpClient: proxy', () => {
     const unreachable = await failure(client({ proxy: `http://127.0.0.1:${port}` }).fetch(`${origin}/echo`));
     expect(unreachable.code).toBe('PROXY_ERROR');
     expect(unreachable.hint).toContain('network.proxy');
+    // The setting is named once, not "network.proxy (or network.proxy)".
+    expect(unreachable.hint).not.toMatch(/network\.proxy \(or network\.proxy\)/);
+    expect(refusedHint).not.toMatch(/network\.proxy \(or network\.proxy\)/);
     expect(unreachable.retryable).toBe(true);
   });
 

@@ -63,6 +63,12 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter('Tue, 24 Nov 2026 00:00:30 GMT', now)).toBe(30_000);
     expect(parseRetryAfter('Mon, 23 Nov 2026 23:00:00 GMT', now)).toBe(0);
   });
+  it('reads what the Graph adapter read before it used this parser', () => {
+    expect(parseRetryAfter('2.128', now)).toBe(2128);
+    expect(parseRetryAfter('0', now)).toBe(0);
+    expect(parseRetryAfter(new Date(10_000).toUTCString(), 4_000)).toBe(6_000);
+    expect(parseRetryAfter(null, now)).toBeUndefined();
+  });
   it('ignores what is neither', () => {
     for (const value of [null, undefined, '', 'soon', '-5', '1e3', '12abc', '1.2.3']) expect(parseRetryAfter(value, now), String(value)).toBeUndefined();
   });

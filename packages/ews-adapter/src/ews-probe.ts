@@ -3,7 +3,7 @@ import { Folder, FolderId, WellKnownFolderName } from 'ews-javascript-api';
 import type { EwsRequester } from './ews-request.js';
 
 /** `probe()` over EWS: GetFolder of the Inbox (proves sign-in, permission and mailbox). */
-export async function probeEwsMailbox(requester: EwsRequester, options: { signal?: AbortSignal } = {}): Promise<ProbeResult> {
+export async function probe(requester: EwsRequester, options: { signal?: AbortSignal } = {}): Promise<ProbeResult> {
   requester.assertOpen();
   const folder = await requester.call('idempotent', options.signal, 'GetFolder', () => Folder.Bind(requester.service, new FolderId(WellKnownFolderName.Inbox)));
   const result: ProbeResult = { mailbox: requester.mailbox, inbox: { total: folder.TotalCount, unread: folder.UnreadCount } };

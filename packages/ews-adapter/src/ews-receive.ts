@@ -23,7 +23,7 @@ import type { EwsRequester } from './ews-request.js';
 import { mapLibraryError } from './map-ews-error.js';
 
 /** `receive()` over EWS: FindItem pages of a folder, newest first, then GetItem of the new ids. */
-export async function* receiveEwsMessages(requester: EwsRequester, options: ReceiveOptions = {}): AsyncGenerator<ReceivedMessage> {
+export async function* receive(requester: EwsRequester, options: ReceiveOptions = {}): AsyncGenerator<ReceivedMessage> {
   requester.assertOpen();
   const folderName = options.folder ?? 'inbox';
   const folderId = requester.folderId(folderName);
@@ -122,7 +122,7 @@ async function attachmentContent(requester: EwsRequester, attachmentId: string, 
 }
 
 /** `getMime()` over EWS: GetItem of the item's MimeContent. */
-export async function getEwsMime(requester: EwsRequester, id: string, options: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
+export async function getMime(requester: EwsRequester, id: string, options: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
   requester.assertOpen();
   const responses = await requester.call('idempotent', options.signal, 'GetItem', () =>
     requester.service.BindToItems([new ItemId(id)], new PropertySet(BasePropertySet.IdOnly, [ItemSchema.MimeContent])),

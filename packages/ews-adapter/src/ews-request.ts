@@ -1,4 +1,4 @@
-import { MailbridgeError, silentLogger, type Logger, type RetryPolicy } from '@mailbridge/core';
+import { MailbridgeError, sharedSemaphore, silentLogger, type Logger, type RetryPolicy, type TransportCapabilities } from '@mailbridge/core';
 import {
   ConnectingIdType,
   ExchangeCredentials,
@@ -11,10 +11,10 @@ import {
   type Item,
   type MessageDisposition,
 } from 'ews-javascript-api';
+import { ewsCapabilities } from './ews-capabilities.js';
 import type { EwsTransportOptions } from './ews-transport-options.js';
 import { EwsXhr } from './ews-xhr.js';
 import { callContext, type EwsCallContext } from './http/call-context.js';
-import { sharedLimiter } from './http/concurrency-limiter.js';
 import { mapEwsError, mapLibraryError, type EwsFailure } from './map-ews-error.js';
 import { firstResponseMessage } from './soap-envelope.js';
 import { enableXmlEscaping } from './xml/escaping-xml-writer.js';
@@ -77,8 +77,9 @@ export class EwsRequester {
   readonly retry: RetryPolicy;
   readonly logger: Logger;
   readonly settings: EwsSettings;
+  readonly capabilities: TransportCapabilities;
   private readonly xhr: EwsXhr;
-  private readonly releaseLimiter: () => void;
+  private readonly releaseSemaphore: () => void;
   private closed = false;
 
   constructor(private readonly options: EwsTransportOptions) {
@@ -97,14 +98,17 @@ export class EwsRequester {
       inlineLimit: options.inlineAttachmentLimitBytes ?? 4 * MiB,
       maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
     };
+    this.capabilities = ewsCapabilities(this.settings.maxMessageBytes);
     const { versionName, impersonate } = this.settings;
     const version = (ExchangeVersion as unknown as Record<string, ExchangeVersion>)[versionName];
     if (version === undefined) {
       throw new MailbridgeError({ code: 'CONFIG_INVALID', message: `ews.version: unknown EWS version "${versionName}".`, hint: 'Use a name such as "Exchange2016" or "Exchange2013_SP1".', details: { path: 'ews.version' } });
     }
     const principal = auth.kind === 'bearer' ? `oauth:${auth.tokenProvider.kind}` : `${auth.kind}:${auth.domain ?? ''}\\${auth.username}`;
-    const limiter = sharedLimiter(`${options.url}|${principal}|${this.mailbox.toLowerCase()}`, options.maxConcurrency ?? 10);
-    this.releaseLimiter = limiter.release;
+    // Microsoft advises at most 10 concurrent EWS requests per identity (more are refused with
+    // ErrorServerBusy): one semaphore per EWS URL, who authenticates and mailbox, across transports.
+    const shared = sharedSemaphore(`ews|${options.url}|${principal}|${this.mailbox.toLowerCase()}`, options.maxConcurrency ?? 10);
+    this.releaseSemaphore = shared.release;
 
     this.xhr = new EwsXhr({
       http: options.http,
@@ -112,7 +116,7 @@ export class EwsRequester {
       mailbox: this.mailbox,
       anchorMailbox: impersonate,
       authKind: auth.kind === 'bearer' ? (appOnly ? 'app-only' : 'delegated') : auth.kind,
-      limiter: limiter.limiter,
+      limiter: shared.semaphore,
       retry: options.retry,
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
       onRetry: (event) => options.logger?.debug('EWS request retried', event),
@@ -134,7 +138,7 @@ export class EwsRequester {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.releaseLimiter();
+    this.releaseSemaphore();
     this.xhr.close();
   }
 

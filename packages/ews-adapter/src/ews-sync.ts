@@ -5,7 +5,7 @@ import type { EwsRequester } from './ews-request.js';
 import { decodeSyncCursor, encodeSyncCursor } from './sync-cursor.js';
 
 /** `sync()` over EWS: one SyncFolderItems page; the cursor holds the folder and EWS's SyncState. */
-export async function syncEwsFolder(requester: EwsRequester, options: SyncOptions = {}): Promise<SyncResult> {
+export async function sync(requester: EwsRequester, options: SyncOptions = {}): Promise<SyncResult> {
   requester.assertOpen();
   const previous = options.cursor !== undefined ? decodeSyncCursor(options.cursor) : undefined;
   if (previous && options.folder !== undefined && options.folder !== previous.folder) {

@@ -6,7 +6,7 @@ import { soapEnvelope } from './soap-envelope.js';
 import { escapeXmlAttribute } from './xml/escape-xml.js';
 
 /** `markRead()` over EWS: UpdateItem of IsRead, in batches. */
-export async function markEwsRead(requester: EwsRequester, ids: string | string[], options: { isRead?: boolean; signal?: AbortSignal } = {}): Promise<void> {
+export async function markRead(requester: EwsRequester, ids: string | string[], options: { isRead?: boolean; signal?: AbortSignal } = {}): Promise<void> {
   requester.assertOpen();
   const list = [...new Set(Array.isArray(ids) ? ids : [ids])];
   const isRead = options.isRead !== false;
@@ -37,7 +37,7 @@ export async function markEwsRead(requester: EwsRequester, ids: string | string[
 }
 
 /** `move()` over EWS: MoveItem, returning the new item id. */
-export async function moveEwsMessage(requester: EwsRequester, id: string, folder: string, options: { signal?: AbortSignal } = {}): Promise<{ id: string }> {
+export async function move(requester: EwsRequester, id: string, folder: string, options: { signal?: AbortSignal } = {}): Promise<{ id: string }> {
   requester.assertOpen();
   const responses = await requester.call('once', options.signal, 'MoveItem', () => requester.service.MoveItems([new ItemId(id)], requester.folderId(folder), true));
   const response = responses.Responses[0] as unknown as { Result: ServiceResult; ErrorCode: number; Item?: Item };

@@ -64,7 +64,7 @@ export class EwsXhr implements IXHRApi {
   clientId?: string;
 
   constructor(private readonly options: EwsXhrOptions) {
-    if (options.authentication.kind === 'ntlm') this.ntlm = new NtlmAuthenticator(options.authentication, options.http);
+    if (options.authentication.kind === 'ntlm') this.ntlm = new NtlmAuthenticator(options.authentication);
   }
 
   /** Called by ews-javascript-api for every request. */

@@ -1,3 +1,4 @@
+import { isOutcomeUnknown } from '@mailbridge/core';
 import { DEMO } from '@mailbridge/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { invalidEwsRequests, startEwsTestBed, type EwsTestBed } from './support/ews-test-bed.js';
@@ -30,6 +31,26 @@ describe('EWS faults: every message is delivered exactly once', () => {
     expect([inRecipient, inSent]).toEqual([1, 1]);
     const creates = bed.simulator.requests().filter((request) => request.ewsOperation === 'CreateItem');
     expect(creates.map((request) => request.status)).toEqual([500, 500, 200]);
+  });
+
+  // Issue 14, item 2: a cut-off send whose Sent Items check failed too was SERVICE_ERROR / THROTTLED
+  // (not outcome-unknown), and resending the same message delivered it twice.
+  it('a cut-off send whose Sent Items check fails too (ErrorInternalServerError): SEND_UNCONFIRMED; a resend delivers nothing twice', async () => {
+    const id = '<ews-unconfirmed-check-down@contoso.onmicrosoft.com>';
+    bed.simulator.clearFaults();
+    bed.simulator.inject({ kind: 'reset-after', api: 'ews', count: 1 });
+    bed.simulator.inject({ kind: 'ews-error', responseCode: 'ErrorInternalServerError', operation: 'FindItem', count: 1000 });
+    const error = (await bed.transport.send({ to: [DEMO.secondMailbox], subject: 'check down', text: 'x', internetMessageId: id }).catch((caught: unknown) => caught)) as {
+      code?: string;
+      details?: Record<string, unknown>;
+    };
+    bed.simulator.clearFaults();
+    expect(error.code).toBe('SEND_UNCONFIRMED');
+    expect(isOutcomeUnknown(error)).toBe(true);
+    expect(error.details?.internetMessageId).toBe(id);
+    const again = await bed.transport.send({ to: [DEMO.secondMailbox], subject: 'check down', text: 'x', internetMessageId: id });
+    expect(again.id).toEqual(expect.any(String));
+    expect(bed.simulator.deliveries(id).mailboxes.filter((copy) => copy.mailbox === DEMO.secondMailbox)).toHaveLength(1);
   });
 
   it('503: retried and delivered once', async () => {

@@ -1,7 +1,6 @@
-import { createRetryPolicy, isOutcomeUnknown, MailbridgeError, Semaphore } from '@mailbridge/core';
+import { createRetryPolicy, isOutcomeUnknown, MailbridgeError, Semaphore, sharedSemaphore } from '@mailbridge/core';
 import { describe, expect, it } from 'vitest';
 import { EwsXhr, type EwsXhrOptions } from '../src/ews-xhr.js';
-import { sharedLimiter } from '../src/http/concurrency-limiter.js';
 import { emptySuccess, errorResponse, fakeHttp, fakeTokenProvider, serverBusyFault, soapResponse } from './support/fake-http.js';
 
 const URL_ = 'https://ews.test/EWS/Exchange.asmx';
@@ -136,9 +135,9 @@ describe('EwsXhr: the HTTP layer under ews-javascript-api', () => {
   });
 
   it('keeps at most 10 requests in flight per identity, across transports sharing it', async () => {
-    const shared = sharedLimiter('https://ews.test|app|alerts@contoso.com', 10);
-    const again = sharedLimiter('https://ews.test|app|alerts@contoso.com', 10);
-    expect(again.limiter).toBe(shared.limiter);
+    const shared = sharedSemaphore('https://ews.test|app|alerts@contoso.com', 10);
+    const again = sharedSemaphore('https://ews.test|app|alerts@contoso.com', 10);
+    expect(again.semaphore).toBe(shared.semaphore);
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const http = fakeHttp(async () => {
@@ -146,7 +145,7 @@ describe('EwsXhr: the HTTP layer under ews-javascript-api', () => {
       return emptySuccess('FindItem');
     });
     const make = () =>
-      new EwsXhr({ http, authentication: { kind: 'bearer', tokenProvider: fakeTokenProvider() }, mailbox: 'alerts@contoso.com', anchorMailbox: true, authKind: 'app-only', limiter: shared.limiter, retry: createRetryPolicy({ maxAttempts: 1 }) });
+      new EwsXhr({ http, authentication: { kind: 'bearer', tokenProvider: fakeTokenProvider() }, mailbox: 'alerts@contoso.com', anchorMailbox: true, authKind: 'app-only', limiter: shared.semaphore, retry: createRetryPolicy({ maxAttempts: 1 }) });
     const first = make();
     const second = make();
     const calls = Array.from({ length: 25 }, (_, index) => (index % 2 ? first : second).post(URL_, BODY, { retry: 'idempotent' }));

@@ -1,14 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import type { MailAddress, OutgoingMessage } from '@mailbridge/core';
-import type { SizedAttachment } from './attachment-source.js';
+import { toMailAddress, type MailAddress, type OutgoingMessage, type SizedAttachment } from '@mailbridge/core';
 import type { GraphAttachmentItem, GraphFileAttachment, GraphOutgoingMessage, GraphRecipient } from './graph-api.js';
-import { toMailAddress } from './validate-message.js';
-
-/** A new Internet Message-ID in the sending mailbox's domain, `<uuid@domain>`. */
-export function generateInternetMessageId(mailbox: string): string {
-  const domain = mailbox.split('@')[1] || 'mailbridge.invalid';
-  return `<${randomUUID()}@${domain}>`;
-}
 
 function toRecipient(value: string | MailAddress, path: string): GraphRecipient {
   const address = toMailAddress(value, path);

@@ -4,7 +4,7 @@ import type { GraphRequester } from './graph-request.js';
 import { invalidGraphResponse } from './map-graph-error.js';
 
 /** `probe()` over Graph: reads the Inbox folder's counts (proves token, permission and mailbox). */
-export async function probeGraphMailbox(requester: GraphRequester, options: { signal?: AbortSignal } = {}): Promise<ProbeResult> {
+export async function probe(requester: GraphRequester, options: { signal?: AbortSignal } = {}): Promise<ProbeResult> {
   requester.assertOpen();
   const base = await requester.base();
   const response = await requester.request('GET', `${base}/mailFolders/inbox`, undefined, {

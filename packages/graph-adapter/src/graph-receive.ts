@@ -10,7 +10,7 @@ import { invalidGraphResponse } from './map-graph-error.js';
  * receive costs one request per page against the mailbox's 10,000 per 10 minutes; the bytes of an
  * attachment are fetched only when its `content()` is called.
  */
-export async function* receiveGraphMessages(requester: GraphRequester, options: ReceiveOptions = {}): AsyncGenerator<ReceivedMessage> {
+export async function* receive(requester: GraphRequester, options: ReceiveOptions = {}): AsyncGenerator<ReceivedMessage> {
   requester.assertOpen();
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
   if (limit <= 0) return;
@@ -84,7 +84,7 @@ async function attachmentContent(requester: GraphRequester, attachmentPath: stri
 }
 
 /** `getMime()` over Graph: the message's `$value`. */
-export async function getGraphMime(requester: GraphRequester, id: string, options: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
+export async function getMime(requester: GraphRequester, id: string, options: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
   requester.assertOpen();
   const base = await requester.base();
   const response = await requester.request('GET', `${base}/messages/${encodeURIComponent(id)}/$value`, undefined, {

@@ -1,8 +1,18 @@
 import { AuthenticationHandler, Client, ResponseType, type GraphRequest } from '@microsoft/microsoft-graph-client';
-import { isOutcomeUnknown, MailbridgeError, silentLogger, type HttpClient, type Logger, type Semaphore, type TokenProvider } from '@mailbridge/core';
+import {
+  isOutcomeUnknown,
+  MailbridgeError,
+  sharedSemaphore,
+  silentLogger,
+  type HttpClient,
+  type Logger,
+  type Semaphore,
+  type TokenProvider,
+  type TransportCapabilities,
+} from '@mailbridge/core';
 import { GraphCallScope, GraphFetchHandler } from './graph-fetch-handler.js';
 import type { GraphTransportOptions } from './graph-transport-options.js';
-import { mailboxSemaphore } from './mailbox-semaphore.js';
+import { graphCapabilities } from './graph-capabilities.js';
 import { invalidGraphResponse, mapGraphError, type GraphErrorContext, type GraphOperation } from './map-graph-error.js';
 import { RequestRunner, type RunOptions } from './request-runner.js';
 import { TokenAuthenticationProvider } from './token-authentication-provider.js';
@@ -48,10 +58,12 @@ export class GraphRequester {
   readonly semaphore: Semaphore;
   readonly logger: Logger;
   readonly settings: GraphSettings;
+  readonly capabilities: TransportCapabilities = graphCapabilities();
   private readonly client: Client;
   private readonly auth: TokenAuthenticationProvider;
   private readonly tokenProvider: TokenProvider;
   private readonly ownsHttp: boolean;
+  private readonly releaseSemaphore: () => void;
   private basePath: Promise<string> | undefined;
   private closed = false;
 
@@ -81,7 +93,12 @@ export class GraphRequester {
     this.ownsHttp = options.ownsHttp ?? false;
     this.logger = options.logger ?? silentLogger;
     this.runner = new RequestRunner(options.retry, this.logger);
-    this.semaphore = mailboxSemaphore(this.graphOrigin, this.mailbox, options.maxConcurrency ?? 4);
+    // Graph allows 4 concurrent requests per app per mailbox (MailboxConcurrency), counted per app and
+    // mailbox, not per transport object: staying under it means the adapter never causes its own 429s.
+    const limit = options.maxConcurrency ?? 4;
+    const shared = sharedSemaphore(`graph|${this.graphOrigin}|${this.mailbox.toLowerCase()}|${limit}`, limit);
+    this.semaphore = shared.semaphore;
+    this.releaseSemaphore = shared.release;
     this.auth = new TokenAuthenticationProvider(options.tokenProvider);
     this.client = Client.initWithMiddleware({
       baseUrl: this.graphOrigin + endpoint.pathname.replace(/\/+$/, ''),
@@ -101,6 +118,7 @@ export class GraphRequester {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.releaseSemaphore();
     if (this.ownsHttp) await this.http.close();
   }
 
@@ -198,7 +216,10 @@ export class GraphRequester {
 
   /** The error behind a failed call: ours from the middleware (kept in the scope), or a mapped one. */
   private unwrap(error: unknown, scope: GraphCallScope, options: GraphCallOptions): MailbridgeError {
-    const failure = scope.failure ?? this.auth.failureBehind(error) ?? error;
+    const tokenFailure = scope.failure === undefined ? this.auth.failureBehind(error) : undefined;
+    // A token request that failed (Entra down, throttled) is Entra's error, never blamed on Graph.
+    if (tokenFailure) return tokenFailure;
+    const failure = scope.failure ?? error;
     if (MailbridgeError.isInstance(failure)) {
       // The retry budget ran out on a throttled / unavailable answer: give the Graph-specific error.
       const cause = failure.cause;

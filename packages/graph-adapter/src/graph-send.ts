@@ -1,12 +1,19 @@
-import { MailbridgeError, type OutgoingMessage, type SendOptions, type SendResult } from '@mailbridge/core';
-import { readSmallAttachment, sizeAttachments, type SizedAttachment } from './attachment-source.js';
-import { findInSentItems, isStillDraft, unconfirmed } from './confirm-send.js';
-import { convertToGraphMessage, generateInternetMessageId, inlineCost, toAttachmentItem, toGraphFileAttachment } from './convert-to-graph-message.js';
-import type { GraphMessage, GraphOutgoingMessage, GraphUploadSession } from './graph-api.js';
+import {
+  MailbridgeError,
+  prepareMimeMessage,
+  prepareOutgoingMessage,
+  readAttachment,
+  type OutgoingMessage,
+  type SendOptions,
+  type SendResult,
+  type SizedAttachment,
+} from '@mailbridge/core';
+import { findInSentItems, isStillDraft, mustCheckFirst, settle, settled, unconfirmed } from './confirm-send.js';
+import { convertToGraphMessage, inlineCost, toAttachmentItem, toGraphFileAttachment } from './convert-to-graph-message.js';
+import type { GraphMessage, GraphOutgoingMessage, GraphSendMailRequest, GraphUploadSession } from './graph-api.js';
 import type { GraphRequester } from './graph-request.js';
 import { invalidGraphResponse } from './map-graph-error.js';
 import { uploadAttachment } from './upload-session.js';
-import { GRAPH_MAX_ATTACHMENT_BYTES, validateOutgoingMessage } from './validate-message.js';
 
 /** The MAPI property PR_DELETE_AFTER_SUBMIT: the sent copy is not kept in Sent Items. */
 const DELETE_AFTER_SUBMIT = { id: 'Boolean 0x0E01', value: 'true' };
@@ -43,24 +50,11 @@ function expectAccepted(response: Response): void {
 }
 
 /** `send()` over Graph: sendMail when everything fits one request, otherwise a draft with attachments added, then send. */
-export async function sendGraphMessage(requester: GraphRequester, message: OutgoingMessage, options: SendOptions = {}): Promise<SendResult> {
+export async function send(requester: GraphRequester, message: OutgoingMessage, options: SendOptions = {}): Promise<SendResult> {
   requester.assertOpen();
-  validateOutgoingMessage(message);
-  const internetMessageId = message.internetMessageId ?? generateInternetMessageId(requester.mailbox);
+  const prepared = await prepareOutgoingMessage(message, { mailbox: requester.mailbox, capabilities: requester.capabilities });
+  const { internetMessageId, saveToSentItems, from, attachments: sized } = prepared;
   const graphMessage = convertToGraphMessage(message, internetMessageId);
-  const saveToSentItems = message.saveToSentItems !== false;
-  const from = message.from === undefined ? undefined : typeof message.from === 'string' ? message.from : message.from.address;
-  const sized = await sizeAttachments(message.attachments ?? []);
-  for (const attachment of sized) {
-    if (attachment.size > GRAPH_MAX_ATTACHMENT_BYTES) {
-      throw new MailbridgeError({
-        code: 'MESSAGE_TOO_LARGE',
-        message: `attachments[${attachment.index}] (${attachment.attachment.filename}) has ${attachment.size} bytes; Microsoft Graph accepts at most 150 MB per attachment.`,
-        hint: 'Share a link to the file instead of attaching it.',
-        details: { path: `attachments[${attachment.index}]` },
-      });
-    }
-  }
   // Upload sessions refuse files under 3 MB (ErrorAttachmentSizeShouldNotBeLessThanMinimumSize), and one
   // request may not pass 4 MB: files of 3 MB and more go by upload session; smaller ones travel in
   // the message request, smallest first while it stays under the inline limit, the rest each in its
@@ -81,13 +75,22 @@ export async function sendGraphMessage(requester: GraphRequester, message: Outgo
   inline.sort(byIndex);
   separate.sort(byIndex);
   if (inline.length > 0) {
-    graphMessage.attachments = await Promise.all(inline.map(async (item) => toGraphFileAttachment(item, await readSmallAttachment(item))));
+    graphMessage.attachments = await Promise.all(inline.map(async (item) => toGraphFileAttachment(item, await readAttachment(item))));
   }
   const context = { signal: options.signal, from };
+  // A resend of a message whose earlier attempt may have gone out: Sent Items first.
+  if (message.internetMessageId !== undefined && saveToSentItems && mustCheckFirst(internetMessageId, options.resend)) {
+    const found = await settle(internetMessageId, undefined, () => findInSentItems(requester, internetMessageId, options.signal), options.signal);
+    if (found !== undefined) {
+      settled(internetMessageId);
+      return { transport: 'graph', mailbox: requester.mailbox, internetMessageId, id: found };
+    }
+  }
   const id =
     large.length === 0 && separate.length === 0
       ? await sendInOneRequest(requester, graphMessage, saveToSentItems, context)
       : await sendThroughDraft(requester, graphMessage, { separate, large }, saveToSentItems, { ...context, onUploadProgress: options.onUploadProgress });
+  settled(internetMessageId);
   const result: SendResult = { transport: 'graph', mailbox: requester.mailbox, internetMessageId };
   if (id !== undefined) result.id = id;
   return result;
@@ -97,14 +100,15 @@ export async function sendGraphMessage(requester: GraphRequester, message: Outgo
 async function sendInOneRequest(requester: GraphRequester, message: GraphOutgoingMessage, saveToSentItems: boolean, context: SendContext): Promise<string | undefined> {
   const base = await requester.base();
   let sentId: string | undefined;
-  const response = await requester.request('POST', `${base}/sendMail`, { message, saveToSentItems }, {
+  const body: GraphSendMailRequest = { message, saveToSentItems };
+  const response = await requester.request('POST', `${base}/sendMail`, body, {
     operation: 'send',
     idempotent: false,
     signal: context.signal,
     from: context.from,
     onAmbiguous: async ({ error, signal }) => {
       if (!saveToSentItems) throw unconfirmed(message.internetMessageId, error, 'saveToSentItems is false, so Sent Items cannot tell');
-      sentId = await findInSentItems(requester, message.internetMessageId, signal);
+      sentId = await settle(message.internetMessageId, error, () => findInSentItems(requester, message.internetMessageId, signal), signal);
       return sentId !== undefined ? { outcome: 'applied', value: accepted() } : { outcome: 'not-applied' };
     },
   });
@@ -129,7 +133,7 @@ async function sendThroughDraft(
   let sendStarted = false;
   try {
     for (const attachment of attachments.separate) {
-      const bytes = await readSmallAttachment(attachment);
+      const bytes = await readAttachment(attachment);
       await requester.request('POST', `${draftPath}/attachments`, toGraphFileAttachment(attachment, bytes), { operation: 'send-large', signal: context.signal });
       context.onUploadProgress?.({ filename: attachment.attachment.filename, sentBytes: attachment.size, totalBytes: attachment.size });
     }
@@ -149,9 +153,9 @@ async function sendThroughDraft(
       signal: context.signal,
       from: context.from,
       // A sent draft leaves the Drafts folder: if it is gone (or no longer a draft), it went out.
-      onAmbiguous: async ({ signal }) => {
-        if (await isStillDraft(requester, draftPath, signal)) return { outcome: 'not-applied' };
-        if (saveToSentItems) sentId = await findInSentItems(requester, message.internetMessageId, signal);
+      onAmbiguous: async ({ error, signal }) => {
+        if (await settle(message.internetMessageId, error, () => isStillDraft(requester, draftPath, signal), signal)) return { outcome: 'not-applied' };
+        if (saveToSentItems) sentId = await findInSentItems(requester, message.internetMessageId, signal).catch(() => undefined);
         return { outcome: 'applied', value: accepted() };
       },
     });
@@ -204,28 +208,14 @@ async function countAttachments(requester: GraphRequester, draftPath: string, at
 }
 
 /** `sendMime()` over Graph: sendMail with the base64 MIME; without a Sent Items copy, through a draft. */
-export async function sendGraphMime(requester: GraphRequester, mime: Uint8Array | string, options: { saveToSentItems?: boolean; signal?: AbortSignal } = {}): Promise<SendResult> {
+export async function sendMime(requester: GraphRequester, mime: Uint8Array | string, options: { saveToSentItems?: boolean; signal?: AbortSignal } = {}): Promise<SendResult> {
   requester.assertOpen();
-  let text = typeof mime === 'string' ? mime : Buffer.from(mime.buffer, mime.byteOffset, mime.byteLength).toString('latin1');
-  const headerEnd = text.search(/\r?\n\r?\n/);
-  if (headerEnd <= 0) {
-    throw new MailbridgeError({
-      code: 'INVALID_MESSAGE',
-      message: 'The MIME message has no header section.',
-      hint: 'Pass a complete RFC 5322 message: headers, an empty line, then the body.',
-    });
-  }
-  const headers = text.slice(0, headerEnd);
-  let internetMessageId = /^message-id:[ \t]*(<[^>\r\n]+>)/im.exec(headers)?.[1];
-  if (internetMessageId === undefined) {
-    internetMessageId = generateInternetMessageId(requester.mailbox);
-    text = `Message-ID: ${internetMessageId}\r\n${text}`;
-  }
-  const base64 = Buffer.from(text, 'latin1').toString('base64');
+  const { bytes, internetMessageId } = prepareMimeMessage(mime, requester.mailbox);
+  const base64 = bytes.toString('base64');
   if (base64.length > GRAPH_MAX_REQUEST_BYTES) {
     throw new MailbridgeError({
       code: 'MESSAGE_TOO_LARGE',
-      message: `The MIME message is ${text.length} bytes; Microsoft Graph accepts MIME sends up to 4 MB once base64-encoded (about 3 MB).`,
+      message: `The MIME message is ${bytes.byteLength} bytes; Microsoft Graph accepts MIME sends up to 4 MB once base64-encoded (about 3 MB).`,
       hint: 'Use send() with attachments instead: large attachments then go through upload sessions (up to 150 MB each).',
     });
   }

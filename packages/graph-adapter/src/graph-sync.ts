@@ -7,7 +7,7 @@ import { invalidGraphResponse } from './map-graph-error.js';
 import { decodeSyncCursor, encodeSyncCursor } from './sync-cursor.js';
 
 /** `sync()` over Graph: one page of a folder's delta query; the cursor holds the next or delta link. */
-export async function syncGraphFolder(requester: GraphRequester, options: SyncOptions = {}): Promise<SyncResult> {
+export async function sync(requester: GraphRequester, options: SyncOptions = {}): Promise<SyncResult> {
   requester.assertOpen();
   let folder = options.folder ?? 'inbox';
   let path: string;

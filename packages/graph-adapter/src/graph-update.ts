@@ -1,10 +1,10 @@
+import { parseRetryAfter } from '@mailbridge/core';
 import { GRAPH_BATCH_MAX_REQUESTS, type GraphBatchRequestItem, type GraphBatchResponseItem, type GraphMessage } from './graph-api.js';
 import type { GraphRequester } from './graph-request.js';
 import { invalidGraphResponse, mapGraphError, type GraphOperation } from './map-graph-error.js';
-import { retryAfterMs } from './request-runner.js';
 
 /** `markRead()` over Graph: one PATCH, or JSON `$batch`es of PATCHes for several messages. */
-export async function markGraphRead(requester: GraphRequester, ids: string | string[], options: { isRead?: boolean; signal?: AbortSignal } = {}): Promise<void> {
+export async function markRead(requester: GraphRequester, ids: string | string[], options: { isRead?: boolean; signal?: AbortSignal } = {}): Promise<void> {
   requester.assertOpen();
   const list = Array.isArray(ids) ? ids : [ids];
   const isRead = options.isRead ?? true;
@@ -50,7 +50,7 @@ async function sendBatch(requester: GraphRequester, items: GraphBatchRequestItem
         if (answer.status >= 200 && answer.status < 300) done.push(answer);
         else if (answer.status === 429 || answer.status === 503 || answer.status === 504) {
           again.push(item);
-          wait = Math.max(wait, retryAfterMs(answer.headers?.['Retry-After'] ?? answer.headers?.['retry-after'] ?? null) ?? 0);
+          wait = Math.max(wait, parseRetryAfter(answer.headers?.['Retry-After'] ?? answer.headers?.['retry-after'], Date.now()) ?? 0);
         } else {
           throw mapGraphError(answer.status, answer.body, new Headers(answer.headers ?? {}), requester.errorContext(operation));
         }
@@ -68,7 +68,7 @@ async function sendBatch(requester: GraphRequester, items: GraphBatchRequestItem
 }
 
 /** `move()` over Graph: POST …/move; Graph gives the message a new id in its new folder. */
-export async function moveGraphMessage(requester: GraphRequester, id: string, folder: string, options: { signal?: AbortSignal } = {}): Promise<{ id: string }> {
+export async function move(requester: GraphRequester, id: string, folder: string, options: { signal?: AbortSignal } = {}): Promise<{ id: string }> {
   requester.assertOpen();
   const base = await requester.base();
   const response = await requester.request('POST', `${base}/messages/${encodeURIComponent(id)}/move`, { destinationId: folder }, {

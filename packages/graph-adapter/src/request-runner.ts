@@ -1,19 +1,10 @@
-import { MailbridgeError, silentLogger, type AmbiguousResolution, type AmbiguousContext, type Logger, type RetryPolicy } from '@mailbridge/core';
+import { MailbridgeError, parseRetryAfter, silentLogger, type AmbiguousResolution, type AmbiguousContext, type Logger, type RetryPolicy } from '@mailbridge/core';
 
 /**
  * Answers worth repeating: 429 and 503 mean Graph did not act on the request; 502/504 (and, for a
  * send, 500) may come after it did, so core's policy treats them as ambiguous for non-idempotent requests.
  */
 const RETRY_STATUSES = new Set([429, 502, 503, 504]);
-
-/** Parses `Retry-After` (delta seconds, fractional allowed, or an HTTP date) into milliseconds. */
-export function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
-  if (value === null || value.trim() === '') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, Math.round(seconds * 1000));
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
 
 /** Options of one {@link RequestRunner.run}. */
 export interface RunOptions {
@@ -54,7 +45,7 @@ export class RequestRunner {
           retryable: true,
           details: {
             status: response.status,
-            retryAfterMs: retryAfterMs(response.headers.get('retry-after')),
+            retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), Date.now()),
             responseBody: text.slice(0, 2000),
             requestId: response.headers.get('request-id') ?? undefined,
           },

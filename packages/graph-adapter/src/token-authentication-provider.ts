@@ -1,5 +1,5 @@
 import type { AuthenticationProvider } from '@microsoft/microsoft-graph-client';
-import { MailbridgeError, type TokenClaims, type TokenProvider } from '@mailbridge/core';
+import { MailbridgeError, type AccessToken, type TokenClaims, type TokenProvider } from '@mailbridge/core';
 
 /**
  * The Graph client's AuthenticationProvider on core's TokenProvider: every request asks for the Graph
@@ -17,7 +17,7 @@ export class TokenAuthenticationProvider implements AuthenticationProvider {
   }
 
   async getAccessToken(): Promise<string> {
-    let token;
+    let token: AccessToken;
     try {
       token = await this.tokenProvider.getToken('graph');
     } catch (error) {

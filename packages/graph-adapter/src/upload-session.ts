@@ -1,6 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { MailbridgeError, requestBuffered, type HttpClient, type Semaphore } from '@mailbridge/core';
-import { assertSize, openAttachment, type SizedAttachment } from './attachment-source.js';
+import { assertSize, MailbridgeError, openAttachment, requestBuffered, type HttpClient, type Semaphore, type SizedAttachment } from '@mailbridge/core';
 import { bufferedResponse, MAX_JSON_BYTES } from './buffer-response.js';
 import { invalidGraphResponse, mapGraphError, type GraphErrorContext } from './map-graph-error.js';
 import type { RequestRunner } from './request-runner.js';
@@ -88,14 +87,8 @@ export class RangeSource {
       if (next.done) break;
       extra = (next.value as Uint8Array).byteLength;
     }
-    if (extra > 0) {
-      throw new MailbridgeError({
-        code: 'INVALID_MESSAGE',
-        message: `attachments[${this.attachment.index}]: the stream has more than the ${this.attachment.size} bytes given as its size.`,
-        hint: 'Give the exact size of a stream attachment, or pass a file path.',
-        details: { path: `attachments[${this.attachment.index}].size` },
-      });
-    }
+    // More bytes than declared: refused as core refuses them for every transport.
+    if (extra > 0) assertSize(this.attachment, this.attachment.size + extra);
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 import { describeTransportConformance } from '@mailbridge/core/testing';
-import { startGraphTestBed } from './support/graph-harness.js';
+import { startGraphTestBed } from './support/graph-test-bed.js';
 
 describeTransportConformance({
   name: 'graph',

@@ -1,9 +1,9 @@
 import { createReadStream } from 'node:fs';
-import { MailbridgeError, type Logger, type ReceivedMessage } from '@mailbridge/core';
+import { MailbridgeError, isOutcomeUnknown, type Logger, type ReceivedMessage } from '@mailbridge/core';
 import { createTempDir, generateFile, sha256 } from '@mailbridge/core/testing';
 import { DEMO } from '@mailbridge/simulator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startGraphTestBed, type GraphTestBed } from './support/graph-harness.js';
+import { startGraphTestBed, type GraphTestBed } from './support/graph-test-bed.js';
 
 /** Copies of a message in Inboxes (the simulator's store) and in the outbound log. */
 function inboxCopies(bed: GraphTestBed, internetMessageId: string): number {
@@ -87,6 +87,35 @@ describe('graph adapter under injected faults: every message delivered exactly o
     ]);
     const { token } = await bed.tokenProvider.getToken('graph');
     expect(JSON.stringify(records)).not.toContain(token);
+  });
+
+  // Issue 14, item 2: a send cut off after it took effect, whose Sent Items check failed too, was
+  // SERVICE_UNAVAILABLE (not outcome-unknown), and resending the same message delivered it twice.
+  it('a cut-off send whose Sent Items check fails too: SEND_UNCONFIRMED with the Message-ID; a resend of it delivers nothing twice', async () => {
+    const id = '<unconfirmed-check-down@contoso.onmicrosoft.com>';
+    bed.simulator.inject({ kind: 'reset-after', api: 'graph', count: 1, pathIncludes: 'sendMail' });
+    bed.simulator.inject({ kind: 'status', status: 503, api: 'graph', count: 1000, pathIncludes: 'sentitems', retryAfterSeconds: 0 });
+    const error = await bed.transport.send({ to: [DEMO.secondMailbox], subject: 'check down', text: 'x', internetMessageId: id }).catch((caught: unknown) => caught);
+    expect(MailbridgeError.isInstance(error) && error.code).toBe('SEND_UNCONFIRMED');
+    expect(isOutcomeUnknown(error)).toBe(true);
+    expect((error as MailbridgeError).details.internetMessageId).toBe(id);
+    expect((error as MailbridgeError).message).toContain(id);
+    // The check was retried within the budget before giving up.
+    expect(bed.simulator.requests().filter((request) => request.method === 'GET' && request.url.includes('sentitems')).length).toBeGreaterThan(1);
+    bed.simulator.clearFaults();
+    // The caller retries the same message: it is looked up first, not sent twice.
+    const again = await bed.transport.send({ to: [DEMO.secondMailbox], subject: 'check down', text: 'x', internetMessageId: id });
+    expect(again.id).toEqual(expect.any(String));
+    expect(inboxCopies(bed, id)).toBe(1);
+    expect(sendMailRequests(bed)).toHaveLength(1);
+  });
+
+  it('send(…, { resend: true }) looks in Sent Items first (another process may have sent it)', async () => {
+    const first = await bed.transport.send({ to: [DEMO.secondMailbox], subject: 'resend flag', text: 'x' });
+    const other = bed.newTransport();
+    const again = await other.send({ to: [DEMO.secondMailbox], subject: 'resend flag', text: 'x', internetMessageId: first.internetMessageId }, { resend: true });
+    expect(again.internetMessageId).toBe(first.internetMessageId);
+    expect(inboxCopies(bed, first.internetMessageId)).toBe(1);
   });
 
   it('fails with SEND_UNCONFIRMED instead of risking a duplicate when saveToSentItems is false', async () => {

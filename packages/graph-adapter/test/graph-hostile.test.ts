@@ -1,7 +1,7 @@
-import { MailbridgeError } from '@mailbridge/core';
+import { MailbridgeError, createRetryPolicy, createTokenProvider, type MailbridgeConfig } from '@mailbridge/core';
 import { DEMO } from '@mailbridge/simulator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startGraphTestBed, type GraphTestBed } from './support/graph-harness.js';
+import { startGraphTestBed, type GraphTestBed } from './support/graph-test-bed.js';
 
 async function failure(promise: Promise<unknown>): Promise<MailbridgeError> {
   const error = await promise.then(
@@ -72,5 +72,31 @@ describe('a redirecting Graph endpoint gets no bearer token re-sent (issue 14, i
     expect(error.code).toBe('REDIRECT_REFUSED');
     expect(error.message).toMatch(/redirect to 127\.0\.0\.1:\d+/);
     expect(bed.simulator.caughtRedirects()).toEqual([]);
+  });
+});
+
+// Issue 14, item 7: during an outage of the token endpoint, Graph was blamed ("Microsoft Graph answered 503").
+describe('a token endpoint outage is Entra\'s error, not Graph\'s', () => {
+  let bed: GraphTestBed;
+  beforeAll(async () => {
+    bed = await startGraphTestBed();
+  });
+  afterAll(async () => {
+    await bed?.cleanup();
+  });
+
+  it('probe with no cached token during an Entra outage: SERVICE_UNAVAILABLE naming Entra ID', async () => {
+    const config = bed.simulator.config({ transport: 'graph' }) as unknown as MailbridgeConfig;
+    const tokenProvider = createTokenProvider(config, { http: bed.http, retry: createRetryPolicy({ maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 50 }) });
+    const transport = bed.newTransport({ tokenProvider });
+    const stop = bed.simulator.inject({ kind: 'token-outage' });
+    try {
+      const error = await failure(transport.probe());
+      expect(error.code).toBe('SERVICE_UNAVAILABLE');
+      expect(error.message).toMatch(/Entra ID/);
+      expect(error.message).not.toMatch(/Microsoft Graph/);
+    } finally {
+      stop();
+    }
   });
 });

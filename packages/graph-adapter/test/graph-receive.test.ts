@@ -1,7 +1,7 @@
 import type { ReceivedMessage } from '@mailbridge/core';
 import { DEMO, demoSeed, type SeedMessage } from '@mailbridge/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGraphTestBed, type GraphTestBed } from './support/graph-harness.js';
+import { startGraphTestBed, type GraphTestBed } from './support/graph-test-bed.js';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 

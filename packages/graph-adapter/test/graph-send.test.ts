@@ -3,7 +3,7 @@ import { createTempDir, generateFile } from '@mailbridge/core/testing';
 import { DEMO } from '@mailbridge/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGraphTransport } from '../src/index.js';
-import { startGraphTestBed, type GraphTestBed } from './support/graph-harness.js';
+import { startGraphTestBed, type GraphTestBed } from './support/graph-test-bed.js';
 
 const MB = 1024 * 1024;
 

@@ -1,7 +1,7 @@
 import { createTempDir, generateFile } from '@mailbridge/core/testing';
 import { DEMO } from '@mailbridge/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGraphTestBed, type GraphTestBed } from './support/graph-harness.js';
+import { startGraphTestBed, type GraphTestBed } from './support/graph-test-bed.js';
 
 const header = (headers: Record<string, string>, name: string): string | undefined =>
   Object.entries(headers).find(([key]) => key.toLowerCase() === name)?.[1];

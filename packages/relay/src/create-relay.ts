@@ -112,6 +112,14 @@ export async function createRelay(config: MailbridgeConfig, options: CreateRelay
   const users = await createUserDirectory(relay.users, options.env ? { env: options.env } : {});
   const outbox: RelayOutbox = options.outbox ?? (await createOutbox(config, options.outboxOptions ?? {}));
   const rawMimeLimit = options.rawMimeLimitBytes ?? DEFAULT_RAW_MIME_LIMIT;
+  // Message-IDs the outbox already holds, with their outbox ids. A client that lost our 250 (a crash
+  // between the durable enqueue and the reply, a cut connection) sends the same message again; it
+  // gets 250 for the copy already kept instead of a second delivery. Read once from the store at start.
+  const held = new Map<string, string>();
+  if (outbox.list) {
+    for await (const entry of outbox.list()) held.set(entry.internetMessageId.toLowerCase(), entry.id);
+  }
+  const HELD_MAX = 200_000;
   const events = new EventEmitter();
   const allowlist = createNetworkAllowlist(relay.allowedNetworks);
   const lockout = createLoginLockout({ maxFailures: relay.lockout.maxFailures, windowMs: relay.lockout.windowSeconds * 1000, lockMs: relay.lockout.lockSeconds * 1000 });
@@ -264,6 +272,13 @@ export async function createRelay(config: MailbridgeConfig, options: CreateRelay
             return;
           }
           const endOfData = Date.now();
+          const messageId = result.message.internetMessageId?.toLowerCase();
+          const already = messageId ? held.get(messageId) : undefined;
+          if (already !== undefined) {
+            answer(null, `2.6.0 Message accepted as ${already === '' ? 'before' : already} (already received)`);
+            return;
+          }
+          if (messageId) held.set(messageId, ''); // claimed while it is being stored
           let queued: { id: string; internetMessageId?: string };
           try {
             const { message } = result;
@@ -282,8 +297,13 @@ export async function createRelay(config: MailbridgeConfig, options: CreateRelay
                 : message,
             );
           } catch (error) {
+            if (messageId) held.delete(messageId);
             answer(enqueueRefusal(error));
             return;
+          }
+          if (messageId) {
+            held.set(messageId, queued.id);
+            if (held.size > HELD_MAX) held.delete(held.keys().next().value!);
           }
           const state = sessions.get(session.id);
           if (state) state.messages++;

@@ -9,6 +9,8 @@ export interface RelayOutbox {
   enqueue(message: OutgoingMessage | { mime: Uint8Array | string; envelope: { from: string; to: string[] } }): Promise<{ id: string; internetMessageId?: string }>;
   start?(): Promise<void>;
   status?(): Promise<unknown>;
+  /** Every kept message (the relay reads the Message-IDs it already holds, to answer a client's retry without a second copy). */
+  list?(options?: { state?: never }): AsyncIterable<{ id: string; internetMessageId: string }>;
   // Listener parameters are wide (any) so both `@mailbridge/outbox`'s typed `on` and a plain EventEmitter fit.
   on(event: 'delivered' | 'failed', listener: (...args: any[]) => void): unknown;
   off?(event: 'delivered' | 'failed', listener: (...args: any[]) => void): unknown;

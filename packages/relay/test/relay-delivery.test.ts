@@ -151,6 +151,16 @@ describe('relay → outbox → simulator (Graph), end to end', () => {
     expect(parsed.replyTo?.value[0]).toEqual({ address: 'printer@lan.example', name: 'Printer' });
   });
 
+  it('a client that sends the same message again (same Message-ID, e.g. after a lost 250) gets 250 and no second delivery', async () => {
+    const message = { from: MAILBOX, to: 'again@fabrikam.example', subject: 'sent twice', text: 'x', messageId: '<twice-1@relay.test>' };
+    const first = await smtp().sendMail(message);
+    const second = await smtp().sendMail(message);
+    expect(second.response).toMatch(/^250 2\.6\.0 .*already received/);
+    await waitFor(() => delivered.find((e) => e.id === acceptedId(first.response)), 20_000, 'delivery');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(simulator.deliveries('<twice-1@relay.test>').outbound).toBe(1);
+  });
+
   it('a permanent failure after acceptance: failed event, failed in the outbox, and a bounce to bounceTo', async () => {
     const transport = smtp();
     const info = await transport.sendMail({ from: 'ghost@contoso.onmicrosoft.com', to: 'f1@fabrikam.example', subject: 'will fail', text: 'x' });

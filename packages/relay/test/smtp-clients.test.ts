@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect as tlsConnect } from 'node:tls';
-import { hashPassword } from '../src/index.js';
+import { hashPassword, type RelayRefusedEvent } from '../src/index.js';
 import { MemoryOutbox } from './support/memory-outbox.js';
 import { RawSmtp } from './support/raw-smtp.js';
 import { MAILBOX, makeCertificate, relayConfig, removeDir, startRelay, toolAvailable } from './support/relay-test-bed.js';
@@ -24,6 +24,7 @@ const recipients = (message: { to: unknown[]; cc?: unknown[]; bcc?: unknown[] })
 
 describe('relay with real SMTP clients', () => {
   const outbox = new MemoryOutbox();
+  const refusedEvents: RelayRefusedEvent[] = [];
   let tls: ReturnType<typeof makeCertificate>;
   let bed: Awaited<ReturnType<typeof startRelay>>;
   let plainPort: number;
@@ -49,6 +50,7 @@ describe('relay with real SMTP clients', () => {
     });
     bed = await startRelay(config, outbox, { env: { RELAY_TEST_SCANNER_PASSWORD: PASSWORD } });
     [plainPort, starttlsPort, implicitPort] = bed.ports as [number, number, number];
+    bed.relay.on('refused', (event) => refusedEvents.push(event));
   });
   afterAll(async () => {
     await bed?.stop();
@@ -280,6 +282,10 @@ print('sent')
     expect(await attempt('wrong-2')).toMatch(/^535 5\.7\.8 /);
     expect(await attempt('wrong-3')).toMatch(/^535 5\.7\.8 /);
     expect(await attempt(SCRYPT_PASSWORD)).toMatch(/^454 4\.7\.0 Too many failed logins/);
+    // No password (right or wrong) in any event the relay emitted.
+    const status = JSON.stringify(await bed.relay.status());
+    expect(JSON.stringify(refusedEvents) + status).not.toMatch(/wrong-[123]|sesame-scrypt|correct horse/);
+    expect(refusedEvents.filter((e) => e.stage === 'auth').length).toBeGreaterThanOrEqual(4);
   });
 
 });

@@ -13,6 +13,8 @@ export type { TokenVerifier, SimAccessTokenClaims } from './entra/token-verifier
  * For tests of the authorization-code flow: `completeSignInPage(url, { ca, email, password })`
  * signs in on the simulator's sign-in page with a real HTTPS client and returns where it redirects.
  */
+/** A certificate credential for a seeded app (any validity, also expired), with its key. */
+export { createAppCertificate, type AppCertificate, type AppCertificateOptions } from './tls/app-certificate.js';
 export { completeSignInPage, type CompleteSignInPageOptions, type SignInPageOutcome } from './entra/sign-in-page-client.js';
 /**
  * For adapter tests: `validateEwsSoap(xml)` checks a SOAP message (a request an adapter built, or an

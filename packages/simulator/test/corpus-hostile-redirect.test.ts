@@ -23,7 +23,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO } from '../src/demo/demo-seed.js';
 import { startSimulator } from '../src/simulator.js';
 import type { Simulator } from '../src/types.js';
-import { makeCertificate } from './entra-harness.js';
+import { makeCertificate } from './support/entra-harness.js';
 
 const TOKEN_PATH = '/oauth2/v2.0/token';
 const dir = mkdtempSync(join(tmpdir(), 'mailbridge-redirect-'));

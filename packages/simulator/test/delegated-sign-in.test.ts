@@ -5,7 +5,7 @@
  * hint. (The adapters with delegated tokens are exercised in packages/cli/test/login*.test.ts.)
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, statSync, existsSync, writeFileSync, readdirSync } from 'node:fs';
+import { readFileSync, statSync, existsSync, writeFileSync, readdirSync, lstatSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -34,7 +34,7 @@ import {
   WORK_USER,
   delegatedSeed,
   tempFolder,
-} from './delegated-support.js';
+} from './support/delegated-support.js';
 
 let sim: Simulator;
 const folder = tempFolder();
@@ -211,7 +211,7 @@ describe('device-code sign-in', { timeout: 120_000 }, () => {
     await signInAs(tokens, PERSONAL_USER);
     const configFile = join(folder.path, `two-processes-${counter}.json`);
     writeFileSync(configFile, JSON.stringify(raw), { mode: 0o600 });
-    const script = fileURLToPath(new URL('./delegated-renew-child.mjs', import.meta.url));
+    const script = fileURLToPath(new URL('./support/delegated-renew-child.mjs', import.meta.url));
     const rounds = 12;
     const run = () =>
       new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
@@ -255,6 +255,23 @@ describe('device-code sign-in', { timeout: 120_000 }, () => {
     const error = await failure(tokens.getToken('graph'));
     expect(error.code).toBe('AUTH_INTERACTION_REQUIRED');
     expect(await tokens.signOut()).toEqual([]);
+  });
+
+  // Issue 14, item 6: a symlinked cache was replaced by a file at the first write and logout removed
+  // only the link, leaving the refresh token in the target while saying it was gone.
+  it('a symlinked token cache: tokens are kept in its target, and logout removes them from there (and the link)', async () => {
+    const target = join(folder.path, `linked-target-${++counter}.json`);
+    writeFileSync(target, '', { mode: 0o600 });
+    const link = join(folder.path, `linked-${counter}.json`);
+    symlinkSync(target, link);
+    const { tokens } = provider({ tokenCache: link });
+    await signInAs(tokens, PERSONAL_USER);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    const refreshToken = Object.values(cacheJson(target).RefreshToken ?? {})[0]?.secret as string | undefined;
+    expect(refreshToken?.length).toBeGreaterThan(20);
+    await tokens.signOut();
+    expect(existsSync(target)).toBe(false);
+    expect(() => lstatSync(link)).toThrow();
   });
 
   it('a new sign-in as someone else replaces the account in the cache', async () => {

@@ -7,7 +7,7 @@
 import { ConfidentialClientApplication, CryptoProvider, PublicClientApplication } from '@azure/msal-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeSignInPage, startSimulator, type SeedData, type Simulator } from '../src/index.js';
-import { claimsOf, httpsCall, msalNetwork } from './entra-harness.js';
+import { claimsOf, httpsCall, msalNetwork } from './support/entra-harness.js';
 
 const CONSUMERS = '9188040d-6c67-4c5b-b112-36a304b66dad';
 const HOME = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';

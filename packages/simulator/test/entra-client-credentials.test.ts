@@ -2,8 +2,8 @@ import { ConfidentialClientApplication } from '@azure/msal-node';
 import { SignJWT, createLocalJWKSet, importPKCS8, jwtVerify } from 'jose';
 import { createPrivateKey } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONSUMERS, CONTOSO, EXPIRED_SECRET, FABRIKAM, FIC_SUBJECT, GOV, GOV_APP, MAILER, MULTI, NO_ROLES, SECRET, SECRET_ID, entraFixtures, type EntraFixtures } from './entra-fixtures.js';
-import { claimsOf, msalNetwork, startEntraHarness, type EntraHarness } from './entra-harness.js';
+import { CONSUMERS, CONTOSO, EXPIRED_SECRET, FABRIKAM, FIC_SUBJECT, GOV, GOV_APP, MAILER, MULTI, NO_ROLES, SECRET, SECRET_ID, entraFixtures, type EntraFixtures } from './support/entra-fixtures.js';
+import { claimsOf, msalNetwork, startEntraHarness, type EntraHarness } from './support/entra-harness.js';
 
 let h: EntraHarness;
 let fx: EntraFixtures;

@@ -1,8 +1,8 @@
 import { PublicClientApplication, type AccountInfo, type AuthenticationResult } from '@azure/msal-node';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CONSUMERS, CONTOSO, FABRIKAM, MAILER, MSA_ONLY, PUBLIC_APP, SINGLE_PUBLIC, WORK_ONLY_PUBLIC, entraFixtures } from './entra-fixtures.js';
-import { claimsOf, msalNetwork, startEntraHarness, type EntraHarness } from './entra-harness.js';
+import { CONSUMERS, CONTOSO, FABRIKAM, MAILER, MSA_ONLY, PUBLIC_APP, SINGLE_PUBLIC, WORK_ONLY_PUBLIC, entraFixtures } from './support/entra-fixtures.js';
+import { claimsOf, msalNetwork, startEntraHarness, type EntraHarness } from './support/entra-harness.js';
 
 let h: EntraHarness;
 

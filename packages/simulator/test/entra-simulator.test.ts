@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO } from '../src/demo/demo-seed.js';
 import { startSimulator } from '../src/simulator.js';
 import type { Simulator } from '../src/types.js';
-import { claimsOf, httpsCall, msalNetwork } from './entra-harness.js';
+import { claimsOf, httpsCall, msalNetwork } from './support/entra-harness.js';
 
 let sim: Simulator;
 let ca: string;

@@ -6,7 +6,7 @@ import { normaliseUserCode } from '../src/entra/device-codes.js';
 import { matchResource, v1Issuer } from '../src/entra/resources.js';
 import { parseAppOnlyScope, parseDelegatedScopes } from '../src/entra/scopes.js';
 import { isGuid, stableGuid } from '../src/entra/stable-guid.js';
-import { TestDirectory } from './entra-harness.js';
+import { TestDirectory } from './support/entra-harness.js';
 
 const directory = new TestDirectory({
   tenants: [

@@ -18,7 +18,7 @@ import {
   startEwsHarness,
   texts,
   type EwsHarness,
-} from './ews-harness.js';
+} from './support/ews-harness.js';
 
 const GET_INBOX = '<m:GetFolder><m:FolderShape><t:BaseShape>Default</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>';
 const getFolderOf = (mailbox: string) =>

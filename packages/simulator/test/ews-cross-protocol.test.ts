@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator } from '../src/simulator.js';
 import type { Simulator } from '../src/types.js';
 import { validateEwsSoap } from '../src/ews/index.js';
-import { ALICE, APP, BOB, TENANT, attrs, envelope, ewsSeed, impersonate, texts } from './ews-harness.js';
+import { ALICE, APP, BOB, TENANT, attrs, envelope, ewsSeed, impersonate, texts } from './support/ews-harness.js';
 
 /**
  * One mailbox, two protocols, through startSimulator (the real assembly): what EWS sends Graph

@@ -4,7 +4,7 @@ import { startSimulator, userSid as exportedUserSid, validateEwsSoap as exported
 import type { Simulator } from '../src/types.js';
 import { validateEwsSoap } from '../src/ews/index.js';
 import { entraStatusError } from '../src/entra/entra-error.js';
-import { ALICE, APP, BOB, TENANT, attrs, envelope, ewsSeed, impersonate, texts } from './ews-harness.js';
+import { ALICE, APP, BOB, TENANT, attrs, envelope, ewsSeed, impersonate, texts } from './support/ews-harness.js';
 
 /**
  * Fidelity follow-ups found by the adapter teams: the MessageType properties a client sets on

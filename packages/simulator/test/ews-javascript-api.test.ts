@@ -36,7 +36,7 @@ import {
   Folder,
 } from 'ews-javascript-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALICE, BOB, PASSWORD, startEwsHarness, type EwsHarness } from './ews-harness.js';
+import { ALICE, BOB, PASSWORD, startEwsHarness, type EwsHarness } from './support/ews-harness.js';
 
 /**
  * ews-javascript-api, unmodified, against the simulator. Its HTTP layer (@ewsjs/xhr on axios) is
@@ -178,7 +178,7 @@ describe('ews-javascript-api over NTLM (on-premises mode)', () => {
     try {
       const caFile = join(dir, 'ca.pem');
       await writeFile(caFile, onprem.caPem);
-      const script = fileURLToPath(new URL('./ews-ntlm-child.mjs', import.meta.url));
+      const script = fileURLToPath(new URL('./support/ews-ntlm-child.mjs', import.meta.url));
       const { stdout } = await promisify(execFile)(process.execPath, [script, onprem.ewsUrl, 'CONTOSO\\alice', PASSWORD], {
         env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile },
         cwd: fileURLToPath(new URL('..', import.meta.url)),

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALICE, BOB, attrs, envelope, impersonate, startEwsHarness, texts, type EwsHarness } from './ews-harness.js';
+import { ALICE, BOB, attrs, envelope, impersonate, startEwsHarness, texts, type EwsHarness } from './support/ews-harness.js';
 
 let sim: EwsHarness;
 let auth: Record<string, string>;

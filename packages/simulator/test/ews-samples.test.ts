@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseXml, NS, type XNode } from '../src/ews/xml/xml-node.js';
 import { validateEwsSoap } from '../src/ews/index.js';
 import type { StoredMessage } from '../src/state/stored-message.js';
-import { ALICE, BOB, SHARED, attrs, envelope, startEwsHarness, texts, type EwsHarness } from './ews-harness.js';
+import { ALICE, BOB, SHARED, attrs, envelope, startEwsHarness, texts, type EwsHarness } from './support/ews-harness.js';
 
 /**
  * Microsoft's documented EWS samples (shared/protocol/ews/samples, see its SOURCES.md) against the

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_EWS_THROTTLING, EwsThrottle } from '../src/ews/ews-throttle.js';
 import { NS, parseXml, type XNode } from '../src/ews/xml/xml-node.js';
-import { ALICE, BOB, attrs, envelope, impersonate, startEwsHarness, texts, type EwsHarness } from './ews-harness.js';
+import { ALICE, BOB, attrs, envelope, impersonate, startEwsHarness, texts, type EwsHarness } from './support/ews-harness.js';
 
 /**
  * EWS throttling as Exchange Online applies it: EWSMaxConcurrency (ErrorExceededConnectionCount) and

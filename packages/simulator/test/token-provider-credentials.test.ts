@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { createHttpClient, createRetryPolicy, createTokenProvider, parseConfig, MailbridgeError, type HttpClient, type MailbridgeConfig } from '@mailbridge/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONTOSO, FABRIKAM, FIC_SUBJECT, MAILER, MULTI, SECRET, entraFixtures, type EntraFixtures } from './entra-fixtures.js';
-import { startEntraHarness, type EntraHarness } from './entra-harness.js';
+import { CONTOSO, FABRIKAM, FIC_SUBJECT, GOV, GOV_APP, MAILER, MULTI, SECRET, entraFixtures, type EntraFixtures } from './support/entra-fixtures.js';
+import { startEntraHarness, type EntraHarness } from './support/entra-harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mailbridge-token-credentials-'));
 const PASSPHRASE = 'pass~phrase.For-The-Key-0123';
@@ -102,6 +102,8 @@ describe('certificate credential', () => {
     const error = await failure(provider(cfg).getToken('graph'));
     expect(error).toMatchObject({ code: 'AUTH_INVALID_ASSERTION', details: { aadsts: 700027 } });
     expect(error.hint).toContain('Certificates & secrets');
+    // The hint fits the credential: nothing about federated token files.
+    expect(error.hint).not.toContain('clientAssertionFile');
   });
 
   it('a missing key file → SECRET_UNRESOLVED naming the path', async () => {
@@ -136,9 +138,46 @@ describe('federated client assertion file', () => {
     expect(error).toMatchObject({ code: 'AUTH_INVALID_ASSERTION', details: { aadsts: 700024 } });
   });
 
+  it('a subject without a federated credential → AADSTS700213 translated, naming the Subject identifier', async () => {
+    const file = write('other-subject', await harness.entra.issueFederatedAssertion({ subject: 'system:serviceaccount:other:app' }));
+    const error = await failure(provider(config({ clientAssertionFile: file })).getToken('graph'));
+    expect(error).toMatchObject({ code: 'AUTH_INVALID_ASSERTION', details: { aadsts: 700213 } });
+    expect(error.message).toContain('subject');
+    expect(error.hint).toContain('Subject identifier');
+  });
+
+  it('an assertion not signed by its issuer → AADSTS700027 with a hint about the issuer, not about uploading a certificate', async () => {
+    const valid = await harness.entra.issueFederatedAssertion({ subject: FIC_SUBJECT });
+    const [header, payload] = valid.split('.');
+    const forged = `${header}.${payload}.${Buffer.alloc(256, 7).toString('base64url')}`;
+    const error = await failure(provider(config({ clientAssertionFile: write('forged-token', forged) })).getToken('graph'));
+    expect(error).toMatchObject({ code: 'AUTH_INVALID_ASSERTION', details: { aadsts: 700027 } });
+    expect(error.hint).toContain('Federated credentials > Issuer');
+    expect(error.hint).not.toMatch(/upload/i);
+  });
+
+  it('an empty token file → SECRET_UNRESOLVED with the projection hint, not the client secret one', async () => {
+    const error = await failure(provider(config({ clientAssertionFile: write('empty-token', '\n') })).getToken('graph'));
+    expect(error).toMatchObject({ code: 'SECRET_UNRESOLVED', details: { path: 'auth.clientAssertionFile' } });
+    expect(error.hint).toContain('projected volume');
+    expect(error.hint).not.toContain('Secret ID');
+  });
+
   it('a missing file → SECRET_UNRESOLVED at auth.clientAssertionFile', async () => {
     const error = await failure(provider(config({ clientAssertionFile: join(dir, 'no-token-here') })).getToken('graph'));
     expect(error).toMatchObject({ code: 'SECRET_UNRESOLVED', details: { path: 'auth.clientAssertionFile' } });
+  });
+});
+
+describe('national clouds', () => {
+  it('cloud "global" against a usgov tenant → AUTH_WRONG_CLOUD naming "usgov" (AADSTS500011)', async () => {
+    const cfg = parseConfig(
+      { transport: 'graph', mailbox: 'alerts@agency.onmicrosoft.us', auth: { tenant: GOV, clientId: GOV_APP, clientSecret: SECRET }, endpoints: { authorityHost: harness.baseUrl, graph: harness.baseUrl } },
+      { env: {}, baseDir: dir },
+    ).config;
+    const error = await failure(provider(cfg).getToken('graph'));
+    expect(error).toMatchObject({ code: 'AUTH_WRONG_CLOUD', details: { aadsts: 500011 } });
+    expect(error.hint).toContain('Set "cloud" to "usgov"');
   });
 });
 

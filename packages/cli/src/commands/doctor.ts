@@ -3,6 +3,7 @@ import type { CliIo, GlobalOptions } from '../output/cli-io.js';
 import { repeatConfig, shellQuote } from '../output/repeat-config.js';
 import { startSpinner } from '../output/spinner.js';
 import { renderTable } from '../output/table.js';
+import { terminalText } from '../output/terminal-text.js';
 
 /** The ids Entra gave a failure, for a support ticket: "AADSTS7000222, trace id …, correlation id …". */
 function supportIds(check: CheckResult): string {
@@ -14,13 +15,13 @@ function supportIds(check: CheckResult): string {
 export function renderChecks(io: CliIo, checks: CheckResult[]): void {
   const c = io.colors;
   const badge = { pass: c.green('✔ pass'), warn: c.yellow('▲ warn'), fail: c.red('✖ fail'), skip: c.dim('- skip') } as const;
-  const rows = checks.map((check) => [badge[check.status], c.bold(check.id), check.message]);
+  const rows = checks.map((check) => [badge[check.status], c.bold(check.id), terminalText(check.message)]);
   const lines = renderTable(rows);
   const indent = ' '.repeat(8);
   checks.forEach((check, index) => {
     io.out(lines[index]);
     if (check.hint && (check.status === 'warn' || check.status === 'fail')) {
-      io.out(`${indent}${c.cyan('→')} ${repeatConfig(check.hint, io.config)}${check.code ? c.dim(` [${check.code}]`) : ''}`);
+      io.out(`${indent}${c.cyan('→')} ${terminalText(repeatConfig(check.hint, io.config), { keepNewlines: true })}${check.code ? c.dim(` [${check.code}]`) : ''}`);
     }
     const support = supportIds(check);
     if (support) io.out(`${indent}${c.dim(`for support: ${support}`)}`);

@@ -1,12 +1,15 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { ReceivedMessage } from '@mailbridge/core';
 import type { CliIo, GlobalOptions } from '../output/cli-io.js';
 import { startSpinner } from '../output/spinner.js';
 import { renderTable } from '../output/table.js';
+import { terminalText } from '../output/terminal-text.js';
 import { UsageError } from '../output/render-error.js';
 import { createRuntime, loadCliConfig } from './runtime.js';
+import { printExposureWarnings } from '../output/exposure-warnings.js';
+import { writeNewFile } from '../files/write-new-file.js';
 
 /**
  * A file name for a message id that cannot escape the folder: service ids contain `/`, `+` and `=`
@@ -26,27 +29,35 @@ export async function receiveCommand(io: CliIo, globals: GlobalOptions, options:
   }
   const saveDir = typeof options.saveMime === 'string' ? resolve(options.saveMime) : undefined;
   const loaded = await loadCliConfig(globals, io.env);
+  printExposureWarnings(io, loaded);
   const runtime = await createRuntime(loaded);
   const spinner = await startSpinner(io, 'Reading messages…');
   try {
     const transport = await runtime.transport();
     const messages: ReceivedMessage[] = [];
+    const limit = Number(options.limit ?? 25);
+    // One more than asked tells whether more messages exist beyond --limit.
     for await (const message of transport.receive({
       folder: String(options.folder ?? 'inbox'),
       unreadOnly: options.unread === true,
       ...(since ? { since } : {}),
-      limit: Number(options.limit ?? 25),
+      limit: limit + 1,
       includeBody: false,
     })) {
       messages.push(message);
       spinner.update(`Reading messages… ${messages.length}`);
     }
+    const more = messages.length > limit;
+    if (more) messages.length = limit;
     const saved: string[] = [];
     if (saveDir) {
-      await mkdir(saveDir, { recursive: true });
+      await mkdir(saveDir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+        throw new UsageError(`--save-mime: cannot create the folder ${saveDir} (${error.code ?? 'error'}).`, 'Point --save-mime at a folder (it is created when missing) this user may write to.');
+      });
       for (const message of messages) {
         const file = join(saveDir, mimeFileName(message));
-        await writeFile(file, await transport.getMime(message.id), { mode: 0o600 });
+        // Never through a planted link, never over an existing file unless --force (then replaced, not written through).
+        await writeNewFile(file, await transport.getMime(message.id), { mode: 0o600, replace: options.force === true });
         saved.push(file);
       }
     }
@@ -56,6 +67,8 @@ export async function receiveCommand(io: CliIo, globals: GlobalOptions, options:
     spinner.stop();
     if (io.json) {
       io.printJson({
+        ok: true,
+        more,
         messages: messages.map((message, index) => ({
           id: message.id,
           internetMessageId: message.internetMessageId,
@@ -77,11 +90,13 @@ export async function receiveCommand(io: CliIo, globals: GlobalOptions, options:
     const rows = messages.map((message) => [
       message.isRead ? ' ' : c.cyan('●'),
       c.dim(message.receivedAt.toISOString().replace('T', ' ').slice(0, 16)),
-      message.from?.address ?? '',
-      (message.hasAttachments ? '📎 ' : '') + message.subject,
+      // Sender and subject are chosen by whoever sent the mail: never let them drive the terminal.
+      terminalText(message.from?.address ?? ''),
+      (message.hasAttachments ? '📎 ' : '') + terminalText(message.subject),
     ]);
     for (const line of renderTable(rows)) io.out(line);
     io.out(c.dim(`${messages.length} message${messages.length === 1 ? '' : 's'}${options.markRead ? ', marked read' : ''}${saveDir ? `, MIME saved to ${saveDir}` : ''}.`));
+    if (more) io.out(c.dim(`More messages exist: raise --limit (it was ${limit}) or narrow with --unread / --since.`));
     return 0;
   } finally {
     spinner.stop();

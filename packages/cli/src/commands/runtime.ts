@@ -26,12 +26,12 @@ export async function createRuntime(loaded: LoadedConfig): Promise<CliRuntime> {
     ...(config.network?.timeoutMs ? { timeoutMs: config.network.timeoutMs } : {}),
   });
   // Basic/NTLM (Exchange Server) sign in with a password: no token provider; core's createTransport knows.
-  const oauth = config.auth.flow === 'client-credentials' || config.auth.flow === 'device-code';
+  const oauth = config.auth.flow === 'client-credentials' || config.auth.flow === 'device-code' || config.auth.flow === 'authorization-code';
   const tokens: TokenProvider = oauth
     ? core.createTokenProvider(config, { http })
     : {
         kind: 'delegated',
-        getToken: () => Promise.reject(new core.MailbridgeError({ code: 'USAGE', message: `auth.flow "${config.auth.flow}" has no OAuth tokens.`, hint: 'Tokens exist for the client-credentials and device-code flows.' })),
+        getToken: () => Promise.reject(new core.MailbridgeError({ code: 'USAGE', message: `auth.flow "${config.auth.flow}" has no OAuth tokens.`, hint: 'Tokens exist for the client-credentials, device-code and authorization-code flows.' })),
       };
   let transport: MailTransport | undefined;
   return {

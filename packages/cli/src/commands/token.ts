@@ -3,12 +3,13 @@ import { withSpinner } from '../output/spinner.js';
 import { renderTable } from '../output/table.js';
 import { createRuntime, loadCliConfig } from './runtime.js';
 import { UsageError } from '../output/render-error.js';
+import { terminalText } from '../output/terminal-text.js';
 
 export async function tokenCommand(io: CliIo, globals: GlobalOptions, options: Record<string, unknown>): Promise<number> {
   const loaded = await loadCliConfig(globals, io.env);
   const { config } = loaded;
   if (config.auth.flow === 'basic' || config.auth.flow === 'ntlm') {
-    throw new UsageError(`auth.flow "${config.auth.flow}" uses no token.`, 'Tokens exist for the client-credentials and device-code flows only.');
+    throw new UsageError(`auth.flow "${config.auth.flow}" uses no token.`, 'Tokens exist for the client-credentials, device-code and authorization-code flows only.');
   }
   const runtime = await createRuntime(loaded);
   try {
@@ -35,7 +36,7 @@ export async function tokenCommand(io: CliIo, globals: GlobalOptions, options: R
       ...(roles ? [['roles', roles.join(', ')]] : []),
       ...(scp ? [['scp', scp]] : []),
       ['exp', `${exp} (${token.expiresAt.toISOString()})`],
-    ].map(([key, value]) => [c.bold(key ?? ''), value ?? '']);
+    ].map(([key, value]) => [c.bold(key ?? ''), terminalText(value ?? '')]);
     io.out(`${c.green('✔')} ${runtime.tokens.kind === 'app-only' ? 'App-only' : 'Delegated'} token for ${config.transport === 'ews' ? 'EWS' : 'Graph'}:`);
     for (const line of renderTable(rows, { indent: '  ' })) io.out(line);
     return 0;

@@ -1,5 +1,6 @@
 import type { CliIo } from './cli-io.js';
 import { repeatConfig } from './repeat-config.js';
+import { terminalText } from './terminal-text.js';
 
 /** The JSON shape of a failure (PRODUCT.md): `{"ok": false, "error": {...}}`. */
 export interface CliErrorJson {
@@ -9,6 +10,8 @@ export interface CliErrorJson {
   aadsts?: number;
   correlationId?: string;
   traceId?: string;
+  /** The Message-ID of a failed send, to check whether it went out or to resend it with --message-id. */
+  internetMessageId?: string;
 }
 
 /** A usage problem found by the CLI itself (exit 2). */
@@ -38,6 +41,7 @@ export async function normaliseError(error: unknown): Promise<{ json: CliErrorJs
     if (typeof details.aadsts === 'number') json.aadsts = details.aadsts;
     if (typeof details.correlationId === 'string') json.correlationId = details.correlationId;
     if (typeof details.traceId === 'string') json.traceId = details.traceId;
+    if (typeof details.internetMessageId === 'string') json.internetMessageId = details.internetMessageId;
     return { json, exitCode: EXIT_2.has(error.code) ? 2 : 1, ...(error.stack ? { stack: error.stack } : {}) };
   }
   const { redact } = await import('@mailbridge/core');
@@ -64,9 +68,10 @@ export async function reportError(io: CliIo, error: unknown): Promise<1 | 2> {
     const support = [json.aadsts ? `AADSTS${json.aadsts}` : '', json.traceId ? `trace id ${json.traceId}` : '', json.correlationId ? `correlation id ${json.correlationId}` : '']
       .filter(Boolean)
       .join(', ');
-    io.stderr.write(`${c.red(c.bold('error'))} ${c.dim(`[${json.code}]`)} ${json.message}\n`);
-    io.stderr.write(`${c.yellow('hint')}  ${json.hint}\n`);
-    if (support) io.stderr.write(`${c.dim(`for support: ${support}`)}\n`);
+    // Messages can quote a server (an EWS MessageText, an Entra description): shown, never obeyed.
+    io.stderr.write(`${c.red(c.bold('error'))} ${c.dim(`[${json.code}]`)} ${terminalText(json.message)}\n`);
+    io.stderr.write(`${c.yellow('hint')}  ${terminalText(json.hint, { keepNewlines: true })}\n`);
+    if (support) io.stderr.write(`${c.dim(`for support: ${terminalText(support)}`)}\n`);
   }
   if (io.verbose && stack) {
     const { redact } = await import('@mailbridge/core');

@@ -57,14 +57,13 @@ export async function resolveClientCredential(
   });
 }
 
-function emptySecret(path: string, message: string): MailbridgeError {
-  return new MailbridgeError({
-    code: 'SECRET_UNRESOLVED',
-    message: `${path}: ${message}`,
-    hint: 'Set it to the secret\'s Value (Entra admin center > App registrations > your app > Certificates & secrets), not its Secret ID.',
-    details: { path },
-  });
+function emptySecret(path: string, message: string, hint = 'Set it to the secret\'s Value (Entra admin center > App registrations > your app > Certificates & secrets), not its Secret ID.'): MailbridgeError {
+  return new MailbridgeError({ code: 'SECRET_UNRESOLVED', message: `${path}: ${message}`, hint, details: { path } });
 }
+
+/** An empty federated token file: the platform has not written the token (yet). */
+const EMPTY_ASSERTION_HINT =
+  'The platform that projects the federated token has not written it: check the volume mount of the service account token (Kubernetes: the projected volume with audience api://AzureADTokenExchange; Azure workload identity sets AZURE_FEDERATED_TOKEN_FILE) and that the pod\'s service account is annotated for workload identity.';
 
 /** A certificate chain or key file is never near this; an assertion (a JWT) is far smaller. */
 const MAX_CREDENTIAL_FILE_BYTES = 1024 * 1024;
@@ -190,7 +189,7 @@ function createAssertionReader(file: string, registerSecret: (value: string) => 
       });
     }
     registerSecret(value);
-    if (value === '') throw emptySecret('auth.clientAssertionFile', `${file} is empty.`);
+    if (value === '') throw emptySecret('auth.clientAssertionFile', `${file} is empty.`, EMPTY_ASSERTION_HINT);
     return value;
   };
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { ConfidentialClientApplication } from '@azure/msal-node';
+import type { ConfidentialClientApplication } from '@azure/msal-node';
+import { msalNode } from './msal-library.js';
 import { CLOUDS, type CloudName, type TokenResource } from '../cloud/clouds.js';
 import { tokenScopes } from '../cloud/token-scopes.js';
 import { MailbridgeError } from '../errors/index.js';
@@ -10,6 +11,7 @@ import type { HttpClient } from '../http/http-client.js';
 import type { Logger } from '../log/index.js';
 import { defaultRedactor, type Redactor } from '../redact/index.js';
 import type { RetryPolicy } from '../retry/index.js';
+import { requestBuffered } from '../http/request-buffered.js';
 import { resolveClientCredential, type ResolvedClientCredential, type SecretResolver } from './client-credential.js';
 import { createAuthorizationCodeProvider } from './delegated/create-authorization-code-provider.js';
 import { createDeviceCodeProvider } from './delegated/create-device-code-provider.js';
@@ -118,7 +120,7 @@ function createClientCredentialsProvider(config: MailbridgeConfig, auth: ClientC
         baseDir: deps.baseDir ?? process.cwd(),
         registerSecret,
       });
-      const app = new ConfidentialClientApplication({ auth: { clientId, ...msalAuth, ...credential.msal }, system: msalSystem });
+      const app = new (msalNode().ConfidentialClientApplication)({ auth: { clientId, ...msalAuth, ...credential.msal }, system: msalSystem });
       return { app, credential };
     })();
     // A failed setup (missing file, unset env var) is retried on the next call, after the user fixes it.
@@ -132,9 +134,11 @@ function createClientCredentialsProvider(config: MailbridgeConfig, auth: ClientC
     const correlationId = randomUUID();
     const started = now();
     let looksLikeId = false;
+    let credentialKind: ResolvedClientCredential['kind'] | undefined;
     try {
       const { app, credential } = await getClient();
       looksLikeId = credential.secretLooksLikeId;
+      credentialKind = credential.kind;
       const wallClockBefore = Date.now();
       const result = await app.acquireTokenByClientCredential({ scopes: tokenScopes(CLOUDS[cloud], resource, 'app-only'), skipCache: true, correlationId });
       if (!result?.accessToken) throw new MailbridgeError({ code: 'INVALID_RESPONSE', message: 'Entra ID answered without an access token.', hint: 'Check endpoints.authorityHost.' });
@@ -143,14 +147,13 @@ function createClientCredentialsProvider(config: MailbridgeConfig, auth: ClientC
       logger?.debug('token acquired', { resource, tenant: token.claims.tid, expiresAt: token.expiresAt.toISOString(), durationMs: now() - started });
       return token;
     } catch (error) {
-      throw sanitize(
-        mapTokenError(error, network.takeFailure(correlationId), {
-          configuredSecretLooksLikeId: looksLikeId,
-          secretExpiresAt: auth.secretExpiresAt,
-          authorityHost: authority.host,
-        }),
-        redactor,
-      );
+      const mapped = mapTokenError(error, network.takeFailure(correlationId), {
+        configuredSecretLooksLikeId: looksLikeId,
+        secretExpiresAt: auth.secretExpiresAt,
+        authorityHost: authority.host,
+        credentialKind,
+      });
+      throw sanitize(mapped.details.aadsts === 500011 ? ((await wrongCloud(deps, authority.authority, cloud, mapped)) ?? mapped) : mapped, redactor);
     } finally {
       network.forget(correlationId);
     }
@@ -185,6 +188,40 @@ function checkAudience(aud: string, resource: TokenResource, cloud: CloudName): 
     hint: `Check "cloud" in the config: the tenant may be in another national cloud than "${cloud}".`,
     details: { resource },
   });
+}
+
+/** The `cloud_instance_name` of each cloud's tenants in OpenID discovery. */
+const CLOUD_INSTANCES: Record<CloudName, string> = {
+  global: 'microsoftonline.com',
+  usgov: 'microsoftonline.us',
+  'usgov-dod': 'microsoftonline.us',
+  china: 'partner.microsoftonline.cn',
+};
+
+/**
+ * AADSTS500011 ("the resource principal … was not found in the tenant") is what a tenant of another
+ * national cloud answers when asked for this cloud's API. The tenant's OpenID discovery says which
+ * cloud it lives in (`cloud_instance_name`): one request, on this error only. Undefined when the
+ * tenant is in the configured cloud (the API is really missing there) or discovery says nothing.
+ */
+async function wrongCloud(deps: TokenProviderDeps, authority: string, cloud: CloudName, error: MailbridgeError): Promise<MailbridgeError | undefined> {
+  try {
+    const response = await requestBuffered(deps.http, `${authority}/v2.0/.well-known/openid-configuration`, { headers: { accept: 'application/json' }, maxResponseBytes: 256 * 1024, timeoutMs: 10_000 });
+    if (response.status !== 200) return undefined;
+    const instance = (JSON.parse(Buffer.from(response.body).toString('utf8')) as { cloud_instance_name?: unknown }).cloud_instance_name;
+    if (typeof instance !== 'string' || instance === CLOUD_INSTANCES[cloud]) return undefined;
+    const actual = (Object.keys(CLOUD_INSTANCES) as CloudName[]).find((name) => CLOUD_INSTANCES[name] === instance);
+    return new MailbridgeError({
+      code: 'AUTH_WRONG_CLOUD',
+      message: `The tenant lives in another national cloud (${instance}) than "cloud": "${cloud}", so it has no ${cloud} APIs (AADSTS500011).`,
+      hint: actual
+        ? `Set "cloud" to "${actual === 'usgov' ? 'usgov" (GCC High; "usgov-dod" for DoD)' : `${actual}"`} and use an app registered in that cloud.`
+        : 'Set "cloud" to the cloud the tenant is in, and use an app registered there.',
+      details: error.details,
+    });
+  } catch {
+    return undefined;
+  }
 }
 
 /** Makes sure no registered secret survives in an error's message, hint, details or cause. */

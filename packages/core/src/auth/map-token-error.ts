@@ -1,4 +1,4 @@
-import { AuthError, ServerError } from '@azure/msal-node';
+import { msalNode } from './msal-library.js';
 import { mapEntraError } from '../errors/aadsts.js';
 import { MailbridgeError } from '../errors/index.js';
 import type { NetworkFailure } from './msal-network-client.js';
@@ -12,6 +12,8 @@ export interface TokenErrorContext {
   secretExpiresAt?: string | undefined;
   /** The authority host, named in hints for network and TLS failures. */
   authorityHost: string;
+  /** The kind of credential configured, so hints fit it. */
+  credentialKind?: 'secret' | 'certificate' | 'assertion' | undefined;
 }
 
 /**
@@ -21,6 +23,7 @@ export interface TokenErrorContext {
  * msal-node's own client-side errors as configuration or internal errors.
  */
 export function mapTokenError(error: unknown, failure: NetworkFailure | undefined, context: TokenErrorContext): MailbridgeError {
+  const { AuthError, ServerError } = msalNode();
   if (MailbridgeError.isInstance(error)) return error;
   if (failure?.error !== undefined) return failure.error;
 
@@ -28,6 +31,7 @@ export function mapTokenError(error: unknown, failure: NetworkFailure | undefine
     status: failure?.status ?? (error instanceof ServerError ? error.status : undefined) ?? context.status ?? 400,
     configuredSecretLooksLikeId: context.configuredSecretLooksLikeId,
     ...(context.secretExpiresAt !== undefined ? { secretExpiresAt: context.secretExpiresAt } : {}),
+    ...(context.credentialKind !== undefined ? { credentialKind: context.credentialKind } : {}),
   };
   if (failure?.body !== undefined) return mapEntraError(failure.body, mapOptions);
 

@@ -1,4 +1,5 @@
-import { LogLevel as MsalLogLevel, type AuthenticationResult, type Configuration } from '@azure/msal-node';
+import type { AuthenticationResult, Configuration } from '@azure/msal-node';
+import { msalNode } from './msal-library.js';
 import type { CloudName } from '../cloud/clouds.js';
 import type { MailbridgeConfig } from '../config/schema.js';
 import type { Logger } from '../log/index.js';
@@ -43,7 +44,7 @@ export function msalAppSetup(config: MailbridgeConfig, tenant: string, deps: Pic
       networkClient: network,
       loggerOptions: {
         piiLoggingEnabled: false,
-        logLevel: MsalLogLevel.Warning,
+        logLevel: msalNode().LogLevel.Warning,
         loggerCallback: (_level, message) => logger?.debug(redactor.redact(`msal: ${message}`)),
       },
     },

@@ -1,1 +1,2 @@
 export { Semaphore } from './semaphore.js';
+export { sharedSemaphore, type SharedSemaphore } from './shared-semaphore.js';

@@ -19,7 +19,11 @@ export type ConfigWarningCode =
   /** `secretExpiresAt` has passed (`doctor` fails on this one). */
   | 'SECRET_EXPIRED'
   /** An environment variable replaced a value of the file (e.g. MAILBRIDGE_CLIENT_SECRET replaced a certificate). */
-  | 'ENV_OVERRIDE';
+  | 'ENV_OVERRIDE'
+  /** The config file holds a secret inline and can be read by group or others. */
+  | 'CONFIG_FILE_PERMISSIONS'
+  /** The token cache (it holds a refresh token) can be read by group or others. */
+  | 'TOKEN_CACHE_PERMISSIONS';
 
 /** Something in a valid config that is probably a mistake or a risk. */
 export interface ConfigWarning {
@@ -55,6 +59,20 @@ function peek(file: string): string | undefined {
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+}
+
+/** Permission bits of a file (following links), or undefined when it does not exist or on Windows. */
+function modeOf(file: string | undefined): number | undefined {
+  if (!file || process.platform === 'win32') return undefined;
+  try {
+    return statSync(file).mode & 0o777;
+  } catch {
+    return undefined;
+  }
+}
+
+function octal(mode: number): string {
+  return (mode & 0o777).toString(8).padStart(3, '0');
 }
 
 function fileWarnings(path: string, file: string, what: string, out: ConfigWarning[]): boolean {
@@ -105,9 +123,33 @@ function secretWarnings(path: string, ref: SecretRef | undefined, env: NodeJS.Pr
  * The warnings of a parsed config whose file paths are already absolute. Reads `{env}` variables
  * and peeks at `{file}` secrets only to check their shape; their values go nowhere.
  */
-export function configWarnings(config: MailbridgeConfig, options: { env: NodeJS.ProcessEnv; now?: Date }): ConfigWarning[] {
+export function configWarnings(config: MailbridgeConfig, options: { env: NodeJS.ProcessEnv; now?: Date; file?: string }): ConfigWarning[] {
   const out: ConfigWarning[] = [];
   const { auth } = config;
+  const fields = auth as { clientSecret?: unknown; password?: unknown; certificate?: { passphrase?: unknown } };
+  const inlineSecret = typeof fields.clientSecret === 'string' || typeof fields.password === 'string' || typeof fields.certificate?.passphrase === 'string';
+  if (inlineSecret && options.file) {
+    const mode = modeOf(options.file);
+    if (mode !== undefined && (mode & 0o077) !== 0) {
+      out.push({
+        path: '',
+        code: 'CONFIG_FILE_PERMISSIONS',
+        message: `the config file ${options.file} holds a secret and can be read by other users (mode ${octal(mode)})`,
+        hint: `Restrict it to its owner now: chmod 600 ${options.file} — and better, move the secret out of the file ({"env": "NAME"} or {"file": "PATH"}).`,
+      });
+    }
+  }
+  if ('tokenCache' in auth && typeof auth.tokenCache === 'string') {
+    const mode = modeOf(auth.tokenCache);
+    if (mode !== undefined && (mode & 0o077) !== 0) {
+      out.push({
+        path: 'auth.tokenCache',
+        code: 'TOKEN_CACHE_PERMISSIONS',
+        message: `the token cache ${auth.tokenCache} holds a refresh token and can be read by other users (mode ${octal(mode)}); mailbridge rewrites it with mode 600 the next time it updates it (a sign-in or a token renewal), not before`,
+        hint: `Restrict it now: chmod 600 ${auth.tokenCache}. If other users could read it, sign out (mailbridge logout) and in again to replace the refresh token.`,
+      });
+    }
+  }
   if (auth.flow === 'client-credentials' || auth.flow === 'authorization-code') {
     secretWarnings('auth.clientSecret', auth.clientSecret, options.env, true, out);
     if (auth.certificate) {

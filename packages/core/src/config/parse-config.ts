@@ -1,3 +1,4 @@
+import { isAbsolute } from 'node:path';
 import { MailbridgeError } from '../errors/mailbridge-error.js';
 import { genericMessage, issueLine, toConfigIssues, type ConfigIssue } from './config-issues.js';
 import { configWarnings, type ConfigWarning } from './config-warnings.js';
@@ -138,6 +139,6 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): L
   }
   const absolute = withAbsolutePaths(result.data, baseDir);
   const config = absolute.relay ? { ...absolute, relay: relayWithAbsolutePaths(absolute.relay, baseDir) } : absolute;
-  const warnings = [...overridden.warnings, ...configWarnings(config, { env, ...(options.now ? { now: options.now } : {}) })];
+  const warnings = [...overridden.warnings, ...configWarnings(config, { env, ...(options.now ? { now: options.now } : {}), ...(options.source && isAbsolute(options.source) ? { file: options.source } : {}) })];
   return { config, warnings };
 }

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import * as z from 'zod';
 import { secretRefSchema } from './secret-ref.js';
 import { resolveConfigPath } from './secrets.js';
+import { statusSchema } from './status-schema.js';
 
 /**
  * The `relay` section (PRODUCT.md, "Relay"): the SMTP relay's listeners, who may use it, and what it
@@ -94,14 +95,6 @@ const wholeNumber = (min: number, max: number, what: string) =>
     .min(min, { error: `must be at least ${min}` })
     .max(max, { error: `must be at most ${max}` });
 
-/** `relay.status`: where the status page listens (loopback by default). */
-export const relayStatusSchema = z
-  .looseObject({
-    host: host.default('127.0.0.1').meta({ description: 'Address of the status listener (loopback by default).' }),
-    port: port.meta({ description: 'Port of the status listener; 0 for a free one.' }),
-  })
-  .meta({ description: 'The HTTP status listener: GET / (page), /metrics, /healthz, /readyz.' });
-
 /** `relay`: the SMTP relay (`mailbridge relay`). */
 export const relaySchema = z
   .strictObject({
@@ -148,7 +141,7 @@ export const relaySchema = z
       .meta({ description: 'New connections per client address per minute; more are answered 421 4.7.0.' }),
     maxConnections: wholeNumber(1, 100_000, 'connections').default(1000).meta({ description: 'Open SMTP connections at once; more are answered 421.' }),
     idleTimeoutSeconds: wholeNumber(1, 3600, 'seconds').default(60).meta({ description: 'Close a session idle this long (slow or stuck clients).' }),
-    status: relayStatusSchema.optional(),
+    status: statusSchema.optional().meta({ description: 'The status listener of `mailbridge relay`: status page, /metrics, /healthz, /readyz. Served only when present.' }),
   })
   .superRefine(
     (relay, ctx) => {

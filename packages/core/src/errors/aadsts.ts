@@ -285,6 +285,8 @@ export interface MapEntraErrorOptions {
   configuredSecretLooksLikeId?: boolean;
   /** The config's `auth.secretExpiresAt`, quoted in the expired-secret message. */
   secretExpiresAt?: string;
+  /** The kind of credential configured: hints name what to fix for that kind only. */
+  credentialKind?: 'secret' | 'certificate' | 'assertion';
   cause?: unknown;
 }
 
@@ -323,6 +325,12 @@ export function mapEntraError(body: unknown, options: MapEntraErrorOptions = {})
       hint = `Copy the Value column, not the Secret ID: ${APP} > Certificates & secrets shows the Value only once, when the secret is created. If it is no longer shown, create a new client secret (${NEW_SECRET}), and update the config and auth.secretExpiresAt.`;
     }
     if (entry.aadsts === 7000222 && options.secretExpiresAt) message = `${message} (auth.secretExpiresAt: ${options.secretExpiresAt})`;
+    if (entry.aadsts === 700027 && options.credentialKind === 'assertion') {
+      message = "Entra ID could not verify the federated assertion's signature with its issuer";
+      hint = `The token in auth.clientAssertionFile must come from the issuer of the app's federated credential (${APP} > Certificates & secrets > Federated credentials > Issuer), which publishes its signing keys (OIDC discovery, JWKS): check the Issuer URL (e.g. the cluster's OIDC issuer) and that the issuer's discovery document is publicly reachable.`;
+    } else if (entry.aadsts === 700027 && options.credentialKind === 'certificate') {
+      hint = `Upload the certificate of auth.certificate.certificateFile to the app (${APP} > Certificates & secrets > Certificates), check that the Thumbprint shown there is the certificate's, that it has not expired, and that privateKeyFile is its key.`;
+    }
     return new MailbridgeError({ code: entry.code, message: `${message}${tag}.`, hint, details, ...cause });
   }
   const byError = parsed?.error ? BY_ERROR[parsed.error] : undefined;

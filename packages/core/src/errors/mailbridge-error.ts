@@ -35,7 +35,8 @@ export interface MailbridgeErrorOptions {
  * `instanceof`: it also recognises errors from another copy of the package.
  */
 export class MailbridgeError extends Error {
-  private readonly [MARKER] = true;
+  // Read through `MARKER in error` by isInstance (also on errors of another copy of this package).
+  protected readonly [MARKER] = true;
   readonly code: ErrorCode;
   readonly hint: string;
   readonly details: ErrorDetails;

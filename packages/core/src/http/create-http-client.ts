@@ -138,6 +138,7 @@ export function createHttpClient(options: HttpClientOptions = {}): Required<Http
       timeoutMs,
       proxies,
       ...(proxy ? { proxySource: proxy.source } : {}),
+      ...(options.caFile || options.caPem ? { caFileSet: true } : {}),
       redactor,
     });
 

@@ -24,6 +24,8 @@ export interface FailureContext {
   proxies: ReadonlyArray<{ hostname: string; port: number }>;
   /** Where the proxy setting came from (`network.proxy` or an environment variable). */
   proxySource?: string;
+  /** Whether `network.caFile` (or extra CA PEM) is in use: an untrusted server then means that CA did not sign it. */
+  caFileSet?: boolean;
   redactor: Redactor;
 }
 
@@ -96,24 +98,34 @@ export function mapNetworkError(error: unknown, context: FailureContext): Mailbr
   const code = root.code ?? '';
   const text = root.message ?? String(error);
   const viaProxy = isProxyFailure(root, context);
+  // Name the setting that chose the proxy once: network.proxy, or the environment variable it came from.
+  const proxySetting =
+    context.proxySource === undefined || context.proxySource === 'network.proxy' ? 'network.proxy' : `${context.proxySource} (from the environment; network.proxy overrides it)`;
 
   if (/Proxy response \((\d+)\)/.test(text)) {
     const status = Number(/Proxy response \((\d+)\)/.exec(text)?.[1]);
     const hint =
       status === 407
-        ? `The proxy wants credentials: put them in the proxy URL (${context.proxySource ?? 'network.proxy'}: http://user:password@host:port), or ask for this host to be allowed without authentication.`
-        : `The proxy refused the connection (HTTP ${status}): check network.proxy (or ${context.proxySource ?? 'HTTPS_PROXY'}), and that the proxy allows CONNECT to this host and port; add the host to NO_PROXY if it must be reached directly.`;
+        ? // Not written as a URL with credentials: every redactor (ours included) masks that shape, and the
+          // user would read "[REDACTED]" instead of what to do.
+          `The proxy wants credentials: add its user name and password to the proxy URL in ${context.proxySource ?? 'network.proxy'} — before the host, joined by a colon and followed by "@", with special characters percent-encoded — or, to keep the password out of the config file, set HTTPS_PROXY in the environment with them instead; or ask for this host to be allowed without authentication.`
+        : `The proxy refused the connection (HTTP ${status}): check ${proxySetting}, and that the proxy allows CONNECT to this host and port; add the host to NO_PROXY if it must be reached directly.`;
     return make('PROXY_ERROR', `The proxy refused to connect to ${where} (HTTP ${status}).`, hint, status >= 500, error);
   }
   if (code === 'UND_ERR_PRX_TLS' || (viaProxy && !isTimeout(code))) {
     return make(
       'PROXY_ERROR',
       `Could not connect to ${where} through the proxy: ${text}`,
-      `The proxy could not be reached: check network.proxy (or ${context.proxySource ?? 'HTTPS_PROXY'}), or add the host to NO_PROXY if it must be reached directly.`,
+      `The proxy could not be reached: check ${proxySetting}, or add the host to NO_PROXY if it must be reached directly.`,
       code !== 'UND_ERR_PRX_TLS',
     );
   }
-  if (UNTRUSTED.has(code)) return make('TLS_ERROR', `TLS to ${where} failed: ${text} (${code}).`, CA_FILE_HINT, false);
+  if (UNTRUSTED.has(code)) {
+    const hint = context.caFileSet
+      ? "The server's certificate is not signed by a trusted CA, nor by the CA in network.caFile: put the CA that signs this server's (or the TLS-inspecting proxy's) certificate in that PEM file; `openssl s_client -showcerts -connect HOST:443` shows the chain."
+      : CA_FILE_HINT;
+    return make('TLS_ERROR', `TLS to ${where} failed: ${text} (${code}).`, hint, false);
+  }
   if (EXPIRED.has(code)) {
     return make('TLS_ERROR', `TLS to ${where} failed: ${text} (${code}).`, "The server's certificate is expired or not yet valid: check this machine's clock, then the server's certificate.", false);
   }

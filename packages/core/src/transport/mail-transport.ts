@@ -34,6 +34,22 @@ export interface TransportCapabilities {
   sendMime: boolean;
   /** Bulk operations go out batched (Graph `$batch`, EWS multi-item requests). */
   batch: boolean;
+  /**
+   * How many times its bytes the service counts an attachment against `maxMessageBytes` (base64 and
+   * MIME overhead: Exchange counts about 1.37× the file).
+   * @default 1
+   */
+  encodedSizeRatio?: number;
+  /**
+   * Most custom (`X-`) headers one message may carry (Graph refuses more than 5).
+   * @default no limit
+   */
+  maxCustomHeaders?: number;
+  /**
+   * Most recipients (to, cc and bcc together) of one message.
+   * @default 500 (Exchange's limit)
+   */
+  maxRecipients?: number;
 }
 
 /**

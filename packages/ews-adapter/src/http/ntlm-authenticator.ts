@@ -4,7 +4,7 @@ import { rootCertificates } from 'node:tls';
 import { createRequire } from 'node:module';
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
-import { MailbridgeError, isRedirectStatus, readBoundedFileSync, redirectRefused, type HttpClient } from '@mailbridge/core';
+import { MailbridgeError, isRedirectStatus, readBoundedFileSync, redirectRefused } from '@mailbridge/core';
 
 interface NtlmClient {
   createType1Message(workstation?: string, target?: string): string;
@@ -51,10 +51,8 @@ export class NtlmAuthenticator {
   private readonly workstation: string;
   private readonly ca: string[] | undefined;
 
-  constructor(
-    private readonly settings: NtlmSettings,
-    private readonly http: Pick<HttpClient, 'userAgent'>,
-  ) {
+  // The User-Agent comes with the headers of each request (from core's HTTP client settings).
+  constructor(private readonly settings: NtlmSettings) {
     const [maybeDomain, maybeUser] = settings.username.includes('\\') ? settings.username.split('\\', 2) : [undefined, settings.username];
     this.username = maybeUser ?? settings.username;
     this.domain = (settings.domain ?? maybeDomain ?? '').toUpperCase();

@@ -12,6 +12,11 @@ export const DEMO = {
   clientSecret: 'sim~DemoSecret.0123456789abcdefGHIJKLmnop',
   clientSecretId: 'f0e1d2c3-b4a5-4968-8776-655443322110',
   secretExpiresAt: '2099-12-31T00:00:00Z',
+  /**
+   * The subject of the demo app's federated credential (issuer: the simulator's default federation
+   * issuer): `sim.writeFederatedAssertionFile(path, { subject })` writes a token file it accepts.
+   */
+  federatedSubject: 'system:serviceaccount:mailbridge:sandbox',
   /** A public-client demo app for device-code sign-in (delegated Mail.Send, Mail.ReadWrite, User.Read, EWS.AccessAsUser.All). */
   publicClientId: 'b2c3d4e5-1f2a-4b6c-9d7e-8f9a0b1c2d3e',
   /** The demo mailbox the config points at. */
@@ -36,6 +41,8 @@ export function demoSeed(): SeedData {
         displayName: 'mailbridge demo (alerting)',
         tenantId: DEMO.tenantId,
         secrets: [{ id: DEMO.clientSecretId, value: DEMO.clientSecret, expiresAt: DEMO.secretExpiresAt }],
+        // Workload identity: a federated credential for the simulator's default issuer.
+        federatedCredentials: [{ issuer: 'https://federation.mailbridge-simulator.invalid', subject: DEMO.federatedSubject }],
         permissions: [
           { resource: 'graph', role: 'Mail.Send' },
           { resource: 'graph', role: 'Mail.ReadWrite' },
@@ -47,6 +54,8 @@ export function demoSeed(): SeedData {
         displayName: 'mailbridge demo (device code)',
         tenantId: DEMO.tenantId,
         publicClient: true,
+        // Browser sign-in (authorization code): a loopback URI (any port) and the nativeclient page.
+        redirectUris: ['http://localhost', 'https://login.microsoftonline.com/common/oauth2/nativeclient'],
         delegatedScopes: [
           { resource: 'graph', scope: 'Mail.Send' },
           { resource: 'graph', scope: 'Mail.ReadWrite' },

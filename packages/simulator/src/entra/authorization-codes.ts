@@ -234,7 +234,7 @@ export class AuthorizationCodes {
     const signInError = userSignInError(ctx, app, user, userTenant, entry.authority, 'authorization-code');
     if (signInError) throw signInError;
     const scopes = parseDelegatedScopes(form.get('scope') ?? entry.scope, cloudOf(userTenant), tenantDisplayName(userTenant));
-    const grant = { ...delegatedGrant(app, user, userTenant, scopes, entry.authTime), appidacr };
+    const grant = { ...delegatedGrant(app, user, userTenant, scopes, entry.authTime), appidacr, flow: 'authorization-code' as const };
     return delegatedTokenResponse(ctx, grant, scopes, form, refreshTokens);
   }
 

@@ -175,7 +175,7 @@ export async function delegatedTokenResponse(
     access_token: access.accessToken,
   };
   if (scopes.oidc.includes('offline_access')) {
-    body.refresh_token = refreshTokens.issue({ clientId: grant.app.clientId, userMail: grant.user.mail, authTime: grant.authTime, scope: scopes.requested.join(' ') }, ctx.now);
+    body.refresh_token = refreshTokens.issue({ clientId: grant.app.clientId, userMail: grant.user.mail, authTime: grant.authTime, scope: scopes.requested.join(' '), flow: grant.flow }, ctx.now);
   }
   if (scopes.oidc.includes('openid')) body.id_token = await ctx.issuer.idToken(grant, ctx.now);
   if (form.get('client_info') === '1') body.client_info = ctx.issuer.clientInfo(grant);

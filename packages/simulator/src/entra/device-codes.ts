@@ -136,7 +136,7 @@ export class DeviceCodes {
         this.remove(entry);
         const { user, userTenant, authTime } = entry.state;
         const scopes = parseDelegatedScopes(entry.scope, cloudOf(userTenant), tenantDisplayName(userTenant));
-        const grant = delegatedGrant(app, user, userTenant, scopes, authTime);
+        const grant = { ...delegatedGrant(app, user, userTenant, scopes, authTime), flow: 'device-code' as const };
         return delegatedTokenResponse(ctx, grant, scopes, form, refreshTokens);
       }
     }

@@ -31,11 +31,12 @@ export async function refreshTokenGrant(
     throw new EntraError(400, 'invalid_grant', 50034,
       `The user account ${session.userMail} does not exist in the directory. To sign into this application, the account must be added to the directory.`);
   }
-  const signInError = userSignInError(ctx, app, user, userTenant, authority, 'refresh');
+  // A session that began with a device code stays one for Conditional Access (protocol tracking).
+  const signInError = userSignInError(ctx, app, user, userTenant, authority, session.flow === 'device-code' ? 'device-code' : 'refresh');
   if (signInError) throw signInError;
   const requested = form.get('scope') ?? session.scope;
   const scopes = parseDelegatedScopes(requested, cloudOf(userTenant), tenantDisplayName(userTenant));
-  const grant = { ...delegatedGrant(app, user, userTenant, scopes, session.authTime), appidacr };
+  const grant = { ...delegatedGrant(app, user, userTenant, scopes, session.authTime), appidacr, ...(session.flow ? { flow: session.flow } : {}) };
   // A refresh always answers with a new refresh token, even if the client did not repeat offline_access.
   const withRefresh = scopes.oidc.includes('offline_access') ? scopes : { ...scopes, oidc: [...scopes.oidc, 'offline_access'] };
   return delegatedTokenResponse(ctx, grant, { ...withRefresh, requested: scopes.requested }, form, refreshTokens);

@@ -14,6 +14,8 @@ export interface RefreshSession {
   authTime: number;
   /** The scopes of the sign-in, used when a refresh request names none. */
   scope: string;
+  /** The flow the session began with (Conditional Access "protocol tracking" follows device code sessions). */
+  flow?: 'device-code' | 'authorization-code' | undefined;
 }
 
 interface StoredRefreshToken {

@@ -45,6 +45,8 @@ export interface DelegatedGrant {
   authTime: number;
   /** How the client authenticated: '0' public client (default), '1' secret, '2' certificate or assertion. */
   appidacr?: '0' | '1' | '2';
+  /** The flow the session began with: Conditional Access tracks device code sessions into their refreshes. */
+  flow?: 'device-code' | 'authorization-code';
 }
 
 /**

@@ -33,7 +33,10 @@ export const mailboxCheck: DoctorCheck = {
       return {
         status: 'warn',
         message: `${probe.mailbox} is reachable over EWS.${counts} EWS in Exchange Online is blocked for apps not on the tenant's allow list since 2026-10-01 and switched off on 2027-04-01.`,
-        hint: 'Move to Microsoft Graph: set "transport": "graph", add the Graph application permissions Mail.Send and Mail.ReadWrite, and have an administrator click "Grant admin consent". (Exchange Server on-premises keeps EWS.)',
+        hint:
+          config.auth.flow === 'client-credentials'
+            ? 'Move to Microsoft Graph: set "transport": "graph", add the Graph application permissions Mail.Send and Mail.ReadWrite, and have an administrator click "Grant admin consent". (Exchange Server on-premises keeps EWS.)'
+            : 'Move to Microsoft Graph: set "transport": "graph" and add the delegated Graph permissions Mail.Send, Mail.ReadWrite and User.Read to the app (API permissions > Microsoft Graph > Delegated permissions), then run `mailbridge login` again to consent to them. (Exchange Server on-premises keeps EWS.)',
       };
     }
     return { status: 'pass', message: `${probe.mailbox} is reachable over ${config.transport === 'ews' ? 'EWS' : 'Graph'}.${counts}` };

@@ -1,6 +1,11 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { CLOUDS } from '../../cloud/clouds.js';
+import { isLoopbackRedirectUri, type MailbridgeConfig } from '../../config/schema.js';
 import type { HttpClient } from '../../http/http-client.js';
+import { resolveAuthority } from '../authority.js';
+import { delegatedScopes } from './delegated-scopes.js';
 import { requestBuffered } from '../../http/request-buffered.js';
-import { mapDelegatedError } from './map-delegated-error.js';
+import { mapDelegatedError, redirectUriToRegister } from './map-delegated-error.js';
 
 /** What {@link checkAuthorizeRequest} needs besides the URL. */
 export interface CheckAuthorizeOptions {
@@ -44,4 +49,48 @@ export function authorizePageError(html: string): Record<string, unknown> | unde
   const correlation = /Correlation ID:\s*([0-9a-f-]{36})/i.exec(html)?.[1];
   if (correlation) body.correlation_id = correlation;
   return body;
+}
+
+/** What {@link checkConfiguredRedirectUri} found: the redirect URI the sign-in uses and the form to register. */
+export interface RedirectUriCheck {
+  redirectUri: string;
+  /** The URI to list on the app (a loopback one without its port). */
+  register: string;
+  mode: 'loopback' | 'paste';
+}
+
+/**
+ * Asks Entra's authorize endpoint whether the app of an `authorization-code` config accepts the
+ * redirect URI `mailbridge login` would use (the configured one, or `http://localhost`), without
+ * signing in: what doctor checks. Throws the mapped error (AUTH_REDIRECT_URI_MISMATCH naming the
+ * exact URI to add, AUTH_APP_NOT_FOUND, …).
+ */
+export async function checkConfiguredRedirectUri(config: MailbridgeConfig, http: HttpClient, options: { signal?: AbortSignal } = {}): Promise<RedirectUriCheck> {
+  if (config.auth.flow !== 'authorization-code') throw new Error('checkConfiguredRedirectUri: auth.flow is not "authorization-code"');
+  const auth = config.auth;
+  const cloud = config.cloud ?? 'global';
+  const authority = resolveAuthority({ cloud, authorityHost: config.endpoints?.authorityHost, tenant: auth.tenant });
+  const configured = auth.redirectUri ?? 'http://localhost';
+  const loopback = isLoopbackRedirectUri(configured);
+  const redirectUri = loopback ? redirectUriToRegister(configured, true) : configured;
+  const resource = config.transport === 'ews' ? 'ews' : 'graph';
+  const query = new URLSearchParams({
+    client_id: auth.clientId,
+    response_type: 'code',
+    redirect_uri: redirectUri,
+    scope: [...delegatedScopes(CLOUDS[cloud], resource), 'openid', 'profile'].join(' '),
+    response_mode: 'query',
+    state: randomBytes(12).toString('base64url'),
+    code_challenge: createHash('sha256').update(randomBytes(32).toString('base64url')).digest('base64url'),
+    code_challenge_method: 'S256',
+  });
+  await checkAuthorizeRequest(http, `${authority.authority}/oauth2/v2.0/authorize?${query}`, {
+    redirectUri,
+    loopback,
+    tenant: auth.tenant,
+    authorityHost: authority.host,
+    timeoutMs: config.network?.timeoutMs,
+    signal: options.signal,
+  });
+  return { redirectUri, register: redirectUriToRegister(redirectUri, loopback), mode: loopback ? 'loopback' : 'paste' };
 }

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { ConfidentialClientApplication, CryptoProvider, PublicClientApplication } from '@azure/msal-node';
+import type { PublicClientApplication } from '@azure/msal-node';
+import { msalNode } from '../msal-library.js';
 import type { TokenResource } from '../../cloud/clouds.js';
 import { isLoopbackRedirectUri, NATIVE_CLIENT_PATH, type AuthorizationCodeAuthConfig, type MailbridgeConfig } from '../../config/schema.js';
 import type { SecretRef } from '../../config/secret-ref.js';
@@ -41,7 +42,7 @@ export function createAuthorizationCodeProvider(config: MailbridgeConfig, auth: 
     app: async (session) => {
       const base = { clientId: auth.clientId, ...session.setup.msalAuth };
       const common = { cache: { cachePlugin: session.plugin }, system: session.setup.msalSystem };
-      if (auth.clientSecret === undefined && auth.certificate === undefined) return new PublicClientApplication({ auth: base, ...common });
+      if (auth.clientSecret === undefined && auth.certificate === undefined) return new (msalNode().PublicClientApplication)({ auth: base, ...common });
       const baseDir = deps.baseDir ?? process.cwd();
       const credential = await resolveClientCredential(
         { ...(auth.clientSecret !== undefined ? { clientSecret: auth.clientSecret } : {}), ...(auth.certificate !== undefined ? { certificate: auth.certificate } : {}) },
@@ -51,7 +52,7 @@ export function createAuthorizationCodeProvider(config: MailbridgeConfig, auth: 
           registerSecret,
         },
       );
-      return new ConfidentialClientApplication({ auth: { ...base, ...credential.msal }, ...common });
+      return new (msalNode().ConfidentialClientApplication)({ auth: { ...base, ...credential.msal }, ...common });
     },
     signIn: (session, app, options) => authorizationCodeSignIn(config, auth, deps, session, app as CodeApp, options, registerSecret),
   });
@@ -80,7 +81,7 @@ async function authorizationCodeSignIn(
     throw new MailbridgeError({ code: 'USAGE', message: 'signIn: the paste flow needs readRedirect, to read the address the browser ended on.', hint: 'Pass readRedirect(info), or use a loopback auth.redirectUri (http://localhost) on a machine with a browser.' });
   }
 
-  const crypto = new CryptoProvider();
+  const crypto = new (msalNode().CryptoProvider)();
   const pkce = await crypto.generatePkceCodes();
   const state = randomBytes(24).toString('base64url');
   // Never printed, but registered so no log line or error can carry them.

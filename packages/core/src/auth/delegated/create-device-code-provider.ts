@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { PublicClientApplication, type DeviceCodeRequest } from '@azure/msal-node';
+import type { DeviceCodeRequest, PublicClientApplication } from '@azure/msal-node';
+import { msalNode } from '../msal-library.js';
 import type { TokenResource } from '../../cloud/clouds.js';
 import type { DeviceCodeAuthConfig, MailbridgeConfig } from '../../config/schema.js';
 import { MailbridgeError } from '../../errors/index.js';
@@ -21,7 +22,7 @@ export function createDeviceCodeProvider(config: MailbridgeConfig, auth: DeviceC
   let app: PublicClientApplication | undefined;
   return createDelegatedProvider(config, auth, deps, {
     app: async (session) => {
-      app ??= new PublicClientApplication({ auth: { clientId: auth.clientId, ...session.setup.msalAuth }, cache: { cachePlugin: session.plugin }, system: session.setup.msalSystem });
+      app ??= new (msalNode().PublicClientApplication)({ auth: { clientId: auth.clientId, ...session.setup.msalAuth }, cache: { cachePlugin: session.plugin }, system: session.setup.msalSystem });
       return app;
     },
     signIn: (session, msalApp, options) => deviceCodeSignIn(config, session, msalApp as PublicClientApplication, options),

@@ -1,5 +1,5 @@
 import type { ICachePlugin, TokenCacheContext } from '@azure/msal-node';
-import { mkdir, unlink } from 'node:fs/promises';
+import { lstat, mkdir, realpath, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { MailbridgeError } from '../../errors/index.js';
 import { FileReadLimitError, readBoundedFile } from '../../files/read-bounded-file.js';
@@ -76,7 +76,7 @@ export class FileTokenCachePlugin implements ICachePlugin {
     if (this.releaseTurn === undefined) return;
     try {
       if (context.cacheHasChanged && this.releaseLock !== undefined) {
-        await atomicWriteFile(this.path, context.tokenCache.serialize(), 0o600).catch((cause: unknown) => {
+        await atomicWriteFile(await this.file(), context.tokenCache.serialize(), 0o600).catch((cause: unknown) => {
           throw new MailbridgeError({
             code: 'CONFIG_INVALID',
             message: `Cannot write the token cache ${this.path}: ${(cause as NodeJS.ErrnoException).code ?? 'write failed'}.`,
@@ -99,9 +99,12 @@ export class FileTokenCachePlugin implements ICachePlugin {
         throw error;
       });
       try {
-        await unlink(this.path).catch((error: NodeJS.ErrnoException) => {
+        // What a link points to goes first (that file holds the refresh token), then the link itself.
+        const file = await this.file();
+        await unlink(file).catch((error: NodeJS.ErrnoException) => {
           if (error.code !== 'ENOENT') throw error;
         });
+        if (file !== this.path) await unlink(this.path).catch(() => undefined);
       } finally {
         await release?.();
       }
@@ -109,6 +112,16 @@ export class FileTokenCachePlugin implements ICachePlugin {
       this.releaseTurn?.();
       this.releaseTurn = undefined;
     }
+  }
+
+  /**
+   * The file that holds the cache: `path`, or what it points to when it is a symbolic link (a user
+   * may keep the cache on another volume). Writing beside the link and renaming over it would
+   * replace the link and leave the tokens in its target; this writes and deletes the target.
+   */
+  async file(): Promise<string> {
+    const isLink = await lstat(this.path).then((info) => info.isSymbolicLink(), () => false);
+    return isLink ? realpath(this.path).catch(() => this.path) : this.path;
   }
 
   private async takeTurn(): Promise<void> {
@@ -148,7 +161,7 @@ export class FileTokenCachePlugin implements ICachePlugin {
     let text: string;
     try {
       // A cache of a few accounts is a few KB; bounded so a wrong path (a device, a pipe) cannot hang or fill memory.
-      text = (await readBoundedFile(this.path, { maxBytes: MAX_CACHE_BYTES })).toString('utf8');
+      text = (await readBoundedFile(await this.file(), { maxBytes: MAX_CACHE_BYTES })).toString('utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return EMPTY_CACHE;
       throw new MailbridgeError({

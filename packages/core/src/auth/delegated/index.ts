@@ -5,7 +5,7 @@ export {
   DEFAULT_LOOPBACK_REDIRECT_URI,
   type AuthorizationCodeProviderDeps,
 } from './create-authorization-code-provider.js';
-export { authorizePageError, checkAuthorizeRequest, type CheckAuthorizeOptions } from './check-authorize-request.js';
+export { authorizePageError, checkAuthorizeRequest, checkConfiguredRedirectUri, type CheckAuthorizeOptions, type RedirectUriCheck } from './check-authorize-request.js';
 export { redirectUriToRegister } from './map-delegated-error.js';
 export { startLoopbackListener, type LoopbackListener, type LoopbackListenerOptions } from './loopback-listener.js';
 export { createDelegatedProvider, type DelegatedProviderDeps } from './delegated-session.js';

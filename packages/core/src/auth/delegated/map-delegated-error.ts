@@ -1,4 +1,5 @@
-import { AuthError, ClientAuthError, InteractionRequiredAuthError } from '@azure/msal-node';
+import type { AuthError } from '@azure/msal-node';
+import { msalNode } from '../msal-library.js';
 import { parseEntraError } from '../../errors/aadsts.js';
 import { MailbridgeError } from '../../errors/index.js';
 import type { NetworkFailure } from '../msal-network-client.js';
@@ -31,6 +32,7 @@ export const LOGIN_HINT = 'Run `mailbridge login` to sign in again (or, from cod
  * in again), the device code expiring or being cancelled.
  */
 export function mapDelegatedError(error: unknown, failure: NetworkFailure | undefined, context: DelegatedErrorContext): MailbridgeError {
+  const { AuthError, ClientAuthError, InteractionRequiredAuthError } = msalNode();
   if (MailbridgeError.isInstance(error)) return error;
 
   if (error instanceof ClientAuthError || (error instanceof AuthError && !(error instanceof InteractionRequiredAuthError) && failure?.body === undefined)) {
@@ -99,10 +101,10 @@ function flowError(aadsts: number, context: DelegatedErrorContext): { code: 'AUT
         : 'Run `mailbridge login` again and finish that sign-in (paste the address of this sign-in, not of an earlier one).',
     };
   }
-  if (aadsts === 53003 && !codeFlow && context.phase === 'sign-in') {
+  if (aadsts === 53003 && !codeFlow) {
     return {
       code: 'AUTH_CONDITIONAL_ACCESS',
-      message: `A Conditional Access policy blocked the device code sign-in${tag}.`,
+      message: `A Conditional Access policy blocked the ${context.phase === 'sign-in' ? 'device code sign-in' : 'renewal of the device code sign-in'}${tag}.`,
       hint: 'Many tenants block the device code flow on purpose (Conditional Access > Authentication flows). Sign in in a browser instead: set "auth": {"flow": "authorization-code", ...} with the same clientId, register the redirect URI http://localhost (Authentication > Mobile and desktop applications), and run `mailbridge login`. Otherwise an administrator can find the policy in Entra admin center > Sign-in logs (search the correlation id).',
     };
   }
@@ -139,6 +141,7 @@ export function interactionRequired(message: string, details: Record<string, unk
 }
 
 function serverBody(error: unknown): Record<string, unknown> | undefined {
+  const { AuthError } = msalNode();
   if (!(error instanceof AuthError)) return undefined;
   const body: Record<string, unknown> = { error: error.errorCode, error_description: error.errorMessage };
   if (error.subError) body.suberror = error.subError;

@@ -8,9 +8,9 @@ import { createServer, request as httpsRequest, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import forge from 'node-forge';
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
-import { createEntraModule, type EntraModule } from '../src/entra/index.js';
-import type { Directory } from '../src/state/directory.js';
-import type { SeedApp, SeedData, SeedTenant, SeedUser } from '../src/types.js';
+import { createEntraModule, type EntraModule } from '../../src/entra/index.js';
+import type { Directory } from '../../src/state/directory.js';
+import type { SeedApp, SeedData, SeedTenant, SeedUser } from '../../src/types.js';
 
 /** A PEM key pair and a certificate over it. */
 export interface TestCertificate {

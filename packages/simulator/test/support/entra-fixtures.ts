@@ -1,5 +1,5 @@
 /** Seed data shared by the Entra tests: tenants in two clouds, a consumers tenant, apps of every kind. */
-import type { SeedData } from '../src/types.js';
+import type { SeedData } from '../../src/types.js';
 import { makeCertificate, type TestCertificate } from './entra-harness.js';
 
 export const CONTOSO = '11111111-2222-3333-4444-555555555555';

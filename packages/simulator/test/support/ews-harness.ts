@@ -1,16 +1,16 @@
 import { request as httpsRequest, Agent } from 'node:https';
-import { createEntraModule, type EntraModule } from '../src/entra/index.js';
-import { createEwsModule } from '../src/ews/index.js';
-import type { EwsThrottlingPolicy } from '../src/ews/ews-throttle.js';
-import { validateEwsSoap } from '../src/ews/index.js';
-import { FaultRegistry } from '../src/faults/fault-registry.js';
-import { seedMessages } from '../src/mail/seed-messages.js';
-import type { ApiModule } from '../src/server/http-types.js';
-import { RequestLog } from '../src/server/request-log.js';
-import { startSimServer } from '../src/server/sim-server.js';
-import { SimState } from '../src/state/sim-state.js';
-import { processCertificates } from '../src/tls/certificates.js';
-import type { SeedData } from '../src/types.js';
+import { createEntraModule, type EntraModule } from '../../src/entra/index.js';
+import { createEwsModule } from '../../src/ews/index.js';
+import type { EwsThrottlingPolicy } from '../../src/ews/ews-throttle.js';
+import { validateEwsSoap } from '../../src/ews/index.js';
+import { FaultRegistry } from '../../src/faults/fault-registry.js';
+import { seedMessages } from '../../src/mail/seed-messages.js';
+import type { ApiModule } from '../../src/server/http-types.js';
+import { RequestLog } from '../../src/server/request-log.js';
+import { startSimServer } from '../../src/server/sim-server.js';
+import { SimState } from '../../src/state/sim-state.js';
+import { processCertificates } from '../../src/tls/certificates.js';
+import type { SeedData } from '../../src/types.js';
 
 /**
  * Test harness for the EWS module on real HTTPS (loopback, port 0): the simulator's own server,

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SeedData } from '../src/types.js';
+import type { SeedData } from '../../src/types.js';
 
 export const CONSUMERS_TENANT = '9188040d-6c67-4c5b-b112-36a304b66dad';
 export const HOME_TENANT = '1c0d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f';
