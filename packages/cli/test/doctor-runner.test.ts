@@ -18,7 +18,7 @@ function fake(id: string, needs: string[], outcome: 'pass' | 'warn' | 'fail' | '
 
 describe('doctor runner', () => {
   it('lists the built-in checks in the documented order', () => {
-    expect(CHECK_IDS).toEqual(['config', 'authority', 'redirect-uri', 'token', 'permissions', 'secret-expiry', 'mailbox', 'relay', 'send']);
+    expect(CHECK_IDS).toEqual(['config', 'authority', 'redirect-uri', 'token', 'permissions', 'secret-expiry', 'mailbox', 'relay', 'outbox', 'send']);
   });
 
   it('skips what depends on a failure, transitively, with the failed check\'s reason, and runs the rest in order', async () => {

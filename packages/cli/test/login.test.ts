@@ -227,12 +227,13 @@ describe('mailbridge login (personal account) then Graph and EWS with the delega
     const token = await cli(['--json', '--config', graphConfig, 'token']);
     expect(token.code).toBe(1);
     expect(token.json().error).toMatchObject({ code: 'AUTH_INTERACTION_REQUIRED' });
-    expect(token.json().error.hint).toContain('mailbridge login');
+    // The hint repeats the --config the user passed (issue 15, item 13).
+    expect(token.json().error.hint).toContain(`mailbridge --config ${graphConfig} login`);
     const doctor = await cli(['--json', '--config', graphConfig, 'doctor']);
     expect(doctor.code).toBe(1);
     const check = doctor.json().checks.find((c: { id: string }) => c.id === 'token');
     expect(check).toMatchObject({ status: 'fail', code: 'AUTH_INTERACTION_REQUIRED' });
-    expect(check.hint).toContain('mailbridge login');
+    expect(check.hint).toContain(`mailbridge --config ${graphConfig} login`);
     const again = await cli(['--config', graphConfig, 'logout']);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('No one was signed in');
@@ -259,7 +260,7 @@ describe('mailbridge login errors', { timeout: 120_000 }, () => {
     const run = await login(config({ cache: 'declined.json' }), { as: PERSONAL, decline: true }, true);
     expect(run.code).toBe(1);
     expect(run.json()).toMatchObject({ ok: false, error: { code: 'AUTH_DECLINED', aadsts: 65004 } });
-    expect(run.json().error.hint).toContain('mailbridge login');
+    expect(run.json().error.hint).toMatch(/`mailbridge --config \S+ login`/);
   });
 
   it('a personal account on "organizations": AUTH_ACCOUNT_TYPE_MISMATCH, hint consumers', async () => {

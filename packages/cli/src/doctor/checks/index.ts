@@ -14,4 +14,4 @@ import { tokenCheck } from './token.js';
  * doctor's checks, in the order they run and print (the documented order). Adding a check is a
  * file in this folder and one line here; its `needs` say what must not have failed before it.
  */
-export const DOCTOR_CHECKS: readonly DoctorCheck[] = [configCheck, authorityCheck, redirectUriCheck, tokenCheck, permissionsCheck, secretExpiryCheck, mailboxCheck, relayCheck, sendCheck, outboxCheck];
+export const DOCTOR_CHECKS: readonly DoctorCheck[] = [configCheck, authorityCheck, redirectUriCheck, tokenCheck, permissionsCheck, secretExpiryCheck, mailboxCheck, relayCheck, outboxCheck, sendCheck];
