@@ -89,7 +89,7 @@ class RedisStore implements OutboxStore {
   readonly limiter: RedisLimiter;
   private readonly jobs = new Map<string, Job<JobData>>();
   private stalledCheck: Promise<void> | undefined;
-  private readonly keys: { held: string; delivered: string };
+  private readonly keys: { held: string };
 
   constructor(
     private readonly queue: Queue<JobData>,
@@ -101,7 +101,7 @@ class RedisStore implements OutboxStore {
     private readonly keepDeliveredMs: number,
   ) {
     this.limiter = new RedisLimiter(redis, prefix);
-    this.keys = { held: `${prefix}:outbox-meta:held`, delivered: `${prefix}:outbox-meta:delivered` };
+    this.keys = { held: `${prefix}:outbox-meta:held` };
   }
 
   async add(entry: StoredEntry): Promise<void> {
@@ -146,15 +146,9 @@ class RedisStore implements OutboxStore {
     try {
       switch (outcome.state) {
         case 'delivered': {
-          delete data.payload;
-          delete data.lastError;
-          delete data.uncertain;
-          delete data.notBefore;
-          data.attempts += 1;
-          data.deliveredAt = outcome.at;
-          await job.updateData(data);
-          await job.moveToCompleted({ deliveredAt: outcome.at }, token, false);
-          await this.redis.zadd(this.keys.delivered, outcome.at, id);
+          // One atomic step: the job's data is left as it was (a worker killed between two writes
+          // must not leave a half-recorded delivery); the outcome is the job's return value.
+          await job.moveToCompleted({ deliveredAt: outcome.at, attempts: claim.entry.attempts + 1 }, token, false);
           break;
         }
         case 'failed': {
@@ -208,9 +202,8 @@ class RedisStore implements OutboxStore {
     this.stalledCheck ??= this.worker.startStalledCheckTimer().catch(() => {
       this.stalledCheck = undefined;
     });
-    await this.redis.zremrangebyscore(this.keys.delivered, '-inf', now - this.keepDeliveredMs);
     const old = await this.queue.getJobs(['completed'], 0, 99, true);
-    const expired = old.filter((job) => (job.data?.deliveredAt ?? Number.POSITIVE_INFINITY) < now - this.keepDeliveredMs);
+    const expired = old.filter((job) => (job.finishedOn ?? Number.POSITIVE_INFINITY) < now - this.keepDeliveredMs);
     await Promise.all(expired.map((job) => job.remove().catch(() => undefined)));
   }
 
@@ -241,7 +234,8 @@ class RedisStore implements OutboxStore {
     const [counts, held, delivered24h, oldest] = await Promise.all([
       this.queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'failed'),
       this.redis.scard(this.keys.held),
-      this.redis.zcount(this.keys.delivered, `(${now - 24 * 60 * 60_000}`, '+inf'),
+      // BullMQ scores completed jobs by their finish time.
+      this.redis.zcount((this.queue.keys as Record<string, string>).completed!, `(${now - 24 * 60 * 60_000}`, '+inf'),
       this.oldestOpen(),
     ]);
     const waiting = (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0);
@@ -285,7 +279,7 @@ class RedisStore implements OutboxStore {
       });
     }
     await job.remove();
-    await this.redis.multi().srem(this.keys.held, id).zrem(this.keys.delivered, id).exec();
+    await this.redis.srem(this.keys.held, id);
     return true;
   }
 
@@ -344,7 +338,14 @@ class RedisStore implements OutboxStore {
   }
 
   private view(job: Job<JobData>, state: OutboxState): OutboxEntry {
-    return toOutboxEntry({ ...stripData(job.data), id: job.id! }, state);
+    const entry: StoredEntry = { ...stripData(job.data), id: job.id! };
+    if (state === 'delivered') {
+      const result = (job.returnvalue ?? {}) as { deliveredAt?: number; attempts?: number };
+      entry.attempts = result.attempts ?? entry.attempts + 1;
+      entry.deliveredAt = result.deliveredAt ?? job.finishedOn ?? 0;
+      delete entry.lastError;
+    }
+    return toOutboxEntry(entry, state);
   }
 }
 
