@@ -120,3 +120,44 @@ describe.each(['oauth', 'basic', 'ntlm'] as const)('EWS %s: a redirect is refuse
     expect(bed.simulator.caughtRedirects()).toEqual([]);
   });
 });
+
+// Issue 14, item 7: hostile answers that crashed inside the SOAP library or hung it.
+describe('EWS: deeply nested and trickled answers get their own codes', () => {
+  let bed: EwsTestBed;
+  beforeAll(async () => {
+    bed = await startEwsTestBed('oauth', { retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 50 }, transport: { timeoutMs: 3000 } });
+    await bed.transport.probe();
+  });
+  afterAll(async () => {
+    await bed?.cleanup();
+  });
+
+  it('a SOAP answer 100,000 elements deep is INVALID_RESPONSE, not a stack overflow', async () => {
+    bed.simulator.clearFaults();
+    bed.simulator.inject({ kind: 'hostile', api: 'ews', count: 10, body: 'deep-nesting' });
+    const error = await bed.transport.probe().then(
+      () => undefined,
+      (caught: unknown) => caught as { code?: string; message?: string; hint?: string },
+    );
+    bed.simulator.clearFaults();
+    expect(error?.code).toBe('INVALID_RESPONSE');
+    expect(error?.message).toMatch(/nested/);
+    expect(error?.message).not.toMatch(/call stack/);
+    expect(error?.hint).toBeTruthy();
+  });
+
+  it('an answer trickled one byte every 2 s ends in NETWORK_TIMEOUT near timeoutMs', async () => {
+    bed.simulator.clearFaults();
+    bed.simulator.inject({ kind: 'hostile', api: 'ews', count: 10, body: 'trickle', intervalMs: 2000 });
+    const started = Date.now();
+    const error = await bed.transport.probe().then(
+      () => undefined,
+      (caught: unknown) => caught as { code?: string; message?: string },
+    );
+    bed.simulator.clearFaults();
+    expect(error?.code).toBe('NETWORK_TIMEOUT');
+    expect(error?.message).not.toMatch(/Cannot read properties/);
+    // Two attempts of 3 s at most, plus the retry's wait.
+    expect(Date.now() - started).toBeLessThan(10_000);
+  }, 30_000);
+});
