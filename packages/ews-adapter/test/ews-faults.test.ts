@@ -1,6 +1,6 @@
 import { isOutcomeUnknown } from '@mailbridge/core';
 import { DEMO } from '@mailbridge/simulator';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { invalidEwsRequests, startEwsTestBed, type EwsTestBed } from './support/ews-test-bed.js';
 
 const MB = 1024 * 1024;
@@ -144,6 +144,31 @@ describe('EWS: deeply nested and trickled answers get their own codes', () => {
     expect(error?.message).toMatch(/nested/);
     expect(error?.message).not.toMatch(/call stack/);
     expect(error?.hint).toBeTruthy();
+  });
+
+  it('the XML parser\'s complaints about a malformed answer go to the logger at debug level, not to the console', async () => {
+    const records: Array<{ level: string; message: string }> = [];
+    const record = (level: string) => (message: string) => void records.push({ level, message });
+    const transport = bed.newTransport({ logger: { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') } });
+    const printed: unknown[] = [];
+    const spies = [vi.spyOn(console, 'error').mockImplementation((...args) => void printed.push(args)), vi.spyOn(console, 'warn').mockImplementation((...args) => void printed.push(args))];
+    bed.simulator.clearFaults();
+    bed.simulator.inject({ kind: 'hostile', api: 'ews', count: 10, body: 'truncated-xml' });
+    try {
+      const error = await transport.probe().then(
+        () => undefined,
+        (caught: unknown) => caught as { code?: string },
+      );
+      expect(error?.code).toBe('INVALID_RESPONSE');
+    } finally {
+      bed.simulator.clearFaults();
+      for (const spy of spies) spy.mockRestore();
+      await transport.close();
+    }
+    expect(printed).toEqual([]);
+    const parser = records.filter((entry) => entry.message.startsWith('EWS answer: XML parser'));
+    expect(parser.length).toBeGreaterThan(0);
+    expect(parser.every((entry) => entry.level === 'debug')).toBe(true);
   });
 
   it('an answer trickled one byte every 2 s ends in NETWORK_TIMEOUT near timeoutMs', async () => {
