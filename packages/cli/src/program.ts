@@ -67,12 +67,14 @@ export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
     .option('--bcc <address...>', 'bcc recipients', collect)
     .option('--reply-to <address...>', 'reply-to addresses', collect)
     .requiredOption('--subject <text>', 'subject')
-    .option('--text <text>', 'plain-text body')
-    .option('--html <file>', 'HTML body from a file')
+    .option('--text <text>', 'plain-text body (- reads it from stdin)')
+    .option('--html <file>', 'HTML body from a file, a pipe or <(command), or - for stdin (not with --text)')
     .option('--attach <file...>', 'attach files (repeat for several)', collect)
     .option('--from <address>', 'send as another mailbox (needs Send As)')
     .addOption(new Option('--importance <level>', 'importance').choices(['low', 'normal', 'high']))
     .option('--no-save', 'do not keep a copy in Sent Items')
+    .option('--queue', 'put it in the outbox (durable) and return; `mailbridge outbox work` sends it')
+    .option('--message-id <id>', 'the Message-ID to send with (<unique@domain>); sending again with the same one looks in Sent Items first and does not deliver it twice')
     .action(action(async () => (await import('./commands/send.js')).sendCommand));
 
   program
@@ -113,14 +115,43 @@ export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
     .description('read a password (terminal or stdin) and print its scrypt hash for relay.users[].password')
     .action(action(async () => (await import('./commands/relay.js')).hashPasswordCommand));
 
+  const outbox = program.command('outbox').description('the durable outbox: see and manage queued messages, run delivery workers');
+  outbox
+    .command('status')
+    .description('counts by state, the oldest waiting message, and each mailbox\'s use of its sending limits')
+    .action(action(async () => (await import('./commands/outbox.js')).outboxStatusCommand));
+  outbox
+    .command('list')
+    .description('list messages (never their bodies)')
+    .addOption(new Option('--state <state>', 'only messages in this state').choices(['queued', 'sending', 'held', 'delivered', 'failed']))
+    .action(action(async () => (await import('./commands/outbox.js')).outboxListCommand));
+  for (const [name, description, runner] of [
+    ['show', 'show one message: state, attempts, last error and its hint', 'outboxShowCommand'],
+    ['retry', 'queue a failed or held message again', 'outboxRetryCommand'],
+    ['drop', 'remove a message that is not being sent', 'outboxDropCommand'],
+  ] as const) {
+    outbox
+      .command(name)
+      .description(description)
+      .argument('<id>', 'the outbox id (from `mailbridge outbox list`)')
+      .action(async (id: string, _options: unknown, command: Command) => {
+        command.setOptionValue('id', id);
+        await action(async () => (await import('./commands/outbox.js'))[runner])(command);
+      });
+  }
+  outbox
+    .command('work')
+    .description('run delivery workers until SIGTERM/SIGINT, then finish the sends in flight and exit 0')
+    .action(action(async () => (await import('./commands/outbox.js')).outboxWorkCommand));
+
   program
     .command('sandbox')
     .description('start a local Microsoft 365 simulator with a demo tenant, app and mailbox, and write a ready config')
     .option('--port <port>', 'port to listen on (default: a free one)', (value) => Number(value))
     .option('--write-config <path>', 'where to write the config', 'mailbridge.sandbox.json')
     .option('--demo', 'run doctor, a send and a receive against it, then exit')
-    .option('--federated', 'sign the demo app in with a federated assertion file (workload identity) instead of its client secret')
     .option('--force', 'replace an existing config at --write-config that is not a sandbox config')
+    .option('--federated', 'sign the demo app in with a federated assertion file (workload identity) instead of its client secret')
     .action(action(async () => (await import('./commands/sandbox.js')).sandboxCommand));
 
   return program;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { isLoopbackHost, statusSchema } from '../src/config/index.js';
+import { isLoopbackHost, parseConfig, statusSchema } from '../src/config/index.js';
 
 describe('status listener config (relay.status / outbox.status)', () => {
   it('defaults to loopback port 8025, no subjects, a 10 s page refresh and a 60 s token check', () => {
@@ -50,5 +50,25 @@ describe('status listener config (relay.status / outbox.status)', () => {
     expect(json.properties.port.default).toBe(8025);
     expect(json.properties.showSubjects.default).toBe(false);
     expect(json.additionalProperties).toBe(false);
+  });
+});
+
+describe('status listener secrets in config warnings', () => {
+  const base = {
+    transport: 'graph',
+    mailbox: 'alerts@contoso.com',
+    auth: { tenant: '11111111-2222-3333-4444-555555555555', clientId: '66666666-7777-8888-9999-000000000000', clientSecret: { env: 'MB_SECRET' } },
+  };
+
+  it('warns about a status token written in the config file, without quoting it', () => {
+    const { warnings } = parseConfig({ ...base, relay: { status: { auth: { bearer: 'CANARY-literal-status-token' } } } }, { env: { MB_SECRET: 'x' } });
+    expect(warnings).toContainEqual(expect.objectContaining({ path: 'relay.status.auth.bearer', code: 'SECRET_INLINE' }));
+    expect(JSON.stringify(warnings)).not.toContain('CANARY-literal-status-token');
+  });
+
+  it('warns about a status password variable that is not set', () => {
+    const { warnings } = parseConfig({ ...base, outbox: { status: { auth: { basic: { user: 'prometheus', password: { env: 'MB_STATUS_PASSWORD' } } } } } }, { env: { MB_SECRET: 'x' } });
+    expect(warnings).toContainEqual(expect.objectContaining({ path: 'outbox.status.auth.basic.password', code: 'SECRET_ENV_MISSING' }));
+    expect(parseConfig({ ...base, outbox: { status: { auth: { basic: { user: 'p', password: { env: 'MB_STATUS_PASSWORD' } } } } } }, { env: { MB_SECRET: 'x', MB_STATUS_PASSWORD: 'y' } }).warnings).toEqual([]);
   });
 });

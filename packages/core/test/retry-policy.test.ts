@@ -217,7 +217,7 @@ describe('createRetryPolicy: abort', () => {
     const error = await settled;
     expect(Date.now()).toBe(abortedAt);
     expect(error?.code).toBe('ABORTED');
-    expect((error?.cause as Error).message).toBe('shutdown');
+    expect((error?.cause as Error | undefined)?.message).toBe('shutdown');
     expect(operation).toHaveBeenCalledTimes(1);
     expect(vi.getTimerCount()).toBe(0);
   });

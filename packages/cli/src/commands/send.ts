@@ -125,6 +125,23 @@ export async function sendCommand(io: CliIo, globals: GlobalOptions, options: Re
   message.internetMessageId = internetMessageId;
   if (io.verbose) io.err(`Message-ID ${internetMessageId}`);
 
+  if (options.queue === true) {
+    // Durable at once; a worker (`mailbridge outbox work`) delivers it within the mailbox's limits.
+    const { openOutbox } = await import('./outbox.js');
+    const outbox = await openOutbox(loaded);
+    try {
+      const { id, internetMessageId } = await outbox.enqueue(message);
+      if (io.json) io.printJson({ ok: true, queued: true, id, internetMessageId, mailbox: outbox.mailbox, store: outbox.storeType });
+      else {
+        io.out(`${io.colors.green('✔')} Queued ${id} in the ${outbox.storeType} outbox of ${outbox.mailbox}`);
+        io.out(`  ${io.colors.dim('internet message id')} ${internetMessageId}`);
+      }
+      return 0;
+    } finally {
+      await outbox.close();
+    }
+  }
+
   const runtime = await createRuntime(loaded);
   const spinner = await startSpinner(io, `Sending to ${message.to.join(', ')}…`);
   try {

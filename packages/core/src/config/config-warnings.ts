@@ -175,5 +175,12 @@ export function configWarnings(config: MailbridgeConfig, options: { env: NodeJS.
   } else if (auth.flow === 'basic' || auth.flow === 'ntlm') {
     secretWarnings('auth.password', auth.password, options.env, false, out);
   }
+  // The status listeners' credentials are secrets too: written in the file, or from a variable that is not set.
+  for (const [section, status] of [['relay', config.relay?.status], ['outbox', config.outbox?.status]] as const) {
+    const statusAuth = status?.auth;
+    if (!statusAuth) continue;
+    const [path, ref] = 'bearer' in statusAuth ? [`${section}.status.auth.bearer`, statusAuth.bearer] : [`${section}.status.auth.basic.password`, statusAuth.basic.password];
+    if (!isFileSecretRef(ref)) secretWarnings(path, ref, options.env, false, out);
+  }
   return out;
 }

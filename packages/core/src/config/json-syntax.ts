@@ -126,8 +126,14 @@ export function findJsonSyntaxError(text: string): JsonSyntaxError | undefined {
         fail('"," or "]" after the value');
       }
     }
-    if (c === '"') return string();
-    if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return number();
+    if (c === '"') {
+      string();
+      return;
+    }
+    if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) {
+      number();
+      return;
+    }
     for (const word of ['true', 'false', 'null']) {
       if (text.startsWith(word, i)) {
         i += word.length;

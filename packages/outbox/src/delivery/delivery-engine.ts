@@ -44,6 +44,8 @@ export class DeliveryEngine {
   private readonly inFlight = new Set<Claim>();
   private readonly sleepers = new Set<() => void>();
   private timers: NodeJS.Timeout[] = [];
+  /** Set when a reservation was refused for the message rate: until then, loops look before they claim. */
+  private rateLimitedUntil = 0;
   private readonly logger: Logger;
 
   constructor(private readonly options: DeliveryEngineOptions) {
@@ -91,11 +93,15 @@ export class DeliveryEngine {
     const { store, limits, now } = this.options;
     while (this.running) {
       try {
-        // Do not claim what cannot go out yet: a full message window would only shuffle messages around.
-        const usage = await store.limiter.usage(this.options.mailbox, limits, now());
-        if (usage.inWindow >= limits.messages) {
-          await this.sleep(this.options.pollIntervalMs);
-          continue;
+        // After a rate refusal, do not claim what cannot go out yet: a full message window would only
+        // shuffle messages around. (Without one, reserve() decides; an idle outbox saves the read.)
+        if (this.rateLimitedUntil > now()) {
+          const usage = await store.limiter.usage(this.options.mailbox, limits, now());
+          if (usage.inWindow >= limits.messages) {
+            await this.sleep(this.options.pollIntervalMs);
+            continue;
+          }
+          this.rateLimitedUntil = 0;
         }
         const claim = await store.claim(now());
         if (!claim) {
@@ -143,6 +149,7 @@ export class DeliveryEngine {
     const reservation = await store.limiter.reserve(entry.mailbox, entry.recipients, limits, now());
     if (!reservation.ok) {
       if (reservation.reason === 'rate') {
+        this.rateLimitedUntil = now() + reservation.waitMs + limits.windowMs;
         // Another worker took the last slot: back in the queue as it was.
         await store.finish(claim, { state: 'queued', uncertain: Boolean(entry.uncertain), countAttempt: false });
         await this.sleep(Math.min(reservation.waitMs, this.options.pollIntervalMs));
@@ -169,13 +176,17 @@ export class DeliveryEngine {
     } catch (error) {
       failure = error;
     }
-    await store.limiter.settle(entry.mailbox, reservation.token, now());
+    // The ledger is updated beside the outcome, not before it: the delivered event need not wait for it.
+    const settled = store.limiter.settle(entry.mailbox, reservation.token, now());
+    settled.catch(() => undefined);
 
     if (failure === undefined) {
       await store.finish(claim, { state: 'delivered', at: now() });
       emit('delivered', { id: entry.id, internetMessageId: entry.internetMessageId, mailbox: entry.mailbox, attempts, recovered: false });
+      await settled;
       return;
     }
+    await settled;
 
     const decision = classifyFailure(failure, now());
     if (decision.kind === 'permanent') {

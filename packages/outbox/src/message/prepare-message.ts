@@ -1,11 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { MailbridgeError, type OutgoingAttachment, type OutgoingMessage } from '@mailbridge/core';
+import { MailbridgeError, toMailAddress, validateOutgoingMessage, type OutgoingAttachment, type OutgoingMessage } from '@mailbridge/core';
 import type { OutboxMessage, RawMimeMessage } from '../outbox-types.js';
 import type { SendingLimits } from '../limits/sending-limits.js';
 import type { StoredAttachment, StoredEntry } from '../store/stored-entry.js';
-import { toMailAddress, validateOutgoingMessage } from './validate-message.js';
 
 /** The largest message the outbox keeps: Exchange Online's largest message (150 MB) plus base64 room. */
 export const MAX_STORED_MESSAGE_BYTES = 150 * 1024 * 1024;
@@ -39,7 +38,8 @@ export async function prepareMessage(message: OutboxMessage, options: { mailbox:
   const id = newOutboxId(now);
   if (isRawMime(message)) return prepareMime(message, id, mailbox, limits, now);
 
-  validateOutgoingMessage(message, limits.recipientsPerMessage);
+  // core's validation, the one every transport runs before a request: same codes and paths.
+  validateOutgoingMessage(message, { maxRecipients: limits.recipientsPerMessage });
   const recipients = (message.to?.length ?? 0) + (message.cc?.length ?? 0) + (message.bcc?.length ?? 0);
   checkDailyBudget(recipients, limits);
   const internetMessageId = message.internetMessageId ?? newInternetMessageId(mailbox);

@@ -55,6 +55,8 @@ class FileStore implements OutboxStore {
   readonly limiter: FileLimiter;
   private readonly syncs = new Map<Folder, FolderSync>();
   private lastPrune = 0;
+  /** Delivered files of this process that still hold the message body. */
+  private readonly toStrip = new Set<string>();
 
   constructor(
     private readonly root: string,
@@ -82,7 +84,9 @@ class FileStore implements OutboxStore {
       .sort((a, b) => (a.parts.priority ?? 2) - (b.parts.priority ?? 2) || (a.parts.id < b.parts.id ? -1 : a.parts.id > b.parts.id ? 1 : 0));
     for (const { name, parts } of ready) {
       const from = this.path('queued', name);
-      const sendingName = formatSpoolName({ ...parts, pid: process.pid });
+      // A nonce per claim: a message put back and claimed again by another worker of this process
+      // gets another name, so the first worker's clean-up can never remove the second one's claim.
+      const sendingName = formatSpoolName({ ...parts, pid: process.pid, claim: randomBytes(4).toString('hex') });
       const to = this.path('sending', sendingName);
       try {
         // Fresh mtime first: rename keeps it, and an old one would look like an expired lease.
@@ -107,20 +111,33 @@ class FileStore implements OutboxStore {
   async finish(claim: Claim, outcome: ClaimOutcome): Promise<void> {
     const entry: StoredEntry = { ...claim.entry };
     const priority = priorityOf(entry.importance);
+    if (outcome.state === 'queued' && !outcome.countAttempt && !outcome.error && outcome.notBefore === undefined) {
+      // Put back as it was: one atomic rename, nothing to rewrite or remove.
+      const queued = formatSpoolName({ priority, id: entry.id, uncertain: outcome.uncertain });
+      try {
+        await rename(this.path('sending', claim.handle), this.path('queued', queued));
+        await this.syncs.get('queued')!.sync();
+      } catch (error) {
+        throw storeError('The outbox folder could not put a message back in the queue.', error);
+      }
+      return;
+    }
     let folder: Folder;
     let name: string;
+    if (outcome.state === 'delivered') {
+      // One rename (and a folder fsync): the fastest durable record of a delivery. The body still in
+      // the file is removed later by housekeeping (a rewrite is not worth a send's latency).
+      const name = formatSpoolName({ id: entry.id, uncertain: false, at: outcome.at });
+      try {
+        await rename(this.path('sending', claim.handle), this.path('delivered', name));
+        await this.syncs.get('delivered')!.sync();
+      } catch (error) {
+        throw storeError('The outbox folder could not record a delivery.', error);
+      }
+      this.toStrip.add(name);
+      return;
+    }
     switch (outcome.state) {
-      case 'delivered':
-        delete entry.payload;
-        delete entry.lastError;
-        delete entry.uncertain;
-        delete entry.notBefore;
-        delete entry.heldUntil;
-        entry.attempts += 1;
-        entry.deliveredAt = outcome.at;
-        folder = 'delivered';
-        name = formatSpoolName({ id: entry.id, uncertain: false, at: outcome.at });
-        break;
       case 'failed':
         entry.attempts += 1;
         entry.lastError = outcome.error;
@@ -169,6 +186,12 @@ class FileStore implements OutboxStore {
       if (!parts || parts.until === undefined || parts.until > now) continue;
       const queued = formatSpoolName({ priority: parts.priority ?? 2, id: parts.id, uncertain: parts.uncertain });
       await rename(this.path('held', name), this.path('queued', queued)).catch(() => undefined);
+    }
+    for (const name of [...this.toStrip].slice(0, 50)) {
+      this.toStrip.delete(name);
+      const entry = await this.readEntry('delivered', name).catch(() => undefined);
+      if (!entry || entry.deliveredAt !== undefined) continue;
+      await this.writeInto('delivered', name, deliveredRecord(entry, parseSpoolName(name)?.at ?? Date.now())).catch(() => undefined);
     }
     if (Date.now() - this.lastPrune > 60_000) {
       this.lastPrune = Date.now();
@@ -295,8 +318,10 @@ class FileStore implements OutboxStore {
     }
   }
 
-  private view(entry: StoredEntry, state: OutboxState, name: string): OutboxEntry {
+  private view(stored: StoredEntry, state: OutboxState, name: string): OutboxEntry {
     const parts = parseSpoolName(name);
+    // A delivery recorded by rename only: the file still has the claim's content.
+    const entry = state === 'delivered' && stored.deliveredAt === undefined ? deliveredRecord(stored, parts?.at ?? 0) : stored;
     if (parts?.after !== undefined) entry.notBefore = parts.after;
     if (parts?.until !== undefined) entry.heldUntil = parts.until;
     return toOutboxEntry(entry, state);
@@ -341,6 +366,12 @@ class FileStore implements OutboxStore {
   private path(folder: Folder, name: string): string {
     return join(this.root, folder, name);
   }
+}
+
+/** The record kept of a delivered message: no body, the attempt counted, the time. */
+function deliveredRecord(entry: StoredEntry, at: number): StoredEntry {
+  const { payload: _body, lastError: _error, uncertain: _uncertain, notBefore: _notBefore, heldUntil: _held, ...kept } = entry;
+  return { ...kept, attempts: entry.attempts + 1, deliveredAt: at };
 }
 
 function processLives(pid: number): boolean {

@@ -89,7 +89,7 @@ class RedisStore implements OutboxStore {
   readonly limiter: RedisLimiter;
   private readonly jobs = new Map<string, Job<JobData>>();
   private stalledCheck: Promise<void> | undefined;
-  private readonly keys: { open: string; held: string; delivered: string };
+  private readonly keys: { held: string; delivered: string };
 
   constructor(
     private readonly queue: Queue<JobData>,
@@ -101,16 +101,14 @@ class RedisStore implements OutboxStore {
     private readonly keepDeliveredMs: number,
   ) {
     this.limiter = new RedisLimiter(redis, prefix);
-    this.keys = { open: `${prefix}:outbox-meta:open`, held: `${prefix}:outbox-meta:held`, delivered: `${prefix}:outbox-meta:delivered` };
+    this.keys = { held: `${prefix}:outbox-meta:held`, delivered: `${prefix}:outbox-meta:delivered` };
   }
 
   async add(entry: StoredEntry): Promise<void> {
     const { id, ...data } = entry;
     try {
-      await Promise.all([
-        this.queue.add('message', data, { jobId: id, priority: priorityOf(entry.importance), attempts: 1, removeOnComplete: false, removeOnFail: false }),
-        this.redis.zadd(this.keys.open, entry.enqueuedAt, id),
-      ]);
+      // One write: with appendfsync always, every write command is a disk flush.
+      await this.queue.add('message', data, { jobId: id, priority: priorityOf(entry.importance), attempts: 1, removeOnComplete: false, removeOnFail: false });
     } catch (error) {
       throw storeError('The message could not be stored in the Redis outbox.', error);
     }
@@ -156,7 +154,7 @@ class RedisStore implements OutboxStore {
           data.deliveredAt = outcome.at;
           await job.updateData(data);
           await job.moveToCompleted({ deliveredAt: outcome.at }, token, false);
-          await this.redis.multi().zrem(this.keys.open, id).zadd(this.keys.delivered, outcome.at, id).exec();
+          await this.redis.zadd(this.keys.delivered, outcome.at, id);
           break;
         }
         case 'failed': {
@@ -165,7 +163,6 @@ class RedisStore implements OutboxStore {
           delete data.notBefore;
           await job.updateData(data);
           await job.moveToFailed(new Error(outcome.error.code), token, false);
-          await this.redis.zrem(this.keys.open, id);
           break;
         }
         case 'queued': {
@@ -245,7 +242,7 @@ class RedisStore implements OutboxStore {
       this.queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'failed'),
       this.redis.scard(this.keys.held),
       this.redis.zcount(this.keys.delivered, `(${now - 24 * 60 * 60_000}`, '+inf'),
-      this.redis.zrange(this.keys.open, 0, 0, 'WITHSCORES'),
+      this.oldestOpen(),
     ]);
     const waiting = (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0);
     return {
@@ -254,7 +251,7 @@ class RedisStore implements OutboxStore {
       held,
       failed: counts.failed ?? 0,
       delivered24h,
-      ...(oldest.length === 2 ? { oldestEnqueuedAt: Number(oldest[1]) } : {}),
+      ...(oldest !== undefined ? { oldestEnqueuedAt: oldest } : {}),
     };
   }
 
@@ -265,7 +262,6 @@ class RedisStore implements OutboxStore {
     if (state === 'failed') {
       await job.updateData({ ...job.data, settledStarts: job.attemptsStarted });
       await job.retry('failed');
-      await this.redis.zadd(this.keys.open, job.data.enqueuedAt, id);
       return true;
     }
     if (state === 'held') {
@@ -289,7 +285,7 @@ class RedisStore implements OutboxStore {
       });
     }
     await job.remove();
-    await this.redis.multi().srem(this.keys.held, id).zrem(this.keys.open, id).zrem(this.keys.delivered, id).exec();
+    await this.redis.multi().srem(this.keys.held, id).zrem(this.keys.delivered, id).exec();
     return true;
   }
 
@@ -303,6 +299,28 @@ class RedisStore implements OutboxStore {
     await this.queue.close().catch(() => undefined);
     await this.redis.quit().catch(() => undefined);
     await this.workerConnection.quit().catch(() => undefined);
+  }
+
+  /**
+   * The enqueue time of the oldest message not yet delivered or failed, read from the ids (they
+   * start with the enqueue time): the head of each priority band of BullMQ's prioritized set (FIFO
+   * within a band), and every id of the wait, active and delayed sets (small: retries and held).
+   */
+  private async oldestOpen(): Promise<number | undefined> {
+    const keys = this.queue.keys as Record<string, string>;
+    const band = 2 ** 32;
+    const results = await Promise.all([
+      ...[1, 2, 3].map((priority) => this.redis.zrangebyscore(keys.prioritized!, priority * band, (priority + 1) * band - 1, 'LIMIT', 0, 1)),
+      this.redis.lrange(keys.wait!, 0, -1),
+      this.redis.lrange(keys.active!, 0, -1),
+      this.redis.zrange(keys.delayed!, 0, -1),
+    ]);
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const id of results.flat()) {
+      const at = Number.parseInt(String(id).slice(0, 9), 36);
+      if (Number.isFinite(at)) oldest = Math.min(oldest, at);
+    }
+    return Number.isFinite(oldest) ? oldest : undefined;
   }
 
   private async stateOf(job: Job<JobData>): Promise<OutboxState | undefined> {

@@ -14,7 +14,7 @@ const MAX_PAGE = 1000;
 type Predicate = (message: StoredMessage) => boolean;
 
 /** A property value of a message, as restrictions and sort orders compare it. */
-function valueOf(message: StoredMessage, fieldUri: string): string | number | boolean {
+function propertyValue(message: StoredMessage, fieldUri: string): string | number | boolean {
   switch (fieldUri) {
     case 'message:IsRead':
       return message.isRead;
@@ -69,7 +69,7 @@ function compile(node: XNode): Predicate {
     const raw = child(child(node, NS.types, 'FieldURIOrConstant'), NS.types, 'Constant')?.attrs['Value'];
     if (!fieldUri || raw === undefined) throw new EwsError('ErrorUnsupportedPathForQuery', 'Only comparisons of a FieldURI (or PR_INTERNET_MESSAGE_ID by tag) with a constant are supported by the simulator.');
     const value = constant(fieldUri, raw);
-    return (message) => compare(valueOf(message, fieldUri), value);
+    return (message) => compare(propertyValue(message, fieldUri), value);
   }
   switch (node.name) {
     case 'And':
@@ -90,7 +90,7 @@ function compile(node: XNode): Predicate {
       const mode = node.attrs['ContainmentMode'] ?? 'Substring';
       if (!fieldUri) throw ewsError('ErrorInvalidRequest');
       return (message) => {
-        let value = String(valueOf(message, fieldUri));
+        let value = String(propertyValue(message, fieldUri));
         let needle = text;
         if (ignoreCase) {
           value = value.toLowerCase();
@@ -133,8 +133,8 @@ export async function findItem(ctx: OperationContext, op: XNode): Promise<string
       }));
       items = [...items].sort((a, b) => {
         for (const key of keys) {
-          const x = valueOf(a, key.field);
-          const y = valueOf(b, key.field);
+          const x = propertyValue(a, key.field);
+          const y = propertyValue(b, key.field);
           if (x < y) return -key.direction;
           if (x > y) return key.direction;
         }

@@ -1,0 +1,180 @@
+#!/usr/bin/env node
+// The outbox (issue 16), each figure against a baseline measured in the same run:
+// - file store: durable enqueues/s ÷ a bare loop of (write + fsync + rename) of the same bytes (target ≥ 0.7);
+// - redis store: enqueues/s ÷ the same number of raw BullMQ `add` calls (target ≥ 0.8);
+// - one message through an idle outbox (enqueue → delivered) ÷ a direct `send()` on the same transport (target ≤ 1.5).
+// Run after `pnpm build`. Needs redis-server on PATH for the Redis row (skipped with a note otherwise).
+// `--json` prints one JSON line (see bench/lib/report.mjs).
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig } from '../packages/core/dist/index.js';
+import { createFileStore, createOutbox, prepareMessage, EXCHANGE_ONLINE_LIMITS } from '../packages/outbox/dist/index.js';
+import { graphServices, startSimulatorProcess } from './lib/graph-support.mjs';
+import { median, printResults } from './lib/report.mjs';
+
+const ENQUEUES = Number(process.env.BENCH_OUTBOX_ENQUEUES ?? 200);
+const LATENCY_RUNS = Number(process.env.BENCH_OUTBOX_LATENCY_RUNS ?? 15);
+const ROUNDS = 5;
+const requireFromOutbox = createRequire(new URL('../packages/outbox/package.json', import.meta.url));
+
+const message = (i) => ({ to: ['oncall@contoso.onmicrosoft.com'], subject: `[ALERT] disk 97% on db-${i}`, text: 'Free space on /var: 3%. '.repeat(20) });
+const rows = [];
+const work = mkdtempSync(join(tmpdir(), 'mailbridge-bench-outbox-'));
+const sim = await startSimulatorProcess();
+try {
+  const config = { ...sim.config, outbox: { store: { type: 'file', dir: join(work, 'spool') }, limits: { messagesPerMinute: 100_000 } } };
+
+  // --- file store: enqueue vs bare write + fsync + rename ----------------------------------------
+  {
+    const outbox = await createOutbox(config, { env: {} });
+    // The bytes one enqueue writes, for the baseline.
+    const entry = await prepareMessage(message(0), { mailbox: 'alerts@contoso.onmicrosoft.com', limits: EXCHANGE_ONLINE_LIMITS, now: Date.now() });
+    const bytes = JSON.stringify(entry);
+    const bare = join(work, 'bare');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(bare, 'tmp'), { recursive: true });
+    mkdirSync(join(bare, 'queued'), { recursive: true });
+    let n = 0;
+    const bareLoop = async () => {
+      const start = process.hrtime.bigint();
+      for (let i = 0; i < ENQUEUES; i++) {
+        const name = `${n++}.json`;
+        const handle = await open(join(bare, 'tmp', name), 'wx', 0o600);
+        await handle.writeFile(bytes, 'utf8');
+        await handle.sync();
+        await handle.close();
+        await rename(join(bare, 'tmp', name), join(bare, 'queued', name));
+      }
+      return ENQUEUES / (Number(process.hrtime.bigint() - start) / 1e9);
+    };
+    const enqueueLoop = async () => {
+      const start = process.hrtime.bigint();
+      for (let i = 0; i < ENQUEUES; i++) await outbox.enqueue(message(i));
+      return ENQUEUES / (Number(process.hrtime.bigint() - start) / 1e9);
+    };
+    const samples = { outbox: [], bare: [] };
+    for (let round = 0; round < ROUNDS; round++) {
+      samples.bare.push(await bareLoop());
+      samples.outbox.push(await enqueueLoop());
+    }
+    await outbox.close();
+    rows.push({ figure: 'file store: durable enqueues/s', value: median(samples.outbox), baselineName: 'write+fsync+rename loop /s', baseline: median(samples.bare), target: '≥ 0.7' });
+  }
+
+  // --- redis store: enqueue vs raw BullMQ add ------------------------------------------------------
+  const redis = await startRedis(work);
+  if (!redis) {
+    process.stderr.write('outbox bench: redis-server is not installed; the Redis row is skipped\n');
+  } else {
+    try {
+      const { Queue } = requireFromOutbox('bullmq');
+      const { Redis } = requireFromOutbox('ioredis');
+      const prefix = `bench${randomBytes(3).toString('hex')}`;
+      const outbox = await createOutbox({ ...config, outbox: { ...config.outbox, store: { type: 'redis', url: redis.url, prefix } } }, { env: {} });
+      const connection = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+      const raw = new Queue('raw', { connection, prefix: `${prefix}raw` });
+      const entry = await prepareMessage(message(0), { mailbox: 'alerts@contoso.onmicrosoft.com', limits: EXCHANGE_ONLINE_LIMITS, now: Date.now() });
+      const { id: _id, ...data } = entry;
+      let n = 0;
+      const rawLoop = async () => {
+        const start = process.hrtime.bigint();
+        for (let i = 0; i < ENQUEUES; i++) await raw.add('message', data, { jobId: `raw-${n++}`, priority: 2, attempts: 1, removeOnComplete: false, removeOnFail: false });
+        return ENQUEUES / (Number(process.hrtime.bigint() - start) / 1e9);
+      };
+      const enqueueLoop = async () => {
+        const start = process.hrtime.bigint();
+        for (let i = 0; i < ENQUEUES; i++) await outbox.enqueue(message(i));
+        return ENQUEUES / (Number(process.hrtime.bigint() - start) / 1e9);
+      };
+      const samples = { outbox: [], raw: [] };
+      await rawLoop();
+      await enqueueLoop(); // warm-up of scripts and connections
+      for (let round = 0; round < ROUNDS; round++) {
+        samples.raw.push(await rawLoop());
+        samples.outbox.push(await enqueueLoop());
+      }
+      await outbox.close();
+      await raw.close();
+      await connection.quit();
+      rows.push({ figure: 'redis store: durable enqueues/s', value: median(samples.outbox), baselineName: 'raw BullMQ add /s', baseline: median(samples.raw), target: '≥ 0.8' });
+    } finally {
+      await redis.stop();
+    }
+  }
+
+  // --- latency through an idle outbox vs a direct send() ----------------------------------------
+  {
+    const { transport, http } = graphServices(sim);
+    const store = await createFileStore({ dir: join(work, 'latency-spool') });
+    const outbox = await createOutbox(parseConfig(config, { env: {} }), { transport, store, env: {} });
+    await outbox.start();
+    await transport.send(message(-1)); // token and connection warm
+    const viaOutbox = async (i) => {
+      const start = process.hrtime.bigint();
+      const delivered = new Promise((resolve) => {
+        const listener = (event) => {
+          if (event.id !== id) return;
+          outbox.off('delivered', listener);
+          resolve();
+        };
+        outbox.on('delivered', listener);
+      });
+      const { id } = await outbox.enqueue(message(i));
+      await delivered;
+      return Number(process.hrtime.bigint() - start) / 1e6;
+    };
+    const direct = async (i) => {
+      const start = process.hrtime.bigint();
+      await transport.send(message(i));
+      return Number(process.hrtime.bigint() - start) / 1e6;
+    };
+    await viaOutbox(-2);
+    const samples = { outbox: [], direct: [] };
+    for (let i = 0; i < LATENCY_RUNS; i++) {
+      samples.direct.push(await direct(i));
+      samples.outbox.push(await viaOutbox(i));
+    }
+    await outbox.close();
+    await transport.close();
+    await http.close();
+    rows.push({ figure: 'idle outbox: enqueue → delivered, ms (median)', value: median(samples.outbox), baselineName: 'direct send(), ms (median)', baseline: median(samples.direct), lowerIsBetter: true, target: '≤ 1.5' });
+  }
+} finally {
+  await sim.close();
+  rmSync(work, { recursive: true, force: true });
+}
+printResults('outbox', rows);
+
+/** redis-server on a free loopback port in `dir` (AOF, fsync always), or undefined when not installed. */
+async function startRedis(dir) {
+  if (spawnSync('redis-server', ['--version']).status !== 0) return undefined;
+  const port = await new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+  const child = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      if (out.includes('Ready to accept connections')) resolve();
+    });
+    child.once('exit', () => reject(new Error('redis-server exited')));
+  });
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', resolve);
+        child.kill('SIGTERM');
+      }),
+  };
+}
