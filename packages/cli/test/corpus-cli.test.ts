@@ -322,3 +322,18 @@ describe.each(['graph', 'ews'] as const)('hostile service answers through the CL
   });
 });
 
+
+// Issue 14, item 7: xmldom wrote hundreds of "[xmldom error]" lines to stderr for a malformed EWS answer.
+describe('a malformed EWS answer through the CLI', () => {
+  it.each(['truncated-xml', 'deep-nesting'] as const)('%s: INVALID_RESPONSE and no parser noise on stderr', { timeout: 90_000 }, async (body) => {
+    sim.clearFaults();
+    sim.inject({ kind: 'hostile', api: 'ews', count: 100, body, ...(body === 'deep-nesting' ? { depth: 400 } : {}) });
+    try {
+      const run = await runCli(['--json', '--config', configs.ews, 'receive', '--limit', '3'], { env, timeoutMs: 60_000 });
+      expect(expectCleanFailure(run, 1)).toBe('INVALID_RESPONSE');
+      expect(run.stderr).not.toContain('[xmldom');
+    } finally {
+      sim.clearFaults();
+    }
+  });
+});

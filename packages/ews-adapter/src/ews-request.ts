@@ -18,6 +18,7 @@ import { callContext, type EwsCallContext } from './http/call-context.js';
 import { mapEwsError, mapLibraryError, type EwsFailure } from './map-ews-error.js';
 import { firstResponseMessage } from './soap-envelope.js';
 import { enableXmlEscaping } from './xml/escaping-xml-writer.js';
+import { installQuietDomParser } from './xml/quiet-dom-parser.js';
 
 const MiB = 1024 * 1024;
 
@@ -129,6 +130,7 @@ export class EwsRequester {
     this.service.UserAgent = options.http.userAgent;
     if (impersonate) this.service.ImpersonatedUserId = new ImpersonatedUserId(ConnectingIdType.SmtpAddress, this.mailbox);
     enableXmlEscaping(this.service);
+    installQuietDomParser();
   }
 
   assertOpen(): void {
@@ -157,7 +159,7 @@ export class EwsRequester {
    * failure into a MailbridgeError (the HTTP layer's own, or the library's response error mapped).
    */
   async call<T>(retry: EwsRetry, signal: AbortSignal | undefined, operation: string, run: () => Promise<T>): Promise<T> {
-    const context: EwsCallContext = { retry, ...(signal ? { signal } : {}) };
+    const context: EwsCallContext = { retry, logger: this.logger, ...(signal ? { signal } : {}) };
     try {
       return await callContext.run(context, run);
     } catch (error) {

@@ -1,4 +1,4 @@
-import { MailbridgeError, isRedirectStatus, readText, redirectRefused, requestBuffered, type HttpClient, type RetryPolicy, type Semaphore, type TokenProvider } from '@mailbridge/core';
+import { MAX_ANSWER_DEPTH, MailbridgeError, isRedirectStatus, tooDeeplyNested, xmlNestsDeeperThan, readText, redirectRefused, requestBuffered, type HttpClient, type RetryPolicy, type Semaphore, type TokenProvider } from '@mailbridge/core';
 import type { IXHRApi, IXHROptions, IXHRProgress } from 'ews-javascript-api';
 import { callContext, type EwsCallContext } from './http/call-context.js';
 import { toNetworkError } from './http/network-failure.js';
@@ -124,6 +124,9 @@ export class EwsXhr implements IXHRApi {
         if (status === 200 && !isServerBusy(text)) {
           // An empty or non-XML 200 (JSON, a proxy's page) would fail deep in the SOAP parser with a JS error.
           if (!/^\s*</.test(text)) throw notSoap(url, response);
+          // ews-javascript-api turns the XML into objects recursively: a hostile answer thousands of
+          // levels deep would overflow the stack there and surface as a meaningless library error.
+          if (xmlNestsDeeperThan(text, MAX_ANSWER_DEPTH)) throw tooDeeplyNested(`EWS at ${url.split('?')[0]}`, { status, ...(operation ? { operation } : {}) });
           return { status, headers: response.headers, text };
         }
         // NTLM's own connections do not follow redirects either; a redirect is an error naming where it pointed.

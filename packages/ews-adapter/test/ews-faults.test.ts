@@ -1,6 +1,6 @@
 import { isOutcomeUnknown } from '@mailbridge/core';
 import { DEMO } from '@mailbridge/simulator';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { invalidEwsRequests, startEwsTestBed, type EwsTestBed } from './support/ews-test-bed.js';
 
 const MB = 1024 * 1024;
@@ -119,4 +119,70 @@ describe.each(['oauth', 'basic', 'ntlm'] as const)('EWS %s: a redirect is refuse
     expect(error?.message).toMatch(new RegExp(`HTTP ${status}, a redirect to 127\\.0\\.0\\.1:\\d+`));
     expect(bed.simulator.caughtRedirects()).toEqual([]);
   });
+});
+
+// Issue 14, item 7: hostile answers that crashed inside the SOAP library or hung it.
+describe('EWS: deeply nested and trickled answers get their own codes', () => {
+  let bed: EwsTestBed;
+  beforeAll(async () => {
+    bed = await startEwsTestBed('oauth', { retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 50 }, transport: { timeoutMs: 3000 } });
+    await bed.transport.probe();
+  });
+  afterAll(async () => {
+    await bed?.cleanup();
+  });
+
+  it('a SOAP answer 100,000 elements deep is INVALID_RESPONSE, not a stack overflow', async () => {
+    bed.simulator.clearFaults();
+    bed.simulator.inject({ kind: 'hostile', api: 'ews', count: 10, body: 'deep-nesting' });
+    const error = await bed.transport.probe().then(
+      () => undefined,
+      (caught: unknown) => caught as { code?: string; message?: string; hint?: string },
+    );
+    bed.simulator.clearFaults();
+    expect(error?.code).toBe('INVALID_RESPONSE');
+    expect(error?.message).toMatch(/nested/);
+    expect(error?.message).not.toMatch(/call stack/);
+    expect(error?.hint).toBeTruthy();
+  });
+
+  it('the XML parser\'s complaints about a malformed answer go to the logger at debug level, not to the console', async () => {
+    const records: Array<{ level: string; message: string }> = [];
+    const record = (level: string) => (message: string) => void records.push({ level, message });
+    const transport = bed.newTransport({ logger: { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') } });
+    const printed: unknown[] = [];
+    const spies = [vi.spyOn(console, 'error').mockImplementation((...args) => void printed.push(args)), vi.spyOn(console, 'warn').mockImplementation((...args) => void printed.push(args))];
+    bed.simulator.clearFaults();
+    bed.simulator.inject({ kind: 'hostile', api: 'ews', count: 10, body: 'truncated-xml' });
+    try {
+      const error = await transport.probe().then(
+        () => undefined,
+        (caught: unknown) => caught as { code?: string },
+      );
+      expect(error?.code).toBe('INVALID_RESPONSE');
+    } finally {
+      bed.simulator.clearFaults();
+      for (const spy of spies) spy.mockRestore();
+      await transport.close();
+    }
+    expect(printed).toEqual([]);
+    const parser = records.filter((entry) => entry.message.startsWith('EWS answer: XML parser'));
+    expect(parser.length).toBeGreaterThan(0);
+    expect(parser.every((entry) => entry.level === 'debug')).toBe(true);
+  });
+
+  it('an answer trickled one byte every 2 s ends in NETWORK_TIMEOUT near timeoutMs', async () => {
+    bed.simulator.clearFaults();
+    bed.simulator.inject({ kind: 'hostile', api: 'ews', count: 10, body: 'trickle', intervalMs: 2000 });
+    const started = Date.now();
+    const error = await bed.transport.probe().then(
+      () => undefined,
+      (caught: unknown) => caught as { code?: string; message?: string },
+    );
+    bed.simulator.clearFaults();
+    expect(error?.code).toBe('NETWORK_TIMEOUT');
+    expect(error?.message).not.toMatch(/Cannot read properties/);
+    // Two attempts of 3 s at most, plus the retry's wait.
+    expect(Date.now() - started).toBeLessThan(10_000);
+  }, 30_000);
 });

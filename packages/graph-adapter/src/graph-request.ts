@@ -1,6 +1,9 @@
 import { AuthenticationHandler, Client, ResponseType, type GraphRequest } from '@microsoft/microsoft-graph-client';
 import {
   isOutcomeUnknown,
+  MAX_ANSWER_DEPTH,
+  nestsDeeperThan,
+  tooDeeplyNested,
   MailbridgeError,
   sharedSemaphore,
   silentLogger,
@@ -186,6 +189,7 @@ export class GraphRequester {
       } catch {
         parsed = undefined;
       }
+      if (nestsDeeperThan(parsed, MAX_ANSWER_DEPTH)) throw tooDeeplyNested('Microsoft Graph', { status: response.status });
       throw mapGraphError(response.status, parsed, response.headers, this.errorContext(options.operation, options.from));
     }
     return response;
@@ -198,11 +202,15 @@ export class GraphRequester {
 
   async json<T>(response: Response): Promise<T> {
     const text = await response.text();
+    let parsed: unknown;
     try {
-      return JSON.parse(text) as T;
+      parsed = JSON.parse(text);
     } catch (cause) {
       throw invalidGraphResponse('the body is not JSON', response.status, response.headers, cause);
     }
+    // What follows (conversion, --json output) walks the answer recursively: a hostile depth stops here.
+    if (nestsDeeperThan(parsed, MAX_ANSWER_DEPTH)) throw tooDeeplyNested('Microsoft Graph', { status: response.status });
+    return parsed as T;
   }
 
   /** Follows only links on our Graph origin: the token must never go elsewhere. */

@@ -31,6 +31,24 @@ describe('hostile or broken answers become INVALID_RESPONSE, never a hang, a cra
     expect(error.code).toBe('INVALID_RESPONSE');
   });
 
+  // Issue 14, item 7: answers nested 100,000 levels deep ended in INTERNAL "Maximum call stack size exceeded".
+  it.each([
+    ['a message page', 'graph', '/messages', (transport: GraphTestBed['transport']) => (async () => {
+      for await (const _message of transport.receive({ limit: 5 })) void _message;
+    })()],
+    ['the Entra token answer', 'entra', '/token', (transport: GraphTestBed['transport']) => transport.probe()],
+  ] as const)('a JSON answer nested 100,000 levels deep on %s: INVALID_RESPONSE saying so', async (_where, api, path, call) => {
+    const config = bed.simulator.config({ transport: 'graph' }) as unknown as MailbridgeConfig;
+    const tokenProvider = createTokenProvider(config, { http: bed.http, retry: createRetryPolicy({ maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 50 }) });
+    const transport = api === 'entra' ? bed.newTransport({ tokenProvider }) : bed.transport;
+    bed.simulator.inject({ kind: 'hostile', api, count: 5, body: 'deep-nesting', pathIncludes: path });
+    const error = await failure(call(transport));
+    expect(error.code).toBe('INVALID_RESPONSE');
+    expect(error.message).toMatch(/nested more than \d+ levels/);
+    expect(error.message).not.toMatch(/call stack/);
+    expect(error.hint).toMatch(/proxy/);
+  });
+
   it('a gigantic body is cut off at the size limit, memory bounded', async () => {
     bed.simulator.inject({ kind: 'hostile', api: 'graph', count: 1, body: 'gigantic-body', pathIncludes: 'mailFolders/inbox', sizeBytes: 512 * 1024 * 1024 });
     const before = process.memoryUsage().rss;

@@ -236,6 +236,8 @@ export type FaultSpec =
    * Answer with a hostile body instead of processing the request (it never takes effect): what a
    * broken proxy, a cut connection or an attacker in the path sends. Status 200 unless `status` is
    * given. `gigantic-body` streams `sizeBytes` (default 1 GiB) without a length, lazily.
+   * `deep-nesting` is a well-formed answer nested `depth` levels deep (what overflows a recursive
+   * walk). `trickle` sends the headers, then one byte every `intervalMs`, and never finishes.
    * `redirect` answers `status` (default 307) with `Location` on a second listener (same path and
    * query) that records whatever reaches it: {@link Simulator.caughtRedirects}. A client that keeps
    * its credentials to itself leaves that list empty.
@@ -245,9 +247,23 @@ export type FaultSpec =
       api?: string;
       count: number;
       pathIncludes?: string;
-      body: 'truncated-xml' | 'xml-entity-expansion' | 'xml-external-entity' | 'malformed-json' | 'wrong-content-type' | 'empty-body' | 'gigantic-body' | 'redirect';
+      body:
+        | 'truncated-xml'
+        | 'xml-entity-expansion'
+        | 'xml-external-entity'
+        | 'malformed-json'
+        | 'wrong-content-type'
+        | 'empty-body'
+        | 'gigantic-body'
+        | 'redirect'
+        | 'deep-nesting'
+        | 'trickle';
       status?: number;
       sizeBytes?: number;
+      /** Levels of a `deep-nesting` body (objects in JSON, elements in SOAP). @default 100000 */
+      depth?: number;
+      /** Milliseconds between the bytes of a `trickle` body. @default 2000 */
+      intervalMs?: number;
     };
 
 /** A message as the simulator stores it (one store, seen by Graph and EWS alike). */

@@ -2,6 +2,7 @@ import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@az
 import { MailbridgeError } from '../errors/index.js';
 import type { HttpClient } from '../http/http-client.js';
 import { readText } from '../http/read-body.js';
+import { MAX_ANSWER_DEPTH, nestsDeeperThan, tooDeeplyNested } from '../http/nesting-depth.js';
 import { isRedirectStatus, redirectRefused } from '../http/redirect-refused.js';
 
 /** What went wrong on the wire for one msal-node request, kept so we can explain it (msal keeps only a summary). */
@@ -127,6 +128,12 @@ export class MsalNetworkClient implements INetworkModule {
       body = text.length > MAX_BODY_CHARS ? undefined : JSON.parse(text);
     } catch {
       body = undefined;
+    }
+    // msal-node and the error mapping walk the answer recursively: refuse a hostile nesting depth here.
+    if (nestsDeeperThan(body, MAX_ANSWER_DEPTH)) {
+      const error = tooDeeplyNested(`Entra ID at ${new URL(url).origin}`, { status: response.status });
+      this.record(correlationId, { status: response.status, error });
+      throw error;
     }
     const jsonBody = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
 

@@ -6,7 +6,7 @@ import { applyEnvOverrides } from './env-overrides.js';
 import { configSchema, type MailbridgeConfig } from './schema.js';
 import { isFileSecretRef, type SecretRef } from './secret-ref.js';
 import { resolveConfigPath } from './secrets.js';
-import { nestsDeeperThan } from './nesting-depth.js';
+import { nestsDeeperThan } from '../http/nesting-depth.js';
 import { relayWithAbsolutePaths } from './relay-schema.js';
 
 /** Deeper than any valid config (it has four levels) by far, shallow enough for every recursive walk. */

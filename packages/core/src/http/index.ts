@@ -7,3 +7,4 @@ export { safeUrl, stripUrls } from './safe-url.js';
 export { buildUserAgent } from './user-agent.js';
 export { CA_FILE_HINT } from './map-network-error.js';
 export { isRedirectStatus, redirectRefused } from './redirect-refused.js';
+export { MAX_ANSWER_DEPTH, nestsDeeperThan, tooDeeplyNested, xmlNestsDeeperThan } from './nesting-depth.js';

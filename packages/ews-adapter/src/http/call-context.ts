@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { MailbridgeError } from '@mailbridge/core';
+import type { Logger, MailbridgeError } from '@mailbridge/core';
 
 /**
  * What one adapter operation tells the HTTP layer beneath ews-javascript-api, and what the HTTP layer
@@ -14,6 +14,8 @@ export interface EwsCallContext {
    * connection refused); any other failure is reported as ambiguous to the caller, which checks.
    */
   retry: 'idempotent' | 'once';
+  /** The transport's logger: what the XML parser complains about goes here (debug), not to stderr. */
+  logger?: Logger;
   /** The last error the HTTP layer raised in this scope; rethrown as it is by the adapter. */
   error?: MailbridgeError;
 }

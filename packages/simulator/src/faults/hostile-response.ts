@@ -58,6 +58,40 @@ function giganticStream(size: number, json: boolean): Readable {
   });
 }
 
+/** Default levels of a `deep-nesting` answer: far past any recursive walk's stack. */
+const DEFAULT_DEPTH = 100_000;
+/** Default gap of a `trickle` answer: one byte every 2 s, never silent long enough for an idle timeout. */
+const DEFAULT_TRICKLE_MS = 2000;
+
+/** A well-formed answer `depth` levels deep: JSON objects for Graph and Entra, SOAP elements for EWS. */
+function deepNesting(depth: number, json: boolean): string {
+  if (json) {
+    const deep = `${'['.repeat(depth)}${']'.repeat(depth)}`;
+    return `{"value":[{"id":"AAMk-deep","subject":"deep","nested":${deep}}],"error":{"code":"InternalServerError","message":"deep","innerError":${deep}},"access_token":"x","token_type":"Bearer","expires_in":3599,"nested":${deep}}`;
+  }
+  return `${SOAP_HEAD}<s:Body><m:Deep>${'<t:Level>'.repeat(depth)}${'</t:Level>'.repeat(depth)}</m:Deep></s:Body></s:Envelope>`;
+}
+
+/** The start of a well-formed answer, then one space every `intervalMs` until the client gives up. */
+function trickleStream(intervalMs: number, json: boolean): Readable {
+  let timer: NodeJS.Timeout | undefined;
+  let started = false;
+  return new Readable({
+    read() {
+      if (!started) {
+        started = true;
+        this.push(json ? '{"value":[' : `${SOAP_HEAD}<s:Body>`);
+        return;
+      }
+      timer = setTimeout(() => this.push(' '), intervalMs);
+    },
+    destroy(error, callback) {
+      clearTimeout(timer);
+      callback(error);
+    },
+  });
+}
+
 /**
  * The answer of a `hostile` fault. The body is what the fault names, whatever the request was, with
  * status 200 unless the fault says otherwise: a client must not trust a success status with a body
@@ -93,6 +127,18 @@ export function hostileResponse(fault: HostileFault, api: string, redirectTo?: s
         status,
         headers: { location: redirectTo ?? 'https://127.0.0.1:9/', 'content-type': 'text/html; charset=utf-8' },
         body: '<html><body>Moved</body></html>',
+      };
+    case 'deep-nesting':
+      return {
+        status,
+        headers: { 'content-type': json ? 'application/json; charset=utf-8' : 'text/xml; charset=utf-8' },
+        body: deepNesting(fault.depth ?? DEFAULT_DEPTH, json),
+      };
+    case 'trickle':
+      return {
+        status,
+        headers: { 'content-type': json ? 'application/json; charset=utf-8' : 'text/xml; charset=utf-8' },
+        body: trickleStream(fault.intervalMs ?? DEFAULT_TRICKLE_MS, json),
       };
     case 'gigantic-body':
       return {
