@@ -9,8 +9,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PublicClientApplication } from '../packages/core/node_modules/@azure/msal-node/dist/index.mjs';
 import { createHttpClient, createTokenProvider, FileTokenCachePlugin, parseConfig } from '../packages/core/dist/index.js';
+import { PublicClientApplication } from '../packages/core/node_modules/@azure/msal-node/dist/index.mjs';
 import { DEMO, startSimulator } from '../packages/simulator/dist/index.js';
 import { median, printResults } from './lib/report.mjs';
 
@@ -60,8 +60,7 @@ try {
       return { status: r.status, headers: Object.fromEntries(r.headers), body: await r.json() };
     },
   };
-  const pca = (plugin) =>
-    new PublicClientApplication({ auth: { clientId: DEMO.publicClientId, authority, knownAuthorities: [host] }, ...(plugin ? { cache: { cachePlugin: plugin } } : {}), system: { networkClient: network } });
+  const pca = (plugin) => new PublicClientApplication({ auth: { clientId: DEMO.publicClientId, authority, knownAuthorities: [host] }, ...(plugin ? { cache: { cachePlugin: plugin } } : {}), system: { networkClient: network } });
   const scopes = ['https://graph.microsoft.com/Mail.Send', 'offline_access'];
   const signInWith = async (app) => {
     const result = await app.acquireTokenByDeviceCode({ scopes, deviceCodeCallback: (r) => sim.approveDeviceCode(r.userCode, DEMO.mailbox) });

@@ -41,9 +41,7 @@ if (process.argv.includes('--child')) {
     text: 'large attachment',
     attachments: [{ filename: 'big.bin', content: { path: coordinates.file } }],
   });
-  process.stdout.write(
-    `${JSON.stringify({ phase: 'done', ms: Date.now() - started, hwm: statusField(process.pid, 'VmHWM'), rss: statusField(process.pid, 'VmRSS'), internetMessageId: result.internetMessageId })}\n`,
-  );
+  process.stdout.write(`${JSON.stringify({ phase: 'done', ms: Date.now() - started, hwm: statusField(process.pid, 'VmHWM'), rss: statusField(process.pid, 'VmRSS'), internetMessageId: result.internetMessageId })}\n`);
   await transport.close();
   await http.close();
   process.exit(0);

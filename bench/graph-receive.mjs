@@ -3,8 +3,8 @@
 // same folder with a plain undici fetch loop (same $select/$orderby/$top, following
 // @odata.nextLink), on the same simulator (in its own process), in the same run. Run after `pnpm build`.
 import { DEMO } from '../packages/simulator/dist/index.js';
-import { median, printResults } from './lib/report.mjs';
 import { graphServices, plainFetch, startSimulatorProcess } from './lib/graph-support.mjs';
+import { median, printResults } from './lib/report.mjs';
 
 const COUNT = Number(process.env.BENCH_MESSAGES ?? 10_000);
 const PAGE = Number(process.env.BENCH_PAGE_SIZE ?? 100);

@@ -8,8 +8,8 @@
 // `--json` prints one JSON line (see bench/lib/report.mjs).
 import { randomUUID } from 'node:crypto';
 import { DEMO } from '../packages/simulator/dist/index.js';
-import { median, printResults } from './lib/report.mjs';
 import { graphServices, plainFetch, runConcurrent, startSimulatorProcess } from './lib/graph-support.mjs';
+import { median, printResults } from './lib/report.mjs';
 
 const SENDS = Number(process.env.BENCH_SENDS ?? 100);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 12);

@@ -28,8 +28,14 @@ if (process.argv[2] === '--download-child') {
   const url = process.argv[4];
   const fetchFn =
     which === 'ours'
-      ? ((c) => (u) => c.fetch(u))(createHttpClient({ env: {}, timeoutMs: 30_000 }))
-      : ((a) => (u) => undiciFetch(u, { dispatcher: a }))(new Agent({ keepAliveTimeout: 30_000 }));
+      ? (
+          (c) => (u) =>
+            c.fetch(u)
+        )(createHttpClient({ env: {}, timeoutMs: 30_000 }))
+      : (
+          (a) => (u) =>
+            undiciFetch(u, { dispatcher: a })
+        )(new Agent({ keepAliveTimeout: 30_000 }));
   await (await fetchFn(new URL('/small', url).href)).json();
   globalThis.gc?.();
   const before = process.memoryUsage().rss;

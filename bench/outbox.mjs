@@ -14,7 +14,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../packages/core/dist/index.js';
-import { createFileStore, createOutbox, prepareMessage, EXCHANGE_ONLINE_LIMITS } from '../packages/outbox/dist/index.js';
+import { createFileStore, createOutbox, EXCHANGE_ONLINE_LIMITS, prepareMessage } from '../packages/outbox/dist/index.js';
 import { graphServices, startSimulatorProcess } from './lib/graph-support.mjs';
 import { median, printResults } from './lib/report.mjs';
 

@@ -9,8 +9,8 @@
 //    send() of the same message. Target ratio ≤ 2.
 // Short by default (seconds); BENCH_RELAY_MESSAGES raises the throughput run. Run after `pnpm build`.
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,7 +83,15 @@ if (process.argv.includes('--child')) {
   try {
     // ---- 1. throughput ------------------------------------------------------------------------
     const total = Number(process.env.BENCH_RELAY_MESSAGES ?? 300);
-    const bare = new SMTPServer({ authOptional: true, disableReverseLookup: true, logger: false, onData(stream, _session, callback) { stream.resume(); stream.on('end', () => callback()); } });
+    const bare = new SMTPServer({
+      authOptional: true,
+      disableReverseLookup: true,
+      logger: false,
+      onData(stream, _session, callback) {
+        stream.resume();
+        stream.on('end', () => callback());
+      },
+    });
     await new Promise((resolve) => bare.listen(0, '127.0.0.1', resolve));
     const config = parseConfig({ ...simConfig, outbox: { store: { type: 'file', dir: join(dir, 'throughput') } }, relay: { listen: [{ host: '127.0.0.1', port: 0 }], connectionsPerMinute: 100_000 } }).config;
     const outbox = await createOutbox(config);
@@ -153,7 +161,14 @@ if (process.argv.includes('--child')) {
     const attachment = Buffer.alloc(Math.round(BIG_MB * MB * 0.74), 7); // base64 makes it ~BIG_MB on the wire
     const big = nodemailer.createTransport({ host: '127.0.0.1', port: ready.port, ignoreTLS: true });
     const started = performance.now();
-    const info = await big.sendMail({ envelope: { from: DEMO.mailbox, to: ['big@fabrikam.example'] }, from: DEMO.mailbox, to: 'big@fabrikam.example', subject: 'big', text: 'big', attachments: [{ filename: 'big.bin', content: attachment }] });
+    const info = await big.sendMail({
+      envelope: { from: DEMO.mailbox, to: ['big@fabrikam.example'] },
+      from: DEMO.mailbox,
+      to: 'big@fabrikam.example',
+      subject: 'big',
+      text: 'big',
+      attachments: [{ filename: 'big.bin', content: attachment }],
+    });
     big.close();
     const accepted = JSON.parse((await iterator.next()).value);
     const delivered = JSON.parse((await iterator.next()).value);

@@ -10,8 +10,8 @@ import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { median, printResults } from './lib/report.mjs';
 import { request } from './lib/https-request.mjs';
+import { median, printResults } from './lib/report.mjs';
 
 const simulatorDir = new URL('../packages/simulator/', import.meta.url);
 const require = createRequire(new URL('package.json', simulatorDir));

@@ -9,8 +9,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import https from 'node:https';
 import { createRequire } from 'node:module';
-import { median, printResults } from './lib/report.mjs';
 import { request } from './lib/https-request.mjs';
+import { median, printResults } from './lib/report.mjs';
 
 const { startSimulator, DEMO } = await import('../packages/simulator/dist/index.js');
 const forge = createRequire(new URL('../packages/simulator/package.json', import.meta.url))('node-forge');
@@ -56,7 +56,10 @@ function bareCertificate() {
   cert.validity.notAfter = new Date(Date.now() + 3600_000);
   cert.setSubject([{ name: 'commonName', value: 'bench' }]);
   cert.setIssuer([{ name: 'commonName', value: 'bench' }]);
-  cert.setExtensions([{ name: 'basicConstraints', cA: true }, { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }]);
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: true },
+    { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] },
+  ]);
   cert.sign(forge.pki.privateKeyFromPem(privateKey), forge.md.sha256.create());
   return { cert: forge.pki.certificateToPem(cert), key: privateKey };
 }

@@ -43,7 +43,10 @@ function checkAdapters() {
       bases[adapter].set(file.replace(new RegExp(`(^|[/-])${adapter}(?=[-.])`, 'g'), '$1<x>'), file);
     }
   }
-  for (const [adapter, other] of [['graph', 'ews'], ['ews', 'graph']]) {
+  for (const [adapter, other] of [
+    ['graph', 'ews'],
+    ['ews', 'graph'],
+  ]) {
     for (const [base, file] of bases[adapter]) {
       if (!bases[other].has(base)) {
         problems.push(`${ADAPTERS[adapter]}/${file} has no counterpart ${base.replace('<x>', other)} in ${ADAPTERS[other]} (add it, or list it as protocol-specific in CONTRIBUTING.md)`);

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { randomUUID } from 'node:crypto';
 /**
  * Fault soak: thousands of sends over both transports (Graph and EWS, built by core's
  * createTransport) against one simulator on loopback, while the simulator injects 429/503 bursts,
@@ -12,7 +13,6 @@
  * Ends with the line `soak: N passed, M failed` and exits 1 on any loss, duplicate or error.
  */
 import { performance } from 'node:perf_hooks';
-import { randomUUID } from 'node:crypto';
 import { createRetryPolicy, createTransport, MailbridgeError } from '../packages/core/dist/index.js';
 import { DEMO, startSimulator } from '../packages/simulator/dist/index.js';
 

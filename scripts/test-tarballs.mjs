@@ -34,7 +34,9 @@ try {
   step('pnpm pack every package', () => {
     for (const name of packages) run('pnpm', ['pack', '--pack-destination', packs], { cwd: join(root, 'packages', name) });
   });
-  const tarballs = readdirSync(packs).filter((file) => file.endsWith('.tgz')).map((file) => join(packs, file));
+  const tarballs = readdirSync(packs)
+    .filter((file) => file.endsWith('.tgz'))
+    .map((file) => join(packs, file));
   step(`five tarballs (${tarballs.length})`, () => {
     if (tarballs.length !== packages.length) throw new Error(`expected ${packages.length}, got ${tarballs.length}`);
   });

@@ -20,7 +20,9 @@ export function printResults(benchmark, rows) {
   const fmt = (n) => (typeof n === 'number' ? (Math.abs(n) >= 100 ? n.toFixed(0) : n.toFixed(2)) : String(n));
   console.log(`\n${benchmark}`);
   for (const row of enriched) {
-    console.log(`  ${row.figure.padEnd(48)} ${fmt(row.value).padStart(10)}  vs ${row.baselineName.padEnd(28)} ${fmt(row.baseline).padStart(10)}  ratio ${row.ratio === null ? '-' : row.ratio.toFixed(2)}${row.target ? `  (target ${row.target})` : ''}`);
+    console.log(
+      `  ${row.figure.padEnd(48)} ${fmt(row.value).padStart(10)}  vs ${row.baselineName.padEnd(28)} ${fmt(row.baseline).padStart(10)}  ratio ${row.ratio === null ? '-' : row.ratio.toFixed(2)}${row.target ? `  (target ${row.target})` : ''}`,
+    );
   }
   return enriched;
 }

@@ -1,3 +1,3 @@
-export { run, buildProgram } from "./program.js";
-export { runDoctor, CHECK_IDS, type CheckResult, type CheckId, type DoctorCheck } from "./doctor/run-doctor.js";
+export { CHECK_IDS, type CheckId, type CheckResult, type DoctorCheck, runDoctor } from './doctor/run-doctor.js';
+export { buildProgram, run } from './program.js';
 export const VERSION: string = __PACKAGE_VERSION__;

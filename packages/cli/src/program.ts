@@ -1,11 +1,17 @@
 import { Command, CommanderError, Option } from 'commander';
-import { createIo, type CliIo, type GlobalOptions } from './output/cli-io.js';
+import { type CliIo, createIo, type GlobalOptions } from './output/cli-io.js';
 import { reportError, UsageError } from './output/render-error.js';
 
 /** A command's implementation: returns the exit code. Loaded lazily so --help/--version stay light. */
 type CommandRunner = (io: CliIo, globals: GlobalOptions, options: Record<string, unknown>) => Promise<number>;
 
-const collect = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',').map((part) => part.trim()).filter(Boolean)];
+const collect = (value: string, previous: string[] = []): string[] => [
+  ...previous,
+  ...value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean),
+];
 
 function positiveInt(value: string): number {
   const number = Number(value);
@@ -118,7 +124,7 @@ export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
   const outbox = program.command('outbox').description('the durable outbox: see and manage queued messages, run delivery workers');
   outbox
     .command('status')
-    .description('counts by state, the oldest waiting message, and each mailbox\'s use of its sending limits')
+    .description("counts by state, the oldest waiting message, and each mailbox's use of its sending limits")
     .action(action(async () => (await import('./commands/outbox.js')).outboxStatusCommand));
   outbox
     .command('list')

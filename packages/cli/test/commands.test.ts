@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEMO, type Simulator, startSimulator } from '@mailbridge/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO, startSimulator, type Simulator } from '@mailbridge/simulator';
 import { runCli, tempDir } from './helpers.js';
 
 let sim: Simulator;
@@ -107,7 +107,13 @@ describe('usage and errors', () => {
     const run = await runCli(['--json', '--config', configs.graph, 'send', '--to', DEMO.mailbox, '--subject', 'hi\r\nBcc: victim@example.com', '--text', 'x'], { env });
     expect(run.code).toBe(2);
     expect(run.json().error.code).toBe('INVALID_MESSAGE');
-    expect(sim.requests().filter((request) => request.api === 'graph' && request.method === 'POST').length - sim.requests().slice(0, before).filter((request) => request.api === 'graph' && request.method === 'POST').length).toBe(0);
+    expect(
+      sim.requests().filter((request) => request.api === 'graph' && request.method === 'POST').length -
+        sim
+          .requests()
+          .slice(0, before)
+          .filter((request) => request.api === 'graph' && request.method === 'POST').length,
+    ).toBe(0);
   });
 
   it('--save-mime never writes outside the folder, whatever the message ids are', async () => {
@@ -123,12 +129,7 @@ describe('usage and errors', () => {
 
 describe('no secret is ever printed', () => {
   const CANARY = 'sim~CanarySecret.DoNotPrint0123456789xyz';
-  it.each([
-    ['doctor'],
-    ['token'],
-    ['send', '--to', DEMO.mailbox, '--subject', 'canary', '--text', 'x'],
-    ['receive', '--limit', '2'],
-  ])('%s, in every output mode, with a rejected canary secret', async (...command) => {
+  it.each([['doctor'], ['token'], ['send', '--to', DEMO.mailbox, '--subject', 'canary', '--text', 'x'], ['receive', '--limit', '2']])('%s, in every output mode, with a rejected canary secret', async (...command) => {
     const config = structuredClone(sim.config({ transport: 'graph', secret: CANARY })) as any;
     const file = dir.write(`canary-${command[0]}.json`, config);
     for (const mode of [[], ['--json'], ['--verbose'], ['--json', '--verbose']]) {

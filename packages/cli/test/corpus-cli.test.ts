@@ -1,11 +1,11 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, createWriteStream, truncateSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { once } from 'node:events';
+import { chmodSync, createWriteStream, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, truncateSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEMO, type Simulator, startSimulator } from '@mailbridge/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO, startSimulator, type Simulator } from '@mailbridge/simulator';
-import { runCli, tempDir, type CliRun } from './helpers.js';
+import { type CliRun, runCli, tempDir } from './helpers.js';
 
 /**
  * The bad-input corpus through the `mailbridge` binary, as users run it: hostile config files (the
@@ -68,7 +68,11 @@ describe('hostile config files through the CLI', () => {
     expect(expectCleanFailure(run, 2)).toMatch(/^CONFIG_/);
   });
 
-  it.concurrent.each(readdirSync(FIXTURES).filter((file) => file.endsWith('.json')).sort())('%s: loads or fails cleanly, never pollutes', { timeout: 60_000 }, async (file) => {
+  it.concurrent.each(
+    readdirSync(FIXTURES)
+      .filter((file) => file.endsWith('.json'))
+      .sort(),
+  )('%s: loads or fails cleanly, never pollutes', { timeout: 60_000 }, async (file) => {
     // Prototype-pollution keys: the config either loads (the key is dropped) or fails as a config error;
     // a polluted Object.prototype would show as "polluted" in what the CLI prints about the config.
     // The fixtures point at the simulator through placeholders: a key that leaked into a prototype
@@ -100,7 +104,13 @@ describe('hostile config files through the CLI', () => {
 describe.each(['graph', 'ews'] as const)('hostile send arguments over %s', (transport) => {
   const addresses = (count: number) => Array.from({ length: count }, (_, index) => `r${index}@fabrikam.example`);
   // One argument may hold at most 128 KiB (Linux MAX_ARG_STRLEN): 10,000 addresses go as 10 comma-separated --to.
-  const toMany = (count: number) => Array.from({ length: Math.ceil(count / 1000) }, (_, chunk) => ['--to', addresses(count).slice(chunk * 1000, chunk * 1000 + 1000).join(',')]).flat();
+  const toMany = (count: number) =>
+    Array.from({ length: Math.ceil(count / 1000) }, (_, chunk) => [
+      '--to',
+      addresses(count)
+        .slice(chunk * 1000, chunk * 1000 + 1000)
+        .join(','),
+    ]).flat();
   const cases: Array<[string, () => string[], string]> = [
     ['CRLF + Bcc in the subject', () => ['--to', DEMO.secondMailbox, '--subject', 'Alarm\r\nBcc: victim@evil.example', '--text', 'x'], 'INVALID_MESSAGE'],
     ['CRLF + Bcc in an address', () => ['--to', `${DEMO.secondMailbox}\r\nBcc: victim@evil.example`, '--subject', 's', '--text', 'x'], 'INVALID_MESSAGE'],
@@ -252,7 +262,7 @@ describe('receive --save-mime', () => {
     expect(expectCleanFailure(run, 2)).toBe('USAGE');
   });
 
-  it('a relative --save-mime with ../ is the user\'s own choice: it resolves from the current folder', { timeout: 60_000 }, async () => {
+  it("a relative --save-mime with ../ is the user's own choice: it resolves from the current folder", { timeout: 60_000 }, async () => {
     const cwd = join(dir.path, 'work', 'here');
     mkdirSync(cwd, { recursive: true });
     const run = await runCli(['--json', '--config', configs.graph, 'receive', '--limit', '1', '--save-mime', '../out'], { env, cwd, timeoutMs: RUN_TIMEOUT_MS });
@@ -321,7 +331,6 @@ describe.each(['graph', 'ews'] as const)('hostile service answers through the CL
     }
   });
 });
-
 
 // Issue 14, item 7: xmldom wrote hundreds of "[xmldom error]" lines to stderr for a malformed EWS answer.
 describe('a malformed EWS answer through the CLI', () => {

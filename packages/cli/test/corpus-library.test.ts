@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createRetryPolicy, createTransport, MailbridgeError, type MailTransport, type OutgoingMessage } from '@mailbridge/core';
-import { DEMO, startSimulator, type FaultSpec, type Simulator } from '@mailbridge/simulator';
+import { DEMO, type FaultSpec, type Simulator, startSimulator } from '@mailbridge/simulator';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 /**
  * The bad-input corpus against the library, over both transports as an application builds them
@@ -81,10 +81,7 @@ function expectClean(error: MailbridgeError): void {
 
 /** Requests that could have sent a message (Graph sendMail/draft send, EWS CreateItem/SendItem). */
 function sendRequests(): number {
-  return sim
-    .requests()
-    .filter((request) => request.method === 'POST' && (/\/(sendMail|send)$/i.test(request.url.split('?')[0]!) || request.ewsOperation === 'CreateItem' || request.ewsOperation === 'SendItem'))
-    .length;
+  return sim.requests().filter((request) => request.method === 'POST' && (/\/(sendMail|send)$/i.test(request.url.split('?')[0]!) || request.ewsOperation === 'CreateItem' || request.ewsOperation === 'SendItem')).length;
 }
 
 const base: OutgoingMessage = { to: [DEMO.secondMailbox], subject: 'corpus', text: 'corpus body' };
@@ -116,7 +113,16 @@ const HOSTILE_MESSAGES: Array<[string, () => OutgoingMessage]> = [
   ['CRLF in an attachment filename', () => ({ ...base, attachments: [{ filename: 'a.txt\r\nBcc: victim@evil.example', content: 'x' }] })],
   ['CRLF in an attachment content id', () => ({ ...base, html: '<img src="cid:logo">', attachments: [{ filename: 'logo.png', content: 'x', contentId: 'logo\r\nBcc: victim@evil.example' }] })],
   ['CRLF in an attachment content type', () => ({ ...base, attachments: [{ filename: 'a.txt', content: 'x', contentType: 'text/plain\r\nBcc: victim@evil.example' }] })],
-  ['two inline attachments with one content id', () => ({ ...base, attachments: [{ filename: 'a.png', content: 'a', contentId: 'logo' }, { filename: 'b.png', content: 'b', contentId: 'logo' }] })],
+  [
+    'two inline attachments with one content id',
+    () => ({
+      ...base,
+      attachments: [
+        { filename: 'a.png', content: 'a', contentId: 'logo' },
+        { filename: 'b.png', content: 'b', contentId: 'logo' },
+      ],
+    }),
+  ],
   ['a NUL in the subject', () => ({ ...base, subject: 'Alarm\u0000hidden' })],
   ['an importance that does not exist', () => ({ ...base, importance: 'urgent' as never })],
   ['a stream attachment without a size', () => ({ ...base, attachments: [{ filename: 's.bin', content: { stream: () => Readable.from([Buffer.from('x')]) } }] })],
@@ -182,32 +188,29 @@ async function readInbox(transport: MailTransport): Promise<number> {
 }
 
 describe.each(TRANSPORTS)('hostile server answers over %s', (name) => {
-  it.each(HOSTILE_ANSWERS[name].map((entry) => [`${entry.body}${entry.status ? ` (${entry.status})` : ''}`, entry] as const))(
-    '%s: a clear error, quickly, bounded memory',
-    { timeout: 60_000 },
-    async (_label, entry) => {
-      sim.inject({ kind: 'hostile', api: name, count: 50, body: entry.body, ...(entry.status ? { status: entry.status } : {}) });
-      const rssBefore = process.memoryUsage().rss;
-      const error = await failure(readInbox(transports[name]));
-      expect(entry.codes, `${error.code}: ${error.message}`).toContain(error.code);
-      expectClean(error);
-      // A 1 GiB body is cut off at the adapter's limit (Graph 64 MB of JSON, EWS 220 MB of SOAP), not held whole.
-      expect(process.memoryUsage().rss - rssBefore).toBeLessThan(512 * 1024 * 1024);
-      sim.clearFaults();
-      expect(await readInbox(transports[name])).toBeGreaterThan(0); // and the transport still works after it
-    },
-  );
+  it.each(HOSTILE_ANSWERS[name].map((entry) => [`${entry.body}${entry.status ? ` (${entry.status})` : ''}`, entry] as const))('%s: a clear error, quickly, bounded memory', { timeout: 60_000 }, async (_label, entry) => {
+    sim.inject({ kind: 'hostile', api: name, count: 50, body: entry.body, ...(entry.status ? { status: entry.status } : {}) });
+    const rssBefore = process.memoryUsage().rss;
+    const error = await failure(readInbox(transports[name]));
+    expect(entry.codes, `${error.code}: ${error.message}`).toContain(error.code);
+    expectClean(error);
+    // A 1 GiB body is cut off at the adapter's limit (Graph 64 MB of JSON, EWS 220 MB of SOAP), not held whole.
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(512 * 1024 * 1024);
+    sim.clearFaults();
+    expect(await readInbox(transports[name])).toBeGreaterThan(0); // and the transport still works after it
+  });
 });
 
 describe.each(TRANSPORTS)('hostile token endpoint answers (%s)', (name) => {
   const cases = ['malformed-json', 'wrong-content-type', 'gigantic-body'] as const;
-  for (const body of cases) it(`${body}: a clear error, no crash`, { timeout: 30_000 }, async () => {
-    const transport = await newTransport(name); // a fresh token provider: the token is fetched now
-    sim.inject({ kind: 'hostile', api: 'entra', pathIncludes: '/token', count: 50, body });
-    const error = await failure(transport.probe());
-    expect(['INVALID_RESPONSE', 'AUTH_FAILED', 'SERVICE_UNAVAILABLE', 'NETWORK_ERROR'], `${error.code}: ${error.message}`).toContain(error.code);
-    expectClean(error);
-  });
+  for (const body of cases)
+    it(`${body}: a clear error, no crash`, { timeout: 30_000 }, async () => {
+      const transport = await newTransport(name); // a fresh token provider: the token is fetched now
+      sim.inject({ kind: 'hostile', api: 'entra', pathIncludes: '/token', count: 50, body });
+      const error = await failure(transport.probe());
+      expect(['INVALID_RESPONSE', 'AUTH_FAILED', 'SERVICE_UNAVAILABLE', 'NETWORK_ERROR'], `${error.code}: ${error.message}`).toContain(error.code);
+      expectClean(error);
+    });
 });
 
 describe('hostile send answers never duplicate a message', () => {
@@ -224,4 +227,3 @@ describe('hostile send answers never duplicate a message', () => {
     expect(copies).toBeLessThanOrEqual(1);
   });
 });
-

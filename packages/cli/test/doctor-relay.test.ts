@@ -21,7 +21,10 @@ describe('doctor relay check', () => {
     busy = createServer();
     await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
     busyPort = (busy.address() as { port: number }).port;
-    for (const [name, days] of [['soon', 10], ['later', 90]] as const) {
+    for (const [name, days] of [
+      ['soon', 10],
+      ['later', 90],
+    ] as const) {
       execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir.path, `${name}-key.pem`), '-out', join(dir.path, `${name}.pem`), '-days', String(days), '-subj', '/CN=localhost'], { stdio: 'ignore' });
     }
   });
@@ -43,10 +46,7 @@ describe('doctor relay check', () => {
   });
 
   it('passes with free ports, a certificate valid for 90 days and resolvable secrets', async () => {
-    const result = await relayResult(
-      { listen: [{ port: 0, tls: 'starttls' }], tls: { certFile: 'later.pem', keyFile: 'later-key.pem' }, users: [{ username: 'u', password: { env: 'RELAY_PW' } }] },
-      { RELAY_PW: 'x' },
-    );
+    const result = await relayResult({ listen: [{ port: 0, tls: 'starttls' }], tls: { certFile: 'later.pem', keyFile: 'later-key.pem' }, users: [{ username: 'u', password: { env: 'RELAY_PW' } }] }, { RELAY_PW: 'x' });
     expect(result).toMatchObject({ status: 'pass', message: expect.stringMatching(/certificate valid until/) });
   });
 

@@ -8,8 +8,8 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createAppCertificate, DEMO, type Simulator, startSimulator } from '@mailbridge/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAppCertificate, DEMO, startSimulator, type Simulator } from '@mailbridge/simulator';
 import { BIN, runCli, tempDir } from './helpers.js';
 
 const PUBLIC_APP = '8e9f0a1b-2c3d-4e4f-9a5b-6c7d8e9f0a1b';
@@ -35,7 +35,15 @@ beforeAll(async () => {
     apps: [
       { clientId: PUBLIC_APP, tenantId: DEMO.tenantId, publicClient: true, redirectUris: ['http://localhost', NATIVE], delegatedScopes: [...scopes] },
       { clientId: BARE_APP, tenantId: DEMO.tenantId, publicClient: true, delegatedScopes: [...scopes] },
-      { clientId: CERT_SOON, tenantId: DEMO.tenantId, certificates: [soon.certificatePem], permissions: [{ resource: 'graph', role: 'Mail.Send' }, { resource: 'graph', role: 'Mail.ReadWrite' }] },
+      {
+        clientId: CERT_SOON,
+        tenantId: DEMO.tenantId,
+        certificates: [soon.certificatePem],
+        permissions: [
+          { resource: 'graph', role: 'Mail.Send' },
+          { resource: 'graph', role: 'Mail.ReadWrite' },
+        ],
+      },
       { clientId: CERT_EXPIRED, tenantId: DEMO.tenantId, certificates: [expired.certificatePem], permissions: [{ resource: 'graph', role: 'Mail.Send' }] },
     ],
   });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { DEMO, type Simulator, startSimulator } from '@mailbridge/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO, startSimulator, type Simulator } from '@mailbridge/simulator';
 import { runCli, tempDir } from './helpers.js';
 
 let sim: Simulator;
@@ -175,11 +175,14 @@ describe('mailbridge doctor --json', () => {
     expect(send?.status).toBe('warn');
     expect(send?.message).toMatch(/arrival cannot be confirmed.*Mail\.Read/);
     // Human output: the closing line counts the warnings (the literal secret in the config is the third).
-    const file = dir.write(`send-only-${randomUUID()}.json`, (() => {
-      const config = structuredClone(sim.config({ transport: 'graph' })) as any;
-      sendOnly(config);
-      return config;
-    })());
+    const file = dir.write(
+      `send-only-${randomUUID()}.json`,
+      (() => {
+        const config = structuredClone(sim.config({ transport: 'graph' })) as any;
+        sendOnly(config);
+        return config;
+      })(),
+    );
     const human = await runCli(['--config', file, 'doctor']);
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/All checks passed with 3 warnings/);
@@ -293,7 +296,7 @@ describe('mailbridge doctor --json', () => {
     expect(authority?.hint).toMatch(/network\.caFile/);
   });
 
-  it('a missing or non-PEM network.caFile is the config check, in doctor\'s shape (exit 2)', async () => {
+  it("a missing or non-PEM network.caFile is the config check, in doctor's shape (exit 2)", async () => {
     const notPem = dir.write('not-a-cert.pem', 'hello');
     for (const caFile of [`${dir.path}/no-such-ca.pem`, notPem]) {
       const { run, result } = await doctor((config) => (config.network.caFile = caFile));

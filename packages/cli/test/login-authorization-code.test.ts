@@ -9,12 +9,12 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { connect } from 'node:tls';
 import { join } from 'node:path';
+import { connect } from 'node:tls';
 import { fileURLToPath } from 'node:url';
+import { type SeedData, type Simulator, startSimulator } from '@mailbridge/simulator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSimulator, type SeedData, type Simulator } from '@mailbridge/simulator';
-import { BIN, runCli, tempDir, type CliRun } from './helpers.js';
+import { BIN, type CliRun, runCli, tempDir } from './helpers.js';
 
 const BROWSER = fileURLToPath(new URL('./fixtures/http-browser.mjs', import.meta.url));
 const DRIVER = fileURLToPath(new URL('./fixtures/pty-drive.py', import.meta.url));
@@ -220,7 +220,10 @@ describe('login in a browser: loopback listener, public client, personal account
     await new Promise((resolve) => setTimeout(resolve, 2_500));
     await sendAndReceive(graphConfig, PERSONAL, 'graph');
     const after = JSON.parse(readFileSync(join(dir.path, cache), 'utf8'));
-    const at = (c: { AccessToken: Record<string, { secret: string }> }) => Object.values(c.AccessToken).map((a) => a.secret).sort();
+    const at = (c: { AccessToken: Record<string, { secret: string }> }) =>
+      Object.values(c.AccessToken)
+        .map((a) => a.secret)
+        .sort();
     expect(at(after)).not.toEqual(at(before));
     canaries.push(...cacheSecrets(join(dir.path, cache)));
   });
@@ -326,7 +329,7 @@ describe.skipIf(!python && process.env.CI !== 'true')('login --no-browser: the p
     expect(run.address).toContain(`${sim.url}/common/oauth2/nativeclient?`);
   });
 
-  it('an address of an earlier sign-in: AUTH_STATE_MISMATCH; its code with this sign-in\'s state: AUTH_CODE_INVALID (AADSTS54005)', async () => {
+  it("an address of an earlier sign-in: AUTH_STATE_MISMATCH; its code with this sign-in's state: AUTH_CODE_INVALID (AADSTS54005)", async () => {
     const first = await pasteLogin(sheetConfig, WORK);
     expect(first.code, first.transcript).toBe(0);
     const earlier = dir.write(`earlier-${randomUUID()}.txt`, first.address as string);

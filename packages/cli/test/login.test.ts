@@ -9,9 +9,9 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { type SeedData, type Simulator, startSimulator } from '@mailbridge/simulator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSimulator, type SeedData, type Simulator } from '@mailbridge/simulator';
-import { BIN, runCli, tempDir, type CliRun } from './helpers.js';
+import { BIN, type CliRun, runCli, tempDir } from './helpers.js';
 
 const CONSUMERS_TENANT = '9188040d-6c67-4c5b-b112-36a304b66dad';
 const HOME_TENANT = '6b5c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d8e';
@@ -177,7 +177,10 @@ describe('mailbridge login (personal account) then Graph and EWS with the delega
     const received = await cli(['--json', '--config', graphConfig, 'receive', '--limit', '50']);
     expect(received.code, received.stderr).toBe(0);
     expect(received.json().messages.map((m: { subject: string }) => m.subject)).toContain(subject);
-    const graphPaths = sim.requests().filter((r) => r.api === 'graph').map((r) => r.url);
+    const graphPaths = sim
+      .requests()
+      .filter((r) => r.api === 'graph')
+      .map((r) => r.url);
     expect(graphPaths.length).toBeGreaterThan(0);
     expect(graphPaths.every((url) => url.startsWith('/v1.0/me/') || url.startsWith('/v1.0/me?') || url.startsWith('/v1.0/$batch'))).toBe(true);
     expect(sim.messages(PERSONAL, 'inbox').some((m) => m.subject === subject)).toBe(true);
@@ -209,7 +212,10 @@ describe('mailbridge login (personal account) then Graph and EWS with the delega
     const sent = await cli(['--json', '--config', graphConfig, 'send', '--to', PERSONAL, '--subject', `after expiry ${randomUUID()}`, '--text', 'renewed']);
     expect(sent.code, sent.stderr + sent.stdout).toBe(0);
     const after = JSON.parse(readFileSync(join(dir.path, cache), 'utf8'));
-    const atSecrets = (c: { AccessToken: Record<string, { secret: string }> }) => Object.values(c.AccessToken).map((a) => a.secret).sort();
+    const atSecrets = (c: { AccessToken: Record<string, { secret: string }> }) =>
+      Object.values(c.AccessToken)
+        .map((a) => a.secret)
+        .sort();
     expect(atSecrets(after)).not.toEqual(atSecrets(before));
     secrets.push(...secretsOf(join(dir.path, cache)));
   });

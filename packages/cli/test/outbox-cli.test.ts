@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { DEMO, startSimulator, type Simulator } from '@mailbridge/simulator';
+import { DEMO, type Simulator, startSimulator } from '@mailbridge/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runCli, tempDir } from './helpers.js';
 
@@ -43,7 +43,10 @@ describe('mailbridge send --queue and mailbridge outbox', () => {
     while (!out.includes('"event":"delivered"') && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 100));
     worker.kill('SIGTERM');
     expect(await exited).toBe(0);
-    const events = out.trim().split('\n').map((line) => JSON.parse(line) as { event: string; id?: string });
+    const events = out
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { event: string; id?: string });
     expect(events.map((e) => e.event)).toEqual(['started', 'delivered', 'stopped']);
     expect(events[1]).toMatchObject({ id, internetMessageId });
     expect(sim.deliveries(internetMessageId).mailboxes.filter((m) => m.folder === 'inbox')).toHaveLength(1);

@@ -5,7 +5,7 @@ describe('hints repeat the --config the user passed', () => {
   it('inserts --config into the commands a hint names, quoted for the shell', () => {
     const hint = 'Run `mailbridge login` and sign in, then `mailbridge doctor --send-test a@b.c`.';
     expect(repeatConfig(hint, './prod.json')).toBe('Run `mailbridge --config ./prod.json login` and sign in, then `mailbridge --config ./prod.json doctor --send-test a@b.c`.');
-    expect(repeatConfig(hint, '/etc/mail bridge/it\'s.json')).toContain(`\`mailbridge --config '/etc/mail bridge/it'\\''s.json' login\``);
+    expect(repeatConfig(hint, "/etc/mail bridge/it's.json")).toContain(`\`mailbridge --config '/etc/mail bridge/it'\\''s.json' login\``);
   });
 
   it('leaves hints alone without --config, and never touches init, sandbox or --help', () => {

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { DEMO, type Simulator, startSimulator } from '@mailbridge/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO, startSimulator, type Simulator } from '@mailbridge/simulator';
 import { BIN, runCli, tempDir } from './helpers.js';
 
 let sim: Simulator;
@@ -73,7 +73,10 @@ describe('send bodies', () => {
 
 describe('receive output', () => {
   it('--json says ok, and both outputs say when more messages exist than --limit shows', async () => {
-    sim.seedMessages(DEMO.mailbox, [1, 2, 3, 4].map((n) => ({ from: EXTERNAL, to: [DEMO.mailbox], subject: `limit test ${n}`, text: 'x' })));
+    sim.seedMessages(
+      DEMO.mailbox,
+      [1, 2, 3, 4].map((n) => ({ from: EXTERNAL, to: [DEMO.mailbox], subject: `limit test ${n}`, text: 'x' })),
+    );
     const json = await runCli(['--json', '--config', config, 'receive', '--limit', '3']);
     expect(json.code, json.stderr).toBe(0);
     expect(json.json()).toMatchObject({ ok: true, more: true });

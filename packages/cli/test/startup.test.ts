@@ -1,10 +1,10 @@
+import { execFile, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { DEMO, startSimulator } from '@mailbridge/simulator';
+import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, tempDir } from './helpers.js';
 
 // Workspace packages resolve to their folders (packages/core/dist/...), registry ones into node_modules.

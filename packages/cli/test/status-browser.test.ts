@@ -5,12 +5,12 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@mailbridge/core';
 import { createOutbox, type Outbox } from '@mailbridge/outbox';
 import { createRelay, type Relay } from '@mailbridge/relay';
-import { DEMO, demoSeed, startSimulator, type Simulator } from '@mailbridge/simulator';
+import { DEMO, demoSeed, type Simulator, startSimulator } from '@mailbridge/simulator';
 import nodemailer from 'nodemailer';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStatusListener, type StatusListener } from '../src/status/start-status-listener.js';
+import { type StatusListener, startStatusListener } from '../src/status/start-status-listener.js';
 import { httpGet } from './status-fixtures.js';
 import { chromiumMissing, launchChromium } from './support/chromium.js';
 
@@ -171,8 +171,7 @@ describe.skipIf(missing !== undefined)('status page of an outbox worker, in Chro
   it('/metrics, parsed as Prometheus text, matches what was sent', async () => {
     const response = await get('/metrics');
     const families = new Map(parsePrometheusTextFormat(response.body).map((family) => [family.name, family]));
-    const value = (name: string, labels: Record<string, string> = {}) =>
-      Number(families.get(name)?.metrics.find((sample) => Object.entries(labels).every(([key, v]) => sample.labels?.[key] === v))?.value);
+    const value = (name: string, labels: Record<string, string> = {}) => Number(families.get(name)?.metrics.find((sample) => Object.entries(labels).every(([key, v]) => sample.labels?.[key] === v))?.value);
     expect(value('mailbridge_messages_accepted_total')).toBe(3);
     expect(value('mailbridge_messages_delivered_total')).toBe(1);
     expect(value('mailbridge_messages_failed_total', { code: 'SEND_AS_DENIED' })).toBe(1);
@@ -291,8 +290,7 @@ describe.skipIf(missing !== undefined)('status page of the relay (relay + outbox
 
     await sessions;
     const families = new Map(parsePrometheusTextFormat((await httpGet(`${listener.url}/metrics`)).body).map((family) => [family.name, family]));
-    const value = (name: string, labels: Record<string, string> = {}) =>
-      Number(families.get(name)?.metrics.find((sample) => Object.entries(labels).every(([key, v]) => sample.labels?.[key] === v))?.value);
+    const value = (name: string, labels: Record<string, string> = {}) => Number(families.get(name)?.metrics.find((sample) => Object.entries(labels).every(([key, v]) => sample.labels?.[key] === v))?.value);
     expect(value('mailbridge_messages_accepted_total')).toBe(2);
     expect(value('mailbridge_messages_delivered_total')).toBe(1);
     expect(value('mailbridge_messages_failed_total', { code: 'SEND_AS_DENIED' })).toBe(1);

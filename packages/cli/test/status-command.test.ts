@@ -1,6 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { DEMO, demoSeed, startSimulator, type Simulator } from '@mailbridge/simulator';
+import { DEMO, demoSeed, type Simulator, startSimulator } from '@mailbridge/simulator';
 import nodemailer from 'nodemailer';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,10 +81,14 @@ describe('mailbridge relay with relay.status', () => {
     smtp.close();
     await until(() => output.includes('delivered'), 20_000, 'the delivered log line');
 
-    const page = await until(async () => {
-      const response = await get('/');
-      return /data-total="delivered">1</.test(response.body) ? response : undefined;
-    }, 15_000, 'the page to count the delivery');
+    const page = await until(
+      async () => {
+        const response = await get('/');
+        return /data-total="delivered">1</.test(response.body) ? response : undefined;
+      },
+      15_000,
+      'the page to count the delivery',
+    );
     expect(page.body).toContain('mailbridge relay status');
     expect(page.body).toContain(`SMTP on 127.0.0.1:${smtpPort}`);
 

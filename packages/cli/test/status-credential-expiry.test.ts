@@ -34,7 +34,7 @@ describe('credential expiry on the status page', () => {
     expect(await credentialExpiry(appOnly({ clientAssertionFile: '/x' }), now)).toMatchObject({ kind: 'none', state: 'none' });
   });
 
-  it.skipIf(opensslMissing() !== undefined)("a certificate: its own expiry, read from the PEM file; an unreadable file is a warning", async () => {
+  it.skipIf(opensslMissing() !== undefined)('a certificate: its own expiry, read from the PEM file; an unreadable file is a warning', async () => {
     const make = (name: string, days: number) => {
       const cert = join(dir.path, `${name}.pem`);
       const result = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', String(days), '-subj', '/CN=mailbridge-test', '-keyout', join(dir.path, `${name}-key.pem`), '-out', cert]);

@@ -50,10 +50,7 @@ export function sampleSnapshot(overrides: Partial<StatusSnapshot> = {}): StatusS
 }
 
 /** A plain HTTP request on loopback: status, headers and body (bounded to 4 MB). */
-export function httpGet(
-  url: string,
-  options: { method?: string; headers?: Record<string, string> } = {},
-): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+export function httpGet(url: string, options: { method?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: options.method ?? 'GET', headers: options.headers ?? {}, timeout: 10_000 }, (response) => {
       const chunks: Buffer[] = [];

@@ -1,6 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { DEMO, demoSeed, startSimulator, type Simulator } from '@mailbridge/simulator';
+import { DEMO, demoSeed, type Simulator, startSimulator } from '@mailbridge/simulator';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runCli, tempDir } from './helpers.js';
@@ -77,10 +77,14 @@ describe('mailbridge outbox work with outbox.status', () => {
     expect(queued.code).toBe(0);
     await until(() => output.includes('"event":"delivered"'), 20_000, 'the delivered line');
 
-    const page = await until(async () => {
-      const response = await get('/');
-      return /data-total="delivered">1</.test(response.body) ? response : undefined;
-    }, 15_000, 'the page to count the delivery');
+    const page = await until(
+      async () => {
+        const response = await get('/');
+        return /data-total="delivered">1</.test(response.body) ? response : undefined;
+      },
+      15_000,
+      'the page to count the delivery',
+    );
     expect(page.body).toContain('mailbridge outbox status');
     const metrics = parsePrometheusTextFormat((await get('/metrics')).body);
     const value = (name: string) => Number(metrics.find((family) => family.name === name)?.metrics[0]?.value);

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '@mailbridge/core';
 import { createOutbox, type Outbox } from '@mailbridge/outbox';
-import { startSimulator, type Simulator } from '@mailbridge/simulator';
+import { type Simulator, startSimulator } from '@mailbridge/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStatusListener, type StatusListener } from '../src/status/start-status-listener.js';
+import { type StatusListener, startStatusListener } from '../src/status/start-status-listener.js';
 import { httpGet } from './status-fixtures.js';
-import { redisMissing, startStoppableRedis, type StoppableRedis } from './support/redis-server.js';
+import { redisMissing, type StoppableRedis, startStoppableRedis } from './support/redis-server.js';
 
 async function waitForStatus(url: string, status: number, timeoutMs: number): Promise<{ status: number; body: string }> {
   const until = Date.now() + timeoutMs;

@@ -3,7 +3,7 @@ import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createReadiness } from '../src/status/readiness.js';
 import { createStatusMetrics } from '../src/status/status-metrics.js';
-import { startStatusServer, type StatusServer, type StatusServerOptions } from '../src/status/status-server.js';
+import { type StatusServer, type StatusServerOptions, startStatusServer } from '../src/status/status-server.js';
 import { httpGet, sampleSnapshot } from './status-fixtures.js';
 
 const CANARY = 'CANARY-status-bearer-7f3a9c';
@@ -120,8 +120,7 @@ describe('status listener', () => {
     expect(response.status).toBe(200);
     expect(response.headers['content-type']).toContain('text/plain; version=0.0.4');
     const families = new Map(parsePrometheusTextFormat(response.body).map((family) => [family.name, family]));
-    const value = (name: string, labels: Record<string, string> = {}) =>
-      Number(families.get(name)?.metrics.find((sample) => Object.entries(labels).every(([key, v]) => sample.labels?.[key] === v))?.value);
+    const value = (name: string, labels: Record<string, string> = {}) => Number(families.get(name)?.metrics.find((sample) => Object.entries(labels).every(([key, v]) => sample.labels?.[key] === v))?.value);
     expect(families.get('mailbridge_messages_accepted_total')?.type).toBe('COUNTER');
     expect(value('mailbridge_messages_accepted_total')).toBe(3);
     expect(value('mailbridge_messages_delivered_total')).toBe(2);

@@ -68,7 +68,7 @@ describe('AADSTS_TABLE', () => {
   });
 });
 
-describe('mapEntraError on Microsoft\'s sample bodies', () => {
+describe("mapEntraError on Microsoft's sample bodies", () => {
   it('has samples to run on', () => {
     expect(sampleFiles.length).toBeGreaterThanOrEqual(7);
   });

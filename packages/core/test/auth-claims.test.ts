@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { resolveAuthority } from '../src/auth/authority.js';
 import { checkPermissions } from '../src/auth/check-permissions.js';
 import { decodeClaims } from '../src/auth/decode-claims.js';
-import { resolveAuthority } from '../src/auth/authority.js';
 import type { TokenClaims } from '../src/auth/token-provider.js';
 
 function jwt(payload: Record<string, unknown>): string {

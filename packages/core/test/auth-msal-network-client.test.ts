@@ -20,8 +20,7 @@ function client(answer: (url: string, init: RequestInit & { timeoutMs?: number }
   return { http, calls };
 }
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
-  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
 
 describe('MsalNetworkClient', () => {
   it('sends msal requests through the HttpClient with headers, body and the configured timeout', async () => {
@@ -68,7 +67,7 @@ describe('MsalNetworkClient', () => {
     });
   });
 
-  it('records the HttpClient\'s own errors (network, TLS) as they are', async () => {
+  it("records the HttpClient's own errors (network, TLS) as they are", async () => {
     const tls = new MailbridgeError({ code: 'TLS_ERROR', message: 'untrusted', hint: 'set network.caFile' });
     const network = new MsalNetworkClient(client(() => Promise.reject(tls)).http);
     await expect(network.sendPostRequestAsync('https://login.example/t/token', { correlationId: 'c4' })).rejects.toBe(tls);

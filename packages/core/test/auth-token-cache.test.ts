@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { MailbridgeError } from '../src/errors/index.js';
-import { TokenCache, defaultRenewalDelayMs } from '../src/auth/token-cache.js';
+import { defaultRenewalDelayMs, TokenCache } from '../src/auth/token-cache.js';
 import type { AccessToken } from '../src/auth/token-provider.js';
 import type { TokenResource } from '../src/cloud/clouds.js';
+import { MailbridgeError } from '../src/errors/index.js';
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
@@ -43,8 +43,7 @@ function setup(options: { lifetimeMs?: number } = {}) {
   };
 }
 
-const outage = () =>
-  new MailbridgeError({ code: 'SERVICE_UNAVAILABLE', message: 'Entra ID is unavailable (HTTP 503).', hint: 'retry', retryable: true });
+const outage = () => new MailbridgeError({ code: 'SERVICE_UNAVAILABLE', message: 'Entra ID is unavailable (HTTP 503).', hint: 'retry', retryable: true });
 
 /** Lets the cache's promise callbacks run. */
 const flush = () => new Promise((resolve) => setImmediate(resolve));

@@ -19,26 +19,17 @@ const base = { transport: 'graph', mailbox: 'alerts@contoso.com' };
 
 describe('createTokenProvider', () => {
   it('gives an app-only provider for client-credentials, without any request or secret lookup yet', () => {
-    const { config } = parseConfig(
-      { ...base, auth: { tenant: 'contoso.onmicrosoft.com', clientId: '66666666-7777-8888-9999-000000000000', clientSecret: { env: 'UNSET_ON_PURPOSE' } } },
-      { env: {} },
-    );
+    const { config } = parseConfig({ ...base, auth: { tenant: 'contoso.onmicrosoft.com', clientId: '66666666-7777-8888-9999-000000000000', clientSecret: { env: 'UNSET_ON_PURPOSE' } } }, { env: {} });
     expect(createTokenProvider(config, { http }).kind).toBe('app-only');
   });
 
   it('refuses basic/NTLM, which have no tokens', () => {
-    const { config } = parseConfig(
-      { ...base, transport: 'ews', endpoints: { ews: 'https://mail.contoso.com/EWS/Exchange.asmx' }, auth: { flow: 'ntlm', username: 'svc', password: { env: 'P' } } },
-      { env: {} },
-    );
+    const { config } = parseConfig({ ...base, transport: 'ews', endpoints: { ews: 'https://mail.contoso.com/EWS/Exchange.asmx' }, auth: { flow: 'ntlm', username: 'svc', password: { env: 'P' } } }, { env: {} });
     expect(() => createTokenProvider(config, { http })).toThrow(expect.objectContaining({ code: 'USAGE' }));
   });
 
   it('rejects an unknown resource instead of asking Entra for it', async () => {
-    const { config } = parseConfig(
-      { ...base, auth: { tenant: 'contoso.onmicrosoft.com', clientId: '66666666-7777-8888-9999-000000000000', clientSecret: 'x~value-of-a-secret' } },
-      { env: {} },
-    );
+    const { config } = parseConfig({ ...base, auth: { tenant: 'contoso.onmicrosoft.com', clientId: '66666666-7777-8888-9999-000000000000', clientSecret: 'x~value-of-a-secret' } }, { env: {} });
     await expect(createTokenProvider(config, { http }).getToken('smtp' as never)).rejects.toMatchObject({ code: 'USAGE' });
   });
 });

@@ -6,7 +6,7 @@ import { tokenScopes } from '../src/cloud/token-scopes.js';
 describe('CLOUDS', () => {
   // Values from Microsoft Graph "National cloud deployments" (authority and Graph roots) and the
   // Exchange Online endpoints of each cloud (EWS host = token resource).
-  it('holds Microsoft\'s published endpoints for each national cloud', () => {
+  it("holds Microsoft's published endpoints for each national cloud", () => {
     expect(CLOUDS).toEqual({
       global: {
         authorityHost: 'https://login.microsoftonline.com',
@@ -77,7 +77,7 @@ describe('resolveEndpoints', () => {
 });
 
 describe('tokenScopes', () => {
-  it('asks app-only tokens for the cloud resource\'s /.default', () => {
+  it("asks app-only tokens for the cloud resource's /.default", () => {
     expect(tokenScopes(CLOUDS.global, 'graph', 'app-only')).toEqual(['https://graph.microsoft.com/.default']);
     expect(tokenScopes(CLOUDS.global, 'ews', 'app-only')).toEqual(['https://outlook.office365.com/.default']);
     expect(tokenScopes(CLOUDS.usgov, 'ews', 'app-only')).toEqual(['https://outlook.office365.us/.default']);
@@ -85,11 +85,7 @@ describe('tokenScopes', () => {
   });
 
   it('names delegated permissions with the cloud resource, plus offline_access', () => {
-    expect(tokenScopes(CLOUDS['usgov-dod'], 'graph', 'delegated')).toEqual([
-      'https://dod-graph.microsoft.us/Mail.ReadWrite',
-      'https://dod-graph.microsoft.us/Mail.Send',
-      'offline_access',
-    ]);
+    expect(tokenScopes(CLOUDS['usgov-dod'], 'graph', 'delegated')).toEqual(['https://dod-graph.microsoft.us/Mail.ReadWrite', 'https://dod-graph.microsoft.us/Mail.Send', 'offline_access']);
     expect(tokenScopes(CLOUDS.global, 'ews', 'delegated')).toEqual(['https://outlook.office365.com/EWS.AccessAsUser.All', 'offline_access']);
   });
 

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, type ConfigIssue } from '../src/config/index.js';
+import { type ConfigIssue, loadConfig } from '../src/config/index.js';
 import { MailbridgeError } from '../src/errors/index.js';
 
 /**

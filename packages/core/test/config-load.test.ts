@@ -3,7 +3,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
-import { loadConfig, parseConfig, type ConfigWarning, type MailbridgeConfig, type MailbridgeConfigInput } from '../src/config/index.js';
+import { type ConfigWarning, loadConfig, type MailbridgeConfig, type MailbridgeConfigInput, parseConfig } from '../src/config/index.js';
 import { MailbridgeError } from '../src/errors/index.js';
 
 const valid = fileURLToPath(new URL('./fixtures/configs/valid/', import.meta.url));
@@ -240,9 +240,7 @@ describe('warnings', () => {
     const { warnings } = parseConfig(appOnly({ clientSecret: 'aaaaaaaa-1111-2222-3333-bbbbbbbbbbbb' }), { env: {} });
     expect(codes(warnings)).toEqual(['auth.clientSecret:SECRET_INLINE', 'auth.clientSecret:SECRET_LOOKS_LIKE_ID']);
     const idWarning = warnings.find((w) => w.code === 'SECRET_LOOKS_LIKE_ID')!;
-    expect(idWarning.message).toBe(
-      'this looks like the secret ID, not its Value: in Entra admin center > App registrations > Certificates & secrets, copy the Value column, shown only once when the secret is created',
-    );
+    expect(idWarning.message).toBe('this looks like the secret ID, not its Value: in Entra admin center > App registrations > Certificates & secrets, copy the Value column, shown only once when the secret is created');
     expect(idWarning.hint).toContain('New client secret');
   });
 

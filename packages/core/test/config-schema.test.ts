@@ -77,7 +77,7 @@ describe('auth.flow "authorization-code"', () => {
     expect(parsed.ews.impersonate).toBe(false);
   });
 
-  it('the set-up sheets\' confidential client: secret, nativeclient URI, common', () => {
+  it("the set-up sheets' confidential client: secret, nativeclient URI, common", () => {
     const parsed = configSchema.parse(config({ tenant: 'common', clientSecret: { env: 'S' }, redirectUri: 'https://login.microsoftonline.com/common/oauth2/nativeclient' }));
     expect(parsed.auth).toMatchObject({ clientSecret: { env: 'S' }, redirectUri: 'https://login.microsoftonline.com/common/oauth2/nativeclient' });
     expect(messages(config({ tenant: 'consumers', certificate: { certificateFile: 'c.pem', privateKeyFile: 'k.pem' }, redirectUri: 'http://localhost:8400/cb' }))).toEqual([]);

@@ -107,10 +107,7 @@ describe('secrets are resolved lazily', () => {
 
   it('loading never reads a secret into the config or its warnings', async () => {
     const file = join(dir, 'env.json');
-    writeFileSync(
-      file,
-      JSON.stringify({ transport: 'graph', mailbox: 'alerts@contoso.com', auth: { tenant: 'contoso.onmicrosoft.com', clientId: '66666666-7777-8888-9999-000000000000', clientSecret: { env: 'MB_SECRET' } } }),
-    );
+    writeFileSync(file, JSON.stringify({ transport: 'graph', mailbox: 'alerts@contoso.com', auth: { tenant: 'contoso.onmicrosoft.com', clientId: '66666666-7777-8888-9999-000000000000', clientSecret: { env: 'MB_SECRET' } } }));
     const loaded = await loadConfig({ path: file, env: { MB_SECRET: CANARY } });
     expect(JSON.stringify(loaded)).not.toContain(CANARY);
     expect(await resolveSecret((loaded.config.auth as { clientSecret: { env: string } }).clientSecret, { env: { MB_SECRET: CANARY } })).toBe(CANARY);

@@ -1,13 +1,13 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync, spawn } from 'node:child_process';
 import { loadConfig, parseConfig, resolveSecret } from '../src/config/index.js';
-import { createHttpClient } from '../src/http/index.js';
 import { MailbridgeError } from '../src/errors/index.js';
+import { createHttpClient } from '../src/http/index.js';
 
 /**
  * The hostile-config corpus: files a user (or an attacker who can write the config) might hand to
@@ -174,7 +174,10 @@ describe('generated monsters', () => {
   // substitution) work, and one nobody writes to ends in a clear error instead of a hang.
   it('a config FIFO with a writer (a process substitution) loads', { timeout: 20_000 }, async () => {
     const fifo = makeFifo(dir, 'config-pipe.json');
-    const writer = writeInto(fifo, JSON.stringify({ transport: 'graph', mailbox: 'a@contoso.com', auth: { tenant: 'contoso.onmicrosoft.com', clientId: '00000000-0000-4000-8000-000000000001', clientSecret: { env: 'MAILBRIDGE_CORPUS_SECRET' } } }));
+    const writer = writeInto(
+      fifo,
+      JSON.stringify({ transport: 'graph', mailbox: 'a@contoso.com', auth: { tenant: 'contoso.onmicrosoft.com', clientId: '00000000-0000-4000-8000-000000000001', clientSecret: { env: 'MAILBRIDGE_CORPUS_SECRET' } } }),
+    );
     const outcome = await load(fifo);
     await writer;
     expect(outcome).toHaveProperty('config');

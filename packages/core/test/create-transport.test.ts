@@ -85,11 +85,25 @@ describe('createTransport', () => {
     });
   });
 
-  it('passes a shared token provider through, and uses the caller\'s HTTP client without closing it', async () => {
+  it("passes a shared token provider through, and uses the caller's HTTP client without closing it", async () => {
     const { module, seen } = recordingAdapter();
     let httpClosed = false;
-    const http = { userAgent: 'shared', fetch: globalThis.fetch, request: async () => { throw new Error('unused'); }, close: async () => { httpClosed = true; } };
-    const tokenProvider = { kind: 'app-only' as const, getToken: async () => { throw new Error('unused'); } };
+    const http = {
+      userAgent: 'shared',
+      fetch: globalThis.fetch,
+      request: async () => {
+        throw new Error('unused');
+      },
+      close: async () => {
+        httpClosed = true;
+      },
+    };
+    const tokenProvider = {
+      kind: 'app-only' as const,
+      getToken: async () => {
+        throw new Error('unused');
+      },
+    };
     const transport = await createTransport(baseConfig as never, { adapters: { graph: async () => module }, http, tokenProvider, env: {} });
     expect(seen.context?.tokenProvider).toBe(tokenProvider);
     expect(seen.context?.http).toBe(http);
@@ -111,10 +125,7 @@ describe('importAdapterPackage', () => {
   it('falls back to the package installed under the current directory (import-only exports)', async () => {
     const pkg = join(dir, 'app', 'node_modules', '@mailbridge', 'fake-adapter');
     mkdirSync(join(pkg, 'dist'), { recursive: true });
-    writeFileSync(
-      join(pkg, 'package.json'),
-      JSON.stringify({ name: '@mailbridge/fake-adapter', type: 'module', exports: { '.': { types: './dist/index.d.ts', import: './dist/index.js' }, './package.json': './package.json' } }),
-    );
+    writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: '@mailbridge/fake-adapter', type: 'module', exports: { '.': { types: './dist/index.d.ts', import: './dist/index.js' }, './package.json': './package.json' } }));
     writeFileSync(join(pkg, 'dist', 'index.js'), 'export function createTransport() { return { name: "fake" }; }\n');
     const module = await importAdapterPackage('@mailbridge/fake-adapter', join(dir, 'app'));
     expect(typeof module.createTransport).toBe('function');

@@ -130,9 +130,11 @@ describe('FileTokenCachePlugin', () => {
       await plugin.afterCacheAccess(context);
     };
     const rounds = 40;
-    await Promise.all([a, b].map(async (plugin) => {
-      for (let i = 0; i < rounds; i++) await increment(plugin);
-    }));
+    await Promise.all(
+      [a, b].map(async (plugin) => {
+        for (let i = 0; i < rounds; i++) await increment(plugin);
+      }),
+    );
     expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual({ count: 2 * rounds });
   });
 

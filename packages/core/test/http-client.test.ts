@@ -1,20 +1,20 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, type Server as HttpServer, type IncomingMessage } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import { connect as netConnect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import { type AddressInfo, createServer as createNetServer, connect as netConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rootCertificates } from 'node:tls';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MailbridgeError } from '../src/errors/index.js';
-import { createHttpClient, readBody, readText, requestBuffered } from '../src/http/index.js';
 import type { HttpClient } from '../src/http/http-client.js';
+import { createHttpClient, readBody, readText, requestBuffered } from '../src/http/index.js';
 import { createLogger, type LogRecord } from '../src/log/index.js';
-import { createRetryPolicy } from '../src/retry/index.js';
 import { redact } from '../src/redact/index.js';
+import { createRetryPolicy } from '../src/retry/index.js';
 
 // A private CA and a server certificate for 127.0.0.1, made with the openssl binary (core has no
 // certificate library, and the test must not add one).
@@ -303,10 +303,7 @@ describe('createHttpClient: timeouts and abort', () => {
   // Issue 14, item 4: a server trickling bytes kept a request (and `receive`) running far past timeoutMs.
   it('bounds the whole request, not only the gaps: a trickled answer ends in NETWORK_TIMEOUT near timeoutMs', async () => {
     const http = await warmClient({ timeoutMs: 1000 });
-    for (const read of [
-      async () => (await http.fetch(`${origin}/trickle`)).text(),
-      async () => http.request(`${origin}/trickle`),
-    ]) {
+    for (const read of [async () => (await http.fetch(`${origin}/trickle`)).text(), async () => http.request(`${origin}/trickle`)]) {
       const started = Date.now();
       const error = await read().then(
         () => undefined,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger, silentLogger, type LogRecord } from '../src/log/index.js';
+import { createLogger, type LogRecord, silentLogger } from '../src/log/index.js';
 import { createRedactor } from '../src/redact/index.js';
 
 describe('createLogger', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ERROR_CODES, MailbridgeError, exitCodeFor } from '../src/errors/index.js';
+import { ERROR_CODES, exitCodeFor, MailbridgeError } from '../src/errors/index.js';
 
 describe('MailbridgeError', () => {
   it('is recognised across package copies by its marker, not by instanceof', () => {

@@ -5,14 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MailbridgeError } from '../src/errors/index.js';
 import { createHttpClient } from '../src/http/index.js';
 import { createLogger, type LogRecord } from '../src/log/index.js';
-import { createRetryPolicy } from '../src/retry/index.js';
 import { defaultRedactor } from '../src/redact/index.js';
+import { createRetryPolicy } from '../src/retry/index.js';
 
 // The canaries: a client secret as Entra issues them (registered, as config secrets are when
 // resolved) and a JWT access token (never registered: it must be caught by its shape).
 const SECRET = 'Qx8~canary.SecretValue_9f3kLmN0pQrStUvWxYz';
-const JWT =
-  'eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL291dGxvb2sub2ZmaWNlMzY1LmNvbSIsImNhbmFyeSI6dHJ1ZX0.Y2FuYXJ5LXNpZ25hdHVyZS1ub3QtcmVhbC1hdC1hbGw';
+const JWT = 'eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL291dGxvb2sub2ZmaWNlMzY1LmNvbSIsImNhbmFyeSI6dHJ1ZX0.Y2FuYXJ5LXNpZ25hdHVyZS1ub3QtcmVhbC1hdC1hbGw';
 defaultRedactor.addSecret(SECRET);
 
 /** Every string a user or a log could see from a value: message, hint, JSON, String, stack, inspect with causes. */

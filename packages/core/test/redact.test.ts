@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { createRedactor, defaultRedactor, redact, REDACTED } from '../src/redact/index.js';
+import { createRedactor, defaultRedactor, REDACTED, redact } from '../src/redact/index.js';
 
 // A JWT-shaped token (header {"alg":"RS256","typ":"JWT"}); its signature is made up.
 const JWT = 'eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJhdWQiOiJodHRwczovL2dyYXBoLm1pY3Jvc29mdC5jb20iLCJyb2xlcyI6WyJNYWlsLlNlbmQiXX0.c2lnbmF0dXJlLXRoYXQtaXMtbm90LXJlYWw';
@@ -59,7 +59,10 @@ describe('redactValue', () => {
       list: ['ok', `Bearer ${JWT}`, { nested: 'canary-secret-value' }],
       when: new Date('2026-01-01T00:00:00Z'),
       bytes: new Uint8Array(10),
-      map: new Map<string, unknown>([['token', 'abc'], ['n', 1]]),
+      map: new Map<string, unknown>([
+        ['token', 'abc'],
+        ['n', 1],
+      ]),
     };
     input.self = input;
     const out = redactor.redactValue(input) as Record<string, unknown>;

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { MailbridgeError, type ErrorCode } from '../src/errors/index.js';
+import { type ErrorCode, MailbridgeError } from '../src/errors/index.js';
 import { classifyError, createRetryPolicy, parseRetryAfter, type RetryInfo } from '../src/retry/index.js';
 
 // Errors shaped like the ones the adapters and the HTTP client throw.
@@ -296,7 +296,15 @@ describe('createRetryPolicy: requests that may already have taken effect', () =>
 
     const specific = new MailbridgeError({ code: 'SEND_UNCONFIRMED', message: 'm', hint: 'h' });
     const thrown = failing(networkError(true));
-    expect(await rejectionOf(policy.execute(thrown.operation, { onAmbiguous: async () => { throw specific; } }))).toBe(specific);
+    expect(
+      await rejectionOf(
+        policy.execute(thrown.operation, {
+          onAmbiguous: async () => {
+            throw specific;
+          },
+        }),
+      ),
+    ).toBe(specific);
   });
 
   it('lets a caller classifier decide first and fall back to the default', async () => {

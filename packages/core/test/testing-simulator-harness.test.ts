@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { simulatorHarness, type HarnessSeedMessage } from '../src/testing/index.js';
-import type { HarnessStoredMessage } from '../src/testing/conformance-harness.js';
 import type { MailTransport } from '../src/index.js';
+import type { HarnessStoredMessage } from '../src/testing/conformance-harness.js';
+import { type HarnessSeedMessage, simulatorHarness } from '../src/testing/index.js';
 
 // A stand-in that records what the harness asks of a simulator (the real one is used by both adapters' conformance suites).
 function fakeSimulator() {

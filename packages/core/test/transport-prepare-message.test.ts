@@ -1,15 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import {
-  attachmentChunks,
-  MailbridgeError,
-  mimeTypeOf,
-  prepareMimeMessage,
-  prepareOutgoingMessage,
-  readAttachment,
-  type SizedAttachment,
-  type TransportCapabilities,
-} from '../src/index.js';
+import { attachmentChunks, MailbridgeError, mimeTypeOf, prepareMimeMessage, prepareOutgoingMessage, readAttachment, type SizedAttachment, type TransportCapabilities } from '../src/index.js';
 
 const capabilities: TransportCapabilities = { maxAttachmentBytes: 100, maxMessageBytes: 300, incrementalSync: true, sendMime: true, batch: true };
 const ok = { to: ['a@contoso.com'], subject: 's', text: 't' };
@@ -34,7 +25,18 @@ describe('prepareOutgoingMessage', () => {
   });
 
   it('checks the declared sizes in one place: per attachment, and all together times the encoding ratio', async () => {
-    const big = await failure(prepareOutgoingMessage({ ...ok, attachments: [{ filename: 'a', content: 'x' }, { filename: 'b', content: new Uint8Array(101) }] }, { mailbox: 'a@b.c', capabilities }));
+    const big = await failure(
+      prepareOutgoingMessage(
+        {
+          ...ok,
+          attachments: [
+            { filename: 'a', content: 'x' },
+            { filename: 'b', content: new Uint8Array(101) },
+          ],
+        },
+        { mailbox: 'a@b.c', capabilities },
+      ),
+    );
     expect(big).toMatchObject({ code: 'MESSAGE_TOO_LARGE', details: { path: 'attachments[1]' } });
     const three = { ...ok, attachments: [0, 1, 2].map((i) => ({ filename: `${i}`, content: new Uint8Array(90) })) };
     await expect(prepareOutgoingMessage(three, { mailbox: 'a@b.c', capabilities })).resolves.toMatchObject({ attachmentBytes: 270 });

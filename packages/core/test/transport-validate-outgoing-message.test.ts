@@ -24,7 +24,17 @@ describe('validateOutgoingMessage', () => {
     ['CRLF in an attachment filename', { ...ok, attachments: [{ filename: 'a\r\nb.txt', content: 'x' }] }, 'attachments[0].filename'],
     ['CRLF in an attachment content id', { ...ok, attachments: [{ filename: 'a.png', content: 'x', contentId: 'logo\r\nX: y' }] }, 'attachments[0].contentId'],
     ['CRLF in an attachment content type', { ...ok, attachments: [{ filename: 'a.png', content: 'x', contentType: 'image/png\r\nX: y' }] }, 'attachments[0].contentType'],
-    ['two attachments with one content id', { ...ok, attachments: [{ filename: 'a.png', content: 'x', contentId: 'logo' }, { filename: 'b.png', content: 'y', contentId: 'logo' }] }, 'attachments[1].contentId'],
+    [
+      'two attachments with one content id',
+      {
+        ...ok,
+        attachments: [
+          { filename: 'a.png', content: 'x', contentId: 'logo' },
+          { filename: 'b.png', content: 'y', contentId: 'logo' },
+        ],
+      },
+      'attachments[1].contentId',
+    ],
     ['501 recipients', { ...ok, to: Array.from({ length: 501 }, (_, i) => `r${i}@contoso.com`) }, 'to'],
   ])('%s → INVALID_MESSAGE at %s', (_title, message, path) => {
     try {

@@ -1,7 +1,7 @@
 import { isOutcomeUnknown, MailbridgeError } from '@mailbridge/core';
-import { BasePropertySet, EmailMessageSchema, ItemId, ItemSchema, ItemView, PropertySet, SearchFilter, ServiceResult, type Item } from 'ews-javascript-api';
-import { mapLibraryError } from './map-ews-error.js';
+import { BasePropertySet, EmailMessageSchema, type Item, ItemId, ItemSchema, ItemView, PropertySet, SearchFilter, ServiceResult } from 'ews-javascript-api';
 import type { EwsRequester } from './ews-request.js';
+import { mapLibraryError } from './map-ews-error.js';
 
 /** The outer retry of a send only resolves unknown outcomes; the HTTP layer already retried the rest. */
 export function onlyAmbiguity(error: unknown): { kind: 'ambiguous' } | { kind: 'fail' } {
@@ -48,8 +48,7 @@ export function unconfirmed(internetMessageId: string, cause: unknown, why: stri
     code: 'SEND_UNCONFIRMED',
     message: `The send of ${internetMessageId} failed in a way that may have taken effect, and ${why}.`,
     hint:
-      `Look for ${internetMessageId} in the recipients' mailboxes or the message trace (Exchange admin center > Mail flow > ` +
-      'Message trace) before sending it again; sending it again with the same Message-ID looks in Sent Items first.',
+      `Look for ${internetMessageId} in the recipients' mailboxes or the message trace (Exchange admin center > Mail flow > ` + 'Message trace) before sending it again; sending it again with the same Message-ID looks in Sent Items first.',
     details: { internetMessageId, ambiguous: true },
     cause,
   });
@@ -78,9 +77,7 @@ export async function itemExists(requester: EwsRequester, id: string, signal?: A
 
 /** The names of the draft's attachments (to confirm an attachment whose answer was lost). */
 export async function attachmentNames(requester: EwsRequester, id: string, signal?: AbortSignal): Promise<string[]> {
-  const responses = await requester.call('idempotent', signal, 'GetItem', () =>
-    requester.service.BindToItems([new ItemId(id)], new PropertySet(BasePropertySet.IdOnly, [ItemSchema.Attachments])),
-  );
+  const responses = await requester.call('idempotent', signal, 'GetItem', () => requester.service.BindToItems([new ItemId(id)], new PropertySet(BasePropertySet.IdOnly, [ItemSchema.Attachments])));
   const response = responses.Responses[0] as unknown as { Result: ServiceResult; ErrorCode: number; Item?: Item };
   if (response.Result === ServiceResult.Error) throw mapLibraryError({ ErrorCode: response.ErrorCode }, requester.failureBase('GetItem'));
   return (response.Item?.Attachments.GetEnumerator() ?? []).map((attachment) => attachment.Name);

@@ -1,5 +1,5 @@
 import type { MailAddress, ReceivedAttachment, ReceivedMessage } from '@mailbridge/core';
-import { BodyType, type Attachment, type EmailAddress, type EmailAddressCollection, type Item } from 'ews-javascript-api';
+import { type Attachment, BodyType, type EmailAddress, type EmailAddressCollection, type Item } from 'ews-javascript-api';
 
 /**
  * Reads a property the request may not have loaded: ews-javascript-api throws for properties that
@@ -79,8 +79,8 @@ export function convertFromEwsItem(item: Item, folder: string, includeBody: bool
   if (includeBody) {
     const body = read(() => item.Body);
     const textBody = read(() => item.TextBody);
-    const html = body && body.BodyType === BodyType.HTML ? body.Text ?? '' : undefined;
-    const text = textBody?.Text ?? (body && body.BodyType !== BodyType.HTML ? body.Text ?? '' : undefined);
+    const html = body && body.BodyType === BodyType.HTML ? (body.Text ?? '') : undefined;
+    const text = textBody?.Text ?? (body && body.BodyType !== BodyType.HTML ? (body.Text ?? '') : undefined);
     result.body = { ...(text !== undefined ? { text } : {}), ...(html !== undefined ? { html } : {}) };
   }
   return result;

@@ -1,17 +1,17 @@
-import { readAttachment, toMailAddress, type MailAddress, type OutgoingMessage, type SizedAttachment } from '@mailbridge/core';
+import { type MailAddress, type OutgoingMessage, readAttachment, type SizedAttachment, toMailAddress } from '@mailbridge/core';
 import {
   BodyType,
   DefaultExtendedPropertySet,
   EmailAddress,
+  type EmailAddressCollection,
   EmailMessage,
   EmailMessageSchema,
+  type ExchangeService,
   ExtendedPropertyDefinition,
   Importance,
   MapiPropertyType,
   MessageBody,
   PropertyDefinitionFlags,
-  type EmailAddressCollection,
-  type ExchangeService,
 } from 'ews-javascript-api';
 
 /**
@@ -50,12 +50,7 @@ const IMPORTANCE: Record<NonNullable<OutgoingMessage['importance']>, Importance>
  * PR_INTERNET_MESSAGE_ID) and the attachments listed in `inlineAttachments` (the small ones that go
  * inside the CreateItem request). Text is escaped on the wire by the patched writer, not here.
  */
-export async function convertToEwsMessage(
-  service: ExchangeService,
-  message: OutgoingMessage,
-  internetMessageId: string,
-  inlineAttachments: SizedAttachment[],
-): Promise<EmailMessage> {
+export async function convertToEwsMessage(service: ExchangeService, message: OutgoingMessage, internetMessageId: string, inlineAttachments: SizedAttachment[]): Promise<EmailMessage> {
   const email = new EmailMessage(service);
   email.Subject = message.subject ?? '';
   email.Body = message.html !== undefined ? new MessageBody(BodyType.HTML, message.html) : new MessageBody(BodyType.Text, message.text ?? '');

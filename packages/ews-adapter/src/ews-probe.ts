@@ -8,9 +8,7 @@ export async function probe(requester: EwsRequester, options: { signal?: AbortSi
   const folder = await requester.call('idempotent', options.signal, 'GetFolder', () => Folder.Bind(requester.service, new FolderId(WellKnownFolderName.Inbox)));
   const result: ProbeResult = { mailbox: requester.mailbox, inbox: { total: folder.TotalCount, unread: folder.UnreadCount } };
   if (requester.settings.deployment === 'online') {
-    result.notices = [
-      'Exchange Online blocks EWS for apps that are not allow-listed (Set-OrganizationConfig -EwsAllowedAppIDs) since October 2026 and turns EWS off on 1 April 2027: plan the move to "transport": "graph".',
-    ];
+    result.notices = ['Exchange Online blocks EWS for apps that are not allow-listed (Set-OrganizationConfig -EwsAllowedAppIDs) since October 2026 and turns EWS off on 1 April 2027: plan the move to "transport": "graph".'];
   }
   return result;
 }

@@ -1,22 +1,22 @@
 import { MailbridgeError, type ReceivedMessage, type ReceiveOptions } from '@mailbridge/core';
 import {
   BasePropertySet,
+  type BodyType,
   DateTime,
   EmailMessageSchema,
   ExchangeVersion,
+  type FileAttachment,
+  type Item,
   ItemId,
   ItemSchema,
   ItemView,
   LogicalOperator,
   OffsetBasePoint,
+  type PropertyDefinitionBase,
   PropertySet,
   SearchFilter,
   ServiceResult,
   SortDirection,
-  type BodyType,
-  type FileAttachment,
-  type Item,
-  type PropertyDefinitionBase,
 } from 'ews-javascript-api';
 import { convertFromEwsItem } from './convert-from-ews-message.js';
 import type { EwsRequester } from './ews-request.js';
@@ -49,9 +49,7 @@ export async function* receive(requester: EwsRequester, options: ReceiveOptions 
     const view = new ItemView(pageSize, offset, OffsetBasePoint.Beginning);
     view.PropertySet = new PropertySet(BasePropertySet.IdOnly);
     view.OrderBy.Add(ItemSchema.DateTimeReceived, SortDirection.Descending);
-    const page = await requester.call('idempotent', options.signal, 'FindItem', () =>
-      filter ? requester.service.FindItems(folderId, filter, view) : requester.service.FindItems(folderId, view),
-    );
+    const page = await requester.call('idempotent', options.signal, 'FindItem', () => (filter ? requester.service.FindItems(folderId, filter, view) : requester.service.FindItems(folderId, view)));
     const ids = page.Items.map((item) => item.Id.UniqueId).filter((id) => !seen.has(id));
     for (const id of ids) seen.add(id);
     const wanted = ids.slice(0, Math.max(0, limit - yielded));
@@ -91,7 +89,12 @@ export async function getMessages(requester: EwsRequester, ids: string[], folder
   for (let index = 0; index < ids.length; index += size) batches.push(ids.slice(index, index + size));
   const loaded = await Promise.all(
     batches.map((batch) =>
-      requester.call('idempotent', signal, 'GetItem', () => service.BindToItems(batch.map((id) => new ItemId(id)), propertySet)),
+      requester.call('idempotent', signal, 'GetItem', () =>
+        service.BindToItems(
+          batch.map((id) => new ItemId(id)),
+          propertySet,
+        ),
+      ),
     ),
   );
   const out: ReceivedMessage[] = [];
@@ -113,9 +116,7 @@ export async function getMessages(requester: EwsRequester, ids: string[], folder
 /** The bytes of one attachment (fetched when the caller asks for them). */
 async function attachmentContent(requester: EwsRequester, attachmentId: string, signal?: AbortSignal): Promise<Uint8Array> {
   requester.assertOpen();
-  const responses = await requester.call('idempotent', signal, 'GetAttachment', () =>
-    requester.service.GetAttachments([attachmentId], null as unknown as BodyType, null as unknown as PropertyDefinitionBase[]),
-  );
+  const responses = await requester.call('idempotent', signal, 'GetAttachment', () => requester.service.GetAttachments([attachmentId], null as unknown as BodyType, null as unknown as PropertyDefinitionBase[]));
   const response = responses.Responses[0] as unknown as { Result: ServiceResult; ErrorCode: number; Attachment?: FileAttachment };
   if (!response || response.Result === ServiceResult.Error) throw mapLibraryError({ ErrorCode: response?.ErrorCode }, requester.failureBase('GetAttachment'));
   return Buffer.from(response.Attachment?.Base64Content ?? '', 'base64');
@@ -124,9 +125,7 @@ async function attachmentContent(requester: EwsRequester, attachmentId: string, 
 /** `getMime()` over EWS: GetItem of the item's MimeContent. */
 export async function getMime(requester: EwsRequester, id: string, options: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
   requester.assertOpen();
-  const responses = await requester.call('idempotent', options.signal, 'GetItem', () =>
-    requester.service.BindToItems([new ItemId(id)], new PropertySet(BasePropertySet.IdOnly, [ItemSchema.MimeContent])),
-  );
+  const responses = await requester.call('idempotent', options.signal, 'GetItem', () => requester.service.BindToItems([new ItemId(id)], new PropertySet(BasePropertySet.IdOnly, [ItemSchema.MimeContent])));
   const response = responses.Responses[0] as unknown as { Result: ServiceResult; ErrorCode: number; Item?: Item };
   if (!response || response.Result === ServiceResult.Error) throw mapLibraryError({ ErrorCode: response?.ErrorCode }, requester.failureBase('GetItem'));
   const content = response.Item?.MimeContent?.Content;

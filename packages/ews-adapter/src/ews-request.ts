@@ -1,21 +1,10 @@
-import { MailbridgeError, sharedSemaphore, silentLogger, type Logger, type RetryPolicy, type TransportCapabilities } from '@mailbridge/core';
-import {
-  ConnectingIdType,
-  ExchangeCredentials,
-  ExchangeService,
-  ExchangeVersion,
-  FolderId,
-  ImpersonatedUserId,
-  Uri,
-  WellKnownFolderName,
-  type Item,
-  type MessageDisposition,
-} from 'ews-javascript-api';
+import { type Logger, MailbridgeError, type RetryPolicy, sharedSemaphore, silentLogger, type TransportCapabilities } from '@mailbridge/core';
+import { ConnectingIdType, ExchangeCredentials, ExchangeService, ExchangeVersion, FolderId, ImpersonatedUserId, type Item, type MessageDisposition, Uri, WellKnownFolderName } from 'ews-javascript-api';
 import { ewsCapabilities } from './ews-capabilities.js';
 import type { EwsTransportOptions } from './ews-transport-options.js';
 import { EwsXhr } from './ews-xhr.js';
 import { callContext, type EwsCallContext } from './http/call-context.js';
-import { mapEwsError, mapLibraryError, type EwsFailure } from './map-ews-error.js';
+import { type EwsFailure, mapEwsError, mapLibraryError } from './map-ews-error.js';
 import { firstResponseMessage } from './soap-envelope.js';
 import { enableXmlEscaping } from './xml/escaping-xml-writer.js';
 import { installQuietDomParser } from './xml/quiet-dom-parser.js';

@@ -1,12 +1,4 @@
-import {
-  prepareMimeMessage,
-  prepareOutgoingMessage,
-  type AmbiguousResolution,
-  type OutgoingMessage,
-  type SendOptions,
-  type SendResult,
-  type SizedAttachment,
-} from '@mailbridge/core';
+import { type AmbiguousResolution, type OutgoingMessage, prepareMimeMessage, prepareOutgoingMessage, type SendOptions, type SendResult, type SizedAttachment } from '@mailbridge/core';
 import { EmailMessage, FolderId, MessageDisposition, MimeContent, WellKnownFolderName } from 'ews-javascript-api';
 import { attachmentNames, findByInternetMessageId, itemExists, mustCheckFirst, onlyAmbiguity, settle, settled } from './confirm-send.js';
 import { convertToEwsMessage } from './convert-to-ews-message.js';
@@ -21,8 +13,7 @@ export async function send(requester: EwsRequester, message: OutgoingMessage, op
   const prepared = await prepareOutgoingMessage(message, {
     mailbox: requester.mailbox,
     capabilities: requester.capabilities,
-    tooLargeHint:
-      "Send a link to the file instead, or split it across messages. If an administrator raised the mailbox's MaxSendSize, set maxMessageBytes of the EWS transport to match.",
+    tooLargeHint: "Send a link to the file instead, or split it across messages. If an administrator raised the mailbox's MaxSendSize, set maxMessageBytes of the EWS transport to match.",
   });
   const { internetMessageId, attachments, attachmentBytes: total } = prepared;
 
@@ -40,15 +31,7 @@ export async function send(requester: EwsRequester, message: OutgoingMessage, op
   if (save && small) {
     return sendInOneRequest(requester, internetMessageId, options.signal, () => convertToEwsMessage(requester.service, message, internetMessageId, attachments));
   }
-  return sendThroughDraft(
-    requester,
-    (draftAttachments) => convertToEwsMessage(requester.service, message, internetMessageId, draftAttachments),
-    internetMessageId,
-    small ? attachments : [],
-    small ? [] : attachments,
-    save,
-    options,
-  );
+  return sendThroughDraft(requester, (draftAttachments) => convertToEwsMessage(requester.service, message, internetMessageId, draftAttachments), internetMessageId, small ? attachments : [], small ? [] : attachments, save, options);
 }
 
 /** `sendMime()` over EWS: the MIME as the item's MimeContent (given a Message-ID when it has none). */

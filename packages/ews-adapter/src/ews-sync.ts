@@ -1,5 +1,5 @@
 import { MailbridgeError, type SyncChange, type SyncOptions, type SyncResult } from '@mailbridge/core';
-import { BasePropertySet, ChangeType, PropertySet, SyncFolderItemsScope, type ItemId } from 'ews-javascript-api';
+import { BasePropertySet, ChangeType, type ItemId, PropertySet, SyncFolderItemsScope } from 'ews-javascript-api';
 import { getMessages } from './ews-receive.js';
 import type { EwsRequester } from './ews-request.js';
 import { decodeSyncCursor, encodeSyncCursor } from './sync-cursor.js';
@@ -14,14 +14,7 @@ export async function sync(requester: EwsRequester, options: SyncOptions = {}): 
   const folderName = previous?.folder ?? options.folder ?? 'inbox';
   const pageSize = Math.max(1, Math.min(options.pageSize ?? 200, 512));
   const changes = await requester.call('idempotent', options.signal, 'SyncFolderItems', () =>
-    requester.service.SyncFolderItems(
-      requester.folderId(folderName),
-      new PropertySet(BasePropertySet.IdOnly),
-      null as unknown as ItemId[],
-      pageSize,
-      SyncFolderItemsScope.NormalItems,
-      previous?.syncState ?? (null as unknown as string),
-    ),
+    requester.service.SyncFolderItems(requester.folderId(folderName), new PropertySet(BasePropertySet.IdOnly), null as unknown as ItemId[], pageSize, SyncFolderItemsScope.NormalItems, previous?.syncState ?? (null as unknown as string)),
   );
   const upserts: string[] = [];
   const ordered: Array<{ type: 'upsert'; id: string } | { type: 'removed'; id: string }> = [];

@@ -1,5 +1,5 @@
 import { MailbridgeError } from '@mailbridge/core';
-import { ItemId, ServiceResult, type Item } from 'ews-javascript-api';
+import { type Item, ItemId, ServiceResult } from 'ews-javascript-api';
 import type { EwsRequester } from './ews-request.js';
 import { mapEwsError, mapLibraryError } from './map-ews-error.js';
 import { soapEnvelope } from './soap-envelope.js';
@@ -19,17 +19,11 @@ export async function markRead(requester: EwsRequester, ids: string | string[], 
       const changes = batch
         .map(
           (id) =>
-            `<t:ItemChange><t:ItemId Id="${escapeXmlAttribute(id)}"/><t:Updates><t:SetItemField><t:FieldURI FieldURI="message:IsRead"/>` +
-            `<t:Message><t:IsRead>${isRead}</t:IsRead></t:Message></t:SetItemField></t:Updates></t:ItemChange>`,
+            `<t:ItemChange><t:ItemId Id="${escapeXmlAttribute(id)}"/><t:Updates><t:SetItemField><t:FieldURI FieldURI="message:IsRead"/>` + `<t:Message><t:IsRead>${isRead}</t:IsRead></t:Message></t:SetItemField></t:Updates></t:ItemChange>`,
         )
         .join('');
       // Setting IsRead to a value is idempotent: it may be repeated after any failure.
-      const text = await requester.raw(
-        'idempotent',
-        options.signal,
-        'UpdateItem',
-        `${open}<m:UpdateItem ConflictResolution="AlwaysOverwrite" MessageDisposition="SaveOnly"><m:ItemChanges>${changes}</m:ItemChanges></m:UpdateItem>${close}`,
-      );
+      const text = await requester.raw('idempotent', options.signal, 'UpdateItem', `${open}<m:UpdateItem ConflictResolution="AlwaysOverwrite" MessageDisposition="SaveOnly"><m:ItemChanges>${changes}</m:ItemChanges></m:UpdateItem>${close}`);
       const failed = [...text.matchAll(/ResponseClass="Error"[\s\S]*?<(?:\w+:)?ResponseCode>(\w+)</g)].map((match) => match[1]!);
       if (failed.length > 0) throw mapEwsError({ ...requester.failureBase('UpdateItem'), responseCode: failed[0]!, serverMessage: `${failed.length} of ${batch.length} messages could not be updated` });
     }),

@@ -1,10 +1,10 @@
-import { MAX_ANSWER_DEPTH, MailbridgeError, isRedirectStatus, tooDeeplyNested, xmlNestsDeeperThan, readText, redirectRefused, requestBuffered, type HttpClient, type RetryPolicy, type Semaphore, type TokenProvider } from '@mailbridge/core';
+import { type HttpClient, isRedirectStatus, MAX_ANSWER_DEPTH, MailbridgeError, type RetryPolicy, readText, redirectRefused, requestBuffered, type Semaphore, type TokenProvider, tooDeeplyNested, xmlNestsDeeperThan } from '@mailbridge/core';
 import type { IXHRApi, IXHROptions, IXHRProgress } from 'ews-javascript-api';
 import { callContext, type EwsCallContext } from './http/call-context.js';
 import { toNetworkError } from './http/network-failure.js';
 import { NtlmAuthenticator } from './http/ntlm-authenticator.js';
 import { backOffMilliseconds, faultString, isServerBusy, messageText, responseCode, soapOperation } from './http/soap-inspect.js';
-import { mapEwsError, type EwsFailure } from './map-ews-error.js';
+import { type EwsFailure, mapEwsError } from './map-ews-error.js';
 
 /** How requests authenticate. Secrets stay inside this object; they are never logged. */
 export type EwsAuthentication =
@@ -262,6 +262,9 @@ function toXhrLike(response: EwsResponse): Record<string, unknown> {
     responseType: '',
     headers,
     getResponseHeader: (name: string) => response.headers.get(name),
-    getAllResponseHeaders: () => Object.entries(headers).map(([key, value]) => `${key}: ${value}`).join('\r\n'),
+    getAllResponseHeaders: () =>
+      Object.entries(headers)
+        .map(([key, value]) => `${key}: ${value}`)
+        .join('\r\n'),
   };
 }

@@ -3,16 +3,16 @@
  * with its HTTP layer replaced by core's (proxy, CA, time-outs, retries, concurrency per identity).
  * @packageDocumentation
  */
-import { MailbridgeError, resolveSecret, type MailTransport, type SecretRef, type TransportContext } from '@mailbridge/core';
-import type { EwsTransportOptions } from './ews-transport-options.js';
+import { MailbridgeError, type MailTransport, resolveSecret, type SecretRef, type TransportContext } from '@mailbridge/core';
 import { EwsTransport } from './ews-transport.js';
+import type { EwsTransportOptions } from './ews-transport-options.js';
 import type { EwsAuthentication } from './ews-xhr.js';
 import { NtlmAuthenticator } from './http/ntlm-authenticator.js';
 
+export { EwsTransport } from './ews-transport.js';
 export type { EwsTransportOptions, EwsVersionName } from './ews-transport-options.js';
 export type { EwsAuthentication } from './ews-xhr.js';
-export { EwsTransport } from './ews-transport.js';
-export { mapEwsError, type EwsFailure } from './map-ews-error.js';
+export { type EwsFailure, mapEwsError } from './map-ews-error.js';
 
 /** The version of @mailbridge/ews-adapter. */
 export const VERSION: string = __PACKAGE_VERSION__;

@@ -1,4 +1,4 @@
-import { MailbridgeError, mailboxScopeHint, type ErrorCode } from '@mailbridge/core';
+import { type ErrorCode, MailbridgeError, mailboxScopeHint } from '@mailbridge/core';
 import { ServiceError } from 'ews-javascript-api';
 
 /** What is known about one failed EWS exchange, from the HTTP layer or from the library's parsing. */
@@ -51,7 +51,7 @@ const BY_RESPONSE_CODE: Record<string, Mapping> = {
       f.auth === 'app-only'
         ? mailboxScopeHint({ mailbox: f.mailbox, ...(f.clientId ? { clientId: f.clientId } : {}) })
         : 'The account may not impersonate this mailbox: an Exchange administrator must assign it the ApplicationImpersonation role ' +
-          '(New-ManagementRoleAssignment -Role ApplicationImpersonation -User <account>, optionally with a management scope that includes the mailbox), or use the account\'s own mailbox.',
+          "(New-ManagementRoleAssignment -Role ApplicationImpersonation -User <account>, optionally with a management scope that includes the mailbox), or use the account's own mailbox.",
   },
   ErrorNonExistentMailbox: {
     code: 'MAILBOX_NOT_FOUND',
@@ -196,12 +196,7 @@ function fromHttpStatus(f: EwsFailure): MailbridgeError | undefined {
         'Check auth.username (user@domain or DOMAIN\\user with auth.domain), auth.password, and that this authentication method is enabled on the EWS virtual directory.',
       );
     }
-    return make(
-      f,
-      'AUTH_FAILED',
-      `Exchange rejected the access token (401${diagnostics ? `: ${diagnostics}` : ''}).`,
-      'Run `mailbridge doctor`: it checks the token, its roles (full_access_as_app for app-only EWS) and the mailbox.',
-    );
+    return make(f, 'AUTH_FAILED', `Exchange rejected the access token (401${diagnostics ? `: ${diagnostics}` : ''}).`, 'Run `mailbridge doctor`: it checks the token, its roles (full_access_as_app for app-only EWS) and the mailbox.');
   }
   if (f.status === 403) {
     // Exchange Online explains its organisation-wide EWS block in x-ms-diagnostics; a bare 403 to an
@@ -216,7 +211,13 @@ function fromHttpStatus(f: EwsFailure): MailbridgeError | undefined {
     return make(f, 'THROTTLED', 'Exchange throttled the requests (429).', BY_RESPONSE_CODE.ErrorServerBusy!.hint(f), true);
   }
   if (f.status !== undefined && f.status >= 500) {
-    return make(f, 'SERVICE_UNAVAILABLE', `Exchange answered ${f.status}${f.serverMessage ? ` (${f.serverMessage})` : ''}.`, 'The server is unavailable or overloaded; try again later. If it persists, check the service health of Exchange.', true);
+    return make(
+      f,
+      'SERVICE_UNAVAILABLE',
+      `Exchange answered ${f.status}${f.serverMessage ? ` (${f.serverMessage})` : ''}.`,
+      'The server is unavailable or overloaded; try again later. If it persists, check the service health of Exchange.',
+      true,
+    );
   }
   return undefined;
 }

@@ -19,9 +19,7 @@ export interface SoapHeaderSettings {
  * one string in memory. Returns the text before and after the operation element.
  */
 export function soapEnvelope(header: SoapHeaderSettings): { open: string; close: string } {
-  const impersonation = header.impersonate
-    ? `<t:ExchangeImpersonation><t:ConnectingSID><t:SmtpAddress>${escapeXmlText(header.impersonate)}</t:SmtpAddress></t:ConnectingSID></t:ExchangeImpersonation>`
-    : '';
+  const impersonation = header.impersonate ? `<t:ExchangeImpersonation><t:ConnectingSID><t:SmtpAddress>${escapeXmlText(header.impersonate)}</t:SmtpAddress></t:ConnectingSID></t:ExchangeImpersonation>` : '';
   return {
     open:
       `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="${SOAP_NS}" xmlns:m="${MESSAGES_NS}" xmlns:t="${TYPES_NS}">` +
@@ -47,11 +45,16 @@ export function attributeOf(text: string, element: string, attribute: string): s
 function unescapeXml(value: string): string {
   return value.replace(/&(lt|gt|amp|quot|apos|#x[0-9a-fA-F]+|#\d+);/g, (_, entity: string) => {
     switch (entity) {
-      case 'lt': return '<';
-      case 'gt': return '>';
-      case 'amp': return '&';
-      case 'quot': return '"';
-      case 'apos': return "'";
+      case 'lt':
+        return '<';
+      case 'gt':
+        return '>';
+      case 'amp':
+        return '&';
+      case 'quot':
+        return '"';
+      case 'apos':
+        return "'";
       default:
         return String.fromCodePoint(entity[1] === 'x' ? parseInt(entity.slice(2), 16) : parseInt(entity.slice(1), 10));
     }

@@ -1,14 +1,17 @@
 import { MailbridgeError } from '@mailbridge/core';
 import { DEMO } from '@mailbridge/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEwsTestBed, type EwsTestBed } from './support/ews-test-bed.js';
+import { type EwsTestBed, startEwsTestBed } from './support/ews-test-bed.js';
 
 const secret = (value: string) => [{ id: '0f0f0f0f-0000-4000-8000-000000000001', value, expiresAt: '2099-01-01T00:00:00Z' }];
 const NO_CONSENT = { clientId: 'e1e1e1e1-0000-4000-8000-000000000001', secret: 'sim~no-consent-secret-0001' };
 const SCOPED = { clientId: 'e1e1e1e1-0000-4000-8000-000000000002', secret: 'sim~scoped-secret-0002' };
 
 async function failure(promise: Promise<unknown>): Promise<MailbridgeError> {
-  const error = await promise.then(() => undefined, (caught: unknown) => caught);
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
   expect(MailbridgeError.isInstance(error), `expected a MailbridgeError, got ${String(error)}`).toBe(true);
   return error as MailbridgeError;
 }
@@ -35,7 +38,7 @@ describe('EWS errors become core codes with hints (against the simulator)', () =
     expect(error.hint).toContain('Grant admin consent');
   });
 
-  it('a mailbox outside the app\'s scope: EWS_IMPERSONATION_DENIED', async () => {
+  it("a mailbox outside the app's scope: EWS_IMPERSONATION_DENIED", async () => {
     const error = await failure(bed.newTransport({ clientId: SCOPED.clientId, secret: SCOPED.secret }).probe());
     expect(error.code).toBe('EWS_IMPERSONATION_DENIED');
     expect(error.hint).toMatch(/scope/i);

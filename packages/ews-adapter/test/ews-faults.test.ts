@@ -1,7 +1,7 @@
 import { isOutcomeUnknown } from '@mailbridge/core';
 import { DEMO } from '@mailbridge/simulator';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { invalidEwsRequests, startEwsTestBed, type EwsTestBed } from './support/ews-test-bed.js';
+import { type EwsTestBed, invalidEwsRequests, startEwsTestBed } from './support/ews-test-bed.js';
 
 const MB = 1024 * 1024;
 
@@ -69,7 +69,10 @@ describe('EWS faults: every message is delivered exactly once', () => {
     const { result, inRecipient, inSent } = await sendOnce('reset after');
     expect([inRecipient, inSent]).toEqual([1, 1]);
     expect(result.id).toBeTruthy();
-    const operations = bed.simulator.requests().filter((request) => request.api === 'ews').map((request) => request.ewsOperation);
+    const operations = bed.simulator
+      .requests()
+      .filter((request) => request.api === 'ews')
+      .map((request) => request.ewsOperation);
     expect(operations.filter((operation) => operation === 'CreateItem')).toHaveLength(1);
     expect(operations).toContain('FindItem');
   });
@@ -146,7 +149,7 @@ describe('EWS: deeply nested and trickled answers get their own codes', () => {
     expect(error?.hint).toBeTruthy();
   });
 
-  it('the XML parser\'s complaints about a malformed answer go to the logger at debug level, not to the console', async () => {
+  it("the XML parser's complaints about a malformed answer go to the logger at debug level, not to the console", async () => {
     const records: Array<{ level: string; message: string }> = [];
     const record = (level: string) => (message: string) => void records.push({ level, message });
     const transport = bed.newTransport({ logger: { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') } });

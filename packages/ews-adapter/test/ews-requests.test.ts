@@ -2,8 +2,8 @@ import { createRetryPolicy } from '@mailbridge/core';
 import { DEMO } from '@mailbridge/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEwsTransport } from '../src/index.js';
+import { type EwsTestBed, invalidEwsRequests, startEwsTestBed } from './support/ews-test-bed.js';
 import { emptySuccess, fakeHttp, fakeTokenProvider } from './support/fake-http.js';
-import { invalidEwsRequests, startEwsTestBed, type EwsTestBed } from './support/ews-test-bed.js';
 
 describe('what the adapter puts on the wire', () => {
   it('importance, reply-to, bcc and the Message-ID go in the CreateItem', async () => {

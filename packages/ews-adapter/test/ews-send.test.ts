@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { DEMO } from '@mailbridge/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { invalidEwsRequests, startEwsTestBed, type EwsTestBed } from './support/ews-test-bed.js';
+import { type EwsTestBed, invalidEwsRequests, startEwsTestBed } from './support/ews-test-bed.js';
 
 const MB = 1024 * 1024;
 

@@ -1,6 +1,6 @@
 import { DEMO } from '@mailbridge/simulator';
 import { afterEach, describe, expect, it } from 'vitest';
-import { invalidEwsRequests, startEwsTestBed, type EwsTestBed } from './support/ews-test-bed.js';
+import { type EwsTestBed, invalidEwsRequests, startEwsTestBed } from './support/ews-test-bed.js';
 
 /**
  * The adapter against the simulator's model of Exchange Online's EWS throttling (the budget and
@@ -13,8 +13,7 @@ describe('EWS throttling: the adapter backs off and every message arrives once',
     bed = undefined;
   });
 
-  const delivered = (internetMessageId: string) =>
-    bed!.simulator.deliveries(internetMessageId).mailboxes.filter((copy) => copy.mailbox === DEMO.secondMailbox).length;
+  const delivered = (internetMessageId: string) => bed!.simulator.deliveries(internetMessageId).mailboxes.filter((copy) => copy.mailbox === DEMO.secondMailbox).length;
 
   it('budget exhausted: waits the BackOffMilliseconds of ErrorServerBusy, then succeeds', async () => {
     // 1 ms of budget per ms of time, 1,500 ms per request, blocked 500 ms below zero: the second

@@ -32,7 +32,10 @@ function setup(respond: Parameters<typeof fakeHttp>[0], overrides: Partial<EwsXh
 }
 
 async function failure(promise: Promise<unknown>): Promise<MailbridgeError> {
-  const error = await promise.then(() => undefined, (caught: unknown) => caught);
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
   expect(MailbridgeError.isInstance(error), String(error)).toBe(true);
   return error as MailbridgeError;
 }
@@ -96,8 +99,7 @@ describe('EwsXhr: the HTTP layer under ews-javascript-api', () => {
   });
 
   it('repeats a send refused before it was sent (connection refused)', async () => {
-    const refused = () =>
-      Promise.reject(new MailbridgeError({ code: 'NETWORK_ERROR', message: 'refused', hint: 'x', retryable: true, details: { requestSent: false } }));
+    const refused = () => Promise.reject(new MailbridgeError({ code: 'NETWORK_ERROR', message: 'refused', hint: 'x', retryable: true, details: { requestSent: false } }));
     const { http, xhr } = setup((_, index) => (index === 0 ? refused() : emptySuccess('CreateItem')));
     await xhr.post(URL_, BODY, { retry: 'once' });
     expect(http.requests).toHaveLength(2);
@@ -145,7 +147,15 @@ describe('EwsXhr: the HTTP layer under ews-javascript-api', () => {
       return emptySuccess('FindItem');
     });
     const make = () =>
-      new EwsXhr({ http, authentication: { kind: 'bearer', tokenProvider: fakeTokenProvider() }, mailbox: 'alerts@contoso.com', anchorMailbox: true, authKind: 'app-only', limiter: shared.semaphore, retry: createRetryPolicy({ maxAttempts: 1 }) });
+      new EwsXhr({
+        http,
+        authentication: { kind: 'bearer', tokenProvider: fakeTokenProvider() },
+        mailbox: 'alerts@contoso.com',
+        anchorMailbox: true,
+        authKind: 'app-only',
+        limiter: shared.semaphore,
+        retry: createRetryPolicy({ maxAttempts: 1 }),
+      });
     const first = make();
     const second = make();
     const calls = Array.from({ length: 25 }, (_, index) => (index % 2 ? first : second).post(URL_, BODY, { retry: 'idempotent' }));

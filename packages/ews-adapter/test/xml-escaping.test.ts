@@ -1,5 +1,5 @@
-import { createRetryPolicy } from '@mailbridge/core';
 import { createRequire } from 'node:module';
+import { createRetryPolicy } from '@mailbridge/core';
 import { describe, expect, it } from 'vitest';
 import { createEwsTransport } from '../src/index.js';
 import { escapeXmlAttribute, escapeXmlText } from '../src/xml/escape-xml.js';

@@ -90,9 +90,7 @@ export function unconfirmed(internetMessageId: string, cause: unknown, why: stri
   return new MailbridgeError({
     code: 'SEND_UNCONFIRMED',
     message: `The send of ${internetMessageId} failed in a way that may have taken effect, and ${why}.`,
-    hint:
-      `Look for ${internetMessageId} in the recipients' mailboxes or the message trace (Exchange admin center > Mail flow > ` +
-      'Message trace) before sending it again. Keep saveToSentItems on so mailbridge can check by itself.',
+    hint: `Look for ${internetMessageId} in the recipients' mailboxes or the message trace (Exchange admin center > Mail flow > ` + 'Message trace) before sending it again. Keep saveToSentItems on so mailbridge can check by itself.',
     // `ambiguous`: isOutcomeUnknown() is true — the caller must not resend blindly.
     details: { internetMessageId, ambiguous: true },
     cause,

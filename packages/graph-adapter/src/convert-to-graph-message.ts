@@ -1,4 +1,4 @@
-import { toMailAddress, type MailAddress, type OutgoingMessage, type SizedAttachment } from '@mailbridge/core';
+import { type MailAddress, type OutgoingMessage, type SizedAttachment, toMailAddress } from '@mailbridge/core';
 import type { GraphAttachmentItem, GraphFileAttachment, GraphOutgoingMessage, GraphRecipient } from './graph-api.js';
 
 function toRecipient(value: string | MailAddress, path: string): GraphRecipient {

@@ -1,5 +1,5 @@
+import { type HttpClient, MailbridgeError, requestBuffered, type Semaphore } from '@mailbridge/core';
 import type { Context, Middleware, MiddlewareOptions } from '@microsoft/microsoft-graph-client';
-import { MailbridgeError, requestBuffered, type HttpClient, type Semaphore } from '@mailbridge/core';
 import { bufferedResponse, maxBytesFor } from './buffer-response.js';
 import type { RequestRunner, RunOptions } from './request-runner.js';
 

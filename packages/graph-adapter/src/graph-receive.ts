@@ -68,9 +68,7 @@ export async function withAttachments(requester: GraphRequester, messages: Graph
         });
         listed = page?.value ?? [];
       }
-      const attachments: ReceivedAttachment[] = listed.map((attachment) =>
-        convertFromGraphAttachment(attachment, (id) => attachmentContent(requester, `${messagePath}/attachments/${encodeURIComponent(id)}`)),
-      );
+      const attachments: ReceivedAttachment[] = listed.map((attachment) => convertFromGraphAttachment(attachment, (id) => attachmentContent(requester, `${messagePath}/attachments/${encodeURIComponent(id)}`)));
       return convertFromGraphMessage(message, folder, attachments);
     }),
   );

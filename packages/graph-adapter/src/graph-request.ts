@@ -1,22 +1,22 @@
-import { AuthenticationHandler, Client, ResponseType, type GraphRequest } from '@microsoft/microsoft-graph-client';
 import {
+  type HttpClient,
   isOutcomeUnknown,
+  type Logger,
   MAX_ANSWER_DEPTH,
-  nestsDeeperThan,
-  tooDeeplyNested,
   MailbridgeError,
+  nestsDeeperThan,
+  type Semaphore,
   sharedSemaphore,
   silentLogger,
-  type HttpClient,
-  type Logger,
-  type Semaphore,
   type TokenProvider,
   type TransportCapabilities,
+  tooDeeplyNested,
 } from '@mailbridge/core';
+import { AuthenticationHandler, Client, type GraphRequest, ResponseType } from '@microsoft/microsoft-graph-client';
+import { graphCapabilities } from './graph-capabilities.js';
 import { GraphCallScope, GraphFetchHandler } from './graph-fetch-handler.js';
 import type { GraphTransportOptions } from './graph-transport-options.js';
-import { graphCapabilities } from './graph-capabilities.js';
-import { invalidGraphResponse, mapGraphError, type GraphErrorContext, type GraphOperation } from './map-graph-error.js';
+import { type GraphErrorContext, type GraphOperation, invalidGraphResponse, mapGraphError } from './map-graph-error.js';
 import { RequestRunner, type RunOptions } from './request-runner.js';
 import { TokenAuthenticationProvider } from './token-authentication-provider.js';
 import { UPLOAD_CHUNK_BYTES } from './upload-session.js';

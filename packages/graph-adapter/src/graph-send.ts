@@ -1,13 +1,4 @@
-import {
-  MailbridgeError,
-  prepareMimeMessage,
-  prepareOutgoingMessage,
-  readAttachment,
-  type OutgoingMessage,
-  type SendOptions,
-  type SendResult,
-  type SizedAttachment,
-} from '@mailbridge/core';
+import { MailbridgeError, type OutgoingMessage, prepareMimeMessage, prepareOutgoingMessage, readAttachment, type SendOptions, type SendResult, type SizedAttachment } from '@mailbridge/core';
 import { findInSentItems, isStillDraft, mustCheckFirst, settle, settled, unconfirmed } from './confirm-send.js';
 import { convertToGraphMessage, inlineCost, toAttachmentItem, toGraphFileAttachment } from './convert-to-graph-message.js';
 import type { GraphMessage, GraphOutgoingMessage, GraphSendMailRequest, GraphUploadSession } from './graph-api.js';
@@ -117,13 +108,7 @@ async function sendInOneRequest(requester: GraphRequester, message: GraphOutgoin
 }
 
 /** Attachments too big for one request: a draft, a POST per remaining small attachment, an upload session per large one, then POST send. */
-async function sendThroughDraft(
-  requester: GraphRequester,
-  message: GraphOutgoingMessage,
-  attachments: { separate: SizedAttachment[]; large: SizedAttachment[] },
-  saveToSentItems: boolean,
-  context: SendContext,
-): Promise<string | undefined> {
+async function sendThroughDraft(requester: GraphRequester, message: GraphOutgoingMessage, attachments: { separate: SizedAttachment[]; large: SizedAttachment[] }, saveToSentItems: boolean, context: SendContext): Promise<string | undefined> {
   const base = await requester.base();
   const draftBody: Record<string, unknown> = { ...message };
   if (!saveToSentItems) draftBody.singleValueExtendedProperties = [DELETE_AFTER_SUBMIT];
@@ -172,10 +157,15 @@ async function sendThroughDraft(
 
 /** One large attachment through an upload session; `expected` is how many of its name and size the draft then holds. */
 async function uploadLarge(requester: GraphRequester, draftPath: string, attachment: SizedAttachment, expected: number, context: SendContext): Promise<void> {
-  const session = await requester.requestJson<GraphUploadSession>('POST', `${draftPath}/attachments/createUploadSession`, { AttachmentItem: toAttachmentItem(attachment) }, {
-    operation: 'send-large',
-    signal: context.signal,
-  });
+  const session = await requester.requestJson<GraphUploadSession>(
+    'POST',
+    `${draftPath}/attachments/createUploadSession`,
+    { AttachmentItem: toAttachmentItem(attachment) },
+    {
+      operation: 'send-large',
+      signal: context.signal,
+    },
+  );
   if (typeof session?.uploadUrl !== 'string' || !/^https:\/\//i.test(session.uploadUrl)) {
     throw invalidGraphResponse('the upload session has no https uploadUrl', 201);
   }

@@ -44,9 +44,6 @@ export async function sync(requester: GraphRequester, options: SyncOptions = {})
     folder,
     options.signal,
   );
-  const changes: SyncChange[] = [
-    ...upserts.map((message): SyncChange => ({ type: 'upsert', message })),
-    ...removed.map((entry): SyncChange => ({ type: 'removed', id: entry.id })),
-  ];
+  const changes: SyncChange[] = [...upserts.map((message): SyncChange => ({ type: 'upsert', message })), ...removed.map((entry): SyncChange => ({ type: 'removed', id: entry.id }))];
   return { changes, cursor: encodeSyncCursor({ v: 1, folder, link }), hasMore: next !== undefined };
 }

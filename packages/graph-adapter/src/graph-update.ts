@@ -1,7 +1,7 @@
 import { parseRetryAfter } from '@mailbridge/core';
 import { GRAPH_BATCH_MAX_REQUESTS, type GraphBatchRequestItem, type GraphBatchResponseItem, type GraphMessage } from './graph-api.js';
 import type { GraphRequester } from './graph-request.js';
-import { invalidGraphResponse, mapGraphError, type GraphOperation } from './map-graph-error.js';
+import { type GraphOperation, invalidGraphResponse, mapGraphError } from './map-graph-error.js';
 
 /** `markRead()` over Graph: one PATCH, or JSON `$batch`es of PATCHes for several messages. */
 export async function markRead(requester: GraphRequester, ids: string | string[], options: { isRead?: boolean; signal?: AbortSignal } = {}): Promise<void> {
@@ -71,10 +71,15 @@ async function sendBatch(requester: GraphRequester, items: GraphBatchRequestItem
 export async function move(requester: GraphRequester, id: string, folder: string, options: { signal?: AbortSignal } = {}): Promise<{ id: string }> {
   requester.assertOpen();
   const base = await requester.base();
-  const response = await requester.request('POST', `${base}/messages/${encodeURIComponent(id)}/move`, { destinationId: folder }, {
-    operation: 'write',
-    signal: options.signal,
-  });
+  const response = await requester.request(
+    'POST',
+    `${base}/messages/${encodeURIComponent(id)}/move`,
+    { destinationId: folder },
+    {
+      operation: 'write',
+      signal: options.signal,
+    },
+  );
   const moved = await requester.json<GraphMessage>(response);
   if (typeof moved?.id !== 'string') throw invalidGraphResponse('the moved message has no id', response.status, response.headers);
   return { id: moved.id };

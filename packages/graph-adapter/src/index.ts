@@ -8,7 +8,7 @@ import type { GraphTransportOptions } from './graph-transport-options.js';
 
 export { GraphTransport } from './graph-transport.js';
 export type { GraphTransportOptions } from './graph-transport-options.js';
-export { mapGraphError, type GraphErrorContext, type GraphOperation } from './map-graph-error.js';
+export { type GraphErrorContext, type GraphOperation, mapGraphError } from './map-graph-error.js';
 
 /** The name of this transport in the config's `transport` field. */
 export const name = 'graph';

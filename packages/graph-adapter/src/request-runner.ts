@@ -1,4 +1,4 @@
-import { MailbridgeError, parseRetryAfter, silentLogger, type AmbiguousResolution, type AmbiguousContext, type Logger, type RetryPolicy } from '@mailbridge/core';
+import { type AmbiguousContext, type AmbiguousResolution, type Logger, MailbridgeError, parseRetryAfter, type RetryPolicy, silentLogger } from '@mailbridge/core';
 
 /**
  * Answers worth repeating: 429 and 503 mean Graph did not act on the request; 502/504 (and, for a

@@ -21,8 +21,7 @@ export function decodeSyncCursor(cursor: string, graphOrigin: string): SyncCurso
   } catch {
     state = undefined;
   }
-  const valid =
-    state?.v === 1 && typeof state.folder === 'string' && typeof state.link === 'string' && state.link.startsWith(`${graphOrigin}/`);
+  const valid = state?.v === 1 && typeof state.folder === 'string' && typeof state.link === 'string' && state.link.startsWith(`${graphOrigin}/`);
   if (!valid || !state) {
     throw new MailbridgeError({
       code: 'USAGE',

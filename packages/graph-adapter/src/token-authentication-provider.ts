@@ -1,5 +1,5 @@
+import { type AccessToken, MailbridgeError, type TokenClaims, type TokenProvider } from '@mailbridge/core';
 import type { AuthenticationProvider } from '@microsoft/microsoft-graph-client';
-import { MailbridgeError, type AccessToken, type TokenClaims, type TokenProvider } from '@mailbridge/core';
 
 /**
  * The Graph client's AuthenticationProvider on core's TokenProvider: every request asks for the Graph

@@ -1,7 +1,7 @@
-import { open, type FileHandle } from 'node:fs/promises';
-import { assertSize, MailbridgeError, openAttachment, requestBuffered, type HttpClient, type Semaphore, type SizedAttachment } from '@mailbridge/core';
+import { type FileHandle, open } from 'node:fs/promises';
+import { assertSize, type HttpClient, MailbridgeError, openAttachment, requestBuffered, type Semaphore, type SizedAttachment } from '@mailbridge/core';
 import { bufferedResponse, MAX_JSON_BYTES } from './buffer-response.js';
-import { invalidGraphResponse, mapGraphError, type GraphErrorContext } from './map-graph-error.js';
+import { type GraphErrorContext, invalidGraphResponse, mapGraphError } from './map-graph-error.js';
 import type { RequestRunner } from './request-runner.js';
 
 /**

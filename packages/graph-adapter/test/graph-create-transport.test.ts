@@ -1,5 +1,5 @@
-import { createTransport, MailbridgeError, parseConfig, type AdapterModule } from '@mailbridge/core';
-import { DEMO, startSimulator, type Simulator } from '@mailbridge/simulator';
+import { type AdapterModule, createTransport, MailbridgeError, parseConfig } from '@mailbridge/core';
+import { DEMO, type Simulator, startSimulator } from '@mailbridge/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 describe("core's createTransport(config) loads this adapter and it works end to end", () => {

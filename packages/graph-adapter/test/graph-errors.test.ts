@@ -3,7 +3,7 @@ import { createTempDir, generateFile } from '@mailbridge/core/testing';
 import { DEMO } from '@mailbridge/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGraphTransport } from '../src/index.js';
-import { startGraphTestBed, type GraphTestBed } from './support/graph-test-bed.js';
+import { type GraphTestBed, startGraphTestBed } from './support/graph-test-bed.js';
 
 const SEND_ONLY_APP = '0a1b2c3d-0000-4000-8000-000000000001';
 const READ_ONLY_APP = '0a1b2c3d-0000-4000-8000-000000000002';
@@ -64,9 +64,7 @@ describe('Graph errors become coded MailbridgeErrors with hints', () => {
   it('large attachment with Mail.Send only → AUTH_MISSING_PERMISSION saying Mail.ReadWrite is needed', async () => {
     const transport = bed.newTransport({ clientId: SEND_ONLY_APP, secret: SECRET });
     const file = await generateFile(temp.dir, 'large.bin', 4 * 1024 * 1024);
-    const error = await failure(
-      transport.send({ to: [DEMO.secondMailbox], subject: 'x', text: 'x', attachments: [{ filename: 'large.bin', content: { path: file.path } }] }),
-    );
+    const error = await failure(transport.send({ to: [DEMO.secondMailbox], subject: 'x', text: 'x', attachments: [{ filename: 'large.bin', content: { path: file.path } }] }));
     expect(error.code).toBe('AUTH_MISSING_PERMISSION');
     expect(error.message).toContain('Mail.ReadWrite');
     expect(error.hint).toMatch(/Mail\.ReadWrite, not only Mail\.Send/);

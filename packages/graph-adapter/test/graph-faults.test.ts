@@ -1,9 +1,9 @@
 import { createReadStream } from 'node:fs';
-import { MailbridgeError, isOutcomeUnknown, type Logger, type ReceivedMessage } from '@mailbridge/core';
+import { isOutcomeUnknown, type Logger, MailbridgeError, type ReceivedMessage } from '@mailbridge/core';
 import { createTempDir, generateFile, sha256 } from '@mailbridge/core/testing';
 import { DEMO } from '@mailbridge/simulator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startGraphTestBed, type GraphTestBed } from './support/graph-test-bed.js';
+import { type GraphTestBed, startGraphTestBed } from './support/graph-test-bed.js';
 
 /** Copies of a message in Inboxes (the simulator's store) and in the outbound log. */
 function inboxCopies(bed: GraphTestBed, internetMessageId: string): number {
@@ -120,9 +120,7 @@ describe('graph adapter under injected faults: every message delivered exactly o
 
   it('fails with SEND_UNCONFIRMED instead of risking a duplicate when saveToSentItems is false', async () => {
     bed.simulator.inject({ kind: 'reset-after', api: 'graph', count: 1, pathIncludes: 'sendMail' });
-    const error = await bed.transport
-      .send({ to: [DEMO.secondMailbox], subject: 'reset after, no copy', text: 'x', saveToSentItems: false, internetMessageId: '<unconfirmed-1@contoso.onmicrosoft.com>' })
-      .catch((caught: unknown) => caught);
+    const error = await bed.transport.send({ to: [DEMO.secondMailbox], subject: 'reset after, no copy', text: 'x', saveToSentItems: false, internetMessageId: '<unconfirmed-1@contoso.onmicrosoft.com>' }).catch((caught: unknown) => caught);
     expect(MailbridgeError.isInstance(error) && error.code).toBe('SEND_UNCONFIRMED');
     expect((error as MailbridgeError).hint).toContain('<unconfirmed-1@contoso.onmicrosoft.com>');
     expect(inboxCopies(bed, '<unconfirmed-1@contoso.onmicrosoft.com>')).toBe(1);
@@ -180,9 +178,7 @@ describe('graph adapter under injected faults: every message delivered exactly o
 
   it('keeps at most 4 requests in flight per mailbox: 24 concurrent sends cause no 429', async () => {
     bed.simulator.inject({ kind: 'latency', ms: 30, api: 'graph', count: 100 });
-    const results = await Promise.all(
-      Array.from({ length: 24 }, (_, index) => bed.transport.send({ to: [DEMO.secondMailbox], subject: `concurrent ${index}`, text: 'x' })),
-    );
+    const results = await Promise.all(Array.from({ length: 24 }, (_, index) => bed.transport.send({ to: [DEMO.secondMailbox], subject: `concurrent ${index}`, text: 'x' })));
     expect(bed.simulator.requests().filter((request) => request.status === 429)).toEqual([]);
     for (const result of results) expect(inboxCopies(bed, result.internetMessageId)).toBe(1);
   });

@@ -1,7 +1,7 @@
-import { MailbridgeError, createRetryPolicy, createTokenProvider, type MailbridgeConfig } from '@mailbridge/core';
+import { createRetryPolicy, createTokenProvider, type MailbridgeConfig, MailbridgeError } from '@mailbridge/core';
 import { DEMO } from '@mailbridge/simulator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startGraphTestBed, type GraphTestBed } from './support/graph-test-bed.js';
+import { type GraphTestBed, startGraphTestBed } from './support/graph-test-bed.js';
 
 async function failure(promise: Promise<unknown>): Promise<MailbridgeError> {
   const error = await promise.then(
@@ -25,17 +25,25 @@ describe('hostile or broken answers become INVALID_RESPONSE, never a hang, a cra
 
   it.each(['malformed-json', 'wrong-content-type', 'empty-body', 'truncated-xml'] as const)('%s on a message page', async (body) => {
     bed.simulator.inject({ kind: 'hostile', api: 'graph', count: 1, body, pathIncludes: '/messages' });
-    const error = await failure((async () => {
-      for await (const _message of bed.transport.receive({ limit: 5 })) void _message;
-    })());
+    const error = await failure(
+      (async () => {
+        for await (const _message of bed.transport.receive({ limit: 5 })) void _message;
+      })(),
+    );
     expect(error.code).toBe('INVALID_RESPONSE');
   });
 
   // Issue 14, item 7: answers nested 100,000 levels deep ended in INTERNAL "Maximum call stack size exceeded".
   it.each([
-    ['a message page', 'graph', '/messages', (transport: GraphTestBed['transport']) => (async () => {
-      for await (const _message of transport.receive({ limit: 5 })) void _message;
-    })()],
+    [
+      'a message page',
+      'graph',
+      '/messages',
+      (transport: GraphTestBed['transport']) =>
+        (async () => {
+          for await (const _message of transport.receive({ limit: 5 })) void _message;
+        })(),
+    ],
     ['the Entra token answer', 'entra', '/token', (transport: GraphTestBed['transport']) => transport.probe()],
   ] as const)('a JSON answer nested 100,000 levels deep on %s: INVALID_RESPONSE saying so', async (_where, api, path, call) => {
     const config = bed.simulator.config({ transport: 'graph' }) as unknown as MailbridgeConfig;
@@ -94,7 +102,7 @@ describe('a redirecting Graph endpoint gets no bearer token re-sent (issue 14, i
 });
 
 // Issue 14, item 7: during an outage of the token endpoint, Graph was blamed ("Microsoft Graph answered 503").
-describe('a token endpoint outage is Entra\'s error, not Graph\'s', () => {
+describe("a token endpoint outage is Entra's error, not Graph's", () => {
   let bed: GraphTestBed;
   beforeAll(async () => {
     bed = await startGraphTestBed();

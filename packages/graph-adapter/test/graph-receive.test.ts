@@ -1,7 +1,7 @@
 import type { ReceivedMessage } from '@mailbridge/core';
 import { DEMO, demoSeed, type SeedMessage } from '@mailbridge/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGraphTestBed, type GraphTestBed } from './support/graph-test-bed.js';
+import { type GraphTestBed, startGraphTestBed } from './support/graph-test-bed.js';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 
@@ -43,9 +43,7 @@ describe('Graph receive: attachment metadata comes with the page', () => {
     expect(received.map((message) => message.subject)).toEqual(['alert 6', 'alert 5', 'alert 4', 'alert 3', 'alert 2', 'alert 1', 'alert 0']);
     const graph = bed.simulator.requests().filter((request) => request.api === 'graph');
     // 7 messages at 3 per page: 3 pages, 3 requests (there were 5 extra attachment listings before).
-    expect(graph.map((request) => `${request.method} ${new URL(request.url, 'https://sim').pathname.replace(/^.*\/mailFolders\//, '…/mailFolders/')}`)).toEqual(
-      Array(3).fill('GET …/mailFolders/inbox/messages'),
-    );
+    expect(graph.map((request) => `${request.method} ${new URL(request.url, 'https://sim').pathname.replace(/^.*\/mailFolders\//, '…/mailFolders/')}`)).toEqual(Array(3).fill('GET …/mailFolders/inbox/messages'));
     expect(new URL(graph[0]!.url, 'https://sim').searchParams.get('$expand')).toBe('attachments($select=id,name,contentType,size,isInline,microsoft.graph.fileAttachment/contentId)');
 
     const bySubject = new Map(received.map((message) => [message.subject, message]));

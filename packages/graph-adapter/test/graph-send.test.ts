@@ -3,7 +3,7 @@ import { createTempDir, generateFile } from '@mailbridge/core/testing';
 import { DEMO } from '@mailbridge/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGraphTransport } from '../src/index.js';
-import { startGraphTestBed, type GraphTestBed } from './support/graph-test-bed.js';
+import { type GraphTestBed, startGraphTestBed } from './support/graph-test-bed.js';
 
 const MB = 1024 * 1024;
 
@@ -71,18 +71,13 @@ describe('Graph send paths', () => {
   it('reports upload progress for large attachments', async () => {
     const file = await generateFile(temp.dir, 'progress.bin', 9 * MB);
     const progress: number[] = [];
-    await bed.transport.send(
-      { to: [DEMO.secondMailbox], subject: 'progress', text: 'x', attachments: [{ filename: 'p.bin', content: { path: file.path } }] },
-      { onUploadProgress: (event) => progress.push(event.sentBytes) },
-    );
+    await bed.transport.send({ to: [DEMO.secondMailbox], subject: 'progress', text: 'x', attachments: [{ filename: 'p.bin', content: { path: file.path } }] }, { onUploadProgress: (event) => progress.push(event.sentBytes) });
     expect(progress).toEqual([3_932_160, 7_864_320, file.size]);
   });
 
   it('refuses an attachment over 150 MB before any request (MESSAGE_TOO_LARGE)', async () => {
     const { Readable } = await import('node:stream');
-    const error = await bed.transport
-      .send({ to: [DEMO.secondMailbox], subject: 'huge', text: 'x', attachments: [{ filename: 'huge.bin', content: { stream: () => Readable.from([]) }, size: 151 * MB }] })
-      .catch((caught: unknown) => caught);
+    const error = await bed.transport.send({ to: [DEMO.secondMailbox], subject: 'huge', text: 'x', attachments: [{ filename: 'huge.bin', content: { stream: () => Readable.from([]) }, size: 151 * MB }] }).catch((caught: unknown) => caught);
     expect((error as { code?: string }).code).toBe('MESSAGE_TOO_LARGE');
   });
 
@@ -98,7 +93,10 @@ describe('Graph send paths', () => {
     bed.simulator.clearRequests();
     // The simulator's token is app-only, so Graph refuses /me: what matters here is the path asked.
     await transport.probe().catch(() => undefined);
-    const urls = bed.simulator.requests().filter((request) => request.api === 'graph').map((request) => request.url);
+    const urls = bed.simulator
+      .requests()
+      .filter((request) => request.api === 'graph')
+      .map((request) => request.url);
     expect(urls[0]).toMatch(/^\/v1\.0\/me\/mailFolders\/inbox/);
   });
 });

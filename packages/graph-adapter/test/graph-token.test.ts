@@ -1,10 +1,9 @@
 import { createTempDir, generateFile } from '@mailbridge/core/testing';
 import { DEMO } from '@mailbridge/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGraphTestBed, type GraphTestBed } from './support/graph-test-bed.js';
+import { type GraphTestBed, startGraphTestBed } from './support/graph-test-bed.js';
 
-const header = (headers: Record<string, string>, name: string): string | undefined =>
-  Object.entries(headers).find(([key]) => key.toLowerCase() === name)?.[1];
+const header = (headers: Record<string, string>, name: string): string | undefined => Object.entries(headers).find(([key]) => key.toLowerCase() === name)?.[1];
 
 describe('authentication on a custom (simulator) Graph host', () => {
   let bed: GraphTestBed;
@@ -32,7 +31,10 @@ describe('authentication on a custom (simulator) Graph host', () => {
   it('addresses /users/{mailbox} with an app-only token, never /me', async () => {
     bed.simulator.clearRequests();
     await bed.transport.probe();
-    const urls = bed.simulator.requests().filter((request) => request.api === 'graph').map((request) => request.url);
+    const urls = bed.simulator
+      .requests()
+      .filter((request) => request.api === 'graph')
+      .map((request) => request.url);
     expect(urls.every((url) => url.startsWith(`/v1.0/users/${encodeURIComponent(DEMO.mailbox)}/`))).toBe(true);
     expect(urls.some((url) => url.includes('/me/'))).toBe(false);
   });

@@ -2,14 +2,14 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MailbridgeError } from '@mailbridge/core';
 import { describe, expect, it } from 'vitest';
-import { mapGraphError, type GraphErrorContext } from '../src/map-graph-error.js';
+import { type GraphErrorContext, mapGraphError } from '../src/map-graph-error.js';
 
 // shared/ sits beside the repository (as CI lays it out), wherever that is.
 const SAMPLES = fileURLToPath(new URL('../../../../shared/protocol/graph/samples', import.meta.url));
 const sample = (name: string): unknown => JSON.parse(readFileSync(`${SAMPLES}/${name}`, 'utf8'));
 const context: GraphErrorContext = { operation: 'send', mailbox: 'alerts@contoso.com', clientId: '66666666-7777-8888-9999-000000000000', tokenKind: 'app-only' };
 
-describe('mapGraphError on Microsoft\'s documented error bodies', () => {
+describe("mapGraphError on Microsoft's documented error bodies", () => {
   it.each([
     ['error-403-ErrorAccessDenied.json', 403, 'MAILBOX_ACCESS_DENIED'],
     ['error-404-ErrorItemNotFound.json', 404, 'ITEM_NOT_FOUND'],

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { createRetryPolicy, MailbridgeError, Semaphore, type HttpClient, type SizedAttachment } from '@mailbridge/core';
+import { createRetryPolicy, type HttpClient, MailbridgeError, Semaphore, type SizedAttachment } from '@mailbridge/core';
 import { describe, expect, it } from 'vitest';
 import type { GraphErrorContext } from '../src/map-graph-error.js';
 import { RequestRunner } from '../src/request-runner.js';
@@ -10,7 +10,7 @@ import { RangeSource, uploadAttachment } from '../src/upload-session.js';
 
 const context: GraphErrorContext = { operation: 'send', mailbox: 'alerts@contoso.com', clientId: '66666666-7777-8888-9999-000000000000', tokenKind: 'app-only' };
 
-describe('uploadAttachment when a range\'s answer is lost', () => {
+describe("uploadAttachment when a range's answer is lost", () => {
   const attachment: SizedAttachment = { attachment: { filename: 'a.bin', content: Buffer.from('0123456789') }, index: 0, size: 10, contentType: 'application/octet-stream' };
   const lost = () => new MailbridgeError({ code: 'NETWORK_ERROR', message: 'connection reset', hint: 'retry', retryable: true, details: { requestSent: true } });
   /** An upload session whose PUT answers follow `puts` and whose status GET answers `status`. */
@@ -104,7 +104,7 @@ describe('RangeSource: every range of an upload comes out of one reused buffer',
     expect(buffers.size).toBe(1);
   });
 
-  it('reads a file at each range\'s offset into one buffer', async () => {
+  it("reads a file at each range's offset into one buffer", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mailbridge-range-'));
     try {
       writeFileSync(join(dir, 'a.bin'), data);

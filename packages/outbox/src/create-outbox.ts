@@ -1,19 +1,19 @@
 import { EventEmitter } from 'node:events';
 import { dirname, resolve } from 'node:path';
 import {
+  type CreateTransportOptions,
   createTransport,
+  type LoadedConfig,
+  type Logger,
   loadConfig,
+  type MailbridgeConfig,
+  type MailbridgeConfigInput,
   MailbridgeError,
+  type MailTransport,
+  type OutboxConfig,
   parseConfig,
   resolveSecret,
   silentLogger,
-  type CreateTransportOptions,
-  type LoadedConfig,
-  type Logger,
-  type MailbridgeConfig,
-  type MailbridgeConfigInput,
-  type MailTransport,
-  type OutboxConfig,
 } from '@mailbridge/core';
 import { DeliveryEngine } from './delivery/delivery-engine.js';
 import { limitsFromConfig, type SendingLimits } from './limits/sending-limits.js';

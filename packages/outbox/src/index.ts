@@ -3,12 +3,16 @@
  * transport, within the sending mailbox's limits. Stores: `file` (embedded default) and `redis` (BullMQ).
  * @packageDocumentation
  */
-export { createOutbox, outboxDefaults, type OutboxOptions } from './create-outbox.js';
+export { createOutbox, type OutboxOptions, outboxDefaults } from './create-outbox.js';
+export { classifyFailure, type FailureDecision } from './delivery/classify-failure.js';
+export type { LimiterUsage, Reservation } from './limits/reservation.js';
+export { BUDGET_WARNING_RATIO, EXCHANGE_ONLINE_LIMITS, limitsFromConfig, type SendingLimits } from './limits/sending-limits.js';
+export { newOutboxId, prepareMessage } from './message/prepare-message.js';
 export type { Outbox } from './outbox.js';
 export {
-  OUTBOX_STATES,
   type EnqueueResult,
   type MailboxUsage,
+  OUTBOX_STATES,
   type OutboxEntry,
   type OutboxError,
   type OutboxEventName,
@@ -18,13 +22,9 @@ export {
   type OutboxStatus,
   type RawMimeMessage,
 } from './outbox-types.js';
-export { EXCHANGE_ONLINE_LIMITS, BUDGET_WARNING_RATIO, limitsFromConfig, type SendingLimits } from './limits/sending-limits.js';
-export type { Reservation, LimiterUsage } from './limits/reservation.js';
 export { createFileStore, type FileStoreOptions } from './store/file/file-store.js';
-export type { OutboxStore, OutboxLimiter, StoreCounts } from './store/outbox-store.js';
-export type { Claim, ClaimOutcome, StoredEntry, StoredPayload, StoredAttachment } from './store/stored-entry.js';
-export { prepareMessage, newOutboxId } from './message/prepare-message.js';
-export { classifyFailure, type FailureDecision } from './delivery/classify-failure.js';
+export type { OutboxLimiter, OutboxStore, StoreCounts } from './store/outbox-store.js';
+export type { Claim, ClaimOutcome, StoredAttachment, StoredEntry, StoredPayload } from './store/stored-entry.js';
 
 /** The version of @mailbridge/outbox. */
 export const VERSION: string = __PACKAGE_VERSION__;

@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { createOutbox, type Outbox, type OutboxEvents } from '../src/index.js';
-import { RECIPIENT, startOutboxTestBed, waitFor, type OutboxTestBed } from './support/outbox-test-bed.js';
+import { type OutboxTestBed, RECIPIENT, startOutboxTestBed, waitFor } from './support/outbox-test-bed.js';
 
 describe.each(['graph', 'ews'] as const)('outbox over %s', (transport) => {
   let bed: OutboxTestBed;

@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { createOutbox, type Outbox, type OutboxEvents } from '../src/index.js';
-import { RECIPIENT, SENDER, startOutboxTestBed, waitFor, type OutboxTestBed } from './support/outbox-test-bed.js';
+import { type OutboxTestBed, RECIPIENT, SENDER, startOutboxTestBed, waitFor } from './support/outbox-test-bed.js';
 
 let bed: OutboxTestBed | undefined;
 let outbox: Outbox | undefined;

@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import * as outboxPackage from '../src/index.js';
-import { RECIPIENT, startOutboxTestBed, type OutboxTestBed } from './support/outbox-test-bed.js';
+import { type OutboxTestBed, RECIPIENT, startOutboxTestBed } from './support/outbox-test-bed.js';
 
 let bed: OutboxTestBed;
 beforeEach(async () => {

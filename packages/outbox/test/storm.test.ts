@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
 import { createOutbox, type Outbox, type OutboxEvents } from '../src/index.js';
-import { SENDER, startOutboxTestBed, waitFor, type OutboxTestBed } from './support/outbox-test-bed.js';
+import { type OutboxTestBed, SENDER, startOutboxTestBed, waitFor } from './support/outbox-test-bed.js';
 
 let bed: OutboxTestBed | undefined;
 let outbox: Outbox | undefined;
@@ -70,7 +70,12 @@ test("storm: 1,000 messages at once against Exchange Online's real limits, on a 
   }
   // The rest is held, not sent: it would break the 24-hour budget.
   await waitFor(() => held.length >= MESSAGES - budgetMessages, 30_000, 'the rest held').catch(async (error) => {
-    throw new Error(`${(error as Error).message}: ${held.length} held, ${delivered.length} delivered, ${JSON.stringify(await outbox!.status())}; log: ${logged.filter((line) => !line.includes('held')).slice(-5).join(' | ')}`);
+    throw new Error(
+      `${(error as Error).message}: ${held.length} held, ${delivered.length} delivered, ${JSON.stringify(await outbox!.status())}; log: ${logged
+        .filter((line) => !line.includes('held'))
+        .slice(-5)
+        .join(' | ')}`,
+    );
   });
   await new Promise((resolve) => setTimeout(resolve, 500));
   expect(delivered).toHaveLength(budgetMessages);

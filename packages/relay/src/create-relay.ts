@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Transform } from 'node:stream';
-import { MailbridgeError, type MailAddress, type MailbridgeConfig, type RelayConfig } from '@mailbridge/core';
+import { type MailAddress, type MailbridgeConfig, MailbridgeError, type RelayConfig } from '@mailbridge/core';
 import { createOutbox, type OutboxOptions } from '@mailbridge/outbox';
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import { matchesAddress } from './access/address-pattern.js';
@@ -14,8 +14,8 @@ import { rewriteRecipientHeaders } from './message/rewrite-recipient-headers.js'
 import { maySendAs, type SenderPolicy } from './message/sender-policy.js';
 import type { RelayEvents } from './relay-events.js';
 import type { OutboxEvent, RelayOutbox } from './relay-outbox.js';
-import { ENHANCED_PREFIX, smtpReply, type SmtpReplyError } from './smtp/smtp-reply.js';
-import { watchTlsCredentials, type TlsCredentials } from './smtp/tls-credentials.js';
+import { ENHANCED_PREFIX, type SmtpReplyError, smtpReply } from './smtp/smtp-reply.js';
+import { type TlsCredentials, watchTlsCredentials } from './smtp/tls-credentials.js';
 
 /** Options of {@link createRelay}. */
 export interface CreateRelayOptions {
@@ -315,7 +315,7 @@ export async function createRelay(config: MailbridgeConfig, options: CreateRelay
           answer(null, `2.6.0 Message accepted as ${queued.id}`);
           events.emit('accepted', {
             id: queued.id,
-            ...(queued.internetMessageId ?? result.message.internetMessageId ? { internetMessageId: queued.internetMessageId ?? result.message.internetMessageId } : {}),
+            ...((queued.internetMessageId ?? result.message.internetMessageId) ? { internetMessageId: queued.internetMessageId ?? result.message.internetMessageId } : {}),
             sender: result.sender,
             rewritten: result.rewritten,
             from,

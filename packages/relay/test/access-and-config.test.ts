@@ -36,7 +36,14 @@ describe('relay config section', () => {
     const secret = problems({ users: [{ username: 'u', password: { scrypt: 'hunter2-canary' } }] });
     expect(secret).toMatch(/relay\.users\[0\]\.password/);
     expect(secret).not.toContain('hunter2-canary');
-    expect(problems({ users: [{ username: 'u', password: 'p' }, { username: 'U', password: 'q' }] })).toMatch(/relay\.users\[1\]\.username: appears twice/);
+    expect(
+      problems({
+        users: [
+          { username: 'u', password: 'p' },
+          { username: 'U', password: 'q' },
+        ],
+      }),
+    ).toMatch(/relay\.users\[1\]\.username: appears twice/);
   });
   it('makes TLS and {file} password paths absolute against the config folder', () => {
     const { config } = parseConfig({ ...base, relay: { tls: { certFile: 'c.pem', keyFile: 'k.pem' }, users: [{ username: 'u', password: { file: 'pw' } }] } }, { baseDir: '/etc/mailbridge' });

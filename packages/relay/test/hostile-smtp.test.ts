@@ -29,9 +29,7 @@ describe('hostile SMTP clients', () => {
     const before = outbox.messages.length;
     const message = (n: number) => `From: ${MAILBOX}\r\nTo: a@contoso.example\r\nSubject: pipelined ${n}\r\n\r\nbody ${n}\r\n.\r\n`;
     await smtp.write(
-      `MAIL FROM:<${MAILBOX}>\r\nRCPT TO:<a@contoso.example>\r\nDATA\r\n${message(1)}` +
-        `MAIL FROM:<${MAILBOX}>\r\nRCPT TO:<a@contoso.example>\r\nDATA\r\n${message(2)}` +
-        'NOOP\r\nBOGUS COMMAND\r\nRCPT TO:<x@contoso.example>\r\nQUIT\r\n',
+      `MAIL FROM:<${MAILBOX}>\r\nRCPT TO:<a@contoso.example>\r\nDATA\r\n${message(1)}` + `MAIL FROM:<${MAILBOX}>\r\nRCPT TO:<a@contoso.example>\r\nDATA\r\n${message(2)}` + 'NOOP\r\nBOGUS COMMAND\r\nRCPT TO:<x@contoso.example>\r\nQUIT\r\n',
     );
     const replies: string[] = [];
     for (;;) {
@@ -100,11 +98,7 @@ describe('hostile SMTP clients', () => {
   it('header injection through MAIL FROM / RCPT TO parameters: refused or inert, never in the delivered message', async () => {
     const smtp = await session();
     const before = outbox.messages.length;
-    const attempts = [
-      `MAIL FROM:<${MAILBOX}> BODY=8BITMIME X=1\rBcc: victim@evil.example`,
-      `MAIL FROM:<${MAILBOX}> SIZE=10\u0000Bcc:victim@evil.example`,
-      `MAIL FROM:<${MAILBOX}>\rRCPT TO:<victim@evil.example>`,
-    ];
+    const attempts = [`MAIL FROM:<${MAILBOX}> BODY=8BITMIME X=1\rBcc: victim@evil.example`, `MAIL FROM:<${MAILBOX}> SIZE=10\u0000Bcc:victim@evil.example`, `MAIL FROM:<${MAILBOX}>\rRCPT TO:<victim@evil.example>`];
     for (const line of attempts) {
       const reply = await smtp.command(line);
       expect(reply).toMatch(/^(250|5\d\d) /);

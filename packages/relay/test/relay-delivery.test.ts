@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '@mailbridge/core';
 import { createOutbox, type Outbox } from '@mailbridge/outbox';
-import { DEMO, startSimulator, type Simulator } from '@mailbridge/simulator';
+import { DEMO, type Simulator, startSimulator } from '@mailbridge/simulator';
 import { simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -3,10 +3,10 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import { promisify } from 'node:util';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect as tlsConnect } from 'node:tls';
 import { hashPassword, type RelayRefusedEvent } from '../src/index.js';
 import { MemoryOutbox } from './support/memory-outbox.js';
 import { RawSmtp } from './support/raw-smtp.js';
@@ -121,8 +121,12 @@ describe('relay with real SMTP clients', () => {
   it('a sender the user may not use is 550 5.7.1; a recipient the user may not send to is 550 5.7.1', async () => {
     const transport = nodemailer.createTransport({ host: '127.0.0.1', port: starttlsPort, requireTLS: true, tls: { ca: tls.certPem, servername: 'localhost' }, auth: { user: 'scanner', pass: PASSWORD } });
     const before = outbox.messages.length;
-    await expect(transport.sendMail({ from: 'ceo@contoso.example', to: 'ops@contoso.example', subject: 's', text: 'x' })).rejects.toMatchObject({ response: expect.stringMatching(/^550 5\.7\.1 User scanner may not send from <ceo@contoso\.example>/) });
-    await expect(transport.sendMail({ from: 'scans@contoso.example', to: 'someone@gmail.example', subject: 's', text: 'x' })).rejects.toMatchObject({ response: expect.stringMatching(/^550 5\.7\.1 User scanner may not send to <someone@gmail\.example>/) });
+    await expect(transport.sendMail({ from: 'ceo@contoso.example', to: 'ops@contoso.example', subject: 's', text: 'x' })).rejects.toMatchObject({
+      response: expect.stringMatching(/^550 5\.7\.1 User scanner may not send from <ceo@contoso\.example>/),
+    });
+    await expect(transport.sendMail({ from: 'scans@contoso.example', to: 'someone@gmail.example', subject: 's', text: 'x' })).rejects.toMatchObject({
+      response: expect.stringMatching(/^550 5\.7\.1 User scanner may not send to <someone@gmail\.example>/),
+    });
     transport.close();
     expect(outbox.messages.length).toBe(before);
   });
@@ -175,7 +179,24 @@ describe('relay with real SMTP clients', () => {
     expect(plain.code ?? 0).toBe(0);
     expect(lastMessage().subject).toBe('from swaks');
     expect(lastMessage().text).toContain('hello from swaks');
-    const tlsRun = await run('swaks', ['--server', '127.0.0.1', '--port', String(plainPort), '--auth', 'LOGIN', '--auth-user', 'scanner', '--auth-password', PASSWORD, '--from', 'scans@contoso.example', '--to', 'ops@contoso.example', '--header', 'Subject: swaks tls']);
+    const tlsRun = await run('swaks', [
+      '--server',
+      '127.0.0.1',
+      '--port',
+      String(plainPort),
+      '--auth',
+      'LOGIN',
+      '--auth-user',
+      'scanner',
+      '--auth-password',
+      PASSWORD,
+      '--from',
+      'scans@contoso.example',
+      '--to',
+      'ops@contoso.example',
+      '--header',
+      'Subject: swaks tls',
+    ]);
     expect(tlsRun.stdout).toMatch(/<- +250 2\.6\.0 Message accepted/);
     expect(tlsRun.stdout).toMatch(/<- +235 2\.7\.0/);
     expect(lastMessage().subject).toBe('swaks tls');
@@ -191,7 +212,19 @@ describe('relay with real SMTP clients', () => {
     const caFile = join(dir, 'ca.pem');
     copyFileSync(tls.certFile, caFile);
     const mail = 'From: scans@contoso.example\r\nTo: ops@contoso.example\r\nSubject: msmtp\r\n\r\nbody from msmtp\r\n';
-    const args = ['--host=127.0.0.1', `--port=${implicitPort}`, '--tls=on', '--tls-starttls=off', `--tls-trust-file=${caFile}`, '--auth=plain', '--user=scanner', '--passwordeval=printf %s "$RELAY_PW"', '--from=scans@contoso.example', 'ops@contoso.example', 'blind@contoso.example'];
+    const args = [
+      '--host=127.0.0.1',
+      `--port=${implicitPort}`,
+      '--tls=on',
+      '--tls-starttls=off',
+      `--tls-trust-file=${caFile}`,
+      '--auth=plain',
+      '--user=scanner',
+      '--passwordeval=printf %s "$RELAY_PW"',
+      '--from=scans@contoso.example',
+      'ops@contoso.example',
+      'blind@contoso.example',
+    ];
     const code = await new Promise<number>((resolve) => {
       const child = spawn('msmtp', args, { env: { ...process.env, RELAY_PW: PASSWORD }, stdio: ['pipe', 'ignore', 'inherit'] });
       child.stdin.end(mail);
@@ -287,5 +320,4 @@ print('sent')
     expect(JSON.stringify(refusedEvents) + status).not.toMatch(/wrong-[123]|sesame-scrypt|correct horse/);
     expect(refusedEvents.filter((e) => e.stage === 'auth').length).toBeGreaterThanOrEqual(4);
   });
-
 });

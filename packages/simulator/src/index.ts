@@ -2,28 +2,29 @@
  * @mailbridge/simulator — a local Microsoft 365 (Entra ID, Graph mail, EWS) over HTTPS on loopback.
  * @packageDocumentation
  */
-export * from './types.js';
-export { startSimulator } from './simulator.js';
-export { EXCHANGE_ONLINE_SENDING_LIMITS, type SendingLimitOptions, type SendingLimitStats } from './mail/sending-limits.js';
+
 export { DEMO, demoSeed } from './demo/demo-seed.js';
-export type { ApiModule, SimRequest, SimResponse } from './server/http-types.js';
-export type { Directory } from './state/directory.js';
-export type { TokenVerifier, SimAccessTokenClaims } from './entra/token-verifier.js';
-/**
- * For tests of the authorization-code flow: `completeSignInPage(url, { ca, email, password })`
- * signs in on the simulator's sign-in page with a real HTTPS client and returns where it redirects.
- */
-/** A certificate credential for a seeded app (any validity, also expired), with its key. */
-export { createAppCertificate, type AppCertificate, type AppCertificateOptions } from './tls/app-certificate.js';
-export { completeSignInPage, type CompleteSignInPageOptions, type SignInPageOutcome } from './entra/sign-in-page-client.js';
+export { type CompleteSignInPageOptions, completeSignInPage, type SignInPageOutcome } from './entra/sign-in-page-client.js';
+export type { SimAccessTokenClaims, TokenVerifier } from './entra/token-verifier.js';
+export { DEFAULT_EWS_THROTTLING, type EwsThrottlingPolicy } from './ews/ews-throttle.js';
 /**
  * For adapter tests: `validateEwsSoap(xml)` checks a SOAP message (a request an adapter built, or an
  * answer it parsed) against the official EWS XSDs the simulator validates with, and returns
  * `{ valid, problems }` (never throws); `userSid(seedUser)` is the Windows SID the simulator gives a
  * seed user, for `<t:ExchangeImpersonation>` headers of the `<t:SID>` form.
  */
-export { validateEwsSoap, userSid, type EwsSchemaResult, type EwsSchemaProblem } from './ews/index.js';
-export { DEFAULT_EWS_THROTTLING, type EwsThrottlingPolicy } from './ews/ews-throttle.js';
+export { type EwsSchemaProblem, type EwsSchemaResult, userSid, validateEwsSoap } from './ews/index.js';
+export { EXCHANGE_ONLINE_SENDING_LIMITS, type SendingLimitOptions, type SendingLimitStats } from './mail/sending-limits.js';
+export type { ApiModule, SimRequest, SimResponse } from './server/http-types.js';
+export { startSimulator } from './simulator.js';
+export type { Directory } from './state/directory.js';
+/**
+ * For tests of the authorization-code flow: `completeSignInPage(url, { ca, email, password })`
+ * signs in on the simulator's sign-in page with a real HTTPS client and returns where it redirects.
+ */
+/** A certificate credential for a seeded app (any validity, also expired), with its key. */
+export { type AppCertificate, type AppCertificateOptions, createAppCertificate } from './tls/app-certificate.js';
+export * from './types.js';
 
 /** The version of @mailbridge/simulator. */
 export const VERSION: string = __PACKAGE_VERSION__;

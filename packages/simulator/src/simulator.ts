@@ -1,28 +1,28 @@
 import { randomBytes } from 'node:crypto';
-import { SendingLimitGate } from './mail/sending-limits.js';
-import { MailbridgeError } from '@mailbridge/core';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MailbridgeError } from '@mailbridge/core';
 import { createAdminModule } from './admin/admin-module.js';
-import { createEntraModule } from './entra/index.js';
-import { createGraphModule } from './graph/graph-module.js';
-import { createEwsModule } from './ews/index.js';
-import { DEFAULT_THROTTLE_LIMITS } from './graph/mailbox-throttle.js';
-import { createUploadModule } from './upload/upload-module.js';
-import { UploadSessions } from './upload/upload-sessions.js';
 import { simulatorConfig } from './config/simulator-config.js';
 import { demoSeed } from './demo/demo-seed.js';
+import { createEntraModule } from './entra/index.js';
+import { createEwsModule } from './ews/index.js';
 import { FaultRegistry } from './faults/fault-registry.js';
+import { createRedirectCatcher } from './faults/redirect-catcher.js';
+import { createGraphModule } from './graph/graph-module.js';
+import { DEFAULT_THROTTLE_LIMITS } from './graph/mailbox-throttle.js';
 import { seedMessages } from './mail/seed-messages.js';
+import { SendingLimitGate } from './mail/sending-limits.js';
 import type { ApiModule } from './server/http-types.js';
 import { RequestLog } from './server/request-log.js';
 import { startSimServer } from './server/sim-server.js';
-import { createRedirectCatcher } from './faults/redirect-catcher.js';
 import { readSeedFile, SimState } from './state/sim-state.js';
 import type { StoredMessage } from './state/stored-message.js';
 import { processCertificates } from './tls/certificates.js';
 import type { FaultSpec, SeedData, SeedMessage, Simulator, SimulatorOptions, StoredMessageView } from './types.js';
+import { createUploadModule } from './upload/upload-module.js';
+import { UploadSessions } from './upload/upload-sessions.js';
 
 function messageView(message: StoredMessage, folderName: string): StoredMessageView {
   const headers: Record<string, string> = {};
@@ -156,8 +156,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     entra.setOutage(false);
     state.clockSkewMs = options.clockSkewMs ?? 0;
   };
-  const approveDeviceCode = (userCode: string, userMail: string, approveOptions?: { decline?: boolean }): void =>
-    entra.approveDeviceCode(userCode, userMail, approveOptions);
+  const approveDeviceCode = (userCode: string, userMail: string, approveOptions?: { decline?: boolean }): void => entra.approveDeviceCode(userCode, userMail, approveOptions);
   const seedMailbox = (mailbox: string, messages: SeedMessage[]): void => {
     const user = state.user(mailbox);
     if (!user || !state.mailbox(mailbox)) throw new Error(`No mailbox ${mailbox} in the simulator.`);
@@ -246,8 +245,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return { mailboxes, outbound };
     },
     outbound: () => state.outbound(),
-    sendingLimitStats: (mailbox) =>
-      state.sendingLimits?.stats(mailbox) ?? { sent: 0, maxInWindow: 0, rateRefusals: 0, quotaRefusals: 0, perMessageRefusals: 0, recipients24h: 0 },
+    sendingLimitStats: (mailbox) => state.sendingLimits?.stats(mailbox) ?? { sent: 0, maxInWindow: 0, rateRefusals: 0, quotaRefusals: 0, perMessageRefusals: 0, recipients24h: 0 },
     inject,
     clearFaults,
     requests: () => log.list(),

@@ -247,17 +247,7 @@ export type FaultSpec =
       api?: string;
       count: number;
       pathIncludes?: string;
-      body:
-        | 'truncated-xml'
-        | 'xml-entity-expansion'
-        | 'xml-external-entity'
-        | 'malformed-json'
-        | 'wrong-content-type'
-        | 'empty-body'
-        | 'gigantic-body'
-        | 'redirect'
-        | 'deep-nesting'
-        | 'trickle';
+      body: 'truncated-xml' | 'xml-entity-expansion' | 'xml-external-entity' | 'malformed-json' | 'wrong-content-type' | 'empty-body' | 'gigantic-body' | 'redirect' | 'deep-nesting' | 'trickle';
       status?: number;
       sizeBytes?: number;
       /** Levels of a `deep-nesting` body (objects in JSON, elements in SOAP). @default 100000 */
@@ -352,14 +342,7 @@ export interface Simulator {
    * A ready mailbridge config object (PRODUCT.md shape) pointing at this simulator: endpoints,
    * `network.caFile`, and the app's credentials (secret inline unless `secretEnv` is given).
    */
-  config(options?: {
-    transport?: 'graph' | 'ews';
-    clientId?: string;
-    secret?: string;
-    secretEnv?: string;
-    tenant?: string;
-    mailbox?: string;
-  }): MailbridgeConfigInput;
+  config(options?: { transport?: 'graph' | 'ews'; clientId?: string; secret?: string; secretEnv?: string; tenant?: string; mailbox?: string }): MailbridgeConfigInput;
 
   /** What the simulator saw of a mailbox's sending against its limits (with `sendingLimits` on). */
   sendingLimitStats(mailbox: string): SendingLimitStats;

@@ -1,6 +1,6 @@
 import { request } from 'node:https';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSimulator, type FaultSpec, type Simulator } from '../src/index.js';
+import { type FaultSpec, type Simulator, startSimulator } from '../src/index.js';
 
 /**
  * The `hostile` fault kind: what each body looks like on the wire, that it is scoped and counted like

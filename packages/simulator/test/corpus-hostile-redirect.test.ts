@@ -9,16 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  createHttpClient,
-  createRetryPolicy,
-  createTokenProvider,
-  isDelegatedTokenProvider,
-  parseConfig,
-  MailbridgeError,
-  type HttpClient,
-  type MailbridgeConfig,
-} from '@mailbridge/core';
+import { createHttpClient, createRetryPolicy, createTokenProvider, type HttpClient, isDelegatedTokenProvider, type MailbridgeConfig, MailbridgeError, parseConfig } from '@mailbridge/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO } from '../src/demo/demo-seed.js';
 import { startSimulator } from '../src/simulator.js';

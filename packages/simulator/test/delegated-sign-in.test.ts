@@ -5,36 +5,14 @@
  * hint. (The adapters with delegated tokens are exercised in packages/cli/test/login*.test.ts.)
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, statSync, existsSync, writeFileSync, readdirSync, lstatSync, symlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  createHttpClient,
-  createLogger,
-  createRetryPolicy,
-  createTokenProvider,
-  isDelegatedTokenProvider,
-  parseConfig,
-  MailbridgeError,
-  type DelegatedTokenProvider,
-  type HttpClient,
-  type LogRecord,
-} from '@mailbridge/core';
+import { createHttpClient, createLogger, createRetryPolicy, createTokenProvider, type DelegatedTokenProvider, type HttpClient, isDelegatedTokenProvider, type LogRecord, MailbridgeError, parseConfig } from '@mailbridge/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSimulator } from '../src/simulator.js';
 import type { Simulator } from '../src/types.js';
-import {
-  ANY_ACCOUNT_APP,
-  CONSUMERS_TENANT,
-  HOME_USER,
-  OTHER_TENANT,
-  PERSONAL_ONLY_APP,
-  PERSONAL_USER,
-  WORK_ONLY_APP,
-  WORK_USER,
-  delegatedSeed,
-  tempFolder,
-} from './support/delegated-support.js';
+import { ANY_ACCOUNT_APP, CONSUMERS_TENANT, delegatedSeed, HOME_USER, OTHER_TENANT, PERSONAL_ONLY_APP, PERSONAL_USER, tempFolder, WORK_ONLY_APP, WORK_USER } from './support/delegated-support.js';
 
 let sim: Simulator;
 const folder = tempFolder();

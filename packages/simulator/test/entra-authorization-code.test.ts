@@ -6,7 +6,7 @@
  */
 import { ConfidentialClientApplication, CryptoProvider, PublicClientApplication } from '@azure/msal-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { completeSignInPage, startSimulator, type SeedData, type Simulator } from '../src/index.js';
+import { completeSignInPage, type SeedData, type Simulator, startSimulator } from '../src/index.js';
 import { claimsOf, httpsCall, msalNetwork } from './support/entra-harness.js';
 
 const CONSUMERS = '9188040d-6c67-4c5b-b112-36a304b66dad';
@@ -131,7 +131,7 @@ describe('authorization code with PKCE', () => {
 });
 
 describe('Entra errors of the authorization code flow', () => {
-  it('an unregistered redirect URI: AADSTS50011 on Entra\'s page, never a redirect', async () => {
+  it("an unregistered redirect URI: AADSTS50011 on Entra's page, never a redirect", async () => {
     const app = new PublicClientApplication(msalOptions(CONFIDENTIAL, 'common'));
     const { url } = await start(app, 'http://localhost:8400');
     const outcome = await completeSignInPage(url, { ca: sim.caPem, email: PERSONAL, password: PASSWORD });
@@ -187,7 +187,7 @@ describe('Entra errors of the authorization code flow', () => {
     }
   });
 
-  it('a redirect URI at the token endpoint other than the sign-in\'s: AADSTS500112', async () => {
+  it("a redirect URI at the token endpoint other than the sign-in's: AADSTS500112", async () => {
     const app = new PublicClientApplication(msalOptions(PUBLIC, 'common'));
     const { url, pkce } = await start(app, 'http://localhost:40004');
     const code = (await signIn(url)).searchParams.get('code')!;
@@ -262,8 +262,7 @@ describe('Conditional Access', () => {
 });
 
 describe('/_admin parity', () => {
-  const admin = (path: string, body: unknown) =>
-    httpsCall(`${sim.url}${path}`, sim.caPem, { method: 'POST', headers: { 'content-type': 'application/json', 'x-simulator-admin-key': sim.adminKey }, body: JSON.stringify(body) });
+  const admin = (path: string, body: unknown) => httpsCall(`${sim.url}${path}`, sim.caPem, { method: 'POST', headers: { 'content-type': 'application/json', 'x-simulator-admin-key': sim.adminKey }, body: JSON.stringify(body) });
 
   it('revokes sign-ins, sets the token lifetime, seeds messages, issues federated assertions and blocks flows over HTTP', async () => {
     const app = new PublicClientApplication(msalOptions(PUBLIC, 'common'));

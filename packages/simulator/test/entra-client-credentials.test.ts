@@ -1,9 +1,9 @@
-import { ConfidentialClientApplication } from '@azure/msal-node';
-import { SignJWT, createLocalJWKSet, importPKCS8, jwtVerify } from 'jose';
 import { createPrivateKey } from 'node:crypto';
+import { ConfidentialClientApplication } from '@azure/msal-node';
+import { createLocalJWKSet, importPKCS8, jwtVerify, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONSUMERS, CONTOSO, EXPIRED_SECRET, FABRIKAM, FIC_SUBJECT, GOV, GOV_APP, MAILER, MULTI, NO_ROLES, SECRET, SECRET_ID, entraFixtures, type EntraFixtures } from './support/entra-fixtures.js';
-import { claimsOf, msalNetwork, startEntraHarness, type EntraHarness } from './support/entra-harness.js';
+import { CONSUMERS, CONTOSO, type EntraFixtures, EXPIRED_SECRET, entraFixtures, FABRIKAM, FIC_SUBJECT, GOV, GOV_APP, MAILER, MULTI, NO_ROLES, SECRET, SECRET_ID } from './support/entra-fixtures.js';
+import { claimsOf, type EntraHarness, msalNetwork, startEntraHarness } from './support/entra-harness.js';
 
 let h: EntraHarness;
 let fx: EntraFixtures;
@@ -99,15 +99,17 @@ describe('client credentials with msal-node over HTTPS (only the generated CA tr
   });
 
   it('refuses a certificate assertion whose certificate is not registered (AADSTS700027)', async () => {
-    await expect(
-      cca(MAILER, CONTOSO, { clientCertificate: { thumbprintSha256: fx.stranger.thumbprintSha256, privateKey: fx.stranger.keyPem } }).acquireTokenByClientCredential({ scopes: GRAPH }),
-    ).rejects.toMatchObject({ errorCode: 'invalid_client', errorMessage: expect.stringContaining('AADSTS700027: The certificate with identifier used to sign the client assertion is not registered') });
+    await expect(cca(MAILER, CONTOSO, { clientCertificate: { thumbprintSha256: fx.stranger.thumbprintSha256, privateKey: fx.stranger.keyPem } }).acquireTokenByClientCredential({ scopes: GRAPH })).rejects.toMatchObject({
+      errorCode: 'invalid_client',
+      errorMessage: expect.stringContaining('AADSTS700027: The certificate with identifier used to sign the client assertion is not registered'),
+    });
   });
 
   it('refuses an assertion naming the registered certificate but signed by another key (AADSTS700027)', async () => {
-    await expect(
-      cca(MAILER, CONTOSO, { clientCertificate: { thumbprintSha256: fx.certificate.thumbprintSha256, privateKey: fx.stranger.keyPem } }).acquireTokenByClientCredential({ scopes: GRAPH }),
-    ).rejects.toMatchObject({ errorCode: 'invalid_client', errorMessage: expect.stringContaining('AADSTS700027: Client assertion failed signature validation') });
+    await expect(cca(MAILER, CONTOSO, { clientCertificate: { thumbprintSha256: fx.certificate.thumbprintSha256, privateKey: fx.stranger.keyPem } }).acquireTokenByClientCredential({ scopes: GRAPH })).rejects.toMatchObject({
+      errorCode: 'invalid_client',
+      errorMessage: expect.stringContaining('AADSTS700027: Client assertion failed signature validation'),
+    });
   });
 
   it('refuses an expired certificate assertion (AADSTS700024, 401)', async () => {
@@ -115,13 +117,20 @@ describe('client credentials with msal-node over HTTPS (only the generated CA tr
     const now = Math.floor(Date.now() / 1000);
     const assertion = await new SignJWT({ jti: 'x' })
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT', x5t: Buffer.from(fx.certificate.thumbprint, 'hex').toString('base64url') })
-      .setIssuer(MAILER).setSubject(MAILER).setAudience(`${h.baseUrl}/${CONTOSO}/oauth2/v2.0/token`)
-      .setNotBefore(now - 7200).setIssuedAt(now - 7200).setExpirationTime(now - 3600)
+      .setIssuer(MAILER)
+      .setSubject(MAILER)
+      .setAudience(`${h.baseUrl}/${CONTOSO}/oauth2/v2.0/token`)
+      .setNotBefore(now - 7200)
+      .setIssuedAt(now - 7200)
+      .setExpirationTime(now - 3600)
       .sign(key);
-    const res = await h.post(`/${CONTOSO}/oauth2/v2.0/token`, tokenForm(MAILER, {
-      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-      client_assertion: assertion,
-    }));
+    const res = await h.post(
+      `/${CONTOSO}/oauth2/v2.0/token`,
+      tokenForm(MAILER, {
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: assertion,
+      }),
+    );
     expect(res.status).toBe(401);
     expectEntraError(res.json, 'invalid_client', 700024);
   });
@@ -142,7 +151,9 @@ describe('client credentials with msal-node over HTTPS (only the generated CA tr
     // Same issuer and subject, but signed by a key that is not the issuer's: signature validation fails.
     const forged = await new SignJWT({ sub: FIC_SUBJECT, aud: 'api://AzureADTokenExchange' })
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: 'forged' })
-      .setIssuer('https://federation.mailbridge-simulator.invalid').setIssuedAt().setExpirationTime('1h')
+      .setIssuer('https://federation.mailbridge-simulator.invalid')
+      .setIssuedAt()
+      .setExpirationTime('1h')
       .sign(await importPKCS8(createPrivateKey(fx.stranger.keyPem).export({ type: 'pkcs8', format: 'pem' }).toString(), 'RS256'));
     const res3 = await h.post(`/${CONTOSO}/oauth2/v2.0/token`, tokenForm(MAILER, { client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: forged }));
     expect(res3.status).toBe(401);
@@ -166,8 +177,8 @@ describe('client credentials with msal-node over HTTPS (only the generated CA tr
   });
 });
 
-describe('client credentials errors, in Entra\'s exact shape', () => {
-  it('wrong secret → 401 invalid_client AADSTS7000215, with Entra\'s headers', async () => {
+describe("client credentials errors, in Entra's exact shape", () => {
+  it("wrong secret → 401 invalid_client AADSTS7000215, with Entra's headers", async () => {
     const res = await h.post(`/${CONTOSO}/oauth2/v2.0/token`, tokenForm(MAILER, { client_secret: 'wrong' }), { 'client-request-id': 'd9b2c4e1-0000-4000-8000-000000000001' });
     expect(res.status).toBe(401);
     expectEntraError(res.json, 'invalid_client', 7000215);
@@ -190,8 +201,7 @@ describe('client credentials errors, in Entra\'s exact shape', () => {
     expect(res.status).toBe(401);
     expectEntraError(res.json, 'invalid_client', 7000222);
     expect(res.json.error_description).toContain(`The provided client secret keys for app '${MAILER}' are expired.`);
-    await expect(cca(MAILER, CONTOSO, { clientSecret: EXPIRED_SECRET }).acquireTokenByClientCredential({ scopes: GRAPH }))
-      .rejects.toMatchObject({ errorCode: 'invalid_client', errorMessage: expect.stringContaining('AADSTS7000222') });
+    await expect(cca(MAILER, CONTOSO, { clientSecret: EXPIRED_SECRET }).acquireTokenByClientCredential({ scopes: GRAPH })).rejects.toMatchObject({ errorCode: 'invalid_client', errorMessage: expect.stringContaining('AADSTS7000222') });
   });
 
   it('a secret sent as client_secret_basic is checked the same way', async () => {
@@ -215,7 +225,9 @@ describe('client credentials errors, in Entra\'s exact shape', () => {
     for (const segment of ['common', 'organizations']) {
       const single = await h.post(`/${segment}/oauth2/v2.0/token`, tokenForm(MAILER, { client_secret: SECRET }));
       expectEntraError(single.json, 'invalid_request', 50194);
-      expect(single.json.error_description).toContain(`Application '${MAILER}'(Alert Mailer) is not configured as a multi-tenant application. Usage of the /common endpoint is not supported for such applications created after '10/15/2018'.`);
+      expect(single.json.error_description).toContain(
+        `Application '${MAILER}'(Alert Mailer) is not configured as a multi-tenant application. Usage of the /common endpoint is not supported for such applications created after '10/15/2018'.`,
+      );
       const multi = await h.post(`/${segment}/oauth2/v2.0/token`, tokenForm(MULTI, { client_secret: SECRET }));
       expectEntraError(multi.json, 'invalid_request', 50059);
     }
@@ -234,7 +246,7 @@ describe('client credentials errors, in Entra\'s exact shape', () => {
     expectEntraError(malformed.json, 'invalid_request', 900023);
   });
 
-  it('a scope that is not {resource}/.default → AADSTS1002012; another cloud\'s resource → AADSTS500011', async () => {
+  it("a scope that is not {resource}/.default → AADSTS1002012; another cloud's resource → AADSTS500011", async () => {
     const notDefault = await h.post(`/${CONTOSO}/oauth2/v2.0/token`, tokenForm(MAILER, { client_secret: SECRET, scope: 'https://graph.microsoft.com/Mail.Send' }));
     expectEntraError(notDefault.json, 'invalid_scope', 1002012);
     const crossCloud = await h.post(`/${CONTOSO}/oauth2/v2.0/token`, tokenForm(MAILER, { client_secret: SECRET, scope: 'https://graph.microsoft.us/.default' }));

@@ -1,8 +1,8 @@
-import { PublicClientApplication, type AccountInfo, type AuthenticationResult } from '@azure/msal-node';
+import { type AccountInfo, type AuthenticationResult, PublicClientApplication } from '@azure/msal-node';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CONSUMERS, CONTOSO, FABRIKAM, MAILER, MSA_ONLY, PUBLIC_APP, SINGLE_PUBLIC, WORK_ONLY_PUBLIC, entraFixtures } from './support/entra-fixtures.js';
-import { claimsOf, msalNetwork, startEntraHarness, type EntraHarness } from './support/entra-harness.js';
+import { CONSUMERS, CONTOSO, entraFixtures, FABRIKAM, MAILER, MSA_ONLY, PUBLIC_APP, SINGLE_PUBLIC, WORK_ONLY_PUBLIC } from './support/entra-fixtures.js';
+import { claimsOf, type EntraHarness, msalNetwork, startEntraHarness } from './support/entra-harness.js';
 
 let h: EntraHarness;
 
@@ -61,8 +61,17 @@ describe('device code flow with msal-node', () => {
     expect(result.idTokenClaims).toMatchObject({ preferred_username: 'adele@contoso.com', oid: 'a0000000-0000-0000-0000-000000000002', tid: CONTOSO, name: 'Adele Vance', aud: PUBLIC_APP, ver: '2.0', iss: `${h.baseUrl}/${CONTOSO}/v2.0` });
     const claims = claimsOf(result.accessToken);
     expect(claims).toMatchObject({
-      aud: 'https://graph.microsoft.com', iss: `https://sts.windows.net/${CONTOSO}/`, tid: CONTOSO, appid: PUBLIC_APP, appidacr: '0',
-      idtyp: 'user', oid: 'a0000000-0000-0000-0000-000000000002', upn: 'adele@contoso.com', unique_name: 'adele@contoso.com', name: 'Adele Vance', ver: '1.0',
+      aud: 'https://graph.microsoft.com',
+      iss: `https://sts.windows.net/${CONTOSO}/`,
+      tid: CONTOSO,
+      appid: PUBLIC_APP,
+      appidacr: '0',
+      idtyp: 'user',
+      oid: 'a0000000-0000-0000-0000-000000000002',
+      upn: 'adele@contoso.com',
+      unique_name: 'adele@contoso.com',
+      name: 'Adele Vance',
+      ver: '1.0',
     });
     expect(claims.scp.split(' ').sort()).toEqual(['Mail.Send', 'openid', 'profile']);
     expect(claims.roles).toBeUndefined();
@@ -104,14 +113,15 @@ describe('device code flow with msal-node', () => {
   });
 
   it('fails with authorization_declined when the user declines', async () => {
-    await expect(signIn(pca(PUBLIC_APP, 'organizations'), [GRAPH_SEND], (code) => h.entra.approveDeviceCode(code, 'adele@contoso.com', { decline: true })))
-      .rejects.toThrow(/authorization_declined/);
+    await expect(signIn(pca(PUBLIC_APP, 'organizations'), [GRAPH_SEND], (code) => h.entra.approveDeviceCode(code, 'adele@contoso.com', { decline: true }))).rejects.toThrow(/authorization_declined/);
   });
 
   it('fails with expired_token once the code is 15 minutes old', async () => {
-    await expect(signIn(pca(PUBLIC_APP, 'organizations'), [GRAPH_SEND], () => {
-      h.directory.skewMs = 901_000;
-    })).rejects.toThrow(/expired_token/);
+    await expect(
+      signIn(pca(PUBLIC_APP, 'organizations'), [GRAPH_SEND], () => {
+        h.directory.skewMs = 901_000;
+      }),
+    ).rejects.toThrow(/expired_token/);
   });
 
   it('revoked refresh token → invalid_grant AADSTS50173: msal asks for interaction', async () => {
@@ -120,8 +130,11 @@ describe('device code flow with msal-node', () => {
     const refreshed = await app.acquireTokenSilent({ account: result.account as AccountInfo, scopes: [GRAPH_SEND], forceRefresh: true });
     expect(refreshed.accessToken).not.toBe(result.accessToken);
     h.entra.revokeRefreshTokens('adele@contoso.com');
-    await expect(app.acquireTokenSilent({ account: result.account as AccountInfo, scopes: [GRAPH_SEND], forceRefresh: true }))
-      .rejects.toMatchObject({ name: 'InteractionRequiredAuthError', errorCode: 'invalid_grant', errorMessage: expect.stringContaining('AADSTS50173') });
+    await expect(app.acquireTokenSilent({ account: result.account as AccountInfo, scopes: [GRAPH_SEND], forceRefresh: true })).rejects.toMatchObject({
+      name: 'InteractionRequiredAuthError',
+      errorCode: 'invalid_grant',
+      errorMessage: expect.stringContaining('AADSTS50173'),
+    });
     // A new sign-in after the revocation works again.
     const again = await signIn(app, [GRAPH_SEND], (code) => h.entra.approveDeviceCode(code, 'adele@contoso.com'));
     await expect(app.acquireTokenSilent({ account: again.account as AccountInfo, scopes: [GRAPH_SEND], forceRefresh: true })).resolves.toBeTruthy();
@@ -222,8 +235,14 @@ describe('device code protocol answers (raw HTTP)', () => {
       },
     });
     let shownCode: string | undefined = 'not called';
-    await expect(app.acquireTokenByDeviceCode({ scopes: ['Mail.Send'], deviceCodeCallback: (r) => { shownCode = r.userCode; } }))
-      .rejects.toThrow(/bad_verification_code/);
+    await expect(
+      app.acquireTokenByDeviceCode({
+        scopes: ['Mail.Send'],
+        deviceCodeCallback: (r) => {
+          shownCode = r.userCode;
+        },
+      }),
+    ).rejects.toThrow(/bad_verification_code/);
     expect(shownCode).toBeUndefined();
     expect(seen[0]).toMatchObject({ url: `${h.baseUrl}/organizations/oauth2/v2.0/devicecode`, status: 400, body: { error: 'invalid_request', error_codes: [9002331] } });
   });
@@ -252,8 +271,10 @@ describe('Conditional Access (AADSTS53003)', () => {
     const result = await signIn(app, [GRAPH_SEND], (code) => h.entra.approveDeviceCode(code, 'alerts@contoso.com'));
     h.entra.setConditionalAccessBlock('alerts@contoso.com', true);
     try {
-      await expect(app.acquireTokenSilent({ account: result.account as AccountInfo, scopes: [GRAPH_SEND], forceRefresh: true }))
-        .rejects.toMatchObject({ name: 'InteractionRequiredAuthError', errorMessage: expect.stringContaining('AADSTS53003') });
+      await expect(app.acquireTokenSilent({ account: result.account as AccountInfo, scopes: [GRAPH_SEND], forceRefresh: true })).rejects.toMatchObject({
+        name: 'InteractionRequiredAuthError',
+        errorMessage: expect.stringContaining('AADSTS53003'),
+      });
       const { poll } = await rawFlow('organizations', PUBLIC_APP, GRAPH_SEND, (code) => h.entra.approveDeviceCode(code, 'alerts@contoso.com'));
       expectEntraError(poll.json, 'invalid_grant', 53003);
       expect(poll.json.suberror).toBe('message_only');

@@ -3,8 +3,9 @@
  * using only its CA file, the simulator's resources accept them, and the token-outage and
  * clock-skew faults reach the token endpoint.
  */
-import { ConfidentialClientApplication, PublicClientApplication } from '@azure/msal-node';
+
 import { readFileSync } from 'node:fs';
+import { ConfidentialClientApplication, PublicClientApplication } from '@azure/msal-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO } from '../src/demo/demo-seed.js';
 import { startSimulator } from '../src/simulator.js';

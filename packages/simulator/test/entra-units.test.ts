@@ -1,8 +1,8 @@
 /** Units below the HTTP layer of the Entra module: authority resolution, scope parsing, ids and formats. */
 import { describe, expect, it } from 'vitest';
-import { resolveAuthority, CONSUMERS_TENANT_ID } from '../src/entra/authority.js';
-import { EntraError, entraErrorBody, entraTimestamp } from '../src/entra/entra-error.js';
+import { CONSUMERS_TENANT_ID, resolveAuthority } from '../src/entra/authority.js';
 import { normaliseUserCode } from '../src/entra/device-codes.js';
+import { EntraError, entraErrorBody, entraTimestamp } from '../src/entra/entra-error.js';
 import { matchResource, v1Issuer } from '../src/entra/resources.js';
 import { parseAppOnlyScope, parseDelegatedScopes } from '../src/entra/scopes.js';
 import { isGuid, stableGuid } from '../src/entra/stable-guid.js';
@@ -36,7 +36,7 @@ describe('resolveAuthority', () => {
     expect(resolveAuthority('live.example', directory).kind).toBe('consumers');
   });
 
-  it('without a seeded consumers tenant, `consumers` and Microsoft\'s MSA tenant id still resolve', () => {
+  it("without a seeded consumers tenant, `consumers` and Microsoft's MSA tenant id still resolve", () => {
     const bare = new TestDirectory({ tenants: [], apps: [], users: [] });
     expect(resolveAuthority('consumers', bare)).toMatchObject({ kind: 'consumers', tenant: { id: CONSUMERS_TENANT_ID } });
     expect(resolveAuthority(CONSUMERS_TENANT_ID, bare).kind).toBe('consumers');
@@ -72,7 +72,7 @@ describe('scopes', () => {
     expect(aadsts(() => parseDelegatedScopes('Mail.Send https://outlook.office365.com/EWS.AccessAsUser.All', 'global', 'x'))).toBe(28000);
   });
 
-  it('resources and v1 issuers follow the tenant\'s cloud', () => {
+  it("resources and v1 issuers follow the tenant's cloud", () => {
     expect(matchResource('https://graph.microsoft.us', 'usgov')).toEqual({ api: 'graph', uri: 'https://graph.microsoft.us' });
     expect(matchResource('https://graph.microsoft.us', 'global')).toBeUndefined();
     expect(v1Issuer('china', 't')).toBe('https://sts.chinacloudapi.cn/t/');
@@ -88,7 +88,7 @@ describe('formats', () => {
     expect(a).not.toBe(stableGuid('service-principal', 'app', 'other'));
   });
 
-  it('timestamps and error bodies are in Entra\'s format', () => {
+  it("timestamps and error bodies are in Entra's format", () => {
     expect(entraTimestamp(Date.UTC(2022, 5, 18, 3, 16, 39, 123))).toBe('2022-06-18 03:16:39Z');
     const body = entraErrorBody(new EntraError(400, 'invalid_grant', 65001, 'text', 'consent_required'), { traceId: 't', correlationId: 'c', now: 0 }, 'https://h');
     expect(body).toEqual({

@@ -1,24 +1,7 @@
 import { Agent } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userSid } from '../src/ews/index.js';
-import {
-  ALICE,
-  APP,
-  BOB,
-  GRAPH_ONLY_APP,
-  NO_PERMISSION_APP,
-  PASSWORD,
-  REST_ROLE_APP,
-  SCOPED_APP,
-  SERVICE,
-  TENANT,
-  attrs,
-  envelope,
-  impersonate,
-  startEwsHarness,
-  texts,
-  type EwsHarness,
-} from './support/ews-harness.js';
+import { ALICE, APP, attrs, BOB, type EwsHarness, envelope, GRAPH_ONLY_APP, impersonate, NO_PERMISSION_APP, PASSWORD, REST_ROLE_APP, SCOPED_APP, SERVICE, startEwsHarness, TENANT, texts } from './support/ews-harness.js';
 
 const GET_INBOX = '<m:GetFolder><m:FolderShape><t:BaseShape>Default</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>';
 const getFolderOf = (mailbox: string) =>

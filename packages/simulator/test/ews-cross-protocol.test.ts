@@ -1,9 +1,9 @@
 import { Agent, request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateEwsSoap } from '../src/ews/index.js';
 import { startSimulator } from '../src/simulator.js';
 import type { Simulator } from '../src/types.js';
-import { validateEwsSoap } from '../src/ews/index.js';
-import { ALICE, APP, BOB, TENANT, attrs, envelope, ewsSeed, impersonate, texts } from './support/ews-harness.js';
+import { ALICE, APP, attrs, BOB, envelope, ewsSeed, impersonate, TENANT, texts } from './support/ews-harness.js';
 
 /**
  * One mailbox, two protocols, through startSimulator (the real assembly): what EWS sends Graph
@@ -116,7 +116,10 @@ describe('EWS and Graph on one mailbox (startSimulator)', () => {
     // Graph marks it unread → EWS sees IsRead false, under the same EWS id.
     const patched = await graph('PATCH', `/users/${ALICE}/messages/${target.id}`, { isRead: false });
     expect(patched.status).toBe(200);
-    const item = await ews(ALICE, `<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="message:IsRead"/></t:AdditionalProperties></m:ItemShape><m:ItemIds><t:ItemId Id="${ewsId}"/></m:ItemIds></m:GetItem>`);
+    const item = await ews(
+      ALICE,
+      `<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="message:IsRead"/></t:AdditionalProperties></m:ItemShape><m:ItemIds><t:ItemId Id="${ewsId}"/></m:ItemIds></m:GetItem>`,
+    );
     expect(texts(item, 'IsRead')).toEqual(['false']);
 
     // Graph moves it → EWS finds it in Junk Email (new id, as in Exchange Online).

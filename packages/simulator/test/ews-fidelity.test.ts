@@ -1,10 +1,10 @@
 import { Agent, request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, userSid as exportedUserSid, validateEwsSoap as exportedValidate } from '../src/index.js';
-import type { Simulator } from '../src/types.js';
-import { validateEwsSoap } from '../src/ews/index.js';
 import { entraStatusError } from '../src/entra/entra-error.js';
-import { ALICE, APP, BOB, TENANT, attrs, envelope, ewsSeed, impersonate, texts } from './support/ews-harness.js';
+import { validateEwsSoap } from '../src/ews/index.js';
+import { userSid as exportedUserSid, validateEwsSoap as exportedValidate, startSimulator } from '../src/index.js';
+import type { Simulator } from '../src/types.js';
+import { ALICE, APP, attrs, BOB, envelope, ewsSeed, impersonate, TENANT, texts } from './support/ews-harness.js';
 
 /**
  * Fidelity follow-ups found by the adapter teams: the MessageType properties a client sets on
@@ -154,7 +154,10 @@ describe('CreateItem: the MessageType properties clients send survive the mail f
       '<m:CreateItem MessageDisposition="SaveOnly"><m:Items><t:Message><t:Subject>Low draft</t:Subject><t:Importance>Low</t:Importance></t:Message><t:Message><t:Subject>Normal draft</t:Subject></t:Message></m:Items></m:CreateItem>',
     );
     const [lowId, normalId] = attrs(created, 'ItemId', 'Id');
-    const got = await ews(ALICE, `<m:GetItem><m:ItemShape><t:BaseShape>Default</t:BaseShape><t:IncludeMimeContent>true</t:IncludeMimeContent></m:ItemShape><m:ItemIds><t:ItemId Id="${lowId}"/><t:ItemId Id="${normalId}"/></m:ItemIds></m:GetItem>`);
+    const got = await ews(
+      ALICE,
+      `<m:GetItem><m:ItemShape><t:BaseShape>Default</t:BaseShape><t:IncludeMimeContent>true</t:IncludeMimeContent></m:ItemShape><m:ItemIds><t:ItemId Id="${lowId}"/><t:ItemId Id="${normalId}"/></m:ItemIds></m:GetItem>`,
+    );
     expect(texts(got, 'Importance')).toEqual(['Low', 'Normal']);
     const mimes = [...got.matchAll(/<t:MimeContent[^>]*>([^<]*)<\/t:MimeContent>/g)].map((m) => Buffer.from(m[1]!, 'base64').toString('utf8'));
     expect(mimes[0]).toMatch(/^Importance: low\r?$/m);
@@ -196,7 +199,10 @@ describe('PR_INTERNET_MESSAGE_ID (PropertyTag 0x1035) by tag', () => {
       `<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape><m:Restriction><t:IsEqualTo>${PR_INTERNET_MESSAGE_ID}<t:FieldURIOrConstant><t:Constant Value="&lt;nobody@contoso.com&gt;"/></t:FieldURIOrConstant></t:IsEqualTo></m:Restriction><m:ParentFolderIds><t:DistinguishedFolderId Id="drafts"/></m:ParentFolderIds></m:FindItem>`,
     );
     expect(attrs(none, 'ItemId', 'Id')).toEqual([]);
-    const got = await ews(ALICE, `<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="message:InternetMessageId"/>${PR_INTERNET_MESSAGE_ID}</t:AdditionalProperties></m:ItemShape><m:ItemIds><t:ItemId Id="${id}"/></m:ItemIds></m:GetItem>`);
+    const got = await ews(
+      ALICE,
+      `<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="message:InternetMessageId"/>${PR_INTERNET_MESSAGE_ID}</t:AdditionalProperties></m:ItemShape><m:ItemIds><t:ItemId Id="${id}"/></m:ItemIds></m:GetItem>`,
+    );
     expect(texts(got, 'InternetMessageId')).toEqual(['&lt;fidelity-tagged-1@contoso.com&gt;']);
     expect(texts(got, 'Value')).toEqual(['&lt;fidelity-tagged-1@contoso.com&gt;']);
   });
@@ -207,12 +213,15 @@ describe('PR_INTERNET_MESSAGE_ID (PropertyTag 0x1035) by tag', () => {
       '<m:CreateItem MessageDisposition="SaveOnly"><m:Items><t:Message><t:Subject>Not tagged</t:Subject><t:ExtendedProperty><t:ExtendedFieldURI PropertyTag="0x1035" PropertyType="Integer"/><t:Value>7</t:Value></t:ExtendedProperty></t:Message></m:Items></m:CreateItem>',
     );
     const [id] = attrs(created, 'ItemId', 'Id');
-    const got = await ews(ALICE, `<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="message:InternetMessageId"/></t:AdditionalProperties></m:ItemShape><m:ItemIds><t:ItemId Id="${id}"/></m:ItemIds></m:GetItem>`);
+    const got = await ews(
+      ALICE,
+      `<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="message:InternetMessageId"/></t:AdditionalProperties></m:ItemShape><m:ItemIds><t:ItemId Id="${id}"/></m:ItemIds></m:GetItem>`,
+    );
     expect(texts(got, 'InternetMessageId')[0]).not.toBe('7');
   });
 });
 
-describe('Entra: injected status faults answer in Entra\'s error shape', () => {
+describe("Entra: injected status faults answer in Entra's error shape", () => {
   it('503 is temporarily_unavailable AADSTS90033 with trace ids and Retry-After; 500 is server_error AADSTS50000', async () => {
     sim.inject({ kind: 'status', api: 'entra', status: 503, count: 1 });
     const unavailable = await tokenRequest('https://graph.microsoft.com/.default');
@@ -242,7 +251,7 @@ describe('Entra: injected status faults answer in Entra\'s error shape', () => {
     expect((await tokenRequest('https://graph.microsoft.com/.default')).status).toBe(200);
   });
 
-  it('the server\'s own 4xx (413, body too large) maps to invalid_request AADSTS9002313, 502/504 to AADSTS90033', () => {
+  it("the server's own 4xx (413, body too large) maps to invalid_request AADSTS9002313, 502/504 to AADSTS90033", () => {
     expect(entraStatusError(413)).toMatchObject({ status: 413, error: 'invalid_request', aadsts: 9002313 });
     expect(entraStatusError(502)).toMatchObject({ status: 502, error: 'temporarily_unavailable', aadsts: 90033 });
     expect(entraStatusError(504)).toMatchObject({ status: 504, error: 'temporarily_unavailable', aadsts: 90033 });

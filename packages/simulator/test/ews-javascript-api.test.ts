@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { writeFile, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,9 +16,10 @@ import {
   EmailMessageSchema,
   ExchangeService,
   ExchangeVersion,
+  Folder,
   FolderId,
   ImpersonatedUserId,
-  SearchFilter,
+  type Item,
   ItemSchema,
   ItemView,
   MeetingMessageSchema,
@@ -26,17 +27,16 @@ import {
   MessageBody,
   OAuthCredentials,
   PropertySet,
+  SearchFilter,
   ServiceError,
   ServiceResult,
   SyncFolderItemsScope,
   Uri,
   WellKnownFolderName,
   XhrApi,
-  Item,
-  Folder,
 } from 'ews-javascript-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALICE, BOB, PASSWORD, startEwsHarness, type EwsHarness } from './support/ews-harness.js';
+import { ALICE, BOB, type EwsHarness, PASSWORD, startEwsHarness } from './support/ews-harness.js';
 
 /**
  * ews-javascript-api, unmodified, against the simulator. Its HTTP layer (@ewsjs/xhr on axios) is
@@ -96,7 +96,10 @@ describe('ews-javascript-api (OAuth, app-only, impersonation)', () => {
     view.PropertySet = properties();
     const found = await service.FindItems(WellKnownFolderName.Inbox, view);
     expect(found.Items.map((item) => item.Subject).sort()).toEqual(['First & <oldest>', 'Second', 'Third with attachment']);
-    const loaded = await service.BindToItems(found.Items.map((item) => item.Id), properties(true));
+    const loaded = await service.BindToItems(
+      found.Items.map((item) => item.Id),
+      properties(true),
+    );
     expect(loaded.OverallResult).toBe(ServiceResult.Success);
     expect(loaded.Responses.map((response) => response.Item.Subject).sort()).toEqual(['First & <oldest>', 'Second', 'Third with attachment']);
     expect(sim.log.list().at(-1)).toMatchObject({ ewsOperation: 'GetItem', status: 200 });
@@ -109,7 +112,10 @@ describe('ews-javascript-api (OAuth, app-only, impersonation)', () => {
     const oldView = new ItemView(10);
     oldView.PropertySet = properties();
     await expect(old.FindItems(WellKnownFolderName.Inbox, oldView)).rejects.toMatchObject({ ErrorCode: ServiceError.ErrorInvalidPropertyRequest });
-    const refused = await old.BindToItems(found.Items.map((item) => item.Id), properties(true));
+    const refused = await old.BindToItems(
+      found.Items.map((item) => item.Id),
+      properties(true),
+    );
     expect(refused.Responses.map((response) => response.ErrorCode)).toEqual(Array(3).fill(ServiceError.ErrorInvalidPropertyRequest));
   });
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALICE, BOB, attrs, envelope, impersonate, startEwsHarness, texts, type EwsHarness } from './support/ews-harness.js';
+import { ALICE, attrs, BOB, type EwsHarness, envelope, impersonate, startEwsHarness, texts } from './support/ews-harness.js';
 
 let sim: EwsHarness;
 let auth: Record<string, string>;
@@ -16,9 +16,7 @@ afterAll(async () => {
 const asAlice = (body: string) => sim.soap(envelope(body, impersonate(ALICE)), auth);
 
 async function inboxIds(extra = ''): Promise<{ ids: string[]; changeKeys: string[]; body: string }> {
-  const res = await asAlice(
-    `<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape>${extra}<m:ParentFolderIds><t:DistinguishedFolderId Id="inbox"/></m:ParentFolderIds></m:FindItem>`,
-  );
+  const res = await asAlice(`<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape>${extra}<m:ParentFolderIds><t:DistinguishedFolderId Id="inbox"/></m:ParentFolderIds></m:FindItem>`);
   expect(res.status).toBe(200);
   return { ids: attrs(res.body, 'ItemId', 'Id'), changeKeys: attrs(res.body, 'ItemId', 'ChangeKey'), body: res.body };
 }
@@ -73,22 +71,21 @@ describe('EWS operations (Exchange Online, app-only with impersonation)', () => 
   it('GetItem several ids with MimeContent, BodyType Text and HTML (HTML entity-escaped in t:Body)', async () => {
     const { ids } = await inboxIds();
     const items = ids.map((id) => `<t:ItemId Id="${id}"/>`).join('');
-    const html = await asAlice(
-      `<m:GetItem><m:ItemShape><t:BaseShape>Default</t:BaseShape><t:IncludeMimeContent>true</t:IncludeMimeContent><t:BodyType>HTML</t:BodyType></m:ItemShape><m:ItemIds>${items}</m:ItemIds></m:GetItem>`,
-    );
+    const html = await asAlice(`<m:GetItem><m:ItemShape><t:BaseShape>Default</t:BaseShape><t:IncludeMimeContent>true</t:IncludeMimeContent><t:BodyType>HTML</t:BodyType></m:ItemShape><m:ItemIds>${items}</m:ItemIds></m:GetItem>`);
     expect(attrs(html.body, 'GetItemResponseMessage', 'ResponseClass')).toEqual(['Success', 'Success', 'Success']);
     expect(html.body).toContain('&lt;b&gt;bold&lt;/b&gt;');
     const mime = Buffer.from(texts(html.body, 'MimeContent')[1]!, 'base64').toString('utf8');
     expect(mime).toMatch(/Subject: Second/);
-    const text = await asAlice(`<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:BodyType>Text</t:BodyType><t:AdditionalProperties><t:FieldURI FieldURI="item:Body"/></t:AdditionalProperties></m:ItemShape><m:ItemIds><t:ItemId Id="${ids[1]}"/></m:ItemIds></m:GetItem>`);
+    const text = await asAlice(
+      `<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:BodyType>Text</t:BodyType><t:AdditionalProperties><t:FieldURI FieldURI="item:Body"/></t:AdditionalProperties></m:ItemShape><m:ItemIds><t:ItemId Id="${ids[1]}"/></m:ItemIds></m:GetItem>`,
+    );
     expect(attrs(text.body, 'Body', 'BodyType')).toEqual(['Text']);
     expect(texts(text.body, 'Body')[0]).toContain('two & bold'.replace('&', '&amp;'));
   });
 
   it('calendar and meeting properties on Inbox messages: answered without them (Exchange 2010+), refused for Exchange 2007 requests', async () => {
     const { ids } = await inboxIds();
-    const otherTypes =
-      '<t:FieldURI FieldURI="meeting:AssociatedCalendarItemId"/><t:FieldURI FieldURI="calendar:Start"/><t:FieldURI FieldURI="meetingRequest:MeetingRequestType"/><t:FieldURI FieldURI="calendar:IsAllDayEvent"/>';
+    const otherTypes = '<t:FieldURI FieldURI="meeting:AssociatedCalendarItemId"/><t:FieldURI FieldURI="calendar:Start"/><t:FieldURI FieldURI="meetingRequest:MeetingRequestType"/><t:FieldURI FieldURI="calendar:IsAllDayEvent"/>';
     const shape = `<m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="item:Subject"/><t:FieldURI FieldURI="message:IsRead"/>${otherTypes}</t:AdditionalProperties></m:ItemShape>`;
     const getItem = `<m:GetItem>${shape}<m:ItemIds>${ids.map((id) => `<t:ItemId Id="${id}"/>`).join('')}</m:ItemIds></m:GetItem>`;
     const findItem = `<m:FindItem Traversal="Shallow">${shape}<m:ParentFolderIds><t:DistinguishedFolderId Id="inbox"/></m:ParentFolderIds></m:FindItem>`;
@@ -128,9 +125,7 @@ describe('EWS operations (Exchange Online, app-only with impersonation)', () => 
   });
 
   it('ids: malformed → ErrorInvalidIdMalformed, unknown → ErrorItemNotFound', async () => {
-    const res = await asAlice(
-      `<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape><m:ItemIds><t:ItemId Id="not-an-id!"/><t:ItemId Id="${Buffer.alloc(60, 7).toString('base64')}"/></m:ItemIds></m:GetItem>`,
-    );
+    const res = await asAlice(`<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape><m:ItemIds><t:ItemId Id="not-an-id!"/><t:ItemId Id="${Buffer.alloc(60, 7).toString('base64')}"/></m:ItemIds></m:GetItem>`);
     expect(texts(res.body, 'ResponseCode')).toEqual(['ErrorInvalidIdMalformed', 'ErrorItemNotFound']);
   });
 
@@ -257,10 +252,7 @@ describe('with validateEws off', () => {
     const plain = await startEwsHarness({ validate: false });
     try {
       const headers = { authorization: `Bearer ${await plain.appToken()}` };
-      const ok = await plain.soap(
-        envelope('<m:GetFolder><m:FolderShape><t:BaseShape>Default</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>', impersonate(ALICE)),
-        headers,
-      );
+      const ok = await plain.soap(envelope('<m:GetFolder><m:FolderShape><t:BaseShape>Default</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>', impersonate(ALICE)), headers);
       expect(ok.status).toBe(200);
       expect(plain.log.list().at(-1)!.schemaValid).toBeUndefined();
       const twoBodies = await plain.soap(

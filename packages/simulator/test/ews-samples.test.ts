@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseXml, NS, type XNode } from '../src/ews/xml/xml-node.js';
 import { validateEwsSoap } from '../src/ews/index.js';
+import { NS, parseXml, type XNode } from '../src/ews/xml/xml-node.js';
 import type { StoredMessage } from '../src/state/stored-message.js';
-import { ALICE, BOB, SHARED, attrs, envelope, startEwsHarness, texts, type EwsHarness } from './support/ews-harness.js';
+import { ALICE, attrs, BOB, type EwsHarness, envelope, SHARED, startEwsHarness, texts } from './support/ews-harness.js';
 
 /**
  * Microsoft's documented EWS samples (shared/protocol/ews/samples, see its SOURCES.md) against the
@@ -105,10 +105,7 @@ function addMessage(folder: string, subject: string, extra: Partial<StoredMessag
 
 /** Replaces the placeholder ids of an ItemId/ParentItemId/AttachmentId element in a sample. */
 function withIds(xml: string, element: string, id: string, changeKey?: string): string {
-  return xml.replace(new RegExp(`(<(?:t:)?${element}\\b[^>]*?\\sId=")[^"]*(")`), `$1${id}$2`).replace(
-    new RegExp(`(<(?:t:)?${element}\\b[^>]*?\\sChangeKey=")[^"]*(")`),
-    changeKey === undefined ? '$1$2' : `$1${changeKey}$2`,
-  );
+  return xml.replace(new RegExp(`(<(?:t:)?${element}\\b[^>]*?\\sId=")[^"]*(")`), `$1${id}$2`).replace(new RegExp(`(<(?:t:)?${element}\\b[^>]*?\\sChangeKey=")[^"]*(")`), changeKey === undefined ? '$1$2' : `$1${changeKey}$2`);
 }
 
 async function post(xml: string) {
@@ -199,7 +196,9 @@ describe('documented request samples are accepted and answered as documented', (
   });
 
   it('syncfolderitems (with a SyncState this simulator issued)', async () => {
-    const first = await post(envelope('<m:SyncFolderItems><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape><m:SyncFolderId><t:DistinguishedFolderId Id="sentitems"/></m:SyncFolderId><m:MaxChangesReturned>512</m:MaxChangesReturned></m:SyncFolderItems>'));
+    const first = await post(
+      envelope('<m:SyncFolderItems><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape><m:SyncFolderId><t:DistinguishedFolderId Id="sentitems"/></m:SyncFolderId><m:MaxChangesReturned>512</m:MaxChangesReturned></m:SyncFolderItems>'),
+    );
     const state = texts(first.body, 'SyncState')[0]!;
     addMessage('sentitems', 'New in Sent Items');
     const res = await post(sample('syncfolderitems.request.xml').replace(/<SyncState>[^<]*<\/SyncState>/, `<SyncState>${state}</SyncState>`));
@@ -277,7 +276,9 @@ describe('the published samples with the https:// SOAP-namespace typo are not SO
     const drafts = alice().messagesIn(alice().wellKnown('drafts'));
     // The doc double-escapes its HTML: the body arrives as the text "&lt;html&gt;..." — stored as sent.
     expect(drafts.find((m) => m.subject === 'Inline Attachment')?.bodyHtml).toContain('&lt;img width=100');
-    const imported = alice().messagesIn(alice().wellKnown('inbox')).find((m) => m.mime !== undefined && !m.isDraft && m.subject !== '');
+    const imported = alice()
+      .messagesIn(alice().wellKnown('inbox'))
+      .find((m) => m.mime !== undefined && !m.isDraft && m.subject !== '');
     expect(imported).toBeDefined();
   });
 
@@ -291,20 +292,20 @@ describe('the published samples with the https:// SOAP-namespace typo are not SO
     const ok = await post(fixed.replace(/<t:Content>([^<]*)<\/t:Content>/g, (all, value: string) => (isBase64(value) ? all : '<t:Content>AAAA</t:Content>')));
     expectStructure(ok.body, 'createitem-with-attachments.response.xml', fixNamespace, true);
     const [id] = attrs(ok.body, 'ItemId', 'Id');
-    expect(alice().messageByEwsId(id!)?.attachments.map((a) => a.name)).toEqual([
-      'FileAttachment.txt',
-      'SecondAttachment.txt',
-      'ThirdAttachment.jpg',
-      'FourthAttachment.txt',
-      'Attached Message Item.eml',
-    ]);
+    expect(
+      alice()
+        .messageByEwsId(id!)
+        ?.attachments.map((a) => a.name),
+    ).toEqual(['FileAttachment.txt', 'SecondAttachment.txt', 'ThirdAttachment.jpg', 'FourthAttachment.txt', 'Attached Message Item.eml']);
   });
 });
 
 describe('documented error samples are reproduced by their conditions', () => {
   it('createitem-send.error-response: ErrorSendAsDenied', async () => {
     const res = await post(
-      envelope(`<m:CreateItem MessageDisposition="SendOnly"><m:Items><t:Message><t:Subject>x</t:Subject><t:ToRecipients><t:Mailbox><t:EmailAddress>${BOB}</t:EmailAddress></t:Mailbox></t:ToRecipients><t:From><t:Mailbox><t:EmailAddress>${BOB}</t:EmailAddress></t:Mailbox></t:From></t:Message></m:Items></m:CreateItem>`),
+      envelope(
+        `<m:CreateItem MessageDisposition="SendOnly"><m:Items><t:Message><t:Subject>x</t:Subject><t:ToRecipients><t:Mailbox><t:EmailAddress>${BOB}</t:EmailAddress></t:Mailbox></t:ToRecipients><t:From><t:Mailbox><t:EmailAddress>${BOB}</t:EmailAddress></t:Mailbox></t:From></t:Message></m:Items></m:CreateItem>`,
+      ),
     );
     expectStructure(res.body, 'createitem-send.error-response.xml');
     expect(texts(res.body, 'MessageText')).toEqual(texts(sample('createitem-send.error-response.xml'), 'MessageText'));
@@ -334,7 +335,11 @@ describe('documented error samples are reproduced by their conditions', () => {
     // answer the same only when the request targets Exchange 2007.
     const message = addMessage('inbox', 'prop');
     const res = await post(
-      envelope(`<m:GetItem><m:ItemShape><t:BaseShape>Default</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="meeting:AssociatedCalendarItemId"/></t:AdditionalProperties></m:ItemShape><m:ItemIds><t:ItemId Id="${message.ewsId}"/></m:ItemIds></m:GetItem>`, '', 'Exchange2007_SP1'),
+      envelope(
+        `<m:GetItem><m:ItemShape><t:BaseShape>Default</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="meeting:AssociatedCalendarItemId"/></t:AdditionalProperties></m:ItemShape><m:ItemIds><t:ItemId Id="${message.ewsId}"/></m:ItemIds></m:GetItem>`,
+        '',
+        'Exchange2007_SP1',
+      ),
     );
     expectStructure(res.body, 'getitem-message.error-response.xml');
   });

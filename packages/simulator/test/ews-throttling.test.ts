@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_EWS_THROTTLING, EwsThrottle } from '../src/ews/ews-throttle.js';
 import { NS, parseXml, type XNode } from '../src/ews/xml/xml-node.js';
-import { ALICE, BOB, attrs, envelope, impersonate, startEwsHarness, texts, type EwsHarness } from './support/ews-harness.js';
+import { ALICE, attrs, BOB, type EwsHarness, envelope, impersonate, startEwsHarness, texts } from './support/ews-harness.js';
 
 /**
  * EWS throttling as Exchange Online applies it: EWSMaxConcurrency (ErrorExceededConnectionCount) and
@@ -97,7 +97,10 @@ describe('EWS throttling over HTTPS', () => {
     const shape = (node: XNode): string => `${node.name}(${node.children.map(shape).join(',')})`;
     expect(shape(parseXml(busy.body))).toBe(shape(parseXml(readFileSync(SAMPLE, 'utf8'))));
     // Blocked for every request of this owner, whatever the operation...
-    const again = await sim.soap(envelope('<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape><m:ParentFolderIds><t:DistinguishedFolderId Id="inbox"/></m:ParentFolderIds></m:FindItem>', impersonate(ALICE)), headers);
+    const again = await sim.soap(
+      envelope('<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape><m:ParentFolderIds><t:DistinguishedFolderId Id="inbox"/></m:ParentFolderIds></m:FindItem>', impersonate(ALICE)),
+      headers,
+    );
     expect(texts(again.body, 'faultcode')).toEqual(['a:ErrorServerBusy']);
     // ...but not for the same app on another mailbox (a budget of its own per impersonated mailbox).
     const bob = await sim.soap(envelope(GET_INBOX, impersonate(BOB)), { ...headers, 'x-anchormailbox': BOB });

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaultRegistry } from '../src/faults/fault-registry.js';
 import type { Simulator } from '../src/types.js';
+import { T } from './support/seeds.js';
 import type { SimClient } from './support/sim-client.js';
 import { startTestSimulator, stopTestSimulator } from './support/test-simulator.js';
-import { T } from './support/seeds.js';
 
 describe('faults', () => {
   let sim: Simulator;

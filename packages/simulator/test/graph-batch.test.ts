@@ -1,10 +1,10 @@
-import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Simulator } from '../src/types.js';
+import { T } from './support/seeds.js';
 import type { SimClient } from './support/sim-client.js';
 import { startTestSimulator, stopTestSimulator } from './support/test-simulator.js';
-import { T } from './support/seeds.js';
 
 // shared/ sits beside the repository (as CI lays it out), wherever that is.
 const SAMPLES = fileURLToPath(new URL('../../../../shared/protocol/graph/samples', import.meta.url));

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator } from '../src/simulator.js';
 import type { Simulator } from '../src/types.js';
-import { SimClient } from './support/sim-client.js';
 import { T, testSeed } from './support/seeds.js';
+import { SimClient } from './support/sim-client.js';
 
 const GRAPH = 'https://graph.microsoft.com';
 

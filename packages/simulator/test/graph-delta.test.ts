@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SeedMessage, Simulator } from '../src/types.js';
+import { T } from './support/seeds.js';
 import type { SimClient } from './support/sim-client.js';
 import { startTestSimulator, stopTestSimulator } from './support/test-simulator.js';
-import { T } from './support/seeds.js';
 
 type DeltaItem = { id: string; subject?: string; isRead?: boolean; '@removed'?: { reason: string }; '@odata.type'?: string };
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Simulator } from '../src/types.js';
-import { SimClient } from './support/sim-client.js';
-import { startTestSimulator, stopTestSimulator } from './support/test-simulator.js';
 import { T } from './support/seeds.js';
+import type { SimClient } from './support/sim-client.js';
+import { startTestSimulator, stopTestSimulator } from './support/test-simulator.js';
 
 /** Graph's `$expand=attachments` (and its nested `$select`) on messages, as Graph documents it. */
 describe('Graph: $expand=attachments', () => {
@@ -80,12 +80,7 @@ describe('Graph: $expand=attachments', () => {
   });
 
   it('works inside $batch as on its own', async () => {
-    const response = await client.send(
-      'POST',
-      '/v1.0/$batch',
-      { requests: [{ id: '1', method: 'GET', url: `/users/${T.alice}/mailFolders/inbox/messages?$top=1&$select=subject&$expand=attachments($select=name)` }] },
-      { token },
-    );
+    const response = await client.send('POST', '/v1.0/$batch', { requests: [{ id: '1', method: 'GET', url: `/users/${T.alice}/mailFolders/inbox/messages?$top=1&$select=subject&$expand=attachments($select=name)` }] }, { token });
     const [answer] = response.json().responses;
     expect(answer.status).toBe(200);
     expect(answer.body.value[0].attachments).toEqual([expect.objectContaining({ name: 'a.txt' })]);

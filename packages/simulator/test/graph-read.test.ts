@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simpleParser } from 'mailparser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator } from '../src/simulator.js';
 import type { Simulator } from '../src/types.js';
+import { T, testSeed } from './support/seeds.js';
 import { SimClient } from './support/sim-client.js';
 import { startTestSimulator, stopTestSimulator } from './support/test-simulator.js';
-import { T, testSeed } from './support/seeds.js';
 
 describe('Graph: reading mail', () => {
   let sim: Simulator;
@@ -33,16 +33,10 @@ describe('Graph: reading mail', () => {
     const unread = await client.get(`${alice}/mailFolders/inbox/messages?$filter=isRead eq false&$select=subject,isRead`, { token });
     const body = unread.json();
     expect(body['@odata.context']).toMatch(/mailFolders\('inbox'\)\/messages\(subject,isRead\)$/);
-    expect(body.value).toEqual([
-      expect.objectContaining({ subject: 'third', isRead: false }),
-      expect.objectContaining({ subject: 'second', isRead: false }),
-    ]);
+    expect(body.value).toEqual([expect.objectContaining({ subject: 'third', isRead: false }), expect.objectContaining({ subject: 'second', isRead: false })]);
     expect(Object.keys(body.value[0]).sort()).toEqual(['@odata.etag', 'id', 'isRead', 'subject']);
 
-    const range = await client.get(
-      `${alice}/mailFolders/inbox/messages?$filter=${encodeURIComponent('receivedDateTime ge 2026-01-02T00:00:00Z and receivedDateTime lt 2026-01-03T00:00:00Z')}&$select=subject`,
-      { token },
-    );
+    const range = await client.get(`${alice}/mailFolders/inbox/messages?$filter=${encodeURIComponent('receivedDateTime ge 2026-01-02T00:00:00Z and receivedDateTime lt 2026-01-03T00:00:00Z')}&$select=subject`, { token });
     expect(range.json().value.map((m: { subject: string }) => m.subject)).toEqual(['second']);
 
     const asc = await client.get(`${alice}/mailFolders/inbox/messages?$orderby=receivedDateTime asc&$top=2&$select=subject`, { token });

@@ -40,9 +40,7 @@ describe('Microsoft libraries against the simulator, unmodified', () => {
 
     const received = sim.messages(DEMO.secondMailbox, 'inbox');
     expect(received.map((m) => m.subject).sort()).toEqual(['sdk large attachment', 'sdk send']);
-    expect(received.find((m) => m.subject === 'sdk large attachment')!.attachments).toEqual([
-      { name: 'large.bin', size: 5 * 1024 * 1024 + 17, contentType: 'application/octet-stream', isInline: false },
-    ]);
+    expect(received.find((m) => m.subject === 'sdk large attachment')!.attachments).toEqual([{ name: 'large.bin', size: 5 * 1024 * 1024 + 17, contentType: 'application/octet-stream', isInline: false }]);
     // The SDK never sent its Graph token to the upload host.
     const uploads = sim.requests().filter((r) => r.api === 'upload');
     expect(uploads.length).toBe(3);

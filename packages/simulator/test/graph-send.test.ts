@@ -1,12 +1,12 @@
-import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import MailComposer from 'nodemailer/lib/mail-composer/index.js';
+import { fileURLToPath } from 'node:url';
 import { simpleParser } from 'mailparser';
+import MailComposer from 'nodemailer/lib/mail-composer/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Simulator } from '../src/types.js';
+import { T } from './support/seeds.js';
 import type { SimClient } from './support/sim-client.js';
 import { startTestSimulator, stopTestSimulator } from './support/test-simulator.js';
-import { T } from './support/seeds.js';
 
 // shared/ sits beside the repository (as CI lays it out), wherever that is.
 const SAMPLES = fileURLToPath(new URL('../../../../shared/protocol/graph/samples', import.meta.url));
@@ -109,7 +109,12 @@ describe('Graph: sending and mail flow', () => {
     const deliveries = sim.deliveries('<mime-send-1@fabrikam.example>');
     expect(deliveries.outbound).toBe(1);
     expect(deliveries.mailboxes).toHaveLength(2);
-    expect(deliveries.mailboxes).toEqual(expect.arrayContaining([{ mailbox: T.bob, folder: 'inbox' }, { mailbox: T.alice, folder: 'sentitems' }]));
+    expect(deliveries.mailboxes).toEqual(
+      expect.arrayContaining([
+        { mailbox: T.bob, folder: 'inbox' },
+        { mailbox: T.alice, folder: 'sentitems' },
+      ]),
+    );
     const received = sim.messages(T.bob, 'inbox').find((m) => m.subject === 'MIME send')!;
     expect(received.headers['X-Trace']).toBe('abc');
 

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator } from '../src/simulator.js';
 import type { Simulator, SimulatorOptions } from '../src/types.js';
-import { SimClient } from './support/sim-client.js';
 import { T, testSeed } from './support/seeds.js';
+import { SimClient } from './support/sim-client.js';
 
 describe("Graph: Exchange Online's sending limits per mailbox", () => {
   let sim: Simulator | undefined;

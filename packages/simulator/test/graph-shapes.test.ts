@@ -1,13 +1,13 @@
-import { fileURLToPath } from 'node:url';
-import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Simulator } from '../src/types.js';
-import { csdlTypes, jsonType, openApiEnums, openApiSchemas, shapeDifferences, type OpenApiProperty } from './support/graph-metadata.js';
+import { csdlTypes, jsonType, type OpenApiProperty, openApiEnums, openApiSchemas, shapeDifferences } from './support/graph-metadata.js';
+import { T } from './support/seeds.js';
 import type { SimClient } from './support/sim-client.js';
 import { startTestSimulator, stopTestSimulator } from './support/test-simulator.js';
-import { T } from './support/seeds.js';
 
 // shared/ sits beside the repository (as CI lays it out), wherever that is.
 const SAMPLES = fileURLToPath(new URL('../../../../shared/protocol/graph/samples', import.meta.url));
@@ -76,7 +76,7 @@ describe('Graph responses match the documented samples and the metadata', () => 
   });
   afterAll(() => stopTestSimulator({ sim, client }));
 
-  it('get message: the sample\'s keys and types, OpenAPI and CSDL property names, types and enums', async () => {
+  it("get message: the sample's keys and types, OpenAPI and CSDL property names, types and enums", async () => {
     const message = (await client.get(`${alice}/messages/${messageId}`, { token })).json();
     expect(shapeDifferences(sample('get-message.200.json'), message)).toEqual([]);
     expect(metadataDifferences(message, 'message', 'message')).toEqual([]);
@@ -97,7 +97,7 @@ describe('Graph responses match the documented samples and the metadata', () => 
     expect(ours.headers.get('x-ms-has-attach')).toBe('yes');
   });
 
-  it('list messages with $select=sender,subject: the sample\'s exact item keys', async () => {
+  it("list messages with $select=sender,subject: the sample's exact item keys", async () => {
     const body = (await client.get(`${alice}/messages?$select=sender,subject`, { token })).json();
     const documented = sample('list-messages.200.json');
     expect(Object.keys(body).sort()).toEqual(Object.keys(documented).sort());
@@ -106,7 +106,7 @@ describe('Graph responses match the documented samples and the metadata', () => 
     expect(body['@odata.context']).toMatch(/messages\(sender,subject\)$/);
   });
 
-  it('$select=internetMessageHeaders: the sample\'s exact keys', async () => {
+  it("$select=internetMessageHeaders: the sample's exact keys", async () => {
     const body = (await client.get(`${alice}/messages/${messageId}?$select=internetMessageHeaders`, { token })).json();
     const documented = sample('get-message-internetMessageHeaders.200.json');
     expect(Object.keys(body).sort()).toEqual(Object.keys(documented).sort());
@@ -114,7 +114,12 @@ describe('Graph responses match the documented samples and the metadata', () => 
   });
 
   it('create draft (201) and update (200) match their samples', async () => {
-    const created = await client.send('POST', `${alice}/messages`, { subject: "Did you see last night's game?", importance: 'Low', body: { contentType: 'HTML', content: 'They were <b>awesome</b>!' }, toRecipients: [{ emailAddress: { address: T.bob } }] }, { token });
+    const created = await client.send(
+      'POST',
+      `${alice}/messages`,
+      { subject: "Did you see last night's game?", importance: 'Low', body: { contentType: 'HTML', content: 'They were <b>awesome</b>!' }, toRecipients: [{ emailAddress: { address: T.bob } }] },
+      { token },
+    );
     expect(created.status).toBe(201);
     const draft = created.json();
     expect(shapeDifferences(sample('create-draft.201.json'), draft)).toEqual([]);
@@ -176,7 +181,7 @@ describe('Graph responses match the documented samples and the metadata', () => 
     expect(range.json().NextExpectedRanges).toEqual(put.NextExpectedRanges);
   });
 
-  it('errors have Graph\'s shape and the documented codes and messages', async () => {
+  it("errors have Graph's shape and the documented codes and messages", async () => {
     const notFound = (await client.get(`${alice}/messages/AAMkAGmissing000000AAA=`, { token })).json();
     expect(shapeDifferences(sample('error-404-ErrorItemNotFound.json'), notFound)).toEqual([]);
     expect(notFound.error.code).toBe('ErrorItemNotFound');
@@ -202,7 +207,19 @@ describe('Graph responses match the documented samples and the metadata', () => 
   });
 
   it('batch responses have the documented envelope', async () => {
-    const body = (await client.send('POST', '/v1.0/$batch', { requests: [{ id: '1', method: 'GET', url: `/users/${T.alice}/mailFolders/inbox` }, { id: '2', method: 'DELETE', url: `/users/${T.alice}/messages/AAMkAGmissing000000AAA=` }] }, { token })).json();
+    const body = (
+      await client.send(
+        'POST',
+        '/v1.0/$batch',
+        {
+          requests: [
+            { id: '1', method: 'GET', url: `/users/${T.alice}/mailFolders/inbox` },
+            { id: '2', method: 'DELETE', url: `/users/${T.alice}/messages/AAMkAGmissing000000AAA=` },
+          ],
+        },
+        { token },
+      )
+    ).json();
     const documented = sample('batch-response.200.json');
     expect(Object.keys(body)).toEqual(Object.keys(documented));
     for (const response of body.responses) {

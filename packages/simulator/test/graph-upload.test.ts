@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Simulator } from '../src/types.js';
+import { T } from './support/seeds.js';
 import type { SimClient } from './support/sim-client.js';
 import { startTestSimulator, stopTestSimulator } from './support/test-simulator.js';
-import { T } from './support/seeds.js';
 
 const MB = 1024 * 1024;
 
@@ -107,7 +107,12 @@ describe('Graph: attachment upload sessions', () => {
     expect(status.json().NextExpectedRanges).toEqual([String(4 * MB - 1)]);
     expect((await client.request('DELETE', uploadUrl)).status).toBe(204);
     expect((await client.get(uploadUrl)).status).toBe(401);
-    expect(sim.requests().filter((r) => r.api === 'upload').every((r) => !r.url.includes(new URL(uploadUrl).searchParams.get('authtoken')!))).toBe(true);
+    expect(
+      sim
+        .requests()
+        .filter((r) => r.api === 'upload')
+        .every((r) => !r.url.includes(new URL(uploadUrl).searchParams.get('authtoken')!)),
+    ).toBe(true);
   });
 
   it('refuses sessions under 3 MB and over 150 MB, and requires Mail.ReadWrite', async () => {

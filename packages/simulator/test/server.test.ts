@@ -1,14 +1,14 @@
+import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO } from '../src/demo/demo-seed.js';
 import { startSimulator } from '../src/simulator.js';
 import type { Simulator } from '../src/types.js';
-import { SimClient } from './support/sim-client.js';
 import { T, testSeed } from './support/seeds.js';
+import { SimClient } from './support/sim-client.js';
 
 describe('simulator server', () => {
   let sim: Simulator;
@@ -76,7 +76,7 @@ describe('simulator server', () => {
   it('logs requests with bearer tokens, admin keys and upload tokens redacted', async () => {
     sim.clearRequests();
     await client.get('/v1.0/users/x/messages', { headers: { authorization: 'Bearer eyJhbGciOi.secret.token' } });
-    await client.get('/api/v2.0/Users(\'a\')/Messages(\'b\')/AttachmentSessions(\'c\')?authtoken=topsecret');
+    await client.get("/api/v2.0/Users('a')/Messages('b')/AttachmentSessions('c')?authtoken=topsecret");
     await client.get('/_admin/requests', { headers: { 'x-simulator-admin-key': sim.adminKey } });
     const log = sim.requests();
     expect(log).toHaveLength(3);

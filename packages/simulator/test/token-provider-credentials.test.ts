@@ -8,10 +8,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { createHttpClient, createRetryPolicy, createTokenProvider, parseConfig, MailbridgeError, type HttpClient, type MailbridgeConfig } from '@mailbridge/core';
+import { createHttpClient, createRetryPolicy, createTokenProvider, type HttpClient, type MailbridgeConfig, MailbridgeError, parseConfig } from '@mailbridge/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONTOSO, FABRIKAM, FIC_SUBJECT, GOV, GOV_APP, MAILER, MULTI, SECRET, entraFixtures, type EntraFixtures } from './support/entra-fixtures.js';
-import { startEntraHarness, type EntraHarness } from './support/entra-harness.js';
+import { CONTOSO, type EntraFixtures, entraFixtures, FABRIKAM, FIC_SUBJECT, GOV, GOV_APP, MAILER, MULTI, SECRET } from './support/entra-fixtures.js';
+import { type EntraHarness, startEntraHarness } from './support/entra-harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mailbridge-token-credentials-'));
 const PASSPHRASE = 'pass~phrase.For-The-Key-0123';
@@ -49,8 +49,7 @@ function config(auth: Record<string, unknown>): MailbridgeConfig {
   ).config;
 }
 
-const provider = (cfg: MailbridgeConfig, env: NodeJS.ProcessEnv = {}) =>
-  createTokenProvider(cfg, { http, env, retry: createRetryPolicy({ maxAttempts: 1 }) });
+const provider = (cfg: MailbridgeConfig, env: NodeJS.ProcessEnv = {}) => createTokenProvider(cfg, { http, env, retry: createRetryPolicy({ maxAttempts: 1 }) });
 
 async function failure(promise: Promise<unknown>): Promise<MailbridgeError> {
   const error = await promise.then(

@@ -4,20 +4,20 @@
  * cannot depend on the simulator: the simulator depends on core.
  */
 import { createServer as createHttpServer } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { inspect } from 'node:util';
 import {
+  checkPermissions,
   createHttpClient,
   createLogger,
   createRedactor,
   createRetryPolicy,
   createTokenProvider,
-  checkPermissions,
-  parseConfig,
-  MailbridgeError,
   type HttpClient,
   type LogRecord,
   type MailbridgeConfig,
+  MailbridgeError,
+  parseConfig,
   type TokenProviderDeps,
 } from '@mailbridge/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -41,13 +41,21 @@ beforeAll(async () => {
   sim.seed({
     tenants: [{ id: GOV_TENANT, domains: ['agency.onmicrosoft.us'], cloud: 'usgov' }],
     apps: [
-      { clientId: GOV_APP, tenantId: GOV_TENANT, secrets: [{ id: '0a0b0c0d-1e1f-4a2b-8c3d-4e5f6a7b8c9d', value: 'sim~Gov.Secret-0123456789abcdefghijklm', expiresAt: '2099-01-01T00:00:00Z' }], permissions: [{ resource: 'graph', role: 'Mail.Send' }] },
+      {
+        clientId: GOV_APP,
+        tenantId: GOV_TENANT,
+        secrets: [{ id: '0a0b0c0d-1e1f-4a2b-8c3d-4e5f6a7b8c9d', value: 'sim~Gov.Secret-0123456789abcdefghijklm', expiresAt: '2099-01-01T00:00:00Z' }],
+        permissions: [{ resource: 'graph', role: 'Mail.Send' }],
+      },
       { clientId: EXPIRED_APP, tenantId: DEMO.tenantId, secrets: [{ id: '1a1b1c1d-2e2f-4a3b-8c4d-5e6f7a8b9c0d', value: EXPIRED_SECRET, expiresAt: '2024-03-01T00:00:00Z' }], permissions: [{ resource: 'graph', role: 'Mail.Send' }] },
       {
         clientId: NO_CONSENT_APP,
         tenantId: DEMO.tenantId,
         secrets: [{ id: '2a2b2c2d-3e3f-4a4b-8c5d-6e7f8a9b0c1d', value: NO_CONSENT_SECRET, expiresAt: '2099-01-01T00:00:00Z' }],
-        permissions: [{ resource: 'graph', role: 'Mail.Send', adminConsent: false }, { resource: 'graph', role: 'Mail.ReadWrite', adminConsent: false }],
+        permissions: [
+          { resource: 'graph', role: 'Mail.Send', adminConsent: false },
+          { resource: 'graph', role: 'Mail.ReadWrite', adminConsent: false },
+        ],
       },
     ],
   });
@@ -137,7 +145,7 @@ describe('token provider: credentials', () => {
     expect(tokenRequests()).toHaveLength(2);
   });
 
-  it('sends msal-node\'s token request through network.proxy (an HTTP CONNECT proxy)', async () => {
+  it("sends msal-node's token request through network.proxy (an HTTP CONNECT proxy)", async () => {
     const tunnels: string[] = [];
     const sockets: Array<{ destroy(): void }> = [];
     const proxy = createHttpServer((_req, res) => res.writeHead(405).end());
@@ -229,9 +237,7 @@ describe('token provider: Entra errors become coded errors with hints', () => {
   });
 
   it('tenant in another cloud → AUTH_USER_NOT_IN_TENANT (AADSTS500011) pointing at "cloud"', async () => {
-    const error = await failure(
-      provider(config({ tenant: GOV_TENANT, clientId: GOV_APP, clientSecret: 'sim~Gov.Secret-0123456789abcdefghijklm' })).getToken('graph'),
-    );
+    const error = await failure(provider(config({ tenant: GOV_TENANT, clientId: GOV_APP, clientSecret: 'sim~Gov.Secret-0123456789abcdefghijklm' })).getToken('graph'));
     expect(error).toMatchObject({ code: 'AUTH_USER_NOT_IN_TENANT', details: { aadsts: 500011 } });
     expect(error.hint).toContain('"cloud"');
   });

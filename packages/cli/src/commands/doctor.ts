@@ -1,4 +1,4 @@
-import { runDoctor, type CheckResult } from '../doctor/run-doctor.js';
+import { type CheckResult, runDoctor } from '../doctor/run-doctor.js';
 import type { CliIo, GlobalOptions } from '../output/cli-io.js';
 import { repeatConfig, shellQuote } from '../output/repeat-config.js';
 import { startSpinner } from '../output/spinner.js';
@@ -7,9 +7,7 @@ import { terminalText } from '../output/terminal-text.js';
 
 /** The ids Entra gave a failure, for a support ticket: "AADSTS7000222, trace id …, correlation id …". */
 function supportIds(check: CheckResult): string {
-  return [check.aadsts ? `AADSTS${check.aadsts}` : '', check.traceId ? `trace id ${check.traceId}` : '', check.correlationId ? `correlation id ${check.correlationId}` : '']
-    .filter(Boolean)
-    .join(', ');
+  return [check.aadsts ? `AADSTS${check.aadsts}` : '', check.traceId ? `trace id ${check.traceId}` : '', check.correlationId ? `correlation id ${check.correlationId}` : ''].filter(Boolean).join(', ');
 }
 
 export function renderChecks(io: CliIo, checks: CheckResult[]): void {

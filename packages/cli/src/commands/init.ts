@@ -11,8 +11,7 @@ export const validators = {
   mailbox: (value: string) => EMAIL.test(value.trim()) || 'Enter an e-mail address, e.g. alerts@contoso.com',
   tenant: (value: string) => {
     const v = value.trim();
-    if (['common', 'organizations', 'consumers'].includes(v.toLowerCase()))
-      return `"${v}" cannot be used for app-only access: enter your tenant id (Entra admin center > Overview > Directory (tenant) ID)`;
+    if (['common', 'organizations', 'consumers'].includes(v.toLowerCase())) return `"${v}" cannot be used for app-only access: enter your tenant id (Entra admin center > Overview > Directory (tenant) ID)`;
     return GUID.test(v) || DOMAIN.test(v) || 'Enter the Directory (tenant) ID, a GUID like 11111111-2222-3333-4444-555555555555, or a verified domain';
   },
   delegatedTenant: (value: string) => {
@@ -20,7 +19,7 @@ export const validators = {
     if (['common', 'organizations', 'consumers'].includes(v.toLowerCase())) return true;
     return GUID.test(v) || DOMAIN.test(v) || 'Enter common, organizations, consumers, a Directory (tenant) ID (a GUID) or a verified domain';
   },
-  clientId: (value: string) => GUID.test(value.trim()) || 'Enter the Application (client) ID from the app\'s Overview page, a GUID',
+  clientId: (value: string) => GUID.test(value.trim()) || "Enter the Application (client) ID from the app's Overview page, a GUID",
   envName: (value: string) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(value.trim()) || 'Enter an environment variable name such as MAILBRIDGE_CLIENT_SECRET',
   expiry: (value: string) => {
     const v = value.trim();
@@ -89,7 +88,10 @@ export async function initCommand(io: CliIo, _globals: GlobalOptions, options: R
   const c = io.colors;
   io.out(c.bold('mailbridge init — answers come from your Entra app registration.'));
 
-  const exists = await access(output).then(() => true, () => false);
+  const exists = await access(output).then(
+    () => true,
+    () => false,
+  );
   if (exists && !(await confirm({ message: `${relative(process.cwd(), output)} exists. Overwrite it?`, default: false }))) {
     io.out('Nothing written.');
     return 0;
@@ -115,7 +117,7 @@ export async function initCommand(io: CliIo, _globals: GlobalOptions, options: R
     message: 'How does mailbridge sign in?',
     choices: [
       { name: 'As the app itself (client credentials: a service mailbox, admin consent)', value: 'client-credentials' },
-      { name: 'As a person, in a browser (authorization code: Outlook.com / Hotmail, alerting products\' set-up sheets, or when device code is blocked)', value: 'authorization-code' },
+      { name: "As a person, in a browser (authorization code: Outlook.com / Hotmail, alerting products' set-up sheets, or when device code is blocked)", value: 'authorization-code' },
       { name: 'As a person, with a device code (typed on another device)', value: 'device-code' },
     ],
   });
@@ -170,10 +172,7 @@ async function askSecret(io: CliIo, output: string): Promise<{ where: 'env' | 'f
 }
 
 /** The delegated branch of init: a person signs in (authorization code in a browser, or device code). */
-async function initDelegated(
-  io: CliIo,
-  answers: { output: string; transport: 'graph' | 'ews'; mailbox: string; cloud: string; flow: 'authorization-code' | 'device-code' },
-): Promise<number> {
+async function initDelegated(io: CliIo, answers: { output: string; transport: 'graph' | 'ews'; mailbox: string; cloud: string; flow: 'authorization-code' | 'device-code' }): Promise<number> {
   const { select, input, confirm } = await import('@inquirer/prompts');
   const { output, transport, mailbox, cloud, flow } = answers;
   const c = io.colors;
@@ -191,7 +190,10 @@ async function initDelegated(
       message: 'Redirect URI',
       choices: [
         { name: 'http://localhost — mailbridge receives the sign-in on this machine (needs a browser here)', value: undefined },
-        { name: 'https://login.microsoftonline.com/common/oauth2/nativeclient — you paste the address the browser ends on (as set-up sheets register it; works on a headless server)', value: 'https://login.microsoftonline.com/common/oauth2/nativeclient' },
+        {
+          name: 'https://login.microsoftonline.com/common/oauth2/nativeclient — you paste the address the browser ends on (as set-up sheets register it; works on a headless server)',
+          value: 'https://login.microsoftonline.com/common/oauth2/nativeclient',
+        },
       ],
     });
     confidential = await confirm({ message: 'Does the app have a client secret (a confidential client, as set-up sheets register it)?', default: false });

@@ -1,11 +1,11 @@
-import type { DelegatedTokenProvider, DeviceCodeInfo, SignedInAccount, SignInResult, SignInUrlInfo } from '@mailbridge/core';
 import { createInterface } from 'node:readline';
+import type { DelegatedTokenProvider, DeviceCodeInfo, SignedInAccount, SignInResult, SignInUrlInfo } from '@mailbridge/core';
 import type { CliIo, GlobalOptions } from '../output/cli-io.js';
 import { UsageError } from '../output/render-error.js';
 import { startSpinner } from '../output/spinner.js';
-import { hasBrowser, openBrowser } from './open-browser.js';
-import { createRuntime, loadCliConfig, type CliRuntime } from './runtime.js';
 import { terminalText } from '../output/terminal-text.js';
+import { hasBrowser, openBrowser } from './open-browser.js';
+import { type CliRuntime, createRuntime, loadCliConfig } from './runtime.js';
 
 /** The account fields `login --json` and `logout --json` print (PRODUCT.md). */
 function accountJson(account: SignedInAccount): { username: string; tenantId: string; homeAccountId: string } {
@@ -166,7 +166,10 @@ async function readPastedAddress(io: CliIo): Promise<string> {
 /** What `path` points to when it is a symbolic link. */
 async function linkTarget(path: string): Promise<string | undefined> {
   const { lstat, realpath } = await import('node:fs/promises');
-  const isLink = await lstat(path).then((info) => info.isSymbolicLink(), () => false);
+  const isLink = await lstat(path).then(
+    (info) => info.isSymbolicLink(),
+    () => false,
+  );
   return isLink ? realpath(path).catch(() => undefined) : undefined;
 }
 
@@ -187,7 +190,7 @@ export async function logoutCommand(io: CliIo, globals: GlobalOptions, _options:
       io.out(`No one was signed in (${tokens.tokenCachePath} holds no account).`);
     } else {
       for (const account of removed) io.out(`${c.green('✔')} Signed out ${c.bold(terminalText(account.username))}: removed from ${tokens.tokenCachePath}.`);
-      io.out(c.dim('The refresh token is gone from this machine. To also end the sessions elsewhere, revoke them in your account\'s security settings (or an administrator does in Entra admin center > Users > Revoke sessions).'));
+      io.out(c.dim("The refresh token is gone from this machine. To also end the sessions elsewhere, revoke them in your account's security settings (or an administrator does in Entra admin center > Users > Revoke sessions)."));
     }
     return 0;
   } finally {

@@ -1,4 +1,4 @@
-import { MailbridgeError, type LoadedConfig } from '@mailbridge/core';
+import { type LoadedConfig, MailbridgeError } from '@mailbridge/core';
 import type { Outbox, OutboxEntry, OutboxState, OutboxStatus } from '@mailbridge/outbox';
 import type { CliIo, GlobalOptions } from '../output/cli-io.js';
 import { UsageError } from '../output/render-error.js';

@@ -1,15 +1,15 @@
+import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { createHash } from 'node:crypto';
 import type { ReceivedMessage } from '@mailbridge/core';
+import { writeNewFile } from '../files/write-new-file.js';
 import type { CliIo, GlobalOptions } from '../output/cli-io.js';
+import { printExposureWarnings } from '../output/exposure-warnings.js';
+import { UsageError } from '../output/render-error.js';
 import { startSpinner } from '../output/spinner.js';
 import { renderTable } from '../output/table.js';
 import { terminalText } from '../output/terminal-text.js';
-import { UsageError } from '../output/render-error.js';
 import { createRuntime, loadCliConfig } from './runtime.js';
-import { printExposureWarnings } from '../output/exposure-warnings.js';
-import { writeNewFile } from '../files/write-new-file.js';
 
 /**
  * A file name for a message id that cannot escape the folder: service ids contain `/`, `+` and `=`

@@ -37,9 +37,7 @@ export async function relayCommand(io: CliIo, globals: GlobalOptions): Promise<n
     const transport = await runtime.transport();
     const outbox = await createOutbox(loaded, { transport });
     const relay = await createRelay(loaded.config, { outbox });
-    relay.on('accepted', (e) =>
-      logLine(io, 'accepted', { id: e.id, from: e.from, sender: e.rewritten ? e.sender : undefined, to: e.recipients, bytes: e.sizeBytes, client: e.client, user: e.user, internetMessageId: e.internetMessageId }),
-    );
+    relay.on('accepted', (e) => logLine(io, 'accepted', { id: e.id, from: e.from, sender: e.rewritten ? e.sender : undefined, to: e.recipients, bytes: e.sizeBytes, client: e.client, user: e.user, internetMessageId: e.internetMessageId }));
     relay.on('delivered', (e) => logLine(io, 'delivered', { id: e.id, internetMessageId: e.internetMessageId, ms: e.acceptToDeliveredMs }));
     relay.on('failed', (e) => logLine(io, 'failed', { id: e.id, code: e.error.code, message: e.error.message, hint: e.error.hint, bounced: e.bounced }));
     relay.on('warning', (e) => logLine(io, 'warning', { code: e.code, message: e.message, hint: e.hint }));

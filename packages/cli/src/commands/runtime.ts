@@ -31,7 +31,8 @@ export async function createRuntime(loaded: LoadedConfig): Promise<CliRuntime> {
     ? core.createTokenProvider(config, { http })
     : {
         kind: 'delegated',
-        getToken: () => Promise.reject(new core.MailbridgeError({ code: 'USAGE', message: `auth.flow "${config.auth.flow}" has no OAuth tokens.`, hint: 'Tokens exist for the client-credentials, device-code and authorization-code flows.' })),
+        getToken: () =>
+          Promise.reject(new core.MailbridgeError({ code: 'USAGE', message: `auth.flow "${config.auth.flow}" has no OAuth tokens.`, hint: 'Tokens exist for the client-credentials, device-code and authorization-code flows.' })),
       };
   let transport: MailTransport | undefined;
   return {

@@ -1,12 +1,12 @@
 import { lstat, mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { readBoundedFile } from '@mailbridge/core';
 import { dirname, relative, resolve } from 'node:path';
+import { readBoundedFile } from '@mailbridge/core';
+import { writeNewFile } from '../files/write-new-file.js';
 import type { CliIo, GlobalOptions } from '../output/cli-io.js';
 import { doctorCommand } from './doctor.js';
 import { receiveCommand } from './receive.js';
 import { sendCommand } from './send.js';
-import { writeNewFile } from '../files/write-new-file.js';
 
 /**
  * True when `path` holds a config an earlier `mailbridge sandbox` wrote (its endpoints on loopback):
@@ -65,8 +65,14 @@ async function writeSandboxConfig(
   const outbox = { store: { type: 'file', dir: `./${relative(folder, `${configPath.replace(/\.json$/, '')}-outbox`)}` } };
   // The config first: refusing to replace it leaves nothing half written.
   await writeNewFile(configPath, `${JSON.stringify({ $schema: 'https://unpkg.com/@mailbridge/core/schema/mailbridge.schema.json', ...config, auth, outbox, relay }, null, 2)}\n`, { mode: 0o600, replace });
-  const sameSecret = await readBoundedFile(secretFile, { maxBytes: 1024, timeoutMs: 1_000 }).then((bytes) => bytes.toString('utf8') === `${secret}\n`, () => false);
-  const secretIsLink = await lstat(secretFile).then((info) => info.isSymbolicLink(), () => false);
+  const sameSecret = await readBoundedFile(secretFile, { maxBytes: 1024, timeoutMs: 1_000 }).then(
+    (bytes) => bytes.toString('utf8') === `${secret}\n`,
+    () => false,
+  );
+  const secretIsLink = await lstat(secretFile).then(
+    (info) => info.isSymbolicLink(),
+    () => false,
+  );
   if (!federated) await writeNewFile(secretFile, `${secret}\n`, { mode: 0o600, replace: replace || (sameSecret && !secretIsLink) });
 }
 

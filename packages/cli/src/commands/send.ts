@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { FileReadLimitError, MailbridgeError, readBoundedFile, type OutgoingMessage } from '@mailbridge/core';
+import { FileReadLimitError, MailbridgeError, type OutgoingMessage, readBoundedFile } from '@mailbridge/core';
 import type { CliIo, GlobalOptions } from '../output/cli-io.js';
-import { startSpinner } from '../output/spinner.js';
+import { printExposureWarnings } from '../output/exposure-warnings.js';
 import { UsageError } from '../output/render-error.js';
+import { startSpinner } from '../output/spinner.js';
 import { terminalText } from '../output/terminal-text.js';
 import { createRuntime, loadCliConfig } from './runtime.js';
-import { printExposureWarnings } from '../output/exposure-warnings.js';
 
 const asList = (value: unknown): string[] => (Array.isArray(value) ? (value as string[]) : []);
 
@@ -51,7 +51,7 @@ async function readArgument(value: string, what: string): Promise<Buffer> {
     throw new MailbridgeError({
       code: 'MESSAGE_TOO_LARGE',
       message: `${what} from stdin holds more than ${MAX_MESSAGE_FILE_BYTES / 1_048_576} MB, more than a whole message may be.`,
-      hint: 'Exchange accepts messages up to 150 MB (often less, by the mailbox\'s policy): send less, or a link to it.',
+      hint: "Exchange accepts messages up to 150 MB (often less, by the mailbox's policy): send less, or a link to it.",
       details: { maxBytes: MAX_MESSAGE_FILE_BYTES },
     });
   }
@@ -64,12 +64,15 @@ async function readWhole(path: string, what: string): Promise<Buffer> {
   } catch (error) {
     if (!(error instanceof FileReadLimitError)) throw unreadable(path, what);
     if (error.reason === 'timeout') throw new UsageError(`${what} "${path}" gave no end within ${error.limit / 1000} s.`, 'A pipe or process substitution must be written and closed; for a regular file, check the path.');
-    const regular = await stat(path).then((info) => info.isFile(), () => false);
+    const regular = await stat(path).then(
+      (info) => info.isFile(),
+      () => false,
+    );
     if (!regular) throw new UsageError(`${what} "${path}" gave more than ${MAX_MESSAGE_FILE_BYTES / 1_048_576} MB without ending: it is not a file to send (a device?).`, 'Give a regular file, or a pipe that ends.');
     throw new MailbridgeError({
       code: 'MESSAGE_TOO_LARGE',
       message: `${what} "${path}" holds more than ${MAX_MESSAGE_FILE_BYTES / 1_048_576} MB, more than a whole message may be.`,
-      hint: 'Exchange accepts messages up to 150 MB (often less, by the mailbox\'s policy): send a smaller file, or a link to it.',
+      hint: "Exchange accepts messages up to 150 MB (often less, by the mailbox's policy): send a smaller file, or a link to it.",
       details: { maxBytes: MAX_MESSAGE_FILE_BYTES },
     });
   }
@@ -148,8 +151,7 @@ export async function sendCommand(io: CliIo, globals: GlobalOptions, options: Re
     const transport = await runtime.transport();
     const result = await transport.send(message, {
       ...(chosen !== undefined ? { resend: true } : {}),
-      onUploadProgress: ({ filename, sentBytes, totalBytes }) =>
-        spinner.update(`Uploading ${filename}: ${Math.floor((sentBytes / Math.max(totalBytes, 1)) * 100)}% of ${(totalBytes / 1_048_576).toFixed(1)} MB`),
+      onUploadProgress: ({ filename, sentBytes, totalBytes }) => spinner.update(`Uploading ${filename}: ${Math.floor((sentBytes / Math.max(totalBytes, 1)) * 100)}% of ${(totalBytes / 1_048_576).toFixed(1)} MB`),
     });
     spinner.stop();
     if (io.json) {

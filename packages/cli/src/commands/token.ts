@@ -1,9 +1,9 @@
 import type { CliIo, GlobalOptions } from '../output/cli-io.js';
+import { UsageError } from '../output/render-error.js';
 import { withSpinner } from '../output/spinner.js';
 import { renderTable } from '../output/table.js';
-import { createRuntime, loadCliConfig } from './runtime.js';
-import { UsageError } from '../output/render-error.js';
 import { terminalText } from '../output/terminal-text.js';
+import { createRuntime, loadCliConfig } from './runtime.js';
 
 export async function tokenCommand(io: CliIo, globals: GlobalOptions, options: Record<string, unknown>): Promise<number> {
   const loaded = await loadCliConfig(globals, io.env);

@@ -44,7 +44,10 @@ export async function writeNewFile(path: string, data: string | Uint8Array, opti
 async function writeProblem(path: string, error: unknown, forceFlag: string): Promise<UsageError> {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'EEXIST') {
-    const link = await lstat(path).then((info) => info.isSymbolicLink(), () => false);
+    const link = await lstat(path).then(
+      (info) => info.isSymbolicLink(),
+      () => false,
+    );
     return link
       ? new UsageError(`${path} is a symbolic link: mailbridge does not write through links.`, `Remove the link or choose another path; ${forceFlag} replaces the link itself (not what it points to).`)
       : new UsageError(`${path} already exists: not overwritten.`, `Choose another path, or pass ${forceFlag} to replace it.`);
@@ -54,5 +57,5 @@ async function writeProblem(path: string, error: unknown, forceFlag: string): Pr
   if (code === 'EISDIR') return new UsageError(`${path} is a folder.`, 'Choose a file path.');
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return new UsageError(`Not allowed to write ${path} (${code}).`, 'Choose a folder this user may write to.');
   if (code === 'ENOSPC' || code === 'EDQUOT') return new UsageError(`No space left to write ${path}.`, 'Free some disk space, or choose another folder.');
-  return new UsageError(`Cannot write ${path}${code ? ` (${code})` : ''}.`, 'Check the path and its folder\'s permissions.');
+  return new UsageError(`Cannot write ${path}${code ? ` (${code})` : ''}.`, "Check the path and its folder's permissions.");
 }

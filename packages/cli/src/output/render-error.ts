@@ -65,9 +65,7 @@ export async function reportError(io: CliIo, error: unknown): Promise<1 | 2> {
     io.printJson({ ok: false, error: json });
   } else {
     const c = io.colors;
-    const support = [json.aadsts ? `AADSTS${json.aadsts}` : '', json.traceId ? `trace id ${json.traceId}` : '', json.correlationId ? `correlation id ${json.correlationId}` : '']
-      .filter(Boolean)
-      .join(', ');
+    const support = [json.aadsts ? `AADSTS${json.aadsts}` : '', json.traceId ? `trace id ${json.traceId}` : '', json.correlationId ? `correlation id ${json.correlationId}` : ''].filter(Boolean).join(', ');
     // Messages can quote a server (an EWS MessageText, an Entra description): shown, never obeyed.
     io.stderr.write(`${c.red(c.bold('error'))} ${c.dim(`[${json.code}]`)} ${terminalText(json.message)}\n`);
     io.stderr.write(`${c.yellow('hint')}  ${terminalText(json.hint, { keepNewlines: true })}\n`);

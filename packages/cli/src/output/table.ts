@@ -10,7 +10,5 @@ export function renderTable(rows: string[][], options: { gap?: number; indent?: 
   const indent = options.indent ?? '';
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, index) => (widths[index] = Math.max(widths[index] ?? 0, visibleWidth(cell))));
-  return rows.map((row) =>
-    indent + row.map((cell, index) => (index === row.length - 1 ? cell : cell + ' '.repeat((widths[index] ?? 0) - visibleWidth(cell)))).join(gap),
-  );
+  return rows.map((row) => indent + row.map((cell, index) => (index === row.length - 1 ? cell : cell + ' '.repeat((widths[index] ?? 0) - visibleWidth(cell)))).join(gap));
 }

@@ -9,10 +9,8 @@ const DAY_MS = 86_400_000;
 // A certificate file is a few kilobytes; the read is bounded like every other read.
 const MAX_CERTIFICATE_BYTES = 256 * 1024;
 
-const RENEW_SECRET =
-  'Create a new secret in Entra admin center > App registrations > your app > Certificates & secrets > New client secret, put its Value where the config reads it, and update auth.secretExpiresAt.';
-const RENEW_CERTIFICATE =
-  'Create a new certificate, upload its public part in Entra admin center > App registrations > your app > Certificates & secrets > Certificates, and point auth.certificate at the new files.';
+const RENEW_SECRET = 'Create a new secret in Entra admin center > App registrations > your app > Certificates & secrets > New client secret, put its Value where the config reads it, and update auth.secretExpiresAt.';
+const RENEW_CERTIFICATE = 'Create a new certificate, upload its public part in Entra admin center > App registrations > your app > Certificates & secrets > Certificates, and point auth.certificate at the new files.';
 
 function judge(kind: 'client-secret' | 'certificate', expiresAt: Date, now: Date): CredentialView {
   const daysLeft = Math.floor((expiresAt.getTime() - now.getTime()) / DAY_MS);
@@ -66,7 +64,7 @@ export async function credentialExpiry(config: MailbridgeConfig, now: Date = new
       return {
         kind: 'client-secret',
         state: 'warn',
-        message: 'auth.secretExpiresAt is not set, so the client secret\'s expiry is unknown (Entra secrets live at most two years).',
+        message: "auth.secretExpiresAt is not set, so the client secret's expiry is unknown (Entra secrets live at most two years).",
         hint: 'Look up the expiry in Entra admin center > App registrations > your app > Certificates & secrets, and set auth.secretExpiresAt (e.g. "2028-11-01").',
       };
     }

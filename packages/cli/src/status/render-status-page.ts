@@ -1,6 +1,6 @@
 import { html, SafeHtml, trusted } from './html.js';
 import { renderFlowChart, renderFlowLegend } from './render-flow-chart.js';
-import { isProblem, type CredentialView, type ProblemView, type StatusSnapshot, type TokenView } from './status-snapshot.js';
+import { type CredentialView, isProblem, type ProblemView, type StatusSnapshot, type TokenView } from './status-snapshot.js';
 
 /** Options of {@link renderStatusPage}. */
 export interface RenderStatusPageOptions {
@@ -66,7 +66,8 @@ function table(id: string, caption: string, head: string[], rows: Cell[][]): Saf
   // On a phone the rows stack (CSS), each cell labelled with its column; the explicit roles keep the
   // table's semantics for screen readers, which some browsers drop once cells are display:block.
   return html`<div class="table-wrap" role="region" aria-labelledby="${id}-caption" tabindex="0"><table id="${id}" class="stack" role="table"><caption id="${id}-caption">${caption}</caption><thead role="rowgroup"><tr role="row">${head.map((cell) => html`<th scope="col" role="columnheader">${cell}</th>`)}</tr></thead><tbody role="rowgroup">${rows.map(
-    (cells) => html`<tr role="row">${cells.map((cell, index) => cell instanceof SafeHtml ? html`<td role="cell" data-label="${head[index] ?? ''}">${cell}</td>` : html`<td role="cell" class="num" data-label="${head[index] ?? ''}">${cell.num}</td>`)}</tr>`,
+    (cells) =>
+      html`<tr role="row">${cells.map((cell, index) => (cell instanceof SafeHtml ? html`<td role="cell" data-label="${head[index] ?? ''}">${cell}</td>` : html`<td role="cell" class="num" data-label="${head[index] ?? ''}">${cell.num}</td>`))}</tr>`,
   )}</tbody></table></div>`;
 }
 
@@ -189,10 +190,7 @@ const SCRIPT = `
 
 function renderContent(snapshot: StatusSnapshot): SafeHtml {
   const now = snapshot.generatedAt;
-  const flowTotals = snapshot.flow.reduce(
-    (sum, minute) => ({ accepted: sum.accepted + minute.accepted, delivered: sum.delivered + minute.delivered, failed: sum.failed + minute.failed }),
-    { accepted: 0, delivered: 0, failed: 0 },
-  );
+  const flowTotals = snapshot.flow.reduce((sum, minute) => ({ accepted: sum.accepted + minute.accepted, delivered: sum.delivered + minute.delivered, failed: sum.failed + minute.failed }), { accepted: 0, delivered: 0, failed: 0 });
   const items = attention(snapshot);
   const banner =
     items.length === 0
@@ -244,14 +242,11 @@ function renderContent(snapshot: StatusSnapshot): SafeHtml {
               'held-table',
               snapshot.held.total > snapshot.held.items.length ? `The first ${snapshot.held.items.length} of ${snapshot.held.total} held messages` : `${snapshot.held.total} held message${snapshot.held.total === 1 ? '' : 's'}`,
               ['Message', 'Held since', 'Why'],
-              snapshot.held.items.map(
-                (item) =>
-                  [
-                  html`<code>${item.id}</code>${showSubject(item.subject)}`,
-                  ago(item.enqueuedAt, now),
-                  html`${badge('warn', 'Held')} ${item.reason}${item.code ? html` <code>${item.code}</code>` : ''}${item.hint ? html`<br><span class="hint">What to do: ${item.hint}</span>` : ''}`,
-                ],
-              ),
+              snapshot.held.items.map((item) => [
+                html`<code>${item.id}</code>${showSubject(item.subject)}`,
+                ago(item.enqueuedAt, now),
+                html`${badge('warn', 'Held')} ${item.reason}${item.code ? html` <code>${item.code}</code>` : ''}${item.hint ? html`<br><span class="hint">What to do: ${item.hint}</span>` : ''}`,
+              ]),
             )}`,
       );
 
@@ -268,15 +263,12 @@ function renderContent(snapshot: StatusSnapshot): SafeHtml {
                 ? `The latest ${snapshot.failures.items.length} of ${snapshot.failures.total} failed messages, newest first`
                 : `${snapshot.failures.total} failed message${snapshot.failures.total === 1 ? '' : 's'}, newest first`,
               ['When', 'Message', 'Error', 'What to do'],
-              snapshot.failures.items.map(
-                (item) =>
-                  [
-                  item.at ? ago(item.at, now) : item.enqueuedAt ? html`<span class="muted">enqueued</span> ${ago(item.enqueuedAt, now)}` : ago(undefined, now),
-                  html`<code>${item.id}</code>${showSubject(item.subject)}${item.attempts !== undefined ? html`<br><span class="muted">${item.attempts} attempt${item.attempts === 1 ? '' : 's'}</span>` : ''}`,
-                  html`${badge('bad', 'Failed')} <code data-code>${item.code}</code><br>${item.message}`,
-                  html`<span class="hint" data-hint>${item.hint ?? ''}</span>`,
-                ],
-              ),
+              snapshot.failures.items.map((item) => [
+                item.at ? ago(item.at, now) : item.enqueuedAt ? html`<span class="muted">enqueued</span> ${ago(item.enqueuedAt, now)}` : ago(undefined, now),
+                html`<code>${item.id}</code>${showSubject(item.subject)}${item.attempts !== undefined ? html`<br><span class="muted">${item.attempts} attempt${item.attempts === 1 ? '' : 's'}</span>` : ''}`,
+                html`${badge('bad', 'Failed')} <code data-code>${item.code}</code><br>${item.message}`,
+                html`<span class="hint" data-hint>${item.hint ?? ''}</span>`,
+              ]),
             ),
         'wide',
       );
@@ -335,14 +327,11 @@ function renderContent(snapshot: StatusSnapshot): SafeHtml {
           'doctor-table',
           'Checks in the order doctor runs them',
           ['Check', 'Result', 'Details'],
-          doctor.checks.map(
-            (check) =>
-              [
-                html`<code>${check.id}</code>`,
-                badge(doctorTone[check.status], doctorWord[check.status]),
-                html`${check.message}${check.code ? html` <code>${check.code}</code>` : ''}${check.hint && check.status !== 'pass' ? html`<br><span class="hint">What to do: ${check.hint}</span>` : ''}`,
-              ],
-          ),
+          doctor.checks.map((check) => [
+            html`<code>${check.id}</code>`,
+            badge(doctorTone[check.status], doctorWord[check.status]),
+            html`${check.message}${check.code ? html` <code>${check.code}</code>` : ''}${check.hint && check.status !== 'pass' ? html`<br><span class="hint">What to do: ${check.hint}</span>` : ''}`,
+          ]),
         )}`,
     'wide',
   );

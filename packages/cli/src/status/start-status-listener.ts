@@ -60,13 +60,8 @@ export async function startStatusListener(options: StartStatusListenerOptions): 
   const oauth = config.auth.flow === 'client-credentials' || config.auth.flow === 'device-code';
   // A runtime of its own: the token check forces new tokens and must not disturb the workers' cache.
   const runtime = oauth ? await createRuntime(loaded) : undefined;
-  const tokenCheck = runtime
-    ? createTokenCheck({ tokens: runtime.tokens, resource: config.transport === 'ews' ? 'ews' : 'graph', intervalMs: status.tokenCheckSeconds * 1000 })
-    : undefined;
-  const doctor =
-    options.doctor === false
-      ? undefined
-      : createDoctorSchedule({ run: () => runDoctor({ ...options.globals, ...(loaded.path ? { config: loaded.path } : {}) }, { env }) });
+  const tokenCheck = runtime ? createTokenCheck({ tokens: runtime.tokens, resource: config.transport === 'ews' ? 'ews' : 'graph', intervalMs: status.tokenCheckSeconds * 1000 }) : undefined;
+  const doctor = options.doctor === false ? undefined : createDoctorSchedule({ run: () => runDoctor({ ...options.globals, ...(loaded.path ? { config: loaded.path } : {}) }, { env }) });
   const metrics = createStatusMetrics();
   const collector = createStatusCollector({
     service: options.service,

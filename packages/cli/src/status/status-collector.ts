@@ -3,8 +3,8 @@ import { credentialExpiry } from './credential-expiry.js';
 import { createFlowHistory, type FlowHistory } from './flow-history.js';
 import type { ReadinessCheck } from './readiness.js';
 import type { StatusMetrics } from './status-metrics.js';
-import type { SourceEntry, SourceOutboxEvents, SourceOutboxStatus, StatusOutbox, StatusRelay } from './status-sources.js';
 import type { BacklogView, DoctorView, FailureView, HeldView, MailboxView, ProblemView, StatusSnapshot, TokenView } from './status-snapshot.js';
+import type { SourceEntry, SourceOutboxEvents, SourceOutboxStatus, StatusOutbox, StatusRelay } from './status-sources.js';
 import type { TokenCheck } from './token-check.js';
 
 /** Options of {@link createStatusCollector}. */

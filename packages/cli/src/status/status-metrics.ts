@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { BacklogView, CredentialView, MailboxView } from './status-snapshot.js';
 
 /** What `/metrics` exports, in the Prometheus text format (prom-client). */

@@ -97,11 +97,7 @@ export interface MailboxView {
 }
 
 /** The token's state: obtained (and until when), failing (with the error), not used, or not checked yet. */
-export type TokenView =
-  | { state: 'valid'; expiresAt: Date; checkedAt: Date }
-  | { state: 'failing'; checkedAt: Date; code: string; message: string; hint?: string }
-  | { state: 'unknown' }
-  | { state: 'not-used'; reason: string };
+export type TokenView = { state: 'valid'; expiresAt: Date; checkedAt: Date } | { state: 'failing'; checkedAt: Date; code: string; message: string; hint?: string } | { state: 'unknown' } | { state: 'not-used'; reason: string };
 
 /** The credential that will expire: a client secret (from `auth.secretExpiresAt`) or a certificate (from the file). */
 export interface CredentialView {

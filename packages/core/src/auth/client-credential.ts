@@ -1,8 +1,8 @@
-import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { FileReadLimitError, readBoundedFile } from '../files/read-bounded-file.js';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { resolve as resolvePath } from 'node:path';
 import type { NodeAuthOptions } from '@azure/msal-node';
 import { MailbridgeError } from '../errors/index.js';
+import { FileReadLimitError, readBoundedFile } from '../files/read-bounded-file.js';
 
 /** The credential part of a client-credentials config, as the token provider reads it. */
 export interface ClientCredentialInput {
@@ -30,10 +30,7 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * assertion file) into msal-node options. Every secret value met on the way is handed to
  * `registerSecret` first, so no later error or log line can contain it.
  */
-export async function resolveClientCredential(
-  input: ClientCredentialInput,
-  options: { resolveSecret: SecretResolver; baseDir: string; registerSecret: (value: string) => void },
-): Promise<ResolvedClientCredential> {
+export async function resolveClientCredential(input: ClientCredentialInput, options: { resolveSecret: SecretResolver; baseDir: string; registerSecret: (value: string) => void }): Promise<ResolvedClientCredential> {
   if (input.clientSecret !== undefined) {
     const secret = (await options.resolveSecret(input.clientSecret, 'auth.clientSecret')).trim();
     options.registerSecret(secret);
@@ -57,13 +54,13 @@ export async function resolveClientCredential(
   });
 }
 
-function emptySecret(path: string, message: string, hint = 'Set it to the secret\'s Value (Entra admin center > App registrations > your app > Certificates & secrets), not its Secret ID.'): MailbridgeError {
+function emptySecret(path: string, message: string, hint = "Set it to the secret's Value (Entra admin center > App registrations > your app > Certificates & secrets), not its Secret ID."): MailbridgeError {
   return new MailbridgeError({ code: 'SECRET_UNRESOLVED', message: `${path}: ${message}`, hint, details: { path } });
 }
 
 /** An empty federated token file: the platform has not written the token (yet). */
 const EMPTY_ASSERTION_HINT =
-  'The platform that projects the federated token has not written it: check the volume mount of the service account token (Kubernetes: the projected volume with audience api://AzureADTokenExchange; Azure workload identity sets AZURE_FEDERATED_TOKEN_FILE) and that the pod\'s service account is annotated for workload identity.';
+  "The platform that projects the federated token has not written it: check the volume mount of the service account token (Kubernetes: the projected volume with audience api://AzureADTokenExchange; Azure workload identity sets AZURE_FEDERATED_TOKEN_FILE) and that the pod's service account is annotated for workload identity.";
 
 /** A certificate chain or key file is never near this; an assertion (a JWT) is far smaller. */
 const MAX_CREDENTIAL_FILE_BYTES = 1024 * 1024;

@@ -1,25 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import type { ConfidentialClientApplication } from '@azure/msal-node';
-import { msalNode } from './msal-library.js';
 import { CLOUDS, type CloudName, type TokenResource } from '../cloud/clouds.js';
 import { tokenScopes } from '../cloud/token-scopes.js';
-import { MailbridgeError } from '../errors/index.js';
 import type { ClientCredentialsAuthConfig, MailbridgeConfig } from '../config/schema.js';
 import type { SecretRef } from '../config/secret-ref.js';
 import { resolveSecret } from '../config/secrets.js';
+import { MailbridgeError } from '../errors/index.js';
 import type { HttpClient } from '../http/http-client.js';
+import { requestBuffered } from '../http/request-buffered.js';
 import type { Logger } from '../log/index.js';
 import { defaultRedactor, type Redactor } from '../redact/index.js';
 import type { RetryPolicy } from '../retry/index.js';
-import { requestBuffered } from '../http/request-buffered.js';
-import { resolveClientCredential, type ResolvedClientCredential, type SecretResolver } from './client-credential.js';
+import { type ResolvedClientCredential, resolveClientCredential, type SecretResolver } from './client-credential.js';
 import { createAuthorizationCodeProvider } from './delegated/create-authorization-code-provider.js';
 import { createDeviceCodeProvider } from './delegated/create-device-code-provider.js';
+import type { DelegatedTokenProvider } from './delegated/delegated-token-provider.js';
 import { mapTokenError } from './map-token-error.js';
 import { msalAppSetup, toAccessToken } from './msal-app-setup.js';
+import { msalNode } from './msal-library.js';
 import { providerTokenCache, unknownResourceError } from './provider-token-cache.js';
 import type { AccessToken, TokenProvider } from './token-provider.js';
-import type { DelegatedTokenProvider } from './delegated/delegated-token-provider.js';
 
 /** What a token provider is built with. */
 export interface TokenProviderDeps {
@@ -114,9 +114,7 @@ function createClientCredentialsProvider(config: MailbridgeConfig, auth: ClientC
   const getClient = (): Promise<{ app: ConfidentialClientApplication; credential: ResolvedClientCredential }> => {
     client ??= (async () => {
       const credential = await resolveClientCredential(auth, {
-        resolveSecret:
-          deps.resolveSecret ??
-          ((ref, path) => resolveSecret(ref as SecretRef, { env: deps.env ?? process.env, baseDir: deps.baseDir ?? process.cwd(), path })),
+        resolveSecret: deps.resolveSecret ?? ((ref, path) => resolveSecret(ref as SecretRef, { env: deps.env ?? process.env, baseDir: deps.baseDir ?? process.cwd(), path })),
         baseDir: deps.baseDir ?? process.cwd(),
         registerSecret,
       });
@@ -214,9 +212,7 @@ async function wrongCloud(deps: TokenProviderDeps, authority: string, cloud: Clo
     return new MailbridgeError({
       code: 'AUTH_WRONG_CLOUD',
       message: `The tenant lives in another national cloud (${instance}) than "cloud": "${cloud}", so it has no ${cloud} APIs (AADSTS500011).`,
-      hint: actual
-        ? `Set "cloud" to "${actual === 'usgov' ? 'usgov" (GCC High; "usgov-dod" for DoD)' : `${actual}"`} and use an app registered in that cloud.`
-        : 'Set "cloud" to the cloud the tenant is in, and use an app registered there.',
+      hint: actual ? `Set "cloud" to "${actual === 'usgov' ? 'usgov" (GCC High; "usgov-dod" for DoD)' : `${actual}"`} and use an app registered in that cloud.` : 'Set "cloud" to the cloud the tenant is in, and use an app registered there.',
       details: error.details,
     });
   } catch {
@@ -235,4 +231,3 @@ function sanitize(error: MailbridgeError, redactor: Redactor): MailbridgeError {
     ...(error.cause !== undefined ? { cause: redactor.redactValue(error.cause) } : {}),
   });
 }
-

@@ -1,6 +1,6 @@
-import { msalNode } from './msal-library.js';
 import { mapEntraError } from '../errors/aadsts.js';
 import { MailbridgeError } from '../errors/index.js';
+import { msalNode } from './msal-library.js';
 import type { NetworkFailure } from './msal-network-client.js';
 
 /** What the mapping needs to know about the configured credential. */
@@ -46,15 +46,11 @@ export function mapTokenError(error: unknown, failure: NetworkFailure | undefine
 
   if (error instanceof AuthError) {
     // Client-side msal errors: a key it cannot sign with, an authority it refuses, a bad response.
-    const configProblem = /invalid_authority|url_parse_error|authority_uri_insecure|empty_url_error|invalid_client_credential|invalid_assertion|key|certificate|pem/i.test(
-      `${error.errorCode} ${error.errorMessage}`,
-    );
+    const configProblem = /invalid_authority|url_parse_error|authority_uri_insecure|empty_url_error|invalid_client_credential|invalid_assertion|key|certificate|pem/i.test(`${error.errorCode} ${error.errorMessage}`);
     return new MailbridgeError({
       code: configProblem ? 'CONFIG_INVALID' : 'AUTH_FAILED',
       message: `Could not get a token from ${context.authorityHost}: ${error.errorCode}${error.errorMessage ? ` (${error.errorMessage})` : ''}.`,
-      hint: configProblem
-        ? 'Check auth (tenant, certificate files) and endpoints.authorityHost in the config.'
-        : 'Run `mailbridge doctor --verbose` for details; if it persists, report it with that output.',
+      hint: configProblem ? 'Check auth (tenant, certificate files) and endpoints.authorityHost in the config.' : 'Run `mailbridge doctor --verbose` for details; if it persists, report it with that output.',
       details: { serviceCode: error.errorCode },
       cause: error,
     });

@@ -1,14 +1,14 @@
 import type { AuthenticationResult, Configuration } from '@azure/msal-node';
-import { msalNode } from './msal-library.js';
 import type { CloudName } from '../cloud/clouds.js';
 import type { MailbridgeConfig } from '../config/schema.js';
 import type { Logger } from '../log/index.js';
 import type { Redactor } from '../redact/index.js';
-import { resolveAuthority, type AuthorityInfo } from './authority.js';
+import { type AuthorityInfo, resolveAuthority } from './authority.js';
+import type { TokenProviderDeps } from './create-token-provider.js';
+import { decodeClaims } from './decode-claims.js';
+import { msalNode } from './msal-library.js';
 import { MsalNetworkClient } from './msal-network-client.js';
 import type { AccessToken } from './token-provider.js';
-import { decodeClaims } from './decode-claims.js';
-import type { TokenProviderDeps } from './create-token-provider.js';
 
 /** What both token providers (client credentials, device code) build their msal-node application on. */
 export interface MsalAppSetup {

@@ -1,8 +1,8 @@
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
 import { MailbridgeError } from '../errors/index.js';
 import type { HttpClient } from '../http/http-client.js';
-import { readText } from '../http/read-body.js';
 import { MAX_ANSWER_DEPTH, nestsDeeperThan, tooDeeplyNested } from '../http/nesting-depth.js';
+import { readText } from '../http/read-body.js';
 import { isRedirectStatus, redirectRefused } from '../http/redirect-refused.js';
 
 /** What went wrong on the wire for one msal-node request, kept so we can explain it (msal keeps only a summary). */
@@ -169,9 +169,7 @@ function serviceError(status: number, headers: Record<string, string>, body: Rec
   const throttled = status === 429;
   return new MailbridgeError({
     code: throttled ? 'THROTTLED' : 'SERVICE_UNAVAILABLE',
-    message: throttled
-      ? `Entra ID at ${origin} is throttling token requests (HTTP 429).`
-      : `Entra ID at ${origin} is unavailable (HTTP ${status})${aadsts !== undefined ? ` (AADSTS${aadsts})` : ''}.`,
+    message: throttled ? `Entra ID at ${origin} is throttling token requests (HTTP 429).` : `Entra ID at ${origin} is unavailable (HTTP ${status})${aadsts !== undefined ? ` (AADSTS${aadsts})` : ''}.`,
     hint: throttled
       ? 'Too many token requests: mailbridge caches tokens per process, so look for many processes or restarts in a loop. It retries on its own; try again later.'
       : 'This is usually a short outage of Entra ID; mailbridge retries on its own. If it lasts, check https://status.cloud.microsoft (or your proxy).',

@@ -12,12 +12,7 @@ import type { AccessToken } from './token-provider.js';
  * without a valid token gets transient failures retried (token requests are idempotent); a renewal
  * ahead of expiry makes one attempt, and the still-valid token is served while it backs off.
  */
-export function providerTokenCache(
-  config: MailbridgeConfig,
-  deps: TokenProviderDeps,
-  redactor: Redactor,
-  acquire: (resource: TokenResource) => Promise<AccessToken>,
-): TokenCache {
+export function providerTokenCache(config: MailbridgeConfig, deps: TokenProviderDeps, redactor: Redactor, acquire: (resource: TokenResource) => Promise<AccessToken>): TokenCache {
   const logger = deps.logger;
   const retry = deps.retry ?? createRetryPolicy({ maxAttempts: config.retry.maxAttempts, maxDelayMs: config.retry.maxDelayMs, redactor });
   return new TokenCache({
@@ -30,8 +25,7 @@ export function providerTokenCache(
     now: deps.now ?? Date.now,
     renewBeforeMs: deps.renewBeforeMs,
     renewalDelayMs: deps.renewalDelayMs,
-    onRenewalFailure: (resource, error, retryInMs) =>
-      logger?.warn('token renewal failed; the current token is still valid and is kept', { resource, code: error.code, retryInMs }),
+    onRenewalFailure: (resource, error, retryInMs) => logger?.warn('token renewal failed; the current token is still valid and is kept', { resource, code: error.code, retryInMs }),
   });
 }
 

@@ -190,10 +190,7 @@ function asMailbridgeError(error: unknown): MailbridgeError {
 function withAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (signal === undefined) return promise;
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void =>
-      reject(
-        new MailbridgeError({ code: 'ABORTED', message: 'Getting an access token was aborted.', hint: 'The caller cancelled the operation.', cause: signal.reason }),
-      );
+    const onAbort = (): void => reject(new MailbridgeError({ code: 'ABORTED', message: 'Getting an access token was aborted.', hint: 'The caller cancelled the operation.', cause: signal.reason }));
     if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(

@@ -1,2 +1,2 @@
 export { Semaphore } from './semaphore.js';
-export { sharedSemaphore, type SharedSemaphore } from './shared-semaphore.js';
+export { type SharedSemaphore, sharedSemaphore } from './shared-semaphore.js';

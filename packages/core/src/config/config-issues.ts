@@ -36,7 +36,7 @@ const REQUIRED_HINTS: Record<string, string> = {
   username: 'is required: the Exchange user name to sign in as',
   password: 'is required: {"env": "NAME"} or {"file": "PATH"} holding the password',
   certificateFile: 'is required: the PEM file of the certificate uploaded to the app registration',
-  privateKeyFile: 'is required: the PEM file of the certificate\'s private key',
+  privateKeyFile: "is required: the PEM file of the certificate's private key",
   env: 'is required: the name of the environment variable holding the secret',
   file: 'is required: the path of the file holding the secret',
 };
@@ -151,11 +151,7 @@ function objectsOf(schema: z.core.$ZodType, input: unknown): ObjectChoice {
 }
 
 /** The keys allowed at `path` of `input`, and for a discriminated union where the others belong. */
-function keysAt(
-  root: z.core.$ZodType,
-  path: readonly Segment[],
-  input: unknown,
-): { known: string[]; elsewhere: Map<string, string>; current?: string } | undefined {
+function keysAt(root: z.core.$ZodType, path: readonly Segment[], input: unknown): { known: string[]; elsewhere: Map<string, string>; current?: string } | undefined {
   let schema: z.core.$ZodType | undefined = root;
   let value: unknown = input;
   for (const segment of path) {
@@ -213,11 +209,7 @@ export function toConfigIssues(issues: readonly Issue[], schema: z.core.$ZodType
     const last = path[path.length - 1];
     // A missing key fails as "wrong type", "not one of" or "no union branch" depending on its
     // schema; say "is required" (and what to write) for all of them.
-    if (
-      path.length > 0 &&
-      (issue.code === 'invalid_type' || issue.code === 'invalid_value' || (issue.code === 'invalid_union' && issue.path.length > 0)) &&
-      isMissing(input, path)
-    ) {
+    if (path.length > 0 && (issue.code === 'invalid_type' || issue.code === 'invalid_value' || (issue.code === 'invalid_union' && issue.path.length > 0)) && isMissing(input, path)) {
       out.push({ path: formatPath(path), message: (typeof last === 'string' ? REQUIRED_HINTS[last] : undefined) ?? 'is required' });
       continue;
     }
@@ -276,10 +268,7 @@ export function toConfigIssues(issues: readonly Issue[], schema: z.core.$ZodType
         const value = valueAt(input, path);
         const options = issue.values.filter((v): v is string => typeof v === 'string');
         const suggestion = typeof value === 'string' && !underSecret(path) ? didYouMean(value, options) : undefined;
-        const message =
-          issue.message && !issue.message.startsWith('Invalid option')
-            ? issue.message
-            : `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+        const message = issue.message && !issue.message.startsWith('Invalid option') ? issue.message : `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
         out.push({ path: formatPath(path), message: `${message}${suggestion ? `; did you mean "${suggestion}"?` : ''}` });
         break;
       }

@@ -40,8 +40,7 @@ export const SECRET_EXPIRY_WARNING_DAYS = 30;
 const DAY_MS = 24 * 60 * 60 * 1000;
 const PEEK_BYTES = 4096;
 
-const SECRET_ID_MESSAGE =
-  'this looks like the secret ID, not its Value: in Entra admin center > App registrations > Certificates & secrets, copy the Value column, shown only once when the secret is created';
+const SECRET_ID_MESSAGE = 'this looks like the secret ID, not its Value: in Entra admin center > App registrations > Certificates & secrets, copy the Value column, shown only once when the secret is created';
 const SECRET_ID_HINT = 'If the Value is no longer shown, create a new client secret (Certificates & secrets > New client secret), copy its Value and update the config and secretExpiresAt.';
 
 /** Reads the start of a small file, or undefined when it cannot (the lazy resolution reports why, later). */
@@ -53,7 +52,11 @@ function peek(file: string): string | undefined {
     if (!fstatSync(fd).isFile()) return undefined;
     const buffer = Buffer.alloc(PEEK_BYTES);
     const read = readSync(fd, buffer, 0, PEEK_BYTES, 0);
-    return buffer.subarray(0, read).toString('utf8').replace(/^\uFEFF/, '').replace(/[\r\n]+$/, '');
+    return buffer
+      .subarray(0, read)
+      .toString('utf8')
+      .replace(/^\uFEFF/, '')
+      .replace(/[\r\n]+$/, '');
   } catch {
     return undefined;
   } finally {
@@ -80,7 +83,7 @@ function fileWarnings(path: string, file: string, what: string, out: ConfigWarni
   try {
     mode = statSync(file).mode;
   } catch {
-    out.push({ path, code: 'SECRET_FILE_MISSING', message: `${what} ${file} does not exist or cannot be read`, hint: 'Create it (chmod 600) or fix the path; relative paths start at the config file\'s folder.' });
+    out.push({ path, code: 'SECRET_FILE_MISSING', message: `${what} ${file} does not exist or cannot be read`, hint: "Create it (chmod 600) or fix the path; relative paths start at the config file's folder." });
     return false;
   }
   // Windows has no group/other permission bits to check.
@@ -176,7 +179,10 @@ export function configWarnings(config: MailbridgeConfig, options: { env: NodeJS.
     secretWarnings('auth.password', auth.password, options.env, false, out);
   }
   // The status listeners' credentials are secrets too: written in the file, or from a variable that is not set.
-  for (const [section, status] of [['relay', config.relay?.status], ['outbox', config.outbox?.status]] as const) {
+  for (const [section, status] of [
+    ['relay', config.relay?.status],
+    ['outbox', config.outbox?.status],
+  ] as const) {
     const statusAuth = status?.auth;
     if (!statusAuth) continue;
     const [path, ref] = 'bearer' in statusAuth ? [`${section}.status.auth.bearer`, statusAuth.bearer] : [`${section}.status.auth.basic.password`, statusAuth.basic.password];

@@ -1,47 +1,47 @@
-export {
-  configSchema,
-  isGuidShaped,
-  AUTH_FLOWS,
-  CLOUD_NAMES,
-  EWS_VERSIONS,
-  TRANSPORTS,
-  DEFAULT_TOKEN_CACHE,
-  NATIVE_CLIENT_PATH,
-  isLoopbackRedirectUri,
-  type MailbridgeConfig,
-  type MailbridgeConfigInput,
-  type AuthConfig,
-  type ClientCredentialsAuthConfig,
-  type DeviceCodeAuthConfig,
-  type AuthorizationCodeAuthConfig,
-  type DelegatedAuthConfig,
-  type OnPremisesAuthConfig,
-  type EwsVersionName,
-  type OutboxConfig,
-} from './schema.js';
-export { secretRefSchema, isEnvSecretRef, isFileSecretRef, type SecretRef } from './secret-ref.js';
-export { resolveSecret, resolveConfigPath, type ResolveSecretOptions } from './secrets.js';
-export { parseConfig, type LoadedConfig, type ParseConfigOptions } from './parse-config.js';
-export { loadConfig, DEFAULT_CONFIG_FILE, type LoadConfigOptions } from './load-config.js';
-export { ENV_OVERRIDES, type EnvOverrideName } from './env-overrides.js';
-export { SECRET_EXPIRY_WARNING_DAYS, type ConfigWarning, type ConfigWarningCode } from './config-warnings.js';
 export type { ConfigIssue } from './config-issues.js';
+export { type ConfigWarning, type ConfigWarningCode, SECRET_EXPIRY_WARNING_DAYS } from './config-warnings.js';
+export { ENV_OVERRIDES, type EnvOverrideName } from './env-overrides.js';
+export { DEFAULT_CONFIG_FILE, type LoadConfigOptions, loadConfig } from './load-config.js';
+export { type LoadedConfig, type ParseConfigOptions, parseConfig } from './parse-config.js';
 export {
-  relaySchema,
-  relayWithAbsolutePaths,
-  RELAY_TLS_MODES,
-  DEFAULT_RELAY_NETWORKS,
   DEFAULT_RELAY_MAX_MESSAGE_BYTES,
+  DEFAULT_RELAY_NETWORKS,
+  RELAY_TLS_MODES,
   type RelayConfig,
   type RelayListenerConfig,
   type RelayUserConfig,
+  relaySchema,
+  relayWithAbsolutePaths,
 } from './relay-schema.js';
 export {
-  statusSchema,
-  statusAuthSchema,
-  isLoopbackHost,
+  AUTH_FLOWS,
+  type AuthConfig,
+  type AuthorizationCodeAuthConfig,
+  CLOUD_NAMES,
+  type ClientCredentialsAuthConfig,
+  configSchema,
+  DEFAULT_TOKEN_CACHE,
+  type DelegatedAuthConfig,
+  type DeviceCodeAuthConfig,
+  EWS_VERSIONS,
+  type EwsVersionName,
+  isGuidShaped,
+  isLoopbackRedirectUri,
+  type MailbridgeConfig,
+  type MailbridgeConfigInput,
+  NATIVE_CLIENT_PATH,
+  type OnPremisesAuthConfig,
+  type OutboxConfig,
+  TRANSPORTS,
+} from './schema.js';
+export { isEnvSecretRef, isFileSecretRef, type SecretRef, secretRefSchema } from './secret-ref.js';
+export { type ResolveSecretOptions, resolveConfigPath, resolveSecret } from './secrets.js';
+export {
   DEFAULT_STATUS_PORT,
+  isLoopbackHost,
+  type StatusAuthConfig,
   type StatusConfig,
   type StatusConfigInput,
-  type StatusAuthConfig,
+  statusAuthSchema,
+  statusSchema,
 } from './status-schema.js';

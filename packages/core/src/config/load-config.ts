@@ -1,10 +1,10 @@
 import { stat } from 'node:fs/promises';
-import { FileReadLimitError, readBoundedFile } from '../files/read-bounded-file.js';
 import { dirname, resolve } from 'node:path';
 import { MailbridgeError } from '../errors/mailbridge-error.js';
+import { FileReadLimitError, readBoundedFile } from '../files/read-bounded-file.js';
 import { hasEnvOverrides } from './env-overrides.js';
 import { findJsonSyntaxError } from './json-syntax.js';
-import { parseConfig, type LoadedConfig } from './parse-config.js';
+import { type LoadedConfig, parseConfig } from './parse-config.js';
 
 /** Options of {@link loadConfig}. */
 export interface LoadConfigOptions {
@@ -84,7 +84,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
     if (code === 'EACCES' || code === 'EPERM') {
       throw notFound(file, `The config file ${file}${via} cannot be read (permission denied).`, 'Let the user mailbridge runs as read it (chmod 640, or 600 if it holds a secret).');
     }
-    throw notFound(file, `The config file ${file}${via} cannot be read (${code ?? 'unknown error'}).`, 'Check the path and the file\'s permissions.');
+    throw notFound(file, `The config file ${file}${via} cannot be read (${code ?? 'unknown error'}).`, "Check the path and the file's permissions.");
   }
 
   text = text.replace(/^\uFEFF/, '');
@@ -123,6 +123,10 @@ async function readAtMost(file: string, limit: number, via: string): Promise<str
   } catch (error) {
     if (!(error instanceof FileReadLimitError)) throw error;
     if (error.reason === 'too-large') return undefined;
-    throw notFound(file, `The config file ${file}${via} could not be read within ${error.limit} ms (a pipe nobody writes to?).`, 'Point --config at the JSON config file; when it is a pipe or process substitution, make sure something writes the config into it.');
+    throw notFound(
+      file,
+      `The config file ${file}${via} could not be read within ${error.limit} ms (a pipe nobody writes to?).`,
+      'Point --config at the JSON config file; when it is a pipe or process substitution, make sure something writes the config into it.',
+    );
   }
 }

@@ -1,13 +1,13 @@
 import { isAbsolute } from 'node:path';
 import { MailbridgeError } from '../errors/mailbridge-error.js';
-import { genericMessage, issueLine, toConfigIssues, type ConfigIssue } from './config-issues.js';
-import { configWarnings, type ConfigWarning } from './config-warnings.js';
+import { nestsDeeperThan } from '../http/nesting-depth.js';
+import { type ConfigIssue, genericMessage, issueLine, toConfigIssues } from './config-issues.js';
+import { type ConfigWarning, configWarnings } from './config-warnings.js';
 import { applyEnvOverrides } from './env-overrides.js';
+import { relayWithAbsolutePaths } from './relay-schema.js';
 import { configSchema, type MailbridgeConfig } from './schema.js';
 import { isFileSecretRef, type SecretRef } from './secret-ref.js';
 import { resolveConfigPath } from './secrets.js';
-import { nestsDeeperThan } from '../http/nesting-depth.js';
-import { relayWithAbsolutePaths } from './relay-schema.js';
 
 /** Deeper than any valid config (it has four levels) by far, shallow enough for every recursive walk. */
 const MAX_CONFIG_DEPTH = 64;

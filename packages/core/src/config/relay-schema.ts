@@ -24,9 +24,7 @@ const port = z
   .min(0, { error: 'expected a port number (1-65535), or 0 for a free one' })
   .max(65_535, { error: 'expected a port number (1-65535), or 0 for a free one' });
 
-const host = z
-  .string({ error: (issue) => (issue.input === undefined ? undefined : 'expected an IP address to listen on, e.g. "127.0.0.1" or "0.0.0.0"') })
-  .min(1, { error: 'expected an IP address or host name, not an empty string' });
+const host = z.string({ error: (issue) => (issue.input === undefined ? undefined : 'expected an IP address to listen on, e.g. "127.0.0.1" or "0.0.0.0"') }).min(1, { error: 'expected an IP address or host name, not an empty string' });
 
 const listenerSchema = z
   .strictObject({
@@ -56,16 +54,17 @@ const cidr = z.string({ error: 'expected a network such as "10.0.0.0/8" or "fd00
 
 /** A user password: a secret reference, or `{ "scrypt": "..." }` from `mailbridge relay hash-password`. */
 const relayPasswordSchema = z
-  .union([
-    secretRefSchema,
-    z
-      .strictObject({
-        scrypt: z
-          .string({ error: 'expected the text printed by "mailbridge relay hash-password"' })
-          .regex(/^\$scrypt\$/, { error: 'expected the text printed by "mailbridge relay hash-password" (it starts with "$scrypt$")' }),
-      })
-      .meta({ title: 'scrypt hash of the password' }),
-  ], { error: 'expected a password: {"scrypt": "..."} (mailbridge relay hash-password), {"env": "NAME"}, {"file": "PATH"} or the value itself' })
+  .union(
+    [
+      secretRefSchema,
+      z
+        .strictObject({
+          scrypt: z.string({ error: 'expected the text printed by "mailbridge relay hash-password"' }).regex(/^\$scrypt\$/, { error: 'expected the text printed by "mailbridge relay hash-password" (it starts with "$scrypt$")' }),
+        })
+        .meta({ title: 'scrypt hash of the password' }),
+    ],
+    { error: 'expected a password: {"scrypt": "..."} (mailbridge relay hash-password), {"env": "NAME"}, {"file": "PATH"} or the value itself' },
+  )
   .meta({ description: 'The password: {"scrypt": "..."} as printed by "mailbridge relay hash-password" (recommended), or a secret reference.' });
 
 /** An address (`scans@contoso.com`) or a whole domain (`@contoso.com`). */
@@ -76,14 +75,8 @@ const addressPattern = z
 const userSchema = z.strictObject({
   username: z.string({ error: 'expected a user name' }).min(1, { error: 'expected a user name, not an empty string' }).max(256, { error: 'must be at most 256 characters' }),
   password: relayPasswordSchema,
-  allowedFrom: z
-    .array(addressPattern, { error: 'expected a list of addresses and @domains' })
-    .optional()
-    .meta({ description: 'Envelope senders (MAIL FROM) this user may use: addresses and "@domain". Default: any.' }),
-  allowedRecipients: z
-    .array(addressPattern, { error: 'expected a list of addresses and @domains' })
-    .optional()
-    .meta({ description: 'Recipients (RCPT TO) this user may send to: addresses and "@domain". Default: any.' }),
+  allowedFrom: z.array(addressPattern, { error: 'expected a list of addresses and @domains' }).optional().meta({ description: 'Envelope senders (MAIL FROM) this user may use: addresses and "@domain". Default: any.' }),
+  allowedRecipients: z.array(addressPattern, { error: 'expected a list of addresses and @domains' }).optional().meta({ description: 'Recipients (RCPT TO) this user may send to: addresses and "@domain". Default: any.' }),
 });
 
 const email = z.email({ error: (issue) => (issue.input === undefined ? undefined : 'expected an e-mail address such as "alerts@contoso.com"') });
@@ -116,17 +109,12 @@ export const relaySchema = z
       .meta({ description: 'Client networks (IPv4/IPv6 CIDR) that may connect. Default: loopback only.' }),
     requireAuth: z.boolean({ error: 'expected true or false' }).default(false).meta({ description: 'Refuse mail from clients that did not log in (AUTH PLAIN/LOGIN).' }),
     users: z.array(userSchema, { error: 'expected a list of users' }).default([]).meta({ description: 'Users who may log in (AUTH PLAIN/LOGIN).' }),
-    sendAs: z
-      .array(email, { error: 'expected a list of addresses' })
-      .default([])
-      .meta({ description: 'Senders the app may send as (the configured mailbox always). Mail from these goes out from them.' }),
+    sendAs: z.array(email, { error: 'expected a list of addresses' }).default([]).meta({ description: 'Senders the app may send as (the configured mailbox always). Mail from these goes out from them.' }),
     otherSenders: z
       .enum(['rewrite', 'refuse'], { error: (issue) => (issue.input === undefined ? undefined : 'expected "rewrite" or "refuse"') })
       .default('rewrite')
       .meta({ description: 'Any other sender: rewrite (send from the mailbox, the original sender in Reply-To) or refuse (550 5.7.1).' }),
-    maxMessageBytes: wholeNumber(1024, 157_286_400, 'bytes')
-      .default(DEFAULT_RELAY_MAX_MESSAGE_BYTES)
-      .meta({ description: 'Largest message accepted (announced as SIZE in EHLO). Default 35 MiB.' }),
+    maxMessageBytes: wholeNumber(1024, 157_286_400, 'bytes').default(DEFAULT_RELAY_MAX_MESSAGE_BYTES).meta({ description: 'Largest message accepted (announced as SIZE in EHLO). Default 35 MiB.' }),
     bounceTo: email.optional().meta({ description: 'Where to send a bounce when an accepted message fails permanently.' }),
     lockout: z
       .strictObject({
@@ -136,9 +124,7 @@ export const relaySchema = z
       })
       .prefault({})
       .meta({ description: 'After maxFailures failed logins from one client address within windowSeconds, refuse it for lockSeconds.' }),
-    connectionsPerMinute: wholeNumber(1, 1_000_000, 'connections')
-      .default(120)
-      .meta({ description: 'New connections per client address per minute; more are answered 421 4.7.0.' }),
+    connectionsPerMinute: wholeNumber(1, 1_000_000, 'connections').default(120).meta({ description: 'New connections per client address per minute; more are answered 421 4.7.0.' }),
     maxConnections: wholeNumber(1, 100_000, 'connections').default(1000).meta({ description: 'Open SMTP connections at once; more are answered 421.' }),
     idleTimeoutSeconds: wholeNumber(1, 3600, 'seconds').default(60).meta({ description: 'Close a session idle this long (slow or stuck clients).' }),
     status: statusSchema.optional().meta({ description: 'The status listener of `mailbridge relay`: status page, /metrics, /healthz, /readyz. Served only when present.' }),
@@ -182,8 +168,6 @@ export function relayWithAbsolutePaths(relay: RelayConfig, baseDir: string): Rel
   return {
     ...relay,
     ...(relay.tls ? { tls: { certFile: resolveConfigPath(relay.tls.certFile, baseDir), keyFile: resolveConfigPath(relay.tls.keyFile, baseDir) } } : {}),
-    users: relay.users.map((user) =>
-      typeof user.password === 'object' && 'file' in user.password ? { ...user, password: { file: resolveConfigPath(user.password.file, baseDir) } } : user,
-    ),
+    users: relay.users.map((user) => (typeof user.password === 'object' && 'file' in user.password ? { ...user, password: { file: resolveConfigPath(user.password.file, baseDir) } } : user)),
   };
 }

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { CloudName } from '../cloud/clouds.js';
-import { secretRefSchema } from './secret-ref.js';
 import { relaySchema } from './relay-schema.js';
+import { secretRefSchema } from './secret-ref.js';
 import { statusSchema } from './status-schema.js';
 
 /**
@@ -68,8 +68,7 @@ const clientId = guid(`expected a GUID: copy the Application (client) ID from ${
   description: `The app registration's Application (client) ID (${CLIENT_ID_WHERE}).`,
 });
 
-const filePath = (description: string) =>
-  z.string(unlessMissing('expected a file path')).min(1, { error: 'expected a file path, not an empty string' }).meta({ description });
+const filePath = (description: string) => z.string(unlessMissing('expected a file path')).min(1, { error: 'expected a file path, not an empty string' }).meta({ description });
 
 function httpsUrl(description: string, example: string, check?: (url: URL) => string | undefined) {
   return z
@@ -170,8 +169,7 @@ export const clientCredentialsAuthSchema = z
         ctx.addIssue({
           code: 'custom',
           path: [],
-          message:
-            'no credential: add exactly one of "clientSecret" (e.g. {"env": "MAILBRIDGE_CLIENT_SECRET"}), "certificate" or "clientAssertionFile" (Entra admin center > App registrations > your app > Certificates & secrets)',
+          message: 'no credential: add exactly one of "clientSecret" (e.g. {"env": "MAILBRIDGE_CLIENT_SECRET"}), "certificate" or "clientAssertionFile" (Entra admin center > App registrations > your app > Certificates & secrets)',
         });
       } else if (present.length > 1) {
         ctx.addIssue({
@@ -289,16 +287,14 @@ export const authSchema = z.discriminatedUnion('flow', [clientCredentialsAuthSch
 const endpointsSchema = z
   .strictObject({
     authorityHost: httpsUrl('Entra ID authority host, without tenant: e.g. https://login.microsoftonline.com.', 'https://login.microsoftonline.com', (url) =>
-      url.pathname !== '/' && url.pathname !== ''
-        ? `expected the host only (e.g. "https://login.microsoftonline.com"): the tenant goes in auth.tenant`
-        : undefined,
+      url.pathname !== '/' && url.pathname !== '' ? `expected the host only (e.g. "https://login.microsoftonline.com"): the tenant goes in auth.tenant` : undefined,
     ).optional(),
     graph: httpsUrl('Microsoft Graph root, without version: e.g. https://graph.microsoft.com.', 'https://graph.microsoft.com', (url) =>
       /\/(v1\.0|beta)\/?$/i.test(url.pathname) ? 'expected the Graph root without the version (e.g. "https://graph.microsoft.com")' : undefined,
     ).optional(),
     ews: httpsUrl('EWS URL: e.g. https://outlook.office365.com/EWS/Exchange.asmx.', 'https://outlook.office365.com/EWS/Exchange.asmx').optional(),
   })
-  .meta({ description: 'Overrides of the cloud\'s endpoints (where to connect; token audiences stay the cloud\'s).' });
+  .meta({ description: "Overrides of the cloud's endpoints (where to connect; token audiences stay the cloud's)." });
 
 const networkSchema = z
   .strictObject({
@@ -317,7 +313,7 @@ const networkSchema = z
       })
       .optional()
       .meta({ description: 'HTTP(S) proxy URL; without it HTTPS_PROXY / NO_PROXY apply.', format: 'uri' }),
-    caFile: filePath('Extra CA certificates (PEM) to trust, e.g. a TLS-inspecting proxy\'s; relative to the config file.').optional(),
+    caFile: filePath("Extra CA certificates (PEM) to trust, e.g. a TLS-inspecting proxy's; relative to the config file.").optional(),
     timeoutMs: z
       .number(unlessMissing('expected a number of milliseconds'))
       .int({ error: 'expected a whole number of milliseconds' })
@@ -333,11 +329,8 @@ const ewsSchema = z
     version: z
       .enum(EWS_VERSIONS, { error: (issue) => (issue.input === undefined ? undefined : `expected one of ${EWS_VERSIONS.join(', ')}`) })
       .optional()
-      .meta({ description: 'EWS schema version requested (ews-javascript-api ExchangeVersion name). Default: the adapter\'s.' }),
-    impersonate: z
-      .boolean(unlessMissing('expected true or false'))
-      .optional()
-      .meta({ description: 'Use ExchangeImpersonation of the mailbox. Default: true for client-credentials, false otherwise.' }),
+      .meta({ description: "EWS schema version requested (ews-javascript-api ExchangeVersion name). Default: the adapter's." }),
+    impersonate: z.boolean(unlessMissing('expected true or false')).optional().meta({ description: 'Use ExchangeImpersonation of the mailbox. Default: true for client-credentials, false otherwise.' }),
   })
   .prefault({});
 
@@ -396,7 +389,7 @@ export const outboxSchema = z
       .default({ type: 'file', dir: './mailbridge-outbox' }),
     limits: z
       .strictObject({
-        messagesPerMinute: positiveInt('messages', 100_000).default(30).meta({ description: "Messages per minute per sending mailbox (Exchange Online: 30)." }),
+        messagesPerMinute: positiveInt('messages', 100_000).default(30).meta({ description: 'Messages per minute per sending mailbox (Exchange Online: 30).' }),
         recipientsPerDay: positiveInt('recipients', 10_000_000).default(10_000).meta({ description: 'Recipients per rolling 24 hours per sending mailbox (Exchange Online: 10,000).' }),
         recipientsPerMessage: positiveInt('recipients', 100_000).default(500).meta({ description: 'Recipients (To + Cc + Bcc) per message (Exchange Online: 500).' }),
       })
@@ -419,9 +412,7 @@ const configObjectSchema = z
     transport: z
       .enum(TRANSPORTS, { error: (issue) => (issue.input === undefined ? undefined : 'expected "graph" (Microsoft Graph) or "ews" (Exchange Web Services)') })
       .meta({ description: 'graph (Microsoft Graph) or ews (Exchange Web Services).' }),
-    mailbox: z
-      .email({ error: (issue) => (issue.input === undefined ? undefined : 'expected an e-mail address such as "alerts@contoso.com"') })
-      .meta({ description: 'The SMTP address that is sent from and read.' }),
+    mailbox: z.email({ error: (issue) => (issue.input === undefined ? undefined : 'expected an e-mail address such as "alerts@contoso.com"') }).meta({ description: 'The SMTP address that is sent from and read.' }),
     cloud: z
       .enum(CLOUD_NAMES, { error: (issue) => (issue.input === undefined ? undefined : `expected one of ${CLOUD_NAMES.map((c) => `"${c}"`).join(', ')}`) })
       .default('global')

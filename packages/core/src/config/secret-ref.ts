@@ -19,7 +19,7 @@ export const fileSecretRefSchema = z
     file: z
       .string({ error: 'expected a file path' })
       .min(1, { error: 'expected a file path, not an empty string' })
-      .meta({ description: 'Path of a file holding only the secret; relative paths start at the config file\'s folder. A trailing newline is ignored.' }),
+      .meta({ description: "Path of a file holding only the secret; relative paths start at the config file's folder. A trailing newline is ignored." }),
   })
   .meta({ title: 'Secret from a file' });
 
@@ -29,14 +29,9 @@ export const fileSecretRefSchema = z
  * wrong shape is not echoed back.
  */
 export const secretRefSchema = z
-  .union(
-    [
-      z.string().min(1, { error: 'is empty: put the secret in an environment variable and write {"env": "NAME"}' }).meta({ title: 'Secret value (prefer env or file)' }),
-      envSecretRefSchema,
-      fileSecretRefSchema,
-    ],
-    { error: 'expected a secret: a string, {"env": "NAME"} or {"file": "PATH"}' },
-  )
+  .union([z.string().min(1, { error: 'is empty: put the secret in an environment variable and write {"env": "NAME"}' }).meta({ title: 'Secret value (prefer env or file)' }), envSecretRefSchema, fileSecretRefSchema], {
+    error: 'expected a secret: a string, {"env": "NAME"} or {"file": "PATH"}',
+  })
   .meta({ description: 'A secret: {"env": "NAME"}, {"file": "PATH"}, or the value itself (discouraged: doctor warns).' });
 
 /** A secret reference: the value itself, `{ env }` or `{ file }`. Resolve it with `resolveSecret`. */

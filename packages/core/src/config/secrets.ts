@@ -1,7 +1,7 @@
-import { FileReadLimitError, readBoundedFile } from '../files/read-bounded-file.js';
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { MailbridgeError } from '../errors/mailbridge-error.js';
+import { FileReadLimitError, readBoundedFile } from '../files/read-bounded-file.js';
 import { isEnvSecretRef, type SecretRef } from './secret-ref.js';
 
 /** Where `resolveSecret` looks: the environment and the folder relative `{file}` paths start from. */
@@ -68,7 +68,7 @@ export async function resolveSecret(ref: SecretRef, options: ResolveSecretOption
     }
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
-      throw unresolved(path, `secret file ${file} does not exist`, 'Create the file with only the secret in it (chmod 600), or fix the path; relative paths start at the config file\'s folder.');
+      throw unresolved(path, `secret file ${file} does not exist`, "Create the file with only the secret in it (chmod 600), or fix the path; relative paths start at the config file's folder.");
     }
     if (code === 'EACCES' || code === 'EPERM') {
       throw unresolved(path, `secret file ${file} cannot be read (permission denied)`, 'Let the user mailbridge runs as read the file (and nobody else: chmod 600).');
@@ -76,7 +76,7 @@ export async function resolveSecret(ref: SecretRef, options: ResolveSecretOption
     if (code === 'EISDIR') {
       throw unresolved(path, `secret file ${file} is a folder`, 'Point {"file": ...} at a file that holds only the secret.');
     }
-    throw unresolved(path, `secret file ${file} cannot be read (${code ?? 'unknown error'})`, 'Check the path and the file\'s permissions.');
+    throw unresolved(path, `secret file ${file} cannot be read (${code ?? 'unknown error'})`, "Check the path and the file's permissions.");
   }
   const secret = text.replace(/^\uFEFF/, '').replace(/[\r\n]+$/, '');
   if (secret === '') throw unresolved(path, `secret file ${file} is empty`, 'Write the secret into the file (only the secret, no quotes).');

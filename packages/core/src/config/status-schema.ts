@@ -16,7 +16,10 @@ export const DEFAULT_STATUS_PORT = 8025;
  * (and its IPv4-mapped forms). `0.0.0.0`, `::` and every other address or name reach beyond it.
  */
 export function isLoopbackHost(host: string): boolean {
-  const value = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  const value = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
   if (value === 'localhost' || value.endsWith('.localhost')) return true;
   const version = isIP(value);
   if (version === 4) return value.startsWith('127.');
@@ -39,9 +42,7 @@ const userName = z
 export const statusAuthSchema = z
   .union(
     [
-      z
-        .strictObject({ bearer: secretRefSchema.meta({ description: 'The token clients send as `Authorization: Bearer …` (e.g. Prometheus `authorization.credentials`).' }) })
-        .meta({ title: 'Bearer token' }),
+      z.strictObject({ bearer: secretRefSchema.meta({ description: 'The token clients send as `Authorization: Bearer …` (e.g. Prometheus `authorization.credentials`).' }) }).meta({ title: 'Bearer token' }),
       z
         .strictObject({
           basic: z.strictObject({ user: userName, password: secretRefSchema.meta({ description: 'The password (a secret reference).' }) }),

@@ -1,5 +1,5 @@
 import type { ErrorCode } from './error-codes.js';
-import { MailbridgeError, type ErrorDetails } from './mailbridge-error.js';
+import { type ErrorDetails, MailbridgeError } from './mailbridge-error.js';
 
 /** One Entra `AADSTS` error mailbridge explains: the code it maps to and what the admin should do. */
 export interface AadstsEntry {

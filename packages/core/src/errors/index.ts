@@ -1,3 +1,3 @@
-export { ERROR_CODES, exitCodeFor, type ErrorCode } from './error-codes.js';
-export { MailbridgeError, type ErrorDetails, type MailbridgeErrorOptions } from './mailbridge-error.js';
-export { mailboxScopeHint, type MailboxScopeHintOptions } from './mailbox-scope-hint.js';
+export { ERROR_CODES, type ErrorCode, exitCodeFor } from './error-codes.js';
+export { type MailboxScopeHintOptions, mailboxScopeHint } from './mailbox-scope-hint.js';
+export { type ErrorDetails, MailbridgeError, type MailbridgeErrorOptions } from './mailbridge-error.js';

@@ -1,1 +1,1 @@
-export { readBoundedFile, readBoundedFileSync, FileReadLimitError, type ReadBoundedFileOptions } from './read-bounded-file.js';
+export { FileReadLimitError, type ReadBoundedFileOptions, readBoundedFile, readBoundedFileSync } from './read-bounded-file.js';

@@ -1,10 +1,10 @@
-export type { BufferedHttpResponse, HttpClient, BufferedRequestInit } from './http-client.js';
-export type { HttpClientOptions } from './http-client-options.js';
 export { createHttpClient } from './create-http-client.js';
+export type { BufferedHttpResponse, BufferedRequestInit, HttpClient } from './http-client.js';
+export type { HttpClientOptions } from './http-client-options.js';
+export { CA_FILE_HINT } from './map-network-error.js';
+export { MAX_ANSWER_DEPTH, nestsDeeperThan, tooDeeplyNested, xmlNestsDeeperThan } from './nesting-depth.js';
+export { type ReadBodyOptions, readBody, readText } from './read-body.js';
+export { isRedirectStatus, redirectRefused } from './redirect-refused.js';
 export { requestBuffered } from './request-buffered.js';
-export { readBody, readText, type ReadBodyOptions } from './read-body.js';
 export { safeUrl, stripUrls } from './safe-url.js';
 export { buildUserAgent } from './user-agent.js';
-export { CA_FILE_HINT } from './map-network-error.js';
-export { isRedirectStatus, redirectRefused } from './redirect-refused.js';
-export { MAX_ANSWER_DEPTH, nestsDeeperThan, tooDeeplyNested, xmlNestsDeeperThan } from './nesting-depth.js';

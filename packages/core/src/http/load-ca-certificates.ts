@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
-import { FileReadLimitError, readBoundedFileSync } from '../files/read-bounded-file.js';
 import { rootCertificates } from 'node:tls';
 import { MailbridgeError } from '../errors/index.js';
+import { FileReadLimitError, readBoundedFileSync } from '../files/read-bounded-file.js';
 
 /** A CA bundle (Mozilla's is about 250 KB) is never near this. */
 const MAX_CA_FILE_BYTES = 10 * 1024 * 1024;
@@ -38,7 +38,7 @@ export function loadCaCertificates(options: { caFile?: string; caPem?: string; e
       throw new MailbridgeError({
         code: 'CONFIG_INVALID',
         message: `network.caFile: "${options.caFile}" cannot be used: ${reason}.`,
-        hint: 'Point network.caFile at a PEM file with the CA certificate of your proxy or private CA (a relative path is resolved against the config file\'s folder).',
+        hint: "Point network.caFile at a PEM file with the CA certificate of your proxy or private CA (a relative path is resolved against the config file's folder).",
         details: { path: 'network.caFile' },
         cause: error,
       });
@@ -62,8 +62,7 @@ export function loadCaCertificates(options: { caFile?: string; caPem?: string; e
 
 function parsePem(text: string, what: string): string[] {
   const blocks = text.match(PEM_BLOCK) ?? [];
-  const hint =
-    'network.caFile must be a PEM file (text starting with -----BEGIN CERTIFICATE-----). Convert a DER .cer/.crt with: openssl x509 -inform der -in ca.cer -out ca.pem';
+  const hint = 'network.caFile must be a PEM file (text starting with -----BEGIN CERTIFICATE-----). Convert a DER .cer/.crt with: openssl x509 -inform der -in ca.cer -out ca.pem';
   if (blocks.length === 0) {
     throw new MailbridgeError({ code: 'CONFIG_INVALID', message: `${what} holds no PEM certificate.`, hint, details: { path: 'network.caFile' } });
   }

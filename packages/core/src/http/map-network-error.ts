@@ -29,8 +29,7 @@ export interface FailureContext {
   redactor: Redactor;
 }
 
-export const CA_FILE_HINT =
-  "The server's certificate is not trusted: if a proxy or a private CA re-signs TLS, put its CA certificate in a PEM file and set network.caFile.";
+export const CA_FILE_HINT = "The server's certificate is not trusted: if a proxy or a private CA re-signs TLS, put its CA certificate in a PEM file and set network.caFile.";
 
 // OpenSSL verification results that mean "no trusted chain": fixable with network.caFile.
 const UNTRUSTED = new Set([
@@ -99,8 +98,7 @@ export function mapNetworkError(error: unknown, context: FailureContext): Mailbr
   const text = root.message ?? String(error);
   const viaProxy = isProxyFailure(root, context);
   // Name the setting that chose the proxy once: network.proxy, or the environment variable it came from.
-  const proxySetting =
-    context.proxySource === undefined || context.proxySource === 'network.proxy' ? 'network.proxy' : `${context.proxySource} (from the environment; network.proxy overrides it)`;
+  const proxySetting = context.proxySource === undefined || context.proxySource === 'network.proxy' ? 'network.proxy' : `${context.proxySource} (from the environment; network.proxy overrides it)`;
 
   if (/Proxy response \((\d+)\)/.test(text)) {
     const status = Number(/Proxy response \((\d+)\)/.exec(text)?.[1]);
@@ -113,12 +111,7 @@ export function mapNetworkError(error: unknown, context: FailureContext): Mailbr
     return make('PROXY_ERROR', `The proxy refused to connect to ${where} (HTTP ${status}).`, hint, status >= 500, error);
   }
   if (code === 'UND_ERR_PRX_TLS' || (viaProxy && !isTimeout(code))) {
-    return make(
-      'PROXY_ERROR',
-      `Could not connect to ${where} through the proxy: ${text}`,
-      `The proxy could not be reached: check ${proxySetting}, or add the host to NO_PROXY if it must be reached directly.`,
-      code !== 'UND_ERR_PRX_TLS',
-    );
+    return make('PROXY_ERROR', `Could not connect to ${where} through the proxy: ${text}`, `The proxy could not be reached: check ${proxySetting}, or add the host to NO_PROXY if it must be reached directly.`, code !== 'UND_ERR_PRX_TLS');
   }
   if (UNTRUSTED.has(code)) {
     const hint = context.caFileSet
@@ -136,12 +129,7 @@ export function mapNetworkError(error: unknown, context: FailureContext): Mailbr
     return make('TLS_ERROR', `TLS to ${where} failed: ${text} (${code}).`, 'The server did not complete a TLS handshake: check that the URL uses https:// and the right port, and that no device intercepts the connection.', false);
   }
   if (isTimeout(code)) {
-    return make(
-      'NETWORK_TIMEOUT',
-      `${where} timed out (${code}).`,
-      'Check that the endpoint is reachable from this machine (firewall, proxy), or raise network.timeoutMs in the config.',
-      true,
-    );
+    return make('NETWORK_TIMEOUT', `${where} timed out (${code}).`, 'Check that the endpoint is reachable from this machine (firewall, proxy), or raise network.timeoutMs in the config.', true);
   }
   const before = !sent || CONNECT_PHASE.has(code);
   if (before) details.requestSent = false;
@@ -150,7 +138,7 @@ export function mapNetworkError(error: unknown, context: FailureContext): Mailbr
     'NETWORK_ERROR',
     `${where} failed: ${reason}${sent ? ' after the request was sent' : ''}.`,
     code === 'ENOTFOUND' || code === 'EAI_AGAIN'
-      ? 'The host name could not be resolved: check the endpoint URL and this machine\'s DNS; behind a corporate proxy, set network.proxy.'
+      ? "The host name could not be resolved: check the endpoint URL and this machine's DNS; behind a corporate proxy, set network.proxy."
       : 'Check the network connection and that the endpoint is reachable from this machine (firewall, proxy: network.proxy).',
     true,
   );

@@ -44,15 +44,11 @@ const DECODERS: Record<string, () => Transform> = {
  * refusing more than `maxBytes` (declared, received, or once decompressed: a small compressed answer
  * cannot expand without bound). `decoded` says the bytes are no longer what the headers describe.
  */
-export async function readDispatcherBody(
-  body: Dispatcher.ResponseData['body'],
-  headers: Record<string, string | string[] | undefined>,
-  maxBytes: number,
-  url: string,
-  status: number,
-): Promise<{ bytes: Uint8Array; decoded: boolean }> {
+export async function readDispatcherBody(body: Dispatcher.ResponseData['body'], headers: Record<string, string | string[] | undefined>, maxBytes: number, url: string, status: number): Promise<{ bytes: Uint8Array; decoded: boolean }> {
   const tooLarge = () => responseTooLarge(url, status, maxBytes);
-  const encoding = String(headers['content-encoding'] ?? '').trim().toLowerCase();
+  const encoding = String(headers['content-encoding'] ?? '')
+    .trim()
+    .toLowerCase();
   const decoder = encoding && encoding !== 'identity' ? DECODERS[encoding] : undefined;
   if (encoding && encoding !== 'identity' && !decoder) {
     body.destroy();

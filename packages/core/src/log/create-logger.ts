@@ -1,6 +1,6 @@
 import { defaultRedactor } from '../redact/default-redactor.js';
 import type { Redactor } from '../redact/redactor.js';
-import { LOG_LEVELS, type LogFields, type LogLevel, type LogSink, type Logger } from './logger.js';
+import { LOG_LEVELS, type LogFields, type Logger, type LogLevel, type LogSink } from './logger.js';
 
 /** Options of {@link createLogger}. */
 export interface LoggerOptions {

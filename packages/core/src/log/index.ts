@@ -1,2 +1,2 @@
-export { LOG_LEVELS, type LogFields, type LogLevel, type LogRecord, type LogSink, type Logger } from './logger.js';
-export { createLogger, silentLogger, type LoggerOptions } from './create-logger.js';
+export { createLogger, type LoggerOptions, silentLogger } from './create-logger.js';
+export { LOG_LEVELS, type LogFields, type Logger, type LogLevel, type LogRecord, type LogSink } from './logger.js';

@@ -9,8 +9,7 @@ export const SENSITIVE_KEY =
   /^(?:authorization|proxy[-_]?authorization|cookie|set[-_]?cookie|password|passphrase|passwd|pwd|secret|client[-_]?secret|client[-_]?assertion|assertion|(?:access|refresh|id|bearer|session)[-_]?token|token|api[-_]?key|private[-_]?key|x[-_]?api[-_]?key|x[-_]?anchor[-_]?mailbox[-_]?token)$/i;
 
 // Names of credential parameters in a form body, a query string or a JSON document.
-const PARAM_NAMES =
-  'client_secret|clientSecret|client_assertion|clientAssertion|password|passphrase|refresh_token|refreshToken|access_token|accessToken|id_token|idToken|assertion|code_verifier|device_code|token';
+const PARAM_NAMES = 'client_secret|clientSecret|client_assertion|clientAssertion|password|passphrase|refresh_token|refreshToken|access_token|accessToken|id_token|idToken|assertion|code_verifier|device_code|token';
 
 const RULES: ReadonlyArray<readonly [RegExp, string]> = [
   // Header lines as printed in a request dump: everything after the name is a credential.
@@ -29,7 +28,7 @@ const RULES: ReadonlyArray<readonly [RegExp, string]> = [
   // Entra refresh tokens are opaque strings starting with a version marker such as "0.A" / "1.A".
   [/\b[01]\.A[A-Za-z0-9_-]{40,}[A-Za-z0-9_.\-*]*/g, REDACTED],
   // Microsoft account (Outlook.com) refresh tokens and codes: "M.C5xx_BAY.0.U.-Cj3…".
-  [/\bM\.[A-Za-z0-9]+_[A-Za-z0-9]+\.[A-Za-z0-9!*$_.\-]{20,}/g, REDACTED],
+  [/\bM\.[A-Za-z0-9]+_[A-Za-z0-9]+\.[A-Za-z0-9!*$_.-]{20,}/g, REDACTED],
   // Credentials in URLs: scheme://user:password@host
   [/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@:]+:[^\s/@]+@/gi, `$1${REDACTED}@`],
 ];

@@ -1,4 +1,4 @@
-import { REDACTED, SENSITIVE_KEY, redactPatterns } from './redact-patterns.js';
+import { REDACTED, redactPatterns, SENSITIVE_KEY } from './redact-patterns.js';
 
 /**
  * Removes secrets and tokens from text and values before they reach a log, an error message or

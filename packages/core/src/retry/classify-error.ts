@@ -1,6 +1,6 @@
 import { MailbridgeError } from '../errors/index.js';
-import type { ClassifyContext, RetryDecision } from './retry-policy.js';
 import { parseRetryAfter } from './parse-retry-after.js';
+import type { ClassifyContext, RetryDecision } from './retry-policy.js';
 
 /** HTTP statuses that are worth repeating: throttled, bad gateway, unavailable, gateway timeout. */
 export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
@@ -26,12 +26,7 @@ export function classifyError(error: unknown, context: ClassifyContext): RetryDe
   if (!retryable) return { kind: 'fail' };
 
   const delayMs = retryAfterOf(error, context.now);
-  const refused =
-    status === 429 ||
-    status === 503 ||
-    delayMs !== undefined ||
-    (isMailbridge && error.code === 'THROTTLED') ||
-    read(error, 'requestSent') === false;
+  const refused = status === 429 || status === 503 || delayMs !== undefined || (isMailbridge && error.code === 'THROTTLED') || read(error, 'requestSent') === false;
   if (context.idempotent || refused) return delayMs === undefined ? { kind: 'retry' } : { kind: 'retry', delayMs };
   return { kind: 'ambiguous' };
 }

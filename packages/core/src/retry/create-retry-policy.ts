@@ -1,6 +1,6 @@
-import { MailbridgeError, type ErrorCode } from '../errors/index.js';
-import { defaultRedactor } from '../redact/default-redactor.js';
+import { type ErrorCode, MailbridgeError } from '../errors/index.js';
 import type { Logger } from '../log/logger.js';
+import { defaultRedactor } from '../redact/default-redactor.js';
 import type { Redactor } from '../redact/redactor.js';
 import { scrubError } from '../redact/scrub-error.js';
 import { classifyError, statusOf } from './classify-error.js';

@@ -1,8 +1,7 @@
+export { classifyError, RETRYABLE_STATUSES, retryAfterOf, statusOf } from './classify-error.js';
 export { createRetryPolicy, type RetryPolicyOptions } from './create-retry-policy.js';
-export { classifyError, retryAfterOf, statusOf, RETRYABLE_STATUSES } from './classify-error.js';
-export { parseRetryAfter } from './parse-retry-after.js';
-export { sleep } from './sleep.js';
 export { isOutcomeUnknown } from './is-outcome-unknown.js';
+export { parseRetryAfter } from './parse-retry-after.js';
 export type {
   AmbiguousContext,
   AmbiguousResolution,
@@ -13,3 +12,4 @@ export type {
   RetryInfo,
   RetryPolicy,
 } from './retry-policy.js';
+export { sleep } from './sleep.js';

@@ -127,10 +127,7 @@ export function describeTransportConformance(options: ConformanceOptions): void 
         subject: subject('recipients'),
         text: 'to cc bcc',
       });
-      const sent = await eventually(
-        () => harness.messages(harness.mailbox, 'sentitems').find((message) => message.internetMessageId === result.internetMessageId),
-        'the Sent Items copy',
-      );
+      const sent = await eventually(() => harness.messages(harness.mailbox, 'sentitems').find((message) => message.internetMessageId === result.internetMessageId), 'the Sent Items copy');
       expect(sent.to.map((a) => a.toLowerCase())).toEqual([harness.recipient.toLowerCase()]);
       expect(sent.cc.map((a) => a.toLowerCase())).toEqual([harness.mailbox.toLowerCase()]);
       expect(sent.bcc).toEqual(['hidden@external.example']);
@@ -156,10 +153,7 @@ export function describeTransportConformance(options: ConformanceOptions): void 
         text: 'headers',
         headers: { 'X-Alert-Id': 'alert-42', 'X-Mailbridge-Test': 'yes' },
       });
-      const stored = await eventually(
-        () => harness.messages(harness.recipient, 'inbox').find((message) => message.internetMessageId === result.internetMessageId),
-        'the delivered message',
-      );
+      const stored = await eventually(() => harness.messages(harness.recipient, 'inbox').find((message) => message.internetMessageId === result.internetMessageId), 'the delivered message');
       const headers = Object.fromEntries(Object.entries(stored.headers).map(([key, value]) => [key.toLowerCase(), value]));
       expect(headers['x-alert-id']).toBe('alert-42');
       expect(headers['x-mailbridge-test']).toBe('yes');
@@ -188,10 +182,7 @@ export function describeTransportConformance(options: ConformanceOptions): void 
     test('send-as', 'sends as a shared mailbox (from)', async (skipBecause) => {
       if (!harness.sendAsMailbox) return skipBecause('the harness has no sendAsMailbox');
       const result = await transport.send({ from: harness.sendAsMailbox, to: [harness.recipient], subject: subject('send as'), text: 'x' });
-      const stored = await eventually(
-        () => harness.messages(harness.recipient, 'inbox').find((message) => message.internetMessageId === result.internetMessageId),
-        'the delivered message',
-      );
+      const stored = await eventually(() => harness.messages(harness.recipient, 'inbox').find((message) => message.internetMessageId === result.internetMessageId), 'the delivered message');
       expect(stored.from.toLowerCase()).toBe(harness.sendAsMailbox.toLowerCase());
     });
 
@@ -234,28 +225,30 @@ export function describeTransportConformance(options: ConformanceOptions): void 
         );
       }
 
-      test('attachment-mixed', 'sends small and large attachments together, from bytes, text and a stream', async () => {
-        const file = await generateFile(temp.dir, 'mixed.bin', Math.round(3.5 * MB));
-        const { createReadStream } = await import('node:fs');
-        const result = await transport.send({
-          to: [harness.recipient],
-          subject: subject('mixed attachments'),
-          text: 'mixed',
-          attachments: [
-            { filename: 'notes.txt', content: 'hello attachment ✓' },
-            { filename: 'bytes.bin', content: new Uint8Array([0, 1, 2, 3, 255]) },
-            { filename: 'stream.bin', content: { stream: () => createReadStream(file.path) }, size: file.size },
-          ],
-        });
-        const stored = await eventually(
-          () => harness.messages(harness.recipient, 'inbox').find((message) => message.internetMessageId === result.internetMessageId),
-          'the delivered message',
-        );
-        const bySize = Object.fromEntries(stored.attachments.map((attachment) => [attachment.name, attachment.size]));
-        expect(bySize['notes.txt']).toBe(Buffer.byteLength('hello attachment ✓'));
-        expect(bySize['bytes.bin']).toBe(5);
-        expect(bySize['stream.bin']).toBe(file.size);
-      }, 120_000);
+      test(
+        'attachment-mixed',
+        'sends small and large attachments together, from bytes, text and a stream',
+        async () => {
+          const file = await generateFile(temp.dir, 'mixed.bin', Math.round(3.5 * MB));
+          const { createReadStream } = await import('node:fs');
+          const result = await transport.send({
+            to: [harness.recipient],
+            subject: subject('mixed attachments'),
+            text: 'mixed',
+            attachments: [
+              { filename: 'notes.txt', content: 'hello attachment ✓' },
+              { filename: 'bytes.bin', content: new Uint8Array([0, 1, 2, 3, 255]) },
+              { filename: 'stream.bin', content: { stream: () => createReadStream(file.path) }, size: file.size },
+            ],
+          });
+          const stored = await eventually(() => harness.messages(harness.recipient, 'inbox').find((message) => message.internetMessageId === result.internetMessageId), 'the delivered message');
+          const bySize = Object.fromEntries(stored.attachments.map((attachment) => [attachment.name, attachment.size]));
+          expect(bySize['notes.txt']).toBe(Buffer.byteLength('hello attachment ✓'));
+          expect(bySize['bytes.bin']).toBe(5);
+          expect(bySize['stream.bin']).toBe(file.size);
+        },
+        120_000,
+      );
 
       test('inline-image', 'sends an inline image referenced by content id', async () => {
         const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
@@ -265,10 +258,7 @@ export function describeTransportConformance(options: ConformanceOptions): void 
           html: '<p>Logo: <img src="cid:logo-1"></p>',
           attachments: [{ filename: 'logo.png', contentType: 'image/png', content: png, contentId: 'logo-1' }],
         });
-        const stored = await eventually(
-          () => harness.messages(harness.recipient, 'inbox').find((message) => message.internetMessageId === result.internetMessageId),
-          'the delivered message',
-        );
+        const stored = await eventually(() => harness.messages(harness.recipient, 'inbox').find((message) => message.internetMessageId === result.internetMessageId), 'the delivered message');
         expect(stored.attachments).toHaveLength(1);
         expect(stored.attachments[0]).toMatchObject({ name: 'logo.png', isInline: true, contentId: 'logo-1', size: png.length });
         expect(stored.bodyHtml).toContain('cid:logo-1');
@@ -292,10 +282,7 @@ export function describeTransportConformance(options: ConformanceOptions): void 
       ].join('\r\n');
       const result = await transport.sendMime(new TextEncoder().encode(mime));
       expect(result.internetMessageId).toBe(messageId);
-      const stored = await eventually(
-        () => harness.messages(harness.recipient, 'inbox').find((message) => message.internetMessageId === messageId),
-        'the delivered MIME message',
-      );
+      const stored = await eventually(() => harness.messages(harness.recipient, 'inbox').find((message) => message.internetMessageId === messageId), 'the delivered MIME message');
       expect(stored.subject).toBe(subject('mime'));
       expect(harness.deliveries(messageId).mailboxes.filter((copy) => copy.folder === 'inbox')).toHaveLength(1);
     });
@@ -330,7 +317,12 @@ export function describeTransportConformance(options: ConformanceOptions): void 
       const messages = await collect(transport.receive({ unreadOnly: true, includeBody: false, pageSize: 100 }), (m) => m.subject.startsWith(prefix));
       expect(messages).toHaveLength(25);
       const stored = (): Map<string, boolean> =>
-        new Map(harness.messages(harness.mailbox, 'inbox').filter((m) => m.subject.startsWith(prefix)).map((m) => [m.id, m.isRead]));
+        new Map(
+          harness
+            .messages(harness.mailbox, 'inbox')
+            .filter((m) => m.subject.startsWith(prefix))
+            .map((m) => [m.id, m.isRead]),
+        );
       await transport.markRead(messages.map((message) => message.id));
       expect([...stored().values()].every(Boolean)).toBe(true);
       await transport.markRead(messages[0]!.id, { isRead: false });
@@ -439,20 +431,25 @@ export function describeTransportConformance(options: ConformanceOptions): void 
       await harness?.cleanup();
     });
 
-    test('receive-paging', `receives all ${pagingCount} messages of a folder, page after page`, async () => {
-      let count = 0;
-      let previous = Number.POSITIVE_INFINITY;
-      const ids = new Set<string>();
-      for await (const message of harness.transport.receive({ folder: 'archive', includeBody: false, pageSize: 1000 })) {
-        if (!message.subject.startsWith(prefix)) continue;
-        count += 1;
-        ids.add(message.id);
-        expect(message.receivedAt.getTime()).toBeLessThanOrEqual(previous);
-        previous = message.receivedAt.getTime();
-      }
-      expect(count).toBe(pagingCount);
-      expect(ids.size).toBe(pagingCount);
-    }, 120_000);
+    test(
+      'receive-paging',
+      `receives all ${pagingCount} messages of a folder, page after page`,
+      async () => {
+        let count = 0;
+        let previous = Number.POSITIVE_INFINITY;
+        const ids = new Set<string>();
+        for await (const message of harness.transport.receive({ folder: 'archive', includeBody: false, pageSize: 1000 })) {
+          if (!message.subject.startsWith(prefix)) continue;
+          count += 1;
+          ids.add(message.id);
+          expect(message.receivedAt.getTime()).toBeLessThanOrEqual(previous);
+          previous = message.receivedAt.getTime();
+        }
+        expect(count).toBe(pagingCount);
+        expect(ids.size).toBe(pagingCount);
+      },
+      120_000,
+    );
 
     test('receive-lazy', 'pages lazily: stopping early fetches no further pages', async () => {
       const before = harness.requestCount?.();

@@ -3,13 +3,14 @@
  * Needs vitest (an optional peer dependency of @mailbridge/core): import it from test files only.
  * @packageDocumentation
  */
-export { describeTransportConformance } from './describe-transport-conformance.js';
+
 export type { ConformanceHarness, ConformanceOptions, HarnessStoredMessage, SeedMessagesOptions } from './conformance-harness.js';
+export { describeTransportConformance } from './describe-transport-conformance.js';
+export { createTempDir, eventually, type GeneratedFile, generateFile, sha256 } from './fixtures.js';
 export {
-  simulatorHarness,
   type HarnessSeedMessage,
   type HarnessSeedUser,
   type HarnessSimulator,
   type SimulatorHarnessOptions,
+  simulatorHarness,
 } from './simulator-harness.js';
-export { createTempDir, eventually, generateFile, sha256, type GeneratedFile } from './fixtures.js';

@@ -52,10 +52,7 @@ export interface SimulatorHarnessOptions<M extends HarnessStoredMessage, U exten
  * its mailboxes, its delivery log and request log, and `seedMessages` placing messages straight
  * into `mailbox` (not through the transport). Every adapter's test bed builds its harness with it.
  */
-export function simulatorHarness<M extends HarnessStoredMessage, U extends HarnessSeedUser>(
-  simulator: HarnessSimulator<M, U>,
-  options: SimulatorHarnessOptions<M, U>,
-): ConformanceHarness {
+export function simulatorHarness<M extends HarnessStoredMessage, U extends HarnessSeedUser>(simulator: HarnessSimulator<M, U>, options: SimulatorHarnessOptions<M, U>): ConformanceHarness {
   const toHarnessMessage = options.toHarnessMessage;
   // Each seeding call gets its own batch number, so Internet Message-IDs never collide across calls.
   let seeded = 0;
@@ -85,9 +82,7 @@ export function simulatorHarness<M extends HarnessStoredMessage, U extends Harne
           internetMessageId: `<seed-${batch}-${index}-${Math.random().toString(36).slice(2)}@fabrikam.example>`,
         };
         if (seed.attachment) {
-          message.attachments = [
-            { filename: seed.attachment.filename, contentType: seed.attachment.contentType, contentBase64: Buffer.from(seed.attachment.content).toString('base64') },
-          ];
+          message.attachments = [{ filename: seed.attachment.filename, contentType: seed.attachment.contentType, contentBase64: Buffer.from(seed.attachment.content).toString('base64') }];
         }
         return message;
       });

@@ -3,8 +3,8 @@ import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { MailbridgeError } from '../errors/mailbridge-error.js';
-import { attachmentContentType } from './mime-types.js';
 import type { OutgoingAttachment } from './message.js';
+import { attachmentContentType } from './mime-types.js';
 
 /** An attachment whose size and type are known, with its place in the message (for error paths). */
 export interface SizedAttachment {
@@ -97,10 +97,7 @@ export function assertSize(sized: SizedAttachment, actual: number): void {
   if (actual === sized.size) return;
   throw new MailbridgeError({
     code: 'INVALID_MESSAGE',
-    message:
-      actual > sized.size
-        ? `attachments[${sized.index}]: the stream has more than the ${sized.size} bytes given as its size.`
-        : `attachments[${sized.index}]: the content has ${actual} bytes but its size was given as ${sized.size}.`,
+    message: actual > sized.size ? `attachments[${sized.index}]: the stream has more than the ${sized.size} bytes given as its size.` : `attachments[${sized.index}]: the content has ${actual} bytes but its size was given as ${sized.size}.`,
     hint: 'Give the exact size of a stream attachment, or pass a file path.',
     details: { path: `attachments[${sized.index}].size` },
   });

@@ -1,2 +1,2 @@
-export type * from './message.js';
 export type * from './mail-transport.js';
+export type * from './message.js';

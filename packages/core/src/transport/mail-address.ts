@@ -17,11 +17,7 @@ export function toMailAddress(value: string | MailAddress, path: string): MailAd
   const raw = typeof value === 'string' ? value : value?.address;
   const address = typeof raw === 'string' ? raw.trim() : undefined;
   if (address === undefined || !ADDRESS.test(address)) {
-    throw invalidMessage(
-      `${path}: ${JSON.stringify(raw ?? null)} is not a valid e-mail address.`,
-      'Give a plain address such as "ops@contoso.com", or { "address": "ops@contoso.com", "name": "Ops" }.',
-      path,
-    );
+    throw invalidMessage(`${path}: ${JSON.stringify(raw ?? null)} is not a valid e-mail address.`, 'Give a plain address such as "ops@contoso.com", or { "address": "ops@contoso.com", "name": "Ops" }.', path);
   }
   const name = typeof value === 'string' ? undefined : value.name;
   if (name !== undefined && (typeof name !== 'string' || CONTROL_CHARACTER.test(name))) {

@@ -1,12 +1,4 @@
-import type {
-  OutgoingMessage,
-  ProbeResult,
-  ReceivedMessage,
-  ReceiveOptions,
-  SendResult,
-  SyncOptions,
-  SyncResult,
-} from './message.js';
+import type { OutgoingMessage, ProbeResult, ReceivedMessage, ReceiveOptions, SendResult, SyncOptions, SyncResult } from './message.js';
 
 /** Options of {@link MailTransport.send}. */
 export interface SendOptions {

@@ -7,11 +7,7 @@ export interface MailAddress {
 }
 
 /** Where attachment bytes come from. A path or a stream is read lazily and streamed, never held whole. */
-export type AttachmentSource =
-  | Uint8Array
-  | string
-  | { path: string }
-  | { stream: () => Readable | ReadableStream<Uint8Array> };
+export type AttachmentSource = Uint8Array | string | { path: string } | { stream: () => Readable | ReadableStream<Uint8Array> };
 
 /** A file attachment on an outgoing message. */
 export interface OutgoingAttachment {
@@ -111,9 +107,7 @@ export interface ReceiveOptions {
 }
 
 /** One change reported by an incremental sync. */
-export type SyncChange =
-  | { type: 'upsert'; message: ReceivedMessage }
-  | { type: 'removed'; id: string };
+export type SyncChange = { type: 'upsert'; message: ReceivedMessage } | { type: 'removed'; id: string };
 
 /** Options of {@link MailTransport.sync}. */
 export interface SyncOptions {

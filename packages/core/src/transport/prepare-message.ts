@@ -1,5 +1,5 @@
 import { MailbridgeError } from '../errors/mailbridge-error.js';
-import { sizeAttachments, type SizedAttachment } from './attachment-source.js';
+import { type SizedAttachment, sizeAttachments } from './attachment-source.js';
 import { generateInternetMessageId } from './internet-message-id.js';
 import type { TransportCapabilities } from './mail-transport.js';
 import type { OutgoingMessage } from './message.js';

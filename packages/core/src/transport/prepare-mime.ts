@@ -26,11 +26,7 @@ export function prepareMimeMessage(mime: Uint8Array | string, mailbox: string): 
   const given = /^message-id:[ \t]*(.*)$/im.exec(head)?.[1]?.trim();
   if (given !== undefined) {
     if (!isInternetMessageId(given)) {
-      throw invalidMessage(
-        `The MIME message's Message-ID ${JSON.stringify(given.slice(0, 200))} is not of the form <unique@domain>.`,
-        'Fix the Message-ID header, or remove it to have one generated.',
-        'mime.Message-ID',
-      );
+      throw invalidMessage(`The MIME message's Message-ID ${JSON.stringify(given.slice(0, 200))} is not of the form <unique@domain>.`, 'Fix the Message-ID header, or remove it to have one generated.', 'mime.Message-ID');
     }
     return { bytes: Buffer.from(text, 'latin1'), internetMessageId: given };
   }

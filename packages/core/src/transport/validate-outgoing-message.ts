@@ -79,11 +79,7 @@ function validateHeaders(given: OutgoingMessage['headers'], maxCustomHeaders: nu
   }
   for (const [name, value] of headers) {
     if (!HEADER_NAME.test(name)) {
-      throw invalid(
-        `headers.${name}: custom header names must start with "X-" and contain only letters, digits and "-".`,
-        'Microsoft Graph and EWS only accept X- headers; rename it, e.g. "X-Alert-Id".',
-        `headers.${name}`,
-      );
+      throw invalid(`headers.${name}: custom header names must start with "X-" and contain only letters, digits and "-".`, 'Microsoft Graph and EWS only accept X- headers; rename it, e.g. "X-Alert-Id".', `headers.${name}`);
     }
     if (typeof value !== 'string' || CONTROL_CHARACTER.test(value)) {
       throw invalid(`headers.${name}: the value must be a string without line breaks or control characters.`, 'Remove CR/LF characters (header injection).', `headers.${name}`);

@@ -1,10 +1,10 @@
-import { request as httpsRequest, Agent, type RequestOptions } from 'node:https';
-import { request as httpRequest, Agent as HttpAgent } from 'node:http';
-import { rootCertificates } from 'node:tls';
-import { createRequire } from 'node:module';
 import type { IncomingMessage } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
+import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
-import { MailbridgeError, isRedirectStatus, readBoundedFileSync, redirectRefused } from '@mailbridge/core';
+import { rootCertificates } from 'node:tls';
+import { isRedirectStatus, MailbridgeError, readBoundedFileSync, redirectRefused } from '@mailbridge/core';
 
 interface NtlmClient {
   createType1Message(workstation?: string, target?: string): string;
@@ -96,9 +96,7 @@ export class NtlmAuthenticator {
 
   private newConnection(url: string): NtlmConnection {
     const https = new URL(url).protocol === 'https:';
-    const agent = https
-      ? new Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1, ...(this.ca ? { ca: this.ca } : {}) })
-      : new HttpAgent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1 });
+    const agent = https ? new Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1, ...(this.ca ? { ca: this.ca } : {}) }) : new HttpAgent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1 });
     return { agent, authenticated: false };
   }
 

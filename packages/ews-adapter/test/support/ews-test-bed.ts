@@ -1,15 +1,7 @@
-import {
-  createHttpClient,
-  createRetryPolicy,
-  createTokenProvider,
-  type HttpClient,
-  type MailbridgeConfig,
-  type MailTransport,
-  type RetryPolicy,
-} from '@mailbridge/core';
-import { simulatorHarness, type ConformanceHarness } from '@mailbridge/core/testing';
-import { DEMO, demoSeed, startSimulator, type SeedUser, type Simulator, type SimulatorOptions } from '@mailbridge/simulator';
 import { readFileSync } from 'node:fs';
+import { createHttpClient, createRetryPolicy, createTokenProvider, type HttpClient, type MailbridgeConfig, type MailTransport, type RetryPolicy } from '@mailbridge/core';
+import { type ConformanceHarness, simulatorHarness } from '@mailbridge/core/testing';
+import { DEMO, demoSeed, type SeedUser, type Simulator, type SimulatorOptions, startSimulator } from '@mailbridge/simulator';
 import { createEwsTransport, type EwsTransportOptions } from '../../src/index.js';
 
 /** How the transport under test signs in: Exchange Online app-only OAuth, or Exchange Server Basic / NTLM. */
@@ -34,10 +26,7 @@ function demoMailboxUser(): SeedUser {
 }
 
 /** Starts a simulator and builds an EWS transport on it the way core's createTransport does. */
-export async function startEwsTestBed(
-  mode: EwsAuthMode,
-  options: { simulator?: SimulatorOptions; retry?: Parameters<typeof createRetryPolicy>[0]; transport?: Partial<EwsTransportOptions> } = {},
-): Promise<EwsTestBed> {
+export async function startEwsTestBed(mode: EwsAuthMode, options: { simulator?: SimulatorOptions; retry?: Parameters<typeof createRetryPolicy>[0]; transport?: Partial<EwsTransportOptions> } = {}): Promise<EwsTestBed> {
   const simulator = await startSimulator({ ewsMode: mode === 'oauth' ? 'online' : 'onprem', ...options.simulator });
   const http = createHttpClient({ caFile: simulator.caFile, timeoutMs: 60_000 });
   const retry = createRetryPolicy({ maxAttempts: 6, maxDelayMs: 20_000, baseDelayMs: 20, ...options.retry });
@@ -48,10 +37,7 @@ export async function startEwsTestBed(
     const transport = createEwsTransport({
       url: simulator.ewsUrl,
       mailbox: DEMO.mailbox,
-      authentication:
-        mode === 'oauth'
-          ? { kind: 'bearer', tokenProvider: createTokenProvider(config, { http, retry }) }
-          : { kind: mode, username: DEMO.mailbox, password: DEMO.userPassword },
+      authentication: mode === 'oauth' ? { kind: 'bearer', tokenProvider: createTokenProvider(config, { http, retry }) } : { kind: mode, username: DEMO.mailbox, password: DEMO.userPassword },
       http,
       retry,
       ...(mode === 'ntlm' ? { ntlmCaPem: readFileSync(simulator.caFile) } : {}),

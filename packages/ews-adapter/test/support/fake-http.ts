@@ -64,10 +64,7 @@ const T = 'http://schemas.microsoft.com/exchange/services/2006/types';
 
 /** A SOAP 200 response around `body`. */
 export function soapResponse(body: string, status = 200): Response {
-  return new Response(
-    `<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>${body}</s:Body></s:Envelope>`,
-    { status, headers: { 'content-type': 'text/xml; charset=utf-8' } },
-  );
+  return new Response(`<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>${body}</s:Body></s:Envelope>`, { status, headers: { 'content-type': 'text/xml; charset=utf-8' } });
 }
 
 /** A successful response of `operation` with no items (CreateItem with SendAndSaveCopy, UpdateItem...). */

@@ -1,14 +1,6 @@
-import {
-  createHttpClient,
-  createRetryPolicy,
-  createTokenProvider,
-  type HttpClient,
-  type MailbridgeConfig,
-  type RetryPolicy,
-  type TokenProvider,
-} from '@mailbridge/core';
-import { simulatorHarness, type ConformanceHarness } from '@mailbridge/core/testing';
-import { DEMO, demoSeed, startSimulator, type SeedUser, type Simulator, type SimulatorOptions } from '@mailbridge/simulator';
+import { createHttpClient, createRetryPolicy, createTokenProvider, type HttpClient, type MailbridgeConfig, type RetryPolicy, type TokenProvider } from '@mailbridge/core';
+import { type ConformanceHarness, simulatorHarness } from '@mailbridge/core/testing';
+import { DEMO, demoSeed, type SeedUser, type Simulator, type SimulatorOptions, startSimulator } from '@mailbridge/simulator';
 import { createGraphTransport, type GraphTransport, type GraphTransportOptions } from '../../src/index.js';
 
 /** A simulator, core's services pointed at it, and a Graph transport on the demo mailbox. */

@@ -1,4 +1,4 @@
-import { classifyError, isOutcomeUnknown, MailbridgeError, retryAfterOf, type ErrorCode } from '@mailbridge/core';
+import { classifyError, type ErrorCode, isOutcomeUnknown, MailbridgeError, retryAfterOf } from '@mailbridge/core';
 import type { OutboxError } from '../outbox-types.js';
 
 /**
@@ -12,10 +12,7 @@ import type { OutboxError } from '../outbox-types.js';
  * `uncertain` marks a failure after which the message may have been sent: the next attempt looks in
  * Sent Items first.
  */
-export type FailureDecision =
-  | { kind: 'permanent'; error: OutboxError }
-  | { kind: 'transient'; error: OutboxError; delayMs?: number; uncertain: boolean }
-  | { kind: 'quota'; error: OutboxError; delayMs?: number };
+export type FailureDecision = { kind: 'permanent'; error: OutboxError } | { kind: 'transient'; error: OutboxError; delayMs?: number; uncertain: boolean } | { kind: 'quota'; error: OutboxError; delayMs?: number };
 
 /** Codes that mean "try again later"; every other code is permanent. */
 const TRANSIENT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([

@@ -1,7 +1,7 @@
-import { MailbridgeError, silentLogger, type Logger, type MailTransport, type SendResult } from '@mailbridge/core';
-import type { OutboxEvents } from '../outbox-types.js';
+import { type Logger, MailbridgeError, type MailTransport, type SendResult, silentLogger } from '@mailbridge/core';
 import { BUDGET_WARNING_RATIO, type SendingLimits } from '../limits/sending-limits.js';
 import { storedToOutgoing } from '../message/prepare-message.js';
+import type { OutboxEvents } from '../outbox-types.js';
 import type { OutboxStore } from '../store/outbox-store.js';
 import type { Claim, StoredEntry } from '../store/stored-entry.js';
 import { classifyFailure, toOutboxError } from './classify-failure.js';

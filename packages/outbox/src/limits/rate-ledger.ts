@@ -1,5 +1,5 @@
+import { type LimiterUsage, PENDING_MAX_MS, type Reservation } from './reservation.js';
 import type { SendingLimits } from './sending-limits.js';
-import { PENDING_MAX_MS, type LimiterUsage, type Reservation } from './reservation.js';
 
 /**
  * The record of one mailbox's recent sends, as the file store keeps it (the Redis store keeps the

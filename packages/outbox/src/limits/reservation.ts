@@ -4,10 +4,7 @@
  * - `rate`: the message-rate window is full; try again in `waitMs`.
  * - `budget`: the message would exceed the rolling recipient budget; it can go at `until`.
  */
-export type Reservation =
-  | { ok: true; token: string; recipients24h: number }
-  | { ok: false; reason: 'rate'; waitMs: number }
-  | { ok: false; reason: 'budget'; until: number; recipients24h: number };
+export type Reservation = { ok: true; token: string; recipients24h: number } | { ok: false; reason: 'rate'; waitMs: number } | { ok: false; reason: 'budget'; until: number; recipients24h: number };
 
 /** How many messages and recipients a mailbox has used, as of a time. */
 export interface LimiterUsage {

@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { MailbridgeError, toMailAddress, validateOutgoingMessage, type OutgoingAttachment, type OutgoingMessage } from '@mailbridge/core';
-import type { OutboxMessage, RawMimeMessage } from '../outbox-types.js';
+import { MailbridgeError, type OutgoingAttachment, type OutgoingMessage, toMailAddress, validateOutgoingMessage } from '@mailbridge/core';
 import type { SendingLimits } from '../limits/sending-limits.js';
+import type { OutboxMessage, RawMimeMessage } from '../outbox-types.js';
 import type { StoredAttachment, StoredEntry } from '../store/stored-entry.js';
 
 /** The largest message the outbox keeps: Exchange Online's largest message (150 MB) plus base64 room. */

@@ -1,6 +1,6 @@
-import type { OutboxEntry, OutboxState } from '../outbox-types.js';
 import type { LimiterUsage, Reservation } from '../limits/reservation.js';
 import type { SendingLimits } from '../limits/sending-limits.js';
+import type { OutboxEntry, OutboxState } from '../outbox-types.js';
 import type { Claim, ClaimOutcome, StoredEntry } from './stored-entry.js';
 
 /** Counts of messages by state, as a store reports them. */

@@ -3,4 +3,4 @@
  * Needs vitest (an optional peer dependency): import it from test files only.
  * @packageDocumentation
  */
-export { describeStoreConformance, testEntry, type StoreConformanceOptions } from './describe-store-conformance.js';
+export { describeStoreConformance, type StoreConformanceOptions, testEntry } from './describe-store-conformance.js';

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MailbridgeConfigInput } from '@mailbridge/core';
-import { DEMO, startSimulator, type Simulator, type SimulatorOptions } from '@mailbridge/simulator';
+import { DEMO, type Simulator, type SimulatorOptions, startSimulator } from '@mailbridge/simulator';
 
 /** A simulator, a spool folder, and a config of both (Graph or EWS), for outbox tests. */
 export interface OutboxTestBed {

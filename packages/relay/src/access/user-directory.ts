@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { resolveSecret, type RelayUserConfig } from '@mailbridge/core';
+import { type RelayUserConfig, resolveSecret } from '@mailbridge/core';
 import { verifyPassword } from './password-hash.js';
 
 /** A relay user once its password is known to the relay. */

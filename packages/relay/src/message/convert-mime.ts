@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { MailAddress, OutgoingAttachment, OutgoingMessage } from '@mailbridge/core';
-import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import { type AddressObject, type ParsedMail, simpleParser } from 'mailparser';
 import { maySendAs, type SenderPolicy } from './sender-policy.js';
 
 /** The SMTP envelope of one message. */
@@ -12,9 +12,7 @@ export interface SmtpEnvelope {
 }
 
 /** A converted message, or why it must be refused. */
-export type ConvertResult =
-  | { ok: true; message: OutgoingMessage; sender: string; rewritten: boolean }
-  | { ok: false; reason: 'sender-refused'; sender: string };
+export type ConvertResult = { ok: true; message: OutgoingMessage; sender: string; rewritten: boolean } | { ok: false; reason: 'sender-refused'; sender: string };
 
 const lower = (address: string) => address.trim().toLowerCase();
 
@@ -51,7 +49,10 @@ function customHeaders(parsed: ParsedMail): Record<string, string> | undefined {
     if (!key.startsWith('x-') || SKIPPED_X_HEADERS.has(key) || count >= MAX_CUSTOM_HEADERS) continue;
     const colon = line.indexOf(':');
     const name = line.slice(0, colon).trim();
-    const value = line.slice(colon + 1).replace(/\r?\n[ \t]+/g, ' ').trim();
+    const value = line
+      .slice(colon + 1)
+      .replace(/\r?\n[ \t]+/g, ' ')
+      .trim();
     if (!/^X-[A-Za-z0-9-]+$/i.test(name) || name in headers) continue;
     headers[name] = value;
     count++;

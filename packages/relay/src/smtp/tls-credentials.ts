@@ -1,4 +1,4 @@
-import { readFileSync, unwatchFile, watchFile, type Stats } from 'node:fs';
+import { readFileSync, type Stats, unwatchFile, watchFile } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import { MailbridgeError } from '@mailbridge/core';
 

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { MailAddress, OutgoingMessage } from '@mailbridge/core';
 import { MailbridgeError } from '@mailbridge/core';
-import { simpleParser, type AddressObject } from 'mailparser';
+import { type AddressObject, simpleParser } from 'mailparser';
 import type { RelayOutbox } from '../../src/index.js';
 
 type Enqueued = OutgoingMessage | { mime: Uint8Array | string; envelope: { from: string; to: string[] } };

@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig, type MailbridgeConfig } from '@mailbridge/core';
-import { createRelay, type CreateRelayOptions, type Relay, type RelayOutbox } from '../../src/index.js';
+import { type MailbridgeConfig, parseConfig } from '@mailbridge/core';
+import { type CreateRelayOptions, createRelay, type Relay, type RelayOutbox } from '../../src/index.js';
 
 /** The mailbox the test configs send from. */
 export const MAILBOX = 'alerts@contoso.example';

@@ -1,7 +1,7 @@
 import type { MailbridgeConfigInput } from '@mailbridge/core';
+import { DEMO } from '../demo/demo-seed.js';
 import type { SimState } from '../state/sim-state.js';
 import type { Simulator } from '../types.js';
-import { DEMO } from '../demo/demo-seed.js';
 
 /** Options of {@link Simulator.config}. */
 export type SimulatorConfigOptions = NonNullable<Parameters<Simulator['config']>[0]>;
@@ -10,11 +10,7 @@ export type SimulatorConfigOptions = NonNullable<Parameters<Simulator['config']>
  * A mailbridge config (PRODUCT.md shape) pointing at a running simulator. Defaults to the demo app
  * and mailbox; the secret is inline unless `secretEnv` names an environment variable.
  */
-export function simulatorConfig(
-  state: SimState,
-  endpoints: { url: string; ewsUrl: string; caFile: string },
-  options: SimulatorConfigOptions = {},
-): MailbridgeConfigInput {
+export function simulatorConfig(state: SimState, endpoints: { url: string; ewsUrl: string; caFile: string }, options: SimulatorConfigOptions = {}): MailbridgeConfigInput {
   const clientId = options.clientId ?? DEMO.clientId;
   const app = state.app(clientId);
   const tenant = options.tenant ?? app?.tenantId ?? DEMO.tenantId;

@@ -7,10 +7,7 @@ import { isGuid } from './stable-guid.js';
 export const CONSUMERS_TENANT_ID = '9188040d-6c67-4c5b-b112-36a304b66dad';
 
 /** What the `{tenant}` path segment of an Entra URL designates. */
-export type Authority =
-  | { kind: 'tenant'; segment: string; tenant: SeedTenant }
-  | { kind: 'common' | 'organizations'; segment: string }
-  | { kind: 'consumers'; segment: string; tenant: SeedTenant };
+export type Authority = { kind: 'tenant'; segment: string; tenant: SeedTenant } | { kind: 'common' | 'organizations'; segment: string } | { kind: 'consumers'; segment: string; tenant: SeedTenant };
 
 /** The personal-accounts tenant: the seeded one (`consumers: true`), else Microsoft's well-known id. */
 export function consumersTenant(directory: Directory): SeedTenant {
@@ -35,11 +32,14 @@ export function resolveAuthority(segment: string, directory: Directory): Authori
     return { kind: 'consumers', segment, tenant: consumersTenant(directory) };
   }
   if (!isGuid(segment) && !TENANT_NAME.test(segment)) {
-    throw new EntraError(400, 'invalid_request', 900023,
-      `Specified tenant identifier '${segment}' is neither a valid DNS name, nor a valid external domain.`);
+    throw new EntraError(400, 'invalid_request', 900023, `Specified tenant identifier '${segment}' is neither a valid DNS name, nor a valid external domain.`);
   }
-  throw new EntraError(400, 'invalid_tenant', 90002,
-    `Tenant '${segment}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`);
+  throw new EntraError(
+    400,
+    'invalid_tenant',
+    90002,
+    `Tenant '${segment}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`,
+  );
 }
 
 /** How Entra names a tenant in its messages (its default domain's first label, like "contoso"). */

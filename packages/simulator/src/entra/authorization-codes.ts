@@ -1,13 +1,13 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { SeedApp, SeedTenant, SeedUser } from '../types.js';
-import { tenantDisplayName, type Authority } from './authority.js';
+import { type Authority, tenantDisplayName } from './authority.js';
 import { authenticateDelegatedClient, delegatedGrant, delegatedTokenResponse, grantedPermissions, publicAppForAuthority, userSignInError } from './delegated-sign-in.js';
 import { EntraError, missingParameter } from './entra-error.js';
-import { appNotFound, readClientId, type GrantContext } from './grant-context.js';
+import { appNotFound, type GrantContext, readClientId } from './grant-context.js';
 import { redirectUriRegistered } from './redirect-uris.js';
 import type { RefreshTokens } from './refresh-tokens.js';
 import { cloudOf } from './resources.js';
-import { parseDelegatedScopes, type DelegatedScopes } from './scopes.js';
+import { type DelegatedScopes, parseDelegatedScopes } from './scopes.js';
 
 /** Entra's authorization codes are short-lived (about 10 minutes). */
 const CODE_LIFETIME_SECONDS = 600;
@@ -53,8 +53,12 @@ export type AuthorizeOutcome =
 
 /** AADSTS50011: the redirect URI is not one the app registered. */
 export function redirectUriMismatch(redirectUri: string, app: SeedApp): EntraError {
-  return new EntraError(400, 'invalid_request', 50011,
-    `The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application '${app.clientId}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal. Navigate to https://aka.ms/redirectUriMismatchError to learn more about how to fix this.`);
+  return new EntraError(
+    400,
+    'invalid_request',
+    50011,
+    `The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application '${app.clientId}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal. Navigate to https://aka.ms/redirectUriMismatchError to learn more about how to fix this.`,
+  );
 }
 
 /**
@@ -167,8 +171,14 @@ export class AuthorizationCodes {
     }
     if (grantedPermissions(pending.app, scopes) instanceof EntraError) {
       if (pending.app.userConsent === false) {
-        return toRedirect(new EntraError(400, 'consent_required', 65001,
-          `The user or administrator has not consented to use the application with ID '${pending.app.clientId}' named '${pending.app.displayName ?? pending.app.clientId}'. Send an interactive authorization request for this user and resource.`));
+        return toRedirect(
+          new EntraError(
+            400,
+            'consent_required',
+            65001,
+            `The user or administrator has not consented to use the application with ID '${pending.app.clientId}' named '${pending.app.displayName ?? pending.app.clientId}'. Send an interactive authorization request for this user and resource.`,
+          ),
+        );
       }
       // The person accepted the permissions listed on the page: a user consent.
       const have = new Set((pending.app.delegatedScopes ?? []).map((s) => `${s.resource}:${s.scope.toLowerCase()}`));
@@ -211,12 +221,10 @@ export class AuthorizationCodes {
       throw new EntraError(400, 'invalid_grant', 54005, 'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.');
     }
     if (entry.expiresAt <= ctx.now) {
-      throw new EntraError(400, 'invalid_grant', 70008,
-        'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.');
+      throw new EntraError(400, 'invalid_grant', 70008, 'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.');
     }
     if (entry.redirectUri !== redirectUri) {
-      throw new EntraError(400, 'invalid_grant', 500112,
-        `The reply address '${redirectUri}' does not match the reply address '${entry.redirectUri}' provided when requesting Authorization code.`);
+      throw new EntraError(400, 'invalid_grant', 500112, `The reply address '${redirectUri}' does not match the reply address '${entry.redirectUri}' provided when requesting Authorization code.`);
     }
     if (entry.codeChallenge !== undefined) {
       const verifier = form.get('code_verifier') ?? '';
@@ -242,7 +250,10 @@ export class AuthorizationCodes {
     const trace = randomUUID();
     const params = new URLSearchParams({
       error: error.error,
-      error_description: `AADSTS${error.aadsts}: ${error.text}\r\nTrace ID: ${trace}\r\nCorrelation ID: ${randomUUID()}\r\nTimestamp: ${new Date().toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z')}`,
+      error_description: `AADSTS${error.aadsts}: ${error.text}\r\nTrace ID: ${trace}\r\nCorrelation ID: ${randomUUID()}\r\nTimestamp: ${new Date()
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d{3}Z$/, 'Z')}`,
       error_uri: `${this.baseUrl}/error?code=${error.aadsts}`,
       ...(state !== undefined ? { state } : {}),
     });

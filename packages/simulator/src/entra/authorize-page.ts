@@ -24,7 +24,9 @@ export interface AuthorizePageValues {
  */
 export function authorizePage(values: AuthorizePageValues): string {
   const list = values.permissions.map((p) => `<li>${escapeHtml(p)}</li>`).join('');
-  return page('Sign in', `<h1>Sign in to ${escapeHtml(values.appName)}</h1>
+  return page(
+    'Sign in',
+    `<h1>Sign in to ${escapeHtml(values.appName)}</h1>
 ${values.error ? `<p class="error" role="alert">${escapeHtml(values.error)}</p>` : ''}
 <form method="post" action="${escapeHtml(values.action)}">
 <input type="hidden" name="request" value="${escapeHtml(values.requestId)}">
@@ -36,14 +38,18 @@ ${values.needsConsent ? '<p class="note" id="consent">You have not granted these
 <div class="buttons"><button type="submit" id="accept" name="action" value="accept">Accept</button>
 <button type="submit" id="cancel" name="action" value="cancel" formnovalidate>Cancel</button></div>
 </form>
-<p class="note">Simulated Microsoft identity platform: accounts come from the simulator's seed.</p>`);
+<p class="note">Simulated Microsoft identity platform: accounts come from the simulator's seed.</p>`,
+  );
 }
 
 /** Entra's own error page, for problems it never sends to a redirect URI (AADSTS50011, an unknown app). */
 export function authorizeErrorPage(error: EntraError, trace: { traceId: string; correlationId: string; timestamp: string }): string {
-  return page('Sign in', `<h1>Sorry, but we're having trouble signing you in.</h1>
+  return page(
+    'Sign in',
+    `<h1>Sorry, but we're having trouble signing you in.</h1>
 <p class="error" id="error" role="alert">AADSTS${error.aadsts}: ${escapeHtml(error.text)}</p>
-<p class="note">Request Id: ${escapeHtml(trace.traceId)}<br>Correlation ID: ${escapeHtml(trace.correlationId)}<br>Timestamp: ${escapeHtml(trace.timestamp)}</p>`);
+<p class="note">Request Id: ${escapeHtml(trace.traceId)}<br>Correlation ID: ${escapeHtml(trace.correlationId)}<br>Timestamp: ${escapeHtml(trace.timestamp)}</p>`,
+  );
 }
 
 /** Entra's blank `nativeclient` page: the address bar carries the answer, which the person copies. */

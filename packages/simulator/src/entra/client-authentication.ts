@@ -1,4 +1,4 @@
-import { X509Certificate, createHash } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { compactVerify, decodeJwt, decodeProtectedHeader, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
 import type { SeedApp } from '../types.js';
 import { EntraError } from './entra-error.js';
@@ -37,8 +37,7 @@ export function readClientCredential(form: URLSearchParams, authorization: strin
   const assertion = form.get('client_assertion');
   if (assertion !== null || assertionType !== null) {
     if (assertionType !== JWT_BEARER) {
-      throw new EntraError(400, 'invalid_request', 50027,
-        `Invalid client_assertion_type '${assertionType ?? ''}'. The only supported value is '${JWT_BEARER}'.`);
+      throw new EntraError(400, 'invalid_request', 50027, `Invalid client_assertion_type '${assertionType ?? ''}'. The only supported value is '${JWT_BEARER}'.`);
     }
     if (!assertion) throw new EntraError(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'client_assertion'.");
     return { kind: 'assertion', value: assertion };
@@ -82,23 +81,25 @@ function checkSecret(app: SeedApp, value: string, now: number): void {
   // that 7000215's text warns about, and it simply does not match.
   const secret = (app.secrets ?? []).find((s) => s.value === value);
   if (!secret) {
-    throw new EntraError(401, 'invalid_client', 7000215,
-      `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${app.clientId}'.`);
+    throw new EntraError(401, 'invalid_client', 7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${app.clientId}'.`);
   }
   if (Date.parse(secret.expiresAt) <= now) {
-    throw new EntraError(401, 'invalid_client', 7000222,
-      `The provided client secret keys for app '${app.clientId}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds`);
+    throw new EntraError(
+      401,
+      'invalid_client',
+      7000222,
+      `The provided client secret keys for app '${app.clientId}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds`,
+    );
   }
 }
 
 function checkTimes(claims: JWTPayload, now: number): void {
   const seconds = now / 1000;
   const exp = typeof claims.exp === 'number' ? claims.exp : undefined;
-  const nbf = typeof claims.nbf === 'number' ? claims.nbf : (typeof claims.iat === 'number' ? claims.iat : undefined);
+  const nbf = typeof claims.nbf === 'number' ? claims.nbf : typeof claims.iat === 'number' ? claims.iat : undefined;
   if (exp === undefined || exp + SKEW_SECONDS < seconds || (nbf !== undefined && nbf - SKEW_SECONDS > seconds)) {
     const iso = (s: number | undefined) => (s === undefined ? 'unknown' : new Date(s * 1000).toISOString().replace(/\.\d{3}Z$/, '.0000000Z'));
-    throw new EntraError(401, 'invalid_client', 700024,
-      `Client assertion is not within its valid time range. Current time: ${iso(Math.floor(seconds))}, assertion valid from ${iso(nbf)}, expiry time of assertion ${iso(exp)}. ${CERT_DOCS}`);
+    throw new EntraError(401, 'invalid_client', 700024, `Client assertion is not within its valid time range. Current time: ${iso(Math.floor(seconds))}, assertion valid from ${iso(nbf)}, expiry time of assertion ${iso(exp)}. ${CERT_DOCS}`);
   }
 }
 
@@ -111,16 +112,24 @@ async function checkCertificateAssertion(app: SeedApp, jwt: string, header: Prot
   const presented = sha256 ?? sha1;
   const presentedHex = presented ? Buffer.from(presented, 'base64url').toString('hex').toUpperCase() : '';
   const certificates = (app.certificates ?? []).map((pem) => new X509Certificate(pem));
-  const certificate = certificates.find((c) =>
-    (sha1 !== undefined && createHash('sha1').update(c.raw).digest('base64url') === sha1.replace(/=+$/, '')) ||
-    (sha256 !== undefined && createHash('sha256').update(c.raw).digest('base64url') === sha256.replace(/=+$/, '')));
+  const certificate = certificates.find(
+    (c) => (sha1 !== undefined && createHash('sha1').update(c.raw).digest('base64url') === sha1.replace(/=+$/, '')) || (sha256 !== undefined && createHash('sha256').update(c.raw).digest('base64url') === sha256.replace(/=+$/, '')),
+  );
   if (!certificate) {
-    throw new EntraError(401, 'invalid_client', 700027,
-      `The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '${presentedHex}', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '${app.clientId}'. Review the documentation at https://docs.microsoft.com/en-us/graph/deployments#app-registration-and-token-service-root-endpoints to learn more.]`);
+    throw new EntraError(
+      401,
+      'invalid_client',
+      700027,
+      `The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '${presentedHex}', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '${app.clientId}'. Review the documentation at https://docs.microsoft.com/en-us/graph/deployments#app-registration-and-token-service-root-endpoints to learn more.]`,
+    );
   }
   if (Date.parse(certificate.validTo) <= ctx.now) {
-    throw new EntraError(401, 'invalid_client', 700027,
-      `The certificate with identifier used to sign the client assertion is expired on application. [Reason - The key used is expired., Thumbprint of key used by client: '${presentedHex}', Found key 'Start=${new Date(certificate.validFrom).toISOString()}, End=${new Date(certificate.validTo).toISOString()}', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '${app.clientId}'.]`);
+    throw new EntraError(
+      401,
+      'invalid_client',
+      700027,
+      `The certificate with identifier used to sign the client assertion is expired on application. [Reason - The key used is expired., Thumbprint of key used by client: '${presentedHex}', Found key 'Start=${new Date(certificate.validFrom).toISOString()}, End=${new Date(certificate.validTo).toISOString()}', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '${app.clientId}'.]`,
+    );
   }
   try {
     await compactVerify(jwt, certificate.publicKey, { algorithms: ['RS256', 'PS256'] });
@@ -130,8 +139,7 @@ async function checkCertificateAssertion(app: SeedApp, jwt: string, header: Prot
   const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
   const allowed = new Set(ctx.audiences.map((a) => a.toLowerCase()));
   if (!audiences.some((a) => typeof a === 'string' && allowed.has(a.toLowerCase()))) {
-    throw new EntraError(401, 'invalid_client', 700027,
-      `Client assertion contains an invalid audience claim '${String(claims.aud)}'. The audience must be the token endpoint of the tenant. ${CERT_DOCS}`);
+    throw new EntraError(401, 'invalid_client', 700027, `Client assertion contains an invalid audience claim '${String(claims.aud)}'. The audience must be the token endpoint of the tenant. ${CERT_DOCS}`);
   }
   checkTimes(claims, ctx.now);
 }

@@ -32,25 +32,31 @@ export function publicAppForAuthority(ctx: GrantContext, clientId: string, autho
   const app = ctx.directory.app(clientId);
   if (authority.kind === 'consumers') {
     if (!app) {
-      throw new EntraError(400, 'unauthorized_client', 700016,
-        'The client does not exist or is not enabled for consumers. If you are the application developer, configure a new application through the App Registrations in the Azure Portal at https://go.microsoft.com/fwlink/?linkid=2083908.');
+      throw new EntraError(
+        400,
+        'unauthorized_client',
+        700016,
+        'The client does not exist or is not enabled for consumers. If you are the application developer, configure a new application through the App Registrations in the Azure Portal at https://go.microsoft.com/fwlink/?linkid=2083908.',
+      );
     }
     if (!app.allowPersonalAccounts && !isPersonalOnly(app, ctx)) {
-      throw new EntraError(400, 'invalid_request', 9002332,
-        `Application ${appLabel(app)} is configured for use by Azure Active Directory users only. Please do not use the /consumers endpoint to serve this request.`);
+      throw new EntraError(400, 'invalid_request', 9002332, `Application ${appLabel(app)} is configured for use by Azure Active Directory users only. Please do not use the /consumers endpoint to serve this request.`);
     }
     return app;
   }
   if (!app) throw appNotFound(clientId, authority.kind === 'tenant' ? tenantDisplayName(authority.tenant) : authority.segment);
   if (isPersonalOnly(app, ctx)) {
-    throw new EntraError(400, 'invalid_request', 9002331,
-      `Application ${appLabel(app)} is configured for use by Microsoft Account users only. Please use the /consumers endpoint to serve this request.`);
+    throw new EntraError(400, 'invalid_request', 9002331, `Application ${appLabel(app)} is configured for use by Microsoft Account users only. Please use the /consumers endpoint to serve this request.`);
   }
   const multi = app.multiTenant === true || app.allowPersonalAccounts === true;
   if (authority.kind !== 'tenant') {
     if (!multi) {
-      throw new EntraError(400, 'invalid_request', 50194,
-        `Application ${appLabel(app)} is not configured as a multi-tenant application. Usage of the /common endpoint is not supported for such applications created after '10/15/2018'. Use a tenant-specific endpoint or configure the application to be multi-tenant.`);
+      throw new EntraError(
+        400,
+        'invalid_request',
+        50194,
+        `Application ${appLabel(app)} is not configured as a multi-tenant application. Usage of the /common endpoint is not supported for such applications created after '10/15/2018'. Use a tenant-specific endpoint or configure the application to be multi-tenant.`,
+      );
     }
     return app;
   }
@@ -111,12 +117,16 @@ export async function authenticateDelegatedClient(ctx: GrantContext, app: SeedAp
 export function userSignInError(ctx: GrantContext, app: SeedApp, user: SeedUser, userTenant: SeedTenant, authority: Authority, flow: SignInFlow): EntraError | undefined {
   const personal = userTenant.consumers === true;
   const idp = personal ? 'live.com' : `https://sts.windows.net/${userTenant.id}/`;
-  const notInTenant = (tenantName: string) => new EntraError(400, 'invalid_grant', 50020,
-    `User account '${user.mail}' from identity provider '${idp}' does not exist in tenant '${tenantName}' and cannot access the application ${appLabel(app)} in that tenant. The account needs to be added as an external user in the tenant first. Sign out and sign in again with a different Azure Active Directory user account.`);
+  const notInTenant = (tenantName: string) =>
+    new EntraError(
+      400,
+      'invalid_grant',
+      50020,
+      `User account '${user.mail}' from identity provider '${idp}' does not exist in tenant '${tenantName}' and cannot access the application ${appLabel(app)} in that tenant. The account needs to be added as an external user in the tenant first. Sign out and sign in again with a different Azure Active Directory user account.`,
+    );
   if (authority.kind === 'consumers') {
     if (!personal) {
-      return new EntraError(400, 'invalid_grant', 50034,
-        `The user account ${user.mail} does not exist in the '${authority.tenant.id}' directory. To sign into this application, the account must be added to the directory.`);
+      return new EntraError(400, 'invalid_grant', 50034, `The user account ${user.mail} does not exist in the '${authority.tenant.id}' directory. To sign into this application, the account must be added to the directory.`);
     }
     return undefined;
   }
@@ -139,9 +149,13 @@ export function grantedPermissions(app: SeedApp, scopes: DelegatedScopes): strin
   const wanted = scopes.wantsDefault ? consented : scopes.permissions;
   const missing = wanted.filter((s) => !byLower.has(s.toLowerCase()));
   if (missing.length > 0 || (scopes.wantsDefault && consented.length === 0)) {
-    return new EntraError(400, 'invalid_grant', 65001,
+    return new EntraError(
+      400,
+      'invalid_grant',
+      65001,
       `The user or administrator has not consented to use the application with ID '${app.clientId}' named '${app.displayName ?? app.clientId}'. Send an interactive authorization request for this user and resource.`,
-      'consent_required');
+      'consent_required',
+    );
   }
   return [...new Set(wanted.map((s) => byLower.get(s.toLowerCase()) as string))];
 }
@@ -159,13 +173,7 @@ export function delegatedGrant(app: SeedApp, user: SeedUser, userTenant: SeedTen
  * cache finds it again), a refresh token with `offline_access`, an id token with `openid`, and
  * `client_info` when asked (`client_info=1`, as msal-node does).
  */
-export async function delegatedTokenResponse(
-  ctx: GrantContext,
-  grant: DelegatedGrant,
-  scopes: DelegatedScopes,
-  form: URLSearchParams,
-  refreshTokens: RefreshTokens,
-): Promise<Record<string, unknown>> {
+export async function delegatedTokenResponse(ctx: GrantContext, grant: DelegatedGrant, scopes: DelegatedScopes, form: URLSearchParams, refreshTokens: RefreshTokens): Promise<Record<string, unknown>> {
   const access = await ctx.issuer.delegated(grant, ctx.now);
   const body: Record<string, unknown> = {
     token_type: 'Bearer',

@@ -4,7 +4,7 @@ import type { Authority } from './authority.js';
 import { tenantDisplayName } from './authority.js';
 import { delegatedGrant, delegatedTokenResponse, publicAppForAuthority, requirePublicClient, userSignInError } from './delegated-sign-in.js';
 import { EntraError, missingParameter } from './entra-error.js';
-import { appNotFound, readClientId, type GrantContext } from './grant-context.js';
+import { appNotFound, type GrantContext, readClientId } from './grant-context.js';
 import type { RefreshTokens } from './refresh-tokens.js';
 import { cloudOf } from './resources.js';
 import { parseDelegatedScopes } from './scopes.js';
@@ -17,11 +17,7 @@ const USER_CODE_LENGTH = 9;
 /** Bound of the store (a client that never polls leaves its code behind until it expires). */
 const STORE_LIMIT = 10_000;
 
-type DeviceCodeState =
-  | { kind: 'pending' }
-  | { kind: 'declined' }
-  | { kind: 'failed'; error: EntraError }
-  | { kind: 'approved'; user: SeedUser; userTenant: SeedTenant; authTime: number };
+type DeviceCodeState = { kind: 'pending' } | { kind: 'declined' } | { kind: 'failed'; error: EntraError } | { kind: 'approved'; user: SeedUser; userTenant: SeedTenant; authTime: number };
 
 interface PendingDeviceCode {
   deviceCode: string;

@@ -3,7 +3,9 @@ import { escapeHtml, page } from './html-page.js';
 
 /** The sign-in form at the `verification_uri`: a code, an account, its password (when the user has one). */
 export function deviceLoginForm(action: string, values: { code?: string; email?: string; error?: string } = {}): string {
-  return page('Enter code', `<h1>Enter code</h1>
+  return page(
+    'Enter code',
+    `<h1>Enter code</h1>
 <p>Enter the code displayed on your app or device, and the account to sign in with.</p>
 ${values.error ? `<p class="error" role="alert">${escapeHtml(values.error)}</p>` : ''}
 <form method="post" action="${escapeHtml(action)}">
@@ -13,7 +15,8 @@ ${values.error ? `<p class="error" role="alert">${escapeHtml(values.error)}</p>`
 <div class="buttons"><button type="submit" name="action" value="continue">Sign in and allow</button>
 <button type="submit" name="action" value="decline">Cancel</button></div>
 </form>
-<p class="note">Simulated Microsoft identity platform: accounts come from the simulator's seed.</p>`);
+<p class="note">Simulated Microsoft identity platform: accounts come from the simulator's seed.</p>`,
+  );
 }
 
 /** What the person sees after approving or declining. */
@@ -24,19 +27,13 @@ export function deviceLoginDone(appName: string, declined: boolean): string {
 }
 
 /** The outcome of a form post. */
-export type DeviceLoginSubmission =
-  | { ok: true; code: string; email: string; decline: boolean; appName: string }
-  | { ok: false; error: string; code: string; email: string };
+export type DeviceLoginSubmission = { ok: true; code: string; email: string; decline: boolean; appName: string } | { ok: false; error: string; code: string; email: string };
 
 /**
  * Checks a posted sign-in form against the pending codes and the directory: the code must be
  * pending, the account must exist, and its password must match when the seed gives it one.
  */
-export function readDeviceLoginForm(
-  body: Buffer,
-  directory: Directory,
-  pending: (code: string) => { clientId: string } | undefined,
-): DeviceLoginSubmission {
+export function readDeviceLoginForm(body: Buffer, directory: Directory, pending: (code: string) => { clientId: string } | undefined): DeviceLoginSubmission {
   const form = new URLSearchParams(body.toString('utf8'));
   const code = (form.get('code') ?? '').trim();
   const email = (form.get('email') ?? '').trim();

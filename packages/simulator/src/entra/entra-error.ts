@@ -36,7 +36,10 @@ export interface EntraTrace {
 
 /** Entra's timestamp format: `2022-06-18 03:16:39Z`. */
 export function entraTimestamp(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
+  return new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** The JSON body of an Entra error answer. */
@@ -45,8 +48,7 @@ export function entraErrorBody(err: EntraError, trace: EntraTrace, baseUrl: stri
   return {
     error: err.error,
     ...(err.suberror !== undefined ? { suberror: err.suberror } : {}),
-    error_description:
-      `AADSTS${err.aadsts}: ${err.text}\r\nTrace ID: ${trace.traceId}\r\nCorrelation ID: ${trace.correlationId}\r\nTimestamp: ${timestamp}`,
+    error_description: `AADSTS${err.aadsts}: ${err.text}\r\nTrace ID: ${trace.traceId}\r\nCorrelation ID: ${trace.correlationId}\r\nTimestamp: ${timestamp}`,
     error_codes: [err.aadsts],
     timestamp,
     trace_id: trace.traceId,

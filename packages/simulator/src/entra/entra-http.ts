@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SimRequest, SimResponse } from '../server/http-types.js';
-import { EntraError, entraErrorBody, type EntraTrace } from './entra-error.js';
+import { EntraError, type EntraTrace, entraErrorBody } from './entra-error.js';
 import { isGuid } from './stable-guid.js';
 
 /** The trace ids of one request: Entra uses the caller's `client-request-id` as the correlation id. */

@@ -1,23 +1,23 @@
 import type { ApiModule, SimRequest, SimResponse } from '../server/http-types.js';
 import type { Directory } from '../state/directory.js';
 import { resolveAuthority } from './authority.js';
-import { clientCredentialsGrant } from './client-credentials-grant.js';
 import { AuthorizationCodes, type AuthorizeOutcome } from './authorization-codes.js';
 import { authorizeErrorPage, authorizePage, nativeClientPage } from './authorize-page.js';
+import { clientCredentialsGrant } from './client-credentials-grant.js';
 import { DeviceCodes } from './device-codes.js';
 import { deviceLoginDone, deviceLoginForm, readDeviceLoginForm } from './device-login-page.js';
 import { instanceDiscovery, openIdConfigurationV1, openIdConfigurationV2 } from './discovery.js';
 import { EntraError, entraStatusError, entraTimestamp, missingParameter } from './entra-error.js';
 import { entraHeaders, errorResponse, jsonResponse, postOnly, readForm, traceFor } from './entra-http.js';
-import { FederationIssuers, type FederatedAssertionOptions } from './federation-issuer.js';
+import { type FederatedAssertionOptions, FederationIssuers } from './federation-issuer.js';
 import type { GrantContext } from './grant-context.js';
 import { refreshTokenGrant } from './refresh-token-grant.js';
 import { RefreshTokens } from './refresh-tokens.js';
 import { cloudOf, v1Issuer } from './resources.js';
 import { SigningKey } from './signing-key.js';
 import { TokenIssuer } from './token-issuer.js';
-import { createTokenVerifier } from './token-verifier-impl.js';
 import type { TokenVerifier } from './token-verifier.js';
+import { createTokenVerifier } from './token-verifier-impl.js';
 
 /** Options of {@link createEntraModule}. */
 export interface EntraModuleOptions {
@@ -30,29 +30,30 @@ export interface EntraModuleOptions {
 }
 
 /** The simulated Entra ID (Microsoft identity platform v2), mounted by the simulator's server. */
-export type EntraModule = ApiModule & TokenVerifier & {
-  /** Approve (or decline) a pending device-code sign-in as this user: what a person does in the browser. */
-  approveDeviceCode(userCode: string, userMail: string, options?: { decline?: boolean }): void;
-  /** Token endpoint outage: `true` until `false`, or a number of token/device-code requests to fail with 503. */
-  setOutage(active: boolean | number): void;
-  /** Revoke every refresh token of a user (as "revoke sessions" or a password change does). */
-  revokeRefreshTokens(userMail: string): void;
-  /**
-   * Mint a federated (workload identity) assertion as its external issuer would. Seed the app with
-   * a federated credential `{ issuer, subject }` matching it; the default issuer is
-   * {@link DEFAULT_FEDERATION_ISSUER}.
-   */
-  issueFederatedAssertion(options: FederatedAssertionOptions): Promise<string>;
-  /** Access-token lifetime in seconds for tokens issued from now on (default 3599). */
-  setAccessTokenLifetime(seconds: number): void;
-  /**
-   * Make a Conditional Access policy block (or stop blocking) token issuance to a user (by mail:
-   * device-code approval and refresh fail) or to an app (by client id: client credentials fail),
-   * with AADSTS53003. `{ flow: 'device-code' }` blocks only the device code flow, as the
-   * "Authentication flows" condition Microsoft recommends does: the authorization code flow still works.
-   */
-  setConditionalAccessBlock(principal: string, blocked: boolean, options?: { flow?: 'device-code' }): void;
-};
+export type EntraModule = ApiModule &
+  TokenVerifier & {
+    /** Approve (or decline) a pending device-code sign-in as this user: what a person does in the browser. */
+    approveDeviceCode(userCode: string, userMail: string, options?: { decline?: boolean }): void;
+    /** Token endpoint outage: `true` until `false`, or a number of token/device-code requests to fail with 503. */
+    setOutage(active: boolean | number): void;
+    /** Revoke every refresh token of a user (as "revoke sessions" or a password change does). */
+    revokeRefreshTokens(userMail: string): void;
+    /**
+     * Mint a federated (workload identity) assertion as its external issuer would. Seed the app with
+     * a federated credential `{ issuer, subject }` matching it; the default issuer is
+     * {@link DEFAULT_FEDERATION_ISSUER}.
+     */
+    issueFederatedAssertion(options: FederatedAssertionOptions): Promise<string>;
+    /** Access-token lifetime in seconds for tokens issued from now on (default 3599). */
+    setAccessTokenLifetime(seconds: number): void;
+    /**
+     * Make a Conditional Access policy block (or stop blocking) token issuance to a user (by mail:
+     * device-code approval and refresh fail) or to an app (by client id: client credentials fail),
+     * with AADSTS53003. `{ flow: 'device-code' }` blocks only the device code flow, as the
+     * "Authentication flows" condition Microsoft recommends does: the authorization code flow still works.
+     */
+    setConditionalAccessBlock(principal: string, blocked: boolean, options?: { flow?: 'device-code' }): void;
+  };
 
 type Route = 'instance' | 'oidc-v2' | 'oidc-v1' | 'keys-v2' | 'keys-v1' | 'token' | 'devicecode' | 'device-login' | 'authorize' | 'nativeclient';
 
@@ -99,8 +100,7 @@ export function createEntraModule(options: EntraModuleOptions): EntraModule {
   const conditionalAccessBlocks = new Set<string>();
   /** Blocks of the device code flow only ("Authentication flows" condition). */
   const deviceCodeBlocks = new Set<string>();
-  const blockedByConditionalAccess = (principal: string, flow?: string): boolean =>
-    conditionalAccessBlocks.has(principal.toLowerCase()) || (flow === 'device-code' && deviceCodeBlocks.has(principal.toLowerCase()));
+  const blockedByConditionalAccess = (principal: string, flow?: string): boolean => conditionalAccessBlocks.has(principal.toLowerCase()) || (flow === 'device-code' && deviceCodeBlocks.has(principal.toLowerCase()));
   /** `true`: failing until cleared; a number: how many more requests fail. */
   let outage: boolean | number = false;
 
@@ -160,22 +160,26 @@ export function createEntraModule(options: EntraModuleOptions): EntraModule {
     const show = (outcome: AuthorizeOutcome): SimResponse => {
       if (outcome.kind === 'redirect') return { status: 302, headers: { ...entraHeaders(trace, 'no-store', 'text/html; charset=utf-8'), location: outcome.location }, body: '' };
       if (outcome.kind === 'error-page') return errorPage(outcome.error);
-      return html(200, authorizePage({
-        action: `/${encodeURIComponent(tenantSegment)}/oauth2/v2.0/authorize`,
-        requestId: outcome.pending.id,
-        appName: outcome.pending.app.displayName ?? outcome.pending.app.clientId,
-        permissions: outcome.permissions,
-        needsConsent: outcome.needsConsent,
-        email: outcome.email ?? outcome.pending.loginHint,
-        error: outcome.error,
-      }));
+      return html(
+        200,
+        authorizePage({
+          action: `/${encodeURIComponent(tenantSegment)}/oauth2/v2.0/authorize`,
+          requestId: outcome.pending.id,
+          appName: outcome.pending.app.displayName ?? outcome.pending.app.clientId,
+          permissions: outcome.permissions,
+          needsConsent: outcome.needsConsent,
+          email: outcome.email ?? outcome.pending.loginHint,
+          error: outcome.error,
+        }),
+      );
     };
     try {
       if (request.method === 'GET') return show(authorizationCodes.authorize(ctx, resolveAuthority(tenantSegment, directory), request.url.searchParams));
       if (request.method !== 'POST') throw postOnly(request.method);
       const form = readForm(request);
       const pending = authorizationCodes.pendingRequest(form.get('request') ?? '', ctx.now);
-      if (!pending) throw new EntraError(400, 'invalid_request', 50058, 'A silent sign-in request was sent but none of the currently signed in user(s) match the requested login hint; or the sign-in request expired. Start the sign-in again.');
+      if (!pending)
+        throw new EntraError(400, 'invalid_request', 50058, 'A silent sign-in request was sent but none of the currently signed in user(s) match the requested login hint; or the sign-in request expired. Start the sign-in again.');
       return show(authorizationCodes.submit(ctx, pending, { email: (form.get('email') ?? '').trim(), password: form.get('password'), decline: form.get('action') === 'cancel' }));
     } catch (err) {
       if (err instanceof EntraError) return errorPage(err);
@@ -201,15 +205,13 @@ export function createEntraModule(options: EntraModuleOptions): EntraModule {
           return jsonResponse(200, openIdConfigurationV2(baseUrl, resolveAuthority(target.tenant, directory)), entraHeaders(trace, 'discovery'));
         case 'oidc-v1': {
           const authority = resolveAuthority(target.tenant, directory);
-          const v1 = authority.kind === 'tenant' ? v1Issuer(cloudOf(authority.tenant), authority.tenant.id)
-            : authority.kind === 'consumers' ? v1Issuer('global', authority.tenant.id) : 'https://sts.windows.net/{tenantid}/';
+          const v1 = authority.kind === 'tenant' ? v1Issuer(cloudOf(authority.tenant), authority.tenant.id) : authority.kind === 'consumers' ? v1Issuer('global', authority.tenant.id) : 'https://sts.windows.net/{tenantid}/';
           return jsonResponse(200, openIdConfigurationV1(baseUrl, authority, v1), entraHeaders(trace, 'discovery'));
         }
         case 'keys-v2':
         case 'keys-v1': {
           const authority = resolveAuthority(target.tenant, directory);
-          const keyIssuer = target.route === 'keys-v1' ? undefined
-            : `${baseUrl}/${authority.kind === 'tenant' || authority.kind === 'consumers' ? authority.tenant.id : '{tenantid}'}/v2.0`;
+          const keyIssuer = target.route === 'keys-v1' ? undefined : `${baseUrl}/${authority.kind === 'tenant' || authority.kind === 'consumers' ? authority.tenant.id : '{tenantid}'}/v2.0`;
           return jsonResponse(200, { keys: [await key.jwk(keyIssuer)] }, entraHeaders(trace, 'discovery'));
         }
         case 'token':

@@ -1,5 +1,5 @@
-import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
-import { SignJWT, compactVerify, decodeProtectedHeader } from 'jose';
+import { generateKeyPairSync, type KeyObject, randomUUID } from 'node:crypto';
+import { compactVerify, decodeProtectedHeader, SignJWT } from 'jose';
 
 /** Issuer used by {@link FederationIssuers.issue} when none is given. Seed a federated credential with it. */
 export const DEFAULT_FEDERATION_ISSUER = 'https://federation.mailbridge-simulator.invalid';

@@ -23,9 +23,7 @@ export interface GrantContext {
 
 /** AADSTS53003: a Conditional Access policy blocks token issuance. */
 export function conditionalAccessBlocked(delegated: boolean): EntraError {
-  return new EntraError(400, 'invalid_grant', 53003,
-    'Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.',
-    delegated ? 'message_only' : undefined);
+  return new EntraError(400, 'invalid_grant', 53003, 'Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.', delegated ? 'message_only' : undefined);
 }
 
 /** The `client_id` of a request: present and a GUID, as Entra requires. */
@@ -40,8 +38,12 @@ export function readClientId(form: URLSearchParams): string {
 
 /** AADSTS700016: the app has no service principal in this directory. */
 export function appNotFound(clientId: string, directoryName: string): EntraError {
-  return new EntraError(400, 'unauthorized_client', 700016,
-    `Application with identifier '${clientId}' was not found in the directory '${directoryName}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`);
+  return new EntraError(
+    400,
+    'unauthorized_client',
+    700016,
+    `Application with identifier '${clientId}' was not found in the directory '${directoryName}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
+  );
 }
 
 /** Whether an app has a service principal in a tenant: its home tenant, or a tenant that consented to a multi-tenant app. */

@@ -58,12 +58,16 @@ export class RefreshTokens {
     }
     const validFrom = this.validFrom.get(stored.session.userMail.toLowerCase());
     if (validFrom !== undefined && stored.session.authTime < validFrom) {
-      throw new EntraError(400, 'invalid_grant', 50173,
-        `The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password. The grant was issued on '${isoSeconds(stored.session.authTime)}' and the TokensValidFrom date (before which tokens are not valid) for this user is '${isoSeconds(validFrom)}'.`, 'bad_token');
+      throw new EntraError(
+        400,
+        'invalid_grant',
+        50173,
+        `The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password. The grant was issued on '${isoSeconds(stored.session.authTime)}' and the TokensValidFrom date (before which tokens are not valid) for this user is '${isoSeconds(validFrom)}'.`,
+        'bad_token',
+      );
     }
     if (now - stored.lastUsedAt > MAX_INACTIVE_MS) {
-      throw new EntraError(400, 'invalid_grant', 700082,
-        `The refresh token has expired due to inactivity. The token was issued on ${isoSeconds(stored.issuedAt)} and was inactive for 90.00:00:00.`, 'bad_token');
+      throw new EntraError(400, 'invalid_grant', 700082, `The refresh token has expired due to inactivity. The token was issued on ${isoSeconds(stored.issuedAt)} and was inactive for 90.00:00:00.`, 'bad_token');
     }
     stored.lastUsedAt = now;
     return stored.session;

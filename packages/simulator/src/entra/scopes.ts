@@ -9,8 +9,12 @@ const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
 export const OIDC_SCOPES = new Set(['openid', 'profile', 'email', 'offline_access']);
 
 function resourceNotFound(resource: string, tenantName: string): EntraError {
-  return new EntraError(400, 'invalid_resource', 500011,
-    `The resource principal named ${resource} was not found in the tenant named ${tenantName}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`);
+  return new EntraError(
+    400,
+    'invalid_resource',
+    500011,
+    `The resource principal named ${resource} was not found in the tenant named ${tenantName}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`,
+  );
 }
 
 function splitScopes(scope: string | null): string[] {
@@ -26,13 +30,11 @@ export function parseAppOnlyScope(scope: string | null, cloud: CloudName, tenant
   const scopes = splitScopes(scope);
   for (const s of scopes) {
     if (!s.toLowerCase().endsWith('/.default')) {
-      throw new EntraError(400, 'invalid_scope', 1002012,
-        `The provided value for scope ${s} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`);
+      throw new EntraError(400, 'invalid_scope', 1002012, `The provided value for scope ${s} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`);
     }
   }
   if (scopes.length > 1) {
-    throw new EntraError(400, 'invalid_scope', 70011,
-      `The provided value for the input parameter 'scope' is not valid. The scope ${scopes.join(' ')} is not valid.`);
+    throw new EntraError(400, 'invalid_scope', 70011, `The provided value for the input parameter 'scope' is not valid. The scope ${scopes.join(' ')} is not valid.`);
   }
   const resource = (scopes[0] as string).slice(0, -'/.default'.length);
   const match = matchResource(resource, cloud);
@@ -73,8 +75,7 @@ export function parseDelegatedScopes(scope: string | null, cloud: CloudName, ten
     const match = matchResource(resourcePart, cloud);
     if (!match) throw resourceNotFound(resourcePart, tenantName);
     if (resource && resource.api !== match.api) {
-      throw new EntraError(400, 'invalid_scope', 28000,
-        `Provided value for the input parameter scope is not valid because it contains more than one resource. Scope ${requested.join(' ')} is not valid.`);
+      throw new EntraError(400, 'invalid_scope', 28000, `Provided value for the input parameter scope is not valid because it contains more than one resource. Scope ${requested.join(' ')} is not valid.`);
     }
     resource = match;
     if (name.toLowerCase() === '.default') wantsDefault = true;

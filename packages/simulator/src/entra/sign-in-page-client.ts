@@ -43,7 +43,12 @@ function call(url: string, options: { method: 'GET' | 'POST'; body?: string; ca:
 
 function attribute(html: string, pattern: RegExp): string | undefined {
   const raw = pattern.exec(html)?.[1];
-  return raw?.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+  return raw
+    ?.replace(/&amp;/g, '&')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>');
 }
 
 /**

@@ -1,5 +1,5 @@
-import { X509Certificate, createHash, generateKeyPairSync, verify as cryptoVerify, type KeyObject } from 'node:crypto';
-import { SignJWT, exportJWK, type JWK } from 'jose';
+import { createHash, verify as cryptoVerify, generateKeyPairSync, type KeyObject, X509Certificate } from 'node:crypto';
+import { exportJWK, type JWK, SignJWT } from 'jose';
 import forge from 'node-forge';
 
 /** A JSON Web Key as Entra publishes it in its `keys` document. */

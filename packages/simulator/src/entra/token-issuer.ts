@@ -70,9 +70,7 @@ export class TokenIssuer {
     const seconds = Math.floor(now / 1000);
     const issuer = v1Issuer(cloudOf(tenant), tenant.id);
     const oid = servicePrincipalId(app.clientId, tenant.id);
-    const roles = [...new Set((app.permissions ?? [])
-      .filter((p) => p.resource === resource.api && p.adminConsent !== false)
-      .map((p) => p.role))];
+    const roles = [...new Set((app.permissions ?? []).filter((p) => p.resource === resource.api && p.adminConsent !== false).map((p) => p.role))];
     const claims: Record<string, unknown> = {
       aud: resource.uri,
       iss: issuer,

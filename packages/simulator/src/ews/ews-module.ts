@@ -1,7 +1,11 @@
 import type { ApiModule, SimRequest, SimResponse } from '../server/http-types.js';
+import type { Mailbox } from '../state/mailbox.js';
+import type { FaultSpec } from '../types.js';
+import type { EwsPrincipal } from './auth/ews-auth.js';
 import { EwsAuthenticator } from './auth/ews-auth.js';
 import { EWS_MESSAGES, EwsError } from './ews-error.js';
 import type { EwsLogFields, EwsModuleOptions } from './ews-options.js';
+import { DEFAULT_EWS_THROTTLING, EwsThrottle } from './ews-throttle.js';
 import { actingMailbox } from './impersonation.js';
 import { createAttachment } from './operations/create-attachment.js';
 import { createItem } from './operations/create-item.js';
@@ -11,24 +15,20 @@ import { getAttachment } from './operations/get-attachment.js';
 import { getFolder } from './operations/get-folder.js';
 import { getItem } from './operations/get-item.js';
 import { moveItem } from './operations/move-item.js';
-import { PullSubscriptions, getEvents, subscribe, unsubscribe } from './operations/pull-subscriptions.js';
 import type { OperationContext } from './operations/operation-context.js';
+import { getEvents, PullSubscriptions, subscribe, unsubscribe } from './operations/pull-subscriptions.js';
 import { sendItem } from './operations/send-item.js';
 import { syncFolderItems } from './operations/sync-folder-items.js';
 import { updateItem } from './operations/update-item.js';
-import { readSoapRequest } from './soap/soap-request.js';
 import { effectiveRequestVersion } from './soap/request-version.js';
-import { ONLINE_SERVER_VERSION, ONPREM_SERVER_VERSION, soapEnvelope, soapFault } from './soap/soap-response.js';
-import { NS, child } from './xml/xml-node.js';
 import { failure, responseBody } from './soap/response-messages.js';
-import type { FaultSpec } from '../types.js';
-import { esc } from './xml/xml-writer.js';
-import { DEFAULT_EWS_THROTTLING, EwsThrottle } from './ews-throttle.js';
-import type { EwsPrincipal } from './auth/ews-auth.js';
 import type { SoapRequest } from './soap/soap-request.js';
-import type { Mailbox } from '../state/mailbox.js';
-import { exchangeVersions, validateSoap, type SchemaProblem } from './xsd-validator.js';
+import { readSoapRequest } from './soap/soap-request.js';
+import { ONLINE_SERVER_VERSION, ONPREM_SERVER_VERSION, soapEnvelope, soapFault } from './soap/soap-response.js';
 import type { XNode } from './xml/xml-node.js';
+import { child, NS } from './xml/xml-node.js';
+import { esc } from './xml/xml-writer.js';
+import { exchangeVersions, type SchemaProblem, validateSoap } from './xsd-validator.js';
 
 type Operation = (ctx: OperationContext, op: XNode) => Promise<string>;
 
@@ -49,7 +49,6 @@ const OPERATIONS: Record<string, Operation> = {
   GetEvents: getEvents,
   Unsubscribe: unsubscribe,
 };
-
 
 const EWS_PATH = '/ews/exchange.asmx';
 /** Exchange Online's default MaxSendSize. */
@@ -91,7 +90,10 @@ function injectedErrorBody(operationName: string, op: XNode, spec: Extract<Fault
   const error = new EwsError(spec.responseCode, spec.messageText ?? INJECTED_TEXTS[spec.responseCode] ?? spec.responseCode, 'message', values);
   const list = child(op, NS.messages, 'ItemIds') ?? child(op, NS.messages, 'Items') ?? child(op, NS.messages, 'AttachmentIds');
   const count = Math.max(1, Math.min(list?.children.length ?? 1, 1000));
-  return responseBody(operationName, Array.from({ length: count }, () => failure(error)));
+  return responseBody(
+    operationName,
+    Array.from({ length: count }, () => failure(error)),
+  );
 }
 
 /**
@@ -149,8 +151,7 @@ export function createEwsModule(options: EwsModuleOptions): ApiModule {
 
   async function handle(request: SimRequest): Promise<SimResponse> {
     const log: EwsLogFields = {};
-    const fault = (error: EwsError): SimResponse =>
-      xmlResponse(500, soapFault(error.code, error.message, error.message, error.values ? { values: error.values } : undefined), log);
+    const fault = (error: EwsError): SimResponse => xmlResponse(500, soapFault(error.code, error.message, error.message, error.values ? { values: error.values } : undefined), log);
 
     const outcome = auth.authenticate(request);
     if (!outcome.ok) {

@@ -12,7 +12,11 @@ import type { SoapRequest } from './soap/soap-request.js';
  */
 export function userSid(user: SeedUser): string {
   const domain = createHash('sha256').update(user.tenantId.toLowerCase()).digest();
-  const rid = createHash('sha256').update((user.id ?? user.mail).toLowerCase()).digest().readUInt32BE(0) % 1_000_000_000;
+  const rid =
+    createHash('sha256')
+      .update((user.id ?? user.mail).toLowerCase())
+      .digest()
+      .readUInt32BE(0) % 1_000_000_000;
   return `S-1-5-21-${domain.readUInt32BE(0)}-${domain.readUInt32BE(4)}-${domain.readUInt32BE(8)}-${1000 + rid}`;
 }
 
@@ -31,10 +35,7 @@ export function actingMailbox(state: SimState, principal: EwsPrincipal, request:
     return own;
   }
   if (!principal.mayImpersonate) throw ewsError('ErrorImpersonateUserDenied', 'fault');
-  const target =
-    impersonation.kind === 'SID'
-      ? state.users().find((user) => userSid(user) === impersonation.value)
-      : state.user(impersonation.value);
+  const target = impersonation.kind === 'SID' ? state.users().find((user) => userSid(user) === impersonation.value) : state.user(impersonation.value);
   const mailbox = target ? state.mailbox(target.mail) : undefined;
   if (!target || !mailbox || target.mailboxEnabled === false || target.tenantId.toLowerCase() !== principal.tenantId) {
     throw ewsError('ErrorNonExistentMailbox', 'fault');

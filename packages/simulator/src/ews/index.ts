@@ -19,8 +19,9 @@
  * An envelope in another namespace than SOAP 1.1's (SOAP 1.2, or the `https://schemas.xmlsoap.org/...`
  * typo of some published samples) gets SOAP's own VersionMismatch fault.
  */
-export { createEwsModule } from './ews-module.js';
-export type { EwsModuleOptions, EwsLogFields } from './ews-options.js';
+
 export type { EwsSeedUser } from './auth/ews-auth.js';
+export { createEwsModule } from './ews-module.js';
+export type { EwsLogFields, EwsModuleOptions } from './ews-options.js';
 export { userSid } from './impersonation.js';
-export { validateSoap as validateEwsSoap, preloadEwsSchema, type SchemaResult as EwsSchemaResult, type SchemaProblem as EwsSchemaProblem } from './xsd-validator.js';
+export { preloadEwsSchema, type SchemaProblem as EwsSchemaProblem, type SchemaResult as EwsSchemaResult, validateSoap as validateEwsSoap } from './xsd-validator.js';

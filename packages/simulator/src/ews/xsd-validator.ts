@@ -1,16 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { existsSync } from 'node:fs';
-import {
-  ParseOption,
-  XmlBufferInputProvider,
-  XmlDocument,
-  XmlParseError,
-  XmlValidateError,
-  XsdValidator,
-  xmlRegisterInputProvider,
-  type ErrorDetail,
-} from 'libxml2-wasm';
+import { type ErrorDetail, ParseOption, XmlBufferInputProvider, XmlDocument, XmlParseError, XmlValidateError, XsdValidator, xmlRegisterInputProvider } from 'libxml2-wasm';
 
 /** One problem found in a SOAP message: what, and where (1-based line and position, as Exchange reports them). */
 export interface SchemaProblem {

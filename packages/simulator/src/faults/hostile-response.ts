@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
-import type { FaultSpec } from '../types.js';
 import type { SimResponse } from '../server/http-types.js';
+import type { FaultSpec } from '../types.js';
 
 /** The `hostile` fault: what a broken proxy, a truncated connection or an attacker in the path answers. */
 export type HostileFault = Extract<FaultSpec, { kind: 'hostile' }>;

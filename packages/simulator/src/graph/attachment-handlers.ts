@@ -4,11 +4,11 @@ import type { SimResponse } from '../server/http-types.js';
 import type { StoredAttachment, StoredMessage } from '../state/stored-message.js';
 import { uploadUrl } from '../upload/upload-module.js';
 import { UPLOAD_LIMITS } from '../upload/upload-sessions.js';
-import { json, type GraphContext } from './graph-context.js';
+import { applyAttachmentSelect, parseAttachmentSelect } from './attachment-select.js';
+import { type GraphContext, json } from './graph-context.js';
 import { GraphError } from './graph-error.js';
 import { serializeAttachment } from './graph-serializer.js';
 import { parseFileAttachment, readJson } from './message-input.js';
-import { applyAttachmentSelect, parseAttachmentSelect } from './attachment-select.js';
 
 /** The `$select` of an attachment request, parsed (undefined: everything). */
 function selection(ctx: GraphContext): Set<string> | undefined {

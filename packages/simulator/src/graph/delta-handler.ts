@@ -1,7 +1,7 @@
 import type { SimResponse } from '../server/http-types.js';
 import type { MailFolder } from '../state/mail-folder.js';
 import type { StoredMessage } from '../state/stored-message.js';
-import { json, type GraphContext } from './graph-context.js';
+import { type GraphContext, json } from './graph-context.js';
 import { GraphError } from './graph-error.js';
 import { parseMessageSelect, serializeMessage } from './graph-serializer.js';
 import { parseFilter } from './odata-query.js';
@@ -95,9 +95,7 @@ export function messageDelta(ctx: GraphContext, folder: MailFolder, folderSegmen
   const size = pageSize(ctx);
   const page = entries.slice(0, size);
   const value = page.map((entry) =>
-    entry.removed
-      ? { '@odata.type': '#microsoft.graph.message', id: entry.id, '@removed': { reason: 'deleted' } }
-      : serializeMessage(entry.message, selection, ctx.preference, { '@odata.type': '#microsoft.graph.message' }),
+    entry.removed ? { '@odata.type': '#microsoft.graph.message', id: entry.id, '@removed': { reason: 'deleted' } } : serializeMessage(entry.message, selection, ctx.preference, { '@odata.type': '#microsoft.graph.message' }),
   );
   const base = `${ctx.origin}/v1.0/${ctx.target.prefix}/mailFolders('${folderSegment}')/messages/delta`;
   const body: Record<string, unknown> = { '@odata.context': `${ctx.origin}/v1.0/$metadata#Collection(message)` };

@@ -33,14 +33,7 @@ export function graphResponseHeaders(request: SimRequest, requestId: string): Re
  * Graph's error body: `{"error":{"code","message","innerError":{"date","request-id","client-request-id"}}}`
  * with the same ids in the headers.
  */
-export function graphErrorResponse(
-  request: SimRequest,
-  nowMs: number,
-  status: number,
-  code: string,
-  message: string,
-  extraHeaders: Record<string, string> = {},
-): SimResponse {
+export function graphErrorResponse(request: SimRequest, nowMs: number, status: number, code: string, message: string, extraHeaders: Record<string, string> = {}): SimResponse {
   const requestId = randomUUID();
   const headers: Record<string, string> = { ...graphResponseHeaders(request, requestId), 'content-type': 'application/json', ...extraHeaders };
   const body = {

@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { SendingLimitError } from '../mail/sending-limits.js';
-import { sendingLimitResponse } from './sending-limit-response.js';
 import type { TokenVerifier } from '../entra/token-verifier.js';
 import type { FaultRegistry } from '../faults/fault-registry.js';
+import { SendingLimitError } from '../mail/sending-limits.js';
 import type { ApiModule, SimRequest, SimResponse } from '../server/http-types.js';
 import type { SimState } from '../state/sim-state.js';
 import type { UploadSessions } from '../upload/upload-sessions.js';
-import { authenticate, authorize, resolveMailbox, type GraphCaller } from './graph-auth.js';
 import { runBatch } from './batch-handler.js';
+import { authenticate, authorize, type GraphCaller, resolveMailbox } from './graph-auth.js';
 import type { GraphContext } from './graph-context.js';
 import { GraphError, graphErrorResponse, graphResponseHeaders, graphStatusResponse } from './graph-error.js';
 import { resolveRoute, splitSegments } from './graph-routes.js';
 import { MailboxThrottle, type ThrottleLimits } from './mailbox-throttle.js';
+import { sendingLimitResponse } from './sending-limit-response.js';
 
 /** What the Graph module needs. */
 export interface GraphModuleOptions {

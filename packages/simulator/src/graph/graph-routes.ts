@@ -1,32 +1,12 @@
 import type { SimResponse } from '../server/http-types.js';
-import type { MailAccess } from './graph-auth.js';
-import {
-  addAttachment,
-  createUploadSession,
-  deleteAttachment,
-  findAttachment,
-  getAttachment,
-  getAttachmentValue,
-  listAttachments,
-} from './attachment-handlers.js';
+import type { MailFolder } from '../state/mail-folder.js';
+import { addAttachment, createUploadSession, deleteAttachment, findAttachment, getAttachment, getAttachmentValue, listAttachments } from './attachment-handlers.js';
 import { messageDelta } from './delta-handler.js';
-import { json, type GraphContext } from './graph-context.js';
+import type { MailAccess } from './graph-auth.js';
+import { type GraphContext, json } from './graph-context.js';
 import { GraphError } from './graph-error.js';
 import { selectFolder, serializeFolder } from './graph-serializer.js';
-import {
-  createMessage,
-  deleteMessage,
-  findFolder,
-  findMessage,
-  getMessage,
-  getMessageMime,
-  listMessages,
-  moveMessage,
-  patchMessage,
-  sendDraft,
-  sendMail,
-} from './message-handlers.js';
-import type { MailFolder } from '../state/mail-folder.js';
+import { createMessage, deleteMessage, findFolder, findMessage, getMessage, getMessageMime, listMessages, moveMessage, patchMessage, sendDraft, sendMail } from './message-handlers.js';
 
 /** A resolved route: what it needs from the token, and what it does. */
 export interface GraphRoute {
@@ -93,8 +73,22 @@ function messageRoute(method: string, id: string, rest: string[], folderKey: str
       return { access: 'write', run: (ctx) => createUploadSession(ctx, message(ctx)) };
     }
     if (third === undefined) {
-      if (method === 'GET') return { access: 'read', run: (ctx) => { const m = message(ctx); return getAttachment(ctx, m, findAttachment(m, second)); } };
-      if (method === 'DELETE') return { access: 'write', run: (ctx) => { const m = message(ctx); return deleteAttachment(ctx, m, findAttachment(m, second)); } };
+      if (method === 'GET')
+        return {
+          access: 'read',
+          run: (ctx) => {
+            const m = message(ctx);
+            return getAttachment(ctx, m, findAttachment(m, second));
+          },
+        };
+      if (method === 'DELETE')
+        return {
+          access: 'write',
+          run: (ctx) => {
+            const m = message(ctx);
+            return deleteAttachment(ctx, m, findAttachment(m, second));
+          },
+        };
       throw methodNotAllowed();
     }
     if (third.toLowerCase() === '$value' && extra.length === 0) {

@@ -1,7 +1,7 @@
-import type { Mailbox } from '../state/mailbox.js';
-import type { MailFolder } from '../state/mail-folder.js';
-import type { StoredAddress, StoredAttachment, StoredMessage } from '../state/stored-message.js';
 import { bodyPreview, htmlToText } from '../mail/message-parts.js';
+import type { MailFolder } from '../state/mail-folder.js';
+import type { Mailbox } from '../state/mailbox.js';
+import type { StoredAddress, StoredAttachment, StoredMessage } from '../state/stored-message.js';
 import { GraphError } from './graph-error.js';
 
 /** Message properties in the order Graph writes them (get-message sample), then the select-only ones. */

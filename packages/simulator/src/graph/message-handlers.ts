@@ -1,17 +1,17 @@
 import { sendMessage } from '../mail/mail-flow.js';
-import { SendingLimitError } from '../mail/sending-limits.js';
+import { type MessageParts, messageFromParts } from '../mail/message-parts.js';
 import { buildMime } from '../mail/mime-builder.js';
-import { messageFromParts, type MessageParts } from '../mail/message-parts.js';
 import { MimeParseError, parseMime } from '../mail/mime-parser.js';
+import { SendingLimitError } from '../mail/sending-limits.js';
 import type { SimResponse } from '../server/http-types.js';
 import type { MailFolder } from '../state/mail-folder.js';
 import type { StoredAddress, StoredMessage } from '../state/stored-message.js';
-import { empty, json, type GraphContext } from './graph-context.js';
+import { empty, type GraphContext, json } from './graph-context.js';
 import { GraphError } from './graph-error.js';
 import { parseMessageSelect, selectContextSuffix, serializeMessage } from './graph-serializer.js';
-import { checkRecipients, decodeMimeBody, DRAFT_ONLY_PROPERTIES, parseMessageJson, readJson, type MessageInput } from './message-input.js';
-import { parseCount, parseFilter, parseOrderBy } from './odata-query.js';
+import { checkRecipients, DRAFT_ONLY_PROPERTIES, decodeMimeBody, type MessageInput, parseMessageJson, readJson } from './message-input.js';
 import { expandedMessageProperties, parseMessageExpand } from './odata-expand.js';
+import { parseCount, parseFilter, parseOrderBy } from './odata-query.js';
 
 /** Graph's default and largest page sizes for messages. */
 const DEFAULT_TOP = 10;
@@ -37,7 +37,9 @@ export function findFolder(ctx: GraphContext, idOrName: string): MailFolder {
 }
 
 function isMimeRequest(ctx: GraphContext): boolean {
-  return String(ctx.request.headers['content-type'] ?? '').toLowerCase().startsWith('text/plain');
+  return String(ctx.request.headers['content-type'] ?? '')
+    .toLowerCase()
+    .startsWith('text/plain');
 }
 
 /** GET …/messages and …/mailFolders/{id}/messages, with $select/$filter/$orderby/$top/$skip/$expand and nextLink. */
@@ -187,11 +189,7 @@ function checkSendAs(ctx: GraphContext, from: StoredAddress | undefined): void {
   const fromUser = ctx.state.user(address);
   const allowed = fromUser?.sendAs?.some((entry) => entry.toLowerCase() === ctx.target.mailbox.address) ?? false;
   if (!allowed) {
-    throw new GraphError(
-      403,
-      'ErrorSendAsDenied',
-      'The user account which was used to submit this request does not have the right to send mail on behalf of the specified sending account., Cannot submit message.',
-    );
+    throw new GraphError(403, 'ErrorSendAsDenied', 'The user account which was used to submit this request does not have the right to send mail on behalf of the specified sending account., Cannot submit message.');
   }
 }
 
@@ -273,4 +271,3 @@ export async function sendMail(ctx: GraphContext): Promise<SimResponse> {
   }
   return empty(202);
 }
-

@@ -1,7 +1,7 @@
 import type { StoredMessage } from '../state/stored-message.js';
+import { applyAttachmentSelect, parseAttachmentSelect } from './attachment-select.js';
 import { GraphError } from './graph-error.js';
 import { serializeAttachment } from './graph-serializer.js';
-import { applyAttachmentSelect, parseAttachmentSelect } from './attachment-select.js';
 
 /**
  * `$expand` on messages, as Graph documents it: `$expand=attachments` puts each message's
@@ -68,7 +68,10 @@ export function parseMessageExpand(expand: string | null): MessageExpansion {
     let attachments: AttachmentExpansion = {};
     for (const option of splitTopLevel(options, ';')) {
       const equals = option.indexOf('=');
-      const key = option.slice(0, equals < 0 ? undefined : equals).trim().toLowerCase();
+      const key = option
+        .slice(0, equals < 0 ? undefined : equals)
+        .trim()
+        .toLowerCase();
       if (key !== '$select' || equals < 0) {
         throw new GraphError(400, 'BadRequest', `The query option '${option}' inside $expand=attachments(...) is not supported by the simulator; only $select is.`);
       }

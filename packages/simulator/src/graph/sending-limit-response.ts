@@ -1,5 +1,5 @@
-import type { SimRequest, SimResponse } from '../server/http-types.js';
 import type { SendingLimitError } from '../mail/sending-limits.js';
+import type { SimRequest, SimResponse } from '../server/http-types.js';
 import { graphErrorResponse, tooManyRequestsResponse } from './graph-error.js';
 
 /**

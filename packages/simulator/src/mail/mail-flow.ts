@@ -1,9 +1,9 @@
+import { ids } from '../state/ids.js';
 import type { Mailbox } from '../state/mailbox.js';
 import type { SimState } from '../state/sim-state.js';
 import type { StoredAddress, StoredMessage } from '../state/stored-message.js';
-import { buildMime } from './mime-builder.js';
 import { messageFromParts, newInternetMessageId } from './message-parts.js';
-import { ids } from '../state/ids.js';
+import { buildMime } from './mime-builder.js';
 import { SendingLimitError } from './sending-limits.js';
 
 /** What a send did: where copies went. */
@@ -35,12 +35,7 @@ function uniqueRecipients(message: StoredMessage): StoredAddress[] {
  * Internet Message-ID and MIME), written to the outbound log for other domains, and the sender's
  * item is moved to Sent Items or dropped. Shared by Graph and EWS.
  */
-export async function sendMessage(
-  state: SimState,
-  senderMailbox: Mailbox,
-  message: StoredMessage,
-  options: { saveToSentItems: boolean },
-): Promise<DeliveryReport> {
+export async function sendMessage(state: SimState, senderMailbox: Mailbox, message: StoredMessage, options: { saveToSentItems: boolean }): Promise<DeliveryReport> {
   const nowIso = state.nowIso();
   if (state.sendingLimits) {
     // Exchange counts every recipient of every message (the same address twice counts twice).
@@ -158,7 +153,6 @@ function structuredCopy(message: StoredMessage): Omit<StoredMessage, 'id' | 'ews
     attachments: message.attachments.map((a) => ({ ...a, id: ids.attachment(), ewsId: ids.ews() })),
   };
 }
-
 
 /** The non-delivery report Exchange Online sends when the daily recipient limit is reached (NDR 5.1.90). */
 function quotaNdr(senderMailbox: Mailbox, message: StoredMessage, nowIso: string): ReturnType<typeof messageFromParts> {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { ids } from '../state/ids.js';
 import type { NewMessage } from '../state/mailbox.js';
 import type { StoredAddress, StoredAttachment } from '../state/stored-message.js';
-import { ids } from '../state/ids.js';
 
 /** A message in protocol-neutral form: what Graph JSON, EWS XML and MIME imports are turned into. */
 export interface MessageParts {
@@ -54,10 +54,7 @@ export function htmlToText(html: string): string {
 }
 
 /** Builds a stored attachment from content. */
-export function newAttachment(
-  attachment: { name: string; contentType?: string; content: Buffer | Buffer[]; isInline?: boolean; contentId?: string },
-  nowIso: string,
-): StoredAttachment {
+export function newAttachment(attachment: { name: string; contentType?: string; content: Buffer | Buffer[]; isInline?: boolean; contentId?: string }, nowIso: string): StoredAttachment {
   const chunks = Array.isArray(attachment.content) ? attachment.content : [attachment.content];
   return {
     id: ids.attachment(),
@@ -76,10 +73,7 @@ export function newAttachment(
  * Turns message parts into what a mailbox stores. Times default to now; the caller decides the
  * draft and read state.
  */
-export function messageFromParts(
-  parts: MessageParts,
-  options: { nowIso: string; isDraft: boolean; isRead: boolean; receivedDateTime?: string; sentDateTime?: string },
-): NewMessage {
+export function messageFromParts(parts: MessageParts, options: { nowIso: string; isDraft: boolean; isRead: boolean; receivedDateTime?: string; sentDateTime?: string }): NewMessage {
   const html = parts.html;
   const text = parts.text ?? (html === undefined ? '' : undefined);
   const internetMessageHeaders = parts.headers ? parts.headers.map((header) => ({ ...header })) : [];
@@ -94,7 +88,7 @@ export function messageFromParts(
     ...(text !== undefined ? { bodyText: text } : {}),
     ...(html !== undefined ? { bodyHtml: html } : {}),
     ...(parts.from ? { from: parts.from } : {}),
-    ...(parts.sender ?? parts.from ? { sender: parts.sender ?? parts.from } : {}),
+    ...((parts.sender ?? parts.from) ? { sender: parts.sender ?? parts.from } : {}),
     toRecipients: parts.to,
     ccRecipients: parts.cc ?? [],
     bccRecipients: parts.bcc ?? [],

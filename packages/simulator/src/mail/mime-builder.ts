@@ -6,15 +6,42 @@ function formatAddress(address: StoredAddress): { name: string; address: string 
 }
 
 /** Headers MailComposer writes itself; the stored copies of them must not be written twice. */
-const COMPOSER_HEADERS = new Set(['from', 'to', 'cc', 'bcc', 'subject', 'date', 'message-id', 'mime-version', 'content-type', 'content-transfer-encoding', 'reply-to', 'sender', 'x-priority', 'x-msmail-priority', 'importance', 'sensitivity', 'disposition-notification-to', 'return-receipt-to']);
+const COMPOSER_HEADERS = new Set([
+  'from',
+  'to',
+  'cc',
+  'bcc',
+  'subject',
+  'date',
+  'message-id',
+  'mime-version',
+  'content-type',
+  'content-transfer-encoding',
+  'reply-to',
+  'sender',
+  'x-priority',
+  'x-msmail-priority',
+  'importance',
+  'sensitivity',
+  'disposition-notification-to',
+  'return-receipt-to',
+]);
 
 /**
  * Exchange writes a non-normal importance as `Importance:` and `X-Priority:` headers. MailComposer
  * ignores a `priority` option (only nodemailer's Mailer turns it into headers), so they are written here.
  */
 function priorityHeaders(message: StoredMessage): Array<{ key: string; value: string }> {
-  if (message.importance === 'high') return [{ key: 'Importance', value: 'high' }, { key: 'X-Priority', value: '1' }];
-  if (message.importance === 'low') return [{ key: 'Importance', value: 'low' }, { key: 'X-Priority', value: '5' }];
+  if (message.importance === 'high')
+    return [
+      { key: 'Importance', value: 'high' },
+      { key: 'X-Priority', value: '1' },
+    ];
+  if (message.importance === 'low')
+    return [
+      { key: 'Importance', value: 'low' },
+      { key: 'X-Priority', value: '5' },
+    ];
   return [];
 }
 
@@ -39,9 +66,7 @@ function propertyHeaders(message: StoredMessage): Array<{ key: string; value: st
  * text/HTML alternatives, attachments (inline ones with Content-ID) and custom X- headers.
  */
 export function buildMime(message: StoredMessage, options: { includeBcc?: boolean } = {}): Promise<Buffer> {
-  const customHeaders = message.internetMessageHeaders
-    .filter((header) => !COMPOSER_HEADERS.has(header.name.toLowerCase()))
-    .map((header) => ({ key: header.name, value: header.value }));
+  const customHeaders = message.internetMessageHeaders.filter((header) => !COMPOSER_HEADERS.has(header.name.toLowerCase())).map((header) => ({ key: header.name, value: header.value }));
   // Headers Exchange writes on every message it stores (get-message-mime-value sample), unless the
   // message already carries them (a MIME import keeps its own).
   const present = new Set(customHeaders.map((header) => header.key.toLowerCase()));
@@ -57,9 +82,7 @@ export function buildMime(message: StoredMessage, options: { includeBcc?: boolea
   ].filter((header) => !present.has(header.key.toLowerCase()));
   const composer = new MailComposer({
     ...(message.from ? { from: formatAddress(message.from) } : {}),
-    ...(message.sender && message.from && message.sender.address.toLowerCase() !== message.from.address.toLowerCase()
-      ? { sender: formatAddress(message.sender) }
-      : {}),
+    ...(message.sender && message.from && message.sender.address.toLowerCase() !== message.from.address.toLowerCase() ? { sender: formatAddress(message.sender) } : {}),
     to: message.toRecipients.map(formatAddress),
     cc: message.ccRecipients.map(formatAddress),
     ...(options.includeBcc ? { bcc: message.bccRecipients.map(formatAddress) } : {}),
@@ -82,7 +105,10 @@ export function buildMime(message: StoredMessage, options: { includeBcc?: boolea
   // Bcc must stay in the Sent Items copy's MIME (Exchange keeps it); MailComposer drops it unless told.
   if (options.includeBcc) (node as unknown as { keepBcc: boolean }).keepBcc = true;
   // MailComposer drops headers with empty values; Exchange writes some empty ("X-MS-TNEF-Correlator:").
-  const empty = [...exchangeHeaders, ...customHeaders].filter((header) => header.value === '').map((header) => `${header.key}: \r\n`).join('');
+  const empty = [...exchangeHeaders, ...customHeaders]
+    .filter((header) => header.value === '')
+    .map((header) => `${header.key}: \r\n`)
+    .join('');
   return new Promise((resolve, reject) => {
     node.build((error, mime) => (error ? reject(error) : resolve(empty ? Buffer.concat([Buffer.from(empty, 'latin1'), mime]) : mime)));
   });

@@ -1,4 +1,4 @@
-import { simpleParser, type AddressObject } from 'mailparser';
+import { type AddressObject, simpleParser } from 'mailparser';
 import type { StoredAddress } from '../state/stored-message.js';
 import type { MessageParts } from './message-parts.js';
 
@@ -38,7 +38,13 @@ export async function parseMime(mime: Buffer): Promise<MessageParts & { date?: D
     if (colon <= 0) continue;
     const name = line.line.slice(0, colon).trim();
     if (STRUCTURAL.has(name.toLowerCase())) continue;
-    headers.push({ name, value: line.line.slice(colon + 1).replace(/\r?\n[ \t]+/g, ' ').trim() });
+    headers.push({
+      name,
+      value: line.line
+        .slice(colon + 1)
+        .replace(/\r?\n[ \t]+/g, ' ')
+        .trim(),
+    });
   }
   const from = addresses(parsed.from)[0];
   const importanceHeader = String(parsed.headers.get('importance') ?? '').toLowerCase();

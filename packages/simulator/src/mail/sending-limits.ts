@@ -49,10 +49,7 @@ export const EXCHANGE_ONLINE_SENDING_LIMITS: Required<Omit<SendingLimitOptions, 
 };
 
 /** Why a send was refused. */
-export type SendingLimitRefusal =
-  | { kind: 'message-rate'; retryAfterMs: number }
-  | { kind: 'recipient-rate'; blockedUntil: number; startsBlock: boolean }
-  | { kind: 'recipients-per-message'; limit: number };
+export type SendingLimitRefusal = { kind: 'message-rate'; retryAfterMs: number } | { kind: 'recipient-rate'; blockedUntil: number; startsBlock: boolean } | { kind: 'recipients-per-message'; limit: number };
 
 /** Thrown by the mail flow; each protocol turns it into its own answer. */
 export class SendingLimitError extends Error {

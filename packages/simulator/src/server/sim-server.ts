@@ -1,13 +1,13 @@
-import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { MailbridgeError } from '@mailbridge/core';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { MailbridgeError } from '@mailbridge/core';
 import type { FaultRegistry } from '../faults/fault-registry.js';
 import { hostileResponse } from '../faults/hostile-response.js';
 import type { ApiModule, SimRequest, SimResponse } from './http-types.js';
-import { redactHeaders, redactUrl, type RequestLog } from './request-log.js';
+import { type RequestLog, redactHeaders, redactUrl } from './request-log.js';
 
 /** How the HTTPS front end is set up. */
 export interface SimServerOptions {
@@ -201,12 +201,9 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
     }
   }
 
-  const server: Server = createServer(
-    { cert: options.certPem, key: options.keyPem, keepAlive: true, keepAliveTimeout: 65_000, requestTimeout: 300_000 },
-    (req, res) => {
-      void onRequest(req, res);
-    },
-  );
+  const server: Server = createServer({ cert: options.certPem, key: options.keyPem, keepAlive: true, keepAliveTimeout: 65_000, requestTimeout: 300_000 }, (req, res) => {
+    void onRequest(req, res);
+  });
   // A client that drops a connection mid-request is normal (resets, aborted uploads): never crash on it.
   server.on('clientError', (_error, socket) => socket.destroy());
 

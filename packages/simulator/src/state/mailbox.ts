@@ -1,12 +1,5 @@
 import { ids } from './ids.js';
-import {
-  WELL_KNOWN_DISPLAY_NAMES,
-  WELL_KNOWN_FOLDERS,
-  type CollapsedChange,
-  type FolderChangeKind,
-  type MailFolder,
-  type WellKnownFolder,
-} from './mail-folder.js';
+import { type CollapsedChange, type FolderChangeKind, type MailFolder, WELL_KNOWN_DISPLAY_NAMES, WELL_KNOWN_FOLDERS, type WellKnownFolder } from './mail-folder.js';
 import type { StoredMessage } from './stored-message.js';
 
 /** Per-folder change-log bound: enough for any test's sync, small enough for 10,000-message mailboxes. */

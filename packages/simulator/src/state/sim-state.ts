@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { SendingLimitGate } from '../mail/sending-limits.js';
 import { MailbridgeError } from '@mailbridge/core';
+import type { SendingLimitGate } from '../mail/sending-limits.js';
 import type { OutboundMessage, SeedApp, SeedData, SeedTenant, SeedUser } from '../types.js';
 import type { Directory } from './directory.js';
 import { ids } from './ids.js';

@@ -1,4 +1,4 @@
-import { X509Certificate, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import forge from 'node-forge';
 
 /** Options of {@link createAppCertificate}. */

@@ -70,11 +70,7 @@ function signCertificates(ca: ForgeKeyPair, server: ForgeKeyPair, now: Date): Si
   ];
   caCert.setSubject(caSubject);
   caCert.setIssuer(caSubject);
-  caCert.setExtensions([
-    { name: 'basicConstraints', cA: true, critical: true },
-    { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
-    { name: 'subjectKeyIdentifier' },
-  ]);
+  caCert.setExtensions([{ name: 'basicConstraints', cA: true, critical: true }, { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true }, { name: 'subjectKeyIdentifier' }]);
   caCert.sign(ca.privateKey, forge.md.sha256.create());
 
   const cert = forge.pki.createCertificate();

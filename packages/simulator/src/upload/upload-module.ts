@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
-import { newAttachment } from '../mail/message-parts.js';
 import { graphErrorResponse, graphStatusResponse } from '../graph/graph-error.js';
+import { newAttachment } from '../mail/message-parts.js';
 import type { ApiModule, SimRequest, SimResponse } from '../server/http-types.js';
 import type { SimState } from '../state/sim-state.js';
 import { UPLOAD_LIMITS, type UploadSession, type UploadSessions } from './upload-sessions.js';
@@ -63,8 +63,7 @@ function streamInto(request: SimRequest, session: UploadSession, length: number)
 export function createUploadModule(options: { state: SimState; sessions: UploadSessions }): ApiModule {
   const { state, sessions } = options;
   const now = (): number => state.now();
-  const error = (request: SimRequest, status: number, code: string, message: string, headers: Record<string, string> = {}): SimResponse =>
-    graphErrorResponse(request, now(), status, code, message, headers);
+  const error = (request: SimRequest, status: number, code: string, message: string, headers: Record<string, string> = {}): SimResponse => graphErrorResponse(request, now(), status, code, message, headers);
   const status = (session: UploadSession, request: SimRequest): SimResponse => {
     const origin = `https://${request.headers.host}`;
     return {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { ids } from '../state/ids.js';
 import type { Mailbox } from '../state/mailbox.js';
 import type { StoredMessage } from '../state/stored-message.js';
-import { ids } from '../state/ids.js';
 
 /** Outlook's limits for upload sessions. */
 export const UPLOAD_LIMITS = {

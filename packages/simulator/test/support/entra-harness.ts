@@ -6,8 +6,8 @@
 import { createHash, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { createServer, request as httpsRequest, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import forge from 'node-forge';
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
+import forge from 'node-forge';
 import { createEntraModule, type EntraModule } from '../../src/entra/index.js';
 import type { Directory } from '../../src/state/directory.js';
 import type { SeedApp, SeedData, SeedTenant, SeedUser } from '../../src/types.js';
@@ -32,14 +32,7 @@ function forgeKeys() {
 }
 
 /** A certificate, self-signed or signed by `issuer`. */
-export function makeCertificate(options: {
-  commonName: string;
-  issuer?: { certPem: string; keyPem: string };
-  ca?: boolean;
-  ip?: string;
-  notBefore?: Date;
-  notAfter?: Date;
-}): TestCertificate {
+export function makeCertificate(options: { commonName: string; issuer?: { certPem: string; keyPem: string }; ca?: boolean; ip?: string; notBefore?: Date; notAfter?: Date }): TestCertificate {
   const keys = forgeKeys();
   const cert = forge.pki.createCertificate();
   cert.publicKey = keys.forgePublic;
@@ -49,7 +42,14 @@ export function makeCertificate(options: {
   cert.setSubject([{ name: 'commonName', value: options.commonName }]);
   const extensions: object[] = [];
   if (options.ca) extensions.push({ name: 'basicConstraints', cA: true, critical: true }, { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true });
-  if (options.ip) extensions.push({ name: 'subjectAltName', altNames: [{ type: 7, ip: options.ip }, { type: 2, value: 'localhost' }] });
+  if (options.ip)
+    extensions.push({
+      name: 'subjectAltName',
+      altNames: [
+        { type: 7, ip: options.ip },
+        { type: 2, value: 'localhost' },
+      ],
+    });
   if (extensions.length > 0) cert.setExtensions(extensions);
   if (options.issuer) {
     cert.setIssuer(forge.pki.certificateFromPem(options.issuer.certPem).subject.attributes);
@@ -201,10 +201,11 @@ export async function startEntraHarness(seed: SeedData, options: { deviceCodeInt
         headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
       }),
     get: (path) => httpsCall(`${baseUrl}${path}`, caPem),
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

@@ -1,8 +1,7 @@
-import { request as httpsRequest, Agent } from 'node:https';
+import { Agent, request as httpsRequest } from 'node:https';
 import { createEntraModule, type EntraModule } from '../../src/entra/index.js';
-import { createEwsModule } from '../../src/ews/index.js';
 import type { EwsThrottlingPolicy } from '../../src/ews/ews-throttle.js';
-import { validateEwsSoap } from '../../src/ews/index.js';
+import { createEwsModule, validateEwsSoap } from '../../src/ews/index.js';
 import { FaultRegistry } from '../../src/faults/fault-registry.js';
 import { seedMessages } from '../../src/mail/seed-messages.js';
 import type { ApiModule } from '../../src/server/http-types.js';
@@ -46,7 +45,16 @@ export function ewsSeed(): SeedData {
       { id: OTHER_TENANT, domains: ['fabrikam.com'], cloud: 'global' },
     ],
     apps: [
-      { clientId: APP.clientId, tenantId: TENANT, secrets: secret(APP.secret), permissions: [{ resource: 'ews', role: 'full_access_as_app' }, { resource: 'graph', role: 'Mail.ReadWrite' }, { resource: 'graph', role: 'Mail.Send' }] },
+      {
+        clientId: APP.clientId,
+        tenantId: TENANT,
+        secrets: secret(APP.secret),
+        permissions: [
+          { resource: 'ews', role: 'full_access_as_app' },
+          { resource: 'graph', role: 'Mail.ReadWrite' },
+          { resource: 'graph', role: 'Mail.Send' },
+        ],
+      },
       { clientId: SCOPED_APP.clientId, tenantId: TENANT, secrets: secret(SCOPED_APP.secret), permissions: [{ resource: 'ews', role: 'full_access_as_app' }], mailboxScope: [ALICE] },
       { clientId: NO_PERMISSION_APP.clientId, tenantId: TENANT, secrets: secret(NO_PERMISSION_APP.secret), permissions: [{ resource: 'ews', role: 'full_access_as_app', adminConsent: false }] },
       { clientId: GRAPH_ONLY_APP.clientId, tenantId: TENANT, secrets: secret(GRAPH_ONLY_APP.secret), permissions: [{ resource: 'graph', role: 'Mail.Read' }] },
@@ -109,9 +117,7 @@ export interface EwsHarness {
   close(): Promise<void>;
 }
 
-export async function startEwsHarness(
-  options: { mode?: 'online' | 'onprem'; seed?: SeedData; validate?: boolean; maxMessageBytes?: number; throttling?: Partial<EwsThrottlingPolicy> } = {},
-): Promise<EwsHarness> {
+export async function startEwsHarness(options: { mode?: 'online' | 'onprem'; seed?: SeedData; validate?: boolean; maxMessageBytes?: number; throttling?: Partial<EwsThrottlingPolicy> } = {}): Promise<EwsHarness> {
   const certs = await processCertificates();
   const state = new SimState();
   const seed = options.seed ?? ewsSeed();
@@ -139,16 +145,12 @@ export async function startEwsHarness(
   const http: EwsHarness['http'] = (method, path, opts = {}) =>
     new Promise((resolve, reject) => {
       const body = opts.body === undefined ? undefined : Buffer.isBuffer(opts.body) ? opts.body : Buffer.from(opts.body, 'utf8');
-      const req = httpsRequest(
-        `${url}${path}`,
-        { method, agent: opts.agent ?? defaultAgent, headers: { ...(body ? { 'content-length': String(body.length) } : {}), ...opts.headers } },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-          res.on('error', reject);
-        },
-      );
+      const req = httpsRequest(`${url}${path}`, { method, agent: opts.agent ?? defaultAgent, headers: { ...(body ? { 'content-length': String(body.length) } : {}), ...opts.headers } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
       req.on('error', reject);
       req.end(body);
     });

@@ -1,5 +1,5 @@
-import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { XMLParser } from 'fast-xml-parser';
 
 // shared/ sits beside the repository (as CI lays it out), wherever that is.
@@ -29,8 +29,8 @@ export function openApiSchemas(): Map<string, Map<string, OpenApiProperty>> {
   let inItems = false;
   for (let i = start + 1; i < lines.length; i++) {
     const line = lines[i]!;
-    if (/^\S/.test(line) || /^  \S/.test(line)) break;
-    const schema = /^    (microsoft\.graph\.[\w.]+):$/.exec(line);
+    if (/^\S/.test(line) || /^ {2}\S/.test(line)) break;
+    const schema = /^ {4}(microsoft\.graph\.[\w.]+):$/.exec(line);
     if (schema) {
       // Some schemas appear twice in the subset (collection responses); merge.
       current = own.get(schema[1]!) ?? { parents: [], properties: new Map() };
@@ -167,10 +167,10 @@ export function openApiEnums(): Map<string, string[]> {
   const lines = readFileSync(`${DIR}/openapi-mail-subset.yaml`, 'utf8').split('\n');
   const result = new Map<string, string[]>();
   for (let i = 0; i < lines.length; i++) {
-    const schema = /^    (microsoft\.graph\.[\w.]+):$/.exec(lines[i]!);
+    const schema = /^ {4}(microsoft\.graph\.[\w.]+):$/.exec(lines[i]!);
     if (!schema || lines[i + 2]?.trim() !== 'enum:') continue;
     const values: string[] = [];
-    for (let j = i + 3; j < lines.length && /^        - /.test(lines[j]!); j++) values.push(lines[j]!.trim().slice(2));
+    for (let j = i + 3; j < lines.length && /^ {8}- /.test(lines[j]!); j++) values.push(lines[j]!.trim().slice(2));
     result.set(schema[1]!, values);
   }
   return result;

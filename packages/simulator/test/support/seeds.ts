@@ -57,7 +57,15 @@ export function testSeed(): SeedData {
       app(T.ewsApp, T.tenant, [{ role: 'full_access_as_app' }]),
       app(T.noConsentApp, T.tenant, [{ role: 'Mail.ReadWrite', adminConsent: false }, { role: 'Mail.Send' }]),
       app(T.otherApp, T.otherTenant, [{ role: 'Mail.Send' }, { role: 'Mail.ReadWrite' }]),
-      { clientId: T.publicApp, tenantId: T.tenant, publicClient: true, delegatedScopes: [{ resource: 'graph', scope: 'Mail.ReadWrite' }, { resource: 'graph', scope: 'Mail.Send' }] },
+      {
+        clientId: T.publicApp,
+        tenantId: T.tenant,
+        publicClient: true,
+        delegatedScopes: [
+          { resource: 'graph', scope: 'Mail.ReadWrite' },
+          { resource: 'graph', scope: 'Mail.Send' },
+        ],
+      },
       { clientId: T.publicReadApp, tenantId: T.tenant, publicClient: true, delegatedScopes: [{ resource: 'graph', scope: 'Mail.Read' }] },
     ],
     users: [
@@ -68,7 +76,15 @@ export function testSeed(): SeedData {
         messages: [
           { from: 'Dana <dana@contoso.example>', to: [T.alice], subject: 'first', text: 'one', receivedAt: '2026-01-01T10:00:00Z', isRead: true },
           { from: 'dana@contoso.example', to: [T.alice], subject: 'second', html: '<p>two <b>bold</b></p>', receivedAt: '2026-01-02T10:00:00Z' },
-          { from: 'dana@contoso.example', to: [T.alice], cc: [T.bob], subject: 'third', text: 'three', receivedAt: '2026-01-03T10:00:00Z', attachments: [{ filename: 'a.txt', contentType: 'text/plain', contentBase64: Buffer.from('hello').toString('base64') }] },
+          {
+            from: 'dana@contoso.example',
+            to: [T.alice],
+            cc: [T.bob],
+            subject: 'third',
+            text: 'three',
+            receivedAt: '2026-01-03T10:00:00Z',
+            attachments: [{ filename: 'a.txt', contentType: 'text/plain', contentBase64: Buffer.from('hello').toString('base64') }],
+          },
           { folder: 'archive', from: 'dana@contoso.example', to: [T.alice], subject: 'archived', text: 'old', receivedAt: '2025-06-01T10:00:00Z', isRead: true },
         ],
       },

@@ -1,5 +1,5 @@
+import { type DoctorCheck, required } from '../doctor-check.js';
 import { failFrom } from '../fail-from.js';
-import { required, type DoctorCheck } from '../doctor-check.js';
 
 /** `authority`: the tenant exists (OpenID discovery at the authority host). */
 export const authorityCheck: DoctorCheck = {

@@ -1,4 +1,4 @@
-import { required, type DoctorCheck } from '../doctor-check.js';
+import { type DoctorCheck, required } from '../doctor-check.js';
 
 /** `mailbox`: the transport's probe reaches the mailbox with these credentials. */
 export const mailboxCheck: DoctorCheck = {

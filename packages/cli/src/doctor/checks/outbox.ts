@@ -1,6 +1,6 @@
 import { MailbridgeError } from '@mailbridge/core';
 import { openOutbox } from '../../commands/outbox.js';
-import { required, type DoctorCheck } from '../doctor-check.js';
+import { type DoctorCheck, required } from '../doctor-check.js';
 
 /** A message waiting longer than this is worth a warning: an alarm that old is late. */
 const OLD_MS = 60 * 60_000;

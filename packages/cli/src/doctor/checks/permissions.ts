@@ -1,4 +1,4 @@
-import { required, type DoctorCheck } from '../doctor-check.js';
+import { type DoctorCheck, required } from '../doctor-check.js';
 
 /**
  * `permissions`: the token's `roles`/`scp` hold what the transport needs (from the decoded token, not
@@ -26,9 +26,7 @@ export const permissionsCheck: DoctorCheck = {
     if (send.ok && read.ok) return { status: 'pass', message: `The token holds what ${api} needs: ${held}.` };
     if (send.ok || read.ok) {
       const lacking = send.ok ? read : send;
-      const what = send.ok
-        ? '`mailbridge receive` and the arrival check of `doctor --send-test` need it; sending works without it'
-        : '`mailbridge send` and `doctor --send-test` need it; reading works without it';
+      const what = send.ok ? '`mailbridge receive` and the arrival check of `doctor --send-test` need it; sending works without it' : '`mailbridge send` and `doctor --send-test` need it; reading works without it';
       return {
         status: 'warn',
         message: `The token holds ${held}: enough to ${send.ok ? 'send' : 'read'} over ${api}, but it lacks ${lacking.missing.join(', ')} (${what}).`,

@@ -1,5 +1,5 @@
+import { type DoctorCheck, required } from '../doctor-check.js';
 import { failFrom } from '../fail-from.js';
-import { required, type DoctorCheck } from '../doctor-check.js';
 
 /**
  * `redirect-uri` (auth.flow "authorization-code"): the app accepts the redirect URI `mailbridge

@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { connect, createServer } from 'node:net';
-import { required, type DoctorCheck, type CheckOutcome } from '../doctor-check.js';
+import { type CheckOutcome, type DoctorCheck, required } from '../doctor-check.js';
 
 const DAY = 86_400_000;
 
@@ -80,10 +80,20 @@ export const relayCheck: DoctorCheck = {
       const days = Math.floor((expires.getTime() - context.now().getTime()) / DAY);
       const date = expires.toISOString().slice(0, 10);
       if (days < 0) {
-        return { status: 'fail', code: 'RELAY_TLS_INVALID', message: `The relay certificate expired on ${date}.`, hint: `Renew it and replace ${relay.tls.certFile} and ${relay.tls.keyFile}; the relay picks the new files up without a restart.` };
+        return {
+          status: 'fail',
+          code: 'RELAY_TLS_INVALID',
+          message: `The relay certificate expired on ${date}.`,
+          hint: `Renew it and replace ${relay.tls.certFile} and ${relay.tls.keyFile}; the relay picks the new files up without a restart.`,
+        };
       }
       if (days <= 30) {
-        return { status: 'warn', code: 'RELAY_TLS_INVALID', message: `The relay certificate expires on ${date}, in ${days} day${days === 1 ? '' : 's'}.`, hint: `Renew it before ${date} and replace the files; the relay reloads them without a restart.` };
+        return {
+          status: 'warn',
+          code: 'RELAY_TLS_INVALID',
+          message: `The relay certificate expires on ${date}, in ${days} day${days === 1 ? '' : 's'}.`,
+          hint: `Renew it before ${date} and replace the files; the relay reloads them without a restart.`,
+        };
       }
       notes.push(`certificate valid until ${date}`);
     }

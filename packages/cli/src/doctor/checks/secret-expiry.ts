@@ -1,14 +1,12 @@
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { required, type CheckOutcome, type DoctorCheck } from '../doctor-check.js';
+import { type CheckOutcome, type DoctorCheck, required } from '../doctor-check.js';
 
 const DAY = 86_400_000;
 /** Warn this many days before a secret or certificate expires. */
 const WARN_DAYS = 30;
-const RENEW =
-  'Create a new secret in Entra admin center > App registrations > your app > Certificates & secrets > New client secret, put its Value where the config reads it, and update auth.secretExpiresAt.';
-const RENEW_CERTIFICATE =
-  'Create a new certificate, upload it in Entra admin center > App registrations > your app > Certificates & secrets > Certificates, and point auth.certificate at it (and its key).';
+const RENEW = 'Create a new secret in Entra admin center > App registrations > your app > Certificates & secrets > New client secret, put its Value where the config reads it, and update auth.secretExpiresAt.';
+const RENEW_CERTIFICATE = 'Create a new certificate, upload it in Entra admin center > App registrations > your app > Certificates & secrets > Certificates, and point auth.certificate at it (and its key).';
 
 /**
  * `secret-expiry`: how long the app's credential has left (needs no network): the client secret

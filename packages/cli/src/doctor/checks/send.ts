@@ -1,5 +1,5 @@
 import type { ReceivedMessage } from '@mailbridge/core';
-import { required, type DoctorCheck } from '../doctor-check.js';
+import { type DoctorCheck, required } from '../doctor-check.js';
 
 /** `send` (only with `--send-test`): a test message goes out, and to the configured mailbox it is seen arriving. */
 export const sendCheck: DoctorCheck = {

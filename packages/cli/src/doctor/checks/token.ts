@@ -1,5 +1,5 @@
 import type { DelegatedTokenProvider, TokenClaims } from '@mailbridge/core';
-import { required, type CheckOutcome, type DoctorCheck } from '../doctor-check.js';
+import { type CheckOutcome, type DoctorCheck, required } from '../doctor-check.js';
 
 /** `token`: a token for the transport's resource can be had (for a person: the kept sign-in still renews). */
 export const tokenCheck: DoctorCheck = {
@@ -55,8 +55,7 @@ async function delegatedToken(tokens: DelegatedTokenProvider, resource: 'graph' 
     result: {
       status: 'pass',
       message:
-        `Signed in as ${account.username} (tenant ${account.tenantId}); got a delegated token for ${claims.aud} (app ${who}), ` +
-        `and the kept refresh token renews silently (new token valid until ${renewed.expiresAt.toISOString()}).`,
+        `Signed in as ${account.username} (tenant ${account.tenantId}); got a delegated token for ${claims.aud} (app ${who}), ` + `and the kept refresh token renews silently (new token valid until ${renewed.expiresAt.toISOString()}).`,
     },
   };
 }

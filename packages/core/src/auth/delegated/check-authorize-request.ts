@@ -2,9 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { CLOUDS } from '../../cloud/clouds.js';
 import { isLoopbackRedirectUri, type MailbridgeConfig } from '../../config/schema.js';
 import type { HttpClient } from '../../http/http-client.js';
+import { requestBuffered } from '../../http/request-buffered.js';
 import { resolveAuthority } from '../authority.js';
 import { delegatedScopes } from './delegated-scopes.js';
-import { requestBuffered } from '../../http/request-buffered.js';
 import { mapDelegatedError, redirectUriToRegister } from './map-delegated-error.js';
 
 /** What {@link checkAuthorizeRequest} needs besides the URL. */
@@ -37,14 +37,24 @@ export async function checkAuthorizeRequest(http: HttpClient, url: string, optio
   });
   const problem = authorizePageError(Buffer.from(response.body).toString('utf8'));
   if (!problem) return;
-  throw mapDelegatedError(undefined, { status: response.status, body: problem }, { phase: 'sign-in', flow: 'authorization-code', tenant: options.tenant, authorityHost: options.authorityHost, redirectUri: options.redirectUri, loopbackRedirect: options.loopback });
+  throw mapDelegatedError(
+    undefined,
+    { status: response.status, body: problem },
+    { phase: 'sign-in', flow: 'authorization-code', tenant: options.tenant, authorityHost: options.authorityHost, redirectUri: options.redirectUri, loopbackRedirect: options.loopback },
+  );
 }
 
 /** The Entra error an authorize page shows (`AADSTSnnnn: text`), as a token-endpoint body; undefined for a sign-in page. */
 export function authorizePageError(html: string): Record<string, unknown> | undefined {
   const match = /AADSTS(\d{4,}):\s*([^<"\\\r\n]{0,600})/.exec(html);
   if (!match) return undefined;
-  const text = match[2]!.replace(/&#39;|&#x27;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').trim();
+  const text = match[2]!
+    .replace(/&#39;|&#x27;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .trim();
   const body: Record<string, unknown> = { error: 'invalid_request', error_description: `AADSTS${match[1]}: ${text}`, error_codes: [Number(match[1])] };
   const correlation = /Correlation ID:\s*([0-9a-f-]{36})/i.exec(html)?.[1];
   if (correlation) body.correlation_id = correlation;

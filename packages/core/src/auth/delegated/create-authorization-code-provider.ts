@@ -1,13 +1,13 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { PublicClientApplication } from '@azure/msal-node';
-import { msalNode } from '../msal-library.js';
 import type { TokenResource } from '../../cloud/clouds.js';
-import { isLoopbackRedirectUri, NATIVE_CLIENT_PATH, type AuthorizationCodeAuthConfig, type MailbridgeConfig } from '../../config/schema.js';
+import { type AuthorizationCodeAuthConfig, isLoopbackRedirectUri, type MailbridgeConfig, NATIVE_CLIENT_PATH } from '../../config/schema.js';
 import type { SecretRef } from '../../config/secret-ref.js';
 import { resolveSecret } from '../../config/secrets.js';
 import { MailbridgeError } from '../../errors/index.js';
 import { defaultRedactor } from '../../redact/index.js';
 import { resolveClientCredential } from '../client-credential.js';
+import { msalNode } from '../msal-library.js';
 import { checkAuthorizeRequest } from './check-authorize-request.js';
 import { createDelegatedProvider, type DelegatedMsalApp, type DelegatedProviderDeps, type DelegatedSession } from './delegated-session.js';
 import type { DelegatedTokenProvider, SignInOptions, SignInResult, SignInUrlInfo } from './delegated-token-provider.js';
@@ -38,24 +38,29 @@ export function createAuthorizationCodeProvider(config: MailbridgeConfig, auth: 
   const registerSecret = (value: string): void => {
     for (const r of redactors) r.addSecret(value);
   };
-  return createDelegatedProvider(config, auth, { ...deps, redactor: redactors[0] }, {
-    app: async (session) => {
-      const base = { clientId: auth.clientId, ...session.setup.msalAuth };
-      const common = { cache: { cachePlugin: session.plugin }, system: session.setup.msalSystem };
-      if (auth.clientSecret === undefined && auth.certificate === undefined) return new (msalNode().PublicClientApplication)({ auth: base, ...common });
-      const baseDir = deps.baseDir ?? process.cwd();
-      const credential = await resolveClientCredential(
-        { ...(auth.clientSecret !== undefined ? { clientSecret: auth.clientSecret } : {}), ...(auth.certificate !== undefined ? { certificate: auth.certificate } : {}) },
-        {
-          resolveSecret: deps.resolveSecret ?? ((ref, path) => resolveSecret(ref as SecretRef, { env: deps.env ?? process.env, baseDir, path })),
-          baseDir,
-          registerSecret,
-        },
-      );
-      return new (msalNode().ConfidentialClientApplication)({ auth: { ...base, ...credential.msal }, ...common });
+  return createDelegatedProvider(
+    config,
+    auth,
+    { ...deps, redactor: redactors[0] },
+    {
+      app: async (session) => {
+        const base = { clientId: auth.clientId, ...session.setup.msalAuth };
+        const common = { cache: { cachePlugin: session.plugin }, system: session.setup.msalSystem };
+        if (auth.clientSecret === undefined && auth.certificate === undefined) return new (msalNode().PublicClientApplication)({ auth: base, ...common });
+        const baseDir = deps.baseDir ?? process.cwd();
+        const credential = await resolveClientCredential(
+          { ...(auth.clientSecret !== undefined ? { clientSecret: auth.clientSecret } : {}), ...(auth.certificate !== undefined ? { certificate: auth.certificate } : {}) },
+          {
+            resolveSecret: deps.resolveSecret ?? ((ref, path) => resolveSecret(ref as SecretRef, { env: deps.env ?? process.env, baseDir, path })),
+            baseDir,
+            registerSecret,
+          },
+        );
+        return new (msalNode().ConfidentialClientApplication)({ auth: { ...base, ...credential.msal }, ...common });
+      },
+      signIn: (session, app, options) => authorizationCodeSignIn(config, auth, deps, session, app as CodeApp, options, registerSecret),
     },
-    signIn: (session, app, options) => authorizationCodeSignIn(config, auth, deps, session, app as CodeApp, options, registerSecret),
-  });
+  );
 }
 
 async function authorizationCodeSignIn(
@@ -78,7 +83,11 @@ async function authorizationCodeSignIn(
   const configured = auth.redirectUri ?? DEFAULT_LOOPBACK_REDIRECT_URI;
   const paste = options.paste === true || !isLoopbackRedirectUri(configured);
   if (paste && !options.readRedirect) {
-    throw new MailbridgeError({ code: 'USAGE', message: 'signIn: the paste flow needs readRedirect, to read the address the browser ended on.', hint: 'Pass readRedirect(info), or use a loopback auth.redirectUri (http://localhost) on a machine with a browser.' });
+    throw new MailbridgeError({
+      code: 'USAGE',
+      message: 'signIn: the paste flow needs readRedirect, to read the address the browser ended on.',
+      hint: 'Pass readRedirect(info), or use a loopback auth.redirectUri (http://localhost) on a machine with a browser.',
+    });
   }
 
   const crypto = new (msalNode().CryptoProvider)();
@@ -207,7 +216,7 @@ function readAuthorizationResponse(url: URL, state: string, session: DelegatedSe
     return {
       error: new MailbridgeError({
         code: 'AUTH_STATE_MISMATCH',
-        message: answered === '' ? 'The sign-in answer carries no state, so it cannot be told apart from a forged one; it was ignored.' : 'The sign-in answer belongs to another sign-in (its state differs from this one\'s); it was ignored.',
+        message: answered === '' ? 'The sign-in answer carries no state, so it cannot be told apart from a forged one; it was ignored.' : "The sign-in answer belongs to another sign-in (its state differs from this one's); it was ignored.",
         hint: 'Run `mailbridge login` again and paste (or let the browser return) the address of that sign-in, not of an earlier one.',
       }),
     };

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { DeviceCodeRequest, PublicClientApplication } from '@azure/msal-node';
-import { msalNode } from '../msal-library.js';
 import type { TokenResource } from '../../cloud/clouds.js';
 import type { DeviceCodeAuthConfig, MailbridgeConfig } from '../../config/schema.js';
 import { MailbridgeError } from '../../errors/index.js';
+import { msalNode } from '../msal-library.js';
 import { createDelegatedProvider, type DelegatedMsalApp, type DelegatedProviderDeps, type DelegatedSession } from './delegated-session.js';
 import type { DelegatedTokenProvider, SignInOptions, SignInResult } from './delegated-token-provider.js';
 import { cancelled, mapDelegatedError } from './map-delegated-error.js';

@@ -6,13 +6,13 @@ import { MailbridgeError } from '../../errors/index.js';
 import type { Logger } from '../../log/index.js';
 import { defaultRedactor, type Redactor } from '../../redact/index.js';
 import type { TokenProviderDeps } from '../create-token-provider.js';
-import { msalAppSetup, toAccessToken, type MsalAppSetup } from '../msal-app-setup.js';
+import { type MsalAppSetup, msalAppSetup, toAccessToken } from '../msal-app-setup.js';
 import { providerTokenCache, unknownResourceError } from '../provider-token-cache.js';
 import type { AccessToken } from '../token-provider.js';
 import { delegatedScopes } from './delegated-scopes.js';
 import type { DelegatedTokenProvider, SignedInAccount, SignInOptions, SignInResult } from './delegated-token-provider.js';
 import { FileTokenCachePlugin } from './file-token-cache-plugin.js';
-import { interactionRequired, mapDelegatedError, type DelegatedPhase } from './map-delegated-error.js';
+import { type DelegatedPhase, interactionRequired, mapDelegatedError } from './map-delegated-error.js';
 
 /** Extra knobs of the delegated providers (tests, the CLI). */
 export interface DelegatedProviderDeps extends TokenProviderDeps {

@@ -1,6 +1,6 @@
-import type { ICachePlugin, TokenCacheContext } from '@azure/msal-node';
 import { lstat, mkdir, realpath, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import type { ICachePlugin, TokenCacheContext } from '@azure/msal-node';
 import { MailbridgeError } from '../../errors/index.js';
 import { FileReadLimitError, readBoundedFile } from '../../files/read-bounded-file.js';
 import { atomicWriteFile } from './atomic-write-file.js';
@@ -120,7 +120,10 @@ export class FileTokenCachePlugin implements ICachePlugin {
    * replace the link and leave the tokens in its target; this writes and deletes the target.
    */
   async file(): Promise<string> {
-    const isLink = await lstat(this.path).then((info) => info.isSymbolicLink(), () => false);
+    const isLink = await lstat(this.path).then(
+      (info) => info.isSymbolicLink(),
+      () => false,
+    );
     return isLink ? realpath(this.path).catch(() => this.path) : this.path;
   }
 

@@ -99,7 +99,13 @@ export async function startLoopbackListener(options: LoopbackListenerOptions): P
     extra.headersTimeout = 10_000;
     extra.requestTimeout = 10_000;
     // Best effort: a machine without IPv6 loopback has only the first.
-    if (await listen(extra, host, port).then(() => true, () => false)) servers.push(extra);
+    if (
+      await listen(extra, host, port).then(
+        () => true,
+        () => false,
+      )
+    )
+      servers.push(extra);
   }
 
   let closing: Promise<void> | undefined;

@@ -1,9 +1,9 @@
 import type { AuthError } from '@azure/msal-node';
-import { msalNode } from '../msal-library.js';
 import { parseEntraError } from '../../errors/aadsts.js';
 import { MailbridgeError } from '../../errors/index.js';
-import type { NetworkFailure } from '../msal-network-client.js';
 import { mapTokenError } from '../map-token-error.js';
+import { msalNode } from '../msal-library.js';
+import type { NetworkFailure } from '../msal-network-client.js';
 
 /** Where a delegated token request failed: while a person signs in, or renewing silently. */
 export type DelegatedPhase = 'sign-in' | 'silent';
@@ -22,7 +22,7 @@ export interface DelegatedErrorContext {
   loopbackRedirect?: boolean | undefined;
 }
 
-export const LOGIN_HINT = 'Run `mailbridge login` to sign in again (or, from code, the provider\'s signIn()).';
+export const LOGIN_HINT = "Run `mailbridge login` to sign in again (or, from code, the provider's signIn()).";
 
 /**
  * Sign-in and renewal errors of the device-code flow, in the user's terms. Builds on the app-only
@@ -51,7 +51,7 @@ export function mapDelegatedError(error: unknown, failure: NetworkFailure | unde
 
   const body = failure?.body ?? serverBody(error);
   const entra = body ? parseEntraError(body) : undefined;
-  const specific = entra?.aadsts !== undefined ? accountTypeError(entra.aadsts, entra.description ?? '', context) ?? flowError(entra.aadsts, context) : undefined;
+  const specific = entra?.aadsts !== undefined ? (accountTypeError(entra.aadsts, entra.description ?? '', context) ?? flowError(entra.aadsts, context)) : undefined;
   const base = mapTokenError(error, failure, { configuredSecretLooksLikeId: false, authorityHost: context.authorityHost });
   if (specific) return new MailbridgeError({ ...specific, details: base.details });
 
@@ -62,9 +62,10 @@ export function mapDelegatedError(error: unknown, failure: NetworkFailure | unde
   // msal itself calls interaction-required: the kept sign-in is dead; a new one is the fix.
   const revoked = context.phase === 'silent' && (error instanceof InteractionRequiredAuthError || entra?.error === 'invalid_grant');
   if (base.code === 'AUTH_FAILED' && revoked) {
-    const reason = entra?.aadsts === 50173 || entra?.aadsts === 50133 || /revoked|password/i.test(entra?.description ?? '')
-      ? 'The kept sign-in was revoked (sessions revoked by an administrator, or the password changed)'
-      : 'The kept sign-in can no longer be renewed';
+    const reason =
+      entra?.aadsts === 50173 || entra?.aadsts === 50133 || /revoked|password/i.test(entra?.description ?? '')
+        ? 'The kept sign-in was revoked (sessions revoked by an administrator, or the password changed)'
+        : 'The kept sign-in can no longer be renewed';
     return interactionRequired(`${reason}${entra?.aadsts !== undefined ? ` (AADSTS${entra.aadsts})` : ''}.`, base.details);
   }
   return base;
@@ -92,13 +93,14 @@ function flowError(aadsts: number, context: DelegatedErrorContext): { code: 'AUT
     };
   }
   if (codeFlow && context.phase === 'sign-in' && (aadsts === 70008 || aadsts === 54005 || aadsts === 501481 || aadsts === 70000)) {
-    const what = aadsts === 54005 ? 'was already used' : aadsts === 501481 ? 'does not match this sign-in\'s PKCE verifier' : aadsts === 70008 ? 'has expired' : 'is not valid';
+    const what = aadsts === 54005 ? 'was already used' : aadsts === 501481 ? "does not match this sign-in's PKCE verifier" : aadsts === 70008 ? 'has expired' : 'is not valid';
     return {
       code: 'AUTH_CODE_INVALID',
       message: `The authorization code ${what}${tag}.`,
-      hint: aadsts === 70008
-        ? 'Codes live a few minutes: run `mailbridge login` again and paste the address right after signing in.'
-        : 'Run `mailbridge login` again and finish that sign-in (paste the address of this sign-in, not of an earlier one).',
+      hint:
+        aadsts === 70008
+          ? 'Codes live a few minutes: run `mailbridge login` again and paste the address right after signing in.'
+          : 'Run `mailbridge login` again and finish that sign-in (paste the address of this sign-in, not of an earlier one).',
     };
   }
   if (aadsts === 53003 && !codeFlow) {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { acquireFileLock } from '@mailbridge/core';
-import { emptyLedger, ledgerUsage, reserveInLedger, settleInLedger, type RateLedger } from '../../limits/rate-ledger.js';
+import { emptyLedger, ledgerUsage, type RateLedger, reserveInLedger, settleInLedger } from '../../limits/rate-ledger.js';
 import type { LimiterUsage, Reservation } from '../../limits/reservation.js';
 import type { SendingLimits } from '../../limits/sending-limits.js';
 import type { OutboxLimiter } from '../outbox-store.js';

@@ -3,8 +3,8 @@ import { mkdir, open, readdir, readFile, rename, stat, unlink, utimes } from 'no
 import { join } from 'node:path';
 import { MailbridgeError } from '@mailbridge/core';
 import type { OutboxEntry, OutboxState } from '../../outbox-types.js';
-import { toOutboxEntry, type OutboxStore, type StoreCounts } from '../outbox-store.js';
-import { priorityOf, type Claim, type ClaimOutcome, type StoredEntry } from '../stored-entry.js';
+import { type OutboxStore, type StoreCounts, toOutboxEntry } from '../outbox-store.js';
+import { type Claim, type ClaimOutcome, priorityOf, type StoredEntry } from '../stored-entry.js';
 import { FileLimiter } from './file-limiter.js';
 import { FolderSync } from './folder-sync.js';
 import { enqueuedAtOfId, formatSpoolName, parseSpoolName, type SpoolName } from './spool-names.js';
@@ -234,9 +234,7 @@ class FileStore implements OutboxStore {
   }
 
   async counts(now: number): Promise<StoreCounts> {
-    const [queued, sending, held, failed, delivered] = await Promise.all(
-      (['queued', 'sending', 'held', 'failed', 'delivered'] as const).map((folder) => this.names(folder)),
-    );
+    const [queued, sending, held, failed, delivered] = await Promise.all((['queued', 'sending', 'held', 'failed', 'delivered'] as const).map((folder) => this.names(folder)));
     const ids = (names: string[]) => names.map((name) => parseSpoolName(name)).filter((parts): parts is SpoolName => parts !== undefined);
     const open = [...ids(queued!), ...ids(sending!), ...ids(held!)];
     const oldest = open.reduce((min, parts) => Math.min(min, enqueuedAtOfId(parts.id)), Number.POSITIVE_INFINITY);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { PENDING_MAX_MS, type LimiterUsage, type Reservation } from '../../limits/reservation.js';
+import { type LimiterUsage, PENDING_MAX_MS, type Reservation } from '../../limits/reservation.js';
 import type { SendingLimits } from '../../limits/sending-limits.js';
 import type { OutboxLimiter } from '../outbox-store.js';
 
@@ -71,20 +71,11 @@ export class RedisLimiter implements OutboxLimiter {
 
   async reserve(mailbox: string, recipients: number, limits: SendingLimits, now: number): Promise<Reservation> {
     const token = randomBytes(8).toString('hex');
-    const [kind, a, b] = (await this.redis.eval(
-      RESERVE,
-      5,
-      ...this.keys(mailbox),
-      now,
-      limits.windowMs,
-      limits.dayMs,
-      PENDING_MAX_MS,
-      limits.messages,
-      limits.recipientsPerDay,
-      recipients,
-      token,
-      mailbox.toLowerCase(),
-    )) as [string, number, number];
+    const [kind, a, b] = (await this.redis.eval(RESERVE, 5, ...this.keys(mailbox), now, limits.windowMs, limits.dayMs, PENDING_MAX_MS, limits.messages, limits.recipientsPerDay, recipients, token, mailbox.toLowerCase())) as [
+      string,
+      number,
+      number,
+    ];
     if (kind === 'rate') return { ok: false, reason: 'rate', waitMs: Number(a) };
     if (kind === 'budget') return { ok: false, reason: 'budget', until: Number(a), recipients24h: Number(b) };
     return { ok: true, token, recipients24h: Number(b) };

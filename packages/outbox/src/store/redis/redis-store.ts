@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { MailbridgeError } from '@mailbridge/core';
-import { Queue, Worker, type Job } from 'bullmq';
+import { type Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { OutboxEntry, OutboxState } from '../../outbox-types.js';
-import { toOutboxEntry, type OutboxStore, type StoreCounts } from '../outbox-store.js';
-import { priorityOf, type Claim, type ClaimOutcome, type StoredEntry } from '../stored-entry.js';
+import { type OutboxStore, type StoreCounts, toOutboxEntry } from '../outbox-store.js';
+import { type Claim, type ClaimOutcome, priorityOf, type StoredEntry } from '../stored-entry.js';
 import { RedisLimiter } from './redis-limiter.js';
 
 /** Options of {@link createRedisStore}. */

@@ -32,10 +32,7 @@ export interface EwsPrincipal {
 }
 
 /** Authenticated; or refused at the HTTP level (`response`: 401/403), or with a SOAP fault (`error`). */
-export type AuthOutcome =
-  | { ok: true; principal: EwsPrincipal }
-  | { ok: false; response: SimResponse; clientId?: string }
-  | { ok: false; error: EwsError; clientId?: string };
+export type AuthOutcome = { ok: true; principal: EwsPrincipal } | { ok: false; response: SimResponse; clientId?: string } | { ok: false; error: EwsError; clientId?: string };
 
 /** The well-known app id of Office 365 Exchange Online, accepted as an EWS token audience in every cloud. */
 const EXCHANGE_APP_ID = '00000002-0000-0ff1-ce00-000000000000';
@@ -141,9 +138,7 @@ export class EwsAuthenticator {
     const roles = claims.roles ?? [];
     const scopes = (claims.scp ?? '').split(' ').filter(Boolean);
     if (roles.length === 0 && scopes.length === 0) {
-      return fail(
-        unauthorized('2000008;reason="The token contains no permissions, or permissions can not be understood.";error_category="invalid_grant"', this.mode, authorityHost),
-      );
+      return fail(unauthorized('2000008;reason="The token contains no permissions, or permissions can not be understood.";error_category="invalid_grant"', this.mode, authorityHost));
     }
     const app = clientId ? this.directory.app(clientId) : undefined;
     if (scopes.length === 0) {
@@ -239,9 +234,6 @@ function userOfToken(state: SimState, claims: SimAccessTokenClaims): EwsSeedUser
  * processing, with an empty body and the reason in x-ms-diagnostics.
  */
 function forbidden(disabled: boolean): SimResponse {
-  const reason = disabled
-    ? 'EWS is disabled for this organization (EwsEnabled is False).'
-    : 'This application is not in the organization\'s EWS allow list (EwsAllowedAppIDs).';
+  const reason = disabled ? 'EWS is disabled for this organization (EwsEnabled is False).' : "This application is not in the organization's EWS allow list (EwsAllowedAppIDs).";
   return { status: 403, headers: { 'x-ms-diagnostics': `2000010;reason="${reason}";error_category="invalid_grant"`, 'content-length': '0' }, body: '' };
 }
-

@@ -66,17 +66,7 @@ export function createChallenge(): { message: Buffer; challenge: Buffer } {
   message.writeUInt16LE(targetName.length, 12);
   message.writeUInt16LE(targetName.length, 14);
   message.writeUInt32LE(headerLength, 16);
-  const flags =
-    NEGOTIATE_UNICODE |
-    REQUEST_TARGET |
-    NEGOTIATE_NTLM |
-    NEGOTIATE_ALWAYS_SIGN |
-    TARGET_TYPE_DOMAIN |
-    NEGOTIATE_EXTENDED_SESSIONSECURITY |
-    NEGOTIATE_TARGET_INFO |
-    NEGOTIATE_VERSION |
-    NEGOTIATE_128 |
-    NEGOTIATE_56;
+  const flags = NEGOTIATE_UNICODE | REQUEST_TARGET | NEGOTIATE_NTLM | NEGOTIATE_ALWAYS_SIGN | TARGET_TYPE_DOMAIN | NEGOTIATE_EXTENDED_SESSIONSECURITY | NEGOTIATE_TARGET_INFO | NEGOTIATE_VERSION | NEGOTIATE_128 | NEGOTIATE_56;
   message.writeUInt32LE(flags >>> 0, 20);
   challenge.copy(message, 24);
   // 32..39 reserved (context), zero.
@@ -135,7 +125,11 @@ export function verifyNtlmV2(auth: NtlmAuthenticate, password: string, serverCha
   if (auth.ntResponse.length <= 24) return false;
   const proof = auth.ntResponse.subarray(0, 16);
   const blob = auth.ntResponse.subarray(16);
-  const ntowf = createHmac('md5', ntHash(password)).update(utf16(auth.user.toUpperCase() + auth.domain)).digest();
-  const expected = createHmac('md5', ntowf).update(Buffer.concat([serverChallenge, blob])).digest();
+  const ntowf = createHmac('md5', ntHash(password))
+    .update(utf16(auth.user.toUpperCase() + auth.domain))
+    .digest();
+  const expected = createHmac('md5', ntowf)
+    .update(Buffer.concat([serverChallenge, blob]))
+    .digest();
   return timingSafeEqual(expected, proof);
 }

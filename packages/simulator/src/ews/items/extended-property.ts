@@ -1,4 +1,4 @@
-import { NS, child, type XNode } from '../xml/xml-node.js';
+import { child, NS, type XNode } from '../xml/xml-node.js';
 import { el, empty, wrap } from '../xml/xml-writer.js';
 
 /**

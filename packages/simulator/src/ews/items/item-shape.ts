@@ -1,8 +1,8 @@
-import { NS, child, children, type XNode } from '../xml/xml-node.js';
-import { EwsError, EWS_MESSAGES } from '../ews-error.js';
+import { EWS_MESSAGES, EwsError } from '../ews-error.js';
+import { targetsExchange2007 } from '../soap/request-version.js';
+import { child, children, NS, type XNode } from '../xml/xml-node.js';
 import { empty } from '../xml/xml-writer.js';
 import { shapeKey } from './extended-property.js';
-import { targetsExchange2007 } from '../soap/request-version.js';
 
 /** What an ItemShape / AttachmentShape asks for. */
 export interface ItemShape {
@@ -67,4 +67,3 @@ export function readItemShape(shape: XNode | undefined, options: ReadItemShapeOp
   }
   return { base, includeMime, bodyType, additional };
 }
-

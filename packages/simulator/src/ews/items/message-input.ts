@@ -1,6 +1,6 @@
 import type { MessageParts } from '../../mail/message-parts.js';
 import type { StoredAddress } from '../../state/stored-message.js';
-import { NS, child, children, tText, type XNode } from '../xml/xml-node.js';
+import { child, children, NS, tText, type XNode } from '../xml/xml-node.js';
 import { mappedFieldUri } from './extended-property.js';
 
 /** A file attachment as a request carries it (t:FileAttachment), or an item attachment (t:ItemAttachment). */

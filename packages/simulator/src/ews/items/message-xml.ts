@@ -1,10 +1,10 @@
-import { buildMime } from '../../mail/mime-builder.js';
 import { htmlToText } from '../../mail/message-parts.js';
+import { buildMime } from '../../mail/mime-builder.js';
 import type { Mailbox } from '../../state/mailbox.js';
 import type { StoredAddress, StoredAttachment, StoredMessage } from '../../state/stored-message.js';
 import { el, empty, esc, wrap } from '../xml/xml-writer.js';
+import { extendedKey, extendedPropertyXml, PR_INTERNET_MESSAGE_ID } from './extended-property.js';
 import type { ItemShape } from './item-shape.js';
-import { PR_INTERNET_MESSAGE_ID, extendedKey, extendedPropertyXml } from './extended-property.js';
 
 /** Which operation serialises: FindItem never returns bodies, recipient lists or MIME (as in Exchange). */
 export type SerializeFor = 'get' | 'find' | 'sync';
@@ -45,7 +45,19 @@ const DEFAULT_FIELDS = [
 ];
 const ALL_EXTRA = ['item:Categories', 'item:LastModifiedTime', 'item:ConversationId', 'message:BccRecipients', 'message:ReplyTo', 'message:References'];
 /** Not returned by FindItem / SyncFolderItems whatever the shape asks (Exchange answers them only from GetItem). */
-const GET_ONLY = new Set(['item:ResponseObjects', 'item:Body', 'item:Attachments', 'item:MimeContent', 'message:ToRecipients', 'message:CcRecipients', 'message:BccRecipients', 'message:ReplyTo', 'item:InternetMessageHeaders', 'item:TextBody', 'item:UniqueBody']);
+const GET_ONLY = new Set([
+  'item:ResponseObjects',
+  'item:Body',
+  'item:Attachments',
+  'item:MimeContent',
+  'message:ToRecipients',
+  'message:CcRecipients',
+  'message:BccRecipients',
+  'message:ReplyTo',
+  'item:InternetMessageHeaders',
+  'item:TextBody',
+  'item:UniqueBody',
+]);
 
 /** The FieldURIs a shape selects, for one operation. */
 export function selectedFields(shape: ItemShape, op: SerializeFor): Set<string> {
@@ -154,7 +166,13 @@ export async function messageXml(mailbox: Mailbox, message: StoredMessage, shape
   }
   if (f.has('item:DisplayCc')) out.push(el('t:DisplayCc', message.ccRecipients.map((r) => r.name ?? r.address).join('; ')));
   if (f.has('item:DisplayTo')) out.push(el('t:DisplayTo', message.toRecipients.map((r) => r.name ?? r.address).join('; ')));
-  if (f.has('item:HasAttachments')) out.push(el('t:HasAttachments', message.attachments.some((a) => !a.isInline)));
+  if (f.has('item:HasAttachments'))
+    out.push(
+      el(
+        't:HasAttachments',
+        message.attachments.some((a) => !a.isInline),
+      ),
+    );
   if (f.has(extendedKey(PR_INTERNET_MESSAGE_ID)) && message.internetMessageId) out.push(extendedPropertyXml(PR_INTERNET_MESSAGE_ID, 'String', message.internetMessageId));
   if (f.has('item:Culture')) out.push(el('t:Culture', 'en-US'));
   if (f.has('item:LastModifiedTime')) out.push(el('t:LastModifiedTime', ewsTime(message.lastModifiedDateTime)));

@@ -1,17 +1,17 @@
-import { buildMime } from '../../mail/mime-builder.js';
-import { SendingLimitError } from '../../mail/sending-limits.js';
-import { sendingLimitEwsError } from '../sending-limit-error.js';
-import { MimeParseError, parseMime } from '../../mail/mime-parser.js';
-import { messageFromParts, type MessageParts } from '../../mail/message-parts.js';
 import { sendMessage } from '../../mail/mail-flow.js';
+import { type MessageParts, messageFromParts } from '../../mail/message-parts.js';
+import { buildMime } from '../../mail/mime-builder.js';
+import { MimeParseError, parseMime } from '../../mail/mime-parser.js';
+import { SendingLimitError } from '../../mail/sending-limits.js';
 import type { MailFolder } from '../../state/mail-folder.js';
 import type { StoredMessage } from '../../state/stored-message.js';
 import { ewsError } from '../ews-error.js';
 import type { AttachmentInput, MessageInput } from '../items/message-input.js';
-import { messageSize } from '../items/message-xml.js';
 import { sensitivityValue } from '../items/message-input.js';
-import type { OperationContext } from './operation-context.js';
+import { messageSize } from '../items/message-xml.js';
+import { sendingLimitEwsError } from '../sending-limit-error.js';
 import { currentIso } from './clock.js';
+import type { OperationContext } from './operation-context.js';
 
 /** Turns request attachments into stored-attachment inputs; an item attachment becomes a message/rfc822 part. */
 export async function attachmentParts(ctx: OperationContext, inputs: AttachmentInput[]): Promise<NonNullable<MessageParts['attachments']>> {
@@ -70,10 +70,7 @@ export async function storeMessage(ctx: OperationContext, input: MessageInput, f
   const attachmentBytes = (parts.attachments ?? []).reduce((total, a) => total + a.content.length, 0);
   if (bodyBytes + Math.ceil(attachmentBytes * 1.37) > ctx.maxMessageBytes) throw ewsError('ErrorMessageSizeExceeded');
   const isDraft = options.draft && !input.mime;
-  const message = ctx.mailbox.add(
-    folder,
-    messageFromParts(parts, { nowIso, isDraft, isRead: input.isRead ?? !input.mime, ...(receivedDateTime ? { receivedDateTime } : {}) }),
-  );
+  const message = ctx.mailbox.add(folder, messageFromParts(parts, { nowIso, isDraft, isRead: input.isRead ?? !input.mime, ...(receivedDateTime ? { receivedDateTime } : {}) }));
   if (input.mime) message.mime = input.mime;
   const sensitivity = input.mime ? undefined : sensitivityValue(input.sensitivity);
   if (sensitivity) message.sensitivity = sensitivity;

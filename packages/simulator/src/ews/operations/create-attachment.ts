@@ -1,12 +1,12 @@
 import { newAttachment } from '../../mail/message-parts.js';
 import { EWS_MESSAGES, EwsError, ewsError } from '../ews-error.js';
 import { readAttachments } from '../items/message-input.js';
-import { NS, child, type XNode } from '../xml/xml-node.js';
+import { failure, type ResponseMessage, responseBody, success } from '../soap/response-messages.js';
+import { child, NS, type XNode } from '../xml/xml-node.js';
 import { empty, wrap } from '../xml/xml-writer.js';
-import { failure, responseBody, success, type ResponseMessage } from '../soap/response-messages.js';
-import { attachmentParts } from './compose.js';
-import { perItem, resolveItem, type OperationContext } from './operation-context.js';
 import { currentIso } from './clock.js';
+import { attachmentParts } from './compose.js';
+import { type OperationContext, perItem, resolveItem } from './operation-context.js';
 
 /**
  * CreateAttachment: adds file (and item) attachments to a message; each response message carries
@@ -41,4 +41,3 @@ export async function createAttachment(ctx: OperationContext, op: XNode): Promis
   }
   return responseBody('CreateAttachment', messages);
 }
-

@@ -1,10 +1,10 @@
 import { EwsError } from '../ews-error.js';
 import { readMessage } from '../items/message-input.js';
-import { NS, child, children, type XNode } from '../xml/xml-node.js';
+import { failure, type ResponseMessage, responseBody, success } from '../soap/response-messages.js';
+import { child, children, NS, type XNode } from '../xml/xml-node.js';
 import { empty, wrap } from '../xml/xml-writer.js';
-import { failure, responseBody, success, type ResponseMessage } from '../soap/response-messages.js';
 import { checkSendAs, send, storeMessage } from './compose.js';
-import { firstFolderId, perItem, resolveFolder, type OperationContext } from './operation-context.js';
+import { firstFolderId, type OperationContext, perItem, resolveFolder } from './operation-context.js';
 
 /**
  * CreateItem for messages: SaveOnly (a draft, or an import when MimeContent is given), SendOnly and
@@ -25,12 +25,7 @@ export async function createItem(ctx: OperationContext, op: XNode): Promise<stri
         // them to know the attachments were created and must not be added again by CreateAttachment.
         const attachments = input.mime
           ? ''
-          : wrap(
-              't:Attachments',
-              message.attachments
-                .map((attachment, index) => wrap(input.attachments[index]?.item ? 't:ItemAttachment' : 't:FileAttachment', empty('t:AttachmentId', { Id: attachment.ewsId })))
-                .join(''),
-            );
+          : wrap('t:Attachments', message.attachments.map((attachment, index) => wrap(input.attachments[index]?.item ? 't:ItemAttachment' : 't:FileAttachment', empty('t:AttachmentId', { Id: attachment.ewsId }))).join(''));
         const attachmentsXml = message.attachments.length > 0 ? attachments : '';
         return wrap('m:Items', wrap('t:Message', empty('t:ItemId', { Id: message.ewsId, ChangeKey: message.changeKey }) + attachmentsXml));
       }

@@ -1,7 +1,7 @@
-import { NS, child, type XNode } from '../xml/xml-node.js';
-import { failure, responseBody, success, type ResponseMessage } from '../soap/response-messages.js';
-import { perItem, resolveItem, type OperationContext } from './operation-context.js';
+import { failure, type ResponseMessage, responseBody, success } from '../soap/response-messages.js';
+import { child, NS, type XNode } from '../xml/xml-node.js';
 import { currentIso } from './clock.js';
+import { type OperationContext, perItem, resolveItem } from './operation-context.js';
 
 /** DeleteItem: HardDelete and SoftDelete remove the item; MoveToDeletedItems moves it (or removes it when already there). */
 export async function deleteItem(ctx: OperationContext, op: XNode): Promise<string> {

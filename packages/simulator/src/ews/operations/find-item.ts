@@ -1,12 +1,12 @@
 import type { StoredMessage } from '../../state/stored-message.js';
 import { EwsError, ewsError } from '../ews-error.js';
-import { readItemShape } from '../items/item-shape.js';
 import { restrictionFieldUri } from '../items/extended-property.js';
+import { readItemShape } from '../items/item-shape.js';
 import { messageSize, messageXml } from '../items/message-xml.js';
-import { NS, child, type XNode } from '../xml/xml-node.js';
-import { wrap } from '../xml/xml-writer.js';
 import { failure, responseBody, success } from '../soap/response-messages.js';
-import { firstFolderId, perItem, resolveFolder, type OperationContext } from './operation-context.js';
+import { child, NS, type XNode } from '../xml/xml-node.js';
+import { wrap } from '../xml/xml-writer.js';
+import { firstFolderId, type OperationContext, perItem, resolveFolder } from './operation-context.js';
 
 /** Exchange Online's EWSFindCountLimit: at most this many items per FindItem page. */
 const MAX_PAGE = 1000;

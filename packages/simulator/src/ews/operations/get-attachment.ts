@@ -1,10 +1,10 @@
 import type { StoredAttachment, StoredMessage } from '../../state/stored-message.js';
 import { ewsError } from '../ews-error.js';
 import { attachmentXml } from '../items/message-xml.js';
-import { NS, child, children, type XNode } from '../xml/xml-node.js';
+import { failure, type ResponseMessage, responseBody, success } from '../soap/response-messages.js';
+import { child, children, NS, type XNode } from '../xml/xml-node.js';
 import { wrap } from '../xml/xml-writer.js';
-import { failure, responseBody, success, type ResponseMessage } from '../soap/response-messages.js';
-import { isWellFormedId, perItem, type OperationContext } from './operation-context.js';
+import { isWellFormedId, type OperationContext, perItem } from './operation-context.js';
 
 /** Finds an attachment by its EWS id among the acting mailbox's messages. */
 function findAttachment(ctx: OperationContext, id: string): { message: StoredMessage; attachment: StoredAttachment } {

@@ -1,9 +1,9 @@
 import type { MailFolder } from '../../state/mail-folder.js';
 import type { Mailbox } from '../../state/mailbox.js';
-import { NS, child, type XNode } from '../xml/xml-node.js';
+import { failure, type ResponseMessage, responseBody, success } from '../soap/response-messages.js';
+import { child, NS, type XNode } from '../xml/xml-node.js';
 import { el, empty, wrap } from '../xml/xml-writer.js';
-import { failure, responseBody, success, type ResponseMessage } from '../soap/response-messages.js';
-import { perItem, resolveFolder, type OperationContext } from './operation-context.js';
+import { type OperationContext, perItem, resolveFolder } from './operation-context.js';
 
 /** `<t:Folder>` in the shape asked for (IdOnly, Default as in Microsoft's sample, AllProperties). */
 export function folderXml(mailbox: Mailbox, folder: MailFolder, base: string): string {

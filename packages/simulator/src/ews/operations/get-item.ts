@@ -1,10 +1,10 @@
+import { EwsError } from '../ews-error.js';
 import { readItemShape } from '../items/item-shape.js';
 import { messageXml } from '../items/message-xml.js';
-import { EwsError } from '../ews-error.js';
-import { NS, child, type XNode } from '../xml/xml-node.js';
+import { failure, type ResponseMessage, responseBody, success } from '../soap/response-messages.js';
+import { child, NS, type XNode } from '../xml/xml-node.js';
 import { wrap } from '../xml/xml-writer.js';
-import { failure, responseBody, success, type ResponseMessage } from '../soap/response-messages.js';
-import { perItem, resolveItem, type OperationContext } from './operation-context.js';
+import { type OperationContext, perItem, resolveItem } from './operation-context.js';
 
 /** GetItem: one response message per ItemId, with MimeContent, BodyType and AdditionalProperties honoured. */
 export async function getItem(ctx: OperationContext, op: XNode): Promise<string> {
@@ -15,7 +15,10 @@ export async function getItem(ctx: OperationContext, op: XNode): Promise<string>
   } catch (error) {
     if (!(error instanceof EwsError)) throw error;
     // An invalid property fails every item, as in Microsoft's sample.
-    return responseBody('GetItem', ids.map(() => failure(error, '<m:Items/>')));
+    return responseBody(
+      'GetItem',
+      ids.map(() => failure(error, '<m:Items/>')),
+    );
   }
   const messages: ResponseMessage[] = [];
   for (const id of ids) {

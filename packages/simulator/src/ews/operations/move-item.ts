@@ -1,8 +1,8 @@
-import { NS, child, type XNode } from '../xml/xml-node.js';
+import { failure, type ResponseMessage, responseBody, success } from '../soap/response-messages.js';
+import { child, NS, type XNode } from '../xml/xml-node.js';
 import { empty, wrap } from '../xml/xml-writer.js';
-import { failure, responseBody, success, type ResponseMessage } from '../soap/response-messages.js';
-import { firstFolderId, perItem, resolveFolder, resolveItem, type OperationContext } from './operation-context.js';
 import { currentIso } from './clock.js';
+import { firstFolderId, type OperationContext, perItem, resolveFolder, resolveItem } from './operation-context.js';
 
 /** MoveItem: like Exchange Online, a moved item gets a new ItemId, returned in the response (Graph sees the move too). */
 export async function moveItem(ctx: OperationContext, op: XNode): Promise<string> {

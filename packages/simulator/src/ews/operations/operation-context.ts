@@ -3,9 +3,9 @@ import type { Mailbox } from '../../state/mailbox.js';
 import type { SimState } from '../../state/sim-state.js';
 import type { StoredMessage } from '../../state/stored-message.js';
 import type { EwsPrincipal } from '../auth/ews-auth.js';
-import type { PullSubscriptions } from './pull-subscriptions.js';
 import { EwsError, ewsError } from '../ews-error.js';
-import { NS, child, type XNode } from '../xml/xml-node.js';
+import { child, NS, type XNode } from '../xml/xml-node.js';
+import type { PullSubscriptions } from './pull-subscriptions.js';
 
 /** Everything an operation needs: the store, who calls, and the mailbox it acts on. */
 export interface OperationContext {

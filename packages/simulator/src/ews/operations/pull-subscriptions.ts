@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { MailFolder } from '../../state/mail-folder.js';
 import type { Mailbox } from '../../state/mailbox.js';
 import { EwsError, ewsError } from '../ews-error.js';
-import { NS, child, children, mText, type XNode } from '../xml/xml-node.js';
-import { el, empty, wrap } from '../xml/xml-writer.js';
 import { failure, responseBody, success } from '../soap/response-messages.js';
-import { perItem, resolveFolder, type OperationContext } from './operation-context.js';
+import { child, children, mText, NS, type XNode } from '../xml/xml-node.js';
+import { el, empty, wrap } from '../xml/xml-writer.js';
+import { type OperationContext, perItem, resolveFolder } from './operation-context.js';
 
 /** Events per GetEvents answer; more are announced with MoreEvents. */
 const MAX_EVENTS = 50;
@@ -106,9 +106,7 @@ export async function getEvents(ctx: OperationContext, op: XNode): Promise<strin
     subscription.lastPolled = ctx.state.now();
     const mailbox = subscription.mailbox;
     const folders: MailFolder[] = [...mailbox.folders.values()].filter((f) => !subscription.folderIds || subscription.folderIds.has(f.id));
-    const entries = folders
-      .flatMap((folder) => folder.changes.filter((change) => change.seq > since).map((change) => ({ folder, change })))
-      .sort((a, b) => a.change.seq - b.change.seq);
+    const entries = folders.flatMap((folder) => folder.changes.filter((change) => change.seq > since).map((change) => ({ folder, change }))).sort((a, b) => a.change.seq - b.change.seq);
     const timeStamp = ctx.state.nowIso();
     const events: string[] = [];
     let last = since;
@@ -123,20 +121,12 @@ export async function getEvents(ctx: OperationContext, op: XNode): Promise<strin
       const itemId = empty('t:ItemId', { Id: change.ewsId, ChangeKey: message?.changeKey });
       const parent = empty('t:ParentFolderId', { Id: folder.ewsId, ChangeKey: folder.changeKey });
       const body = (tag: string) => wrap(tag, el('t:Watermark', encodeWatermark(change.seq)) + el('t:TimeStamp', timeStamp) + itemId + parent);
-      const kinds =
-        change.kind === 'created'
-          ? [...(folder.wellKnownName === 'inbox' ? ['NewMailEvent'] : []), 'CreatedEvent']
-          : change.kind === 'removed'
-            ? ['DeletedEvent']
-            : ['ModifiedEvent'];
+      const kinds = change.kind === 'created' ? [...(folder.wellKnownName === 'inbox' ? ['NewMailEvent'] : []), 'CreatedEvent'] : change.kind === 'removed' ? ['DeletedEvent'] : ['ModifiedEvent'];
       for (const kind of kinds) if (subscription.eventTypes.has(kind)) events.push(body(`t:${kind}`));
     }
     if (!more) last = Math.max(last, mailbox.seq);
     if (events.length === 0) events.push(wrap('t:StatusEvent', el('t:Watermark', encodeWatermark(last))));
-    return wrap(
-      'm:Notification',
-      el('t:SubscriptionId', subscription.id) + el('t:PreviousWatermark', encodeWatermark(since)) + el('t:MoreEvents', more) + events.join(''),
-    );
+    return wrap('m:Notification', el('t:SubscriptionId', subscription.id) + el('t:PreviousWatermark', encodeWatermark(since)) + el('t:MoreEvents', more) + events.join(''));
   });
   return responseBody('GetEvents', [result.ok ? success(result.value) : failure(result.error)]);
 }
@@ -150,4 +140,3 @@ export async function unsubscribe(ctx: OperationContext, op: XNode): Promise<str
   });
   return responseBody('Unsubscribe', [result.ok ? success() : failure(result.error)]);
 }
-

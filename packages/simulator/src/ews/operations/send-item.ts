@@ -1,8 +1,8 @@
 import { ewsError } from '../ews-error.js';
-import { NS, child, type XNode } from '../xml/xml-node.js';
-import { failure, responseBody, success, type ResponseMessage } from '../soap/response-messages.js';
+import { failure, type ResponseMessage, responseBody, success } from '../soap/response-messages.js';
+import { child, NS, type XNode } from '../xml/xml-node.js';
 import { send } from './compose.js';
-import { firstFolderId, perItem, resolveFolder, resolveItem, type OperationContext } from './operation-context.js';
+import { firstFolderId, type OperationContext, perItem, resolveFolder, resolveItem } from './operation-context.js';
 
 /** SendItem: sends drafts; SaveItemToFolder keeps a copy in Sent Items (or SavedItemFolderId). */
 export async function sendItem(ctx: OperationContext, op: XNode): Promise<string> {

@@ -1,12 +1,11 @@
-import type { MailFolder } from '../../state/mail-folder.js';
-import type { CollapsedChange } from '../../state/mail-folder.js';
+import type { CollapsedChange, MailFolder } from '../../state/mail-folder.js';
 import { ewsError } from '../ews-error.js';
 import { readItemShape } from '../items/item-shape.js';
 import { messageXml } from '../items/message-xml.js';
-import { NS, child, children, mText, type XNode } from '../xml/xml-node.js';
-import { el, empty, wrap } from '../xml/xml-writer.js';
 import { failure, responseBody, success } from '../soap/response-messages.js';
-import { firstFolderId, perItem, resolveFolder, type OperationContext } from './operation-context.js';
+import { child, children, mText, NS, type XNode } from '../xml/xml-node.js';
+import { el, empty, wrap } from '../xml/xml-writer.js';
+import { firstFolderId, type OperationContext, perItem, resolveFolder } from './operation-context.js';
 
 /** Marks our sync states, so a foreign or damaged one is recognised (ErrorInvalidSyncStateData). */
 const SYNC_STATE_PREFIX = 'MBSYNC1';

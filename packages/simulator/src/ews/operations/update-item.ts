@@ -1,14 +1,13 @@
 import { htmlToText } from '../../mail/message-parts.js';
 import type { StoredMessage } from '../../state/stored-message.js';
 import { EwsError, ewsError } from '../ews-error.js';
-import { readMessage } from '../items/message-input.js';
-import { sensitivityValue } from '../items/message-input.js';
-import { NS, child, children, type XNode } from '../xml/xml-node.js';
+import { readMessage, sensitivityValue } from '../items/message-input.js';
+import { failure, type ResponseMessage, responseBody, success } from '../soap/response-messages.js';
+import { child, children, NS, type XNode } from '../xml/xml-node.js';
 import { el, empty, wrap } from '../xml/xml-writer.js';
-import { failure, responseBody, success, type ResponseMessage } from '../soap/response-messages.js';
-import { send } from './compose.js';
-import { firstFolderId, perItem, resolveFolder, resolveItem, type OperationContext } from './operation-context.js';
 import { currentIso } from './clock.js';
+import { send } from './compose.js';
+import { firstFolderId, type OperationContext, perItem, resolveFolder, resolveItem } from './operation-context.js';
 
 type Change = { kind: 'set' | 'append' | 'delete'; fieldUri: string; message?: XNode };
 

@@ -1,4 +1,4 @@
-import { NS, child, parseXml, type XNode } from '../xml/xml-node.js';
+import { child, NS, parseXml, type XNode } from '../xml/xml-node.js';
 
 /** A SOAP request as the EWS module needs it: the operation element and the header blocks it understands. */
 export interface SoapRequest {

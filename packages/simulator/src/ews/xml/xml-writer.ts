@@ -12,12 +12,16 @@ const INVALID_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/
 
 /** Escape text or an attribute value. */
 export function esc(value: string | number | boolean): string {
-  return String(value).replace(INVALID_XML_CHARS, '').replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+  return String(value)
+    .replace(INVALID_XML_CHARS, '')
+    .replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 }
 
 /** Escape element text: quotes may stay as they are there. */
 export function escText(value: string | number | boolean): string {
-  return String(value).replace(INVALID_XML_CHARS, '').replace(/[&<>]/g, (c) => ESCAPES[c]!);
+  return String(value)
+    .replace(INVALID_XML_CHARS, '')
+    .replace(/[&<>]/g, (c) => ESCAPES[c]!);
 }
 
 /** `<tag attr="...">text</tag>`, escaped; nothing when the value is undefined. */
