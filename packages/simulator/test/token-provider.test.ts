@@ -236,9 +236,10 @@ describe('token provider: Entra errors become coded errors with hints', () => {
     expect(error.hint).toContain('cloud');
   });
 
-  it('tenant in another cloud → AUTH_USER_NOT_IN_TENANT (AADSTS500011) pointing at "cloud"', async () => {
+  it('tenant in another cloud → AUTH_WRONG_CLOUD (AADSTS500011) pointing at "cloud"', async () => {
     const error = await failure(provider(config({ tenant: GOV_TENANT, clientId: GOV_APP, clientSecret: 'sim~Gov.Secret-0123456789abcdefghijklm' })).getToken('graph'));
-    expect(error).toMatchObject({ code: 'AUTH_USER_NOT_IN_TENANT', details: { aadsts: 500011 } });
+    // Issue 19: the tenant exists, in another cloud; "not in tenant" sent admins the wrong way.
+    expect(error).toMatchObject({ code: 'AUTH_WRONG_CLOUD', details: { aadsts: 500011 } });
     expect(error.hint).toContain('"cloud"');
   });
 
