@@ -13,3 +13,4 @@ export type {
   RetryPolicy,
 } from './retry-policy.js';
 export { sleep } from './sleep.js';
+export { mustCheckFirst, settle, settled, unconfirmed } from './unconfirmed-send.js';
