@@ -8,22 +8,13 @@
 // third separates the upload's own memory from V8's one-time compile of undici's HTTP parser.
 // Run after `pnpm build`.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { statusField } from './lib/proc-status.mjs';
 
 const SIZE_MB = Number(process.env.BENCH_ATTACHMENT_MB ?? 100);
 const MB = 1024 * 1024;
-
-function statusField(pid, field) {
-  try {
-    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 if (process.argv.includes('--child')) {
   // ---- child: only the adapter and core live here -------------------------------------------

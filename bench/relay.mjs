@@ -9,27 +9,18 @@
 //    send() of the same message. Target ratio ≤ 2.
 // Short by default (seconds); BENCH_RELAY_MESSAGES raises the throughput run. Run after `pnpm build`.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { statusField } from './lib/proc-status.mjs';
 
 const require = createRequire(new URL('../packages/relay/package.json', import.meta.url));
 const nodemailer = require('nodemailer');
 const MB = 1024 * 1024;
 const BIG_MB = Number(process.env.BENCH_RELAY_BIG_MB ?? 30);
-
-function statusField(pid, field) {
-  try {
-    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 const { parseConfig, createTransport } = await import('../packages/core/dist/index.js');
 const { createRelay } = await import('../packages/relay/dist/index.js');
