@@ -54,39 +54,36 @@ function deliveredOf(target: Outbox): { wait(id: string): Promise<OutboxEvents['
   };
 }
 
-test.runIf(process.platform === 'linux')(
-  'an enqueue while a worker is idle is stored already claimed for it: sent at once, with one file and one folder fsync on the way',
-  async () => {
-    outbox = await createOutbox(bed.config(), { pollIntervalMs: NO_POLL_MS });
-    const delivered = deliveredOf(outbox);
-    await outbox.start();
-    await new Promise((resolve) => setTimeout(resolve, 500)); // the workers find nothing and wait
-    const fsyncs = await recordFsyncs();
-    try {
-      fsyncs.recording = true;
-      const { id, internetMessageId } = await outbox.enqueue({ to: [RECIPIENT], subject: 'disk 97% on db-01', text: 'Free space on /var: 3%.' });
-      const event = await delivered.wait(id);
-      fsyncs.recording = false;
-      expect(event).toMatchObject({ attempts: 1, recovered: false });
-      expect(bed.simulator.deliveries(internetMessageId).mailboxes.filter((m) => m.folder === 'inbox')).toHaveLength(1);
-      // The enqueue's temp file and the folder it was renamed into: no claim flush, no delivery flush.
-      expect(fsyncs.paths.filter((path) => path.startsWith('tmp/'))).toHaveLength(1);
-      expect(fsyncs.paths.filter((path) => !path.startsWith('tmp/'))).toEqual(['sending']);
-      expect(await readdir(join(bed.dir, 'spool', 'queued'))).toEqual([]);
-      expect((await outbox.get(id))?.state).toBe('delivered');
+test.runIf(process.platform === 'linux')('an enqueue while a worker is idle is stored already claimed for it: sent at once, with one file and one folder fsync on the way', async () => {
+  outbox = await createOutbox(bed.config(), { pollIntervalMs: NO_POLL_MS });
+  const delivered = deliveredOf(outbox);
+  await outbox.start();
+  await new Promise((resolve) => setTimeout(resolve, 500)); // the workers find nothing and wait
+  const fsyncs = await recordFsyncs();
+  try {
+    fsyncs.recording = true;
+    const { id, internetMessageId } = await outbox.enqueue({ to: [RECIPIENT], subject: 'disk 97% on db-01', text: 'Free space on /var: 3%.' });
+    const event = await delivered.wait(id);
+    fsyncs.recording = false;
+    expect(event).toMatchObject({ attempts: 1, recovered: false });
+    expect(bed.simulator.deliveries(internetMessageId).mailboxes.filter((m) => m.folder === 'inbox')).toHaveLength(1);
+    // The enqueue's temp file and the folder it was renamed into: no claim flush, no delivery flush.
+    expect(fsyncs.paths.filter((path) => path.startsWith('tmp/'))).toHaveLength(1);
+    expect(fsyncs.paths.filter((path) => !path.startsWith('tmp/'))).toEqual(['sending']);
+    expect(await readdir(join(bed.dir, 'spool', 'queued'))).toEqual([]);
+    expect((await outbox.get(id))?.state).toBe('delivered');
 
-      // A message without a Sent Items copy cannot be looked up after a power cut: its delivery is flushed.
-      fsyncs.paths.length = 0;
-      fsyncs.recording = true;
-      const unsaved = await outbox.enqueue({ to: [RECIPIENT], subject: 'no copy', text: 'x', saveToSentItems: false });
-      await delivered.wait(unsaved.id);
-      fsyncs.recording = false;
-      expect(fsyncs.paths.filter((path) => !path.startsWith('tmp/'))).toEqual(['sending', 'delivered']);
-    } finally {
-      fsyncs.restore();
-    }
-  },
-);
+    // A message without a Sent Items copy cannot be looked up after a power cut: its delivery is flushed.
+    fsyncs.paths.length = 0;
+    fsyncs.recording = true;
+    const unsaved = await outbox.enqueue({ to: [RECIPIENT], subject: 'no copy', text: 'x', saveToSentItems: false });
+    await delivered.wait(unsaved.id);
+    fsyncs.recording = false;
+    expect(fsyncs.paths.filter((path) => !path.startsWith('tmp/'))).toEqual(['sending', 'delivered']);
+  } finally {
+    fsyncs.restore();
+  }
+});
 
 test('a wake-up that comes while every worker is looking is not lost (no poll interval of waiting)', async () => {
   const store = await createFileStore({ dir: join(bed.dir, 'spool') });

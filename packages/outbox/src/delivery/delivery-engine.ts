@@ -331,9 +331,7 @@ export class DeliveryEngine {
    * as if sent now, which errs on the safe side (one message counted that was not sent).
    */
   private cancel(mailbox: string, reserved: Promise<Reservation> | undefined): void {
-    reserved
-      ?.then((reservation) => (reservation.ok ? this.options.store.limiter.settle(mailbox, reservation.token, this.options.now()) : undefined))
-      .catch(() => undefined);
+    reserved?.then((reservation) => (reservation.ok ? this.options.store.limiter.settle(mailbox, reservation.token, this.options.now()) : undefined)).catch(() => undefined);
   }
 
   private async alreadySent(transport: MailTransport, entry: StoredEntry): Promise<boolean> {
