@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { acquireFileLock } from '@mailbridge/core';
 import { emptyLedger, ledgerUsage, type RateLedger, reserveInLedger, settleInLedger } from '../../limits/rate-ledger.js';
@@ -49,12 +50,8 @@ export class FileLimiter implements OutboxLimiter {
   }
 
   private async read(mailbox: string): Promise<RateLedger> {
-    try {
-      const parsed = JSON.parse(await readFile(this.file(mailbox), 'utf8')) as RateLedger;
-      return { sent: parsed.sent ?? [], pending: parsed.pending ?? [], recipients: parsed.recipients ?? [] };
-    } catch {
-      return emptyLedger();
-    }
+    const text = await readFile(this.file(mailbox), 'utf8').catch(() => undefined);
+    return parseLedger(() => text);
   }
 
   /**
@@ -112,15 +109,29 @@ export class FileLimiter implements OutboxLimiter {
   private async updateLocked<T>(mailbox: string, change: (ledger: RateLedger) => T): Promise<T> {
     const release = await acquireFileLock(`${this.file(mailbox)}.lock`, { timeoutMs: 30_000, staleMs: 10_000 });
     try {
-      const ledger = await this.read(mailbox);
+      // Read and replaced synchronously under the lock: a small file in the page cache, no fsync, so
+      // each call costs microseconds, where each asynchronous one is a round trip through libuv's
+      // thread pool that a busy machine stretches to milliseconds, and a reservation sits in front
+      // of every send. (The lock stays asynchronous: waiting for another process must not block.)
+      const ledger = parseLedger(() => readFileSync(this.file(mailbox), 'utf8'));
       const before = JSON.stringify(ledger);
       const result = change(ledger);
       const after = JSON.stringify(ledger);
-      if (after !== before) await replaceFile(this.file(mailbox), after);
+      if (after !== before) replaceFileSync(this.file(mailbox), after);
       return result;
     } finally {
       await release();
     }
+  }
+}
+
+/** A ledger from its file's text; empty when there is none (or it cannot be read). */
+function parseLedger(text: () => string | undefined): RateLedger {
+  try {
+    const parsed = JSON.parse(text() ?? '{}') as Partial<RateLedger>;
+    return { sent: parsed.sent ?? [], pending: parsed.pending ?? [], recipients: parsed.recipients ?? [] };
+  } catch {
+    return emptyLedger();
   }
 }
 
@@ -140,13 +151,17 @@ interface Waiting {
  * send (it would double the disk flushes of a delivery); after a power loss it may miss the last
  * few sends, which only lets the next minute start a little early.
  */
-async function replaceFile(path: string, content: string): Promise<void> {
+function replaceFileSync(path: string, content: string): void {
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    await writeFile(temp, content, { mode: 0o600, flag: 'wx' });
-    await rename(temp, path);
+    writeFileSync(temp, content, { mode: 0o600, flag: 'wx' });
+    renameSync(temp, path);
   } catch (error) {
-    await unlink(temp).catch(() => undefined);
+    try {
+      unlinkSync(temp);
+    } catch {
+      // not created
+    }
     throw error;
   }
 }
