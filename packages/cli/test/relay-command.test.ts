@@ -1,8 +1,9 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { type AddressInfo, connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { redisUnavailable, startTestRedis, type TestRedis } from '@mailbridge/outbox/testing';
 import { verifyPassword } from '@mailbridge/relay';
 import { DEMO, type Simulator, startSimulator } from '@mailbridge/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -210,4 +211,35 @@ describe('crash: SIGKILL the relay while clients send', () => {
     relay.child.kill('SIGTERM');
     expect(await relay.exited).toBe(0);
   }, 180_000);
+});
+
+describe.skipIf(redisUnavailable() !== undefined)('mailbridge relay whose SMTP port is taken, on a Redis outbox', () => {
+  let simulator: Simulator;
+  let redis: TestRedis;
+  let blocker: Server;
+  const dir = tempDir();
+  beforeAll(async () => {
+    simulator = await startSimulator();
+    redis = await startTestRedis();
+    blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => blocker?.close(resolve));
+    await redis?.stop();
+    await simulator?.close();
+    dir.cleanup();
+  });
+
+  it('reports RELAY_LISTEN_FAILED and exits 1, closing the outbox it opened (its Redis connection would keep the process alive)', async () => {
+    const taken = (blocker.address() as AddressInfo).port;
+    const configPath = dir.write('mailbridge.json', {
+      ...simulator.config({ transport: 'graph' }),
+      outbox: { store: { type: 'redis', url: redis.url, prefix: 'relay-taken' } },
+      relay: { listen: [{ host: '127.0.0.1', port: taken, tls: 'none' }] },
+    });
+    const result = await runCli(['relay', '--config', configPath, '--json'], { timeoutMs: 20_000 });
+    expect(result.code, result.stdout + result.stderr).toBe(1);
+    expect(result.json().error.code).toBe('RELAY_LISTEN_FAILED');
+  }, 60_000);
 });

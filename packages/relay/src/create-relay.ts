@@ -116,8 +116,18 @@ export async function createRelay(config: MailbridgeConfig, options: CreateRelay
   // between the durable enqueue and the reply, a cut connection) sends the same message again; it
   // gets 250 for the copy already kept instead of a second delivery. Read once from the store at start.
   const held = new Map<string, string>();
-  if (outbox.list) {
-    for await (const entry of outbox.list()) held.set(entry.internetMessageId.toLowerCase(), entry.id);
+  // Whatever fails from here on, an outbox this call opened is closed again: a Redis store's
+  // connection would otherwise keep the process alive after the error.
+  const closeOwnOutbox = async () => {
+    if (!options.outbox) await outbox.close().catch(() => undefined);
+  };
+  try {
+    if (outbox.list) {
+      for await (const entry of outbox.list()) held.set(entry.internetMessageId.toLowerCase(), entry.id);
+    }
+  } catch (error) {
+    await closeOwnOutbox();
+    throw error;
   }
   const HELD_MAX = 200_000;
   const events = new EventEmitter();
@@ -134,10 +144,15 @@ export async function createRelay(config: MailbridgeConfig, options: CreateRelay
   const needsTls = relay.listen.some((listener) => listener.tls !== 'none');
   let tls: TlsCredentials | undefined;
   if (needsTls && relay.tls) {
-    tls = watchTlsCredentials(relay.tls.certFile, relay.tls.keyFile, {
-      intervalMs: options.tlsReloadIntervalMs ?? 5000,
-      onError: (error) => events.emit('warning', { code: error.code, message: `${error.message} The previous certificate stays in use.`, hint: error.hint }),
-    });
+    try {
+      tls = watchTlsCredentials(relay.tls.certFile, relay.tls.keyFile, {
+        intervalMs: options.tlsReloadIntervalMs ?? 5000,
+        onError: (error) => events.emit('warning', { code: error.code, message: `${error.message} The previous certificate stays in use.`, hint: error.hint }),
+      });
+    } catch (error) {
+      await closeOwnOutbox();
+      throw error;
+    }
   }
 
   const refuse = (session: SMTPServerSession | undefined, client: string, stage: RelayEvents['refused'][0]['stage'], error: SmtpReplyError): SmtpReplyError => {
@@ -418,6 +433,7 @@ export async function createRelay(config: MailbridgeConfig, options: CreateRelay
     tls?.close();
     outbox.off?.('delivered', onDelivered);
     outbox.off?.('failed', onFailed);
+    await closeOwnOutbox();
     throw error;
   }
   if (options.startOutbox !== false) await outbox.start?.();

@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { type AddressInfo, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { redisUnavailable, startTestRedis, type TestRedis } from '@mailbridge/outbox/testing';
 import { DEMO, type Simulator, startSimulator } from '@mailbridge/simulator';
 import nodemailer from 'nodemailer';
@@ -181,4 +182,47 @@ describe.skipIf(Boolean(skip))(`${RELAYS} relay processes on one Redis outbox`, 
     for (const relay of relays) relay.child.kill('SIGTERM');
     expect(await Promise.all(relays.map((relay) => relay.exited))).toEqual(relays.map(() => 0));
   });
+});
+
+describe.skipIf(Boolean(skip))('createRelay that fails to start, on a Redis outbox it opened itself', () => {
+  let redis: TestRedis;
+  let blocker: Server;
+  beforeAll(async () => {
+    if (!existsSync(DIST)) throw new Error('packages/relay/dist is missing: run `pnpm --filter @mailbridge/relay build` first');
+    redis = await startTestRedis();
+    blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => blocker?.close(resolve));
+    await redis?.stop();
+  });
+
+  it('closes that outbox before throwing RELAY_LISTEN_FAILED, so the process can end', async () => {
+    const config = {
+      transport: 'graph',
+      mailbox: 'alerts@contoso.example',
+      auth: { tenant: '11111111-2222-3333-4444-555555555555', clientId: '66666666-7777-8888-9999-000000000000', clientSecret: 'unused' },
+      outbox: { store: { type: 'redis', url: redis.url, prefix: 'relay-listen-failed' } },
+      relay: { listen: [{ host: '127.0.0.1', port: (blocker.address() as AddressInfo).port, tls: 'none' }] },
+    };
+    // In its own process: an outbox left open holds its Redis connection and the process never ends.
+    const script = `
+import { parseConfig } from '@mailbridge/core';
+import { createRelay } from ${JSON.stringify(pathToFileURL(DIST).href)};
+try {
+  await createRelay(parseConfig(JSON.parse(process.argv[1])).config);
+  console.log('started');
+} catch (error) {
+  console.log('error ' + error.code);
+}`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(config)], { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout!.on('data', (chunk) => (stdout += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (exitCode) => resolve(exitCode)));
+    clearTimeout(timer);
+    expect(stdout.trim()).toBe('error RELAY_LISTEN_FAILED');
+    expect(code).toBe(0);
+  }, 30_000);
 });
