@@ -410,7 +410,12 @@ export async function createRelay(config: MailbridgeConfig, options: CreateRelay
           else answer(smtpReply(554, '5.6.0', 'The message could not be parsed as MIME (RFC 5322).'));
         });
     });
-    stream.once('error', () => answer(smtpReply(451, '4.3.0', 'The message was cut off; send it again.')));
+    stream.once('error', () => {
+      // The connection broke during DATA: the parser gets an end (and fails or finishes), then its files go.
+      limiter.end();
+      discardParts();
+      answer(smtpReply(451, '4.3.0', 'The message was cut off; send it again.'));
+    });
   };
 
   const onDelivered = (event: OutboxEvent) => {

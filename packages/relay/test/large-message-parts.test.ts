@@ -10,6 +10,7 @@ import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRelay, type Relay, type RelayDeliveredEvent } from '../src/index.js';
 import { partsKey } from '../src/message/attachment-parts.js';
+import { RawSmtp } from './support/raw-smtp.js';
 
 const MAILBOX = DEMO.mailbox;
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
@@ -168,6 +169,50 @@ describe('large messages: attachments as files next to the file spool', () => {
     expect(simulator.outbound().some((m) => m.subject === 'drop me')).toBe(false);
     await second.relay.close();
   }, 120_000);
+
+  it('a client that disconnects in the middle of DATA leaves no attachment file behind', async () => {
+    const spool = join(dir, 'cut');
+    const { relay, port } = await open(spool);
+    const smtp = await RawSmtp.open(port);
+    await smtp.reply();
+    for (const command of ['EHLO cut.test', `MAIL FROM:<${MAILBOX}>`, 'RCPT TO:<cut@fabrikam.example>', 'DATA']) {
+      await smtp.write(`${command}\r\n`);
+      await smtp.reply();
+    }
+    const base64 = (bytes: Buffer) => bytes.toString('base64').replace(/.{76}/g, '$&\r\n');
+    await smtp.write(
+      [
+        `From: ${MAILBOX}`,
+        'To: cut@fabrikam.example',
+        'Subject: cut off',
+        'Message-ID: <cut-2@relay.test>',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/mixed; boundary="b1"',
+        '',
+        '--b1',
+        'Content-Type: text/plain',
+        '',
+        'first part',
+        '--b1',
+        'Content-Type: application/octet-stream; name="one.bin"',
+        'Content-Disposition: attachment; filename="one.bin"',
+        'Content-Transfer-Encoding: base64',
+        '',
+        base64(randomBytes(20_000)),
+        '--b1',
+        'Content-Type: application/octet-stream; name="two.bin"',
+        'Content-Disposition: attachment; filename="two.bin"',
+        'Content-Transfer-Encoding: base64',
+        '',
+        base64(randomBytes(1024 * 1024)),
+      ].join('\r\n'),
+    );
+    await waitFor(async () => ((await listDir(join(spool, 'relay-parts'))).length > 0 ? true : undefined), 10_000, 'the parts being written');
+    smtp.socket.destroy();
+    await waitFor(async () => ((await listDir(join(spool, 'relay-parts'))).length === 0 ? true : undefined), 10_000, 'the part files removed');
+    expect(await storedEntries(spool, 'queued')).toEqual([]);
+    await relay.close();
+  }, 60_000);
 
   it('when the attachment files cannot be written the client gets 451 4.3.0 and nothing is queued', async () => {
     const spool = join(dir, 'broken');
