@@ -149,7 +149,7 @@ class OutboxImpl implements Outbox {
 
   async enqueue(message: OutboxMessage): Promise<EnqueueResult> {
     this.assertOpen();
-    const entry = await prepareMessage(message, { mailbox: this.mailbox, limits: this.limits, now: this.now() });
+    const entry = await prepareMessage(message, { mailbox: this.mailbox, limits: this.limits, now: this.now(), fileReferences: this.store.type === 'file' });
     // A worker of this process is idle: store the message already claimed for it, so it starts
     // sending as soon as the message is durable (no poll, no claim rename and fsync, no re-read).
     const worker = this.store.addClaimed ? this.engine.takeIdleWorker(entry) : undefined;

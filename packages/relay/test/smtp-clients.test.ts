@@ -240,12 +240,15 @@ describe('relay with real SMTP clients', () => {
       `body of ${subject}`,
       '--timeout',
       '20',
-    ]).catch((error: { code?: number; stdout?: string; stderr?: string }) => error);
+    ]).then(
+      (done) => ({ code: 0, stdout: done.stdout, stderr: done.stderr }),
+      (error: { code?: number; stdout?: string; stderr?: string }) => ({ code: error.code ?? 1, stdout: error.stdout ?? '', stderr: error.stderr ?? '' }),
+    );
 
   it('swaks: STARTTLS (certificate verified) + AUTH PLAIN inside TLS, Bcc from the envelope', async () => {
     if (!swaksTlsAvailable()) return;
     const result = await swaksTls('--tls', starttlsPort, 'PLAIN', 'swaks starttls');
-    expect(result.code ?? 0, `${result.stdout}\n${result.stderr}`).toBe(0);
+    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
     expect(result.stdout).toMatch(/^<- +250[ -]STARTTLS/m);
     expect(result.stdout).toMatch(/^=== TLS started with cipher /m);
     expect(result.stdout).toMatch(/^ ~> AUTH PLAIN /m);
@@ -261,7 +264,7 @@ describe('relay with real SMTP clients', () => {
   it('swaks: implicit TLS (certificate verified) + AUTH LOGIN inside TLS; a wrong password over TLS is 535 5.7.8', async () => {
     if (!swaksTlsAvailable()) return;
     const result = await swaksTls('--tls-on-connect', implicitPort, 'LOGIN', 'swaks implicit');
-    expect(result.code ?? 0, `${result.stdout}\n${result.stderr}`).toBe(0);
+    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
     expect(result.stdout).toMatch(/^=== TLS started with cipher /m);
     // The greeting already arrives encrypted: TLS came before any SMTP.
     expect(result.stdout).toMatch(/^<~ +220 /m);
@@ -297,7 +300,10 @@ describe('relay with real SMTP clients', () => {
         'ops@contoso.example',
         '--timeout',
         '20',
-      ]).catch((error: { code?: number; stdout?: string }) => error);
+      ]).then(
+        (done) => ({ code: 0, stdout: done.stdout }),
+        (error: { code?: number; stdout?: string }) => ({ code: error.code ?? 1, stdout: error.stdout ?? '' }),
+      );
       expect(result.code).not.toBe(0);
       expect(`${result.stdout}`).not.toMatch(/250 2\.6\.0/);
     } finally {
