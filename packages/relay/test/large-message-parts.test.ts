@@ -72,16 +72,16 @@ describe('large messages: attachments as files next to the file spool', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const configFor = (spool: string, withOutboxSection = true): MailbridgeConfig =>
+  const configFor = (spool: string, withOutboxSection = true, transport: 'graph' | 'ews' = 'graph'): MailbridgeConfig =>
     parseConfig({
-      ...(simulator.config({ transport: 'graph' }) as Record<string, unknown>),
+      ...(simulator.config({ transport }) as Record<string, unknown>),
       retry: { maxAttempts: 2, maxDelayMs: 500 },
       ...(withOutboxSection ? { outbox: { store: { type: 'file', dir: spool } } } : {}),
       relay: { listen: [{ host: '127.0.0.1', port: 0, tls: 'none' }] },
     }).config;
 
-  async function open(spool: string, options: { partsSweepGraceMs?: number; withOutboxSection?: boolean } = {}): Promise<{ outbox: Outbox; relay: Relay; port: number; delivered: RelayDeliveredEvent[] }> {
-    const config = configFor(spool, options.withOutboxSection ?? true);
+  async function open(spool: string, options: { partsSweepGraceMs?: number; withOutboxSection?: boolean; transport?: 'graph' | 'ews' } = {}): Promise<{ outbox: Outbox; relay: Relay; port: number; delivered: RelayDeliveredEvent[] }> {
+    const config = configFor(spool, options.withOutboxSection ?? true, options.transport);
     const outbox = await createOutbox(config, { pollIntervalMs: 20, ...(options.withOutboxSection === false ? { store: await createFileStore({ dir: spool, leaseMs: 30_000 }) } : {}) });
     const relay = await createRelay(config, { outbox, startOutbox: false, ...(options.partsSweepGraceMs !== undefined ? { partsSweepGraceMs: options.partsSweepGraceMs } : {}) });
     const delivered: RelayDeliveredEvent[] = [];
@@ -130,6 +130,24 @@ describe('large messages: attachments as files next to the file spool', () => {
     expect(sha256(byName.get('Größe für Müller.bin')!.content)).toBe(sha256(big));
     expect(sha256(byName.get('chart.png')!.content)).toBe(sha256(png));
     expect(byName.get('chart.png')!.cid).toBe('chart@relay');
+    await waitFor(async () => ((await listDir(join(spool, 'relay-parts'))).length === 0 ? true : undefined), 5_000, 'the part files removed');
+    await relay.close();
+  }, 120_000);
+
+  it('over EWS too: the large message goes out from its kept files, intact, and the files go once delivered', async () => {
+    const spool = join(dir, 'ews');
+    const { outbox, relay, port, delivered } = await open(spool, { transport: 'ews' });
+    const { big, png, mail } = largeMessage('<large-ews@relay.test>', 'Großer Bericht über EWS');
+    const id = acceptedId((await send(port, mail)).response);
+    expect((await storedEntries(spool, 'queued'))[0]!.raw).toContain('contentPath');
+    await outbox.start();
+    await waitFor(() => delivered.find((e) => e.id === id), 60_000, 'delivery');
+    const outbound = simulator.outbound().find((m) => m.subject === 'Großer Bericht über EWS')!;
+    const parsed = await simpleParser(outbound.mime, { keepCidLinks: true });
+    expect(parsed.html).toContain('cid:chart@relay');
+    const byName = new Map(parsed.attachments.map((a) => [a.filename, a]));
+    expect(sha256(byName.get('Größe für Müller.bin')!.content)).toBe(sha256(big));
+    expect(sha256(byName.get('chart.png')!.content)).toBe(sha256(png));
     await waitFor(async () => ((await listDir(join(spool, 'relay-parts'))).length === 0 ? true : undefined), 5_000, 'the part files removed');
     await relay.close();
   }, 120_000);
