@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type MailbridgeConfig, parseConfig } from '@mailbridge/core';
 import { createFileStore, createOutbox, type Outbox, type StoredEntry } from '@mailbridge/outbox';
+import { redisUnavailable, startTestRedis, type TestRedis } from '@mailbridge/outbox/testing';
 import { DEMO, type Simulator, startSimulator } from '@mailbridge/simulator';
 import { simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
@@ -260,6 +261,43 @@ describe('large messages: attachments as files next to the file spool', () => {
     await outbox.start();
     await waitFor(() => delivered.find((e) => e.id === id), 60_000, 'delivery');
     const outbound = simulator.outbound().find((m) => m.subject === 'inline copy')!;
+    expect(sha256((await simpleParser(outbound.mime)).attachments.find((a) => a.filename === 'Größe für Müller.bin')!.content)).toBe(sha256(big));
+    await relay.close();
+  }, 120_000);
+});
+
+describe.skipIf(redisUnavailable() !== undefined)('large messages with a Redis outbox (workers elsewhere cannot read a local file)', () => {
+  let simulator: Simulator;
+  let redis: TestRedis;
+  beforeAll(async () => {
+    simulator = await startSimulator();
+    redis = await startTestRedis();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+    await simulator?.close();
+  });
+
+  it('the outbox keeps a copy of the bytes in Redis: the temporary files are gone before delivery, and it arrives intact', async () => {
+    const config = parseConfig({
+      ...(simulator.config({ transport: 'graph' }) as Record<string, unknown>),
+      outbox: { store: { type: 'redis', url: redis.url, prefix: 'relay-large' } },
+      relay: { listen: [{ host: '127.0.0.1', port: 0, tls: 'none' }] },
+    }).config;
+    const outbox = await createOutbox(config, { pollIntervalMs: 20 });
+    const relay = await createRelay(config, { outbox, startOutbox: false });
+    const delivered: RelayDeliveredEvent[] = [];
+    relay.on('delivered', (event) => delivered.push(event));
+    const { big, mail } = largeMessage('<large-redis@relay.test>', 'large via redis');
+    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: relay.listeners[0]!.port, secure: false, ignoreTLS: true });
+    const info = await transport.sendMail(mail).finally(() => transport.close());
+    const id = /accepted as (\S+)/.exec(info.response)![1]!;
+    expect(await outbox.get(id)).toMatchObject({ state: 'queued' });
+    // Delivery starts only now, after the relay removed its temporary files: the bytes must be in Redis.
+    await new Promise((r) => setTimeout(r, 200));
+    await outbox.start();
+    await waitFor(() => delivered.find((e) => e.id === id), 60_000, 'delivery');
+    const outbound = simulator.outbound().find((m) => m.subject === 'large via redis')!;
     expect(sha256((await simpleParser(outbound.mime)).attachments.find((a) => a.filename === 'Größe für Müller.bin')!.content)).toBe(sha256(big));
     await relay.close();
   }, 120_000);
