@@ -37,7 +37,7 @@ function printChecklist(io: CliIo, steps: string[], title: string): void {
 }
 
 /** Where a secret lives: an environment variable (recommended), a 0600 file written with the config, or inline. */
-async function askSecret(io: CliIo, prompts: Prompts, answers: InitAnswers, output: string, what: { name: string; envDefault: string; fileDefault: string; validate: (value: string) => true | string }): Promise<SecretRef> {
+async function askSecret(io: CliIo, prompts: Prompts, answers: InitAnswers, output: string, what: { name: string; label: string; envDefault: string; fileDefault: string; validate: (value: string) => true | string }): Promise<SecretRef> {
   const where = await prompts.select<'env' | 'file' | 'inline'>({
     message: `Where does the ${what.name} live?`,
     choices: [
@@ -47,13 +47,13 @@ async function askSecret(io: CliIo, prompts: Prompts, answers: InitAnswers, outp
     ],
   });
   if (where === 'env') return { env: (await prompts.input({ message: 'Environment variable name', default: what.envDefault, validate: validators.envName })).trim() };
-  const value = await prompts.password({ message: `${what.name.charAt(0).toUpperCase()}${what.name.slice(1)} (input hidden)`, mask: true, validate: what.validate });
+  const value = await prompts.password({ message: `${what.label} (input hidden)`, mask: true, validate: what.validate });
   if (where === 'inline') return value.trim();
   const path = (await prompts.input({ message: 'Secret file path', default: what.fileDefault })).trim();
   const absolute = resolve(process.cwd(), path);
   answers.secretFiles.push({ path: absolute, value: value.trim() });
   io.out(io.colors.dim(`The ${what.name} goes to ${path} (mode 0600) when the config is written.`));
-  return { file: configRelative(output, absolute) };
+  return { file: configRelative(output, path) };
 }
 
 /** Asks the questions of one run of `mailbridge init`, the checklist of the chosen branch first. */
@@ -97,7 +97,7 @@ export async function askAnswers(io: CliIo, preset: WizardPreset): Promise<InitA
       const domain = (await input({ message: 'Windows domain (NetBIOS name; empty if none)', validate: validators.domain })).trim();
       if (domain) answers.domain = domain;
     }
-    answers.password = await askSecret(io, prompts, answers, preset.output, { name: 'password', envDefault: 'MAILBRIDGE_EWS_PASSWORD', fileDefault: 'mailbridge.password', validate: validators.password });
+    answers.password = await askSecret(io, prompts, answers, preset.output, { name: 'password', label: 'Password', envDefault: 'MAILBRIDGE_EWS_PASSWORD', fileDefault: 'mailbridge.password', validate: validators.password });
     if (!preset.caFile) {
       const caFile = (
         await input({
@@ -150,14 +150,14 @@ export async function askAnswers(io: CliIo, preset: WizardPreset): Promise<InitA
     });
     if (redirectUri) answers.redirectUri = redirectUri;
     const confidential = await askYesNo(prompts, 'Does the app have a client secret (a confidential client, as set-up sheets register it)?', false);
-    if (redirectUri) io.out(`  Register exactly ${redirectUri} (Authentication > Mobile and desktop applications).`);
+    io.out(`  Authentication > Add a platform > Mobile and desktop applications: add exactly ${redirectUri ?? 'http://localhost (Entra accepts any port for it)'}.`);
     if (!confidential) {
       io.out('  Set Authentication > Advanced settings > Allow public client flows: Yes (no secret: mailbridge signs in with PKCE).');
       return answers;
     }
   }
   if (branch === 'device-code') return answers;
-  answers.clientSecret = await askSecret(io, prompts, answers, preset.output, { name: 'client secret Value', envDefault: 'MAILBRIDGE_CLIENT_SECRET', fileDefault: 'mailbridge.secret', validate: validators.secret });
+  answers.clientSecret = await askSecret(io, prompts, answers, preset.output, { name: 'client secret', label: 'Client secret Value', envDefault: 'MAILBRIDGE_CLIENT_SECRET', fileDefault: 'mailbridge.secret', validate: validators.secret });
   const expires = (await input({ message: 'When does the secret expire? (YYYY-MM-DD, shown next to it in Certificates & secrets)', validate: validators.expiry(preset.now) })).trim();
   if (expires) answers.secretExpiresAt = expires;
   return answers;
