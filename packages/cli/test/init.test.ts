@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAppCertificate, DEMO, type Simulator, startSimulator } from '@mailbridge/simulator';
@@ -226,6 +226,29 @@ describe('mailbridge init in a terminal', { timeout: 150_000 }, () => {
     expect(code, out).toBe(0);
     expect(out).toContain('Nothing written.');
     expect(readFileSync(existing, 'utf8')).toBe('{"keep": true}');
+  });
+
+  it('Ctrl-C after a secret was typed: exit 130, quietly, and neither the secret file nor the config is written', async () => {
+    const { code, out } = await drive(
+      [
+        ['Transport', ENTER],
+        ['How does mailbridge sign in', ENTER],
+        ['Mailbox', `alerts@contoso.com${ENTER}`],
+        ['Cloud', ENTER],
+        ['Directory \\(tenant\\) ID', `${TENANT}${ENTER}`],
+        ['Application \\(client\\) ID', `${CLIENT}${ENTER}`],
+        ['Where does the client secret live', `${DOWN}${ENTER}`],
+        ['Client secret Value', `${SECRET}${ENTER}`],
+        ['Secret file path', `aborted.secret${ENTER}`],
+        ['When does the secret expire', '\u0003'],
+      ],
+      ['init', '--output', join(dir.path, 'aborted.json')],
+    );
+    expect(code, out).toBe(130);
+    expect(out).toContain('Aborted.');
+    expect(out).not.toMatch(/INTERNAL|bug in mailbridge|\n\s+at /);
+    expect(existsSync(join(dir.path, 'aborted.secret'))).toBe(false);
+    expect(existsSync(join(dir.path, 'aborted.json'))).toBe(false);
   });
 
   it('refuses to run without a terminal', () => {
