@@ -42,7 +42,8 @@ export interface OutboxOptions {
   /** Where the outbox logs (held messages, budget warnings, retries). @default silent */
   logger?: Logger;
   /**
-   * How often idle workers look for messages enqueued by other processes.
+   * How often idle workers look for messages enqueued by other processes (with the file store a
+   * watch on the spool folder tells them at once where the platform allows; this is the fallback).
    * @default 200
    */
   pollIntervalMs?: number;

@@ -138,3 +138,16 @@ test('a wake-up that comes while every worker is looking is not lost (no poll in
   release();
   expect(await delivered.wait(id)).toMatchObject({ attempts: 1, recovered: false });
 });
+
+test('a message another process enqueues is picked up by an idle worker at once, not at its next poll (file store)', async () => {
+  outbox = await idleOutbox();
+  const delivered = deliveredOf(outbox);
+  // Another process's outbox on the same spool folder (not started: it only enqueues).
+  const producer = await createOutbox(bed.config());
+  try {
+    const { id } = await producer.enqueue({ to: [RECIPIENT], subject: 'from another process', text: 'x' });
+    expect(await delivered.wait(id)).toMatchObject({ attempts: 1, recovered: false });
+  } finally {
+    await producer.close();
+  }
+});

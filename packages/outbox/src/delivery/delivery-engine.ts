@@ -72,6 +72,7 @@ export class DeliveryEngine {
   /** Counts wake-ups, so a loop that was looking while one came looks again instead of sleeping. */
   private wakeups = 0;
   private timers: NodeJS.Timeout[] = [];
+  private unwatch: (() => void) | undefined;
   /** Set when a reservation was refused for the message rate: until then, loops look before they claim. */
   private rateLimitedUntil = 0;
   private readonly logger: Logger;
@@ -89,6 +90,8 @@ export class DeliveryEngine {
       setInterval(() => void store.renew([...this.inFlight]).catch((error) => this.logger.warn('outbox lease renewal failed', { code: codeOf(error) })), this.options.renewIntervalMs),
       setInterval(() => void this.maintain(), this.options.maintainIntervalMs),
     );
+    // Messages enqueued by other processes: an idle loop looks at once instead of at its next poll.
+    this.unwatch = store.watch?.(() => this.wakeIdle());
     void this.maintain();
     for (let index = 0; index < this.options.concurrency; index++) this.loops.push(this.loop());
   }
@@ -99,6 +102,8 @@ export class DeliveryEngine {
     this.running = false;
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
+    this.unwatch?.();
+    this.unwatch = undefined;
     for (const wake of [...this.sleepers]) wake();
     await Promise.all(this.loops);
     this.loops = [];
@@ -114,6 +119,14 @@ export class DeliveryEngine {
     const [idle] = this.idle;
     if (idle) idle.settle();
     else for (const wake of [...this.sleepers]) wake();
+  }
+
+  /** A message may be ready (the store says so): one idle loop looks; loops waiting out the rate stay asleep. */
+  private wakeIdle(): void {
+    if (!this.running) return;
+    this.wakeups++;
+    const [idle] = this.idle;
+    idle?.settle();
   }
 
   /**

@@ -72,6 +72,12 @@ export interface OutboxStore {
   /** Removes a message that is not being sent. False when there is no such message; throws when it is in flight. */
   drop(id: string): Promise<boolean>;
   readonly limiter: OutboxLimiter;
+  /**
+   * Optional: calls `listener` (soon, possibly more than once) when a message may have become ready
+   * to claim, e.g. one another process enqueued, so idle workers need not wait for their next poll.
+   * A hint only: workers still poll. Returns a function that stops watching.
+   */
+  watch?(listener: () => void): () => void;
   /** Releases handles and connections. */
   close(): Promise<void>;
 }

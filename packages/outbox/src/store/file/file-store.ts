@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { type FSWatcher, watch } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MailbridgeError } from '@mailbridge/core';
@@ -297,6 +298,27 @@ class FileStore implements OutboxStore {
       return true;
     }
     return false;
+  }
+
+  watch(listener: () => void): () => void {
+    // A name appearing in queued/ (another process's enqueue, a retry, a released hold) or leaving it.
+    // Events that come together are told once.
+    let watcher: FSWatcher;
+    let pending = false;
+    try {
+      watcher = watch(join(this.root, 'queued'), { persistent: false }, () => {
+        if (pending) return;
+        pending = true;
+        setImmediate(() => {
+          pending = false;
+          listener();
+        });
+      });
+    } catch {
+      return () => undefined; // no watching here (e.g. out of inotify watches): polling alone
+    }
+    watcher.on('error', () => watcher.close());
+    return () => watcher.close();
   }
 
   async close(): Promise<void> {
