@@ -21,9 +21,8 @@ const env = { SANDBOX_SECRET: DEMO.clientSecret };
 beforeAll(async () => {
   sim = await startSimulator();
   for (const transport of ['graph', 'ews'] as const) {
-    const config = structuredClone(sim.config({ transport, secretEnv: 'SANDBOX_SECRET' })) as Record<string, any>;
-    config.auth.secretExpiresAt = '2099-01-01';
-    configs[transport] = dir.write(`${transport}.json`, config);
+    const config = structuredClone(sim.config({ transport, secretEnv: 'SANDBOX_SECRET' }));
+    configs[transport] = dir.write(`${transport}.json`, { ...config, auth: { ...config.auth, secretExpiresAt: '2099-01-01' } });
     transports[transport] = await createTransport(sim.config({ transport }), {
       adapters: { graph: () => import('@mailbridge/graph-adapter'), ews: () => import('@mailbridge/ews-adapter') },
       env: {},
@@ -36,8 +35,19 @@ afterAll(async () => {
   dir.cleanup();
 });
 
+/** One message of `receive --json` / `show --json`, as the tests read it. */
+interface MessageJson {
+  id: string;
+  internetMessageId: string;
+  subject: string;
+  receivedAt: string;
+  conversationId: string | null;
+  body: { text: string; html?: string };
+  [field: string]: unknown;
+}
+
 /** The CLI's --json listing of the Inbox. */
-async function listInbox(transport: 'graph' | 'ews'): Promise<Array<Record<string, any>>> {
+async function listInbox(transport: 'graph' | 'ews'): Promise<MessageJson[]> {
   const run = await runCli(['--json', '--config', configs[transport], 'receive', '--limit', '100'], { env });
   expect(run.code, run.stderr).toBe(0);
   return run.json().messages;
@@ -174,7 +184,7 @@ describe.each(['graph', 'ews'] as const)('receive and show over %s', (transport)
       const run = await runCli(['--config', configs[transport], 'show', reply.id], { env });
       expect(run.stdout).toMatch(new RegExp(`^In-Reply-To\\s+${internetMessageId}$`, 'm'));
       expect(run.stdout).toMatch(new RegExp(`^References\\s+${internetMessageId}$`, 'm'));
-      expect(run.stdout).toMatch(new RegExp(`^Conversation\\s+${alert.conversationId.replace(/[+/=]/g, '\\$&')}$`, 'm'));
+      expect(run.stdout).toMatch(new RegExp(`^Conversation\\s+${String(alert.conversationId).replace(/[+/=]/g, '\\$&')}$`, 'm'));
     },
     SLOW,
   );
