@@ -26,7 +26,7 @@ export class UsageError extends Error {
 }
 
 const MARKER = Symbol.for('mailbridge.error');
-const EXIT_2 = new Set(['CONFIG_NOT_FOUND', 'CONFIG_PARSE', 'CONFIG_INVALID', 'SECRET_UNRESOLVED', 'USAGE', 'INVALID_MESSAGE', 'ADAPTER_MISSING']);
+const EXIT_2 = new Set(['CONFIG_NOT_FOUND', 'CONFIG_PARSE', 'CONFIG_INVALID', 'SECRET_UNRESOLVED', 'USAGE', 'INVALID_MESSAGE', 'ADAPTER_MISSING', 'SANDBOX_SEED_INVALID']);
 
 function isMailbridgeError(error: unknown): error is Error & { code: string; hint: string; details?: Record<string, unknown> } {
   return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[MARKER] === true;
