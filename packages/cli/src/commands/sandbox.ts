@@ -77,7 +77,9 @@ export async function sandboxCommand(io: CliIo, globals: GlobalOptions, options:
         await runDemoCommand(io, globals, withConfig(app.shown, 'doctor'));
       }
       io.out();
-      io.out(`${c.green('The sandbox demo ran end to end.')} To try the commands above yourself, keep a sandbox running with \`${sandboxLine(options, shown, seedPath && shownPath(seedPath), faultFlags)}\` and run them in another terminal.`);
+      io.out(
+        `${c.green('The sandbox demo ran end to end.')} To try the commands above yourself, keep a sandbox running with \`${sandboxLine(options, shown, seedPath && shownPath(seedPath), faultFlags)}\` and run them in another terminal.`,
+      );
       return 0;
     }
     io.out(c.bold(`mailbridge sandbox is running at ${simulator.url}`));
@@ -111,4 +113,3 @@ export async function sandboxCommand(io: CliIo, globals: GlobalOptions, options:
     await simulator.close();
   }
 }
-

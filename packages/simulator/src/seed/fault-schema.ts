@@ -31,9 +31,15 @@ export const faultSchema = z.discriminatedUnion('kind', [
     kind: z.literal('ews-error'),
     responseCode: z.string().regex(/^Error[A-Za-z]+$/, 'expected an EWS response code such as "ErrorInternalServerError"'),
     count,
-    operation: z.string().regex(/^[A-Za-z]+$/, 'expected an EWS operation such as "CreateItem"').optional(),
+    operation: z
+      .string()
+      .regex(/^[A-Za-z]+$/, 'expected an EWS operation such as "CreateItem"')
+      .optional(),
     messageText: z.string().max(1000).optional(),
-    innerResponseCode: z.string().regex(/^Error[A-Za-z]+$/).optional(),
+    innerResponseCode: z
+      .string()
+      .regex(/^Error[A-Za-z]+$/)
+      .optional(),
     innerMessageText: z.string().max(1000).optional(),
   }),
   z.strictObject({ kind: z.literal('reset-before'), api, count, pathIncludes }),

@@ -10,8 +10,7 @@ const MAX_SEED_FILE_BYTES = 4 * 1024 * 1024;
 /** A seed file of a few levels; deeper YAML (or aliases that multiply) is refused while parsing. */
 const MAX_YAML_ALIAS_COUNT = 100;
 
-const HINT =
-  'Fix the seed file: it holds "apps", "mailboxes" and "faults" (each optional) as the README\'s "Rehearse failures in the sandbox" section shows; every line above names the path of a problem.';
+const HINT = 'Fix the seed file: it holds "apps", "mailboxes" and "faults" (each optional) as the README\'s "Rehearse failures in the sandbox" section shows; every line above names the path of a problem.';
 
 /** The error every problem of a seed file ends in: one stable code, one line per problem. */
 export function seedFileError(source: string, issues: ConfigIssue[], cause?: unknown, subject = source ? `The seed file ${source}` : 'The seed file'): MailbridgeError {
@@ -59,11 +58,12 @@ async function parseText(text: string, source: string): Promise<unknown> {
   const extension = extname(source).toLowerCase();
   if (extension === '.yaml' || extension === '.yml') {
     // Loaded only for YAML seed files: the sandbox without one does not pay for the parser.
-    const { parseDocument } = await import('yaml');
-    const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+    const { LineCounter, parseDocument } = await import('yaml');
+    const lineCounter = new LineCounter();
+    const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
     const error = document.errors[0];
     if (error) {
-      const at = error.linePos?.[0];
+      const at = lineCounter.linePos(error.pos[0]);
       const where = at ? ` at line ${at.line}, column ${at.col}` : '';
       throw seedFileError(source, [{ path: '', message: `is not valid YAML${where}: ${error.message.split('\n')[0]}` }], error);
     }
@@ -147,5 +147,3 @@ export function parseFaultFlag(text: string, index = 0): z.output<typeof faultSc
   }
   return result.data;
 }
-
-
