@@ -14,7 +14,7 @@ export interface RunningSandbox {
  * printed) in `cwd` and resolves once it says it is running. Fails with its output when it exits first.
  */
 export async function startSandbox(args: string[], options: { cwd: string; env?: Record<string, string>; shellCommand?: string; timeoutMs?: number }): Promise<RunningSandbox> {
-  const env = { ...process.env, NO_COLOR: '1', ...options.env };
+  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', ...options.env };
   for (const key of Object.keys(env)) if (key.startsWith('MAILBRIDGE_') || /PROXY/i.test(key)) delete env[key];
   const child: ChildProcess = options.shellCommand ? spawn('/bin/sh', ['-c', `exec ${options.shellCommand}`], { cwd: options.cwd, env }) : spawn(process.execPath, [BIN, 'sandbox', ...args], { cwd: options.cwd, env });
   let out = '';

@@ -1,3 +1,4 @@
+export { calendarDaysUntil } from './calendar-days.js';
 export { type ConfigIssue, genericMessage as configIssueMessage, issueLine, toConfigIssues } from './config-issues.js';
 export { type ConfigWarning, type ConfigWarningCode, SECRET_EXPIRY_WARNING_DAYS } from './config-warnings.js';
 export { ENV_OVERRIDES, type EnvOverrideName } from './env-overrides.js';
