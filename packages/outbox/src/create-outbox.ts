@@ -148,7 +148,7 @@ class OutboxImpl implements Outbox {
 
   async enqueue(message: OutboxMessage): Promise<EnqueueResult> {
     this.assertOpen();
-    const entry = await prepareMessage(message, { mailbox: this.mailbox, limits: this.limits, now: this.now() });
+    const entry = await prepareMessage(message, { mailbox: this.mailbox, limits: this.limits, now: this.now(), fileReferences: this.store.type === 'file' });
     await this.store.add(entry);
     this.engine.wake();
     return { id: entry.id, internetMessageId: entry.internetMessageId };

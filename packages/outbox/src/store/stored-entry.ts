@@ -1,11 +1,19 @@
 import type { OutboxError } from '../outbox-types.js';
 
-/** An attachment as the store keeps it: the bytes, read at enqueue (a file may be gone by the time it is sent). */
+/**
+ * An attachment as the store keeps it: the bytes, read at enqueue (a file may be gone by the time it
+ * is sent) — or, for a `keptFileAttachment` in a file store, the path of the file its owner keeps.
+ */
 export interface StoredAttachment {
   filename: string;
   contentType?: string;
   contentId?: string;
-  contentBase64: string;
+  /** The bytes (every attachment but a kept file). */
+  contentBase64?: string;
+  /** A kept file: its path, read when the message is sent. */
+  contentPath?: string;
+  /** A kept file's size at enqueue. */
+  size?: number;
 }
 
 /** The message as the store keeps it: JSON-safe, self-contained. */
