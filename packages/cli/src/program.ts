@@ -173,6 +173,8 @@ export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
     .option('--demo', 'run doctor, a send and a receive against it, then exit')
     .option('--force', 'replace an existing config at --write-config that is not a sandbox config')
     .option('--federated', 'sign the demo app in with a federated assertion file (workload identity) instead of its client secret')
+    .option('--seed <file>', 'add apps, mailboxes and faults from a JSON or YAML file (a config is written for each app)')
+    .option('--fault <spec>', 'inject a fault, e.g. status:status=503,api=graph,count=2 or token-outage:count=3 (repeat for several)', (value: string, previous: string[] = []) => [...previous, value])
     .action(action(async () => (await import('./commands/sandbox.js')).sandboxCommand));
 
   addHelpSections(program);
