@@ -1,4 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
+import { addInitOptions } from './commands/init-options.js';
+import { addHelpSections } from './help/help-sections.js';
+import { explainUnknown } from './help/unknown-input.js';
 import { type CliIo, createIo, type GlobalOptions } from './output/cli-io.js';
 import { reportError, UsageError } from './output/render-error.js';
 
@@ -29,6 +32,9 @@ export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
     .option('-v, --verbose', 'more detail, and stack traces on errors')
     .option('--no-color', 'no colours (also NO_COLOR=1)')
     .showHelpAfterError(false)
+    // Our own, closer suggestions (help/suggest-similar.ts): commander's proposed `logout` for `bogus`.
+    .showSuggestionAfterError(false)
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({ outputError: () => {} });
 
@@ -106,11 +112,9 @@ export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
       await action(async () => (await import('./commands/show.js')).showCommand)(command);
     });
 
-  program
-    .command('init')
-    .description('an interactive wizard that writes a config and prints the app-registration checklist')
-    .option('-o, --output <path>', 'where to write the config', 'mailbridge.json')
-    .action(action(async () => (await import('./commands/init.js')).initCommand));
+  addInitOptions(program.command('init').description('write a config: asks in a terminal (the app-registration checklist first), or takes the answers as flags (--transport …)')).action(
+    action(async () => (await import('./commands/init.js')).initCommand),
+  );
 
   program
     .command('login')
@@ -169,8 +173,11 @@ export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
     .option('--demo', 'run doctor, a send and a receive against it, then exit')
     .option('--force', 'replace an existing config at --write-config that is not a sandbox config')
     .option('--federated', 'sign the demo app in with a federated assertion file (workload identity) instead of its client secret')
+    .option('--seed <file>', 'add apps, mailboxes and faults from a JSON or YAML file (a config is written for each app)')
+    .option('--fault <spec>', 'inject a fault, e.g. status:status=503,api=graph,count=2 or token-outage:count=3 (repeat for several)', (value: string, previous: string[] = []) => [...previous, value])
     .action(action(async () => (await import('./commands/sandbox.js')).sandboxCommand));
 
+  addHelpSections(program);
   return program;
 }
 
@@ -186,8 +193,9 @@ export async function run(argv: string[]): Promise<number> {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
       const json = argv.includes('--json');
       const io = state.io ?? createIo({ json, color: !argv.includes('--no-color') });
-      const message = error.message.replace(/^error: /, '');
-      return reportError(io, new UsageError(message.charAt(0).toUpperCase() + message.slice(1), 'Run `mailbridge --help` or `mailbridge <command> --help` for the usage.'));
+      const explained = explainUnknown(program, argv.slice(2), error.code, error.message.replace(/^error: /, ''));
+      const message = explained.message;
+      return reportError(io, new UsageError(message.charAt(0).toUpperCase() + message.slice(1), explained.hint ?? 'Run `mailbridge --help` or `mailbridge <command> --help` for the usage.'));
     }
     const io = state.io ?? createIo({ json: argv.includes('--json') });
     return reportError(io, error);
