@@ -72,10 +72,12 @@ export async function receiveCommand(io: CliIo, globals: GlobalOptions, options:
       io.printJson({
         ok: true,
         more,
-        messages: messages.map((message, index) => ({
-          ...receivedMessageJson(message, options.markRead === true ? { isRead: true } : {}),
-          ...(saveDir ? { mimeFile: saved[index] } : {}),
-        })),
+        messages: await Promise.all(
+          messages.map(async (message, index) => ({
+            ...(await receivedMessageJson(message, options.markRead === true ? { isRead: true } : {})),
+            ...(saveDir ? { mimeFile: saved[index] } : {}),
+          })),
+        ),
       });
       return 0;
     }
@@ -101,7 +103,7 @@ export async function receiveCommand(io: CliIo, globals: GlobalOptions, options:
       const savedRows = messages.map((message, index) => [terminalText(saved[index] ?? ''), terminalText(message.subject)]);
       for (const line of renderTable(savedRows, { indent: '  ' })) io.out(line);
     }
-    io.out(c.dim(`One message with its headers and body: mailbridge ${io.config ? `--config ${shellQuote(io.config)} ` : ''}show <id>`));
+    io.out(c.dim(`One message with its headers and body: mailbridge ${globals.config ? `--config ${shellQuote(globals.config)} ` : ''}show <id>`));
     return 0;
   } finally {
     spinner.stop();

@@ -26,7 +26,7 @@ function bodyLines(text: string): string {
   return terminalText(text.replace(/\r\n?/g, '\n').replace(/\t/g, '    '), { keepNewlines: true });
 }
 
-function printMessage(io: CliIo, message: ReceivedMessage, options: { html: boolean }): void {
+async function printMessage(io: CliIo, message: ReceivedMessage, options: { html: boolean }): Promise<void> {
   const c = io.colors;
   const rows: string[][] = [];
   const add = (label: string, value: string | undefined): void => {
@@ -62,7 +62,7 @@ function printMessage(io: CliIo, message: ReceivedMessage, options: { html: bool
     else io.out(bodyLines(message.body.html));
     return;
   }
-  const text = bodyText(message.body);
+  const text = await bodyText(message.body);
   if (text.source === 'none' || text.text.trim() === '') {
     io.out(c.dim('(no body)'));
     return;
@@ -86,10 +86,10 @@ export async function showCommand(io: CliIo, globals: GlobalOptions, options: Re
     spinner.stop();
     const isRead = options.markRead === true ? true : message.isRead;
     if (io.json) {
-      io.printJson({ ok: true, message: receivedMessageJson(message, { isRead }) });
+      io.printJson({ ok: true, message: await receivedMessageJson(message, { isRead }) });
       return 0;
     }
-    printMessage(io, { ...message, isRead }, { html: options.html === true });
+    await printMessage(io, { ...message, isRead }, { html: options.html === true });
     return 0;
   } finally {
     spinner.stop();

@@ -1,10 +1,8 @@
-import { convert } from 'html-to-text';
-
 /**
  * Most HTML characters rendered as text. Larger bodies are cut there (and say so): a hostile or
  * runaway message cannot make `show` or `receive --json` spend unbounded time or memory.
  */
-export const MAX_HTML_CHARS = 2 * 1024 * 1024;
+export const MAX_HTML_CHARS = 1024 * 1024;
 
 /** A message body as text, and where the text came from. */
 export interface BodyText {
@@ -21,10 +19,12 @@ export interface BodyText {
  * plain-text message), else the HTML rendered as text with html-to-text (links kept as
  * `text [url]`, images left out, no hard wrapping: the terminal wraps).
  */
-export function bodyText(body: { text?: string; html?: string } | undefined): BodyText {
+export async function bodyText(body: { text?: string; html?: string } | undefined): Promise<BodyText> {
   if (typeof body?.text === 'string') return { text: body.text, source: 'text', truncated: false };
   if (typeof body?.html !== 'string') return { text: '', source: 'none', truncated: false };
   const truncated = body.html.length > MAX_HTML_CHARS;
+  // Loaded only for an HTML-only body: a listing without one never pays for the import.
+  const { convert } = await import('html-to-text');
   const text = convert(truncated ? body.html.slice(0, MAX_HTML_CHARS) : body.html, {
     wordwrap: false,
     // maxDepth: deeply nested hostile HTML would otherwise recurse until the stack overflows.

@@ -37,7 +37,7 @@ export interface ReceivedMessageJson {
 const addresses = (list: MailAddress[]): string[] => list.map((address) => address.address);
 
 /** {@link ReceivedMessageJson} of a message; `body` only when the message was read with its body. */
-export function receivedMessageJson(message: ReceivedMessage, overrides: { isRead?: boolean } = {}): ReceivedMessageJson {
+export async function receivedMessageJson(message: ReceivedMessage, overrides: { isRead?: boolean } = {}): Promise<ReceivedMessageJson> {
   const json: ReceivedMessageJson = {
     id: message.id,
     internetMessageId: message.internetMessageId,
@@ -62,7 +62,7 @@ export function receivedMessageJson(message: ReceivedMessage, overrides: { isRea
     })),
   };
   if (message.body) {
-    const text = bodyText(message.body);
+    const text = await bodyText(message.body);
     json.body = {
       text: text.text,
       ...(message.body.html !== undefined ? { html: message.body.html } : {}),
