@@ -1,4 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
+import { addInitOptions } from './commands/init-options.js';
+import { addHelpSections } from './help/help-sections.js';
+import { explainUnknown } from './help/unknown-input.js';
 import { type CliIo, createIo, type GlobalOptions } from './output/cli-io.js';
 import { reportError, UsageError } from './output/render-error.js';
 
@@ -29,6 +32,9 @@ export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
     .option('-v, --verbose', 'more detail, and stack traces on errors')
     .option('--no-color', 'no colours (also NO_COLOR=1)')
     .showHelpAfterError(false)
+    // Our own, closer suggestions (help/suggest-similar.ts): commander's proposed `logout` for `bogus`.
+    .showSuggestionAfterError(false)
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({ outputError: () => {} });
 
@@ -85,21 +91,30 @@ export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
 
   program
     .command('receive')
-    .description('list messages (and optionally mark them read and save their MIME)')
+    .description('list messages with their ids (and optionally mark them read and save their MIME); --json adds recipients, threading fields and bodies')
     .option('--folder <name>', 'folder: inbox, sentitems, drafts, deleteditems, archive, junkemail or a folder id', 'inbox')
     .option('--unread', 'only unread messages')
     .option('--since <time>', 'only messages received at or after this ISO 8601 time')
     .option('--limit <n>', 'at most this many messages', positiveInt, 25)
     .option('--mark-read', 'mark the listed messages read')
-    .option('--save-mime <dir>', 'save each message as <dir>/<id>.eml')
+    .option('--save-mime <dir>', 'save each message as <dir>/<received time>-<hash of its id>.eml and print each path (with --json: "mimeFile")')
     .option('--force', 'with --save-mime: replace files that already exist')
     .action(action(async () => (await import('./commands/receive.js')).receiveCommand));
 
   program
-    .command('init')
-    .description('an interactive wizard that writes a config and prints the app-registration checklist')
-    .option('-o, --output <path>', 'where to write the config', 'mailbridge.json')
-    .action(action(async () => (await import('./commands/init.js')).initCommand));
+    .command('show')
+    .description('show one message: its headers, text body (HTML rendered as text) and attachments')
+    .argument('<id>', 'the message id (from `mailbridge receive`)')
+    .option('--html', 'print the HTML body as it is instead of its text')
+    .option('--mark-read', 'mark the message read')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      command.setOptionValue('id', id);
+      await action(async () => (await import('./commands/show.js')).showCommand)(command);
+    });
+
+  addInitOptions(program.command('init').description('write a config: asks in a terminal (the app-registration checklist first), or takes the answers as flags (--transport …)')).action(
+    action(async () => (await import('./commands/init.js')).initCommand),
+  );
 
   program
     .command('login')
@@ -162,6 +177,7 @@ export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
     .option('--fault <spec>', 'inject a fault, e.g. status:status=503,api=graph,count=2 or token-outage:count=3 (repeat for several)', (value: string, previous: string[] = []) => [...previous, value])
     .action(action(async () => (await import('./commands/sandbox.js')).sandboxCommand));
 
+  addHelpSections(program);
   return program;
 }
 
@@ -177,8 +193,9 @@ export async function run(argv: string[]): Promise<number> {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
       const json = argv.includes('--json');
       const io = state.io ?? createIo({ json, color: !argv.includes('--no-color') });
-      const message = error.message.replace(/^error: /, '');
-      return reportError(io, new UsageError(message.charAt(0).toUpperCase() + message.slice(1), 'Run `mailbridge --help` or `mailbridge <command> --help` for the usage.'));
+      const explained = explainUnknown(program, argv.slice(2), error.code, error.message.replace(/^error: /, ''));
+      const message = explained.message;
+      return reportError(io, new UsageError(message.charAt(0).toUpperCase() + message.slice(1), explained.hint ?? 'Run `mailbridge --help` or `mailbridge <command> --help` for the usage.'));
     }
     const io = state.io ?? createIo({ json: argv.includes('--json') });
     return reportError(io, error);
