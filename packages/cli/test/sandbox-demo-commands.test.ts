@@ -84,13 +84,18 @@ describe('the commands the sandbox prints run as printed', () => {
           relay.stdout.on('data', (chunk) => (out += chunk));
           relay.stderr.on('data', (chunk) => (out += chunk));
           const closed = new Promise<number | null>((resolve) => relay.on('close', resolve));
-          const started = Date.now();
-          // Its last start-up line is the status page's address (the sandbox config has relay.status).
-          while (!/ status +url=/.test(out) && relay.exitCode === null && Date.now() - started < 60_000) await new Promise((resolve) => setTimeout(resolve, 100));
-          expect(out, line).toMatch(/listening host=127\.0\.0\.1/);
-          expect(out, line).toMatch(/ status +url=/);
-          relay.kill('SIGTERM');
-          expect(await closed, `${line}\n${out}`).toBe(0);
+          try {
+            const started = Date.now();
+            // Its last start-up line is the status page's address (the sandbox config has relay.status).
+            while (!/ status +url=/.test(out) && relay.exitCode === null && Date.now() - started < 60_000) await new Promise((resolve) => setTimeout(resolve, 100));
+            expect(out, line).toMatch(/listening host=127\.0\.0\.1/);
+            expect(out, line).toMatch(/ status +url=/);
+            relay.kill('SIGTERM');
+            expect(await closed, `${line}\n${out}`).toBe(0);
+          } finally {
+            // A failed assertion above must not leave the relay running.
+            if (relay.exitCode === null && relay.signalCode === null) relay.kill('SIGKILL');
+          }
           continue;
         }
         const result = await shell(line, cwd);

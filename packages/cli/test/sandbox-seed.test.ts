@@ -181,6 +181,20 @@ describe('mailbridge sandbox: injected faults (seed file "faults" and --fault)',
   });
 });
 
+describe('mailbridge sandbox --seed --demo', () => {
+  it('runs the demo, then doctor for each seeded app, and exits 0 (the rehearsal may fail)', { timeout: 180_000 }, async () => {
+    const seed = dir.write('demo-seed.yaml', 'apps:\n  - name: send-only\n    permissions: [Mail.Send]\n  - name: no-consent\n    adminConsent: false\n');
+    const run = await runCli(['sandbox', '--demo', '--seed', seed, '--write-config', join(dir.path, 'demo-seed', 'sandbox.json')], { cwd: dir.path, timeoutMs: 150_000 });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const sections = run.stdout.split('\n$ ');
+    const sendOnly = sections.find((section) => section.startsWith('mailbridge --config demo-seed/sandbox.send-only.json doctor'));
+    expect(sendOnly).toMatch(/All checks passed with 2 warnings/);
+    const noConsent = sections.find((section) => section.startsWith('mailbridge --config demo-seed/sandbox.no-consent.json doctor'));
+    expect(noConsent).toMatch(/✖ fail {2}permissions/);
+    expect(run.stdout).toMatch(/keep a sandbox running with `mailbridge sandbox --write-config demo-seed\/sandbox\.json --seed demo-seed\.yaml`/);
+  });
+});
+
 describe('mailbridge sandbox: bad seed files and --fault flags', () => {
   it('lists every problem of a seed file with its path, a stable code and a hint, and writes nothing', async () => {
     const seed = dir.write(

@@ -75,5 +75,12 @@ describe('MsalNetworkClient', () => {
 
     const plain = new MsalNetworkClient(client(() => Promise.reject(new TypeError('fetch failed'))).http);
     await expect(plain.sendPostRequestAsync('https://login.example/t/token')).rejects.toMatchObject({ code: 'NETWORK_ERROR', retryable: true });
+
+    // Another HttpClient's bare "fetch failed": the cause it wraps is what the message and hint say.
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4431'), { code: 'ECONNREFUSED' });
+    const wrapped = new MsalNetworkClient(client(() => Promise.reject(new TypeError('fetch failed', { cause: refused }))).http);
+    const error = await wrapped.sendPostRequestAsync('https://127.0.0.1:4431/t/token').catch((caught: MailbridgeError) => caught);
+    expect(error).toMatchObject({ code: 'NETWORK_ERROR', message: 'Could not reach Entra ID at https://127.0.0.1:4431: connect ECONNREFUSED 127.0.0.1:4431 (ECONNREFUSED).' });
+    expect((error as MailbridgeError).hint).toContain('Nothing accepts connections at 127.0.0.1:4431');
   });
 });

@@ -175,9 +175,15 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       ['a local simulator and ./mailbridge.sandbox.json for it, until Ctrl-C', 'mailbridge sandbox'],
       ['doctor, a send and a receive against it, then exit', 'mailbridge sandbox --demo'],
       ['then, in another terminal', 'mailbridge --config mailbridge.sandbox.json doctor'],
+      ['rehearse failures: apps, mailboxes and faults from a seed file (a config per app)', 'mailbridge sandbox --seed rehearsal.yaml'],
+      ['inject faults from the command line', 'mailbridge sandbox --fault status:status=503,api=graph,count=2 --fault token-outage:count=3'],
     ],
     environment: 'terminal',
-    exitCodes: [['0', 'stopped by Ctrl-C, or --demo succeeded'], ['1', 'a --demo step failed, or the simulator could not start'], EXIT_USAGE],
+    exitCodes: [
+      ['0', 'stopped by Ctrl-C, or --demo succeeded'],
+      ['1', 'a --demo step failed, or the simulator could not start'],
+      ['2', 'bad usage, or a seed file or --fault that does not fit (SANDBOX_SEED_INVALID)'],
+    ],
   },
 };
 

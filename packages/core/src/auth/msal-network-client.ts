@@ -1,6 +1,7 @@
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
 import { MailbridgeError } from '../errors/index.js';
 import type { HttpClient } from '../http/http-client.js';
+import { describeNetworkCause } from '../http/map-network-error.js';
 import { MAX_ANSWER_DEPTH, nestsDeeperThan, tooDeeplyNested } from '../http/nesting-depth.js';
 import { readText } from '../http/read-body.js';
 import { isRedirectStatus, redirectRefused } from '../http/redirect-refused.js';
@@ -82,12 +83,15 @@ export class MsalNetworkClient implements INetworkModule {
     try {
       response = await this.http.fetch(url, init);
     } catch (cause) {
+      // Core's client maps its failures itself; another HttpClient throws undici's bare "fetch
+      // failed", whose cause (ECONNREFUSED, ENOTFOUND, a certificate error) is what the user needs.
+      const described = MailbridgeError.isInstance(cause) ? undefined : describeNetworkCause(cause, url);
       const error = MailbridgeError.isInstance(cause)
         ? cause
         : new MailbridgeError({
             code: 'NETWORK_ERROR',
-            message: `Could not reach Entra ID at ${new URL(url).origin}.`,
-            hint: 'Check the network path to the authority host (endpoints.authorityHost), network.proxy and network.caFile.',
+            message: `Could not reach Entra ID at ${new URL(url).origin}: ${described!.reason}.`,
+            hint: described!.code ? described!.hint : 'Check the network path to the authority host (endpoints.authorityHost), network.proxy and network.caFile.',
             cause,
             retryable: true,
           });

@@ -148,6 +148,18 @@ export function mapNetworkError(error: unknown, context: FailureContext): Mailbr
   return make('NETWORK_ERROR', `${where} failed: ${reason}${sent ? ' after the request was sent' : ''}.`, networkHint(code, target), true);
 }
 
+/**
+ * What a failed request's cause chain says, for HTTP clients other than core's (a caller's own
+ * `HttpClient` throws undici's bare `TypeError('fetch failed')`): the innermost code and its text,
+ * and the hint for it. `url` names the host and port the hint points at.
+ */
+export function describeNetworkCause(error: unknown, url: string): { reason: string; code?: string; hint: string } {
+  const root = rootCause(error);
+  const code = root.code ?? '';
+  const text = root.message ?? String(error);
+  return { reason: code ? `${text} (${code})` : text, ...(code ? { code } : {}), hint: networkHint(code, hostAndPort(url)) };
+}
+
 /** What to do about a failed connection, by the error code of its cause. */
 function networkHint(code: string, target: { host: string; port: string }): string {
   switch (code) {

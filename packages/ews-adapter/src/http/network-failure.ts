@@ -1,4 +1,4 @@
-import { MailbridgeError } from '@mailbridge/core';
+import { describeNetworkCause, MailbridgeError } from '@mailbridge/core';
 
 /** Error codes (of Node, undici) that mean the request never reached the server. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
@@ -50,10 +50,12 @@ export function toNetworkError(error: unknown, url: string): MailbridgeError {
       retryable: true,
     });
   }
+  // The innermost cause, not the wrapper's "fetch failed".
+  const described = describeNetworkCause(error, url);
   return new MailbridgeError({
     code: 'NETWORK_ERROR',
-    message: `The connection to ${host} failed (${codes[0] ?? (error instanceof Error ? error.message : 'unknown error')}).`,
-    hint: 'Check the network, DNS and proxy settings (network.proxy), and that endpoints.ews is right.',
+    message: `The connection to ${host} failed (${described.reason}).`,
+    hint: described.code ? described.hint : 'Check the network, DNS and proxy settings (network.proxy), and that endpoints.ews is right.',
     cause: error,
     retryable: true,
     ...(notSent ? { details: { requestSent: false } } : {}),
