@@ -1,12 +1,6 @@
 import { type MailAddress, type OutgoingMessage, readAttachment, type SizedAttachment, toMailAddress } from '@mailbridge/core';
 import { escapeXmlAttribute, escapeXmlText } from './xml/escape-xml.js';
 
-/** What the conversion needs to know of the transport. */
-export interface EwsMessageOptions {
-  /** `RequestServerVersion` of the request: Exchange 2007 knows no `IsContactPhoto`. */
-  versionName: string;
-}
-
 const IMPORTANCE: Record<NonNullable<OutgoingMessage['importance']>, string> = { low: 'Low', normal: 'Normal', high: 'High' };
 
 /** `<t:Mailbox>` of one address: the display name only when there is one. */
@@ -23,15 +17,14 @@ function mailboxes(element: string, list: Array<string | MailAddress> | undefine
 }
 
 /** One attachment that goes inside the request, its content as base64. */
-async function fileAttachment(sized: SizedAttachment, options: EwsMessageOptions): Promise<string> {
+async function fileAttachment(sized: SizedAttachment): Promise<string> {
   const { attachment } = sized;
   const content = (await readAttachment(sized)).toString('base64');
   const inline = attachment.contentId !== undefined;
   return (
     `<t:FileAttachment><t:Name>${escapeXmlText(attachment.filename)}</t:Name><t:ContentType>${escapeXmlText(sized.contentType)}</t:ContentType>` +
     (inline ? `<t:ContentId>${escapeXmlText(attachment.contentId!)}</t:ContentId>` : '') +
-    `<t:IsInline>${inline}</t:IsInline>` +
-    (options.versionName === 'Exchange2007_SP1' ? '' : '<t:IsContactPhoto>false</t:IsContactPhoto>') +
+    `<t:IsInline>${inline}</t:IsInline><t:IsContactPhoto>false</t:IsContactPhoto>` +
     `<t:Content>${content}</t:Content></t:FileAttachment>`
   );
 }
@@ -40,16 +33,17 @@ async function fileAttachment(sized: SizedAttachment, options: EwsMessageOptions
  * The `<t:Message>` of an outgoing message (validated by core's `prepareOutgoingMessage`), written by
  * hand so that sending never loads ews-javascript-api: subject, body (HTML when given, Exchange
  * derives the text part; else text), the attachments listed in `inlineAttachments` (the small ones
- * that go inside the CreateItem request; larger ones are uploaded to the draft afterwards),
+ * that go inside the CreateItem request, Exchange 2010 SP2 and later; larger ones, or any with an
+ * older version, are uploaded to the draft afterwards),
  * importance, X- headers (as InternetHeaders extended properties, the only way EWS sets them),
  * recipients, from (send as), the Internet Message-ID (known beforehand, to find the message in Sent
  * Items after an unknown outcome) and reply-to. The elements follow the order of MessageType in
  * Microsoft's schema (types.xsd), which Exchange enforces, and are the ones ews-javascript-api wrote
  * for the same message. Every value is escaped: text, names, addresses, header names and values.
  */
-export async function convertToEwsMessage(message: OutgoingMessage, internetMessageId: string, inlineAttachments: SizedAttachment[], options: EwsMessageOptions): Promise<string> {
+export async function convertToEwsMessage(message: OutgoingMessage, internetMessageId: string, inlineAttachments: SizedAttachment[]): Promise<string> {
   const body = message.html !== undefined ? `<t:Body BodyType="HTML">${escapeXmlText(message.html)}</t:Body>` : `<t:Body BodyType="Text">${escapeXmlText(message.text ?? '')}</t:Body>`;
-  const attachments = inlineAttachments.length ? `<t:Attachments>${(await Promise.all(inlineAttachments.map((sized) => fileAttachment(sized, options)))).join('')}</t:Attachments>` : '';
+  const attachments = inlineAttachments.length ? `<t:Attachments>${(await Promise.all(inlineAttachments.map((sized) => fileAttachment(sized)))).join('')}</t:Attachments>` : '';
   const importance = message.importance ? `<t:Importance>${IMPORTANCE[message.importance]}</t:Importance>` : '';
   const headers = Object.entries(message.headers ?? {})
     .map(

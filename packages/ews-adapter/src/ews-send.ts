@@ -29,13 +29,24 @@ export async function send(requester: EwsRequester, message: OutgoingMessage, op
       return { transport: 'ews', mailbox: requester.mailbox, internetMessageId, id: found };
     }
   }
-  const small = total <= requester.settings.inlineLimit;
+  // Attachments go inside a CreateItem from Exchange 2010 SP2 on; with an older version, each goes with
+  // CreateAttachment onto a draft (as the library's drafts did; its one-request send dropped them).
+  const small = total <= requester.settings.inlineLimit && (attachments.length === 0 || attachmentsInCreateItem(requester.settings.versionName));
   requester.logger.debug('EWS send', { attachments: attachments.length, bytes: total, path: save && small ? 'CreateItem' : 'draft' });
-  const convertOptions = { versionName: requester.settings.versionName };
   if (save && small) {
-    return sendInOneRequest(requester, internetMessageId, options.signal, () => convertToEwsMessage(message, internetMessageId, attachments, convertOptions));
+    return sendInOneRequest(requester, internetMessageId, options.signal, () => convertToEwsMessage(message, internetMessageId, attachments));
   }
-  return sendThroughDraft(requester, (draftAttachments) => convertToEwsMessage(message, internetMessageId, draftAttachments, convertOptions), internetMessageId, small ? attachments : [], small ? [] : attachments, save, options);
+  return sendThroughDraft(requester, (draftAttachments) => convertToEwsMessage(message, internetMessageId, draftAttachments), internetMessageId, small ? attachments : [], small ? [] : attachments, save, options);
+}
+
+/**
+ * Versions whose CreateItem ews-javascript-api (like Microsoft's EWS Managed API, which it follows)
+ * never gave attachments: it sends them inside a CreateItem only from Exchange 2010 SP2 on.
+ */
+const BEFORE_2010_SP2 = new Set(['Exchange2007_SP1', 'Exchange2010', 'Exchange2010_SP1']);
+
+function attachmentsInCreateItem(versionName: string): boolean {
+  return !BEFORE_2010_SP2.has(versionName);
 }
 
 /** `sendMime()` over EWS: the MIME as the item's MimeContent (given a Message-ID when it has none). */

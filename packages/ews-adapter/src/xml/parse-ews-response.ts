@@ -25,9 +25,9 @@ let Parser: DomParserClass | undefined;
 /**
  * Parses the SOAP text of a hand-written request's answer with xmldom, the parser ews-javascript-api
  * reads its answers with, loaded on first use (the one-request send reads nothing but the response
- * class, which the HTTP layer already checked). Recoverable and fatal parser errors alike refuse the
- * answer: a half-understood answer must not yield a wrong id. The HTTP layer has already bounded the
- * text's size and nesting depth.
+ * class, which the HTTP layer already checked). Every parser message refuses the answer, warnings
+ * included (xmldom only warns about an element left unclosed): a half-understood answer must not
+ * yield a wrong id. The HTTP layer has already bounded the text's size and nesting depth.
  */
 export function parseEwsResponse(text: string, operation: string): XmlDocument {
   Parser ??= (createRequire(import.meta.url)('@xmldom/xmldom') as { DOMParser: DomParserClass }).DOMParser;
@@ -38,7 +38,7 @@ export function parseEwsResponse(text: string, operation: string): XmlDocument {
       hint: 'Check that endpoints.ews points at /EWS/Exchange.asmx of an Exchange server, and that no proxy in between changes its answers.',
     });
   };
-  return new Parser({ errorHandler: { warning: () => {}, error: refuse, fatalError: refuse } }).parseFromString(text, 'text/xml');
+  return new Parser({ errorHandler: { warning: refuse, error: refuse, fatalError: refuse } }).parseFromString(text, 'text/xml');
 }
 
 /** The elements of the EWS types namespace with this local name, in document order. */
