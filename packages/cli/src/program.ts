@@ -1,4 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
+import { addInitOptions } from './commands/init-options.js';
+import { addHelpSections } from './help/help-sections.js';
+import { explainUnknown } from './help/unknown-input.js';
 import { type CliIo, createIo, type GlobalOptions } from './output/cli-io.js';
 import { reportError, UsageError } from './output/render-error.js';
 
@@ -29,6 +32,9 @@ export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
     .option('-v, --verbose', 'more detail, and stack traces on errors')
     .option('--no-color', 'no colours (also NO_COLOR=1)')
     .showHelpAfterError(false)
+    // Our own, closer suggestions (help/suggest-similar.ts): commander's proposed `logout` for `bogus`.
+    .showSuggestionAfterError(false)
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({ outputError: () => {} });
 
@@ -95,11 +101,9 @@ export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
     .option('--force', 'with --save-mime: replace files that already exist')
     .action(action(async () => (await import('./commands/receive.js')).receiveCommand));
 
-  program
-    .command('init')
-    .description('an interactive wizard that writes a config and prints the app-registration checklist')
-    .option('-o, --output <path>', 'where to write the config', 'mailbridge.json')
-    .action(action(async () => (await import('./commands/init.js')).initCommand));
+  addInitOptions(program.command('init').description('write a config: asks in a terminal (the app-registration checklist first), or takes the answers as flags (--transport …)')).action(
+    action(async () => (await import('./commands/init.js')).initCommand),
+  );
 
   program
     .command('login')
@@ -160,6 +164,7 @@ export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
     .option('--federated', 'sign the demo app in with a federated assertion file (workload identity) instead of its client secret')
     .action(action(async () => (await import('./commands/sandbox.js')).sandboxCommand));
 
+  addHelpSections(program);
   return program;
 }
 
@@ -175,8 +180,9 @@ export async function run(argv: string[]): Promise<number> {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
       const json = argv.includes('--json');
       const io = state.io ?? createIo({ json, color: !argv.includes('--no-color') });
-      const message = error.message.replace(/^error: /, '');
-      return reportError(io, new UsageError(message.charAt(0).toUpperCase() + message.slice(1), 'Run `mailbridge --help` or `mailbridge <command> --help` for the usage.'));
+      const explained = explainUnknown(program, argv.slice(2), error.code, error.message.replace(/^error: /, ''));
+      const message = explained.message;
+      return reportError(io, new UsageError(message.charAt(0).toUpperCase() + message.slice(1), explained.hint ?? 'Run `mailbridge --help` or `mailbridge <command> --help` for the usage.'));
     }
     const io = state.io ?? createIo({ json: argv.includes('--json') });
     return reportError(io, error);

@@ -1,10 +1,13 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { type AddressInfo, connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { redisUnavailable, startTestRedis, type TestRedis } from '@mailbridge/outbox/testing';
 import { verifyPassword } from '@mailbridge/relay';
 import { DEMO, type Simulator, startSimulator } from '@mailbridge/simulator';
+import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runCli, tempDir } from './helpers.js';
 
@@ -210,4 +213,64 @@ describe('crash: SIGKILL the relay while clients send', () => {
     relay.child.kill('SIGTERM');
     expect(await relay.exited).toBe(0);
   }, 180_000);
+
+  it('a large message (attachment kept as a file beside the spool) answered 250 and then SIGKILLed is delivered intact exactly once after a restart, and its file removed', async () => {
+    const port = await freePort();
+    const spool = join(dir.path, 'outbox-large');
+    const configPath = dir.write('mailbridge-large.json', {
+      ...simulator.config({ transport: 'graph' }),
+      outbox: { store: { type: 'file', dir: spool } },
+      relay: { listen: [{ host: '127.0.0.1', port, tls: 'none' }] },
+    });
+    let relay = startCli(['relay', '--config', configPath, '--json']);
+    await until(() => relay.lines.some((l) => l.includes('"listening"')), 30_000, 'the relay');
+    const big = randomBytes(5 * 1024 * 1024);
+    const smtp = nodemailer.createTransport({ host: '127.0.0.1', port, ignoreTLS: true });
+    const info = await smtp.sendMail({ from: DEMO.mailbox, to: 'large@fabrikam.example', subject: 'large after a crash', text: 'see file', messageId: '<crash-large@relay.test>', attachments: [{ filename: 'big.bin', content: big }] });
+    smtp.close();
+    relay.child.kill('SIGKILL'); // right after the 250: delivery has not finished
+    await relay.exited;
+    expect(info.response).toMatch(/^250 2\.6\.0 /);
+    relay = startCli(['relay', '--config', configPath, '--json']);
+    await until(() => simulator.deliveries('<crash-large@relay.test>').outbound >= 1, 60_000, 'the delivery');
+    await new Promise((r) => setTimeout(r, 1500)); // a second copy would show up by now
+    expect(simulator.deliveries('<crash-large@relay.test>').outbound).toBe(1);
+    const outbound = simulator.outbound().filter((m) => m.subject === 'large after a crash');
+    expect(outbound).toHaveLength(1);
+    expect(outbound[0]!.mime.replace(/\s+/g, '')).toContain(big.toString('base64'));
+    await until(() => readdirSync(join(spool, 'relay-parts')).length === 0, 10_000, 'the attachment file removed');
+    relay.child.kill('SIGTERM');
+    expect(await relay.exited).toBe(0);
+  }, 180_000);
+});
+
+describe.skipIf(redisUnavailable() !== undefined)('mailbridge relay whose SMTP port is taken, on a Redis outbox', () => {
+  let simulator: Simulator;
+  let redis: TestRedis;
+  let blocker: Server;
+  const dir = tempDir();
+  beforeAll(async () => {
+    simulator = await startSimulator();
+    redis = await startTestRedis();
+    blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => blocker?.close(resolve));
+    await redis?.stop();
+    await simulator?.close();
+    dir.cleanup();
+  });
+
+  it('reports RELAY_LISTEN_FAILED and exits 1, closing the outbox it opened (its Redis connection would keep the process alive)', async () => {
+    const taken = (blocker.address() as AddressInfo).port;
+    const configPath = dir.write('mailbridge.json', {
+      ...simulator.config({ transport: 'graph' }),
+      outbox: { store: { type: 'redis', url: redis.url, prefix: 'relay-taken' } },
+      relay: { listen: [{ host: '127.0.0.1', port: taken, tls: 'none' }] },
+    });
+    const result = await runCli(['relay', '--config', configPath, '--json'], { timeoutMs: 20_000 });
+    expect(result.code, result.stdout + result.stderr).toBe(1);
+    expect(result.json().error.code).toBe('RELAY_LISTEN_FAILED');
+  }, 60_000);
 });

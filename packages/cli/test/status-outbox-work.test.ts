@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { type AddressInfo, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { DEMO, demoSeed, type Simulator, startSimulator } from '@mailbridge/simulator';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
@@ -100,4 +101,37 @@ describe('mailbridge outbox work with outbox.status', () => {
     }
     for (const text of bodies) expect(text).not.toContain('SUBJECT-CANARY');
   }, 90_000);
+});
+
+describe('mailbridge outbox work whose status listener cannot start', () => {
+  let simulator: Simulator;
+  const dir = tempDir();
+  let blocker: Server;
+
+  beforeAll(async () => {
+    simulator = await startSimulator();
+    blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  }, 60_000);
+  afterAll(async () => {
+    await new Promise((resolve) => blocker?.close(resolve));
+    await simulator?.close();
+    dir.cleanup();
+  });
+
+  it('reports STATUS_LISTEN_FAILED, closes the outbox it started (its workers stop) and exits 1 instead of running on', async () => {
+    const taken = (blocker.address() as AddressInfo).port;
+    const file = dir.write('mailbridge.json', {
+      ...(simulator.config({ transport: 'graph' }) as Record<string, unknown>),
+      outbox: { store: { type: 'file', dir: join(dir.path, 'spool') }, status: { host: '127.0.0.1', port: taken } },
+    });
+    // Without closing the outbox its delivery workers keep the process alive: runCli would kill it
+    // after the timeout (code -1) rather than see it exit.
+    const started = Date.now();
+    const result = await runCli(['outbox', 'work', '--config', file, '--json'], { timeoutMs: 20_000 });
+    expect(result.code, result.stdout + result.stderr).toBe(1);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(result.json().error.code).toBe('STATUS_LISTEN_FAILED');
+    expect(result.stdout).not.toContain('"event":"started"');
+  }, 60_000);
 });

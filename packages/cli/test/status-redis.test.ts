@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '@mailbridge/core';
 import { createOutbox, type Outbox } from '@mailbridge/outbox';
+import { redisUnavailable, startTestRedis, type TestRedis } from '@mailbridge/outbox/testing';
 import { type Simulator, startSimulator } from '@mailbridge/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type StatusListener, startStatusListener } from '../src/status/start-status-listener.js';
 import { httpGet } from './status-fixtures.js';
-import { redisMissing, type StoppableRedis, startStoppableRedis } from './support/redis-server.js';
 
 async function waitForStatus(url: string, status: number, timeoutMs: number): Promise<{ status: number; body: string }> {
   const until = Date.now() + timeoutMs;
@@ -19,16 +19,16 @@ async function waitForStatus(url: string, status: number, timeoutMs: number): Pr
   }
 }
 
-describe.skipIf(redisMissing() !== undefined)('status listener of an outbox on Redis', () => {
+describe.skipIf(redisUnavailable() !== undefined)('status listener of an outbox on Redis', () => {
   let simulator: Simulator;
-  let redis: StoppableRedis;
+  let redis: TestRedis;
   let outbox: Outbox;
   let listener: StatusListener;
   let dir: string;
 
   beforeAll(async () => {
     simulator = await startSimulator();
-    redis = await startStoppableRedis();
+    redis = await startTestRedis();
     dir = mkdtempSync(join(tmpdir(), 'mailbridge-status-redis-config-'));
     const path = join(dir, 'mailbridge.json');
     const config = {
@@ -44,16 +44,16 @@ describe.skipIf(redisMissing() !== undefined)('status listener of an outbox on R
 
   afterAll(async () => {
     await listener?.close();
-    await redis?.start().catch(() => undefined);
+    await redis?.restart().catch(() => undefined);
     await outbox?.close();
-    await redis?.cleanup();
+    await redis?.stop();
     await simulator?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
   it('/readyz turns 503 naming the store when Redis stops, the page says so without hanging, and both recover', async () => {
     await waitForStatus(`${listener.url}/readyz`, 200, 15_000);
-    await redis.stop();
+    await redis.pause();
     const failing = await waitForStatus(`${listener.url}/readyz`, 503, 15_000);
     const body = JSON.parse(failing.body) as { ok: boolean; failing: Array<{ id: string; code: string; message: string }> };
     expect(body.ok).toBe(false);
@@ -67,7 +67,7 @@ describe.skipIf(redisMissing() !== undefined)('status listener of an outbox on R
     // /healthz is about the process, not its dependencies.
     expect((await httpGet(`${listener.url}/healthz`)).status).toBe(200);
 
-    await redis.start();
+    await redis.restart();
     await waitForStatus(`${listener.url}/readyz`, 200, 30_000);
     const page2 = await httpGet(`${listener.url}/`);
     expect(page2.body).not.toContain('The outbox store cannot be read');

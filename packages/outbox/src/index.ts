@@ -7,6 +7,7 @@ export { createOutbox, type OutboxOptions, outboxDefaults } from './create-outbo
 export { classifyFailure, type FailureDecision } from './delivery/classify-failure.js';
 export type { LimiterUsage, Reservation } from './limits/reservation.js';
 export { BUDGET_WARNING_RATIO, EXCHANGE_ONLINE_LIMITS, limitsFromConfig, type SendingLimits } from './limits/sending-limits.js';
+export { type FileAttachment, isKeptFile, keptFileAttachment } from './message/kept-file.js';
 export { newOutboxId, prepareMessage } from './message/prepare-message.js';
 export type { Outbox } from './outbox.js';
 export {

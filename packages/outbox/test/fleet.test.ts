@@ -3,8 +3,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import { createOutbox } from '../src/index.js';
+import { redisUnavailable, startTestRedis, type TestRedis } from '../src/testing/index.js';
 import { type OutboxTestBed, RECIPIENT, SENDER, startOutboxTestBed, waitFor } from './support/outbox-test-bed.js';
-import { redisUnavailable, startTestRedis, type TestRedis } from './support/redis-server.js';
 import { startWorker, type WorkerProcess } from './support/worker-process.js';
 
 const MESSAGES = 300;

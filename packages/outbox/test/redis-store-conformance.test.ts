@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
 import { createRedisStore } from '../src/store/redis/redis-store.js';
-import { describeStoreConformance } from '../src/testing/index.js';
-import { redisUnavailable, startTestRedis, type TestRedis } from './support/redis-server.js';
+import { describeStoreConformance, redisUnavailable, startTestRedis, type TestRedis } from '../src/testing/index.js';
 
 const skip = redisUnavailable();
 let redis: TestRedis | undefined;

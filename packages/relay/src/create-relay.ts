@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Transform } from 'node:stream';
-import { type MailAddress, type MailbridgeConfig, MailbridgeError, type RelayConfig } from '@mailbridge/core';
-import { createOutbox, type OutboxOptions } from '@mailbridge/outbox';
+import { type MailAddress, type MailbridgeConfig, MailbridgeError, type OutgoingAttachment, type RelayConfig } from '@mailbridge/core';
+import { createOutbox, keptFileAttachment, type OutboxOptions } from '@mailbridge/outbox';
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import { matchesAddress } from './access/address-pattern.js';
 import { createConnectionRateLimit } from './access/connection-rate-limit.js';
@@ -9,7 +12,8 @@ import { createLoginLockout } from './access/login-lockout.js';
 import { createNetworkAllowlist, isLoopbackHost } from './access/network-allowlist.js';
 import { createUserDirectory, type RelayUser } from './access/user-directory.js';
 import { buildBounce } from './bounce/build-bounce.js';
-import { convertMime } from './message/convert-mime.js';
+import { createPartsStore, type MessageParts, partsKey } from './message/attachment-parts.js';
+import { type ConvertedAttachment, convertMime } from './message/convert-mime.js';
 import { rewriteRecipientHeaders } from './message/rewrite-recipient-headers.js';
 import { maySendAs, type SenderPolicy } from './message/sender-policy.js';
 import type { RelayEvents } from './relay-events.js';
@@ -38,6 +42,15 @@ export interface CreateRelayOptions {
    * @default 2_900_000 (Graph takes MIME sends up to 4 MB once base64-encoded)
    */
   rawMimeLimitBytes?: number;
+  /**
+   * Attachment folders under the file outbox's `relay-parts` folder that no kept message references
+   * (dropped with `mailbridge outbox drop`, or left by a crash before the 250) are removed when
+   * nothing has written to them for this long (another relay process may still be receiving).
+   * @default 3_600_000 (one hour)
+   */
+  partsSweepGraceMs?: number;
+  /** How often those folders are swept (also once at start). @default 3_600_000 */
+  partsSweepIntervalMs?: number;
   /** Environment for `{env}` passwords. @default process.env */
   env?: NodeJS.ProcessEnv;
   /** Host name in the greeting and EHLO reply. @default os.hostname() */
@@ -116,8 +129,55 @@ export async function createRelay(config: MailbridgeConfig, options: CreateRelay
   // between the durable enqueue and the reply, a cut connection) sends the same message again; it
   // gets 250 for the copy already kept instead of a second delivery. Read once from the store at start.
   const held = new Map<string, string>();
-  if (outbox.list) {
-    for await (const entry of outbox.list()) held.set(entry.internetMessageId.toLowerCase(), entry.id);
+  // Whatever fails from here on, an outbox this call opened is closed again: a Redis store's
+  // connection would otherwise keep the process alive after the error.
+  const closeOwnOutbox = async () => {
+    if (!options.outbox) await outbox.close().catch(() => undefined);
+  };
+  // Attachments of messages larger than the raw limit are written to files as the message streams in
+  // (never held in memory). With a file outbox they stay next to the spool, fsync'ed before the 250,
+  // and the stored message references them until it is delivered; otherwise (Redis: workers on other
+  // machines cannot read a local path) they are temporary and the outbox keeps a copy of the bytes.
+  const storeSection = config.outbox?.store;
+  const durableParts = outbox.storeType === 'file' && storeSection?.type === 'file';
+  const partsStore = await createPartsStore(durableParts && storeSection?.type === 'file' ? { root: join(storeSection.dir, 'relay-parts'), durable: true } : { durable: false }).catch(async (error: unknown) => {
+    await closeOwnOutbox();
+    throw error;
+  });
+  // Parts of messages being received (never swept) and of accepted ones (removed once delivered).
+  const receivingParts = new Set<MessageParts>();
+  const acceptedParts = new Map<string, MessageParts>();
+  const messageIdDomain = config.mailbox.slice(config.mailbox.lastIndexOf('@') + 1) || 'mailbridge.invalid';
+  /** Hashes of the Message-IDs the outbox still has to deliver (their parts must stay). */
+  const keptKeys = new Set<string>();
+  try {
+    if (outbox.list) {
+      for await (const entry of outbox.list()) {
+        held.set(entry.internetMessageId.toLowerCase(), entry.id);
+        if (entry.state !== 'delivered') keptKeys.add(partsKey(entry.internetMessageId));
+      }
+    }
+  } catch (error) {
+    await partsStore.close();
+    await closeOwnOutbox();
+    throw error;
+  }
+  const sweepGraceMs = options.partsSweepGraceMs ?? 3_600_000;
+  const busyDirs = () => new Set([...receivingParts].map((parts) => parts.dir));
+  const sweepParts = (keep: Set<string>) => partsStore.sweep(keep, { graceMs: sweepGraceMs, busy: busyDirs() });
+  const sweepWarning = (error: unknown) =>
+    events.emit('warning', { code: MailbridgeError.isInstance(error) ? error.code : 'OUTBOX_STORE_UNAVAILABLE', message: 'The relay could not remove attachment files of messages no longer in the outbox; it tries again later.' });
+  const list = outbox.list?.bind(outbox);
+  let sweepTimer: NodeJS.Timeout | undefined;
+  if (durableParts && list) {
+    sweepTimer = setInterval(() => {
+      void (async () => {
+        const keep = new Set<string>();
+        for await (const entry of list()) if (entry.state !== 'delivered') keep.add(partsKey(entry.internetMessageId));
+        await sweepParts(keep);
+      })().catch(sweepWarning);
+    }, options.partsSweepIntervalMs ?? 3_600_000);
+    sweepTimer.unref();
   }
   const HELD_MAX = 200_000;
   const events = new EventEmitter();
@@ -134,10 +194,15 @@ export async function createRelay(config: MailbridgeConfig, options: CreateRelay
   const needsTls = relay.listen.some((listener) => listener.tls !== 'none');
   let tls: TlsCredentials | undefined;
   if (needsTls && relay.tls) {
-    tls = watchTlsCredentials(relay.tls.certFile, relay.tls.keyFile, {
-      intervalMs: options.tlsReloadIntervalMs ?? 5000,
-      onError: (error) => events.emit('warning', { code: error.code, message: `${error.message} The previous certificate stays in use.`, hint: error.hint }),
-    });
+    try {
+      tls = watchTlsCredentials(relay.tls.certFile, relay.tls.keyFile, {
+        intervalMs: options.tlsReloadIntervalMs ?? 5000,
+        onError: (error) => events.emit('warning', { code: error.code, message: `${error.message} The previous certificate stays in use.`, hint: error.hint }),
+      });
+    } catch (error) {
+      await closeOwnOutbox();
+      throw error;
+    }
   }
 
   const refuse = (session: SMTPServerSession | undefined, client: string, stage: RelayEvents['refused'][0]['stage'], error: SmtpReplyError): SmtpReplyError => {
@@ -258,16 +323,29 @@ export async function createRelay(config: MailbridgeConfig, options: CreateRelay
       if (error) callback(refuse(session, client, 'data', error));
       else callback(null, message);
     };
-    const converted = convertMime(limiter, envelope, policy);
+    // Used when the message has no (well-formed) Message-ID of its own: its parts folder is named after it.
+    const fallbackMessageId = `<${randomUUID()}@${messageIdDomain}>`;
+    const parts = partsStore.open(fallbackMessageId);
+    receivingParts.add(parts);
+    const converted = convertMime(limiter, envelope, policy, parts);
+    // Once the parser is done with them (it may still be writing when the client gets its reply).
+    const discardParts = () => {
+      void converted
+        .catch(() => undefined)
+        .then(() => parts.remove())
+        .catch(() => undefined)
+        .finally(() => receivingParts.delete(parts));
+    };
     stream.once('end', () => {
       if (over || stream.sizeExceeded) {
-        converted.catch(() => {});
+        discardParts();
         answer(smtpReply(552, '5.3.4', `Message too big: this relay accepts up to ${relay.maxMessageBytes} bytes.`));
         return;
       }
       converted
         .then(async (result) => {
           if (!result.ok) {
+            discardParts();
             answer(smtpReply(550, '5.7.1', `This relay may not send as <${result.sender}> (relay.sendAs).`));
             return;
           }
@@ -275,14 +353,18 @@ export async function createRelay(config: MailbridgeConfig, options: CreateRelay
           const messageId = result.message.internetMessageId?.toLowerCase();
           const already = messageId ? held.get(messageId) : undefined;
           if (already !== undefined) {
+            discardParts();
             answer(null, `2.6.0 Message accepted as ${already === '' ? 'before' : already} (already received)`);
             return;
           }
           if (messageId) held.set(messageId, ''); // claimed while it is being stored
           let queued: { id: string; internetMessageId?: string };
+          const keepParts = !raw && durableParts && parts.count > 0;
           try {
             const { message } = result;
             const recipients = [...new Map(envelope.to.map((address) => [address.toLowerCase(), address])).values()];
+            // 250 only once every byte delivery needs is on disk: the attachment files, then the stored message.
+            if (keepParts) await parts.sync();
             queued = await outbox.enqueue(
               raw
                 ? {
@@ -294,12 +376,24 @@ export async function createRelay(config: MailbridgeConfig, options: CreateRelay
                     }),
                     envelope: { from: result.rewritten || envelope.from === '' ? config.mailbox : envelope.from, to: recipients },
                   }
-                : message,
+                : {
+                    ...message,
+                    internetMessageId: message.internetMessageId ?? fallbackMessageId,
+                    ...(result.attachments.length > 0 ? { attachments: await outgoingAttachments(result.attachments, keepParts ? 'kept' : outbox.storeType ? 'path' : 'bytes') } : {}),
+                  },
             );
           } catch (error) {
             if (messageId) held.delete(messageId);
+            discardParts();
             answer(enqueueRefusal(error));
             return;
+          }
+          if (keepParts) {
+            receivingParts.delete(parts);
+            acceptedParts.set(queued.id, parts);
+            if (acceptedParts.size > 100_000) acceptedParts.delete(acceptedParts.keys().next().value!); // the sweep removes its files
+          } else {
+            discardParts();
           }
           if (messageId) {
             held.set(messageId, queued.id);
@@ -328,13 +422,32 @@ export async function createRelay(config: MailbridgeConfig, options: CreateRelay
           });
           void started;
         })
-        .catch(() => answer(smtpReply(554, '5.6.0', 'The message could not be parsed as MIME (RFC 5322).')));
+        .catch((error: unknown) => {
+          discardParts();
+          // The attachment files could not be written: nothing was kept, the client tries again later.
+          if (MailbridgeError.isInstance(error)) answer(enqueueRefusal(error));
+          else answer(smtpReply(554, '5.6.0', 'The message could not be parsed as MIME (RFC 5322).'));
+        });
     });
-    stream.once('error', () => answer(smtpReply(451, '4.3.0', 'The message was cut off; send it again.')));
+    stream.once('error', () => {
+      // The connection broke during DATA: the parser gets an end (and fails or finishes), then its files go.
+      limiter.end();
+      discardParts();
+      answer(smtpReply(451, '4.3.0', 'The message was cut off; send it again.'));
+    });
   };
 
   const onDelivered = (event: OutboxEvent) => {
     counters.delivered++;
+    // Its attachment files are not needed any more (a delivered message is never sent again).
+    const delivered = acceptedParts.get(event.id);
+    if (delivered) {
+      acceptedParts.delete(event.id);
+      delivered.remove().catch(sweepWarning);
+    } else if (durableParts && event.internetMessageId) {
+      // Accepted before a restart: found by its Message-ID.
+      partsStore.removeFor(event.internetMessageId, busyDirs()).catch(sweepWarning);
+    }
     const at = acceptedAt.get(event.id);
     acceptedAt.delete(event.id);
     events.emit('delivered', {
@@ -416,11 +529,15 @@ export async function createRelay(config: MailbridgeConfig, options: CreateRelay
   } catch (error) {
     await closeServers();
     tls?.close();
+    clearInterval(sweepTimer);
+    await partsStore.close();
     outbox.off?.('delivered', onDelivered);
     outbox.off?.('failed', onFailed);
+    await closeOwnOutbox();
     throw error;
   }
   if (options.startOutbox !== false) await outbox.start?.();
+  if (durableParts && list) void sweepParts(keptKeys).catch(sweepWarning);
 
   let closed: Promise<void> | undefined;
   const instance: Relay = {
@@ -447,7 +564,9 @@ export async function createRelay(config: MailbridgeConfig, options: CreateRelay
         closing = true;
         await closeServers();
         tls?.close();
+        clearInterval(sweepTimer);
         if (options.closeOutbox !== false) await outbox.close();
+        await partsStore.close();
         outbox.off?.('delivered', onDelivered);
         outbox.off?.('failed', onFailed);
       })();
@@ -455,6 +574,22 @@ export async function createRelay(config: MailbridgeConfig, options: CreateRelay
     },
   };
   return instance;
+}
+
+/**
+ * The attachments to enqueue: `kept` references the fsync'ed files (a file outbox keeps the paths and
+ * the relay removes the files once delivered); `path` lets the outbox copy them (Redis); `bytes` reads
+ * them for an outbox that is not `@mailbridge/outbox` (it may keep the message object as given).
+ */
+async function outgoingAttachments(parts: ConvertedAttachment[], as: 'kept' | 'path' | 'bytes'): Promise<OutgoingAttachment[]> {
+  const out: OutgoingAttachment[] = [];
+  for (const part of parts) {
+    const meta = { filename: part.filename, contentType: part.contentType, size: part.size, ...(part.contentId !== undefined ? { contentId: part.contentId } : {}) };
+    if (as === 'kept') out.push(keptFileAttachment({ ...meta, content: { path: part.path } }));
+    else if (as === 'path') out.push({ ...meta, content: { path: part.path } });
+    else out.push({ ...meta, content: await readFile(part.path) });
+  }
+  return out;
 }
 
 /** The SMTP answer for a message the outbox would not take. */

@@ -7,10 +7,16 @@ import type { OutgoingMessage } from '@mailbridge/core';
  */
 export interface RelayOutbox {
   enqueue(message: OutgoingMessage | { mime: Uint8Array | string; envelope: { from: string; to: string[] } }): Promise<{ id: string; internetMessageId?: string }>;
+  /**
+   * `file` or `redis` (`@mailbridge/outbox`). With `file` (and the config's `outbox.store` a file
+   * store) a large message's attachments stay in files next to the spool, referenced by the stored
+   * message; with any other the outbox is given the bytes to keep.
+   */
+  readonly storeType?: string;
   start?(): Promise<void>;
   status?(): Promise<unknown>;
   /** Every kept message (the relay reads the Message-IDs it already holds, to answer a client's retry without a second copy). */
-  list?(options?: { state?: never }): AsyncIterable<{ id: string; internetMessageId: string }>;
+  list?(options?: { state?: never }): AsyncIterable<{ id: string; internetMessageId: string; state?: string }>;
   // Listener parameters are wide (any) so both `@mailbridge/outbox`'s typed `on` and a plain EventEmitter fit.
   on(event: 'delivered' | 'failed', listener: (...args: any[]) => void): unknown;
   off?(event: 'delivered' | 'failed', listener: (...args: any[]) => void): unknown;

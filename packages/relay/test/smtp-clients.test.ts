@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword, type RelayRefusedEvent } from '../src/index.js';
 import { MemoryOutbox } from './support/memory-outbox.js';
 import { RawSmtp } from './support/raw-smtp.js';
-import { MAILBOX, makeCertificate, relayConfig, removeDir, startRelay, toolAvailable } from './support/relay-test-bed.js';
+import { MAILBOX, makeCertificate, relayConfig, removeDir, startRelay, swaksTlsAvailable, toolAvailable } from './support/relay-test-bed.js';
 
 const run = promisify(execFile);
 const PASSWORD = 'correct horse battery staple';
@@ -173,13 +173,13 @@ describe('relay with real SMTP clients', () => {
     }
   });
 
-  it('swaks: plain, and AUTH LOGIN (this swaks has no TLS module: Net::SSLeay is not installed)', async () => {
+  it('swaks: plain, AUTH LOGIN on the loopback plain listener, and a refused login', async () => {
     if (!toolAvailable('swaks')) return;
     const plain = await run('swaks', ['--server', '127.0.0.1', '--port', String(plainPort), '--from', MAILBOX, '--to', 'ops@contoso.example', '--header', 'Subject: from swaks', '--body', 'hello from swaks', '--hide-all']).catch((e) => e);
     expect(plain.code ?? 0).toBe(0);
     expect(lastMessage().subject).toBe('from swaks');
     expect(lastMessage().text).toContain('hello from swaks');
-    const tlsRun = await run('swaks', [
+    const loginRun = await run('swaks', [
       '--server',
       '127.0.0.1',
       '--port',
@@ -195,15 +195,120 @@ describe('relay with real SMTP clients', () => {
       '--to',
       'ops@contoso.example',
       '--header',
-      'Subject: swaks tls',
+      'Subject: swaks login',
     ]);
-    expect(tlsRun.stdout).toMatch(/<- +250 2\.6\.0 Message accepted/);
-    expect(tlsRun.stdout).toMatch(/<- +235 2\.7\.0/);
-    expect(lastMessage().subject).toBe('swaks tls');
+    expect(loginRun.stdout).toMatch(/<- +250 2\.6\.0 Message accepted/);
+    expect(loginRun.stdout).toMatch(/<- +235 2\.7\.0/);
+    expect(lastMessage().subject).toBe('swaks login');
     // A refused login: swaks exits non-zero and shows the 535.
     const refused = await run('swaks', ['--server', '127.0.0.1', '--port', String(plainPort), '--auth', 'PLAIN', '--auth-user', 'nobody', '--auth-password', 'nope', '--from', MAILBOX, '--to', 'ops@contoso.example']).catch((e) => e);
     expect(refused.code).not.toBe(0);
     expect(refused.stdout).toMatch(/535 5\.7\.8/);
+  });
+
+  // swaks marks what it sent and received inside TLS with `~>` and `<~` (plain text: `->`, `<-`), so
+  // its transcript proves that AUTH and the message went over the encrypted channel. --tls-verify with
+  // the relay's certificate as the CA makes a wrong or missing certificate fail the handshake.
+  const swaksTls = (mode: '--tls' | '--tls-on-connect', port: number, auth: 'PLAIN' | 'LOGIN', subject: string, password = PASSWORD) =>
+    run('swaks', [
+      '--server',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      mode,
+      '--tls-verify',
+      '--tls-ca-path',
+      tls.certFile,
+      '--tls-sni',
+      'localhost',
+      '--auth',
+      auth,
+      '--auth-user',
+      'scanner',
+      '--auth-password',
+      password,
+      '--from',
+      'scans@contoso.example',
+      // This swaks has no --bcc: the envelope has a recipient the To: header does not name.
+      '--to',
+      'ops@contoso.example,blind@fabrikam.example',
+      '--header',
+      'To: ops@contoso.example',
+      '--header',
+      `Subject: ${subject}`,
+      '--body',
+      `body of ${subject}`,
+      '--timeout',
+      '20',
+    ]).then(
+      (done) => ({ code: 0, stdout: done.stdout, stderr: done.stderr }),
+      (error: { code?: number; stdout?: string; stderr?: string }) => ({ code: error.code ?? 1, stdout: error.stdout ?? '', stderr: error.stderr ?? '' }),
+    );
+
+  it('swaks: STARTTLS (certificate verified) + AUTH PLAIN inside TLS, Bcc from the envelope', async () => {
+    if (!swaksTlsAvailable()) return;
+    const result = await swaksTls('--tls', starttlsPort, 'PLAIN', 'swaks starttls');
+    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+    expect(result.stdout).toMatch(/^<- +250[ -]STARTTLS/m);
+    expect(result.stdout).toMatch(/^=== TLS started with cipher /m);
+    expect(result.stdout).toMatch(/^ ~> AUTH PLAIN /m);
+    expect(result.stdout).toMatch(/^<~ +235 2\.7\.0 /m);
+    expect(result.stdout).toMatch(/^<~ +250 2\.6\.0 Message accepted as m\d+/m);
+    // Nothing after the handshake went in the clear.
+    expect(result.stdout).not.toMatch(/^ -> (AUTH|MAIL|RCPT|DATA)/m);
+    expect(lastMessage().subject).toBe('swaks starttls');
+    expect(lastMessage().text).toContain('body of swaks starttls');
+    expect(recipients(lastMessage())).toEqual({ to: ['ops@contoso.example'], cc: [], bcc: ['blind@fabrikam.example'] });
+  });
+
+  it('swaks: implicit TLS (certificate verified) + AUTH LOGIN inside TLS; a wrong password over TLS is 535 5.7.8', async () => {
+    if (!swaksTlsAvailable()) return;
+    const result = await swaksTls('--tls-on-connect', implicitPort, 'LOGIN', 'swaks implicit');
+    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+    expect(result.stdout).toMatch(/^=== TLS started with cipher /m);
+    // The greeting already arrives encrypted: TLS came before any SMTP.
+    expect(result.stdout).toMatch(/^<~ +220 /m);
+    expect(result.stdout).not.toMatch(/^<- +220 /m);
+    expect(result.stdout).toMatch(/^ ~> AUTH LOGIN/m);
+    expect(result.stdout).toMatch(/^<~ +235 2\.7\.0 /m);
+    expect(result.stdout).toMatch(/^<~ +250 2\.6\.0 Message accepted as m\d+/m);
+    expect(lastMessage().subject).toBe('swaks implicit');
+    expect(recipients(lastMessage())).toEqual({ to: ['ops@contoso.example'], cc: [], bcc: ['blind@fabrikam.example'] });
+    const before = outbox.messages.length;
+    const refused = await swaksTls('--tls-on-connect', implicitPort, 'PLAIN', 'swaks refused', 'not-the-password');
+    expect(refused.code).not.toBe(0);
+    expect(refused.stdout).toMatch(/^<~\*? +535 5\.7\.8 /m);
+    expect(outbox.messages.length).toBe(before);
+  });
+
+  it('swaks refuses a relay whose certificate it cannot verify (the test above is not passing by accident)', async () => {
+    if (!swaksTlsAvailable()) return;
+    const other = makeCertificate();
+    try {
+      const result = await run('swaks', [
+        '--server',
+        '127.0.0.1',
+        '--port',
+        String(implicitPort),
+        '--tls-on-connect',
+        '--tls-verify',
+        '--tls-ca-path',
+        other.certFile,
+        '--from',
+        MAILBOX,
+        '--to',
+        'ops@contoso.example',
+        '--timeout',
+        '20',
+      ]).then(
+        (done) => ({ code: 0, stdout: done.stdout }),
+        (error: { code?: number; stdout?: string }) => ({ code: error.code ?? 1, stdout: error.stdout ?? '' }),
+      );
+      expect(result.code).not.toBe(0);
+      expect(`${result.stdout}`).not.toMatch(/250 2\.6\.0/);
+    } finally {
+      removeDir(other.dir);
+    }
   });
 
   it('msmtp: implicit TLS with AUTH PLAIN, envelope recipients from the command line (Bcc)', async () => {

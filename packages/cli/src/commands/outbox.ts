@@ -183,8 +183,14 @@ export async function outboxWorkCommand(io: CliIo, globals: GlobalOptions): Prom
   const statusConfig = loaded.config.outbox?.status;
   let listener: { url: string; close(): Promise<void> } | undefined;
   if (statusConfig) {
-    const { startStatusListener } = await import('../status/start-status-listener.js');
-    listener = await startStatusListener({ service: 'outbox', loaded, status: statusConfig, configPath: 'outbox.status', outbox, globals, env: io.env });
+    try {
+      const { startStatusListener } = await import('../status/start-status-listener.js');
+      listener = await startStatusListener({ service: 'outbox', loaded, status: statusConfig, configPath: 'outbox.status', outbox, globals, env: io.env });
+    } catch (error) {
+      // The workers already run: left open they would keep the process alive after the error.
+      await outbox.close();
+      throw error;
+    }
     if (!io.json) io.err(`Status page: ${listener.url}`);
   }
   if (!io.json) io.err(`Delivering from the ${outbox.storeType} outbox of ${outbox.mailbox}; Ctrl+C (or SIGTERM) stops after the sends in flight.`);

@@ -36,7 +36,15 @@ export async function relayCommand(io: CliIo, globals: GlobalOptions): Promise<n
   try {
     const transport = await runtime.transport();
     const outbox = await createOutbox(loaded, { transport });
-    const relay = await createRelay(loaded.config, { outbox });
+    let relay: Awaited<ReturnType<typeof createRelay>>;
+    try {
+      relay = await createRelay(loaded.config, { outbox });
+    } catch (error) {
+      // A listener that cannot start (port taken, bad certificate): the outbox is open (a Redis store
+      // holds a connection) and would keep the process running after the error.
+      await outbox.close();
+      throw error;
+    }
     relay.on('accepted', (e) => logLine(io, 'accepted', { id: e.id, from: e.from, sender: e.rewritten ? e.sender : undefined, to: e.recipients, bytes: e.sizeBytes, client: e.client, user: e.user, internetMessageId: e.internetMessageId }));
     relay.on('delivered', (e) => logLine(io, 'delivered', { id: e.id, internetMessageId: e.internetMessageId, ms: e.acceptToDeliveredMs }));
     relay.on('failed', (e) => logLine(io, 'failed', { id: e.id, code: e.error.code, message: e.error.message, hint: e.error.hint, bounced: e.bounced }));

@@ -7,7 +7,8 @@ export interface Spinner {
 }
 
 export async function startSpinner(io: CliIo, text: string): Promise<Spinner> {
-  if (io.json || io.stderr.isTTY !== true) return { update() {}, stop() {} };
+  // A terminal that reports 0 columns (a pty nobody sized) would make ora count infinitely many lines to clear.
+  if (io.json || io.stderr.isTTY !== true || !io.stderr.columns) return { update() {}, stop() {} };
   const { default: ora } = await import('ora');
   const spinner = ora({ text, stream: io.stderr, color: 'cyan', isEnabled: io.colorEnabled || io.stderr.isTTY === true }).start();
   return {

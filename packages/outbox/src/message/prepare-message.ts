@@ -5,6 +5,7 @@ import { MailbridgeError, type OutgoingAttachment, type OutgoingMessage, toMailA
 import type { SendingLimits } from '../limits/sending-limits.js';
 import type { OutboxMessage, RawMimeMessage } from '../outbox-types.js';
 import type { StoredAttachment, StoredEntry } from '../store/stored-entry.js';
+import { isKeptFile } from './kept-file.js';
 
 /** The largest message the outbox keeps: Exchange Online's largest message (150 MB) plus base64 room. */
 export const MAX_STORED_MESSAGE_BYTES = 150 * 1024 * 1024;
@@ -33,7 +34,16 @@ export function isRawMime(message: OutboxMessage): message is RawMimeMessage {
  * Internet Message-ID fixed now (every attempt and every recovery uses it), attachments read into
  * the entry (a file may be gone by the time the message is sent), the recipient count for the limits.
  */
-export async function prepareMessage(message: OutboxMessage, options: { mailbox: string; limits: SendingLimits; now: number }): Promise<StoredEntry> {
+export async function prepareMessage(
+  message: OutboxMessage,
+  options: {
+    mailbox: string;
+    limits: SendingLimits;
+    now: number;
+    /** Keep {@link keptFileAttachment} files as references (a store on this machine). @default false */
+    fileReferences?: boolean;
+  },
+): Promise<StoredEntry> {
   const { mailbox, limits, now } = options;
   const id = newOutboxId(now);
   if (isRawMime(message)) return prepareMime(message, id, mailbox, limits, now);
@@ -46,6 +56,19 @@ export async function prepareMessage(message: OutboxMessage, options: { mailbox:
   let total = Buffer.byteLength(message.text ?? '') + Buffer.byteLength(message.html ?? '');
   const attachments: StoredAttachment[] = [];
   for (const [index, attachment] of (message.attachments ?? []).entries()) {
+    if (options.fileReferences && isKeptFile(attachment)) {
+      const size = await fileSize(attachment.content.path, `attachments[${index}]`);
+      if (size > MAX_STORED_MESSAGE_BYTES - total) throw tooLargeError(`attachments[${index}]`);
+      total += size;
+      attachments.push({
+        filename: attachment.filename,
+        ...(attachment.contentType !== undefined ? { contentType: attachment.contentType } : {}),
+        ...(attachment.contentId !== undefined ? { contentId: attachment.contentId } : {}),
+        contentPath: attachment.content.path,
+        size,
+      });
+      continue;
+    }
     const bytes = await readAttachment(attachment, `attachments[${index}]`, MAX_STORED_MESSAGE_BYTES - total);
     total += bytes.length;
     attachments.push({
@@ -73,7 +96,7 @@ export async function prepareMessage(message: OutboxMessage, options: { mailbox:
   };
 }
 
-/** The `OutgoingMessage` of a stored payload, attachments as bytes again. */
+/** The `OutgoingMessage` of a stored payload, attachments as bytes again (or as their kept files). */
 export function storedToOutgoing(payload: Extract<StoredEntry['payload'], { kind: 'message' }>): OutgoingMessage {
   const { attachments, ...rest } = payload.message;
   const message = rest as unknown as OutgoingMessage;
@@ -82,7 +105,9 @@ export function storedToOutgoing(payload: Extract<StoredEntry['payload'], { kind
       filename: attachment.filename,
       ...(attachment.contentType !== undefined ? { contentType: attachment.contentType } : {}),
       ...(attachment.contentId !== undefined ? { contentId: attachment.contentId } : {}),
-      content: new Uint8Array(Buffer.from(attachment.contentBase64, 'base64')),
+      ...(attachment.contentPath !== undefined
+        ? { content: { path: attachment.contentPath }, ...(attachment.size !== undefined ? { size: attachment.size } : {}) }
+        : { content: new Uint8Array(Buffer.from(attachment.contentBase64 ?? '', 'base64')) }),
     }));
   }
   return message;
@@ -155,15 +180,28 @@ function checkDailyBudget(recipients: number, limits: SendingLimits): void {
   }
 }
 
+function tooLargeError(path: string): MailbridgeError {
+  return new MailbridgeError({
+    code: 'MESSAGE_TOO_LARGE',
+    message: `${path}: the message would exceed ${MAX_STORED_MESSAGE_BYTES} bytes, the most the outbox keeps (Exchange Online's largest message is 150 MB).`,
+    hint: 'Send large files as links, or split the message.',
+    details: { path },
+  });
+}
+
+async function fileSize(file: string, path: string): Promise<number> {
+  try {
+    const info = await stat(file);
+    if (info.isFile()) return info.size;
+  } catch (error) {
+    throw invalid(`${path}.content: the file ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}).`, 'Check the path and its permissions.', `${path}.content`);
+  }
+  throw invalid(`${path}.content: ${file} is not a regular file.`, 'Attach a file.', `${path}.content`);
+}
+
 async function readAttachment(attachment: OutgoingAttachment, path: string, room: number): Promise<Buffer> {
   const content = attachment.content;
-  const tooLarge = () =>
-    new MailbridgeError({
-      code: 'MESSAGE_TOO_LARGE',
-      message: `${path}: the message would exceed ${MAX_STORED_MESSAGE_BYTES} bytes, the most the outbox keeps (Exchange Online's largest message is 150 MB).`,
-      hint: 'Send large files as links, or split the message.',
-      details: { path },
-    });
+  const tooLarge = () => tooLargeError(path);
   if (content instanceof Uint8Array) {
     if (content.byteLength > room) throw tooLarge();
     return Buffer.from(content.buffer, content.byteOffset, content.byteLength);

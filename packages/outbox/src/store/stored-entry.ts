@@ -1,11 +1,19 @@
 import type { OutboxError } from '../outbox-types.js';
 
-/** An attachment as the store keeps it: the bytes, read at enqueue (a file may be gone by the time it is sent). */
+/**
+ * An attachment as the store keeps it: the bytes, read at enqueue (a file may be gone by the time it
+ * is sent) — or, for a `keptFileAttachment` in a file store, the path of the file its owner keeps.
+ */
 export interface StoredAttachment {
   filename: string;
   contentType?: string;
   contentId?: string;
-  contentBase64: string;
+  /** The bytes (every attachment but a kept file). */
+  contentBase64?: string;
+  /** A kept file: its path, read when the message is sent. */
+  contentPath?: string;
+  /** A kept file's size at enqueue. */
+  size?: number;
 }
 
 /** The message as the store keeps it: JSON-safe, self-contained. */
@@ -48,7 +56,16 @@ export interface Claim {
 
 /** How a claimed message ends its turn. */
 export type ClaimOutcome =
-  | { state: 'delivered'; at: number }
+  | {
+      state: 'delivered';
+      at: number;
+      /**
+       * The message can be found in Sent Items by its Message-ID, so a record lost to a power cut
+       * costs only a lookup (the claim, still on disk, is checked before any resend): the store may
+       * record it without flushing it to disk first.
+       */
+      recheckable?: boolean;
+    }
   | { state: 'failed'; error: OutboxError; at: number }
   | { state: 'queued'; notBefore?: number; error?: OutboxError; uncertain: boolean; countAttempt: boolean }
   | { state: 'held'; until: number };

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
-import type { MailAddress, OutgoingAttachment, OutgoingMessage } from '@mailbridge/core';
-import { type AddressObject, type ParsedMail, simpleParser } from 'mailparser';
+import type { MailAddress, OutgoingMessage } from '@mailbridge/core';
+import { type AddressObject, type AttachmentStream, type HeaderLines, type Headers, MailParser, type MessageText } from 'mailparser';
+import type { WrittenPart } from './attachment-parts.js';
 import { maySendAs, type SenderPolicy } from './sender-policy.js';
 
 /** The SMTP envelope of one message. */
@@ -11,8 +12,40 @@ export interface SmtpEnvelope {
   to: string[];
 }
 
-/** A converted message, or why it must be refused. */
-export type ConvertResult = { ok: true; message: OutgoingMessage; sender: string; rewritten: boolean } | { ok: false; reason: 'sender-refused'; sender: string };
+/** An attachment of a converted message: its file (see `attachment-parts.ts`), not its bytes. */
+export interface ConvertedAttachment {
+  filename: string;
+  contentType: string;
+  /** Set for an inline part (referenced from the HTML as `cid:`). */
+  contentId?: string;
+  path: string;
+  size: number;
+}
+
+/** A converted message (attachments apart), or why it must be refused. */
+export type ConvertResult = { ok: true; message: Omit<OutgoingMessage, 'attachments'>; attachments: ConvertedAttachment[]; sender: string; rewritten: boolean } | { ok: false; reason: 'sender-refused'; sender: string };
+
+/** Where the parser puts each attachment's decoded bytes: a file per attachment, so no attachment is ever held in memory. */
+export interface AttachmentSink {
+  /** `messageId` is the message's Message-ID header (the headers come before any part). */
+  write(content: Readable, messageId: string | undefined): Promise<WrittenPart>;
+}
+
+/** What the relay reads of a parsed message (the fields `simpleParser` would give, without attachment bytes). */
+interface ParsedHeaders {
+  headers: Headers;
+  headerLines: HeaderLines;
+  subject?: string;
+  from?: AddressObject;
+  to?: AddressObject | AddressObject[];
+  cc?: AddressObject | AddressObject[];
+  replyTo?: AddressObject;
+  messageId?: string;
+  text?: string;
+  html?: string | false;
+}
+
+const VALID_MESSAGE_ID = /^<[^<>\s@]+@[^<>\s@]+>$/;
 
 const lower = (address: string) => address.trim().toLowerCase();
 
@@ -28,7 +61,7 @@ function addresses(field: AddressObject | AddressObject[] | undefined): MailAddr
   return out;
 }
 
-function importanceOf(parsed: ParsedMail): OutgoingMessage['importance'] | undefined {
+function importanceOf(parsed: ParsedHeaders): OutgoingMessage['importance'] | undefined {
   const importance = String(parsed.headers.get('importance') ?? '').toLowerCase();
   if (importance === 'high' || importance === 'low') return importance;
   const priority = parsed.headers.get('x-priority');
@@ -42,7 +75,7 @@ function importanceOf(parsed: ParsedMail): OutgoingMessage['importance'] | undef
 const SKIPPED_X_HEADERS = new Set(['x-priority', 'x-mailbridge-relay']);
 const MAX_CUSTOM_HEADERS = 50;
 
-function customHeaders(parsed: ParsedMail): Record<string, string> | undefined {
+function customHeaders(parsed: ParsedHeaders): Record<string, string> | undefined {
   const headers: Record<string, string> = {};
   let count = 0;
   for (const { key, line } of parsed.headerLines) {
@@ -60,17 +93,110 @@ function customHeaders(parsed: ParsedMail): Record<string, string> | undefined {
   return count > 0 ? headers : undefined;
 }
 
-function attachmentsOf(parsed: ParsedMail): OutgoingAttachment[] {
-  return parsed.attachments.map((attachment, index) => {
-    const out: OutgoingAttachment = {
-      filename: attachment.filename ?? `attachment-${index + 1}${attachment.contentType === 'message/rfc822' ? '.eml' : ''}`,
-      contentType: attachment.contentType,
-      content: attachment.content,
-      size: attachment.content.length,
+function attachmentOf(attachment: AttachmentStream, index: number, part: WrittenPart): ConvertedAttachment {
+  const out: ConvertedAttachment = {
+    filename: attachment.filename ?? `attachment-${index + 1}${attachment.contentType === 'message/rfc822' ? '.eml' : ''}`,
+    contentType: attachment.contentType,
+    path: part.path,
+    size: part.size,
+  };
+  // Inline (referenced from the HTML as cid:...) when it is a related part or marked inline with a Content-ID.
+  if (attachment.cid && (attachment.related || attachment.contentDisposition === 'inline')) out.contentId = attachment.cid;
+  return out;
+}
+
+/**
+ * Parses a message as it streams in, with mailparser's streaming `MailParser`: headers and text parts
+ * in memory, every attachment straight into `sink` (the parser waits for each file, so a large
+ * message costs the parser's buffers, not its size). A sink failure is the result once the rest of
+ * the message was read (the SMTP client gets its reply only after the end of DATA).
+ */
+function parseStreaming(source: Readable, sink: AttachmentSink): Promise<{ parsed: ParsedHeaders; attachments: ConvertedAttachment[] }> {
+  return new Promise((resolve, reject) => {
+    const parser = new MailParser({ skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true });
+    const parsed: Partial<ParsedHeaders> = {};
+    const attachments: ConvertedAttachment[] = [];
+    let failure: unknown;
+    let settled = false;
+    const fail = (error: unknown) => {
+      if (settled) return;
+      settled = true;
+      // Keep reading what is left of DATA, so the client still gets a reply.
+      source.unpipe(parser);
+      source.resume();
+      reject(error);
     };
-    // Inline (referenced from the HTML as cid:...) when it is a related part or marked inline with a Content-ID.
-    if (attachment.cid && (attachment.related || attachment.contentDisposition === 'inline')) out.contentId = attachment.cid;
-    return out;
+    parser.on('error', fail);
+    source.once('error', fail);
+    parser.on('headers', (headers) => {
+      parsed.headers = headers;
+      parsed.headerLines = parser.headerLines || [];
+    });
+    let reading = false;
+    const reader = (): void => {
+      reading = true;
+      for (;;) {
+        const data = parser.read() as AttachmentStream | MessageText | null;
+        if (data === null) {
+          reading = false;
+          return;
+        }
+        if (data.type === 'text') {
+          if (data.text !== undefined) parsed.text = data.text;
+          if (data.html !== undefined) parsed.html = data.html;
+          continue;
+        }
+        const attachment = data;
+        if (failure !== undefined) {
+          // Released unread: the parser drains it without us.
+          attachment.release?.();
+          continue;
+        }
+        // Only a well-formed one: it is the Message-ID the outbox keeps the message under.
+        const header = String(parsed.headers?.get('message-id') ?? '');
+        const messageId = VALID_MESSAGE_ID.test(header) ? header : undefined;
+        sink.write(attachment.content, messageId).then(
+          (part) => {
+            attachments.push(attachmentOf(attachment, attachments.length, part));
+            attachment.release?.();
+            reader();
+          },
+          (error: unknown) => {
+            failure = error;
+            attachment.content.resume();
+            attachment.release?.();
+            reader();
+          },
+        );
+        return;
+      }
+    };
+    parser.on('readable', () => {
+      if (!reading) reader();
+    });
+    parser.on('end', () => {
+      if (settled) return;
+      settled = true;
+      if (failure !== undefined) return reject(failure);
+      const headers = parsed.headers ?? (new Map() as Headers);
+      const field = <T>(key: string) => (headers.has(key) ? (headers.get(key) as T) : undefined);
+      resolve({
+        parsed: {
+          headers,
+          headerLines: parsed.headerLines ?? [],
+          subject: field<string>('subject'),
+          from: field<AddressObject>('from'),
+          to: field<AddressObject | AddressObject[]>('to'),
+          cc: field<AddressObject | AddressObject[]>('cc'),
+          replyTo: field<AddressObject>('reply-to'),
+          messageId: field<string>('message-id'),
+          ...(parsed.text !== undefined ? { text: parsed.text } : {}),
+          ...(parsed.html !== undefined ? { html: parsed.html } : {}),
+        },
+        attachments,
+      });
+    });
+    source.pipe(parser);
   });
 }
 
@@ -79,11 +205,11 @@ function attachmentsOf(parsed: ParsedMail): OutgoingAttachment[] {
  * are exactly the envelope's RCPT TO list: header To/Cc addresses that are in the envelope keep
  * their place (and display names); envelope recipients that are in no header are Bcc; header
  * addresses that are not in the envelope are not mailed. The body, inline parts and attachments are
- * taken byte for byte. The sender is the From header (else MAIL FROM); one the relay may not send
+ * taken byte for byte (the attachments into `sink`, one file each). The sender is the From header (else MAIL FROM); one the relay may not send
  * as is rewritten to the mailbox (the original in Reply-To) or refused, as the policy says.
  */
-export async function convertMime(source: Readable | Buffer, envelope: SmtpEnvelope, policy: SenderPolicy): Promise<ConvertResult> {
-  const parsed = await simpleParser(source, { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true, keepCidLinks: true });
+export async function convertMime(source: Readable, envelope: SmtpEnvelope, policy: SenderPolicy, sink: AttachmentSink): Promise<ConvertResult> {
+  const { parsed, attachments } = await parseStreaming(source, sink);
   const headerFrom = addresses(parsed.from)[0];
   const sender = headerFrom?.address ?? envelope.from;
   const rewritten = sender === '' || !maySendAs(policy, sender);
@@ -104,7 +230,7 @@ export async function convertMime(source: Readable | Buffer, envelope: SmtpEnvel
   const cc = take(addresses(parsed.cc));
   const bcc: MailAddress[] = [...remaining.values()].map((address) => ({ address }));
 
-  const message: OutgoingMessage = { to, subject: parsed.subject ?? '' };
+  const message: Omit<OutgoingMessage, 'attachments'> = { to, subject: parsed.subject ?? '' };
   if (cc.length) message.cc = cc;
   if (bcc.length) message.bcc = bcc;
   const replyTo = addresses(parsed.replyTo);
@@ -122,8 +248,6 @@ export async function convertMime(source: Readable | Buffer, envelope: SmtpEnvel
   if (importance && importance !== 'normal') message.importance = importance;
   const headers = customHeaders(parsed);
   if (headers) message.headers = headers;
-  const attachments = attachmentsOf(parsed);
-  if (attachments.length) message.attachments = attachments;
-  if (parsed.messageId && /^<[^<>\s@]+@[^<>\s@]+>$/.test(parsed.messageId)) message.internetMessageId = parsed.messageId;
-  return { ok: true, message, sender, rewritten };
+  if (parsed.messageId && VALID_MESSAGE_ID.test(parsed.messageId)) message.internetMessageId = parsed.messageId;
+  return { ok: true, message, attachments, sender, rewritten };
 }

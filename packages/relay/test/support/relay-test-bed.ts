@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,4 +54,18 @@ export function toolAvailable(tool: string): boolean {
     console.warn(`skipping: ${tool} is not installed`);
     return false;
   }
+}
+
+/**
+ * swaks with its TLS module (Debian's libnet-ssleay-perl). Without it swaks silently cannot do
+ * STARTTLS or implicit TLS; like a missing tool, that fails under `CI=true` and skips otherwise.
+ */
+export function swaksTlsAvailable(): boolean {
+  if (!toolAvailable('swaks')) return false;
+  const support = spawnSync('swaks', ['--support'], { encoding: 'utf8' });
+  if (/^=== TLS supported/m.test(`${support.stdout}${support.stderr}`)) return true;
+  const reason = 'swaks has no TLS support: Net::SSLeay is not installed (apt-get install libnet-ssleay-perl libio-socket-ssl-perl)';
+  if (process.env.CI === 'true') throw new Error(`${reason}; CI must run the swaks TLS tests`);
+  console.warn(`skipping: ${reason}`);
+  return false;
 }

@@ -1,0 +1,48 @@
+import type { Command } from 'commander';
+import { suggestSimilar } from './suggest-similar.js';
+
+/** The (sub)command the words of `args` lead to before `stop` (e.g. `outbox` for `outbox stauts`). */
+function commandAt(program: Command, args: readonly string[], stop: string): Command {
+  let current = program;
+  for (const arg of args) {
+    if (arg === stop || arg === '--') break;
+    const next = current.commands.find((command) => command.name() === arg || command.aliases().includes(arg));
+    if (next) current = next;
+  }
+  return current;
+}
+
+const quoteList = (names: string[]): string => names.map((name) => `\`${name}\``).join(names.length === 2 ? ' or ' : ', ');
+
+/**
+ * The message of commander's "unknown command" / "unknown option" errors, with a suggestion only
+ * when a name is close (see `suggestSimilar`). `args` are the user's arguments (without node and
+ * the script). Other messages come back unchanged.
+ */
+export function explainUnknown(program: Command, args: readonly string[], code: string, message: string): { message: string; hint?: string } {
+  const unknown = /^unknown (command|option) '(.+)'/.exec(message);
+  if (!unknown || (code !== 'commander.unknownCommand' && code !== 'commander.unknownOption')) return { message };
+  const [, kind, typed] = unknown as unknown as [string, 'command' | 'option', string];
+  const command = commandAt(program, args, typed);
+  const path = [] as string[];
+  for (let at: Command | null = command; at?.parent; at = at.parent) path.unshift(at.name());
+  const usage = `mailbridge ${[...path, ''].join(' ')}--help`;
+  if (kind === 'command') {
+    const names = command.commands.filter((sub) => sub.name() !== 'help').flatMap((sub) => [sub.name(), ...sub.aliases()]);
+    const close = suggestSimilar(typed, names);
+    return {
+      message: `Unknown command '${typed}'.${close.length > 0 ? ` Did you mean ${quoteList(close.map((name) => [...path, name].join(' ')))}?` : ''}`,
+      hint: `Run \`${usage}\` for the commands.`,
+    };
+  }
+  const flag = typed.split('=')[0] as string;
+  const longOptions: string[] = [];
+  for (let at: Command | null = command; at; at = at.parent) for (const option of at.options) if (option.long && !option.hidden) longOptions.push(option.long);
+  const close = flag.startsWith('--')
+    ? suggestSimilar(
+        flag.slice(2),
+        longOptions.map((long) => long.slice(2)),
+      ).map((name) => `--${name}`)
+    : [];
+  return { message: `Unknown option '${flag}'.${close.length > 0 ? ` Did you mean ${quoteList(close)}?` : ''}`, hint: `Run \`${usage}\` for the options.` };
+}

@@ -1,0 +1,214 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, open, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { type Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { MailbridgeError } from '@mailbridge/core';
+
+/** One attachment written to disk. */
+export interface WrittenPart {
+  path: string;
+  size: number;
+}
+
+/**
+ * The attachments of one message being received, each in its own file of one folder (made on the
+ * first attachment). The folder's name starts with a hash of the message's Message-ID, so a sweep can
+ * tell whether the outbox still holds the message.
+ */
+export interface MessageParts {
+  /** The folder (it may not exist yet). */
+  readonly dir: string;
+  /** How many attachments were written. */
+  readonly count: number;
+  /** Writes one attachment's decoded bytes to a new file; `messageId` names the folder on the first write. */
+  write(content: Readable, messageId: string | undefined): Promise<WrittenPart>;
+  /** fsyncs every file, the folder and the parts root: after it, a kill -9 or a power loss keeps them. */
+  sync(): Promise<void>;
+  /** Removes the folder and its files (nothing when none was made). */
+  remove(): Promise<void>;
+}
+
+/** Where a relay keeps attachment parts. */
+export interface PartsStore {
+  /** The root folder. */
+  readonly root: string;
+  /**
+   * True when the parts stay until the message is delivered (a file outbox on this machine references
+   * them); false when they live only until the outbox has copied them (a temporary folder).
+   */
+  readonly durable: boolean;
+  /** A parts folder for one message; `fallbackMessageId` names it when the message has no Message-ID. */
+  open(fallbackMessageId: string): MessageParts;
+  /**
+   * Removes the folders of messages the outbox no longer holds: whose Message-ID hash is not in
+   * `keep`, and that nothing has written to for `graceMs` (another relay process may be receiving
+   * into them). Folders in `busy` are left alone. Resolves to how many were removed.
+   */
+  sweep(keep: ReadonlySet<string>, options: { graceMs: number; busy?: ReadonlySet<string>; now?: number }): Promise<number>;
+  /**
+   * Removes the folders of one delivered message (for a message accepted before a restart, whose
+   * folder this process does not know), but none in `busy`.
+   */
+  removeFor(messageId: string, busy?: ReadonlySet<string>): Promise<void>;
+  /** Removes a temporary root (a durable one stays: the outbox references its parts). */
+  close(): Promise<void>;
+}
+
+/** The hash a parts folder's name starts with: 32 hex digits of SHA-256 of the lower-cased Message-ID. */
+export function partsKey(messageId: string): string {
+  return createHash('sha256').update(messageId.trim().toLowerCase()).digest('hex').slice(0, 32);
+}
+
+const storeError = (message: string, cause: unknown) =>
+  new MailbridgeError({
+    code: 'OUTBOX_STORE_UNAVAILABLE',
+    message: `${message} (${(cause as NodeJS.ErrnoException)?.code ?? 'error'}).`,
+    hint: 'Check that the outbox folder exists, is writable by the relay and that the disk is not full.',
+    cause,
+  });
+
+/** fsyncs one file or folder. A folder that cannot be opened for fsync (Windows) gets only what the OS gives. */
+async function syncPath(path: string, folder: boolean): Promise<void> {
+  const handle = await open(path, folder ? 'r' : 'r+').catch((error: unknown) => {
+    if (folder) return undefined;
+    throw error;
+  });
+  if (!handle) return;
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * A parts store. `durable`: the root is inside the file outbox's folder and the parts stay until
+ * their message is delivered (the stored message references them). Otherwise the root is a
+ * temporary folder and each message's parts are removed once the outbox has copied them.
+ */
+export async function createPartsStore(options: { root?: string; durable: boolean }): Promise<PartsStore> {
+  let root = options.root ?? '';
+  try {
+    // A temporary root is this process's own (mode 0700, a fresh name): nobody else's files in it.
+    if (!options.root) root = await mkdtemp(join(tmpdir(), 'mailbridge-relay-parts-'));
+    else await mkdir(root, { recursive: true, mode: 0o700 });
+    // The root's own entry must survive a crash before any message references a folder in it.
+    if (options.durable) await syncPath(dirname(root), true);
+  } catch (error) {
+    throw storeError(`The relay cannot create its attachment folder ${root}`, error);
+  }
+
+  const store: PartsStore = {
+    root,
+    durable: options.durable,
+    open(fallbackMessageId) {
+      let dir: string | undefined;
+      let made: Promise<string> | undefined;
+      const files: string[] = [];
+      const folderOf = (messageId: string | undefined) => {
+        dir ??= join(root, `${partsKey(messageId ?? fallbackMessageId)}-${randomBytes(6).toString('hex')}`);
+        made ??= mkdir(dir, { mode: 0o700 }).then(() => dir!);
+        return made;
+      };
+      return {
+        get dir() {
+          return dir ?? join(root, `${partsKey(fallbackMessageId)}-unused`);
+        },
+        get count() {
+          return files.length;
+        },
+        async write(content, messageId) {
+          let folder: string;
+          try {
+            folder = await folderOf(messageId);
+          } catch (error) {
+            content.resume();
+            throw storeError(`The relay cannot create a folder in ${root}`, error);
+          }
+          const path = join(folder, String(files.length + 1));
+          files.push(path);
+          let size = 0;
+          const counter = new Transform({
+            transform(chunk: Buffer, _encoding, next) {
+              size += chunk.length;
+              next(null, chunk);
+            },
+          });
+          try {
+            await pipeline(content, counter, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
+          } catch (error) {
+            content.resume();
+            throw storeError(`The relay cannot write an attachment to ${folder}`, error);
+          }
+          return { path, size };
+        },
+        async sync() {
+          if (!dir || files.length === 0) return;
+          try {
+            for (const file of files) await syncPath(file, false);
+            await syncPath(dir, true);
+            await syncPath(root, true);
+          } catch (error) {
+            throw storeError(`The relay cannot sync its attachment files in ${dir}`, error);
+          }
+        },
+        async remove() {
+          if (!made) return;
+          await made.catch(() => undefined);
+          await rm(dir!, { recursive: true, force: true });
+        },
+      };
+    },
+    async sweep(keep, sweepOptions) {
+      const now = sweepOptions.now ?? Date.now();
+      let names: string[];
+      try {
+        names = await readdir(root);
+      } catch {
+        return 0;
+      }
+      let removed = 0;
+      for (const name of names) {
+        const match = /^([0-9a-f]{32})-[0-9a-f]+$/.exec(name);
+        if (!match || keep.has(match[1]!)) continue;
+        const dir = join(root, name);
+        if (sweepOptions.busy?.has(dir)) continue;
+        const newest = await newestChange(dir);
+        if (newest === undefined || now - newest < sweepOptions.graceMs) continue;
+        await rm(dir, { recursive: true, force: true }).then(
+          () => removed++,
+          () => undefined,
+        );
+      }
+      return removed;
+    },
+    async removeFor(messageId, busy) {
+      const prefix = `${partsKey(messageId)}-`;
+      for (const name of await readdir(root).catch(() => [] as string[])) {
+        const dir = join(root, name);
+        if (name.startsWith(prefix) && !busy?.has(dir)) await rm(dir, { recursive: true, force: true });
+      }
+    },
+    async close() {
+      if (!options.root) await rm(root, { recursive: true, force: true }).catch(() => undefined);
+    },
+  };
+  return store;
+}
+
+/** The latest modification time of a folder and the files in it (a write in progress moves it). */
+async function newestChange(dir: string): Promise<number | undefined> {
+  try {
+    let newest = (await stat(dir)).mtimeMs;
+    for (const name of await readdir(dir)) {
+      const info = await stat(join(dir, name)).catch(() => undefined);
+      if (info) newest = Math.max(newest, info.mtimeMs);
+    }
+    return newest;
+  } catch {
+    return undefined;
+  }
+}
