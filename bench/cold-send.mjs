@@ -5,7 +5,8 @@
 // one run. The simulator runs in its own process, warmed up first (its one-time costs, such as
 // compiling the EWS schemas, are not the client's). Besides wall time, the CPU time of each process
 // (user + system, from /proc on Linux) is reported: on a shared machine it moves less with the load.
-// BENCH_RUNS (default 3) sets the rounds; keep the default short.
+// BENCH_RUNS (default 3) sets the rounds; keep the default short. BENCH_OTHER_CLI=<path of another
+// build's packages/cli/dist/bin.js> adds its `mailbridge send` to the same run (before/after figures).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,7 @@ const BIN = fileURLToPath(new URL('../packages/cli/dist/bin.js', import.meta.url
 const LIBRARY = fileURLToPath(new URL('./lib/cold-send-library.mjs', import.meta.url));
 const CLI_DIR = fileURLToPath(new URL('../packages/cli/', import.meta.url));
 const runs = Number(process.env.BENCH_RUNS ?? 3);
+const OTHER_BIN = process.env.BENCH_OTHER_CLI;
 /** The peer figure the issue compares with: exchangelib, token + one send over EWS, fresh process. */
 const PEER_SECONDS = 0.72;
 
@@ -41,9 +43,13 @@ try {
   };
   const configs = { graph: configFile('graph', sim.config), ews: configFile('ews', sim.ewsConfig) };
   const env = { ...process.env, MAILBRIDGE_BENCH_SECRET: secret, NO_COLOR: '1' };
-  const send = (transport, i) => [BIN, 'send', '--config', configs[transport], '--to', 'ops@contoso.com', '--subject', `[ALERT] cold start ${transport} ${i}`, '--text', 'disk 97% on db-01'];
+  const send = (transport, i, bin = BIN) => [bin, 'send', '--config', configs[transport], '--to', 'ops@contoso.com', '--subject', `[ALERT] cold start ${transport} ${i}`, '--text', 'disk 97% on db-01'];
   const library = (transport, i) => [LIBRARY, configs[transport], `[ALERT] cold start library ${transport} ${i}`];
   const cases = { baseline: () => ['-e', '0'], graph: (i) => send('graph', i), ews: (i) => send('ews', i), 'graph-library': (i) => library('graph', i), 'ews-library': (i) => library('ews', i) };
+  if (OTHER_BIN) {
+    cases['graph-other'] = (i) => send('graph', i, OTHER_BIN);
+    cases['ews-other'] = (i) => send('ews', i, OTHER_BIN);
+  }
   const run = (name, i) => {
     const cpuBefore = childrenCpuMs();
     const start = process.hrtime.bigint();
@@ -73,6 +79,15 @@ try {
     ['graph-library', 'createTransport + send, Graph'],
     ['ews-library', 'createTransport + send, EWS'],
   ].map(([name, what]) => ({ figure: `${what}, fresh process (ms, median)`, value: median(wall[name]), baseline: base, baselineName: 'node -e 0 (ms)', lowerIsBetter: true, target }));
+  if (OTHER_BIN) {
+    for (const [name, what] of [
+      ['graph', 'Graph'],
+      ['ews', 'EWS'],
+    ]) {
+      rows.push({ figure: `mailbridge send over ${what} (ms, median)`, value: median(wall[name]), baseline: median(wall[`${name}-other`]), baselineName: 'BENCH_OTHER_CLI build (ms)', lowerIsBetter: true });
+      if (cpu.baseline.length) rows.push({ figure: `mailbridge send over ${what} (CPU ms, median)`, value: median(cpu[name]), baseline: median(cpu[`${name}-other`]), baselineName: 'BENCH_OTHER_CLI build (CPU ms)', lowerIsBetter: true });
+    }
+  }
   if (cpu.baseline.length) {
     for (const [name, what] of [
       ['graph', 'mailbridge send over Graph'],
