@@ -203,6 +203,16 @@ describe('init --transport: each branch writes a config that loads and passes do
     expect(onPremises.requests().some((request) => request.api === 'ews')).toBe(true);
   });
 
+  it('writes where --config, else MAILBRIDGE_CONFIG, points (where doctor will look)', async () => {
+    const flags = ['--transport', 'graph', '--mailbox', DEMO.mailbox, '--tenant', DEMO.tenantId, '--client-id', DEMO.clientId, '--secret-env', 'S'];
+    const viaFlag = join(dir.path, 'via-config-flag.json');
+    expect((await cli(['--config', viaFlag, 'init', ...flags])).code).toBe(0);
+    expect(existsSync(viaFlag)).toBe(true);
+    const viaEnv = join(dir.path, 'via-env.json');
+    expect((await cli(['init', ...flags], { MAILBRIDGE_CONFIG: viaEnv })).code).toBe(0);
+    expect(JSON.parse(readFileSync(viaEnv, 'utf8')).auth.clientId).toBe(DEMO.clientId);
+  });
+
   it('--json: the path, the checklist and the variables to set', async () => {
     const file = join(dir.path, 'json.json');
     const run = await cli(['--json', 'init', '--output', file, '--transport', 'graph', '--mailbox', DEMO.mailbox, '--tenant', DEMO.domain, '--client-id', DEMO.clientId, '--secret-file', 'missing.secret']);
@@ -260,6 +270,13 @@ describe('init --transport refuses, with the reason', { timeout: 60_000 }, () =>
     expect(mismatch).toContain('does not belong to the certificate');
     const old = await refused([...base, '--client-id', CERT_APP, '--certificate-file', dir.write('old.pem', expired.certificatePem), '--private-key-file', dir.write('old.key', expired.privateKeyPem)]);
     expect(old).toMatch(/the certificate expired on \d{4}-\d{2}-\d{2}/);
+  });
+
+  it('a folder that does not exist: a usage error naming the path, not INTERNAL', async () => {
+    const target = join(dir.path, 'no-such-folder', 'mailbridge.json');
+    const run = await cli(['--json', 'init', '--output', target, ...base, '--client-id', DEMO.clientId, '--secret-env', 'S']);
+    expect(run.code).toBe(2);
+    expect(run.json().error).toMatchObject({ code: 'USAGE', message: expect.stringContaining('its folder does not exist') });
   });
 
   it('an existing config without --force; answer flags without --transport', async () => {

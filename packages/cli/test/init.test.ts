@@ -251,6 +251,32 @@ describe('mailbridge init in a terminal', { timeout: 150_000 }, () => {
     expect(existsSync(join(dir.path, 'aborted.json'))).toBe(false);
   });
 
+  it('an existing secret file is replaced only when the person says so', async () => {
+    const taken = dir.write('taken.secret', "another app's secret\n");
+    const { code, out } = await drive(
+      [
+        ['Transport', ENTER],
+        ['How does mailbridge sign in', ENTER],
+        ['Mailbox', `alerts@contoso.com${ENTER}`],
+        ['Cloud', ENTER],
+        ['Directory \\(tenant\\) ID', `${TENANT}${ENTER}`],
+        ['Application \\(client\\) ID', `${CLIENT}${ENTER}`],
+        ['Where does the client secret live', `${DOWN}${ENTER}`],
+        ['Client secret Value', `${SECRET}${ENTER}`],
+        ['Secret file path', `taken.secret${ENTER}`],
+        ['exists. Replace it', `n${ENTER}`],
+        ['Secret file path', `fresh.secret${ENTER}`],
+        ['When does the secret expire', ENTER],
+        ['Run `mailbridge doctor` now', `no${ENTER}`],
+      ],
+      ['init', '--output', join(dir.path, 'fresh.json')],
+    );
+    expect(code, out).toBe(0);
+    expect(readFileSync(taken, 'utf8')).toBe("another app's secret\n");
+    expect(readFileSync(join(dir.path, 'fresh.secret'), 'utf8').trim()).toBe(SECRET);
+    expect(JSON.parse(readFileSync(join(dir.path, 'fresh.json'), 'utf8')).auth.clientSecret).toEqual({ file: './fresh.secret' });
+  });
+
   it('refuses to run without a terminal', () => {
     const result = spawnSync(process.execPath, [BIN, 'init'], { cwd: dir.path, encoding: 'utf8', input: '' });
     expect(result.status).toBe(2);

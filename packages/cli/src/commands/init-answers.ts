@@ -26,7 +26,7 @@ export interface InitAnswers {
    * Secrets typed at a prompt, to be written (mode 0600) together with the config, so an
    * interrupted wizard leaves nothing behind. Paths are absolute.
    */
-  secretFiles: Array<{ path: string; value: string }>;
+  secretFiles: Array<{ path: string; value: string; replace: boolean }>;
 }
 
 /** The `auth.flow` of a branch. */

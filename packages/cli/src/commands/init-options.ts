@@ -29,7 +29,7 @@ export const INIT_ANSWER_FLAGS = [
 /** Adds init's flags to its command. */
 export function addInitOptions(command: Command): Command {
   return command
-    .option('-o, --output <path>', 'where to write the config', 'mailbridge.json')
+    .option('-o, --output <path>', 'where to write the config (default: --config, $MAILBRIDGE_CONFIG or ./mailbridge.json, where the other commands look)')
     .option('--force', 'replace an existing config at --output without asking')
     .addOption(new Option('--transport <transport>', 'graph or ews; with it init asks nothing: every answer comes from these flags').choices(['graph', 'ews']))
     .addOption(new Option('--flow <flow>', 'auth.flow (default client-credentials)').choices(['client-credentials', 'device-code', 'authorization-code', 'basic', 'ntlm']))

@@ -49,9 +49,16 @@ async function askSecret(io: CliIo, prompts: Prompts, answers: InitAnswers, outp
   if (where === 'env') return { env: (await prompts.input({ message: 'Environment variable name', default: what.envDefault, validate: validators.envName })).trim() };
   const value = await prompts.password({ message: `${what.label} (input hidden)`, mask: true, validate: what.validate });
   if (where === 'inline') return value.trim();
-  const path = (await prompts.input({ message: 'Secret file path', default: what.fileDefault })).trim();
+  let path: string;
+  let replace = false;
+  for (;;) {
+    path = (await prompts.input({ message: 'Secret file path', default: what.fileDefault, validate: (typed) => typed.trim() !== '' || 'Enter a file path' })).trim();
+    if ((await fileProblem(resolve(path))) !== undefined) break;
+    replace = await askYesNo(prompts, `${path} exists. Replace it with this ${what.name}?`, false);
+    if (replace) break;
+  }
   const absolute = resolve(process.cwd(), path);
-  answers.secretFiles.push({ path: absolute, value: value.trim() });
+  answers.secretFiles.push({ path: absolute, value: value.trim(), replace });
   io.out(io.colors.dim(`The ${what.name} goes to ${path} (mode 0600) when the config is written.`));
   return { file: configRelative(output, path) };
 }

@@ -1,5 +1,6 @@
-import { access, writeFile } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
+import { writeNewFile } from '../files/write-new-file.js';
 import type { CliIo, GlobalOptions } from '../output/cli-io.js';
 import { UsageError } from '../output/render-error.js';
 import { buildConfig, flowOf, holdsLiteralSecret, type InitAnswers, secretEnvNames } from './init-answers.js';
@@ -20,8 +21,9 @@ const exists = (path: string): Promise<boolean> =>
  * Either way the config is checked with core's schema before anything is written, and secrets
  * typed at a prompt are written (0600) only together with it, so Ctrl-C leaves nothing behind.
  */
-export async function initCommand(io: CliIo, _globals: GlobalOptions, options: Record<string, unknown>): Promise<number> {
-  const output = resolve(String(options.output ?? 'mailbridge.json'));
+export async function initCommand(io: CliIo, globals: GlobalOptions, options: Record<string, unknown>): Promise<number> {
+  // Where the other commands will look for it, unless told otherwise.
+  const output = resolve(String(options.output ?? globals.config ?? (io.env.MAILBRIDGE_CONFIG || 'mailbridge.json')));
   const now = new Date();
   const fromFlags = options.transport !== undefined;
   if (!fromFlags) {
@@ -43,14 +45,15 @@ export async function initCommand(io: CliIo, _globals: GlobalOptions, options: R
 
   let answers: InitAnswers;
   let notes: string[] = [];
+  const replaceOutput = await exists(output);
   if (fromFlags) {
-    if ((await exists(output)) && options.force !== true) throw new UsageError(`${relative(process.cwd(), output) || output} exists: init does not replace it.`, 'Pass --force to replace it, or --output PATH to write elsewhere.');
+    if (replaceOutput && options.force !== true) throw new UsageError(`${relative(process.cwd(), output) || output} exists: init does not replace it.`, 'Pass --force to replace it, or --output PATH to write elsewhere.');
     ({ answers, notes } = await answersFromFlags(options, { output, cwd: process.cwd(), env: io.env, now }));
   } else {
     io.out(io.colors.bold('mailbridge init — answers come from your Entra app registration (or your Exchange Server).'));
     const prompts = await import('@inquirer/prompts');
     const { askAnswers, askYesNo } = await import('./init-wizard.js');
-    if ((await exists(output)) && options.force !== true && !(await askYesNo(prompts, `${relative(process.cwd(), output)} exists. Overwrite it?`, false))) {
+    if (replaceOutput && options.force !== true && !(await askYesNo(prompts, `${relative(process.cwd(), output)} exists. Overwrite it?`, false))) {
       io.out('Nothing written.');
       return 0;
     }
@@ -64,8 +67,9 @@ export async function initCommand(io: CliIo, _globals: GlobalOptions, options: R
 
   const config = buildConfig(answers);
   await validate(config, answers, output, io.env);
-  for (const file of answers.secretFiles) await writeFile(file.path, `${file.value}\n`, { mode: 0o600 });
-  await writeFile(output, `${JSON.stringify(config, null, 2)}\n`, { mode: holdsLiteralSecret(answers) ? 0o600 : 0o644 });
+  // Created exclusively (never through a planted link), or written beside and renamed over what the person agreed to replace.
+  for (const file of answers.secretFiles) await writeNewFile(file.path, `${file.value}\n`, { mode: 0o600, replace: file.replace });
+  await writeNewFile(output, `${JSON.stringify(config, null, 2)}\n`, { mode: holdsLiteralSecret(answers) ? 0o600 : 0o644, replace: replaceOutput });
 
   const shown = relative(process.cwd(), output) || output;
   const flow = flowOf(answers.branch);

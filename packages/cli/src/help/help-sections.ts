@@ -93,10 +93,11 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       ['an Outlook.com mailbox (a person signs in with a device code)', 'mailbridge init --transport graph --flow device-code --tenant consumers --mailbox sam@outlook.com --client-id 66666666-7777-8888-9999-000000000000'],
     ],
     environment: 'terminal',
+    moreEnvironment: [{ name: 'MAILBRIDGE_CONFIG', description: 'where to write the config when neither --output nor --config is given (default ./mailbridge.json)' }],
     exitCodes: [
       ['0', 'the config was written (or you chose not to replace an existing one)'],
-      ['1', 'the config or secret file could not be written'],
-      ['2', 'bad usage: a missing or invalid answer flag, no terminal for the questions'],
+      ['1', 'the doctor run you asked for at the end found a failing check'],
+      ['2', 'bad usage: a missing or invalid answer flag, no terminal for the questions, a config or secret file that cannot be written'],
       ['130', 'interrupted (Ctrl-C): nothing written'],
     ],
   },
