@@ -12,6 +12,7 @@ const libraryOperations: Omit<TransportOperations<EwsRequester>, 'send' | 'sendM
   async *receive(requester, options) {
     yield* (await import('./ews-receive.js')).receive(requester, options);
   },
+  getMessage: async (requester, id, options) => (await import('./ews-receive.js')).getMessage(requester, id, options),
   getMime: async (requester, id, options) => (await import('./ews-receive.js')).getMime(requester, id, options),
   sync: async (requester, options) => (await import('./ews-sync.js')).sync(requester, options),
   markRead: async (requester, ids, options) => (await import('./ews-update.js')).markRead(requester, ids, options),
