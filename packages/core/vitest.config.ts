@@ -5,7 +5,7 @@ const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 
 
 export default defineProject({
   // Tests import src/ directly: give it the build-time constant tsup defines.
-  define: { __PACKAGE_VERSION__: JSON.stringify(pkg.version) },
+  define: { __PACKAGE_VERSION__: JSON.stringify(pkg.version), __MSAL_NODE_MODULE__: JSON.stringify('@azure/msal-node') },
   test: {
     name: 'core',
     include: ['test/**/*.test.ts', 'src/**/*.test.ts'],

@@ -62,4 +62,30 @@ describe('start-up stays light', () => {
       await sim.close();
     }
   });
+
+  // Cold start (issue 15, item 18): ews-javascript-api is ~1000 modules, more than half a second of a
+  // fresh process; sending writes its SOAP by hand and must never load it.
+  it('`mailbridge send` over EWS never loads ews-javascript-api, as an ES module or through require', { timeout: 180_000 }, async () => {
+    const sim = await startSimulator();
+    try {
+      const config = dir.write('cold-send-ews.json', sim.config({ transport: 'ews', secretEnv: 'COLD_SEND_SECRET' }));
+      const trace = join(dir.path, 'trace-cold-send-ews.txt');
+      const requires = join(dir.path, 'requires-cold-send-ews.txt');
+      const hook = fileURLToPath(new URL('./fixtures/trace-loads.mjs', import.meta.url));
+      await promisify(execFile)(process.execPath, ['--import', hook, BIN, 'send', '--config', config, '--to', DEMO.secondMailbox, '--subject', 'cold ews', '--text', 'x'], {
+        env: { ...process.env, COLD_SEND_SECRET: DEMO.clientSecret, MAILBRIDGE_TRACE_LOADS: trace, MAILBRIDGE_TRACE_REQUIRES: requires },
+        timeout: 120_000,
+      });
+      expect(sim.requests().some((request) => request.api === 'ews' && request.ewsOperation === 'CreateItem' && request.status === 200)).toBe(true);
+      const modules = readFileSync(trace, 'utf8').split('\n').filter(Boolean);
+      const required = readFileSync(requires, 'utf8').split('\n').filter(Boolean);
+      // Both traces saw the send (the adapter as an ES module, msal's bundle through require)...
+      expect(modules.some((url) => url.includes('/packages/ews-adapter/'))).toBe(true);
+      expect(required.some((path) => /msal-node/.test(path))).toBe(true);
+      // ...and nothing of the EWS library or its NTLM and XHR packages.
+      expect([...modules, ...required].filter((entry) => /ews-javascript-api|@ewsjs[+/]/.test(entry))).toEqual([]);
+    } finally {
+      await sim.close();
+    }
+  });
 });

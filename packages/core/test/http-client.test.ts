@@ -262,6 +262,17 @@ describe('createHttpClient: TLS and user agent', () => {
     expect(error.hint).not.toMatch(/set network\.caFile/);
   });
 
+  // The extra CA joins Node's default store instead of handing the ~150 bundled roots over again as
+  // `ca` (cold start, issue 15 item 18); NODE_EXTRA_CA_CERTS, which Node leaves out of such a store, must still count.
+  it('with network.caFile set to another CA, still trusts the CAs of NODE_EXTRA_CA_CERTS', async () => {
+    const otherCa = join(dir, 'unrelated-ca.pem');
+    writeFileSync(otherCa, rootCertificates[1]!);
+    const http = client({ caFile: otherCa, env: { NODE_EXTRA_CA_CERTS: caFile } });
+    expect((await http.fetch(`${origin}/echo`)).status).toBe(200);
+    const without = await failure(client({ caFile: otherCa, env: {} }).fetch(`${origin}/echo`));
+    expect(without.code).toBe('TLS_ERROR');
+  });
+
   it('refuses an unreadable or non-PEM caFile with CONFIG_INVALID at network.caFile', () => {
     const missing = (() => {
       try {

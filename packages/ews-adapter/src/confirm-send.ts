@@ -1,7 +1,8 @@
-import { isOutcomeUnknown } from '@mailbridge/core';
-import { BasePropertySet, EmailMessageSchema, type Item, ItemId, ItemSchema, ItemView, PropertySet, SearchFilter, ServiceResult } from 'ews-javascript-api';
+import { isOutcomeUnknown, MailbridgeError } from '@mailbridge/core';
 import type { EwsRequester } from './ews-request.js';
-import { mapLibraryError } from './map-ews-error.js';
+import { soapEnvelope } from './soap-envelope.js';
+import { escapeXmlAttribute } from './xml/escape-xml.js';
+import { attachmentNamesOf, itemIdsOf, parseEwsResponse } from './xml/parse-ews-response.js';
 
 /** The outer retry of a send only resolves unknown outcomes; the HTTP layer already retried the rest. */
 export function onlyAmbiguity(error: unknown): { kind: 'ambiguous' } | { kind: 'fail' } {
@@ -13,29 +14,36 @@ export { mustCheckFirst, settle, settled, unconfirmed } from '@mailbridge/core';
 
 /** The id of the message with this Internet Message-ID in a well-known folder, if there is one. */
 export async function findByInternetMessageId(requester: EwsRequester, folder: 'sentitems' | 'drafts', internetMessageId: string, signal?: AbortSignal): Promise<string | undefined> {
-  const view = new ItemView(2);
-  view.PropertySet = new PropertySet(BasePropertySet.IdOnly);
-  const page = await requester.call('idempotent', signal, 'FindItem', () =>
-    // message:InternetMessageId is searchable on every Exchange version (PR_INTERNET_MESSAGE_ID is the same property).
-    requester.service.FindItems(requester.folderId(folder), new SearchFilter.IsEqualTo(EmailMessageSchema.InternetMessageId, internetMessageId), view),
-  );
-  return page.Items[0]?.Id.UniqueId;
+  const { open, close } = soapEnvelope(requester.soapHeader());
+  // message:InternetMessageId is searchable on every Exchange version (PR_INTERNET_MESSAGE_ID is the same property).
+  const body =
+    '<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape>' +
+    '<m:IndexedPageItemView MaxEntriesReturned="2" Offset="0" BasePoint="Beginning"/>' +
+    `<m:Restriction><t:IsEqualTo><t:FieldURI FieldURI="message:InternetMessageId"/><t:FieldURIOrConstant><t:Constant Value="${escapeXmlAttribute(internetMessageId)}"/></t:FieldURIOrConstant></t:IsEqualTo></m:Restriction>` +
+    `<m:ParentFolderIds>${requester.folderIdXml(folder)}</m:ParentFolderIds></m:FindItem>`;
+  const text = await requester.raw('idempotent', signal, 'FindItem', `${open}${body}${close}`);
+  return itemIdsOf(parseEwsResponse(text, 'FindItem'))[0] || undefined;
+}
+
+/** GetItem of one item with the id only, or with `item:Attachments` too. */
+function getItem(requester: EwsRequester, id: string, withAttachments: boolean, signal?: AbortSignal): Promise<string> {
+  const { open, close } = soapEnvelope(requester.soapHeader());
+  const shape = `<m:ItemShape><t:BaseShape>IdOnly</t:BaseShape>${withAttachments ? '<t:AdditionalProperties><t:FieldURI FieldURI="item:Attachments"/></t:AdditionalProperties>' : ''}</m:ItemShape>`;
+  return requester.raw('idempotent', signal, 'GetItem', `${open}<m:GetItem>${shape}<m:ItemIds><t:ItemId Id="${escapeXmlAttribute(id)}"/></m:ItemIds></m:GetItem>${close}`);
 }
 
 /** Whether the item (a draft) still exists: SendItem moves or deletes the draft it sent. */
 export async function itemExists(requester: EwsRequester, id: string, signal?: AbortSignal): Promise<boolean> {
-  const responses = await requester.call('idempotent', signal, 'GetItem', () => requester.service.BindToItems([new ItemId(id)], new PropertySet(BasePropertySet.IdOnly)));
-  const response = responses.Responses[0] as unknown as { Result: ServiceResult; ErrorCode: number };
-  if (response.Result !== ServiceResult.Error) return true;
-  const error = mapLibraryError({ ErrorCode: response.ErrorCode }, requester.failureBase('GetItem'));
-  if (error.code === 'ITEM_NOT_FOUND') return false;
-  throw error;
+  try {
+    await getItem(requester, id, false, signal);
+    return true;
+  } catch (error) {
+    if (MailbridgeError.isInstance(error) && error.code === 'ITEM_NOT_FOUND') return false;
+    throw error;
+  }
 }
 
 /** The names of the draft's attachments (to confirm an attachment whose answer was lost). */
 export async function attachmentNames(requester: EwsRequester, id: string, signal?: AbortSignal): Promise<string[]> {
-  const responses = await requester.call('idempotent', signal, 'GetItem', () => requester.service.BindToItems([new ItemId(id)], new PropertySet(BasePropertySet.IdOnly, [ItemSchema.Attachments])));
-  const response = responses.Responses[0] as unknown as { Result: ServiceResult; ErrorCode: number; Item?: Item };
-  if (response.Result === ServiceResult.Error) throw mapLibraryError({ ErrorCode: response.ErrorCode }, requester.failureBase('GetItem'));
-  return (response.Item?.Attachments.GetEnumerator() ?? []).map((attachment) => attachment.Name);
+  return attachmentNamesOf(parseEwsResponse(await getItem(requester, id, true, signal), 'GetItem'));
 }

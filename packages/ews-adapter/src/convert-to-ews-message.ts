@@ -1,82 +1,75 @@
 import { type MailAddress, type OutgoingMessage, readAttachment, type SizedAttachment, toMailAddress } from '@mailbridge/core';
-import {
-  BodyType,
-  DefaultExtendedPropertySet,
-  EmailAddress,
-  type EmailAddressCollection,
-  EmailMessage,
-  EmailMessageSchema,
-  type ExchangeService,
-  ExtendedPropertyDefinition,
-  Importance,
-  MapiPropertyType,
-  MessageBody,
-  PropertyDefinitionFlags,
-} from 'ews-javascript-api';
+import { escapeXmlAttribute, escapeXmlText } from './xml/escape-xml.js';
 
-/**
- * EWS accepts `t:InternetMessageId` in a CreateItem Message (it is in MessageType), which is how a send
- * gets a Message-ID known beforehand, to find it in Sent Items after an unknown outcome. The library
- * declares the property find-only; this adds "can be set" to its definition (once per process). It
- * only lets callers set it on new items, which used to throw: nothing another user of the library
- * does changes.
- */
-function allowSettingInternetMessageId(): void {
-  const definition = EmailMessageSchema.InternetMessageId as unknown as { flags: number };
-  definition.flags |= PropertyDefinitionFlags.CanSet;
+const IMPORTANCE: Record<NonNullable<OutgoingMessage['importance']>, string> = { low: 'Low', normal: 'Normal', high: 'High' };
+
+/** `<t:Mailbox>` of one address: the display name only when there is one. */
+function mailbox(entry: string | MailAddress, field: string): string {
+  const address = toMailAddress(entry, field);
+  const name = address.name ? `<t:Name>${escapeXmlText(address.name)}</t:Name>` : '';
+  return `<t:Mailbox>${name}<t:EmailAddress>${escapeXmlText(address.address)}</t:EmailAddress></t:Mailbox>`;
 }
 
-function addAll(collection: () => EmailAddressCollection, list: Array<string | MailAddress> | undefined, field: string): void {
-  // Only touched when there is something to add: the library writes every collection it instantiated.
-  if (!list?.length) return;
-  const target = collection();
-  for (const entry of list) {
-    const address = toMailAddress(entry, field);
-    target.Add(address.name ? new EmailAddress(address.name, address.address) : new EmailAddress(address.address));
-  }
+/** A recipient list element, or nothing when the list is empty (Exchange reads an empty list as "none" anyway). */
+function mailboxes(element: string, list: Array<string | MailAddress> | undefined, field: string): string {
+  if (!list?.length) return '';
+  return `<t:${element}>${list.map((entry) => mailbox(entry, field)).join('')}</t:${element}>`;
 }
 
-const IMPORTANCE: Record<NonNullable<OutgoingMessage['importance']>, Importance> = {
-  low: Importance.Low,
-  normal: Importance.Normal,
-  high: Importance.High,
-};
+/** One attachment that goes inside the request, its content as base64. */
+async function fileAttachment(sized: SizedAttachment): Promise<string> {
+  const { attachment } = sized;
+  const content = (await readAttachment(sized)).toString('base64');
+  const inline = attachment.contentId !== undefined;
+  return (
+    `<t:FileAttachment><t:Name>${escapeXmlText(attachment.filename)}</t:Name><t:ContentType>${escapeXmlText(sized.contentType)}</t:ContentType>` +
+    (inline ? `<t:ContentId>${escapeXmlText(attachment.contentId!)}</t:ContentId>` : '') +
+    `<t:IsInline>${inline}</t:IsInline><t:IsContactPhoto>false</t:IsContactPhoto>` +
+    `<t:Content>${content}</t:Content></t:FileAttachment>`
+  );
+}
 
 /**
- * Builds the ews-javascript-api EmailMessage of an outgoing message (validated by core's
- * `prepareOutgoingMessage`): recipients, reply-to, subject,
- * body (HTML when given, EWS derives the text part; else text), importance, X- headers (as
- * InternetHeaders extended properties, the only way EWS sets them), the Internet Message-ID (as
- * PR_INTERNET_MESSAGE_ID) and the attachments listed in `inlineAttachments` (the small ones that go
- * inside the CreateItem request). Text is escaped on the wire by the patched writer, not here.
+ * The `<t:Message>` of an outgoing message (validated by core's `prepareOutgoingMessage`), written by
+ * hand so that sending never loads ews-javascript-api: subject, body (HTML when given, Exchange
+ * derives the text part; else text), the attachments listed in `inlineAttachments` (the small ones
+ * that go inside the CreateItem request, Exchange 2010 SP2 and later; larger ones, or any with an
+ * older version, are uploaded to the draft afterwards),
+ * importance, X- headers (as InternetHeaders extended properties, the only way EWS sets them),
+ * recipients, from (send as), the Internet Message-ID (known beforehand, to find the message in Sent
+ * Items after an unknown outcome) and reply-to. The elements follow the order of MessageType in
+ * Microsoft's schema (types.xsd), which Exchange enforces, and are the ones ews-javascript-api wrote
+ * for the same message. Every value is escaped: text, names, addresses, header names and values.
  */
-export async function convertToEwsMessage(service: ExchangeService, message: OutgoingMessage, internetMessageId: string, inlineAttachments: SizedAttachment[]): Promise<EmailMessage> {
-  const email = new EmailMessage(service);
-  email.Subject = message.subject ?? '';
-  email.Body = message.html !== undefined ? new MessageBody(BodyType.HTML, message.html) : new MessageBody(BodyType.Text, message.text ?? '');
-  addAll(() => email.ToRecipients, message.to, 'to');
-  addAll(() => email.CcRecipients, message.cc, 'cc');
-  addAll(() => email.BccRecipients, message.bcc, 'bcc');
-  addAll(() => email.ReplyTo, message.replyTo, 'replyTo');
-  if (message.from !== undefined) {
-    const from = toMailAddress(message.from, 'from');
-    email.From = from.name ? new EmailAddress(from.name, from.address) : new EmailAddress(from.address);
-  }
-  if (message.importance) email.Importance = IMPORTANCE[message.importance];
-  for (const [name, value] of Object.entries(message.headers ?? {})) {
-    email.SetExtendedProperty(new ExtendedPropertyDefinition(DefaultExtendedPropertySet.InternetHeaders, name, MapiPropertyType.String), value);
-  }
-  allowSettingInternetMessageId();
-  (email as unknown as { PropertyBag: { _setItem(definition: unknown, value: unknown): void } }).PropertyBag._setItem(EmailMessageSchema.InternetMessageId, internetMessageId);
-  for (const sized of inlineAttachments) {
-    const { attachment } = sized;
-    const bytes = await readAttachment(sized);
-    const file = email.Attachments.AddFileAttachment(attachment.filename, bytes.toString('base64'));
-    file.ContentType = sized.contentType;
-    if (attachment.contentId !== undefined) {
-      file.ContentId = attachment.contentId;
-      file.IsInline = true;
-    }
-  }
-  return email;
+export async function convertToEwsMessage(message: OutgoingMessage, internetMessageId: string, inlineAttachments: SizedAttachment[]): Promise<string> {
+  const body = message.html !== undefined ? `<t:Body BodyType="HTML">${escapeXmlText(message.html)}</t:Body>` : `<t:Body BodyType="Text">${escapeXmlText(message.text ?? '')}</t:Body>`;
+  const attachments = inlineAttachments.length ? `<t:Attachments>${(await Promise.all(inlineAttachments.map((sized) => fileAttachment(sized)))).join('')}</t:Attachments>` : '';
+  const importance = message.importance ? `<t:Importance>${IMPORTANCE[message.importance]}</t:Importance>` : '';
+  const headers = Object.entries(message.headers ?? {})
+    .map(
+      ([name, value]) =>
+        `<t:ExtendedProperty><t:ExtendedFieldURI DistinguishedPropertySetId="InternetHeaders" PropertyName="${escapeXmlAttribute(name)}" PropertyType="String"/>` + `<t:Value>${escapeXmlText(value)}</t:Value></t:ExtendedProperty>`,
+    )
+    .join('');
+  const from = message.from !== undefined ? `<t:From>${mailbox(message.from, 'from')}</t:From>` : '';
+  return (
+    '<t:Message>' +
+    `<t:Subject>${escapeXmlText(message.subject ?? '')}</t:Subject>` +
+    body +
+    attachments +
+    importance +
+    headers +
+    mailboxes('ToRecipients', message.to, 'to') +
+    mailboxes('CcRecipients', message.cc, 'cc') +
+    mailboxes('BccRecipients', message.bcc, 'bcc') +
+    from +
+    `<t:InternetMessageId>${escapeXmlText(internetMessageId)}</t:InternetMessageId>` +
+    mailboxes('ReplyTo', message.replyTo, 'replyTo') +
+    '</t:Message>'
+  );
+}
+
+/** `<t:Message>` of a MIME message (base64, the MIME's own encoding declared UTF-8 as before). */
+export function convertMimeToEwsMessage(base64: string): string {
+  return `<t:Message><t:MimeContent CharacterSet="UTF-8">${base64}</t:MimeContent></t:Message>`;
 }

@@ -1,13 +1,13 @@
 import { type Logger, MailbridgeError, type RetryPolicy, sharedSemaphore, silentLogger, type TransportCapabilities } from '@mailbridge/core';
-import { ConnectingIdType, ExchangeCredentials, ExchangeService, ExchangeVersion, FolderId, ImpersonatedUserId, type Item, type MessageDisposition, Uri, WellKnownFolderName } from 'ews-javascript-api';
+import type { ExchangeService, FolderId } from 'ews-javascript-api';
 import { ewsCapabilities } from './ews-capabilities.js';
-import type { EwsTransportOptions } from './ews-transport-options.js';
+import { createLibraryService, ewsLibrary } from './ews-library.js';
+import { EWS_VERSION_NAMES, type EwsTransportOptions } from './ews-transport-options.js';
 import { EwsXhr } from './ews-xhr.js';
 import { callContext, type EwsCallContext } from './http/call-context.js';
 import { type EwsFailure, mapEwsError, mapLibraryError } from './map-ews-error.js';
 import { firstResponseMessage } from './soap-envelope.js';
-import { enableXmlEscaping } from './xml/escaping-xml-writer.js';
-import { installQuietDomParser } from './xml/quiet-dom-parser.js';
+import { escapeXmlAttribute } from './xml/escape-xml.js';
 
 const MiB = 1024 * 1024;
 
@@ -17,29 +17,16 @@ const MiB = 1024 * 1024;
  */
 const DEFAULT_MAX_MESSAGE_BYTES = 35 * MiB;
 
-/** Well-known folder names of mailbridge → EWS distinguished folders. */
-const WELL_KNOWN: Record<string, WellKnownFolderName> = {
-  inbox: WellKnownFolderName.Inbox,
-  sentitems: WellKnownFolderName.SentItems,
-  drafts: WellKnownFolderName.Drafts,
-  deleteditems: WellKnownFolderName.DeletedItems,
-  junkemail: WellKnownFolderName.JunkEmail,
-  outbox: WellKnownFolderName.Outbox,
-  archive: WellKnownFolderName.ArchiveMsgFolderRoot,
+/** Well-known folder names of mailbridge → the library's `WellKnownFolderName` members. */
+const WELL_KNOWN: Record<string, 'Inbox' | 'SentItems' | 'Drafts' | 'DeletedItems' | 'JunkEmail' | 'Outbox' | 'ArchiveMsgFolderRoot'> = {
+  inbox: 'Inbox',
+  sentitems: 'SentItems',
+  drafts: 'Drafts',
+  deleteditems: 'DeletedItems',
+  junkemail: 'JunkEmail',
+  outbox: 'Outbox',
+  archive: 'ArchiveMsgFolderRoot',
 };
-
-/**
- * Credentials for ews-javascript-api that add nothing to a request: authentication is applied by
- * {@link EwsXhr} (a fresh token per request, Basic or NTLM), never by the library.
- */
-class AppliedByHttpLayer extends ExchangeCredentials {
-  override PrepareWebRequest(): void {}
-}
-
-/** The library's CreateItem, public in JavaScript but left out of its typings. */
-export interface InternalService {
-  CreateItem(item: Item, parentFolderId: FolderId | null, messageDisposition: MessageDisposition, sendInvitationsMode: null): Promise<void>;
-}
 
 /** How a call may be repeated by the HTTP layer. */
 export type EwsRetry = EwsCallContext['retry'];
@@ -57,19 +44,19 @@ export interface EwsSettings {
 }
 
 /**
- * What every EWS operation of one transport shares: the library's service on core's HTTP layer,
- * hand-written SOAP requests through the same layer, the identity's concurrency limiter, error
- * context, and whether the transport is closed.
+ * What every EWS operation of one transport shares: hand-written SOAP requests on core's HTTP layer,
+ * the library's service on the same layer (created on first use: sending never needs it), the
+ * identity's concurrency limiter, error context, and whether the transport is closed.
  */
 export class EwsRequester {
   readonly mailbox: string;
-  readonly service: ExchangeService;
   readonly retry: RetryPolicy;
   readonly logger: Logger;
   readonly settings: EwsSettings;
   readonly capabilities: TransportCapabilities;
   private readonly xhr: EwsXhr;
   private readonly releaseSemaphore: () => void;
+  private libraryService?: ExchangeService;
   private closed = false;
 
   constructor(private readonly options: EwsTransportOptions) {
@@ -90,8 +77,7 @@ export class EwsRequester {
     };
     this.capabilities = ewsCapabilities(this.settings.maxMessageBytes);
     const { versionName, impersonate } = this.settings;
-    const version = (ExchangeVersion as unknown as Record<string, ExchangeVersion>)[versionName];
-    if (version === undefined) {
+    if (!(EWS_VERSION_NAMES as readonly string[]).includes(versionName)) {
       throw new MailbridgeError({ code: 'CONFIG_INVALID', message: `ews.version: unknown EWS version "${versionName}".`, hint: 'Use a name such as "Exchange2016" or "Exchange2013_SP1".', details: { path: 'ews.version' } });
     }
     const principal = auth.kind === 'bearer' ? `oauth:${auth.tokenProvider.kind}` : `${auth.kind}:${auth.domain ?? ''}\\${auth.username}`;
@@ -111,15 +97,21 @@ export class EwsRequester {
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
       onRetry: (event) => options.logger?.debug('EWS request retried', event),
     });
+  }
 
-    this.service = new ExchangeService(version);
-    this.service.Url = new Uri(options.url);
-    this.service.Credentials = new AppliedByHttpLayer();
-    this.service.XHRApi = this.xhr;
-    this.service.UserAgent = options.http.userAgent;
-    if (impersonate) this.service.ImpersonatedUserId = new ImpersonatedUserId(ConnectingIdType.SmtpAddress, this.mailbox);
-    enableXmlEscaping(this.service);
-    installQuietDomParser();
+  /**
+   * ews-javascript-api's service on this transport's HTTP layer, for the operations that still use
+   * the library (receive, sync, move, probe). Created, and the library loaded, on first use.
+   */
+  get service(): ExchangeService {
+    this.libraryService ??= createLibraryService({
+      url: this.options.url,
+      versionName: this.settings.versionName,
+      userAgent: this.options.http.userAgent,
+      ...(this.settings.impersonate ? { impersonate: this.mailbox } : {}),
+      xhr: this.xhr,
+    });
+    return this.libraryService;
   }
 
   assertOpen(): void {
@@ -174,9 +166,16 @@ export class EwsRequester {
     return { version: this.settings.versionName, ...(this.settings.impersonate ? { impersonate: this.mailbox } : {}) };
   }
 
-  /** A well-known folder name (any case) as a distinguished folder, else the name as a folder id. */
+  /** A well-known folder name (any case) as the library's distinguished folder, else the name as a folder id. */
   folderId(folder: string): FolderId {
+    const { FolderId, WellKnownFolderName } = ewsLibrary();
     const known = WELL_KNOWN[folder.toLowerCase()];
-    return known !== undefined ? new FolderId(known) : new FolderId(folder);
+    return known !== undefined ? new FolderId(WellKnownFolderName[known]) : new FolderId(folder);
+  }
+
+  /** A well-known folder name (any case) as `<t:DistinguishedFolderId>`, else the name as `<t:FolderId>`, for hand-written requests. */
+  folderIdXml(folder: string): string {
+    const known = WELL_KNOWN[folder.toLowerCase()];
+    return known !== undefined ? `<t:DistinguishedFolderId Id="${known.toLowerCase()}"/>` : `<t:FolderId Id="${escapeXmlAttribute(folder)}"/>`;
   }
 }

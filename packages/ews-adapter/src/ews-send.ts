@@ -1,11 +1,14 @@
-import { type AmbiguousResolution, type OutgoingMessage, prepareMimeMessage, prepareOutgoingMessage, type SendOptions, type SendResult, type SizedAttachment } from '@mailbridge/core';
-import { EmailMessage, FolderId, MessageDisposition, MimeContent, WellKnownFolderName } from 'ews-javascript-api';
+import { type AmbiguousResolution, MailbridgeError, type OutgoingMessage, prepareMimeMessage, prepareOutgoingMessage, type SendOptions, type SendResult, type SizedAttachment } from '@mailbridge/core';
 import { attachmentNames, findByInternetMessageId, itemExists, mustCheckFirst, onlyAmbiguity, settle, settled } from './confirm-send.js';
-import { convertToEwsMessage } from './convert-to-ews-message.js';
-import type { EwsRequester, InternalService } from './ews-request.js';
+import { convertMimeToEwsMessage, convertToEwsMessage } from './convert-to-ews-message.js';
+import type { EwsRequester } from './ews-request.js';
 import { soapEnvelope } from './soap-envelope.js';
 import { uploadAttachment } from './upload-session.js';
 import { escapeXmlAttribute } from './xml/escape-xml.js';
+import { itemIdsOf, parseEwsResponse } from './xml/parse-ews-response.js';
+
+// Sending writes its SOAP by hand (convert-to-ews-message.ts) and reads the answers with xmldom: it
+// never loads ews-javascript-api, which costs a fresh process more than the rest of a send.
 
 /** `send()` over EWS: CreateItem SendAndSaveCopy when small and kept, otherwise through a draft. */
 export async function send(requester: EwsRequester, message: OutgoingMessage, options: SendOptions = {}): Promise<SendResult> {
@@ -26,41 +29,55 @@ export async function send(requester: EwsRequester, message: OutgoingMessage, op
       return { transport: 'ews', mailbox: requester.mailbox, internetMessageId, id: found };
     }
   }
-  const small = total <= requester.settings.inlineLimit;
+  // Attachments go inside a CreateItem from Exchange 2010 SP2 on; with an older version, each goes with
+  // CreateAttachment onto a draft (as the library's drafts did; its one-request send dropped them).
+  const small = total <= requester.settings.inlineLimit && (attachments.length === 0 || attachmentsInCreateItem(requester.settings.versionName));
   requester.logger.debug('EWS send', { attachments: attachments.length, bytes: total, path: save && small ? 'CreateItem' : 'draft' });
   if (save && small) {
-    return sendInOneRequest(requester, internetMessageId, options.signal, () => convertToEwsMessage(requester.service, message, internetMessageId, attachments));
+    return sendInOneRequest(requester, internetMessageId, options.signal, () => convertToEwsMessage(message, internetMessageId, attachments));
   }
-  return sendThroughDraft(requester, (draftAttachments) => convertToEwsMessage(requester.service, message, internetMessageId, draftAttachments), internetMessageId, small ? attachments : [], small ? [] : attachments, save, options);
+  return sendThroughDraft(requester, (draftAttachments) => convertToEwsMessage(message, internetMessageId, draftAttachments), internetMessageId, small ? attachments : [], small ? [] : attachments, save, options);
+}
+
+/**
+ * Versions whose CreateItem ews-javascript-api (like Microsoft's EWS Managed API, which it follows)
+ * never gave attachments: it sends them inside a CreateItem only from Exchange 2010 SP2 on.
+ */
+const BEFORE_2010_SP2 = new Set(['Exchange2007_SP1', 'Exchange2010', 'Exchange2010_SP1']);
+
+function attachmentsInCreateItem(versionName: string): boolean {
+  return !BEFORE_2010_SP2.has(versionName);
 }
 
 /** `sendMime()` over EWS: the MIME as the item's MimeContent (given a Message-ID when it has none). */
 export async function sendMime(requester: EwsRequester, mime: Uint8Array | string, options: { saveToSentItems?: boolean; signal?: AbortSignal } = {}): Promise<SendResult> {
   requester.assertOpen();
   const { bytes, internetMessageId } = prepareMimeMessage(mime, requester.mailbox);
-  const base64 = bytes.toString('base64');
-  const build = async (): Promise<EmailMessage> => {
-    const email = new EmailMessage(requester.service);
-    email.MimeContent = new MimeContent('UTF-8', base64);
-    return email;
-  };
+  const item = convertMimeToEwsMessage(bytes.toString('base64'));
+  const build = async (): Promise<string> => item;
   if (options.saveToSentItems !== false) {
     return sendInOneRequest(requester, internetMessageId, options.signal, build);
   }
   return sendThroughDraft(requester, () => build(), internetMessageId, [], [], false, options.signal ? { signal: options.signal } : {});
 }
 
-/** CreateItem with SendAndSaveCopy: one request; an unknown outcome is checked in Sent Items. */
-async function sendInOneRequest(requester: EwsRequester, internetMessageId: string, signal: AbortSignal | undefined, build: () => Promise<EmailMessage>): Promise<SendResult> {
+/**
+ * CreateItem of one `<t:Message>`: SendAndSaveCopy into Sent Items, or SaveOnly into Drafts. Returns
+ * the answer's text (a draft's answer holds its ItemId).
+ */
+async function createItem(requester: EwsRequester, item: string, disposition: 'SendAndSaveCopy' | 'SaveOnly', signal: AbortSignal | undefined): Promise<string> {
+  const { open, close } = soapEnvelope(requester.soapHeader());
+  const folder = disposition === 'SaveOnly' ? 'drafts' : 'sentitems';
+  const body = `<m:CreateItem MessageDisposition="${disposition}"><m:SavedItemFolderId><t:DistinguishedFolderId Id="${folder}"/></m:SavedItemFolderId><m:Items>${item}</m:Items></m:CreateItem>`;
+  return requester.raw('once', signal, 'CreateItem', `${open}${body}${close}`);
+}
+
+/** CreateItem with SendAndSaveCopy: one request, attachments included; an unknown outcome is checked in Sent Items. */
+async function sendInOneRequest(requester: EwsRequester, internetMessageId: string, signal: AbortSignal | undefined, build: () => Promise<string>): Promise<SendResult> {
   const result: SendResult = { transport: 'ews', mailbox: requester.mailbox, internetMessageId };
   return requester.retry.execute<SendResult>(
     async () => {
-      const email = await build();
-      await requester.call('once', signal, 'CreateItem', () =>
-        // CreateItem (internal in the library's typings) sends in one request, attachments included;
-        // the public SendAndSaveCopy() would make a draft first whenever there are attachments.
-        (requester.service as unknown as InternalService).CreateItem(email, new FolderId(WellKnownFolderName.SentItems), MessageDisposition.SendAndSaveCopy, null),
-      );
+      await createItem(requester, await build(), 'SendAndSaveCopy', signal);
       return result;
     },
     {
@@ -83,7 +100,7 @@ async function sendInOneRequest(requester: EwsRequester, internetMessageId: stri
  */
 async function sendThroughDraft(
   requester: EwsRequester,
-  build: (inlineAttachments: SizedAttachment[]) => Promise<EmailMessage>,
+  build: (inlineAttachments: SizedAttachment[]) => Promise<string>,
   internetMessageId: string,
   inlineAttachments: SizedAttachment[],
   streamedAttachments: SizedAttachment[],
@@ -95,9 +112,15 @@ async function sendThroughDraft(
   const inline = new Set(inlineAttachments);
   const draftId = await requester.retry.execute(
     async () => {
-      const email = await build(inlineAttachments);
-      await requester.call('once', signal, 'CreateItem', () => email.Save(new FolderId(WellKnownFolderName.Drafts)));
-      return email.Id.UniqueId;
+      const text = await createItem(requester, await build(inlineAttachments), 'SaveOnly', signal);
+      const id = itemIdsOf(parseEwsResponse(text, 'CreateItem'))[0];
+      if (!id)
+        throw new MailbridgeError({
+          code: 'INVALID_RESPONSE',
+          message: 'EWS CreateItem: the answer holds no id of the draft.',
+          hint: 'Check that endpoints.ews points at /EWS/Exchange.asmx of an Exchange server; the draft, if made, is in Drafts.',
+        });
+      return id;
     },
     {
       ...common,

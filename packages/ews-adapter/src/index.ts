@@ -1,6 +1,7 @@
 /**
- * @mailbridge/ews-adapter — mailbridge's MailTransport over Exchange Web Services, on ews-javascript-api
- * with its HTTP layer replaced by core's (proxy, CA, time-outs, retries, concurrency per identity).
+ * @mailbridge/ews-adapter — mailbridge's MailTransport over Exchange Web Services: sending on
+ * hand-written SOAP, the rest on ews-javascript-api (loaded when first needed), both on core's HTTP
+ * layer (proxy, CA, time-outs, retries, concurrency per identity).
  * @packageDocumentation
  */
 import { MailbridgeError, type MailTransport, resolveSecret, type SecretRef, type TransportContext } from '@mailbridge/core';

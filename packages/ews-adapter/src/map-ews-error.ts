@@ -1,5 +1,5 @@
 import { type ErrorCode, MailbridgeError, mailboxScopeHint } from '@mailbridge/core';
-import { ServiceError } from 'ews-javascript-api';
+import { ewsLibrary } from './ews-library.js';
 
 /** What is known about one failed EWS exchange, from the HTTP layer or from the library's parsing. */
 export interface EwsFailure {
@@ -263,7 +263,8 @@ export function mapLibraryError(error: unknown, base: Omit<EwsFailure, 'response
   const candidate = error as { ErrorCode?: unknown; Response?: { ErrorCode?: unknown; ErrorMessage?: string }; message?: string; Message?: string };
   const numeric = typeof candidate?.ErrorCode === 'number' ? candidate.ErrorCode : typeof candidate?.Response?.ErrorCode === 'number' ? candidate.Response.ErrorCode : undefined;
   if (numeric !== undefined) {
-    const responseCode = (ServiceError as unknown as Record<number, string>)[numeric];
+    // Only the library raises numeric codes, so it is loaded already.
+    const responseCode = (ewsLibrary().ServiceError as unknown as Record<number, string>)[numeric];
     return mapEwsError({ ...base, responseCode, serverMessage: candidate.Response?.ErrorMessage ?? candidate.message });
   }
   const message = error instanceof Error ? error.message : String(candidate?.Message ?? candidate?.message ?? error);

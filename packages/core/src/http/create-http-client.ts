@@ -1,10 +1,9 @@
-import { createSecureContext } from 'node:tls';
 import { Agent, type Dispatcher, EnvHttpProxyAgent, Headers as UndiciHeaders, type Response as UndiciResponse, fetch as undiciFetch } from 'undici';
 import { MailbridgeError } from '../errors/index.js';
 import { defaultRedactor } from '../redact/default-redactor.js';
 import type { BufferedHttpResponse, BufferedRequestInit, HttpClient } from './http-client.js';
 import type { HttpClientOptions } from './http-client-options.js';
-import { loadCaCertificates } from './load-ca-certificates.js';
+import { loadCaCertificates, trustAlso } from './load-ca-certificates.js';
 import { type FailureContext, mapNetworkError } from './map-network-error.js';
 import { readDispatcherBody } from './read-body.js';
 import { isRedirectStatus, redirectRefused } from './redirect-refused.js';
@@ -44,12 +43,12 @@ export function createHttpClient(options: HttpClientOptions = {}): Required<Http
   const redactor = options.redactor ?? defaultRedactor;
   const defaultTimeoutMs = checkTimeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   const userAgent = buildUserAgent(options.userAgent);
-  const ca = loadCaCertificates({ env, ...(options.caFile ? { caFile: options.caFile } : {}), ...(options.caPem ? { caPem: options.caPem } : {}) });
+  const ca = loadCaCertificates({ ...(options.caFile ? { caFile: options.caFile } : {}), ...(options.caPem ? { caPem: options.caPem } : {}) });
   const proxy = resolveProxy(options.proxy, env);
 
-  // One secure context per client: passing `ca` (Node's ~150 roots plus ours) per connection would
-  // make every TLS handshake parse the whole bundle again (tens of ms per new connection).
-  const secureContext = ca ? createSecureContext({ ca }) : undefined;
+  // One secure context per client (a `ca` option per connection would build a trust store per TLS
+  // handshake): Node's default store plus the extra CA.
+  const secureContext = ca ? trustAlso(ca, env) : undefined;
   // undici's own connect timeout backs up the progress timer for the TCP/TLS connect.
   const tls = { ...(secureContext ? { secureContext } : {}), ...(defaultTimeoutMs > 0 ? { timeout: defaultTimeoutMs } : {}) };
   const agentOptions = {

@@ -12,9 +12,16 @@ interface NtlmClient {
   createType3Message(type2: unknown, username: string, password: string, workstation?: string, target?: string): string;
 }
 
-const require = createRequire(import.meta.url);
-// NTLM message construction (NTLMv2 included) from the library ews-javascript-api itself relies on.
-const ntlm = require('@ewsjs/ntlm-client') as NtlmClient;
+let client: NtlmClient | undefined;
+
+/**
+ * NTLM message construction (NTLMv2 included) from the library ews-javascript-api itself relies on,
+ * loaded when a connection first signs in: a process that uses OAuth or Basic never loads it.
+ */
+function ntlmClient(): NtlmClient {
+  client ??= createRequire(import.meta.url)('@ewsjs/ntlm-client') as NtlmClient;
+  return client;
+}
 
 /** Credentials and network settings of NTLM. */
 export interface NtlmSettings {
@@ -101,7 +108,7 @@ export class NtlmAuthenticator {
   }
 
   private async handshake(connection: NtlmConnection, url: string, init: RequestInit & { timeoutMs?: number }, body: Buffer): Promise<Response> {
-    const type1 = ntlm.createType1Message(this.workstation, this.domain);
+    const type1 = ntlmClient().createType1Message(this.workstation, this.domain);
     // The negotiation carries no body; the real request goes with the Type 3 message.
     const challenge = await send(connection, url, init, Buffer.alloc(0), type1);
     challenge.resume();
@@ -117,9 +124,9 @@ export class NtlmAuthenticator {
         details: { status: challenge.statusCode ?? 0 },
       });
     }
-    const type2 = ntlm.decodeType2Message(`NTLM ${match[1]}`);
+    const type2 = ntlmClient().decodeType2Message(`NTLM ${match[1]}`);
     const password = typeof this.settings.password === 'string' ? this.settings.password : await this.settings.password();
-    const type3 = ntlm.createType3Message(type2, this.username, password, this.workstation, this.domain);
+    const type3 = ntlmClient().createType3Message(type2, this.username, password, this.workstation, this.domain);
     const response = await send(connection, url, init, body, type3);
     connection.authenticated = response.statusCode !== 401;
     return toResponse(response);
