@@ -8,7 +8,7 @@
 // 3. accept-to-delivered latency of one small message with an idle outbox, against a direct library
 //    send() of the same message. Target ratio ≤ 2.
 // Short by default (seconds); BENCH_RELAY_MESSAGES raises the throughput run, BENCH_RELAY_ONLY=memory
-// (or throughput, latency) runs one part. Run after `pnpm build`.
+// (or throughput, latency) runs one part, BENCH_RELAY_TRANSPORT=ews delivers the big message over EWS. Run after `pnpm build`.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -23,6 +23,8 @@ const nodemailer = require('nodemailer');
 const MB = 1024 * 1024;
 const BIG_MB = Number(process.env.BENCH_RELAY_BIG_MB ?? 30);
 const ONLY = process.env.BENCH_RELAY_ONLY;
+// The memory run delivers over Graph; BENCH_RELAY_TRANSPORT=ews measures the EWS adapter instead.
+const MEMORY_TRANSPORT = process.env.BENCH_RELAY_TRANSPORT ?? 'graph';
 const runs = (part) => !ONLY || ONLY === part;
 
 const { parseConfig, createTransport } = await import('../packages/core/dist/index.js');
@@ -33,7 +35,7 @@ if (process.argv.includes('--child')) {
   // ---- child: one relay with its outbox, delivering into the parent's simulator -----------------
   const coordinates = JSON.parse(process.env.BENCH_COORDINATES);
   const config = parseConfig({ ...coordinates.config, outbox: { store: { type: 'file', dir: coordinates.dir } }, relay: { listen: [{ host: '127.0.0.1', port: 0 }], maxMessageBytes: 40 * MB } }).config;
-  const transport = await createTransport(config, { adapters: { graph: () => import('../packages/graph-adapter/dist/index.js') } });
+  const transport = await createTransport(config, { adapters: { graph: () => import('../packages/graph-adapter/dist/index.js'), ews: () => import('../packages/ews-adapter/dist/index.js') } });
   await transport.probe();
   const outbox = await createOutbox(config, { transport, pollIntervalMs: 50 });
   const relay = await createRelay(config, { outbox });
@@ -149,7 +151,7 @@ if (process.argv.includes('--child')) {
     // ---- 2. memory of a 30 MB message ----------------------------------------------------------
     if (runs('memory')) {
       const child = spawn(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--child'], {
-        env: { ...process.env, BENCH_COORDINATES: JSON.stringify({ config: simConfig, dir: join(dir, 'memory') }) },
+        env: { ...process.env, BENCH_COORDINATES: JSON.stringify({ config: MEMORY_TRANSPORT === 'ews' ? simulator.config({ transport: 'ews' }) : simConfig, dir: join(dir, 'memory') }) },
         stdio: ['pipe', 'pipe', 'inherit'],
       });
       const lines = createInterface({ input: child.stdout });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type MailbridgeConfig, parseConfig } from '@mailbridge/core';
 import { createFileStore, createOutbox, type Outbox, type StoredEntry } from '@mailbridge/outbox';
+import { redisUnavailable, startTestRedis, type TestRedis } from '@mailbridge/outbox/testing';
 import { DEMO, type Simulator, startSimulator } from '@mailbridge/simulator';
 import { simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
@@ -72,16 +73,16 @@ describe('large messages: attachments as files next to the file spool', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const configFor = (spool: string, withOutboxSection = true): MailbridgeConfig =>
+  const configFor = (spool: string, withOutboxSection = true, transport: 'graph' | 'ews' = 'graph'): MailbridgeConfig =>
     parseConfig({
-      ...(simulator.config({ transport: 'graph' }) as Record<string, unknown>),
+      ...(simulator.config({ transport }) as Record<string, unknown>),
       retry: { maxAttempts: 2, maxDelayMs: 500 },
       ...(withOutboxSection ? { outbox: { store: { type: 'file', dir: spool } } } : {}),
       relay: { listen: [{ host: '127.0.0.1', port: 0, tls: 'none' }] },
     }).config;
 
-  async function open(spool: string, options: { partsSweepGraceMs?: number; withOutboxSection?: boolean } = {}): Promise<{ outbox: Outbox; relay: Relay; port: number; delivered: RelayDeliveredEvent[] }> {
-    const config = configFor(spool, options.withOutboxSection ?? true);
+  async function open(spool: string, options: { partsSweepGraceMs?: number; withOutboxSection?: boolean; transport?: 'graph' | 'ews' } = {}): Promise<{ outbox: Outbox; relay: Relay; port: number; delivered: RelayDeliveredEvent[] }> {
+    const config = configFor(spool, options.withOutboxSection ?? true, options.transport);
     const outbox = await createOutbox(config, { pollIntervalMs: 20, ...(options.withOutboxSection === false ? { store: await createFileStore({ dir: spool, leaseMs: 30_000 }) } : {}) });
     const relay = await createRelay(config, { outbox, startOutbox: false, ...(options.partsSweepGraceMs !== undefined ? { partsSweepGraceMs: options.partsSweepGraceMs } : {}) });
     const delivered: RelayDeliveredEvent[] = [];
@@ -130,6 +131,24 @@ describe('large messages: attachments as files next to the file spool', () => {
     expect(sha256(byName.get('Größe für Müller.bin')!.content)).toBe(sha256(big));
     expect(sha256(byName.get('chart.png')!.content)).toBe(sha256(png));
     expect(byName.get('chart.png')!.cid).toBe('chart@relay');
+    await waitFor(async () => ((await listDir(join(spool, 'relay-parts'))).length === 0 ? true : undefined), 5_000, 'the part files removed');
+    await relay.close();
+  }, 120_000);
+
+  it('over EWS too: the large message goes out from its kept files, intact, and the files go once delivered', async () => {
+    const spool = join(dir, 'ews');
+    const { outbox, relay, port, delivered } = await open(spool, { transport: 'ews' });
+    const { big, png, mail } = largeMessage('<large-ews@relay.test>', 'Großer Bericht über EWS');
+    const id = acceptedId((await send(port, mail)).response);
+    expect((await storedEntries(spool, 'queued'))[0]!.raw).toContain('contentPath');
+    await outbox.start();
+    await waitFor(() => delivered.find((e) => e.id === id), 60_000, 'delivery');
+    const outbound = simulator.outbound().find((m) => m.subject === 'Großer Bericht über EWS')!;
+    const parsed = await simpleParser(outbound.mime, { keepCidLinks: true });
+    expect(parsed.html).toContain('cid:chart@relay');
+    const byName = new Map(parsed.attachments.map((a) => [a.filename, a]));
+    expect(sha256(byName.get('Größe für Müller.bin')!.content)).toBe(sha256(big));
+    expect(sha256(byName.get('chart.png')!.content)).toBe(sha256(png));
     await waitFor(async () => ((await listDir(join(spool, 'relay-parts'))).length === 0 ? true : undefined), 5_000, 'the part files removed');
     await relay.close();
   }, 120_000);
@@ -242,6 +261,43 @@ describe('large messages: attachments as files next to the file spool', () => {
     await outbox.start();
     await waitFor(() => delivered.find((e) => e.id === id), 60_000, 'delivery');
     const outbound = simulator.outbound().find((m) => m.subject === 'inline copy')!;
+    expect(sha256((await simpleParser(outbound.mime)).attachments.find((a) => a.filename === 'Größe für Müller.bin')!.content)).toBe(sha256(big));
+    await relay.close();
+  }, 120_000);
+});
+
+describe.skipIf(redisUnavailable() !== undefined)('large messages with a Redis outbox (workers elsewhere cannot read a local file)', () => {
+  let simulator: Simulator;
+  let redis: TestRedis;
+  beforeAll(async () => {
+    simulator = await startSimulator();
+    redis = await startTestRedis();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+    await simulator?.close();
+  });
+
+  it('the outbox keeps a copy of the bytes in Redis: the temporary files are gone before delivery, and it arrives intact', async () => {
+    const config = parseConfig({
+      ...(simulator.config({ transport: 'graph' }) as Record<string, unknown>),
+      outbox: { store: { type: 'redis', url: redis.url, prefix: 'relay-large' } },
+      relay: { listen: [{ host: '127.0.0.1', port: 0, tls: 'none' }] },
+    }).config;
+    const outbox = await createOutbox(config, { pollIntervalMs: 20 });
+    const relay = await createRelay(config, { outbox, startOutbox: false });
+    const delivered: RelayDeliveredEvent[] = [];
+    relay.on('delivered', (event) => delivered.push(event));
+    const { big, mail } = largeMessage('<large-redis@relay.test>', 'large via redis');
+    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: relay.listeners[0]!.port, secure: false, ignoreTLS: true });
+    const info = await transport.sendMail(mail).finally(() => transport.close());
+    const id = /accepted as (\S+)/.exec(info.response)![1]!;
+    expect(await outbox.get(id)).toMatchObject({ state: 'queued' });
+    // Delivery starts only now, after the relay removed its temporary files: the bytes must be in Redis.
+    await new Promise((r) => setTimeout(r, 200));
+    await outbox.start();
+    await waitFor(() => delivered.find((e) => e.id === id), 60_000, 'delivery');
+    const outbound = simulator.outbound().find((m) => m.subject === 'large via redis')!;
     expect(sha256((await simpleParser(outbound.mime)).attachments.find((a) => a.filename === 'Größe für Müller.bin')!.content)).toBe(sha256(big));
     await relay.close();
   }, 120_000);

@@ -1,4 +1,5 @@
 import { type Logger, MailbridgeError, type MailTransport, type SendResult, silentLogger } from '@mailbridge/core';
+import type { Reservation } from '../limits/reservation.js';
 import { BUDGET_WARNING_RATIO, type SendingLimits } from '../limits/sending-limits.js';
 import { storedToOutgoing } from '../message/prepare-message.js';
 import type { OutboxEvents } from '../outbox-types.js';
@@ -27,6 +28,27 @@ export interface DeliveryEngineOptions {
   maintainIntervalMs: number;
 }
 
+/** An idle worker loop taken by {@link DeliveryEngine.takeIdleWorker}: it waits for exactly one of these calls. */
+export interface IdleWorker {
+  /** Gives the loop a message already claimed for it (`OutboxStore.addClaimed`). */
+  hand(claim: Claim): void;
+  /** Gives the loop back nothing: it looks in the store again. */
+  release(): void;
+}
+
+/** A claim handed to a loop, with its sending-limit reservation already under way. */
+interface Handover {
+  claim: Claim;
+  reservation: Promise<Reservation>;
+}
+
+/** A loop waiting for work: ended by its poll timer, a wake-up, or a claim handed to it. */
+interface Waiter {
+  /** Stops the poll timer and wake-ups from ending the wait (the waiter was taken). */
+  detach(): void;
+  settle(handover?: Handover): void;
+}
+
 const MIN_BACKOFF_MS = 2_000;
 const MAX_BACKOFF_MS = 5 * 60_000;
 /** When the service says a mailbox is over its sending limit without saying until when: try again in an hour. */
@@ -42,7 +64,13 @@ export class DeliveryEngine {
   private running = false;
   private loops: Promise<void>[] = [];
   private readonly inFlight = new Set<Claim>();
+  /** Ledger updates of ended sends still being written. */
+  private readonly settling = new Set<Promise<void>>();
   private readonly sleepers = new Set<() => void>();
+  /** Loops that found nothing to claim and wait for work: an enqueue in this process can hand them its message. */
+  private readonly idle = new Set<Waiter>();
+  /** Counts wake-ups, so a loop that was looking while one came looks again instead of sleeping. */
+  private wakeups = 0;
   private timers: NodeJS.Timeout[] = [];
   /** Set when a reservation was refused for the message rate: until then, loops look before they claim. */
   private rateLimitedUntil = 0;
@@ -71,14 +99,52 @@ export class DeliveryEngine {
     this.running = false;
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
-    this.wake();
+    for (const wake of [...this.sleepers]) wake();
     await Promise.all(this.loops);
     this.loops = [];
+    await Promise.all([...this.settling]);
   }
 
-  /** Wakes idle loops (a message was enqueued in this process). */
+  /**
+   * A message was enqueued in this process (or put back): one idle loop looks for it, and loops
+   * looking right now look again. Waking one, not all, spares the store a burst of empty claims.
+   */
   wake(): void {
-    for (const wake of [...this.sleepers]) wake();
+    this.wakeups++;
+    const [idle] = this.idle;
+    if (idle) idle.settle();
+    else for (const wake of [...this.sleepers]) wake();
+  }
+
+  /**
+   * Takes one loop that is idle (it found nothing to claim) for `entry`, which is about to be stored
+   * already claimed: the loop then waits for that claim (or a release) instead of polling, and the
+   * message's sending-limit reservation starts now, while the message is being written. None when
+   * every loop is busy, the engine is stopped, or it waits out the message rate (the message then
+   * goes to the queue, in its turn).
+   */
+  takeIdleWorker(entry: StoredEntry): IdleWorker | undefined {
+    const { store, limits, now } = this.options;
+    if (!this.running || this.rateLimitedUntil > now()) return undefined;
+    const [waiter] = this.idle;
+    if (!waiter) return undefined;
+    waiter.detach();
+    const reservation = store.limiter.reserve(entry.mailbox, entry.recipients, limits, now());
+    reservation.catch(() => undefined);
+    let used = false;
+    return {
+      hand: (claim) => {
+        if (used) return;
+        used = true;
+        waiter.settle({ claim, reservation });
+      },
+      release: () => {
+        if (used) return;
+        used = true;
+        waiter.settle();
+        this.cancel(entry.mailbox, reservation);
+      },
+    };
   }
 
   private async maintain(): Promise<void> {
@@ -103,17 +169,16 @@ export class DeliveryEngine {
           }
           this.rateLimitedUntil = 0;
         }
+        const seen = this.wakeups;
         const claim = await store.claim(now());
-        if (!claim) {
-          await this.sleep(this.options.pollIntervalMs);
+        if (claim) {
+          await this.run(claim);
           continue;
         }
-        this.inFlight.add(claim);
-        try {
-          await this.deliver(claim);
-        } finally {
-          this.inFlight.delete(claim);
-        }
+        // A wake-up came while this loop was looking: look again at once, it may have missed that message.
+        if (this.wakeups !== seen) continue;
+        const handover = await this.waitForWork();
+        if (handover) await this.run(handover.claim, handover.reservation);
       } catch (error) {
         this.logger.warn('outbox worker error', { code: codeOf(error) });
         await this.sleep(Math.max(this.options.pollIntervalMs, 1_000));
@@ -121,7 +186,47 @@ export class DeliveryEngine {
     }
   }
 
-  private async deliver(claim: Claim): Promise<void> {
+  private async run(claim: Claim, reserved?: Promise<Reservation>): Promise<void> {
+    this.inFlight.add(claim);
+    try {
+      await this.deliver(claim, reserved);
+    } finally {
+      this.inFlight.delete(claim);
+    }
+  }
+
+  /**
+   * Waits (up to the poll interval) for a wake-up or a message handed over by an enqueue in this
+   * process. A loop that has been taken waits for its hand-over even through `stop()`, so nothing
+   * that was handed over is left unsent.
+   */
+  private waitForWork(): Promise<Handover | undefined> {
+    if (!this.running) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const detach = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(wakeUp);
+        this.idle.delete(waiter);
+      };
+      const wakeUp = () => {
+        detach();
+        resolve(undefined);
+      };
+      const timer = setTimeout(wakeUp, Math.max(1, this.options.pollIntervalMs));
+      const waiter: Waiter = {
+        detach,
+        settle: (handover) => {
+          detach();
+          resolve(handover);
+        },
+      };
+      this.sleepers.add(wakeUp);
+      this.idle.add(waiter);
+    });
+  }
+
+  /** Delivers one claimed message; `reserved`: its sending-limit reservation, when already started. */
+  private async deliver(claim: Claim, reserved?: Promise<Reservation>): Promise<void> {
     const { store, limits, now, emit } = this.options;
     const entry = claim.entry;
     const attempts = entry.attempts + 1;
@@ -134,6 +239,7 @@ export class DeliveryEngine {
         message: `Not delivered within ${hours} hours of being enqueued (outbox.maxAgeHours).${last}`,
         hint: entry.lastError?.hint ?? 'Check the mailbox (mailbridge doctor) and the outbox (mailbridge outbox status); then `mailbridge outbox retry ID` sends it again.',
       };
+      this.cancel(entry.mailbox, reserved);
       await store.finish(claim, { state: 'failed', error, at: now() });
       emit('failed', { id: entry.id, internetMessageId: entry.internetMessageId, mailbox: entry.mailbox, attempts: entry.attempts, error });
       return;
@@ -141,12 +247,13 @@ export class DeliveryEngine {
 
     const transport = await this.options.transport();
     if (entry.uncertain && (await this.alreadySent(transport, entry))) {
-      await store.finish(claim, { state: 'delivered', at: now() });
+      this.cancel(entry.mailbox, reserved);
+      await store.finish(claim, { state: 'delivered', at: now(), recheckable: findableInSentItems(entry) });
       emit('delivered', { id: entry.id, internetMessageId: entry.internetMessageId, mailbox: entry.mailbox, attempts, recovered: true });
       return;
     }
 
-    const reservation = await store.limiter.reserve(entry.mailbox, entry.recipients, limits, now());
+    const reservation = await (reserved ?? store.limiter.reserve(entry.mailbox, entry.recipients, limits, now()));
     if (!reservation.ok) {
       if (reservation.reason === 'rate') {
         this.rateLimitedUntil = now() + reservation.waitMs + limits.windowMs;
@@ -176,17 +283,20 @@ export class DeliveryEngine {
     } catch (error) {
       failure = error;
     }
-    // The ledger is updated beside the outcome, not before it: the delivered event need not wait for it.
-    const settled = store.limiter.settle(entry.mailbox, reservation.token, now());
-    settled.catch(() => undefined);
-
+    const ended = now();
     if (failure === undefined) {
-      await store.finish(claim, { state: 'delivered', at: now() });
+      // The delivery is recorded first and the ledger after it, so the delivered event waits for
+      // neither the ledger's lock nor its write (until settled, the send counts in every window:
+      // the safe side).
+      await store.finish(claim, { state: 'delivered', at: ended, recheckable: findableInSentItems(entry) });
+      // Not awaited here: this loop is free for the next message at once (stop() waits for it).
+      const settled = store.limiter.settle(entry.mailbox, reservation.token, ended).catch((error) => this.logger.warn('outbox ledger update failed', { code: codeOf(error) }));
+      this.settling.add(settled);
+      void settled.finally(() => this.settling.delete(settled));
       emit('delivered', { id: entry.id, internetMessageId: entry.internetMessageId, mailbox: entry.mailbox, attempts, recovered: false });
-      await settled;
       return;
     }
-    await settled;
+    await store.limiter.settle(entry.mailbox, reservation.token, ended);
 
     const decision = classifyFailure(failure, now());
     if (decision.kind === 'permanent') {
@@ -216,9 +326,17 @@ export class DeliveryEngine {
     await store.finish(claim, { state: 'queued', notBefore: now() + delay, error: decision.error, uncertain: decision.uncertain || Boolean(entry.uncertain), countAttempt: true });
   }
 
+  /**
+   * Gives back a reservation that will not be used. The limiter has no "cancel": the slot is settled
+   * as if sent now, which errs on the safe side (one message counted that was not sent).
+   */
+  private cancel(mailbox: string, reserved: Promise<Reservation> | undefined): void {
+    reserved?.then((reservation) => (reservation.ok ? this.options.store.limiter.settle(mailbox, reservation.token, this.options.now()) : undefined)).catch(() => undefined);
+  }
+
   private async alreadySent(transport: MailTransport, entry: StoredEntry): Promise<boolean> {
     // Without a Sent Items copy there is nothing to look for; the adapter's own check (resend) is all there is.
-    if (entry.payload?.kind === 'message' && entry.payload.message.saveToSentItems === false) return false;
+    if (!findableInSentItems(entry)) return false;
     return findInSentItems(transport, entry.internetMessageId, entry.enqueuedAt);
   }
 
@@ -256,6 +374,11 @@ export class DeliveryEngine {
       this.sleepers.add(done);
     });
   }
+}
+
+/** Whether a sent copy of the message lands in Sent Items, where recovery can look it up by its Message-ID. */
+function findableInSentItems(entry: StoredEntry): boolean {
+  return !(entry.payload?.kind === 'message' && entry.payload.message.saveToSentItems === false);
 }
 
 function codeOf(error: unknown): string {

@@ -44,6 +44,13 @@ export interface OutboxStore {
   readonly type: string;
   /** Stores a new queued message durably. */
   add(entry: StoredEntry): Promise<void>;
+  /**
+   * Optional: stores a new message durably and claims it for a worker of this process in the same
+   * step, for an enqueue while a worker here is idle (no poll, no second write, no re-read). Kept
+   * exactly like a claim from `claim`: if this process dies, the message is handed out again with
+   * `uncertain: true` (Sent Items is checked before it is sent).
+   */
+  addClaimed?(entry: StoredEntry): Promise<Claim>;
   /** Claims the next ready message for this worker, or `undefined` when none is ready. */
   claim(now: number): Promise<Claim | undefined>;
   /** Ends a claim. */

@@ -56,7 +56,16 @@ export interface Claim {
 
 /** How a claimed message ends its turn. */
 export type ClaimOutcome =
-  | { state: 'delivered'; at: number }
+  | {
+      state: 'delivered';
+      at: number;
+      /**
+       * The message can be found in Sent Items by its Message-ID, so a record lost to a power cut
+       * costs only a lookup (the claim, still on disk, is checked before any resend): the store may
+       * record it without flushing it to disk first.
+       */
+      recheckable?: boolean;
+    }
   | { state: 'failed'; error: OutboxError; at: number }
   | { state: 'queued'; notBefore?: number; error?: OutboxError; uncertain: boolean; countAttempt: boolean }
   | { state: 'held'; until: number };

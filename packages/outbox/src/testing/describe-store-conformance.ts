@@ -252,6 +252,38 @@ export function describeStoreConformance(name: string, options: StoreConformance
       expect((await other.get(claim.entry.id))?.state).toBe('delivered');
     });
 
+    test('addClaimed (when the store has it): durable and in flight at once, claimable by nobody else, recorded by its claim', async (context) => {
+      const location = await options.newLocation();
+      const store = await open(location);
+      if (!store.addClaimed) return context.skip();
+      const entry = testEntry({ subject: 'handed over' });
+      const claim = await store.addClaimed(entry);
+      expect(claim.entry).toMatchObject({ id: entry.id, internetMessageId: entry.internetMessageId, subject: 'handed over', payload: entry.payload });
+      expect(claim.entry.uncertain ?? false).toBe(false);
+      const other = await open(location);
+      expect((await other.get(entry.id))?.state).toBe('sending');
+      expect(await other.claim(Date.now())).toBeUndefined();
+      expect(await store.claim(Date.now())).toBeUndefined();
+      await store.renew([claim]);
+      await store.finish(claim, { state: 'delivered', at: Date.now(), recheckable: true });
+      expect(await other.get(entry.id)).toMatchObject({ state: 'delivered', attempts: 1 });
+      expect(await other.counts(Date.now())).toMatchObject({ queued: 0, inFlight: 0, delivered24h: 1 });
+    });
+
+    test('addClaimed (when the store has it): a worker that dies before sending loses the message to another, marked uncertain', async (context) => {
+      const location = await options.newLocation();
+      const crashed = await open(location, 500);
+      if (!crashed.addClaimed) return context.skip();
+      const entry = testEntry();
+      await crashed.addClaimed(entry);
+      const survivor = await open(location, 500);
+      const recovered = await eventually(async () => {
+        await survivor.maintain(Date.now());
+        return survivor.claim(Date.now());
+      }, 15_000);
+      expect(recovered.entry).toMatchObject({ id: entry.id, uncertain: true });
+    });
+
     test('counts and the oldest message', async () => {
       const store = await fresh();
       const now = Date.now();

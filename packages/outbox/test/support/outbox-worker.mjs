@@ -22,3 +22,17 @@ process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
 await outbox.start();
 process.stdout.write('started\n');
+
+// With OUTBOX_WORKER_ENQUEUE={from,count,tag,to}: this process also enqueues, one message at a time
+// with short pauses (so its own workers are often idle and take the message over at once), and
+// prints `enqueued N MESSAGE-ID` once each enqueue has resolved (the message is accepted).
+if (process.env.OUTBOX_WORKER_ENQUEUE) {
+  const { from, count, tag, to } = JSON.parse(process.env.OUTBOX_WORKER_ENQUEUE);
+  const [, domain] = outbox.mailbox.split('@');
+  for (let i = from; i < from + count && !stopping; i++) {
+    const internetMessageId = `<${tag}-${i}@${domain}>`;
+    await outbox.enqueue({ to: [to], subject: `${tag} ${i}`, text: `message ${i}`, internetMessageId });
+    process.stdout.write(`enqueued ${i} ${internetMessageId}\n`);
+    await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 30)));
+  }
+}

@@ -8,7 +8,7 @@ const DIST = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
 /** A worker process started by a test. */
 export interface WorkerProcess {
   child: ChildProcess;
-  /** Lines it printed (`delivered ID sent|recovered`, `failed ID CODE`, `held ID`). */
+  /** Lines it printed (`delivered ID sent|recovered`, `failed ID CODE`, `held ID`, `enqueued N MESSAGE-ID`). */
   lines: string[];
   /** Resolves with the exit code (or signal name). */
   exited: Promise<number | string>;
@@ -17,10 +17,11 @@ export interface WorkerProcess {
 }
 
 /** Starts `outbox-worker.mjs` on a config file. Needs the built package. */
-export function startWorker(configPath: string, options: { leaseMs?: number; limits?: Record<string, number> } = {}): WorkerProcess {
+export function startWorker(configPath: string, options: { leaseMs?: number; limits?: Record<string, number>; enqueue?: { from: number; count: number; tag: string; to: string } } = {}): WorkerProcess {
   if (!existsSync(DIST)) throw new Error('packages/outbox/dist is missing: run `pnpm --filter @mailbridge/outbox build` first');
   const args = [SCRIPT, configPath, String(options.leaseMs ?? 30_000), ...(options.limits ? [JSON.stringify(options.limits)] : [])];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = options.enqueue ? { ...process.env, OUTBOX_WORKER_ENQUEUE: JSON.stringify(options.enqueue) } : process.env;
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   const lines: string[] = [];
   let stderr = '';
   let buffer = '';

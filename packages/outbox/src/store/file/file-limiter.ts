@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { acquireFileLock } from '@mailbridge/core';
 import { emptyLedger, ledgerUsage, type RateLedger, reserveInLedger, settleInLedger } from '../../limits/rate-ledger.js';
@@ -12,19 +13,27 @@ import type { OutboxLimiter } from '../outbox-store.js';
  * under an inter-process lock, so every process working on the folder shares one count.
  */
 export class FileLimiter implements OutboxLimiter {
-  private queue: Promise<void> = Promise.resolve();
+  /** Changes waiting for the ledger lock, oldest first. */
+  private waiting: Waiting[] = [];
+  private draining = false;
+  /** Set while only settlements wait: they go at this timer, or with the next reservation. */
+  private settleTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly folder: string) {}
 
   async reserve(mailbox: string, recipients: number, limits: SendingLimits, now: number): Promise<Reservation> {
-    return this.update(mailbox, (ledger) => reserveInLedger(ledger, limits, recipients, now, randomBytes(8).toString('hex')));
+    return this.update(mailbox, (ledger) => reserveInLedger(ledger, limits, recipients, now, randomBytes(8).toString('hex')), false);
   }
 
   async settle(mailbox: string, token: string, at: number): Promise<void> {
-    await this.update(mailbox, (ledger) => {
-      settleInLedger(ledger, token, at);
-      return undefined;
-    });
+    await this.update(
+      mailbox,
+      (ledger) => {
+        settleInLedger(ledger, token, at);
+        return undefined;
+      },
+      true,
+    );
   }
 
   async usage(mailbox: string, limits: SendingLimits, now: number): Promise<LimiterUsage> {
@@ -41,41 +50,99 @@ export class FileLimiter implements OutboxLimiter {
   }
 
   private async read(mailbox: string): Promise<RateLedger> {
-    try {
-      const parsed = JSON.parse(await readFile(this.file(mailbox), 'utf8')) as RateLedger;
-      return { sent: parsed.sent ?? [], pending: parsed.pending ?? [], recipients: parsed.recipients ?? [] };
-    } catch {
-      return emptyLedger();
-    }
+    const text = await readFile(this.file(mailbox), 'utf8').catch(() => undefined);
+    return parseLedger(() => text);
   }
 
-  private async update<T>(mailbox: string, change: (ledger: RateLedger) => T): Promise<T> {
-    // Workers of this process queue up here in order (a promise chain), so only one of them at a time
-    // polls the lock file: first come, first served, and high-importance claims are not starved.
-    const previous = this.queue;
-    let done!: () => void;
-    this.queue = new Promise<void>((resolve) => (done = resolve));
-    await previous;
+  /**
+   * Changes of this process wait here in order, and those that gathered are applied together, in
+   * that order, in one locked read-modify-write (the ledger ends as if they had run one by one).
+   * A settlement (`lazy`) waits up to {@link SETTLE_DELAY_MS} for company: the end of one send and
+   * the reservation of the next then cost one lock and one write, not two after each other, and the
+   * next send does not queue behind the last one's bookkeeping. Until it is written a send counts
+   * as in flight, which is inside every window: the safe side.
+   */
+  private update<T>(mailbox: string, change: (ledger: RateLedger) => T, lazy: boolean): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.push({ mailbox, change, resolve: resolve as (value: unknown) => void, reject });
+      if (this.draining) return;
+      if (!lazy) {
+        clearTimeout(this.settleTimer);
+        this.settleTimer = undefined;
+        void this.drain();
+      } else {
+        this.settleTimer ??= setTimeout(() => {
+          this.settleTimer = undefined;
+          if (!this.draining) void this.drain();
+        }, SETTLE_DELAY_MS);
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
     try {
-      return await this.updateLocked(mailbox, change);
+      while (this.waiting.length > 0) {
+        const mailbox = this.waiting[0]!.mailbox;
+        const batch = this.waiting.filter((item) => item.mailbox === mailbox);
+        this.waiting = this.waiting.filter((item) => item.mailbox !== mailbox);
+        try {
+          const results = await this.updateLocked(mailbox, (ledger) =>
+            batch.map((item) => {
+              try {
+                return { ok: true as const, value: item.change(ledger) };
+              } catch (error) {
+                return { ok: false as const, error };
+              }
+            }),
+          );
+          results.forEach((result, index) => (result.ok ? batch[index]!.resolve(result.value) : batch[index]!.reject(result.error)));
+        } catch (error) {
+          for (const item of batch) item.reject(error);
+        }
+      }
     } finally {
-      done();
+      this.draining = false;
     }
   }
 
   private async updateLocked<T>(mailbox: string, change: (ledger: RateLedger) => T): Promise<T> {
     const release = await acquireFileLock(`${this.file(mailbox)}.lock`, { timeoutMs: 30_000, staleMs: 10_000 });
     try {
-      const ledger = await this.read(mailbox);
+      // Read and replaced synchronously under the lock: a small file in the page cache, no fsync, so
+      // each call costs microseconds, where each asynchronous one is a round trip through libuv's
+      // thread pool that a busy machine stretches to milliseconds, and a reservation sits in front
+      // of every send. (The lock stays asynchronous: waiting for another process must not block.)
+      const ledger = parseLedger(() => readFileSync(this.file(mailbox), 'utf8'));
       const before = JSON.stringify(ledger);
       const result = change(ledger);
       const after = JSON.stringify(ledger);
-      if (after !== before) await replaceFile(this.file(mailbox), after);
+      if (after !== before) replaceFileSync(this.file(mailbox), after);
       return result;
     } finally {
       await release();
     }
   }
+}
+
+/** A ledger from its file's text; empty when there is none (or it cannot be read). */
+function parseLedger(text: () => string | undefined): RateLedger {
+  try {
+    const parsed = JSON.parse(text() ?? '{}') as Partial<RateLedger>;
+    return { sent: parsed.sent ?? [], pending: parsed.pending ?? [], recipients: parsed.recipients ?? [] };
+  } catch {
+    return emptyLedger();
+  }
+}
+
+/** How long a settlement waits for a reservation to share its ledger write. */
+const SETTLE_DELAY_MS = 25;
+
+interface Waiting {
+  mailbox: string;
+  change: (ledger: RateLedger) => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
 }
 
 /**
@@ -84,13 +151,17 @@ export class FileLimiter implements OutboxLimiter {
  * send (it would double the disk flushes of a delivery); after a power loss it may miss the last
  * few sends, which only lets the next minute start a little early.
  */
-async function replaceFile(path: string, content: string): Promise<void> {
+function replaceFileSync(path: string, content: string): void {
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    await writeFile(temp, content, { mode: 0o600, flag: 'wx' });
-    await rename(temp, path);
+    writeFileSync(temp, content, { mode: 0o600, flag: 'wx' });
+    renameSync(temp, path);
   } catch (error) {
-    await unlink(temp).catch(() => undefined);
+    try {
+      unlinkSync(temp);
+    } catch {
+      // not created
+    }
     throw error;
   }
 }

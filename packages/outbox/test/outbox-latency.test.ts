@@ -1,0 +1,140 @@
+import { readlinkSync } from 'node:fs';
+import { open, readdir } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { afterEach, beforeEach, expect, test } from 'vitest';
+import { type Claim, createFileStore, createOutbox, type Outbox, type OutboxEvents, type OutboxStore } from '../src/index.js';
+import { type OutboxTestBed, RECIPIENT, startOutboxTestBed, waitFor } from './support/outbox-test-bed.js';
+
+// The latency of one message through an idle outbox: an enqueue while a worker waits goes to that
+// worker at once, with no more disk flushes than the enqueue's own (issue 16's latency target).
+
+let bed: OutboxTestBed;
+let outbox: Outbox | undefined;
+beforeEach(async () => {
+  bed = await startOutboxTestBed();
+});
+afterEach(async () => {
+  await outbox?.close();
+  outbox = undefined;
+  await bed.cleanup();
+});
+
+/** No poll can deliver within the tests' time: only a hand-over or a wake-up can. */
+const NO_POLL_MS = 120_000;
+
+/** Records every fsync (by the path of its file or folder, via /proc) while `recording` is on. */
+async function recordFsyncs(): Promise<{ paths: string[]; recording: boolean; restore(): void }> {
+  const probe = await open(join(bed.dir, 'probe'), 'w');
+  const prototype = Object.getPrototypeOf(probe) as { sync(this: { fd: number }): Promise<void> };
+  await probe.close();
+  const original = prototype.sync;
+  const recorder = {
+    paths: [] as string[],
+    recording: false,
+    restore: () => {
+      prototype.sync = original;
+    },
+  };
+  prototype.sync = function (this: { fd: number }) {
+    if (recorder.recording) recorder.paths.push(relative(join(bed.dir, 'spool'), readlinkSync(`/proc/self/fd/${this.fd}`)));
+    return original.call(this);
+  };
+  return recorder;
+}
+
+/** Resolves with the delivered event of `id` (set up before the enqueue, so it cannot be missed). */
+function deliveredOf(target: Outbox): { wait(id: string): Promise<OutboxEvents['delivered']> } {
+  const events: Array<OutboxEvents['delivered']> = [];
+  target.on('delivered', (event) => events.push(event));
+  return {
+    async wait(id) {
+      await waitFor(() => events.some((event) => event.id === id), 15_000, `the delivery of ${id} (without waiting for a poll)`);
+      return events.find((event) => event.id === id)!;
+    },
+  };
+}
+
+/**
+ * A started outbox on the spool whose every worker has looked once and found nothing (so each
+ * waits: for a poll that will not come within the test, or for a message handed to it).
+ */
+async function idleOutbox(): Promise<Outbox> {
+  const store = await createFileStore({ dir: join(bed.dir, 'spool') });
+  let empty = 0;
+  const counting = Object.assign(Object.create(store) as OutboxStore, {
+    async claim(now: number): Promise<Claim | undefined> {
+      const claim = await store.claim.call(counting, now);
+      if (!claim) empty++;
+      return claim;
+    },
+  });
+  const started = await createOutbox(bed.config({ outbox: { concurrency: 4 } }), { store: counting, pollIntervalMs: NO_POLL_MS });
+  await started.start();
+  await waitFor(() => empty >= 4, 15_000, 'every worker idle');
+  return started;
+}
+
+test.runIf(process.platform === 'linux')('an enqueue while a worker is idle is stored already claimed for it: sent at once, with one file and one folder fsync on the way', async () => {
+  outbox = await idleOutbox();
+  const delivered = deliveredOf(outbox);
+  const fsyncs = await recordFsyncs();
+  try {
+    fsyncs.recording = true;
+    const { id, internetMessageId } = await outbox.enqueue({ to: [RECIPIENT], subject: 'disk 97% on db-01', text: 'Free space on /var: 3%.' });
+    const event = await delivered.wait(id);
+    fsyncs.recording = false;
+    expect(event).toMatchObject({ attempts: 1, recovered: false });
+    expect(bed.simulator.deliveries(internetMessageId).mailboxes.filter((m) => m.folder === 'inbox')).toHaveLength(1);
+    // The enqueue's temp file and the folder it was renamed into: no claim flush, no delivery flush.
+    expect(fsyncs.paths).toEqual([expect.stringMatching(new RegExp(`^tmp/${id}\\.[0-9a-f]+\\.tmp$`)), 'sending']);
+    expect(await readdir(join(bed.dir, 'spool', 'queued'))).toEqual([]);
+    expect((await outbox.get(id))?.state).toBe('delivered');
+  } finally {
+    fsyncs.restore();
+  }
+});
+
+test.runIf(process.platform === 'linux')('a message without a Sent Items copy cannot be looked up after a power cut: its delivery record is flushed', async () => {
+  outbox = await idleOutbox();
+  const delivered = deliveredOf(outbox);
+  const fsyncs = await recordFsyncs();
+  try {
+    fsyncs.recording = true;
+    const { id } = await outbox.enqueue({ to: [RECIPIENT], subject: 'no copy', text: 'x', saveToSentItems: false });
+    await delivered.wait(id);
+    fsyncs.recording = false;
+    expect(fsyncs.paths.filter((path) => !path.startsWith('tmp/'))).toEqual(['sending', 'delivered']);
+  } finally {
+    fsyncs.restore();
+  }
+});
+
+test('a wake-up that comes while every worker is looking is not lost (no poll interval of waiting)', async () => {
+  const store = await createFileStore({ dir: join(bed.dir, 'spool') });
+  // A store without the hand-over (like Redis): enqueue = add + wake. The only worker's first look
+  // is held open until a message has been enqueued, so the wake-up finds no sleeper.
+  let entered!: () => void;
+  const inClaim = new Promise<void>((resolve) => (entered = resolve));
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let first = true;
+  const gated = Object.assign(Object.create(store) as OutboxStore, {
+    addClaimed: undefined,
+    async claim(now: number): Promise<Claim | undefined> {
+      const claim = await store.claim.call(gated, now);
+      if (first) {
+        first = false;
+        entered();
+        await gate;
+      }
+      return claim;
+    },
+  });
+  outbox = await createOutbox(bed.config({ outbox: { concurrency: 1 } }), { store: gated, pollIntervalMs: NO_POLL_MS });
+  const delivered = deliveredOf(outbox);
+  await outbox.start();
+  await inClaim;
+  const { id } = await outbox.enqueue({ to: [RECIPIENT], subject: 'enqueued mid-look', text: 'x' });
+  release();
+  expect(await delivered.wait(id)).toMatchObject({ attempts: 1, recovered: false });
+});
