@@ -91,15 +91,26 @@ export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
 
   program
     .command('receive')
-    .description('list messages (and optionally mark them read and save their MIME)')
+    .description('list messages with their ids (and optionally mark them read and save their MIME); --json adds recipients, threading fields and bodies')
     .option('--folder <name>', 'folder: inbox, sentitems, drafts, deleteditems, archive, junkemail or a folder id', 'inbox')
     .option('--unread', 'only unread messages')
     .option('--since <time>', 'only messages received at or after this ISO 8601 time')
     .option('--limit <n>', 'at most this many messages', positiveInt, 25)
     .option('--mark-read', 'mark the listed messages read')
-    .option('--save-mime <dir>', 'save each message as <dir>/<id>.eml')
+    .option('--save-mime <dir>', 'save each message as <dir>/<received time>-<hash of its id>.eml and print each path (with --json: "mimeFile")')
     .option('--force', 'with --save-mime: replace files that already exist')
     .action(action(async () => (await import('./commands/receive.js')).receiveCommand));
+
+  program
+    .command('show')
+    .description('show one message: its headers, text body (HTML rendered as text) and attachments')
+    .argument('<id>', 'the message id (from `mailbridge receive`)')
+    .option('--html', 'print the HTML body as it is instead of its text')
+    .option('--mark-read', 'mark the message read')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      command.setOptionValue('id', id);
+      await action(async () => (await import('./commands/show.js')).showCommand)(command);
+    });
 
   addInitOptions(program.command('init').description('write a config: asks in a terminal (the app-registration checklist first), or takes the answers as flags (--transport …)')).action(
     action(async () => (await import('./commands/init.js')).initCommand),
@@ -162,6 +173,8 @@ export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
     .option('--demo', 'run doctor, a send and a receive against it, then exit')
     .option('--force', 'replace an existing config at --write-config that is not a sandbox config')
     .option('--federated', 'sign the demo app in with a federated assertion file (workload identity) instead of its client secret')
+    .option('--seed <file>', 'add apps, mailboxes and faults from a JSON or YAML file (a config is written for each app)')
+    .option('--fault <spec>', 'inject a fault, e.g. status:status=503,api=graph,count=2 or token-outage:count=3 (repeat for several)', (value: string, previous: string[] = []) => [...previous, value])
     .action(action(async () => (await import('./commands/sandbox.js')).sandboxCommand));
 
   addHelpSections(program);

@@ -67,7 +67,7 @@ describe.each(['graph', 'ews'] as const)('send and receive over %s', (transport)
     const messages = received.json().messages as Array<Record<string, unknown>>;
     const ours = messages.find((message) => message.internetMessageId === result.internetMessageId);
     expect(ours).toMatchObject({ subject, from: DEMO.mailbox, hasAttachments: true });
-    expect(Object.keys(ours!).sort()).toEqual(['from', 'hasAttachments', 'id', 'internetMessageId', 'isRead', 'mimeFile', 'receivedAt', 'subject']);
+    expect(Object.keys(ours!).sort()).toEqual(['attachments', 'body', 'cc', 'conversationId', 'from', 'hasAttachments', 'id', 'inReplyTo', 'internetMessageId', 'isRead', 'mimeFile', 'receivedAt', 'references', 'replyTo', 'subject', 'to']);
     const files = readdirSync(mimeDir);
     expect(files.length).toBe(messages.length);
     const mime = readFileSync(String(ours!.mimeFile), 'utf8');
@@ -129,21 +129,28 @@ describe('usage and errors', () => {
 
 describe('no secret is ever printed', () => {
   const CANARY = 'sim~CanarySecret.DoNotPrint0123456789xyz';
-  it.each([['doctor'], ['token'], ['send', '--to', DEMO.mailbox, '--subject', 'canary', '--text', 'x'], ['receive', '--limit', '2']])('%s, in every output mode, with a rejected canary secret', async (...command) => {
-    const config = structuredClone(sim.config({ transport: 'graph', secret: CANARY })) as any;
-    const file = dir.write(`canary-${command[0]}.json`, config);
-    for (const mode of [[], ['--json'], ['--verbose'], ['--json', '--verbose']]) {
-      const run = await runCli([...mode, '--config', file, ...command], { env: { MAILBRIDGE_CLIENT_SECRET: CANARY } });
-      expect(run.code).not.toBe(0);
-      expect(run.stdout + run.stderr).not.toContain(CANARY);
-      expect(run.stdout + run.stderr).not.toContain('CanarySecret');
-    }
-  });
+  it.each([['doctor'], ['token'], ['send', '--to', DEMO.mailbox, '--subject', 'canary', '--text', 'x'], ['receive', '--limit', '2'], ['show', 'AAMkAGNhbmFyeQ==']])(
+    '%s, in every output mode, with a rejected canary secret',
+    { timeout: 120_000 },
+    async (...command) => {
+      const config = structuredClone(sim.config({ transport: 'graph', secret: CANARY })) as any;
+      const file = dir.write(`canary-${command[0]}.json`, config);
+      for (const mode of [[], ['--json'], ['--verbose'], ['--json', '--verbose']]) {
+        const run = await runCli([...mode, '--config', file, ...command], { env: { MAILBRIDGE_CLIENT_SECRET: CANARY } });
+        expect(run.code).not.toBe(0);
+        expect(run.stdout + run.stderr).not.toContain(CANARY);
+        expect(run.stdout + run.stderr).not.toContain('CanarySecret');
+      }
+    },
+  );
 
-  it('the real secret and the token never appear outside `token --raw`', async () => {
+  // Ten CLI processes: seconds each on a loaded machine.
+  it('the real secret and the token never appear outside `token --raw`', { timeout: 120_000 }, async () => {
     const raw = await runCli(['--config', configs.graph, 'token', '--raw'], { env });
     const token = raw.stdout.trim();
-    for (const command of [['doctor'], ['token'], ['receive', '--limit', '1']]) {
+    const listed = await runCli(['--json', '--config', configs.graph, 'receive', '--limit', '1'], { env });
+    const id = (listed.json().messages as Array<{ id: string }>)[0]!.id;
+    for (const command of [['doctor'], ['token'], ['receive', '--limit', '1'], ['show', id]]) {
       for (const mode of [[], ['--json'], ['--verbose']]) {
         const run = await runCli([...mode, '--config', configs.graph, ...command], { env });
         expect(run.stdout + run.stderr).not.toContain(DEMO.clientSecret);

@@ -19,11 +19,11 @@ function opensslMissing(): string | undefined {
 
 describe('credential expiry on the status page', () => {
   it('a client secret: ok, warned within 30 days, expired after; unknown without secretExpiresAt is a warning', async () => {
-    expect(await credentialExpiry(appOnly({ clientSecret: { env: 'X' }, secretExpiresAt: '2027-06-01' }), now)).toMatchObject({ kind: 'client-secret', state: 'ok', daysLeft: 175 });
+    expect(await credentialExpiry(appOnly({ clientSecret: { env: 'X' }, secretExpiresAt: '2027-06-01' }), now)).toMatchObject({ kind: 'client-secret', state: 'ok', daysLeft: 176 });
     expect(await credentialExpiry(appOnly({ clientSecret: { env: 'X' }, secretExpiresAt: '2026-12-20' }), now)).toMatchObject({
       state: 'warn',
-      daysLeft: 12,
-      message: 'The client secret expires on 2026-12-20, in 12 days.',
+      daysLeft: 13,
+      message: 'The client secret expires on 2026-12-20, in 13 days.',
     });
     expect(await credentialExpiry(appOnly({ clientSecret: { env: 'X' }, secretExpiresAt: '2026-12-01' }), now)).toMatchObject({ state: 'expired', message: 'The client secret expired on 2026-12-01.' });
     expect(await credentialExpiry(appOnly({ clientSecret: { env: 'X' } }), now)).toMatchObject({ state: 'warn', message: expect.stringContaining('auth.secretExpiresAt is not set') });

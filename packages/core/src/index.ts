@@ -50,7 +50,7 @@ export { assertSize, attachmentChunks, openAttachment, readAttachment, type Size
 export { ADAPTER_PACKAGES, type CreateTransportOptions, createTransport, importAdapterPackage } from './transport/create-transport.js';
 export { DefinedTransport, type TransportDefinition, type TransportOperations } from './transport/defined-transport.js';
 export type * from './transport/index.js';
-export { generateInternetMessageId, isInternetMessageId } from './transport/internet-message-id.js';
+export { generateInternetMessageId, isInternetMessageId, parseMessageIdList } from './transport/internet-message-id.js';
 export { toMailAddress } from './transport/mail-address.js';
 export { attachmentContentType, mimeTypeOf } from './transport/mime-types.js';
 export { type PreparedMessage, type PrepareMessageOptions, prepareOutgoingMessage } from './transport/prepare-message.js';

@@ -24,7 +24,7 @@ describe('MailbridgeError', () => {
 
   it('maps config and usage codes to exit 2, the rest to exit 1', () => {
     for (const code of Object.keys(ERROR_CODES) as Array<keyof typeof ERROR_CODES>) {
-      const expected = code.startsWith('CONFIG_') || ['USAGE', 'SECRET_UNRESOLVED', 'INVALID_MESSAGE', 'ADAPTER_MISSING'].includes(code) ? 2 : 1;
+      const expected = code.startsWith('CONFIG_') || ['USAGE', 'SECRET_UNRESOLVED', 'INVALID_MESSAGE', 'ADAPTER_MISSING', 'SANDBOX_SEED_INVALID'].includes(code) ? 2 : 1;
       expect(exitCodeFor(code), code).toBe(expected);
     }
   });

@@ -1,4 +1,4 @@
-import type { MailAddress, ReceivedAttachment, ReceivedMessage } from '@mailbridge/core';
+import { type MailAddress, parseMessageIdList, type ReceivedAttachment, type ReceivedMessage } from '@mailbridge/core';
 import { type Attachment, BodyType, type EmailAddress, type EmailAddressCollection, type Item } from 'ews-javascript-api';
 
 /**
@@ -58,6 +58,8 @@ export function convertFromEwsItem(item: Item, folder: string, includeBody: bool
     From?: EmailAddress;
     ToRecipients?: EmailAddressCollection;
     CcRecipients?: EmailAddressCollection;
+    ReplyTo?: EmailAddressCollection;
+    References?: string;
     IsRead?: boolean;
   };
   const received = read(() => item.DateTimeReceived);
@@ -75,7 +77,13 @@ export function convertFromEwsItem(item: Item, folder: string, includeBody: bool
     hasAttachments: read(() => item.HasAttachments) ?? attachments.length > 0,
     attachments: attachments.map((attachment) => toAttachment(attachment, loadAttachment)),
     folder,
+    replyTo: toAddresses(read(() => message.ReplyTo)),
+    references: parseMessageIdList(read(() => message.References)),
   };
+  const inReplyTo = parseMessageIdList(read(() => item.InReplyTo))[0];
+  if (inReplyTo) result.inReplyTo = inReplyTo;
+  const conversationId = read(() => item.ConversationId?.UniqueId);
+  if (conversationId) result.conversationId = conversationId;
   if (includeBody) {
     const body = read(() => item.Body);
     const textBody = read(() => item.TextBody);

@@ -1,4 +1,4 @@
-import { MailbridgeError, type ReceivedMessage, type ReceiveOptions } from '@mailbridge/core';
+import { type GetMessageOptions, MailbridgeError, type ReceivedMessage, type ReceiveOptions } from '@mailbridge/core';
 import {
   BasePropertySet,
   type BodyType,
@@ -63,11 +63,11 @@ export async function* receive(requester: EwsRequester, options: ReceiveOptions 
   }
 }
 
-/** GetItem in batches; ids deleted meanwhile are skipped. */
-export async function getMessages(requester: EwsRequester, ids: string[], folder: string, includeBody: boolean, signal?: AbortSignal): Promise<ReceivedMessage[]> {
-  if (ids.length === 0) return [];
+/** The properties a received message is read with (GetItem): what {@link ReceivedMessage} carries. */
+function messagePropertySet(requester: EwsRequester, includeBody: boolean, extra: PropertyDefinitionBase[] = []): PropertySet {
   const { service } = requester;
-  const properties = [
+  const properties: PropertyDefinitionBase[] = [
+    ...extra,
     ItemSchema.Subject,
     ItemSchema.DateTimeReceived,
     ItemSchema.HasAttachments,
@@ -77,12 +77,24 @@ export async function getMessages(requester: EwsRequester, ids: string[], folder
     EmailMessageSchema.ToRecipients,
     EmailMessageSchema.CcRecipients,
     EmailMessageSchema.IsRead,
+    EmailMessageSchema.ReplyTo,
+    ItemSchema.InReplyTo,
+    EmailMessageSchema.References,
   ];
+  // ConversationId exists from Exchange 2010 SP1 on; the library refuses it for older versions.
+  if (service.RequestedServerVersion >= ExchangeVersion.Exchange2010_SP1) properties.push(ItemSchema.ConversationId);
   if (includeBody) {
     properties.push(ItemSchema.Body);
     if (service.RequestedServerVersion >= ExchangeVersion.Exchange2013) properties.push(ItemSchema.TextBody);
   }
-  const propertySet = new PropertySet(BasePropertySet.IdOnly, properties);
+  return new PropertySet(BasePropertySet.IdOnly, properties);
+}
+
+/** GetItem in batches; ids deleted meanwhile are skipped. */
+export async function getMessages(requester: EwsRequester, ids: string[], folder: string, includeBody: boolean, signal?: AbortSignal): Promise<ReceivedMessage[]> {
+  if (ids.length === 0) return [];
+  const { service } = requester;
+  const propertySet = messagePropertySet(requester, includeBody);
   // Metadata responses are small: twice the batch size halves the round trips of a listing.
   const size = includeBody ? requester.settings.batchSize : requester.settings.batchSize * 2;
   const batches: string[][] = [];
@@ -111,6 +123,27 @@ export async function getMessages(requester: EwsRequester, ids: string[], folder
     }
   }
   return out;
+}
+
+/**
+ * `getMessage()` over EWS: one GetItem of the id with the listing's properties and the parent folder.
+ * The body comes as Exchange stores it, and (Exchange 2013 and later) its text rendering too.
+ */
+export async function getMessage(requester: EwsRequester, id: string, options: GetMessageOptions = {}): Promise<ReceivedMessage> {
+  requester.assertOpen();
+  const includeBody = options.includeBody ?? true;
+  const propertySet = messagePropertySet(requester, includeBody, [ItemSchema.ParentFolderId]);
+  const responses = await requester.call('idempotent', options.signal, 'GetItem', () => requester.service.BindToItems([new ItemId(id)], propertySet));
+  const response = responses.Responses[0] as unknown as { Result: ServiceResult; ErrorCode: number; Item?: Item };
+  if (!response || response.Result === ServiceResult.Error || !response.Item) throw mapLibraryError({ ErrorCode: response?.ErrorCode }, requester.failureBase('GetItem'));
+  const item = response.Item;
+  let folder = '';
+  try {
+    folder = item.ParentFolderId?.UniqueId ?? '';
+  } catch {
+    // Not returned: the folder stays unknown.
+  }
+  return convertFromEwsItem(item, folder, includeBody, (attachmentId) => attachmentContent(requester, attachmentId));
 }
 
 /** The bytes of one attachment (fetched when the caller asks for them). */

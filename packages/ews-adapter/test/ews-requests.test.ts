@@ -3,7 +3,7 @@ import { DEMO } from '@mailbridge/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEwsTransport } from '../src/index.js';
 import { type EwsTestBed, invalidEwsRequests, startEwsTestBed } from './support/ews-test-bed.js';
-import { emptySuccess, fakeHttp, fakeTokenProvider } from './support/fake-http.js';
+import { emptySuccess, errorResponse, fakeHttp, fakeTokenProvider } from './support/fake-http.js';
 
 describe('what the adapter puts on the wire', () => {
   it('importance, reply-to, bcc and the Message-ID go in the CreateItem', async () => {
@@ -23,6 +23,26 @@ describe('what the adapter puts on the wire', () => {
     expect(body).toMatch(/<t:ReplyTo><t:Mailbox><t:EmailAddress>r@contoso.com</);
     expect(body).toContain(`<t:InternetMessageId>${result.internetMessageId.replace('<', '&lt;').replace('>', '&gt;')}</t:InternetMessageId>`);
     expect(body).not.toContain('<t:CcRecipients>');
+    await transport.close();
+  });
+
+  it.each([
+    ['Exchange2016', true],
+    ['Exchange2010', false],
+  ] as const)('a %s GetItem asks for In-Reply-To, References, Reply-To (and ConversationId from 2010 SP1: %s)', async (version, conversationId) => {
+    const http = fakeHttp(() => errorResponse('GetItem', 'ErrorItemNotFound', 'The specified object was not found in the store.'));
+    const transport = createEwsTransport({
+      url: 'https://ews.test/EWS/Exchange.asmx',
+      mailbox: 'alerts@contoso.com',
+      authentication: { kind: 'bearer', tokenProvider: fakeTokenProvider() },
+      http,
+      retry: createRetryPolicy({ maxAttempts: 1 }),
+      version,
+    });
+    await expect(transport.getMessage('AAMkAD0=')).rejects.toMatchObject({ code: 'ITEM_NOT_FOUND' });
+    const body = http.requests[0]!.body;
+    for (const field of ['item:InReplyTo', 'message:References', 'message:ReplyTo', 'item:ParentFolderId', 'item:Body']) expect(body).toContain(`FieldURI="${field}"`);
+    expect(body.includes('FieldURI="item:ConversationId"')).toBe(conversationId);
     await transport.close();
   });
 });
@@ -48,6 +68,8 @@ describe('every request validates against the official XSDs, with impersonation 
     expect(messages.length).toBeGreaterThan(0);
     await transport.markRead(messages.map((message) => message.id));
     await transport.getMime(messages[0]!.id);
+    const one = await transport.getMessage(messages[0]!.id);
+    expect(one.internetMessageId).toBe(messages[0]!.internetMessageId);
     const withAttachment = messages.find((message) => message.attachments.length > 0);
     if (withAttachment) await withAttachment.attachments[0]!.content();
     const first = await transport.sync!({ folder: 'inbox' });

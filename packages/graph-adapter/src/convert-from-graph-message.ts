@@ -1,9 +1,11 @@
-import type { MailAddress, ReceivedAttachment, ReceivedMessage } from '@mailbridge/core';
-import type { GraphFileAttachment, GraphMessage, GraphRecipient } from './graph-api.js';
+import { type MailAddress, parseMessageIdList, type ReceivedAttachment, type ReceivedMessage } from '@mailbridge/core';
+import type { GraphFileAttachment, GraphInternetMessageHeader, GraphMessage, GraphRecipient } from './graph-api.js';
 
 /** `$select` of a listing: only what {@link ReceivedMessage} carries (body only when asked). */
 export function messageSelect(includeBody: boolean): string {
-  const fields = ['id', 'internetMessageId', 'from', 'toRecipients', 'ccRecipients', 'subject', 'receivedDateTime', 'isRead', 'hasAttachments'];
+  // internetMessageHeaders come in the same request (no extra request per message): the only
+  // place Graph v1.0 exposes In-Reply-To and References.
+  const fields = ['id', 'internetMessageId', 'from', 'toRecipients', 'ccRecipients', 'replyTo', 'subject', 'receivedDateTime', 'isRead', 'hasAttachments', 'conversationId', 'internetMessageHeaders'];
   if (includeBody) fields.push('body');
   return fields.join(',');
 }
@@ -34,6 +36,14 @@ function toBoolean(value: boolean | string | undefined): boolean {
   return value === true || value === 'true';
 }
 
+/** The value of one internet header (first of that name, case-insensitive). */
+function header(headers: GraphInternetMessageHeader[] | null | undefined, name: string): string | undefined {
+  if (!Array.isArray(headers)) return undefined;
+  const lower = name.toLowerCase();
+  const found = headers.find((entry) => typeof entry?.name === 'string' && entry.name.toLowerCase() === lower);
+  return typeof found?.value === 'string' ? found.value : undefined;
+}
+
 /** Attachment metadata with a lazy `content()` that fetches the bytes with one request. */
 export function convertFromGraphAttachment(attachment: GraphFileAttachment, load: (id: string) => Promise<Uint8Array>): ReceivedAttachment {
   const id = attachment.id ?? '';
@@ -62,9 +72,14 @@ export function convertFromGraphMessage(message: GraphMessage, folder: string, a
     hasAttachments: message.hasAttachments === true,
     attachments,
     folder,
+    replyTo: fromRecipients(message.replyTo),
+    references: parseMessageIdList(header(message.internetMessageHeaders, 'References')),
   };
   const from = fromRecipient(message.from ?? message.sender);
   if (from) received.from = from;
+  const inReplyTo = parseMessageIdList(header(message.internetMessageHeaders, 'In-Reply-To'))[0];
+  if (inReplyTo) received.inReplyTo = inReplyTo;
+  if (typeof message.conversationId === 'string' && message.conversationId !== '') received.conversationId = message.conversationId;
   if (message.body) {
     const html = /html/i.test(message.body.contentType);
     received.body = html ? { html: message.body.content } : { text: message.body.content };

@@ -70,6 +70,10 @@ export interface GraphMessage {
   sender?: GraphRecipient | null;
   toRecipients?: GraphRecipient[];
   ccRecipients?: GraphRecipient[];
+  replyTo?: GraphRecipient[];
+  conversationId?: string | null;
+  /** Only when `$select`ed; Exchange keeps them on messages that arrived, not on Sent Items copies. */
+  internetMessageHeaders?: GraphInternetMessageHeader[] | null;
   receivedDateTime?: string;
   isRead?: boolean | string;
   hasAttachments?: boolean;

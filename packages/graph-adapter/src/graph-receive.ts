@@ -1,4 +1,4 @@
-import type { ReceivedAttachment, ReceivedMessage, ReceiveOptions } from '@mailbridge/core';
+import type { GetMessageOptions, ReceivedAttachment, ReceivedMessage, ReceiveOptions } from '@mailbridge/core';
 import { ATTACHMENT_EXPAND, ATTACHMENT_SELECT, convertFromGraphAttachment, convertFromGraphMessage, messageSelect } from './convert-from-graph-message.js';
 import type { GraphCollectionPage, GraphFileAttachment, GraphMessage } from './graph-api.js';
 import { GRAPH_MAX_PAGE_SIZE, type GraphRequester } from './graph-request.js';
@@ -72,6 +72,27 @@ export async function withAttachments(requester: GraphRequester, messages: Graph
       return convertFromGraphMessage(message, folder, attachments);
     }),
   );
+}
+
+/**
+ * `getMessage()` over Graph: `GET /users/{mailbox}/messages/{id}` with the listing's `$select` (and
+ * `parentFolderId`) and the attachment metadata expanded: one request. The body comes as Exchange
+ * stores it (HTML for an HTML or multipart/alternative message).
+ */
+export async function getMessage(requester: GraphRequester, id: string, options: GetMessageOptions = {}): Promise<ReceivedMessage> {
+  requester.assertOpen();
+  const base = await requester.base();
+  const message = await requester.requestJson<GraphMessage>('GET', `${base}/messages/${encodeURIComponent(id)}`, undefined, {
+    operation: 'read',
+    signal: options.signal,
+    query: {
+      $select: `${messageSelect(options.includeBody ?? true)},parentFolderId`,
+      $expand: encodeURIComponent(ATTACHMENT_EXPAND),
+    },
+  });
+  if (typeof message?.id !== 'string') throw invalidGraphResponse('the message has no id', 200);
+  const [received] = await withAttachments(requester, [message], typeof message.parentFolderId === 'string' ? message.parentFolderId : '', options.signal);
+  return received!;
 }
 
 /** The bytes of one attachment (fetched when the caller asks for them). */

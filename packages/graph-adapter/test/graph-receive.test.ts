@@ -1,6 +1,8 @@
 import type { ReceivedMessage } from '@mailbridge/core';
 import { DEMO, demoSeed, type SeedMessage } from '@mailbridge/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { convertFromGraphMessage } from '../src/convert-from-graph-message.js';
+import type { GraphMessage } from '../src/graph-api.js';
 import { type GraphTestBed, startGraphTestBed } from './support/graph-test-bed.js';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
@@ -63,5 +65,84 @@ describe('Graph receive: attachment metadata comes with the page', () => {
     const graph = bed.simulator.requests().filter((request) => request.api === 'graph');
     expect(graph).toHaveLength(1);
     expect(graph[0]!.url).toMatch(/\/attachments\/[^/]+\/\$value$/);
+  });
+});
+
+describe('Graph receive: threading fields come in the same request', () => {
+  let bed: GraphTestBed;
+  beforeAll(async () => {
+    const seed = demoSeed();
+    seed.users.find((user) => user.mail === DEMO.mailbox)!.messages = alerts();
+    bed = await startGraphTestBed({ simulator: { seed } });
+  });
+  afterAll(async () => {
+    await bed?.cleanup();
+  });
+
+  it('receive selects conversationId, replyTo and internetMessageHeaders on the page (no request per message)', async () => {
+    await bed.tokenProvider.getToken('graph');
+    bed.simulator.clearRequests();
+    const received: ReceivedMessage[] = [];
+    for await (const message of bed.transport.receive({ pageSize: 7 })) received.push(message);
+    const graph = bed.simulator.requests().filter((request) => request.api === 'graph');
+    expect(graph).toHaveLength(1);
+    const select = new URL(graph[0]!.url, 'https://sim').searchParams.get('$select')!.split(',');
+    expect(select).toEqual(expect.arrayContaining(['conversationId', 'replyTo', 'internetMessageHeaders']));
+    expect(received.every((message) => typeof message.conversationId === 'string' && Array.isArray(message.references) && Array.isArray(message.replyTo))).toBe(true);
+  });
+
+  it('getMessage is one GET of /messages/{id} with the same $select, parentFolderId and the attachments expanded', async () => {
+    let newest: ReceivedMessage | undefined;
+    for await (const message of bed.transport.receive({ limit: 1 })) newest = message;
+    bed.simulator.clearRequests();
+    const message = await bed.transport.getMessage(newest!.id);
+    const graph = bed.simulator.requests().filter((request) => request.api === 'graph');
+    expect(graph).toHaveLength(1);
+    const url = new URL(graph[0]!.url, 'https://sim');
+    expect(url.pathname).toMatch(/\/messages\/[^/]+$/);
+    expect(url.searchParams.get('$select')).toContain('parentFolderId');
+    expect(url.searchParams.get('$expand')).toMatch(/^attachments\(/);
+    expect(message).toMatchObject({ id: newest!.id, subject: newest!.subject, body: { text: 'body 6' } });
+    expect(message.attachments.map((attachment) => attachment.filename)).toEqual(['log-6.txt']);
+    expect(message.folder).not.toBe('');
+  });
+});
+
+describe('convertFromGraphMessage: threading headers as a hostile sender may write them', () => {
+  const base: GraphMessage = { id: 'AAMk1', internetMessageId: '<a@x>', receivedDateTime: '2026-01-01T00:00:00Z' };
+
+  it('reads In-Reply-To and References case-insensitively, ignoring comments and folding', () => {
+    const message = convertFromGraphMessage(
+      {
+        ...base,
+        conversationId: 'AAQk1',
+        replyTo: [{ emailAddress: { address: 'ops@x.example', name: 'Ops' } }],
+        internetMessageHeaders: [
+          { name: 'in-reply-to', value: '<alert-1@x.example> (the alert)' },
+          { name: 'REFERENCES', value: '<root@x.example>\r\n <alert-1@x.example>' },
+        ],
+      },
+      'inbox',
+      [],
+    );
+    expect(message).toMatchObject({ inReplyTo: '<alert-1@x.example>', references: ['<root@x.example>', '<alert-1@x.example>'], conversationId: 'AAQk1', replyTo: [{ address: 'ops@x.example', name: 'Ops' }] });
+  });
+
+  it('no headers, a null, a non-array or nameless entries: no threading fields, no crash', () => {
+    for (const internetMessageHeaders of [undefined, null, 'x', [{ value: '<a@b>' }], [null], [{ name: 'In-Reply-To', value: 42 }]]) {
+      const message = convertFromGraphMessage({ ...base, internetMessageHeaders } as unknown as GraphMessage, 'inbox', []);
+      expect(message.inReplyTo).toBeUndefined();
+      expect(message.references).toEqual([]);
+      expect(message.replyTo).toEqual([]);
+    }
+  });
+
+  it('a References header of a million characters is read only in part, quickly', () => {
+    const huge = Array.from({ length: 50_000 }, (_, i) => `<id-${i}@x.example>`).join(' ');
+    const started = performance.now();
+    const message = convertFromGraphMessage({ ...base, internetMessageHeaders: [{ name: 'References', value: huge }] }, 'inbox', []);
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(message.references.length).toBeLessThanOrEqual(500);
+    expect(message.references[0]).toBe('<id-0@x.example>');
   });
 });

@@ -15,6 +15,16 @@ export { DEFAULT_EWS_THROTTLING, type EwsThrottlingPolicy } from './ews/ews-thro
  */
 export { type EwsSchemaProblem, type EwsSchemaResult, userSid, validateEwsSoap } from './ews/index.js';
 export { EXCHANGE_ONLINE_SENDING_LIMITS, type SendingLimitOptions, type SendingLimitStats } from './mail/sending-limits.js';
+/**
+ * The seed file of `mailbridge sandbox --seed` (JSON or YAML: apps, mailboxes, faults added to the
+ * demo tenant): `loadSeedFile(path)` reads and checks it (SANDBOX_SEED_INVALID errors name the path
+ * of each problem), `compileSeedFile(seed)` turns it into seed data, faults and the apps' configs;
+ * `parseFaultFlag(text)` reads one `--fault KIND:key=value,…`.
+ */
+export { type CompiledSeed, compileSeedFile, type SeededApp } from './seed/compile-seed-file.js';
+export { type CheckedFault, describeFault, FAULT_APIS, FAULT_KINDS, faultSchema } from './seed/fault-schema.js';
+export { loadSeedFile, parseFaultFlag, parseSeedFile, seedFileError } from './seed/load-seed-file.js';
+export { SEED_APP_PERMISSIONS, type SeedFile, type SeedFileApp, type SeedFileInput, seedFileSchema } from './seed/seed-file-schema.js';
 export type { ApiModule, SimRequest, SimResponse } from './server/http-types.js';
 export { startSimulator } from './simulator.js';
 export type { Directory } from './state/directory.js';

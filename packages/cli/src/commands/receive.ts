@@ -5,7 +5,9 @@ import type { ReceivedMessage } from '@mailbridge/core';
 import { writeNewFile } from '../files/write-new-file.js';
 import type { CliIo, GlobalOptions } from '../output/cli-io.js';
 import { printExposureWarnings } from '../output/exposure-warnings.js';
+import { receivedMessageJson } from '../output/received-message-json.js';
 import { UsageError } from '../output/render-error.js';
+import { shellQuote } from '../output/repeat-config.js';
 import { startSpinner } from '../output/spinner.js';
 import { renderTable } from '../output/table.js';
 import { terminalText } from '../output/terminal-text.js';
@@ -42,7 +44,8 @@ export async function receiveCommand(io: CliIo, globals: GlobalOptions, options:
       unreadOnly: options.unread === true,
       ...(since ? { since } : {}),
       limit: limit + 1,
-      includeBody: false,
+      // The table shows no bodies (`mailbridge show ID` does); --json carries them.
+      includeBody: io.json,
     })) {
       messages.push(message);
       spinner.update(`Reading messages… ${messages.length}`);
@@ -70,13 +73,7 @@ export async function receiveCommand(io: CliIo, globals: GlobalOptions, options:
         ok: true,
         more,
         messages: messages.map((message, index) => ({
-          id: message.id,
-          internetMessageId: message.internetMessageId,
-          from: message.from?.address ?? null,
-          subject: message.subject,
-          receivedAt: message.receivedAt.toISOString(),
-          isRead: options.markRead === true ? true : message.isRead,
-          hasAttachments: message.hasAttachments,
+          ...receivedMessageJson(message, options.markRead === true ? { isRead: true } : {}),
           ...(saveDir ? { mimeFile: saved[index] } : {}),
         })),
       });
@@ -93,10 +90,18 @@ export async function receiveCommand(io: CliIo, globals: GlobalOptions, options:
       // Sender and subject are chosen by whoever sent the mail: never let them drive the terminal.
       terminalText(message.from?.address ?? ''),
       (message.hasAttachments ? '📎 ' : '') + terminalText(message.subject),
+      // Last: ids are long, and `mailbridge show ID` takes them.
+      c.dim(terminalText(message.id)),
     ]);
     for (const line of renderTable(rows)) io.out(line);
-    io.out(c.dim(`${messages.length} message${messages.length === 1 ? '' : 's'}${options.markRead ? ', marked read' : ''}${saveDir ? `, MIME saved to ${saveDir}` : ''}.`));
+    io.out(c.dim(`${messages.length} message${messages.length === 1 ? '' : 's'}${options.markRead ? ', marked read' : ''}.`));
     if (more) io.out(c.dim(`More messages exist: raise --limit (it was ${limit}) or narrow with --unread / --since.`));
+    if (saveDir) {
+      io.out(`MIME saved to ${terminalText(saveDir)}:`);
+      const savedRows = messages.map((message, index) => [terminalText(saved[index] ?? ''), terminalText(message.subject)]);
+      for (const line of renderTable(savedRows, { indent: '  ' })) io.out(line);
+    }
+    io.out(c.dim(`One message with its headers and body: mailbridge ${io.config ? `--config ${shellQuote(io.config)} ` : ''}show <id>`));
     return 0;
   } finally {
     spinner.stop();

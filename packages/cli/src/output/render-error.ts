@@ -26,7 +26,9 @@ export class UsageError extends Error {
 }
 
 const MARKER = Symbol.for('mailbridge.error');
-const EXIT_2 = new Set(['CONFIG_NOT_FOUND', 'CONFIG_PARSE', 'CONFIG_INVALID', 'SECRET_UNRESOLVED', 'USAGE', 'INVALID_MESSAGE', 'ADAPTER_MISSING']);
+/** Codes whose message is mailbridge's own list of problems, one per line (never a server's text). */
+const LISTED_PROBLEMS = new Set(['CONFIG_INVALID', 'SANDBOX_SEED_INVALID']);
+const EXIT_2 = new Set(['CONFIG_NOT_FOUND', 'CONFIG_PARSE', 'CONFIG_INVALID', 'SECRET_UNRESOLVED', 'USAGE', 'INVALID_MESSAGE', 'ADAPTER_MISSING', 'SANDBOX_SEED_INVALID']);
 
 function isMailbridgeError(error: unknown): error is Error & { code: string; hint: string; details?: Record<string, unknown> } {
   return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[MARKER] === true;
@@ -67,7 +69,8 @@ export async function reportError(io: CliIo, error: unknown): Promise<1 | 2> {
     const c = io.colors;
     const support = [json.aadsts ? `AADSTS${json.aadsts}` : '', json.traceId ? `trace id ${json.traceId}` : '', json.correlationId ? `correlation id ${json.correlationId}` : ''].filter(Boolean).join(', ');
     // Messages can quote a server (an EWS MessageText, an Entra description): shown, never obeyed.
-    io.stderr.write(`${c.red(c.bold('error'))} ${c.dim(`[${json.code}]`)} ${terminalText(json.message)}\n`);
+    // …except the lists of problems mailbridge itself writes, one per line (a config, a seed file).
+    io.stderr.write(`${c.red(c.bold('error'))} ${c.dim(`[${json.code}]`)} ${terminalText(json.message, { keepNewlines: LISTED_PROBLEMS.has(json.code) })}\n`);
     io.stderr.write(`${c.yellow('hint')}  ${terminalText(json.hint, { keepNewlines: true })}\n`);
     if (support) io.stderr.write(`${c.dim(`for support: ${terminalText(support)}`)}\n`);
   }

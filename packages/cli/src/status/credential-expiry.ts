@@ -1,23 +1,24 @@
 import { X509Certificate } from 'node:crypto';
 import { open } from 'node:fs/promises';
-import type { MailbridgeConfig } from '@mailbridge/core';
+import { calendarDaysUntil, type MailbridgeConfig } from '@mailbridge/core';
 import type { CredentialView } from './status-snapshot.js';
 
 /** Days ahead of expiry the page warns (as `doctor` does). */
 export const EXPIRY_WARNING_DAYS = 30;
-const DAY_MS = 86_400_000;
 // A certificate file is a few kilobytes; the read is bounded like every other read.
 const MAX_CERTIFICATE_BYTES = 256 * 1024;
 
 const RENEW_SECRET = 'Create a new secret in Entra admin center > App registrations > your app > Certificates & secrets > New client secret, put its Value where the config reads it, and update auth.secretExpiresAt.';
 const RENEW_CERTIFICATE = 'Create a new certificate, upload its public part in Entra admin center > App registrations > your app > Certificates & secrets > Certificates, and point auth.certificate at the new files.';
 
-function judge(kind: 'client-secret' | 'certificate', expiresAt: Date, now: Date): CredentialView {
-  const daysLeft = Math.floor((expiresAt.getTime() - now.getTime()) / DAY_MS);
+/** `dateOnly`: the expiry is a date (auth.secretExpiresAt "2027-01-31"), valid through that day as doctor counts it. */
+function judge(kind: 'client-secret' | 'certificate', expiresAt: Date, now: Date, dateOnly = false): CredentialView {
+  // Calendar days, as doctor counts them: a date ten days ahead is "in 10 days" at any hour of today.
+  const daysLeft = calendarDaysUntil(expiresAt, now);
   const date = expiresAt.toISOString().slice(0, 10);
   const what = kind === 'client-secret' ? 'The client secret' : 'The certificate';
   const hint = kind === 'client-secret' ? RENEW_SECRET : RENEW_CERTIFICATE;
-  if (expiresAt.getTime() <= now.getTime()) return { kind, state: 'expired', expiresAt, daysLeft, message: `${what} expired on ${date}.`, hint };
+  if (dateOnly ? daysLeft < 0 : expiresAt.getTime() <= now.getTime()) return { kind, state: 'expired', expiresAt, daysLeft, message: `${what} expired on ${date}.`, hint };
   if (daysLeft <= EXPIRY_WARNING_DAYS) {
     return { kind, state: 'warn', expiresAt, daysLeft, message: `${what} expires on ${date}, in ${daysLeft} day${daysLeft === 1 ? '' : 's'}.`, hint: `${hint} Do it before ${date}.` };
   }
@@ -69,7 +70,7 @@ export async function credentialExpiry(config: MailbridgeConfig, now: Date = new
       };
     }
     const text = auth.secretExpiresAt;
-    return judge('client-secret', new Date(text.length === 10 ? `${text}T00:00:00Z` : text), now);
+    return judge('client-secret', new Date(text.length === 10 ? `${text}T00:00:00Z` : text), now, text.length === 10);
   }
   return { kind: 'none', state: 'none', message: 'A federated credential (workload identity) is used: nothing expires here.' };
 }

@@ -98,6 +98,7 @@ interface SchemaDef {
   options?: z.core.$ZodType[];
   discriminator?: string;
   values?: unknown[];
+  element?: z.core.$ZodType;
 }
 
 const defOf = (schema: z.core.$ZodType): SchemaDef => (schema as unknown as { _zod: { def: SchemaDef } })._zod.def;
@@ -156,6 +157,13 @@ function keysAt(root: z.core.$ZodType, path: readonly Segment[], input: unknown)
   let value: unknown = input;
   for (const segment of path) {
     if (!schema) return undefined;
+    // An array's items: `relay.users[0].passwrd` finds the keys of a user.
+    const list = defOf(unwrap(schema));
+    if (typeof segment === 'number' && list.type === 'array' && list.element) {
+      schema = list.element;
+      value = Array.isArray(value) ? value[segment] : undefined;
+      continue;
+    }
     const choice = objectsOf(schema, value);
     const candidates = choice.chosen ? [choice.chosen] : choice.objects;
     const next = candidates.map((object) => defOf(object).shape?.[String(segment)]).find((s) => s !== undefined);

@@ -1,4 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { calendarDaysUntil } from './calendar-days.js';
 import { isGuidShaped, type MailbridgeConfig } from './schema.js';
 import { isEnvSecretRef, isFileSecretRef, type SecretRef } from './secret-ref.js';
 
@@ -37,7 +38,6 @@ export interface ConfigWarning {
 
 /** How far ahead an expiring secret is warned about. */
 export const SECRET_EXPIRY_WARNING_DAYS = 30;
-const DAY_MS = 24 * 60 * 60 * 1000;
 const PEEK_BYTES = 4096;
 
 const SECRET_ID_MESSAGE = 'this looks like the secret ID, not its Value: in Entra admin center > App registrations > Certificates & secrets, copy the Value column, shown only once when the secret is created';
@@ -160,11 +160,13 @@ export function configWarnings(config: MailbridgeConfig, options: { env: NodeJS.
       secretWarnings('auth.certificate.passphrase', auth.certificate.passphrase, options.env, false, out);
     }
     if (auth.secretExpiresAt !== undefined) {
-      const expires = Date.parse(auth.secretExpiresAt.length === 10 ? `${auth.secretExpiresAt}T00:00:00Z` : auth.secretExpiresAt);
-      const now = (options.now ?? new Date()).getTime();
-      const days = Math.floor((expires - now) / DAY_MS);
+      const dateOnly = auth.secretExpiresAt.length === 10;
+      const expires = Date.parse(dateOnly ? `${auth.secretExpiresAt}T00:00:00Z` : auth.secretExpiresAt);
+      const now = options.now ?? new Date();
+      const days = calendarDaysUntil(auth.secretExpiresAt, now);
       const renew = 'Create a new secret (Entra admin center > App registrations > your app > Certificates & secrets > New client secret), then update the config and secretExpiresAt.';
-      if (expires <= now) {
+      // A date alone is valid through that day (as doctor counts it); a date-time to the instant.
+      if (dateOnly ? days < 0 : expires <= now.getTime()) {
         out.push({ path: 'auth.secretExpiresAt', code: 'SECRET_EXPIRED', message: `the client secret expired on ${auth.secretExpiresAt}`, hint: renew });
       } else if (days < SECRET_EXPIRY_WARNING_DAYS) {
         out.push({

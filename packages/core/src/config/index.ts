@@ -1,4 +1,5 @@
-export type { ConfigIssue } from './config-issues.js';
+export { calendarDaysUntil } from './calendar-days.js';
+export { type ConfigIssue, genericMessage as configIssueMessage, issueLine, toConfigIssues } from './config-issues.js';
 export { type ConfigWarning, type ConfigWarningCode, SECRET_EXPIRY_WARNING_DAYS } from './config-warnings.js';
 export { ENV_OVERRIDES, type EnvOverrideName } from './env-overrides.js';
 export { DEFAULT_CONFIG_FILE, type LoadConfigOptions, loadConfig } from './load-config.js';

@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   USAGE: { exitCode: 2, meaning: 'The command line or the arguments of a call are wrong.' },
   INVALID_MESSAGE: { exitCode: 2, meaning: 'The message to send is invalid (addresses, headers, attachments).' },
   ADAPTER_MISSING: { exitCode: 2, meaning: 'The adapter package for the configured transport is not installed.' },
+  SANDBOX_SEED_INVALID: { exitCode: 2, meaning: 'The seed file of `mailbridge sandbox --seed` (or a `--fault`) cannot be read or does not match its schema; the message names the path in the file.' },
 
   // Entra ID / authentication (exit 1)
   AUTH_INVALID_SECRET: { exitCode: 1, meaning: 'The client secret is wrong (AADSTS7000215), or the secret ID was used instead of its value.' },

@@ -131,30 +131,70 @@ export function mapNetworkError(error: unknown, context: FailureContext): Mailbr
   if (isTimeout(code)) {
     return make('NETWORK_TIMEOUT', `${where} timed out (${code}).`, 'Check that the endpoint is reachable from this machine (firewall, proxy), or raise network.timeoutMs in the config.', true);
   }
+  const target = hostAndPort(context.url);
+  // The Fetch standard's port blocklist: fetch refuses these before connecting, with only "bad port".
+  if (text === 'bad port') {
+    details.requestSent = false;
+    return make(
+      'NETWORK_ERROR',
+      `${where} failed: port ${target.port} is on the Fetch standard's list of blocked ports (it belongs to another protocol), so no connection was tried.`,
+      `Serve the endpoint on another port and change the URL in the config (endpoints.authorityHost, endpoints.graph or endpoints.ews) to it; HTTP clients that follow the Fetch standard never connect to port ${target.port}.`,
+      false,
+    );
+  }
   const before = !sent || CONNECT_PHASE.has(code);
   if (before) details.requestSent = false;
   const reason = code ? `${text} (${code})` : text;
-  return make(
-    'NETWORK_ERROR',
-    `${where} failed: ${reason}${sent ? ' after the request was sent' : ''}.`,
-    code === 'ENOTFOUND' || code === 'EAI_AGAIN'
-      ? "The host name could not be resolved: check the endpoint URL and this machine's DNS; behind a corporate proxy, set network.proxy."
-      : 'Check the network connection and that the endpoint is reachable from this machine (firewall, proxy: network.proxy).',
-    true,
-  );
+  return make('NETWORK_ERROR', `${where} failed: ${reason}${sent ? ' after the request was sent' : ''}.`, networkHint(code, target), true);
+}
+
+/** What to do about a failed connection, by the error code of its cause. */
+function networkHint(code: string, target: { host: string; port: string }): string {
+  switch (code) {
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return "The host name could not be resolved: check the endpoint URL and this machine's DNS; behind a corporate proxy, set network.proxy.";
+    case 'ECONNREFUSED':
+      return `Nothing accepts connections at ${target.host}:${target.port}: check the host and port of the endpoint in the config (endpoints.authorityHost, endpoints.graph or endpoints.ews) and that the service there is running; a firewall that rejects the connection looks the same (behind a corporate proxy, set network.proxy).`;
+    case 'ECONNRESET':
+    case 'UND_ERR_SOCKET':
+      return `The connection to ${target.host}:${target.port} was closed by the other side: a firewall, a TLS-inspecting proxy (set network.proxy and network.caFile) or a server that does not speak HTTPS on that port. Check the endpoint URL; it is retried on its own when the cut is brief.`;
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return `No route to ${target.host}: check this machine's network connection and routes, or set network.proxy if the internet is only reachable through a proxy.`;
+    default:
+      return 'Check the network connection and that the endpoint is reachable from this machine (firewall, proxy: network.proxy).';
+  }
+}
+
+/** Host and port of a URL, the port spelled out (443 for https without one). */
+function hostAndPort(url: string): { host: string; port: string } {
+  try {
+    const parsed = new URL(url);
+    return { host: parsed.hostname, port: parsed.port || (parsed.protocol === 'http:' ? '80' : '443') };
+  } catch {
+    return { host: 'the endpoint', port: '?' };
+  }
 }
 
 function isTimeout(code: string): boolean {
   return TIMEOUTS.has(code);
 }
 
-/** The innermost error that carries a code (undici nests: TypeError → cause → cause). */
+/**
+ * The innermost error that carries a code (undici nests: TypeError → cause → cause); without any
+ * code, the innermost error: its message says more than the wrapper's "fetch failed".
+ */
 function rootCause(error: unknown): CodedError {
   let current: unknown = error;
   let best: CodedError = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as CodedError;
+  let coded = false;
   for (let depth = 0; depth < 6 && typeof current === 'object' && current !== null; depth += 1) {
     const candidate = current as CodedError;
-    if (typeof candidate.code === 'string') best = candidate;
+    if (typeof candidate.code === 'string') {
+      best = candidate;
+      coded = true;
+    } else if (!coded && typeof candidate.message === 'string' && candidate.message !== '') best = candidate;
     // AggregateError from happy-eyeballs connects: its first entry is as good as any.
     const errors = (current as { errors?: unknown[] }).errors;
     current = candidate.cause ?? (Array.isArray(errors) ? errors[0] : undefined);

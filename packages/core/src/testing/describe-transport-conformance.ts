@@ -287,6 +287,74 @@ export function describeTransportConformance(options: ConformanceOptions): void 
       expect(harness.deliveries(messageId).mailboxes.filter((copy) => copy.folder === 'inbox')).toHaveLength(1);
     });
 
+    test('reply-threading', 'a reply carries inReplyTo, references, replyTo and the conversation of the message it answers', async (skipBecause) => {
+      if (!transport.capabilities.sendMime || !transport.sendMime) return skipBecause('capabilities.sendMime is false (the reply is sent as MIME to carry In-Reply-To)');
+      const alert = await transport.send({ to: [harness.mailbox], subject: subject('alert'), text: 'disk 97% on db-01', replyTo: ['oncall@external.example'] });
+      const receivedAlert = await eventually(() => findReceived(transport, alert.internetMessageId, { includeBody: false }), 'the alert in the Inbox');
+      expect(receivedAlert.inReplyTo).toBeUndefined();
+      expect(receivedAlert.references).toEqual([]);
+      expect(receivedAlert.replyTo.map((address) => address.address.toLowerCase())).toEqual(['oncall@external.example']);
+      expect(typeof receivedAlert.conversationId).toBe('string');
+
+      // A reply as a mail client writes it: In-Reply-To the alert, References the thread so far.
+      const root = `<root-${run}@conformance.example>`;
+      const replyId = `<reply-${run}@conformance.example>`;
+      const mime = [
+        `From: ${harness.mailbox}`,
+        `To: ${harness.mailbox}`,
+        'Reply-To: Team <team@external.example>',
+        `Subject: RE: ${subject('alert')}`,
+        `Message-ID: ${replyId}`,
+        `In-Reply-To: ${alert.internetMessageId}`,
+        `References: ${root}\r\n ${alert.internetMessageId}`,
+        'MIME-Version: 1.0',
+        'Content-Type: text/plain; charset=utf-8',
+        '',
+        'Acknowledged.',
+        '',
+      ].join('\r\n');
+      await transport.sendMime(new TextEncoder().encode(mime));
+      const reply = await eventually(() => findReceived(transport, replyId, { includeBody: false }), 'the reply in the Inbox');
+      expect(reply.inReplyTo).toBe(alert.internetMessageId);
+      expect(reply.references).toEqual([root, alert.internetMessageId]);
+      expect(reply.replyTo).toEqual([{ address: 'team@external.example', name: 'Team' }]);
+      expect(reply.conversationId).toBe(receivedAlert.conversationId);
+      // An unrelated message is another conversation.
+      const other = await transport.send({ to: [harness.mailbox], subject: subject('unrelated'), text: 'x' });
+      const receivedOther = await eventually(() => findReceived(transport, other.internetMessageId, { includeBody: false }), 'the unrelated message');
+      expect(receivedOther.conversationId).not.toBe(receivedAlert.conversationId);
+    });
+
+    test('get-message', 'gets one message by id in one request: fields, body and attachment metadata', async () => {
+      const result = await transport.send({
+        to: [harness.mailbox],
+        cc: [harness.recipient],
+        subject: subject('get one'),
+        html: '<p>Disk <b>97%</b> on db-01</p>',
+        attachments: [{ filename: 'df.txt', content: 'Filesystem Use%\n/var 97%' }],
+      });
+      const listed = await eventually(() => findReceived(transport, result.internetMessageId, { includeBody: false }), 'the message in the Inbox');
+      const before = harness.requestCount?.();
+      const message = await transport.getMessage(listed.id);
+      // One request (and at most one token request).
+      if (before !== undefined) expect(harness.requestCount!() - before).toBeLessThanOrEqual(2);
+      expect(message.id).toBe(listed.id);
+      expect(message.internetMessageId).toBe(result.internetMessageId);
+      expect(message.subject).toBe(subject('get one'));
+      expect(message.from?.address.toLowerCase()).toBe(harness.mailbox.toLowerCase());
+      expect(message.to.map((address) => address.address.toLowerCase())).toEqual([harness.mailbox.toLowerCase()]);
+      expect(message.cc.map((address) => address.address.toLowerCase())).toEqual([harness.recipient.toLowerCase()]);
+      expect(message.receivedAt.getTime()).toBe(listed.receivedAt.getTime());
+      expect(message.body?.html ?? '').toContain('<b>97%</b>');
+      expect(typeof message.folder).toBe('string');
+      expect(message.folder).not.toBe('');
+      expect(message.attachments.map((attachment) => [attachment.filename, attachment.isInline])).toEqual([['df.txt', false]]);
+      expect(Buffer.from(await message.attachments[0]!.content()).toString('utf8')).toBe('Filesystem Use%\n/var 97%');
+      const bare = await transport.getMessage(listed.id, { includeBody: false });
+      expect(bare.body).toBeUndefined();
+      await expectCode(transport.getMessage('AAMkAGNvbmZvcm1hbmNlLW5vdC1hLXJlYWwtaWQ='), 'ITEM_NOT_FOUND');
+    });
+
     test('receive-filters', 'receives newest first with unread, since and limit', async () => {
       const prefix = subject('filters');
       const base = Date.now() - 60 * 60 * 1000;

@@ -1,5 +1,5 @@
 import type { MailTransport, SendOptions, TransportCapabilities } from './mail-transport.js';
-import type { OutgoingMessage, ProbeResult, ReceivedMessage, ReceiveOptions, SendResult, SyncOptions, SyncResult } from './message.js';
+import type { GetMessageOptions, OutgoingMessage, ProbeResult, ReceivedMessage, ReceiveOptions, SendResult, SyncOptions, SyncResult } from './message.js';
 
 /**
  * The operations of a transport, each a function of the state its operations share (an adapter's
@@ -10,6 +10,7 @@ export interface TransportOperations<S> {
   send(state: S, message: OutgoingMessage, options?: SendOptions): Promise<SendResult>;
   sendMime(state: S, mime: Uint8Array | string, options?: { saveToSentItems?: boolean; signal?: AbortSignal }): Promise<SendResult>;
   receive(state: S, options?: ReceiveOptions): AsyncIterable<ReceivedMessage>;
+  getMessage(state: S, id: string, options?: GetMessageOptions): Promise<ReceivedMessage>;
   sync(state: S, options?: SyncOptions): Promise<SyncResult>;
   markRead(state: S, ids: string | string[], options?: { isRead?: boolean; signal?: AbortSignal }): Promise<void>;
   move(state: S, id: string, folder: string, options?: { signal?: AbortSignal }): Promise<{ id: string }>;
@@ -59,6 +60,10 @@ export class DefinedTransport<S extends { close(): Promise<void> }> implements M
 
   receive(options?: ReceiveOptions): AsyncIterable<ReceivedMessage> {
     return this.operations.receive(this.state, options);
+  }
+
+  getMessage(id: string, options?: GetMessageOptions): Promise<ReceivedMessage> {
+    return this.operations.getMessage(this.state, id, options);
   }
 
   sync(options?: SyncOptions): Promise<SyncResult> {

@@ -1,4 +1,4 @@
-import type { OutgoingMessage, ProbeResult, ReceivedMessage, ReceiveOptions, SendResult, SyncOptions, SyncResult } from './message.js';
+import type { GetMessageOptions, OutgoingMessage, ProbeResult, ReceivedMessage, ReceiveOptions, SendResult, SyncOptions, SyncResult } from './message.js';
 
 /** Options of {@link MailTransport.send}. */
 export interface SendOptions {
@@ -74,6 +74,14 @@ export interface MailTransport {
 
   /** Lists messages, newest first, paging lazily as the iteration goes on. */
   receive(options?: ReceiveOptions): AsyncIterable<ReceivedMessage>;
+
+  /**
+   * One message by its id (as `receive()` returned it): the same fields, its body (unless
+   * `includeBody: false`) and attachment metadata, in one request. A message that no longer exists
+   * (moved or deleted), or an id that is not one, is `ITEM_NOT_FOUND`. `folder` is the service's id
+   * of the folder that holds it.
+   */
+  getMessage(id: string, options?: GetMessageOptions): Promise<ReceivedMessage>;
 
   /** Incremental sync of a folder: one page of changes and a cursor. Only when `capabilities.incrementalSync`. */
   sync?(options?: SyncOptions): Promise<SyncResult>;

@@ -85,8 +85,38 @@ export interface ReceivedMessage {
   /** Present when the receive call asked for bodies (the default). */
   body?: { text?: string; html?: string };
   attachments: ReceivedAttachment[];
-  /** The folder it was read from, as asked. */
+  /** The folder it was read from, as asked (from `getMessage()`: the service's id of its folder). */
   folder: string;
+  /**
+   * The `Reply-To` addresses: where the sender asked replies to go (empty when the message names
+   * none, and replies go to `from`).
+   */
+  replyTo: MailAddress[];
+  /**
+   * The Message-ID this message answers (its `In-Reply-To` header, `<local@domain>`), when it is a
+   * reply. Match it against the `internetMessageId` of what you sent to pair a reply with its alert.
+   * Graph reads it from the message's internet headers, which Exchange keeps only on messages that
+   * arrived in the mailbox (not on Sent Items copies).
+   */
+  inReplyTo?: string;
+  /** The Message-IDs of the thread, oldest first (its `References` header); empty when it has none. */
+  references: string[];
+  /**
+   * Exchange's id of the conversation (thread) the message belongs to: a reply has the id of the
+   * message it answers when the mailbox holds that message. Opaque; compare it only with ids read
+   * through the same transport.
+   */
+  conversationId?: string;
+}
+
+/** Options of {@link MailTransport.getMessage}. */
+export interface GetMessageOptions {
+  /**
+   * Fetch the body.
+   * @default true
+   */
+  includeBody?: boolean;
+  signal?: AbortSignal;
 }
 
 /** Options of {@link MailTransport.receive}. */

@@ -55,6 +55,8 @@ export async function sendMessage(state: SimState, senderMailbox: Mailbox, messa
   message.sentDateTime = nowIso;
   message.receivedDateTime = nowIso;
   if (!message.internetMessageId) message.internetMessageId = newInternetMessageId(senderMailbox.address.split('@')[1]);
+  // Headers and Message-ID are final now (a draft may have changed them): thread it, and record it so replies thread to it.
+  senderMailbox.thread(message);
   delete message.mime;
   const mime = await buildMime(message);
   const report: DeliveryReport = { internetMessageId: message.internetMessageId, delivered: [], outbound: [], undeliverable: [] };

@@ -1,3 +1,4 @@
+import { type ConversationRef, childConversationIndex, messageIdKey, parentMessageIds } from './conversation-threading.js';
 import { ids } from './ids.js';
 import { type CollapsedChange, type FolderChangeKind, type MailFolder, WELL_KNOWN_DISPLAY_NAMES, WELL_KNOWN_FOLDERS, type WellKnownFolder } from './mail-folder.js';
 import type { StoredMessage } from './stored-message.js';
@@ -18,6 +19,8 @@ export class Mailbox {
   private readonly foldersByName = new Map<string, MailFolder>();
   private readonly byId = new Map<string, StoredMessage>();
   private readonly byEwsId = new Map<string, StoredMessage>();
+  /** Conversation of each Message-ID the mailbox has held, to thread replies (kept after a delete, as a thread outlives a message). */
+  private readonly conversations = new Map<string, ConversationRef>();
   private seqCounter = 0;
   readonly root: MailFolder;
 
@@ -99,7 +102,10 @@ export class Mailbox {
     return unread;
   }
 
-  /** Adds a message to a folder (delivery, draft, seed). */
+  /**
+   * Adds a message to a folder (delivery, draft, seed). A reply (its In-Reply-To or References name a
+   * message this mailbox holds) joins that message's conversation, as Exchange threads it.
+   */
   add(folder: MailFolder, init: NewMessage): StoredMessage {
     const message: StoredMessage = {
       ...init,
@@ -110,6 +116,7 @@ export class Mailbox {
       folderId: folder.id,
       seq: 0,
     };
+    this.thread(message);
     this.index(message, folder);
     this.log(folder, 'created', message);
     return message;
@@ -198,6 +205,20 @@ export class Mailbox {
     }
     result.sort((a, b) => a.seq - b.seq);
     return result;
+  }
+
+  /** Joins the conversation of the message it answers, if held here; records its own. */
+  thread(message: StoredMessage): void {
+    for (const parentId of parentMessageIds(message)) {
+      const parent = this.conversations.get(messageIdKey(parentId));
+      if (!parent) continue;
+      if (message.conversationId !== parent.conversationId) {
+        message.conversationId = parent.conversationId;
+        message.conversationIndex = childConversationIndex(parent.conversationIndex);
+      }
+      break;
+    }
+    if (message.internetMessageId) this.conversations.set(messageIdKey(message.internetMessageId), { conversationId: message.conversationId, conversationIndex: message.conversationIndex });
   }
 
   private index(message: StoredMessage, folder: MailFolder): void {

@@ -2,8 +2,6 @@ import { X509Certificate } from 'node:crypto';
 import { connect, createServer } from 'node:net';
 import { type CheckOutcome, type DoctorCheck, required } from '../doctor-check.js';
 
-const DAY = 86_400_000;
-
 /** Binds host:port for a moment: the error code when it cannot (EADDRINUSE, EACCES, EADDRNOTAVAIL). */
 function tryBind(host: string, port: number): Promise<string | undefined> {
   return new Promise((resolve) => {
@@ -45,7 +43,7 @@ export const relayCheck: DoctorCheck = {
     const { config } = required(context, 'loaded');
     const relay = config.relay!;
     const { loadTlsPair } = await import('@mailbridge/relay');
-    const { resolveSecret } = await import('@mailbridge/core');
+    const { calendarDaysUntil, resolveSecret } = await import('@mailbridge/core');
     const notes: string[] = [];
 
     for (const [index, listener] of relay.listen.entries()) {
@@ -77,9 +75,9 @@ export const relayCheck: DoctorCheck = {
       const { cert } = loadTlsPair(relay.tls.certFile, relay.tls.keyFile);
       const certificate = new X509Certificate(cert);
       const expires = new Date(certificate.validTo);
-      const days = Math.floor((expires.getTime() - context.now().getTime()) / DAY);
+      const days = calendarDaysUntil(expires, context.now());
       const date = expires.toISOString().slice(0, 10);
-      if (days < 0) {
+      if (expires.getTime() <= context.now().getTime()) {
         return {
           status: 'fail',
           code: 'RELAY_TLS_INVALID',

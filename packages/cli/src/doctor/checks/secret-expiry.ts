@@ -1,8 +1,8 @@
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { calendarDaysUntil } from '@mailbridge/core';
 import { type CheckOutcome, type DoctorCheck, required } from '../doctor-check.js';
 
-const DAY = 86_400_000;
 /** Warn this many days before a secret or certificate expires. */
 const WARN_DAYS = 30;
 const RENEW = 'Create a new secret in Entra admin center > App registrations > your app > Certificates & secrets > New client secret, put its Value where the config reads it, and update auth.secretExpiresAt.';
@@ -38,8 +38,7 @@ export const secretExpiryCheck: DoctorCheck = {
     const date = expires.toISOString().slice(0, 10);
     // Calendar days between today and the expiry date (UTC), as a person counts them: a date ten days
     // ahead is "in 10 days" at any hour of today, not 9 because the expiry is at midnight.
-    const today = context.now().toISOString().slice(0, 10);
-    const days = Math.round((Date.parse(`${date}T00:00:00Z`) - Date.parse(`${today}T00:00:00Z`)) / DAY);
+    const days = calendarDaysUntil(date, context.now());
     // Entra knows better than the config: a secret it calls expired while the config says otherwise
     // means auth.secretExpiresAt was guessed or copied from another secret.
     if (context.results.get('token')?.code === 'AUTH_SECRET_EXPIRED' && days >= 0) {
@@ -75,10 +74,10 @@ async function certificateExpiry(file: string, now: Date): Promise<CheckOutcome>
     };
   }
   const expires = new Date(certificate.validTo);
-  const days = Math.floor((expires.getTime() - now.getTime()) / DAY);
+  const days = calendarDaysUntil(expires, now);
   const date = expires.toISOString().slice(0, 10);
   const thumbprint = certificate.fingerprint.replaceAll(':', '');
-  if (days < 0) return { status: 'fail', message: `The certificate (thumbprint ${thumbprint}) expired on ${date}.`, hint: RENEW_CERTIFICATE, code: 'AUTH_SECRET_EXPIRED' };
+  if (expires.getTime() <= now.getTime()) return { status: 'fail', message: `The certificate (thumbprint ${thumbprint}) expired on ${date}.`, hint: RENEW_CERTIFICATE, code: 'AUTH_SECRET_EXPIRED' };
   if (days <= WARN_DAYS) {
     return { status: 'warn', message: `The certificate (thumbprint ${thumbprint}) expires on ${date}, in ${days} day${days === 1 ? '' : 's'}.`, hint: `${RENEW_CERTIFICATE} Do it before ${date}.` };
   }

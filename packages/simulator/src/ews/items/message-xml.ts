@@ -43,7 +43,7 @@ const DEFAULT_FIELDS = [
   'message:InternetMessageId',
   'message:IsRead',
 ];
-const ALL_EXTRA = ['item:Categories', 'item:LastModifiedTime', 'item:ConversationId', 'message:BccRecipients', 'message:ReplyTo', 'message:References'];
+const ALL_EXTRA = ['item:Categories', 'item:InReplyTo', 'item:LastModifiedTime', 'item:ConversationId', 'message:BccRecipients', 'message:ReplyTo', 'message:References'];
 /** Not returned by FindItem / SyncFolderItems whatever the shape asks (Exchange answers them only from GetItem). */
 const GET_ONLY = new Set([
   'item:ResponseObjects',
@@ -80,6 +80,11 @@ function recipients(tag: string, list: StoredAddress[]): string {
 
 function single(tag: string, address: StoredAddress | undefined): string {
   return address ? wrap(tag, mailboxXml(address)) : '';
+}
+
+/** An internet header of the message as received (first of that name; `name` lower-case). */
+function headerValue(message: StoredMessage, name: string): string | undefined {
+  return message.internetMessageHeaders.find((h) => h.name.toLowerCase() === name)?.value;
 }
 
 /** Exchange's xs:dateTime form: whole seconds, `Z`. */
@@ -151,6 +156,10 @@ export async function messageXml(mailbox: Mailbox, message: StoredMessage, shape
   if (f.has('item:Size')) out.push(el('t:Size', messageSize(message)));
   if (f.has('item:Categories') && message.categories.length > 0) out.push(wrap('t:Categories', message.categories.map((c) => el('t:String', c)).join('')));
   if (f.has('item:Importance')) out.push(el('t:Importance', message.importance === 'high' ? 'High' : message.importance === 'low' ? 'Low' : 'Normal'));
+  if (f.has('item:InReplyTo')) {
+    const inReplyTo = headerValue(message, 'in-reply-to');
+    if (inReplyTo) out.push(el('t:InReplyTo', inReplyTo));
+  }
   if (f.has('item:IsSubmitted')) out.push(el('t:IsSubmitted', false));
   if (f.has('item:IsDraft')) out.push(el('t:IsDraft', message.isDraft));
   if (f.has('item:IsFromMe')) out.push(el('t:IsFromMe', isFromMe));
@@ -191,7 +200,7 @@ export async function messageXml(mailbox: Mailbox, message: StoredMessage, shape
   if (f.has('message:InternetMessageId')) out.push(el('t:InternetMessageId', message.internetMessageId));
   if (f.has('message:IsRead')) out.push(el('t:IsRead', message.isRead));
   if (f.has('message:References')) {
-    const references = message.internetMessageHeaders.find((h) => h.name.toLowerCase() === 'references')?.value;
+    const references = headerValue(message, 'references');
     if (references) out.push(el('t:References', references));
   }
   if (f.has('message:ReplyTo')) out.push(recipients('t:ReplyTo', message.replyTo));
