@@ -75,6 +75,7 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
     examples: [
       ['one message: headers, text body, attachments (ID from `mailbridge receive`)', 'mailbridge show AAMkAGI2TG93AAA='],
       ['the same as JSON', 'mailbridge show AAMkAGI2TG93AAA= --json'],
+      ['the HTML body as it is, and mark the message read', 'mailbridge show AAMkAGI2TG93AAA= --html --mark-read'],
     ],
     environment: 'config',
   },
@@ -175,6 +176,7 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       ['a local simulator and ./mailbridge.sandbox.json for it, until Ctrl-C', 'mailbridge sandbox'],
       ['doctor, a send and a receive against it, then exit', 'mailbridge sandbox --demo'],
       ['then, in another terminal', 'mailbridge --config mailbridge.sandbox.json doctor'],
+      ['rehearse failures (an app without consent, an expired secret, …) from a seed file', 'mailbridge sandbox --seed rehearsal.json'],
     ],
     environment: 'terminal',
     exitCodes: [['0', 'stopped by Ctrl-C, or --demo succeeded'], ['1', 'a --demo step failed, or the simulator could not start'], EXIT_USAGE],
