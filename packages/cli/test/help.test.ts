@@ -104,6 +104,12 @@ describe('unknown commands and options', () => {
     expect((await runCli(['doctor', '--frobnicate'])).stderr).not.toContain('Did you mean');
   });
 
+  it('a mistyped subcommand of a command that runs on its own: `relay hash-pasword`', async () => {
+    const run = await runCli(['relay', 'hash-pasword']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('Did you mean `relay hash-password`?');
+  });
+
   it('--json keeps the suggestion in the error document', async () => {
     const run = await runCli(['--json', 'recieve']);
     expect(run.json().error).toMatchObject({ code: 'USAGE', message: "Unknown command 'recieve'. Did you mean `receive`?" });

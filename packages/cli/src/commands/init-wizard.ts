@@ -132,7 +132,12 @@ export async function askAnswers(io: CliIo, preset: WizardPreset): Promise<InitA
   if (delegated) {
     const personal = isPersonalMailbox(answers.mailbox);
     answers.tenant = normaliseGuid(
-      await input({ message: 'Tenant (consumers for personal Outlook.com accounts, common, organizations, or your tenant id)', default: personal ? 'consumers' : 'common', validate: validators.delegatedTenant }),
+      await input({
+        message: 'Tenant (consumers for personal Outlook.com accounts, common, organizations, or your tenant id)',
+        default: personal && answers.cloud === 'global' ? 'consumers' : 'common',
+        validate: (value) =>
+          answers.cloud !== 'global' && normaliseGuid(value).toLowerCase() === 'consumers' ? 'Personal Microsoft accounts exist only in the global cloud: enter your tenant id, or choose the Global cloud' : validators.delegatedTenant(value),
+      }),
     );
   } else {
     answers.tenant = normaliseGuid(await input({ message: 'Directory (tenant) ID', validate: validators.tenant }));

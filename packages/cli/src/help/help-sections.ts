@@ -75,6 +75,7 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
     examples: [
       ['one message: headers, text body, attachments (ID from `mailbridge receive`)', 'mailbridge show AAMkAGI2TG93AAA='],
       ['the same as JSON', 'mailbridge show AAMkAGI2TG93AAA= --json'],
+      ['the HTML body as it is, and mark the message read', 'mailbridge show AAMkAGI2TG93AAA= --html --mark-read'],
     ],
     environment: 'config',
   },

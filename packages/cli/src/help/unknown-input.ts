@@ -20,6 +20,7 @@ const quoteList = (names: string[]): string => names.map((name) => `\`${name}\``
  * the script). Other messages come back unchanged.
  */
 export function explainUnknown(program: Command, args: readonly string[], code: string, message: string): { message: string; hint?: string } {
+  if (code === 'commander.excessArguments') return explainExcess(program, args, message);
   const unknown = /^unknown (command|option) '(.+)'/.exec(message);
   if (!unknown || (code !== 'commander.unknownCommand' && code !== 'commander.unknownOption')) return { message };
   const [, kind, typed] = unknown as unknown as [string, 'command' | 'option', string];
@@ -45,4 +46,34 @@ export function explainUnknown(program: Command, args: readonly string[], code: 
       ).map((name) => `--${name}`)
     : [];
   return { message: `Unknown option '${flag}'.${close.length > 0 ? ` Did you mean ${quoteList(close)}?` : ''}`, hint: `Run \`${usage}\` for the options.` };
+}
+
+/**
+ * `mailbridge relay hash-pasword`: `relay` runs on its own and takes no arguments, so commander
+ * reports too many arguments; the word was meant as one of its subcommands.
+ */
+function explainExcess(program: Command, args: readonly string[], message: string): { message: string; hint?: string } {
+  let current = program;
+  for (const arg of args) {
+    if (arg === '--') break;
+    if (arg.startsWith('-')) continue;
+    const next = current.commands.find((command) => command.name() === arg || command.aliases().includes(arg));
+    if (next) {
+      current = next;
+      continue;
+    }
+    const names = current.commands.filter((sub) => sub.name() !== 'help').map((sub) => sub.name());
+    const close = suggestSimilar(arg, names);
+    if (close.length > 0) {
+      const path = commandPath(current);
+      return { message: `Unknown command '${arg}' for '${path}'. Did you mean ${quoteList(close.map((name) => `${path} ${name}`))}?`, hint: `Run \`mailbridge ${path} --help\` for its commands.` };
+    }
+  }
+  return { message };
+}
+
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let at: Command | null = command; at?.parent; at = at.parent) names.unshift(at.name());
+  return names.join(' ');
 }
