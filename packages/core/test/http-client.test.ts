@@ -6,12 +6,13 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import { type AddressInfo, createServer as createNetServer, connect as netConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { rootCertificates } from 'node:tls';
+import { rootCertificates, type SecureContext } from 'node:tls';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MailbridgeError } from '../src/errors/index.js';
 import type { HttpClient } from '../src/http/http-client.js';
 import { createHttpClient, readBody, readText, requestBuffered } from '../src/http/index.js';
+import { trustAlso } from '../src/http/load-ca-certificates.js';
 import { createLogger, type LogRecord } from '../src/log/index.js';
 import { redact } from '../src/redact/index.js';
 import { createRetryPolicy } from '../src/retry/index.js';
@@ -271,6 +272,22 @@ describe('createHttpClient: TLS and user agent', () => {
     expect((await http.fetch(`${origin}/echo`)).status).toBe(200);
     const without = await failure(client({ caFile: otherCa, env: {} }).fetch(`${origin}/echo`));
     expect(without.code).toBe('TLS_ERROR');
+  });
+
+  it('on a Node without the native context the extra CA is still trusted (the whole store handed over as ca)', async () => {
+    const { connect } = await import('node:tls');
+    const extra = [readFileSync(caFile, 'utf8')];
+    // A context object without Node's native `context`: the fallback must not throw and must trust the CA.
+    const secureContext = trustAlso(extra, {}, {} as SecureContext);
+    const port = Number(new URL(origin).port);
+    const authorized = await new Promise<boolean>((resolve, reject) => {
+      const socket = connect({ host: '127.0.0.1', port, secureContext, servername: 'localhost' }, () => {
+        resolve(socket.authorized);
+        socket.destroy();
+      });
+      socket.on('error', reject);
+    });
+    expect(authorized).toBe(true);
   });
 
   it('refuses an unreadable or non-PEM caFile with CONFIG_INVALID at network.caFile', () => {

@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { createSecureContext, type SecureContext } from 'node:tls';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { MailbridgeError } from '../errors/index.js';
 import { FileReadLimitError, readBoundedFileSync } from '../files/read-bounded-file.js';
 
@@ -55,21 +55,28 @@ export function loadCaCertificates(options: { caFile?: string; caPem?: string })
  * parse them all from PEM again: about 30 ms of CPU in every fresh process that sends through a
  * proxy or private CA.
  */
-export function trustAlso(extra: string[], env: NodeJS.ProcessEnv): SecureContext {
-  const context = createSecureContext();
+export function trustAlso(extra: string[], env: NodeJS.ProcessEnv, context: SecureContext = createSecureContext()): SecureContext {
   // `context.context` is Node's native context (used this way by trust-store libraries): adding a CA
-  // to it copies the default store first, so no other connection's trust changes.
-  const native = context.context as { addCACert(pem: string): void };
-  const envFile = env.NODE_EXTRA_CA_CERTS;
-  if (envFile) {
-    try {
-      for (const pem of readPemFile(envFile).match(PEM_BLOCK) ?? []) native.addCACert(pem);
-    } catch {
-      // Node itself warns about an unreadable NODE_EXTRA_CA_CERTS at startup; nothing to add here.
-    }
-  }
-  for (const pem of extra) native.addCACert(pem);
+  // to it copies the default store first, so no other connection's trust changes. It is not a
+  // documented API: where a Node version lacks it, the whole store is handed over as `ca` instead.
+  const native = (context as { context?: { addCACert?: unknown } }).context;
+  if (typeof native?.addCACert !== 'function') return createSecureContext({ ca: [...rootCertificates, ...extraCaFromEnv(env), ...extra] });
+  const add = native.addCACert.bind(native) as (pem: string) => void;
+  for (const pem of extraCaFromEnv(env)) add(pem);
+  for (const pem of extra) add(pem);
   return context;
+}
+
+/** The certificates of `NODE_EXTRA_CA_CERTS`, which Node leaves out of a context that adds a CA. */
+function extraCaFromEnv(env: NodeJS.ProcessEnv): string[] {
+  const envFile = env.NODE_EXTRA_CA_CERTS;
+  if (!envFile) return [];
+  try {
+    return readPemFile(envFile).match(PEM_BLOCK) ?? [];
+  } catch {
+    // Node itself warns about an unreadable NODE_EXTRA_CA_CERTS at startup; nothing to add here.
+    return [];
+  }
 }
 
 function parsePem(text: string, what: string): string[] {
