@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 import { exitOnClosedPipe } from './output/closed-pipe.js';
 import { run } from './program.js';
+import { preferBaselineWasm } from './runtime-flags.js';
+
+preferBaselineWasm(process.argv);
 
 // `mailbridge doctor | head -1`: the reader leaving is not an error worth a stack trace.
 exitOnClosedPipe(process.stdout, process.stderr);

@@ -88,4 +88,23 @@ describe('start-up stays light', () => {
       await sim.close();
     }
   });
+  // Cold start: undici parses HTTP with llhttp (WebAssembly). After a few answers V8 recompiles it with
+  // its optimizing compiler on a background thread, and Node waits for that job before exiting
+  // (150-250 ms of a one-alert send). One-shot commands keep WebAssembly on the baseline compiler.
+  it('`mailbridge send` exits without waiting for an optimizing recompile of the HTTP parser (WebAssembly stays on Liftoff)', { timeout: 180_000 }, async () => {
+    const sim = await startSimulator();
+    try {
+      const config = dir.write('cold-send-wasm.json', sim.config({ transport: 'graph', secretEnv: 'COLD_SEND_SECRET' }));
+      const { stdout } = await promisify(execFile)(process.execPath, ['--trace-wasm-compilation-times', BIN, 'send', '--config', config, '--to', DEMO.secondMailbox, '--subject', 'cold wasm', '--text', 'x'], {
+        env: { ...process.env, COLD_SEND_SECRET: DEMO.clientSecret },
+        timeout: 120_000,
+      });
+      // V8 traces every compiled WebAssembly function: the parser was compiled (the trace works)...
+      expect(stdout).toMatch(/using Liftoff/);
+      // ...and never handed to TurboFan.
+      expect(stdout).not.toMatch(/using TurboFan/);
+    } finally {
+      await sim.close();
+    }
+  });
 });
