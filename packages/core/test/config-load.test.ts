@@ -293,7 +293,9 @@ describe('warnings', () => {
     expect(at('2026-07-02')).toEqual([]);
     expect(at('2026-06-30')).toEqual(['auth.secretExpiresAt:SECRET_EXPIRES_SOON']);
     expect(at('2026-06-01T12:00:00Z')).toEqual(['auth.secretExpiresAt:SECRET_EXPIRES_SOON']);
-    expect(at('2026-06-01')).toEqual(['auth.secretExpiresAt:SECRET_EXPIRED']);
+    // A date without a time is valid through that day (as the portal shows it): today is "soon", yesterday is past.
+    expect(at('2026-06-01')).toEqual(['auth.secretExpiresAt:SECRET_EXPIRES_SOON']);
+    expect(at('2026-05-31')).toEqual(['auth.secretExpiresAt:SECRET_EXPIRED']);
     expect(at('2025-01-01')).toEqual(['auth.secretExpiresAt:SECRET_EXPIRED']);
     const soon = parseConfig(appOnly({ secretExpiresAt: '2026-06-11' }), { env: { MB_SECRET: 's' }, now: NOW }).warnings[0]!;
     expect(soon.message).toBe('the client secret expires on 2026-06-11 (in 10 days)');
