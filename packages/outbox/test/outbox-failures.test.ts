@@ -48,9 +48,35 @@ test('a raw MIME message without a Message-ID gets one at enqueue, and keeps one
   outbox = await createOutbox(bed.config());
   const without = await outbox.enqueue({ mime: `From: ${SENDER}\r\nTo: ${RECIPIENT}\r\nSubject: raw\r\n\r\nbody`, envelope: { from: SENDER, to: [RECIPIENT] } });
   expect(without.internetMessageId).toMatch(/^<[^@]+@contoso\.onmicrosoft\.com>$/);
-  const kept = await outbox.enqueue({ mime: `Message-ID: <kept.1@example.com>\r\nSubject: raw\r\n\r\nbody`, envelope: { from: SENDER, to: [RECIPIENT] } });
+  const kept = await outbox.enqueue({ mime: `Message-ID: <kept.1@example.com>\r\nTo: ${RECIPIENT}\r\nSubject: raw\r\n\r\nbody`, envelope: { from: SENDER, to: [RECIPIENT] } });
   expect(kept.internetMessageId).toBe('<kept.1@example.com>');
   expect((await outbox.get(without.id))?.subject).toBe('raw');
+});
+
+test('a raw MIME message whose envelope and To/Cc/Bcc headers differ is refused at enqueue (Graph and EWS mail the header recipients); one that matches is delivered to exactly them', async () => {
+  bed = await startOutboxTestBed();
+  outbox = await createOutbox(bed.config(), { pollIntervalMs: 20 });
+  const events = record(outbox);
+  const other = 'ops@fabrikam.example';
+  const head = (headers: string) => `From: ${SENDER}\r\n${headers}Subject: raw envelope\r\n\r\nbody`;
+  // An envelope-only recipient would be lost; a header-only one would be mailed unasked.
+  await expect(outbox.enqueue({ mime: head(`To: ${RECIPIENT}\r\n`), envelope: { from: SENDER, to: [RECIPIENT, other] } })).rejects.toMatchObject({
+    code: 'INVALID_MESSAGE',
+    details: { path: 'envelope.to' },
+    message: expect.stringContaining(`envelope.to names ${other}`),
+  });
+  await expect(outbox.enqueue({ mime: head(`To: ${RECIPIENT}\r\nCc: "Ops" <${other}>\r\n`), envelope: { from: SENDER, to: [RECIPIENT] } })).rejects.toMatchObject({
+    code: 'INVALID_MESSAGE',
+    message: expect.stringContaining(`the headers name ${other}`),
+  });
+  expect((await outbox.status()).queued).toBe(0);
+  // Display names (one quoting an "@"), a folded header, case, and a Bcc header: the same people.
+  const matching = head(`To: "Alerts @ night" <${RECIPIENT.toUpperCase()}>\r\nBcc:\r\n ${other}\r\n`);
+  const { internetMessageId } = await outbox.enqueue({ mime: matching, envelope: { from: SENDER, to: [RECIPIENT, other] } });
+  await outbox.start();
+  await waitFor(() => events.delivered.length === 1, 30_000, 'the delivery');
+  expect(bed.simulator.deliveries(internetMessageId).outbound).toBe(1);
+  expect(bed.simulator.deliveries(internetMessageId).mailboxes.filter((m) => m.folder === 'inbox')).toEqual([expect.objectContaining({ mailbox: RECIPIENT })]);
 });
 
 test('a message older than maxAgeHours fails with OUTBOX_MESSAGE_EXPIRED instead of being sent', async () => {

@@ -148,6 +148,7 @@ function prepareMime(message: RawMimeMessage, id: string, mailbox: string, limit
     internetMessageId = newInternetMessageId(mailbox);
     bytes = Buffer.concat([Buffer.from(`Message-ID: ${internetMessageId}\r\n`, 'latin1'), bytes]);
   }
+  checkEnvelopeMatchesHeaders(envelope.to, head);
   const subject = SUBJECT_HEADER.exec(head)?.[1]?.trim().slice(0, 200);
   const importance = /^(?:importance:[ \t]*high|x-priority:[ \t]*[12])\b/im.test(head) ? 'high' : /^importance:[ \t]*low\b/im.test(head) ? 'low' : 'normal';
   return {
@@ -168,6 +169,38 @@ function headerSection(bytes: Buffer): string {
   const text = bytes.subarray(0, Math.min(bytes.length, 256 * 1024)).toString('latin1');
   const end = text.search(/\r?\n\r?\n/);
   return (end >= 0 ? text.slice(0, end) : text).replace(/\r?\n[ \t]+/g, ' ');
+}
+
+/** Addresses in a header value: each `local@domain`, inside angle brackets or bare; display names are skipped. */
+function headerAddresses(value: string): string[] {
+  // Quoted display names may hold anything, "@" included: drop them before looking for addresses.
+  const unquoted = value.replace(/"(?:[^"\\]|\\.)*"/g, '""').replace(/\([^()]*\)/g, ' ');
+  return [...unquoted.matchAll(/<([^<>\s]+@[^<>\s]+)>|([^\s<>,;:"]+@[^\s<>,;:"]+)/g)].map((match) => (match[1] ?? match[2] ?? '').toLowerCase());
+}
+
+/**
+ * Graph and EWS deliver a raw MIME message to the addresses of its To, Cc and Bcc headers; they have
+ * no separate SMTP envelope. A `{ mime, envelope }` whose envelope names someone the headers do not
+ * (lost), or whose headers name someone the envelope does not (mailed unasked), would not be
+ * delivered as given: it is refused at enqueue rather than sent to the wrong people.
+ */
+function checkEnvelopeMatchesHeaders(envelopeTo: readonly string[], head: string): void {
+  const inHeaders = new Set<string>();
+  for (const match of head.matchAll(/^(?:to|cc|bcc):[ \t]*(.*)$/gim)) for (const address of headerAddresses(match[1] ?? '')) inHeaders.add(address);
+  const inEnvelope = new Set(envelopeTo.map((address) => address.trim().toLowerCase()));
+  const onlyEnvelope = [...inEnvelope].filter((address) => !inHeaders.has(address));
+  const onlyHeaders = [...inHeaders].filter((address) => !inEnvelope.has(address));
+  if (onlyEnvelope.length === 0 && onlyHeaders.length === 0) return;
+  const listed = (addresses: string[]) => addresses.slice(0, 5).join(', ') + (addresses.length > 5 ? ', …' : '');
+  const parts = [
+    ...(onlyEnvelope.length > 0 ? [`envelope.to names ${listed(onlyEnvelope)}, which no To, Cc or Bcc header does`] : []),
+    ...(onlyHeaders.length > 0 ? [`the headers name ${listed(onlyHeaders)}, which envelope.to does not`] : []),
+  ];
+  throw invalid(
+    `envelope.to and the message's To/Cc/Bcc headers differ: ${parts.join('; ')}. Graph and EWS deliver a MIME message to its header recipients.`,
+    'Make the To, Cc and Bcc headers name exactly the envelope recipients (put envelope-only ones in Bcc), or enqueue an OutgoingMessage instead.',
+    'envelope.to',
+  );
 }
 
 function checkDailyBudget(recipients: number, limits: SendingLimits): void {
