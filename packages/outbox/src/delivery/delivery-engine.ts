@@ -72,6 +72,8 @@ export class DeliveryEngine {
   /** Counts wake-ups, so a loop that was looking while one came looks again instead of sleeping. */
   private wakeups = 0;
   private timers: NodeJS.Timeout[] = [];
+  /** The housekeeping under way, if any. */
+  private maintaining: Promise<void> | undefined;
   private unwatch: (() => void) | undefined;
   /** Set when a reservation was refused for the message rate: until then, loops look before they claim. */
   private rateLimitedUntil = 0;
@@ -108,6 +110,7 @@ export class DeliveryEngine {
     await Promise.all(this.loops);
     this.loops = [];
     await Promise.all([...this.settling]);
+    await this.maintaining;
   }
 
   /**
@@ -160,12 +163,20 @@ export class DeliveryEngine {
     };
   }
 
-  private async maintain(): Promise<void> {
-    try {
-      await this.options.store.maintain(this.options.now());
-    } catch (error) {
-      this.logger.warn('outbox housekeeping failed', { code: codeOf(error) });
-    }
+  /** Housekeeping runs one at a time, and stop() waits for the one under way (the store closes after it). */
+  private maintain(): Promise<void> {
+    if (this.maintaining) return this.maintaining;
+    const run = (async () => {
+      try {
+        await this.options.store.maintain(this.options.now());
+      } catch (error) {
+        this.logger.warn('outbox housekeeping failed', { code: codeOf(error) });
+      }
+    })().finally(() => {
+      if (this.maintaining === run) this.maintaining = undefined;
+    });
+    this.maintaining = run;
+    return run;
   }
 
   private async loop(): Promise<void> {
