@@ -51,6 +51,25 @@ describe('acquireFileLock', () => {
     expect(existsSync(lock)).toBe(false);
   });
 
+  it('with sync: a free lock is taken before the call returns (no thread-pool round trip); a held one is still waited for, and the lock file holds the usual owner line', async () => {
+    const lock = fresh() + '.lock';
+    const pending = acquireFileLock(lock, { sync: true });
+    // Taken synchronously, before the promise settles.
+    expect(readFileSync(lock, 'utf8')).toMatch(new RegExp(`^${process.pid} ${hostname()} \\d+ [0-9a-f]{16}$`));
+    const release = await pending;
+    const order: string[] = [];
+    const second = acquireFileLock(lock, { sync: true }).then((r) => {
+      order.push('second');
+      return r;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    order.push('first releases');
+    await release();
+    await (await second)();
+    expect(order).toEqual(['first releases', 'second']);
+    expect(existsSync(lock)).toBe(false);
+  });
+
   it('gives up after timeoutMs with a retryable error naming the lock file', async () => {
     const lock = fresh() + '.lock';
     const release = await acquireFileLock(lock);

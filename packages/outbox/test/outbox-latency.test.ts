@@ -1,5 +1,6 @@
-import { readlinkSync } from 'node:fs';
+import fs, { readlinkSync } from 'node:fs';
 import { open, readdir } from 'node:fs/promises';
+import { syncBuiltinESMExports } from 'node:module';
 import { join, relative } from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { type Claim, createFileStore, createOutbox, type Outbox, type OutboxEvents, type OutboxStore } from '../src/index.js';
@@ -28,17 +29,27 @@ async function recordFsyncs(): Promise<{ paths: string[]; recording: boolean; re
   const prototype = Object.getPrototypeOf(probe) as { sync(this: { fd: number }): Promise<void> };
   await probe.close();
   const original = prototype.sync;
+  const originalFsync = fs.fsync;
+  const pathOf = (fd: number) => relative(join(bed.dir, 'spool'), readlinkSync(`/proc/self/fd/${fd}`));
   const recorder = {
     paths: [] as string[],
     recording: false,
     restore: () => {
       prototype.sync = original;
+      fs.fsync = originalFsync;
+      syncBuiltinESMExports();
     },
   };
+  // Both ways the store flushes: FileHandle.sync, and fs.fsync on a descriptor (small entries).
   prototype.sync = function (this: { fd: number }) {
-    if (recorder.recording) recorder.paths.push(relative(join(bed.dir, 'spool'), readlinkSync(`/proc/self/fd/${this.fd}`)));
+    if (recorder.recording) recorder.paths.push(pathOf(this.fd));
     return original.call(this);
   };
+  fs.fsync = ((fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
+    if (recorder.recording) recorder.paths.push(pathOf(fd));
+    return originalFsync(fd, callback);
+  }) as typeof fs.fsync;
+  syncBuiltinESMExports();
   return recorder;
 }
 
@@ -85,8 +96,8 @@ test.runIf(process.platform === 'linux')('an enqueue while a worker is idle is s
     fsyncs.recording = false;
     expect(event).toMatchObject({ attempts: 1, recovered: false });
     expect(bed.simulator.deliveries(internetMessageId).mailboxes.filter((m) => m.folder === 'inbox')).toHaveLength(1);
-    // The enqueue's temp file and the folder it was renamed into: no claim flush, no delivery flush.
-    expect(fsyncs.paths).toEqual([expect.stringMatching(new RegExp(`^tmp/${id}\\.[0-9a-f]+\\.tmp$`)), 'sending']);
+    // The enqueue's file (renamed into sending/ before its flush) and that folder: no claim flush, no delivery flush.
+    expect(fsyncs.paths).toEqual([expect.stringMatching(new RegExp(`^sending/.*${id}.*\\.json$`)), 'sending']);
     expect(await readdir(join(bed.dir, 'spool', 'queued'))).toEqual([]);
     expect((await outbox.get(id))?.state).toBe('delivered');
   } finally {
@@ -103,7 +114,7 @@ test.runIf(process.platform === 'linux')('a message without a Sent Items copy ca
     const { id } = await outbox.enqueue({ to: [RECIPIENT], subject: 'no copy', text: 'x', saveToSentItems: false });
     await delivered.wait(id);
     fsyncs.recording = false;
-    expect(fsyncs.paths.filter((path) => !path.startsWith('tmp/'))).toEqual(['sending', 'delivered']);
+    expect(fsyncs.paths.filter((path) => !path.includes('.json') && !path.startsWith('tmp/'))).toEqual(['sending', 'delivered']);
   } finally {
     fsyncs.restore();
   }

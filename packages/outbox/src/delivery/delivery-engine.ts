@@ -145,7 +145,11 @@ export class DeliveryEngine {
     const [waiter] = this.idle;
     if (!waiter) return undefined;
     waiter.detach();
-    const reservation = store.limiter.reserve(entry.mailbox, entry.recipients, limits, now());
+    // Made once the caller has started writing the message (a microtask runs after the synchronous
+    // part of that write): the ledger update then runs while the disk flushes the message.
+    const reservation = new Promise<Reservation>((resolve, reject) => {
+      queueMicrotask(() => store.limiter.reserve(entry.mailbox, entry.recipients, limits, now()).then(resolve, reject));
+    });
     reservation.catch(() => undefined);
     let used = false;
     return {

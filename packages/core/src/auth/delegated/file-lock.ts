@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { MailbridgeError } from '../../errors/index.js';
@@ -12,6 +13,13 @@ export interface FileLockOptions {
    * The lock is only held around a read-modify-write of a small file (milliseconds). @default 30000
    */
   staleMs?: number | undefined;
+  /**
+   * Take a free lock, and release it, with synchronous file calls: a lock held around a read-modify-
+   * write of a small file costs microseconds instead of several round trips through libuv's thread
+   * pool (milliseconds on a busy machine). Waiting for a lock another process holds stays
+   * asynchronous, so the event loop is never blocked on it. @default false
+   */
+  sync?: boolean | undefined;
 }
 
 /** Releases a lock taken with {@link acquireFileLock}; safe to call twice. */
@@ -35,6 +43,10 @@ export async function acquireFileLock(lockPath: string, options: FileLockOptions
   const host = hostname();
   const content = `${process.pid} ${host} ${Date.now()} ${randomBytes(8).toString('hex')}`;
   const started = Date.now();
+  if (options.sync) {
+    const taken = takeLockSync(lockPath, content);
+    if (taken) return taken;
+  }
   for (let attempt = 0; ; attempt++) {
     try {
       const handle = await open(lockPath, 'wx', 0o600);
@@ -116,4 +128,31 @@ function lockError(lockPath: string, cause: unknown): MailbridgeError {
     details: { path: 'auth.tokenCache' },
     cause,
   });
+}
+
+/** Creates the lock file synchronously when it is free; undefined when another process holds it. */
+function takeLockSync(lockPath: string, content: string): ReleaseFileLock | undefined {
+  let fd: number;
+  try {
+    fd = openSync(lockPath, 'wx', 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+    throw lockError(lockPath, error);
+  }
+  try {
+    writeSync(fd, content);
+  } finally {
+    closeSync(fd);
+  }
+  let released = false;
+  return async () => {
+    if (released) return;
+    released = true;
+    try {
+      // Remove it only if it is still ours (a stale-lock breaker could have taken it over).
+      if (readFileSync(lockPath, 'utf8') === content) unlinkSync(lockPath);
+    } catch {
+      // gone already
+    }
+  };
 }

@@ -107,12 +107,14 @@ export class FileLimiter implements OutboxLimiter {
   }
 
   private async updateLocked<T>(mailbox: string, change: (ledger: RateLedger) => T): Promise<T> {
-    const release = await acquireFileLock(`${this.file(mailbox)}.lock`, { timeoutMs: 30_000, staleMs: 10_000 });
+    // A free lock is taken and released synchronously (microseconds): a reservation sits in front of
+    // every send. Waiting for another process's lock stays asynchronous.
+    const release = await acquireFileLock(`${this.file(mailbox)}.lock`, { timeoutMs: 30_000, staleMs: 10_000, sync: true });
     try {
       // Read and replaced synchronously under the lock: a small file in the page cache, no fsync, so
       // each call costs microseconds, where each asynchronous one is a round trip through libuv's
       // thread pool that a busy machine stretches to milliseconds, and a reservation sits in front
-      // of every send. (The lock stays asynchronous: waiting for another process must not block.)
+      // of every send.
       const ledger = parseLedger(() => readFileSync(this.file(mailbox), 'utf8'));
       const before = JSON.stringify(ledger);
       const result = change(ledger);
