@@ -1,30 +1,11 @@
-import type { HttpClient, Logger, RetryPolicy } from '@mailbridge/core';
+import { EWS_VERSIONS, type HttpClient, type Logger, type RetryPolicy } from '@mailbridge/core';
 import type { EwsAuthentication } from './ews-xhr.js';
 
 /**
- * The `ExchangeVersion` names of ews-javascript-api that can be asked for (`ews.version`), listed here
- * so that a transport can check the name without loading the library.
+ * The `ExchangeVersion` names of ews-javascript-api that can be asked for (`ews.version`): core's
+ * config list, here so that a transport can check the name without loading the library.
  */
-export const EWS_VERSION_NAMES = [
-  'Exchange2007_SP1',
-  'Exchange2010',
-  'Exchange2010_SP1',
-  'Exchange2010_SP2',
-  'Exchange2013',
-  'Exchange2013_SP1',
-  'Exchange2015',
-  'Exchange2016',
-  'V2015_10_05',
-  'V2016_01_06',
-  'V2016_04_13',
-  'V2016_07_13',
-  'V2016_10_10',
-  'V2017_01_07',
-  'V2017_04_14',
-  'V2017_07_11',
-  'V2017_10_09',
-  'V2018_01_08',
-] as const;
+export const EWS_VERSION_NAMES = EWS_VERSIONS;
 
 /** A name of {@link EWS_VERSION_NAMES}. */
 export type EwsVersionName = (typeof EWS_VERSION_NAMES)[number];
