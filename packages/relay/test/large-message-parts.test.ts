@@ -12,19 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRelay, type Relay, type RelayDeliveredEvent } from '../src/index.js';
 import { partsKey } from '../src/message/attachment-parts.js';
 import { RawSmtp } from './support/raw-smtp.js';
+import { waitFor } from './support/relay-test-bed.js';
 
 const MAILBOX = DEMO.mailbox;
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
-
-async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const listDir = (dir: string) => readdir(dir).catch(() => [] as string[]);
 

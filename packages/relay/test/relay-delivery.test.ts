@@ -9,20 +9,11 @@ import { simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRelay, type Relay, type RelayDeliveredEvent, type RelayFailedEvent } from '../src/index.js';
+import { waitFor } from './support/relay-test-bed.js';
 
 const MAILBOX = DEMO.mailbox;
 const ONCALL = DEMO.secondMailbox;
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
-
-async function waitFor<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('relay → outbox → simulator (Graph), end to end', () => {
   let simulator: Simulator;

@@ -69,3 +69,14 @@ export function swaksTlsAvailable(): boolean {
   console.warn(`skipping: ${reason}`);
   return false;
 }
+
+/** Polls `probe` (every 25 ms) until it gives a value other than undefined; fails after `timeoutMs`. */
+export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
