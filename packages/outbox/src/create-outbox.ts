@@ -22,7 +22,6 @@ import type { Outbox } from './outbox.js';
 import type { EnqueueResult, OutboxEntry, OutboxEventName, OutboxEvents, OutboxMessage, OutboxState, OutboxStatus } from './outbox-types.js';
 import { createFileStore } from './store/file/file-store.js';
 import type { OutboxStore } from './store/outbox-store.js';
-import type { Claim } from './store/stored-entry.js';
 
 /** Options of {@link createOutbox}. */
 export interface OutboxOptions {
@@ -151,18 +150,34 @@ class OutboxImpl implements Outbox {
   async enqueue(message: OutboxMessage): Promise<EnqueueResult> {
     this.assertOpen();
     const entry = await prepareMessage(message, { mailbox: this.mailbox, limits: this.limits, now: this.now(), fileReferences: this.store.type === 'file' });
-    // A worker of this process is idle: store the message already claimed for it, so it starts
-    // sending as soon as the message is durable (no poll, no claim rename and fsync, no re-read).
+    // A worker of this process is idle: store the message already claimed for it (no poll, no
+    // claim rename and fsync, no re-read), and let it start sending as soon as the message is in
+    // place, while the disk flushes it. The enqueue still resolves only once the message is durable;
+    // the worker records no outcome before that (see DeliveryEngine.deliver).
     const worker = this.store.addClaimed ? this.engine.takeIdleWorker(entry) : undefined;
     if (worker) {
-      let claim: Claim;
+      let flushed!: { resolve(): void; reject(error: unknown): void };
+      const flush = new Promise<void>((resolve, reject) => (flushed = { resolve, reject }));
+      flush.catch(() => undefined);
+      let delivered: Promise<boolean> | undefined;
+      await worker.reserved;
       try {
-        claim = await this.store.addClaimed!(entry);
+        const claim = await this.store.addClaimed!(entry, (stored) => {
+          delivered = worker.hand(stored, flush);
+        });
+        flushed.resolve();
+        // A store that does not say when the message is in place hands it over once it is durable.
+        if (!delivered) void worker.hand(claim);
       } catch (error) {
-        worker.release();
-        throw error;
+        flushed.reject(error);
+        if (!delivered) {
+          worker.release();
+          throw error;
+        }
+        // The message was taken out of the store again, but it may be on its way already: if it
+        // was delivered, the enqueue did what it promised; otherwise it is refused.
+        if (!(await delivered)) throw error;
       }
-      worker.hand(claim);
     } else {
       await this.store.add(entry);
       this.engine.wake();

@@ -28,9 +28,15 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-test.skipIf(Boolean(skip))(`fleet: ${WORKERS} worker processes on one Redis outbox keep one mailbox's limit together, each message once`, { timeout: 600_000 }, async () => {
+// Redis: a fleet on many machines. File: several processes on one machine's spool folder (their
+// claims are renames, their shared sending-limit ledger is changed under a rename lock).
+test.for([
+  { store: 'redis', unavailable: skip },
+  { store: 'file', unavailable: undefined },
+])(`fleet: ${WORKERS} worker processes on one $store outbox keep one mailbox's limit together, each message once`, { timeout: 600_000 }, async ({ store, unavailable }, context) => {
+  if (unavailable) return context.skip(unavailable);
   bed = await startOutboxTestBed({ simulator: { sendingLimits: LIMIT } });
-  const config = bed.config({ outbox: { store: { type: 'redis', url: redis!.url, prefix: `fleet${randomBytes(4).toString('hex')}` }, concurrency: 4 } });
+  const config = bed.config({ outbox: { ...(store === 'redis' ? { store: { type: 'redis', url: redis!.url, prefix: `fleet${randomBytes(4).toString('hex')}` } } : {}), concurrency: 4 } });
   const configPath = join(bed.dir, 'mailbridge.json');
   await writeFile(configPath, JSON.stringify(config));
 
@@ -58,5 +64,5 @@ test.skipIf(Boolean(skip))(`fleet: ${WORKERS} worker processes on one Redis outb
   const stats = bed.simulator.sendingLimitStats(SENDER);
   expect(stats).toMatchObject({ sent: MESSAGES, rateRefusals: 0, quotaRefusals: 0 });
   expect(stats.maxInWindow).toBeLessThanOrEqual(LIMIT.messages);
-  console.info(`fleet: deliveries per worker ${perWorker.join(', ')}; most in one window ${stats.maxInWindow}/${LIMIT.messages}`);
+  console.info(`fleet (${store}): deliveries per worker ${perWorker.join(', ')}; most in one window ${stats.maxInWindow}/${LIMIT.messages}`);
 });

@@ -3,8 +3,8 @@ import { open, readdir } from 'node:fs/promises';
 import { syncBuiltinESMExports } from 'node:module';
 import { join, relative } from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { type Claim, createFileStore, createOutbox, type Outbox, type OutboxEvents, type OutboxStore } from '../src/index.js';
-import { type OutboxTestBed, RECIPIENT, startOutboxTestBed, waitFor } from './support/outbox-test-bed.js';
+import { type Claim, createFileStore, createOutbox, type Outbox, type OutboxEvents, type OutboxStore, type StoredEntry } from '../src/index.js';
+import { type OutboxTestBed, RECIPIENT, SENDER, startOutboxTestBed, waitFor } from './support/outbox-test-bed.js';
 
 // The latency of one message through an idle outbox: an enqueue while a worker waits goes to that
 // worker at once, with no more disk flushes than the enqueue's own (issue 16's latency target).
@@ -162,3 +162,124 @@ test('a message another process enqueues is picked up by an idle worker at once,
     await producer.close();
   }
 });
+
+const inInbox = (subject: string) => bed.simulator.messages(RECIPIENT, 'inbox').some((message) => message.subject === subject);
+
+/**
+ * An idle outbox (one worker) on a store whose `addClaimed` tells the worker at once, as the file
+ * store does, but resolves only when the test calls `release()`: a flush that takes its time.
+ */
+async function outboxWithSlowFlush() {
+  const store = await createFileStore({ dir: join(bed.dir, 'spool') });
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let flushing = false;
+  const slow = Object.assign(Object.create(store) as OutboxStore, {
+    async addClaimed(entry: StoredEntry, onStored?: (claim: Claim) => void): Promise<Claim> {
+      flushing = true;
+      const claim = await store.addClaimed!.call(slow, entry, onStored);
+      await gate;
+      flushing = false;
+      return claim;
+    },
+  });
+  const started = await createOutbox(bed.config({ outbox: { concurrency: 1 } }), { store: slow, pollIntervalMs: NO_POLL_MS });
+  await started.start();
+  await new Promise((resolve) => setTimeout(resolve, 200)); // the worker has looked and waits
+  return { outbox: started, release, flushing: () => flushing };
+}
+
+/** Makes the flush of a message file in sending/ fail with EIO, after `delayMs` (the real file store underneath). */
+function failMessageFlush(delayMs: number): { restore(): void } {
+  const original = fs.fsync;
+  fs.fsync = ((fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
+    if (!/\/sending\/.*\.json$/.test(readlinkSync(`/proc/self/fd/${fd}`))) return original(fd, callback);
+    setTimeout(() => callback(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO', errno: -5, syscall: 'fsync' })), delayMs);
+  }) as typeof fs.fsync;
+  syncBuiltinESMExports();
+  return {
+    restore() {
+      fs.fsync = original;
+      syncBuiltinESMExports();
+    },
+  };
+}
+
+test('an idle worker starts sending while the enqueue is still being flushed; the enqueue resolves only once it is durable, and the delivery is recorded after that', async () => {
+  const slow = await outboxWithSlowFlush();
+  outbox = slow.outbox;
+  const delivered = deliveredOf(outbox);
+  let resolved = false;
+  const enqueued = outbox.enqueue({ to: [RECIPIENT], subject: 'sent while flushing', text: 'x' }).then((result) => {
+    resolved = true;
+    return result;
+  });
+  await waitFor(() => inInbox('sent while flushing'), 15_000, 'the message in the inbox before its flush ended');
+  expect(slow.flushing()).toBe(true);
+  expect(resolved).toBe(false);
+  // Nothing is recorded before the message is durable: it stays in flight.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  expect(await readdir(join(bed.dir, 'spool', 'sending'))).toHaveLength(1);
+  expect(await readdir(join(bed.dir, 'spool', 'delivered'))).toEqual([]);
+  slow.release();
+  const { id } = await enqueued;
+  expect(await delivered.wait(id)).toMatchObject({ attempts: 1, recovered: false });
+  expect((await outbox.get(id))?.state).toBe('delivered');
+});
+
+test.runIf(process.platform === 'linux')('a flush that fails after the message went out: the enqueue resolves (it was delivered, once) and nothing stays in the spool to be sent again', async () => {
+  outbox = await idleOutbox();
+  const delivered = deliveredOf(outbox);
+  const failing = failMessageFlush(1_000);
+  try {
+    const { id, internetMessageId } = await outbox.enqueue({ to: [RECIPIENT], subject: 'delivered, not stored', text: 'x' });
+    expect(await delivered.wait(id)).toMatchObject({ recovered: false });
+    expect(bed.simulator.deliveries(internetMessageId).mailboxes.filter((m) => m.folder === 'inbox')).toHaveLength(1);
+    for (const folder of ['queued', 'sending']) expect(await readdir(join(bed.dir, 'spool', folder))).toEqual([]);
+  } finally {
+    failing.restore();
+  }
+});
+
+test.runIf(process.platform === 'linux')('a flush that fails while the send fails too: the enqueue is refused with the store error, and nothing stays behind to be sent later', async () => {
+  outbox = await idleOutbox();
+  const failed: unknown[] = [];
+  outbox.on('failed', (event) => failed.push(event));
+  const failing = failMessageFlush(1_000);
+  try {
+    // Sending as another mailbox is refused at once: a permanent failure, before the flush fails.
+    await expect(outbox.enqueue({ from: RECIPIENT, to: [SENDER], subject: 'refused twice', text: 'x' })).rejects.toMatchObject({ code: 'OUTBOX_STORE_UNAVAILABLE', message: expect.stringContaining('EIO') });
+  } finally {
+    failing.restore();
+  }
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  for (const folder of ['queued', 'sending', 'failed', 'delivered']) expect(await readdir(join(bed.dir, 'spool', folder)), folder).toEqual([]);
+  expect(failed).toEqual([]);
+});
+
+test.runIf(process.platform === 'linux')('a refused enqueue to a busy outbox (no idle worker) leaves nothing in the queue either', async () => {
+  const failing = failQueuedFlush();
+  try {
+    outbox = await createOutbox(bed.config()); // not started: every enqueue goes to the queue
+    await expect(outbox.enqueue({ to: [RECIPIENT], subject: 'not stored', text: 'x' })).rejects.toMatchObject({ code: 'OUTBOX_STORE_UNAVAILABLE' });
+    expect(await readdir(join(bed.dir, 'spool', 'queued'))).toEqual([]);
+  } finally {
+    failing.restore();
+  }
+});
+
+/** Makes the flush of a message file in queued/ fail with EIO. */
+function failQueuedFlush(): { restore(): void } {
+  const original = fs.fsync;
+  fs.fsync = ((fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
+    if (!/\/queued\/.*\.json$/.test(readlinkSync(`/proc/self/fd/${fd}`))) return original(fd, callback);
+    setImmediate(() => callback(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO', errno: -5, syscall: 'fsync' })));
+  }) as typeof fs.fsync;
+  syncBuiltinESMExports();
+  return {
+    restore() {
+      fs.fsync = original;
+      syncBuiltinESMExports();
+    },
+  };
+}

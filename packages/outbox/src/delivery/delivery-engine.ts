@@ -4,7 +4,7 @@ import { BUDGET_WARNING_RATIO, type SendingLimits } from '../limits/sending-limi
 import { storedToOutgoing } from '../message/prepare-message.js';
 import type { OutboxEvents } from '../outbox-types.js';
 import type { OutboxStore } from '../store/outbox-store.js';
-import type { Claim, StoredEntry } from '../store/stored-entry.js';
+import type { Claim, ClaimOutcome, StoredEntry } from '../store/stored-entry.js';
 import { classifyFailure, toOutboxError } from './classify-failure.js';
 import { findInSentItems } from './find-in-sent-items.js';
 
@@ -30,16 +30,25 @@ export interface DeliveryEngineOptions {
 
 /** An idle worker loop taken by {@link DeliveryEngine.takeIdleWorker}: it waits for exactly one of these calls. */
 export interface IdleWorker {
-  /** Gives the loop a message already claimed for it (`OutboxStore.addClaimed`). */
-  hand(claim: Claim): void;
+  /**
+   * Gives the loop a message already claimed for it (`OutboxStore.addClaimed`). `flushed` settles
+   * when the message is durable (given when the claim is handed over before that): the loop sends
+   * at once but records no outcome before it. Resolves with whether the message was delivered.
+   */
+  hand(claim: Claim, flushed?: Promise<void>): Promise<boolean>;
   /** Gives the loop back nothing: it looks in the store again. */
   release(): void;
+  /** Settles when the message's sending-limit reservation has been made (or refused, or failed). */
+  readonly reserved: Promise<void>;
 }
 
 /** A claim handed to a loop, with its sending-limit reservation already under way. */
 interface Handover {
   claim: Claim;
   reservation: Promise<Reservation>;
+  flushed: Promise<void> | undefined;
+  /** Told whether the message was delivered, once the loop is done with it. */
+  report(delivered: boolean): void;
 }
 
 /** A loop waiting for work: ended by its poll timer, a wake-up, or a claim handed to it. */
@@ -145,18 +154,16 @@ export class DeliveryEngine {
     const [waiter] = this.idle;
     if (!waiter) return undefined;
     waiter.detach();
-    // Made once the caller has started writing the message (a microtask runs after the synchronous
-    // part of that write): the ledger update then runs while the disk flushes the message.
-    const reservation = new Promise<Reservation>((resolve, reject) => {
-      queueMicrotask(() => store.limiter.reserve(entry.mailbox, entry.recipients, limits, now()).then(resolve, reject));
-    });
+    // Made before the message is written: the ledger's small synchronous file changes then do not
+    // queue behind the journal commit of the message's flush (measured: 0.1 ms before, 0.9 ms during).
+    const reservation = store.limiter.reserve(entry.mailbox, entry.recipients, limits, now());
     reservation.catch(() => undefined);
     let used = false;
     return {
-      hand: (claim) => {
-        if (used) return;
+      hand: (claim, flushed) => {
+        if (used) return Promise.resolve(false);
         used = true;
-        waiter.settle({ claim, reservation });
+        return new Promise<boolean>((report) => waiter.settle({ claim, reservation, flushed, report }));
       },
       release: () => {
         if (used) return;
@@ -164,6 +171,10 @@ export class DeliveryEngine {
         waiter.settle();
         this.cancel(entry.mailbox, reservation);
       },
+      reserved: reservation.then(
+        () => undefined,
+        () => undefined,
+      ),
     };
   }
 
@@ -206,7 +217,14 @@ export class DeliveryEngine {
         // A wake-up came while this loop was looking: look again at once, it may have missed that message.
         if (this.wakeups !== seen) continue;
         const handover = await this.waitForWork();
-        if (handover) await this.run(handover.claim, handover.reservation);
+        if (handover) {
+          let delivered = false;
+          try {
+            delivered = await this.run(handover.claim, handover.reservation, handover.flushed);
+          } finally {
+            handover.report(delivered);
+          }
+        }
       } catch (error) {
         this.logger.warn('outbox worker error', { code: codeOf(error) });
         await this.sleep(Math.max(this.options.pollIntervalMs, 1_000));
@@ -214,10 +232,10 @@ export class DeliveryEngine {
     }
   }
 
-  private async run(claim: Claim, reserved?: Promise<Reservation>): Promise<void> {
+  private async run(claim: Claim, reserved?: Promise<Reservation>, flushed?: Promise<void>): Promise<boolean> {
     this.inFlight.add(claim);
     try {
-      await this.deliver(claim, reserved);
+      return await this.deliver(claim, reserved, flushed);
     } finally {
       this.inFlight.delete(claim);
     }
@@ -253,9 +271,19 @@ export class DeliveryEngine {
     });
   }
 
-  /** Delivers one claimed message; `reserved`: its sending-limit reservation, when already started. */
-  private async deliver(claim: Claim, reserved?: Promise<Reservation>): Promise<void> {
+  /**
+   * Delivers one claimed message; true when it was delivered. `reserved`: its sending-limit
+   * reservation, when already started. `flushed`: when the message was handed over before it was
+   * durable, settles once it is; no outcome is recorded before (each is a change of the stored
+   * message, which must come after its creation).
+   */
+  private async deliver(claim: Claim, reserved?: Promise<Reservation>, flushed?: Promise<void>): Promise<boolean> {
     const { store, limits, now, emit } = this.options;
+    // A message whose flush failed is no longer in the store: there is nothing to record then.
+    const finish = async (outcome: ClaimOutcome) => {
+      await flushed;
+      await store.finish(claim, outcome);
+    };
     const entry = claim.entry;
     const attempts = entry.attempts + 1;
 
@@ -268,17 +296,17 @@ export class DeliveryEngine {
         hint: entry.lastError?.hint ?? 'Check the mailbox (mailbridge doctor) and the outbox (mailbridge outbox status); then `mailbridge outbox retry ID` sends it again.',
       };
       this.cancel(entry.mailbox, reserved);
-      await store.finish(claim, { state: 'failed', error, at: now() });
+      await finish({ state: 'failed', error, at: now() });
       emit('failed', { id: entry.id, internetMessageId: entry.internetMessageId, mailbox: entry.mailbox, attempts: entry.attempts, error });
-      return;
+      return false;
     }
 
     const transport = await this.options.transport();
     if (entry.uncertain && (await this.alreadySent(transport, entry))) {
       this.cancel(entry.mailbox, reserved);
-      await store.finish(claim, { state: 'delivered', at: now(), recheckable: findableInSentItems(entry) });
+      await finish({ state: 'delivered', at: now(), recheckable: findableInSentItems(entry) });
       emit('delivered', { id: entry.id, internetMessageId: entry.internetMessageId, mailbox: entry.mailbox, attempts, recovered: true });
-      return;
+      return true;
     }
 
     const reservation = await (reserved ?? store.limiter.reserve(entry.mailbox, entry.recipients, limits, now()));
@@ -286,11 +314,11 @@ export class DeliveryEngine {
       if (reservation.reason === 'rate') {
         this.rateLimitedUntil = now() + reservation.waitMs + limits.windowMs;
         // Another worker took the last slot: back in the queue as it was.
-        await store.finish(claim, { state: 'queued', uncertain: Boolean(entry.uncertain), countAttempt: false });
+        await finish({ state: 'queued', uncertain: Boolean(entry.uncertain), countAttempt: false });
         await this.sleep(Math.min(reservation.waitMs, this.options.pollIntervalMs));
-        return;
+        return false;
       }
-      await store.finish(claim, { state: 'held', until: reservation.until });
+      await finish({ state: 'held', until: reservation.until });
       this.logger.warn('outbox message held: the daily recipient budget is used up', { id: entry.id, until: new Date(reservation.until).toISOString() });
       emit('held', {
         id: entry.id,
@@ -301,7 +329,7 @@ export class DeliveryEngine {
         recipients24h: reservation.recipients24h,
         recipientsPerDay: limits.recipientsPerDay,
       });
-      return;
+      return false;
     }
     this.maybeWarn(entry.mailbox, reservation.recipients24h - entry.recipients, reservation.recipients24h);
 
@@ -312,30 +340,42 @@ export class DeliveryEngine {
       failure = error;
     }
     const ended = now();
+    if (
+      failure === undefined &&
+      flushed &&
+      (await flushed.then(
+        () => false,
+        () => true,
+      ))
+    ) {
+      // The message went out, but storing it failed (the store took it out again and the enqueue
+      // hears that it was delivered): nothing to record, nothing to send again.
+      this.logger.warn('outbox: a message was delivered although the outbox could not store it', { id: entry.id });
+      this.settleLater(entry.mailbox, reservation.token, ended);
+      emit('delivered', { id: entry.id, internetMessageId: entry.internetMessageId, mailbox: entry.mailbox, attempts, recovered: false });
+      return true;
+    }
     if (failure === undefined) {
       // The delivery is recorded first and the ledger after it, so the delivered event waits for
       // neither the ledger's lock nor its write (until settled, the send counts in every window:
       // the safe side).
-      await store.finish(claim, { state: 'delivered', at: ended, recheckable: findableInSentItems(entry) });
-      // Not awaited here: this loop is free for the next message at once (stop() waits for it).
-      const settled = store.limiter.settle(entry.mailbox, reservation.token, ended).catch((error) => this.logger.warn('outbox ledger update failed', { code: codeOf(error) }));
-      this.settling.add(settled);
-      void settled.finally(() => this.settling.delete(settled));
+      await finish({ state: 'delivered', at: ended, recheckable: findableInSentItems(entry) });
+      this.settleLater(entry.mailbox, reservation.token, ended);
       emit('delivered', { id: entry.id, internetMessageId: entry.internetMessageId, mailbox: entry.mailbox, attempts, recovered: false });
-      return;
+      return true;
     }
     await store.limiter.settle(entry.mailbox, reservation.token, ended);
 
     const decision = classifyFailure(failure, now());
     if (decision.kind === 'permanent') {
-      await store.finish(claim, { state: 'failed', error: decision.error, at: now() });
+      await finish({ state: 'failed', error: decision.error, at: now() });
       this.logger.warn('outbox message failed', { id: entry.id, code: decision.error.code });
       emit('failed', { id: entry.id, internetMessageId: entry.internetMessageId, mailbox: entry.mailbox, attempts, error: decision.error });
-      return;
+      return false;
     }
     if (decision.kind === 'quota') {
       const until = now() + (decision.delayMs ?? QUOTA_HOLD_MS);
-      await store.finish(claim, { state: 'held', until });
+      await finish({ state: 'held', until });
       const usage = await store.limiter.usage(entry.mailbox, limits, now());
       emit('held', {
         id: entry.id,
@@ -346,12 +386,20 @@ export class DeliveryEngine {
         recipients24h: usage.recipientsInDay,
         recipientsPerDay: limits.recipientsPerDay,
       });
-      return;
+      return false;
     }
     const backoff = Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS * 2 ** Math.min(attempts - 1, 10));
     const delay = decision.delayMs ?? Math.floor(backoff / 2 + Math.random() * (backoff / 2));
     this.logger.info('outbox send will be retried', { id: entry.id, code: decision.error.code, delayMs: delay });
-    await store.finish(claim, { state: 'queued', notBefore: now() + delay, error: decision.error, uncertain: decision.uncertain || Boolean(entry.uncertain), countAttempt: true });
+    await finish({ state: 'queued', notBefore: now() + delay, error: decision.error, uncertain: decision.uncertain || Boolean(entry.uncertain), countAttempt: true });
+    return false;
+  }
+
+  /** Records the end of a send in the ledger without making the loop wait for it (stop() waits). */
+  private settleLater(mailbox: string, token: string, at: number): void {
+    const settled = this.options.store.limiter.settle(mailbox, token, at).catch((error) => this.logger.warn('outbox ledger update failed', { code: codeOf(error) }));
+    this.settling.add(settled);
+    void settled.finally(() => this.settling.delete(settled));
   }
 
   /**

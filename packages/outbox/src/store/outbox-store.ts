@@ -49,8 +49,13 @@ export interface OutboxStore {
    * step, for an enqueue while a worker here is idle (no poll, no second write, no re-read). Kept
    * exactly like a claim from `claim`: if this process dies, the message is handed out again with
    * `uncertain: true` (Sent Items is checked before it is sent).
+   *
+   * `onStored`, when given, is called with the claim as soon as the message is complete in the store
+   * and claimed, before it is flushed: the worker may start sending while the disk flushes. The
+   * promise resolves once the message is durable. When the flush fails, the message is taken out of
+   * the store again (it will not be sent later) and the promise rejects.
    */
-  addClaimed?(entry: StoredEntry): Promise<Claim>;
+  addClaimed?(entry: StoredEntry, onStored?: (claim: Claim) => void): Promise<Claim>;
   /** Claims the next ready message for this worker, or `undefined` when none is ready. */
   claim(now: number): Promise<Claim | undefined>;
   /** Ends a claim. */

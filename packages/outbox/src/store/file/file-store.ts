@@ -76,24 +76,25 @@ class FileStore implements OutboxStore {
   async add(entry: StoredEntry): Promise<void> {
     const name = formatSpoolName({ priority: priorityOf(entry.importance), id: entry.id, uncertain: false });
     try {
-      await this.writeInto('queued', name, entry);
+      await this.writeInto('queued', name, entry, { removeIfNotFlushed: true });
     } catch (error) {
       throw storeError(`The message could not be stored in the outbox folder ${this.root}.`, error);
     }
   }
 
-  async addClaimed(entry: StoredEntry): Promise<Claim> {
+  async addClaimed(entry: StoredEntry, onStored?: (claim: Claim) => void): Promise<Claim> {
     // Written straight into sending/ under this process's claim: one temp file + fsync + rename +
     // folder fsync, as for `add`. Durable there as much as in queued/: if this process dies, the
     // claim goes back to the queue marked uncertain (checked in Sent Items first), and its fresh
-    // mtime is the lease.
+    // mtime is the lease. The worker hears of it once it is renamed into place, before the flushes.
     const handle = formatSpoolName({ priority: priorityOf(entry.importance), id: entry.id, uncertain: false, pid: process.pid, claim: randomBytes(4).toString('hex') });
+    const claim: Claim = { entry: { ...entry }, handle };
     try {
-      await this.writeInto('sending', handle, entry);
+      await this.writeInto('sending', handle, entry, { removeIfNotFlushed: true, ...(onStored ? { onRenamed: () => onStored(claim) } : {}) });
     } catch (error) {
       throw storeError(`The message could not be stored in the outbox folder ${this.root}.`, error);
     }
-    return { entry: { ...entry }, handle };
+    return claim;
   }
 
   async claim(now: number): Promise<Claim | undefined> {
@@ -151,7 +152,9 @@ class FileStore implements OutboxStore {
       // claim, which goes back to the queue marked uncertain and is found there, not sent again.
       const name = formatSpoolName({ id: entry.id, uncertain: false, at: outcome.at });
       try {
-        await rename(this.path('sending', claim.handle), this.path('delivered', name));
+        // Synchronous: a rename in the page cache takes microseconds; through the thread pool it
+        // measured 0.4 ms between the send's answer and the delivered event.
+        renameSync(this.path('sending', claim.handle), this.path('delivered', name));
         if (!outcome.recheckable) await this.syncs.get('delivered')!.sync();
       } catch (error) {
         throw storeError('The outbox folder could not record a delivery.', error);
@@ -375,48 +378,51 @@ class FileStore implements OutboxStore {
    * nothing left to commit. Durability is the same as fsync-then-rename — both fsyncs complete before
    * this resolves — and so is visibility: another process could already see the file between the
    * rename and the folder fsync before, as it can now (it is complete: the bytes were written first).
+   *
+   * `onRenamed` is called once the complete file is in place, before the flushes. With
+   * `removeIfNotFlushed` (a new message), a failed flush removes the file again: an enqueue that
+   * was refused must not be sent later.
    */
-  private async writeInto(folder: Folder, name: string, entry: StoredEntry): Promise<void> {
+  private async writeInto(folder: Folder, name: string, entry: StoredEntry, options: { onRenamed?: () => void; removeIfNotFlushed?: boolean } = {}): Promise<void> {
     const temp = this.path('tmp', `${entry.id}.${randomBytes(4).toString('hex')}.tmp`);
+    const target = this.path(folder, name);
     const text = JSON.stringify(entry);
-    if (text.length <= SYNC_WRITE_MAX_CHARS) {
-      // A small entry (an alert) is created, written and renamed with synchronous calls: page-cache
-      // work of microseconds each, where every asynchronous call is a thread-pool round trip in front
-      // of the send. Only the two flushes, which wait for the disk, stay asynchronous.
-      const fd = openSync(temp, 'wx', 0o600);
-      try {
-        writeSync(fd, text);
+    let renamed = false;
+    try {
+      if (text.length <= SYNC_WRITE_MAX_CHARS) {
+        // A small entry (an alert) is created, written and renamed with synchronous calls: page-cache
+        // work of microseconds each, where every asynchronous call is a thread-pool round trip in front
+        // of the send. Only the two flushes, which wait for the disk, stay asynchronous.
+        const fd = openSync(temp, 'wx', 0o600);
         try {
-          renameSync(temp, this.path(folder, name));
-        } catch (error) {
-          try {
-            unlinkSync(temp);
-          } catch {
-            // not there
-          }
-          throw error;
+          writeSync(fd, text);
+          renameInto(temp, target);
+          renamed = true;
+          options.onRenamed?.();
+          await fsyncFd(fd);
+        } finally {
+          closeSync(fd);
         }
-        await fsyncFd(fd);
-      } finally {
-        closeSync(fd);
+      } else {
+        const handle = await open(temp, 'wx', 0o600);
+        try {
+          await handle.writeFile(text, 'utf8');
+          await rename(temp, target).catch(async (error) => {
+            await unlink(temp).catch(() => undefined);
+            throw error;
+          });
+          renamed = true;
+          options.onRenamed?.();
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
       }
       await this.syncs.get(folder)!.sync();
-      return;
+    } catch (error) {
+      if (renamed && options.removeIfNotFlushed) await unlink(target).catch(() => undefined);
+      throw error;
     }
-    const handle = await open(temp, 'wx', 0o600);
-    try {
-      await handle.writeFile(text, 'utf8');
-      try {
-        await rename(temp, this.path(folder, name));
-      } catch (error) {
-        await unlink(temp).catch(() => undefined);
-        throw error;
-      }
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await this.syncs.get(folder)!.sync();
   }
 
   private async readEntry(folder: Folder, name: string): Promise<StoredEntry | undefined> {
@@ -454,6 +460,20 @@ function processLives(pid: number): boolean {
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** renameSync, removing the temp file when the rename fails. */
+function renameInto(temp: string, target: string): void {
+  try {
+    renameSync(temp, target);
+  } catch (error) {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // not there
+    }
+    throw error;
   }
 }
 
