@@ -160,7 +160,11 @@ class OutboxImpl implements Outbox {
       const flush = new Promise<void>((resolve, reject) => (flushed = { resolve, reject }));
       flush.catch(() => undefined);
       let delivered: Promise<boolean> | undefined;
-      await worker.reserved;
+      // The reservation comes first when it can be made at once (a free ledger lock: synchronous
+      // file calls and microtasks), so its file changes do not queue behind the message's flush. When
+      // another process holds the lock, the message is written meanwhile: an enqueue never waits for
+      // the sending limits.
+      await Promise.race([worker.reserved, new Promise((resolve) => setImmediate(resolve))]);
       try {
         const claim = await this.store.addClaimed!(entry, (stored) => {
           delivered = worker.hand(stored, flush);

@@ -1,4 +1,4 @@
-import fs, { readlinkSync } from 'node:fs';
+import fs, { readlinkSync, renameSync } from 'node:fs';
 import { open, readdir } from 'node:fs/promises';
 import { syncBuiltinESMExports } from 'node:module';
 import { join, relative } from 'node:path';
@@ -283,3 +283,73 @@ function failQueuedFlush(): { restore(): void } {
     },
   };
 }
+
+test('an enqueue to an idle worker does not wait for the sending-limit ledger while another process holds its lock', async () => {
+  outbox = await idleOutbox();
+  const delivered = deliveredOf(outbox);
+  await outbox.enqueue({ to: [RECIPIENT], subject: 'first', text: 'x' }); // the ledger and its lock exist now
+  const limits = join(bed.dir, 'spool', 'limits');
+  const free = (await readdir(limits)).find((name) => name.endsWith('.lock.free'))!;
+  // Another live process holds the lock (this process's id, as far as the lock can tell).
+  const held = join(limits, free.replace(/\.free$/, `.${process.pid}.${Date.now()}.abcd1234`));
+  renameSync(join(limits, free), held);
+  const started = Date.now();
+  const { id } = await outbox.enqueue({ to: [RECIPIENT], subject: 'while the ledger is locked', text: 'x' });
+  expect(Date.now() - started).toBeLessThan(1_000);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  expect(inInbox('while the ledger is locked')).toBe(false); // no send without its reservation
+  renameSync(held, join(limits, free));
+  expect(await delivered.wait(id)).toMatchObject({ attempts: 1 });
+});
+
+test.runIf(process.platform === 'linux')("a message's two flushes (its file's and its folder's) run at once, not one after the other", async () => {
+  outbox = await idleOutbox();
+  const delivered = deliveredOf(outbox);
+  const original = fs.fsync;
+  let fileFlushing = false;
+  let folderDuringFile = false;
+  const probe = await open(join(bed.dir, 'probe2'), 'w');
+  const prototype = Object.getPrototypeOf(probe) as { sync(this: { fd: number }): Promise<void> };
+  await probe.close();
+  const recordedSync = prototype.sync;
+  // The file's flush takes 200 ms; the folder's starts while it runs.
+  fs.fsync = ((fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
+    if (!/\/sending\/.*\.json$/.test(readlinkSync(`/proc/self/fd/${fd}`))) return original(fd, callback);
+    fileFlushing = true;
+    return original(fd, (error) =>
+      setTimeout(() => {
+        fileFlushing = false;
+        callback(error);
+      }, 200),
+    );
+  }) as typeof fs.fsync;
+  prototype.sync = function (this: { fd: number }) {
+    if (readlinkSync(`/proc/self/fd/${this.fd}`).endsWith('/sending') && fileFlushing) folderDuringFile = true;
+    return recordedSync.call(this);
+  };
+  syncBuiltinESMExports();
+  try {
+    const { id } = await outbox.enqueue({ to: [RECIPIENT], subject: 'two flushes', text: 'x' });
+    await delivered.wait(id);
+    expect(folderDuringFile).toBe(true);
+  } finally {
+    prototype.sync = recordedSync;
+    fs.fsync = original;
+    syncBuiltinESMExports();
+  }
+});
+
+test('a small message is written into an empty temp file made ahead of time, not a file created on the way to the send', async () => {
+  outbox = await idleOutbox();
+  const delivered = deliveredOf(outbox);
+  const tmp = join(bed.dir, 'spool', 'tmp');
+  const spares = async () => (await readdir(tmp)).filter((name) => name.startsWith(`spare-${process.pid}.`));
+  await delivered.wait((await outbox.enqueue({ to: [RECIPIENT], subject: 'first', text: 'x' })).id);
+  await waitFor(async () => (await spares()).length === 1, 5_000, 'a spare temp file');
+  const [spare] = await spares();
+  await delivered.wait((await outbox.enqueue({ to: [RECIPIENT], subject: 'second', text: 'x' })).id);
+  await waitFor(async () => (await spares()).length === 1 && (await spares())[0] !== spare, 5_000, 'the spare used and a new one made');
+  await outbox.close();
+  outbox = undefined;
+  expect(await readdir(tmp)).toEqual([]);
+});
