@@ -340,14 +340,8 @@ export class DeliveryEngine {
       failure = error;
     }
     const ended = now();
-    if (
-      failure === undefined &&
-      flushed &&
-      (await flushed.then(
-        () => false,
-        () => true,
-      ))
-    ) {
+    const flushFailed = flushed !== undefined && (await rejects(flushed));
+    if (failure === undefined && flushFailed) {
       // The message went out, but storing it failed (the store took it out again and the enqueue
       // hears that it was delivered): nothing to record, nothing to send again.
       this.logger.warn('outbox: a message was delivered although the outbox could not store it', { id: entry.id });
@@ -455,6 +449,14 @@ export class DeliveryEngine {
 /** Whether a sent copy of the message lands in Sent Items, where recovery can look it up by its Message-ID. */
 function findableInSentItems(entry: StoredEntry): boolean {
   return !(entry.payload?.kind === 'message' && entry.payload.message.saveToSentItems === false);
+}
+
+/** Whether `promise` rejects (once it settles). */
+function rejects(promise: Promise<unknown>): Promise<boolean> {
+  return promise.then(
+    () => false,
+    () => true,
+  );
 }
 
 function codeOf(error: unknown): string {
