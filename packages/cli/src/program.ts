@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { addInitOptions } from './commands/init-options.js';
 import { addHelpSections } from './help/help-sections.js';
-import { explainUnknown } from './help/unknown-input.js';
+import { explainHelpTopic, explainUnknown } from './help/unknown-input.js';
 import { type CliIo, createIo, type GlobalOptions } from './output/cli-io.js';
 import { reportError, UsageError } from './output/render-error.js';
 
@@ -185,6 +185,11 @@ export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
 export async function run(argv: string[]): Promise<number> {
   const state: { exitCode: number; io?: CliIo } = { exitCode: 0 };
   const program = buildProgram(state);
+  const unknownTopic = explainHelpTopic(program, argv.slice(2));
+  if (unknownTopic) {
+    const io = createIo({ json: argv.includes('--json'), color: !argv.includes('--no-color') });
+    return reportError(io, new UsageError(unknownTopic.message, unknownTopic.hint ?? 'Run `mailbridge --help` for the commands.'));
+  }
   try {
     await program.parseAsync(argv);
     return state.exitCode;

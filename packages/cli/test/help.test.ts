@@ -110,6 +110,22 @@ describe('unknown commands and options', () => {
     expect(run.stderr).toContain('Did you mean `relay hash-password`?');
   });
 
+  it('`mailbridge help sned` is an unknown command (exit 2, a suggestion), not the whole help and success', async () => {
+    const run = await runCli(['help', 'sned']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("Unknown command 'sned'. Did you mean `send`?");
+    expect(run.stderr).not.toContain('Usage:');
+    const nested = await runCli(['--config', 'help', 'outbox', 'help', 'stauts']);
+    expect(nested.code).toBe(2);
+    expect(nested.stderr).toContain('Did you mean `outbox status`?');
+    // What exists still gets its help.
+    for (const args of [['help'], ['help', 'send'], ['outbox', 'help', 'status'], ['help', 'outbox', 'status']]) {
+      const found = await runCli(args);
+      expect(found.code, args.join(' ')).toBe(0);
+      expect(found.stdout + found.stderr, args.join(' ')).toContain('Usage: mailbridge');
+    }
+  });
+
   it('--json keeps the suggestion in the error document', async () => {
     const run = await runCli(['--json', 'recieve']);
     expect(run.json().error).toMatchObject({ code: 'USAGE', message: "Unknown command 'recieve'. Did you mean `receive`?" });

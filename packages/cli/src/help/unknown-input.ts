@@ -72,6 +72,50 @@ function explainExcess(program: Command, args: readonly string[], message: strin
   return { message };
 }
 
+/**
+ * `mailbridge help sned`, `mailbridge outbox help stauts`: for a name it does not know, commander
+ * prints the whole help on stderr and the command exits 0, as if help had been found. Returns the
+ * explained usage error for such a name (a suggestion when one is close), undefined otherwise.
+ * `args` are the user's arguments (without node and the script).
+ */
+export function explainHelpTopic(program: Command, args: readonly string[]): { message: string; hint?: string } | undefined {
+  let current = program;
+  const path: string[] = [];
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index] as string;
+    if (arg === '--') return undefined;
+    if (arg.startsWith('-')) {
+      // An option's value is not a command name: `--config help` is a file called help.
+      if (!arg.includes('=') && takesValue(current, arg)) index++;
+      continue;
+    }
+    if (arg === 'help' && current.commands.length > 0) {
+      const topic = args.slice(index + 1).filter((word) => !word.startsWith('-'));
+      let at = current;
+      for (const word of topic) {
+        const next = at.commands.find((command) => command.name() === word || command.aliases().includes(word));
+        if (!next || next.name() === 'help') return explainUnknown(program, [...path, ...topic.slice(0, topic.indexOf(word)), word], 'commander.unknownCommand', `unknown command '${word}'`);
+        at = next;
+      }
+      return undefined;
+    }
+    const next = current.commands.find((command) => command.name() === arg || command.aliases().includes(arg));
+    if (!next) return undefined;
+    current = next;
+    path.push(arg);
+  }
+  return undefined;
+}
+
+/** Whether `flag` is an option of `command` or one of its parents that takes a value. */
+function takesValue(command: Command, flag: string): boolean {
+  for (let at: Command | null = command; at; at = at.parent) {
+    const option = at.options.find((candidate) => candidate.long === flag || candidate.short === flag);
+    if (option) return option.required || option.optional;
+  }
+  return false;
+}
+
 function commandPath(command: Command): string {
   const names: string[] = [];
   for (let at: Command | null = command; at?.parent; at = at.parent) names.unshift(at.name());
