@@ -109,8 +109,7 @@ export async function createPartsStore(options: { root?: string; durable: boolea
       // The roots of relay processes that were killed (nothing else removes them) go first.
       await removeExitedTempRoots(tmpdir());
       root = await mkdtemp(join(tmpdir(), `${TEMP_ROOT_PREFIX}${ownerTag()}-`));
-    }
-    else await mkdir(root, { recursive: true, mode: 0o700 });
+    } else await mkdir(root, { recursive: true, mode: 0o700 });
     // The root's own entry must survive a crash before any message references a folder in it.
     if (options.durable) await syncPath(dirname(root), true);
   } catch (error) {
@@ -267,7 +266,12 @@ async function newestChange(dir: string, depth = 1): Promise<number | undefined>
     if (depth === 0) return newest;
     for (const entry of await readdir(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
-      const changed = entry.isDirectory() ? await newestChange(path, depth - 1) : await stat(path).then((info) => info.mtimeMs, () => undefined);
+      const changed = entry.isDirectory()
+        ? await newestChange(path, depth - 1)
+        : await stat(path).then(
+            (info) => info.mtimeMs,
+            () => undefined,
+          );
       if (changed !== undefined) newest = Math.max(newest, changed);
     }
     return newest;
