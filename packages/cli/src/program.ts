@@ -2,7 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { addInitOptions } from './commands/init-options.js';
 import { addHelpSections } from './help/help-sections.js';
 import { explainHelpTopic, explainUnknown } from './help/unknown-input.js';
-import { type CliIo, createIo, type GlobalOptions } from './output/cli-io.js';
+import { type CliIo, createIo, type GlobalOptions, type IoStreams } from './output/cli-io.js';
 import { reportError, UsageError } from './output/render-error.js';
 
 /** A command's implementation: returns the exit code. Loaded lazily so --help/--version stay light. */
@@ -22,8 +22,8 @@ function positiveInt(value: string): number {
   return number;
 }
 
-/** Builds the `mailbridge` program. `exitCode` collects what the action returned. */
-export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
+/** Builds the `mailbridge` program. `exitCode` collects what the action returned; `streams` replace stdout/stderr. */
+export function buildProgram(state: { exitCode: number; io?: CliIo; streams?: IoStreams }): Command {
   const program = new Command('mailbridge')
     .description('Send and read email through a Microsoft mailbox (Exchange Online, Outlook.com, Exchange Server) over Graph or EWS.')
     .version(__PACKAGE_VERSION__, '-V, --version', 'print the version')
@@ -43,7 +43,7 @@ export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
     async (...args: unknown[]): Promise<void> => {
       const command = args[args.length - 1] as Command;
       const globals = command.optsWithGlobals() as GlobalOptions;
-      const io = createIo(globals);
+      const io = createIo(globals, state.streams);
       state.io = io;
       try {
         const runner = await load();
@@ -181,13 +181,16 @@ export function buildProgram(state: { exitCode: number; io?: CliIo }): Command {
   return program;
 }
 
-/** Runs the CLI with `argv` (as process.argv) and returns the exit code. */
-export async function run(argv: string[]): Promise<number> {
-  const state: { exitCode: number; io?: CliIo } = { exitCode: 0 };
+/**
+ * Runs the CLI with `argv` (as process.argv) and returns the exit code. `streams`: where its output
+ * goes instead of the process's (the sandbox demo gathers its commands' JSON into one document).
+ */
+export async function run(argv: string[], streams?: IoStreams): Promise<number> {
+  const state: { exitCode: number; io?: CliIo; streams?: IoStreams } = { exitCode: 0, ...(streams ? { streams } : {}) };
   const program = buildProgram(state);
   const unknownTopic = explainHelpTopic(program, argv.slice(2));
   if (unknownTopic) {
-    const io = createIo({ json: argv.includes('--json'), color: !argv.includes('--no-color') });
+    const io = createIo({ json: argv.includes('--json'), color: !argv.includes('--no-color') }, streams);
     return reportError(io, new UsageError(unknownTopic.message, unknownTopic.hint ?? 'Run `mailbridge --help` for the commands.'));
   }
   try {
@@ -197,12 +200,12 @@ export async function run(argv: string[]): Promise<number> {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
       const json = argv.includes('--json');
-      const io = state.io ?? createIo({ json, color: !argv.includes('--no-color') });
+      const io = state.io ?? createIo({ json, color: !argv.includes('--no-color') }, streams);
       const explained = explainUnknown(program, argv.slice(2), error.code, error.message.replace(/^error: /, ''));
       const message = explained.message;
       return reportError(io, new UsageError(message.charAt(0).toUpperCase() + message.slice(1), explained.hint ?? 'Run `mailbridge --help` or `mailbridge <command> --help` for the usage.'));
     }
-    const io = state.io ?? createIo({ json: argv.includes('--json') });
+    const io = state.io ?? createIo({ json: argv.includes('--json') }, streams);
     return reportError(io, error);
   }
 }

@@ -4,7 +4,7 @@ import { shownPath } from '../files/shown-path.js';
 import type { CliIo, GlobalOptions } from '../output/cli-io.js';
 import { writeFlushed } from '../output/write-flushed.js';
 import { seededConfigPath, writeSandboxConfig } from './sandbox-config-file.js';
-import { commandLine, type DemoCommand, runDemoCommand } from './sandbox-demo.js';
+import { commandLine, type DemoCommand, type DemoStepReport, runDemoCommand, runDemoCommandForJson } from './sandbox-demo.js';
 
 const DEFAULT_CONFIG = 'mailbridge.sandbox.json';
 
@@ -20,6 +20,38 @@ function sandboxLine(options: Record<string, unknown>, configShown: string, seed
   if (typeof options.port === 'number' && options.port !== 0) args.push('--port', String(options.port));
   if (options.federated === true) args.push('--federated');
   return commandLine(args);
+}
+
+/** What the demo runs, for {@link printDemoJson}. */
+interface DemoPlan {
+  url: string;
+  mailbox: string;
+  config: string;
+  steps: DemoCommand[];
+  rehearsals: DemoCommand[];
+  keepRunning: string;
+}
+
+/**
+ * `sandbox --demo --json`: one document holding each command's own JSON document (stopping at the
+ * first that fails, as the human demo does), then doctor's answer for each seeded app.
+ */
+async function printDemoJson(io: CliIo, globals: GlobalOptions, plan: DemoPlan): Promise<number> {
+  const steps: DemoStepReport[] = [];
+  for (const step of plan.steps) {
+    const report = await runDemoCommandForJson(globals, step);
+    steps.push(report);
+    if (report.exitCode !== 0) {
+      const error = (report.output as { error?: unknown } | null)?.error;
+      io.printJson({ ok: false, url: plan.url, mailbox: plan.mailbox, config: plan.config, steps, ...(error ? { error } : {}) });
+      return report.exitCode;
+    }
+  }
+  // The seeded apps are rehearsals: what doctor says about each is the point, pass or fail.
+  const rehearsals: DemoStepReport[] = [];
+  for (const step of plan.rehearsals) rehearsals.push(await runDemoCommandForJson(globals, step));
+  io.printJson({ ok: true, url: plan.url, mailbox: plan.mailbox, config: plan.config, steps, rehearsals, keepRunning: plan.keepRunning });
+  return 0;
 }
 
 export async function sandboxCommand(io: CliIo, globals: GlobalOptions, options: Record<string, unknown>): Promise<number> {
@@ -65,6 +97,9 @@ export async function sandboxCommand(io: CliIo, globals: GlobalOptions, options:
         withConfig(shown, 'send', '--to', DEMO.mailbox, '--subject', 'Disk almost full on web-01', '--text', 'Free space on /var is 3%.'),
         withConfig(shown, 'receive', '--unread', '--limit', '10'),
       ];
+      const keepRunning = sandboxLine(options, shown, seedPath && shownPath(seedPath), faultFlags);
+      // Awaited here: the simulator must outlive the commands (the finally below closes it).
+      if (io.json) return await printDemoJson(io, globals, { url: simulator.url, mailbox: DEMO.mailbox, config: configPath, steps, rehearsals: seeded.map((app) => withConfig(app.shown, 'doctor')), keepRunning });
       for (const step of steps) {
         io.out();
         const code = await runDemoCommand(io, globals, step);
@@ -76,9 +111,7 @@ export async function sandboxCommand(io: CliIo, globals: GlobalOptions, options:
         await runDemoCommand(io, globals, withConfig(app.shown, 'doctor'));
       }
       io.out();
-      io.out(
-        `${c.green('The sandbox demo ran end to end.')} To try the commands above yourself, keep a sandbox running with \`${sandboxLine(options, shown, seedPath && shownPath(seedPath), faultFlags)}\` and run them in another terminal.`,
-      );
+      io.out(`${c.green('The sandbox demo ran end to end.')} To try the commands above yourself, keep a sandbox running with \`${keepRunning}\` and run them in another terminal.`);
       return 0;
     }
     const tries: DemoCommand[] = [

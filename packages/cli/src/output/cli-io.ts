@@ -27,7 +27,14 @@ export interface CliIo {
   readonly config?: string;
 }
 
-export function createIo(options: GlobalOptions, streams: { stdout?: NodeJS.WriteStream; stderr?: NodeJS.WriteStream; env?: NodeJS.ProcessEnv } = {}): CliIo {
+/** Where a command's output goes, when not the process's own streams and environment. */
+export interface IoStreams {
+  stdout?: NodeJS.WriteStream;
+  stderr?: NodeJS.WriteStream;
+  env?: NodeJS.ProcessEnv;
+}
+
+export function createIo(options: GlobalOptions, streams: IoStreams = {}): CliIo {
   const stdout = streams.stdout ?? process.stdout;
   const stderr = streams.stderr ?? process.stderr;
   const env = streams.env ?? process.env;
