@@ -100,7 +100,8 @@ describe('mailbridge sandbox --json', () => {
     const run = await runCli(['--json', 'sandbox', '--demo', '--write-config', 'demo/sb.json', '--seed', 'demo-seed.json'], { cwd: dir.path, timeoutMs: 140_000 });
     expect(run.code, run.stdout + run.stderr).toBe(0);
     // Before: the documents of doctor, send and receive one after the other: not one JSON document.
-    const report = run.json<{ ok: boolean; config: string; steps: Array<{ command: string; exitCode: number; output: any }>; rehearsals: Array<{ command: string; exitCode: number; output: any }>; keepRunning: string }>();
+    type Step = { command: string; exitCode: number; output: { ok: boolean; messages?: Array<{ subject: string }>; checks?: unknown[] } };
+    const report = run.json<{ ok: boolean; config: string; steps: Step[]; rehearsals: Step[]; keepRunning: string }>();
     expect(report.ok).toBe(true);
     expect(report.config).toBe(join(dir.path, 'demo', 'sb.json'));
     expect(report.steps.map((step) => [step.command.split(' ').slice(0, 4).join(' '), step.exitCode, step.output.ok])).toEqual([
@@ -108,11 +109,11 @@ describe('mailbridge sandbox --json', () => {
       ['mailbridge --config demo/sb.json send', 0, true],
       ['mailbridge --config demo/sb.json receive', 0, true],
     ]);
-    expect(report.steps[2]?.output.messages.some((message: { subject: string }) => message.subject === 'Disk almost full on web-01')).toBe(true);
+    expect(report.steps[2]?.output.messages?.some((message) => message.subject === 'Disk almost full on web-01')).toBe(true);
     // The seeded app may only send: its doctor run is a rehearsal, kept whatever it says.
     expect(report.rehearsals).toHaveLength(1);
     expect(report.rehearsals[0]?.command).toBe('mailbridge --config demo/sb.send-only.json doctor');
-    expect(report.rehearsals[0]?.output.checks.length).toBeGreaterThan(0);
+    expect(report.rehearsals[0]?.output.checks?.length).toBeGreaterThan(0);
     expect(report.keepRunning).toBe('mailbridge sandbox --write-config demo/sb.json --seed demo-seed.json');
     for (const secret of [readFileSync(join(dir.path, 'demo', 'sb.secret'), 'utf8').trim(), readFileSync(join(dir.path, 'demo', 'sb.send-only.secret'), 'utf8').trim()]) expect(run.stdout).not.toContain(secret);
   });
