@@ -1,17 +1,12 @@
 import { mkdir } from 'node:fs/promises';
-import { dirname, relative, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { shownPath } from '../files/shown-path.js';
 import type { CliIo, GlobalOptions } from '../output/cli-io.js';
 import { writeFlushed } from '../output/write-flushed.js';
 import { seededConfigPath, writeSandboxConfig } from './sandbox-config-file.js';
 import { commandLine, type DemoCommand, runDemoCommand } from './sandbox-demo.js';
 
 const DEFAULT_CONFIG = 'mailbridge.sandbox.json';
-
-/** A path as the person can type it from here: relative to the working folder when that is shorter. */
-function shownPath(path: string): string {
-  const relativePath = relative(process.cwd(), path);
-  return relativePath !== '' && relativePath.length < path.length ? relativePath : path;
-}
 
 /** The relay's status page, as `mailbridge relay` serves it (plain HTTP on loopback). */
 const statusUrl = (address: { host: string; port: number }): string => `http://${address.host}:${address.port}/`;
