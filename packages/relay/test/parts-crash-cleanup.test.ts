@@ -135,7 +135,7 @@ describe('attachment files left behind by a relay process killed with SIGKILL', 
     }
   });
 
-  it('other outboxes: the temporary attachment folder of a killed relay is removed by the next relay on the host; a stopped relay removes its own', { timeout: 60_000 }, async () => {
+  it('other outboxes: the temporary attachment folder of a killed relay is removed by the next relay on the host (whichever its outbox); a stopped relay removes its own', { timeout: 60_000 }, async () => {
     const { base, configPath } = await writeConfig('temporary', false);
     const temp = join(base, 'tmp');
     await mkdir(temp);
@@ -159,6 +159,19 @@ describe('attachment files left behind by a relay process killed with SIGKILL', 
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
     expect(await roots()).toEqual([]);
+
+    // Killed again, and the next relay on the host has a file outbox (no temporary folder of its own).
+    const third = start(configPath, { env });
+    await sendHalfMessage(await third.port, { from: MAILBOX, to: 'cut@fabrikam.example', messageId: '<temp-cut-2@relay.test>' });
+    await waitFor(async () => ((await filesIn(temp)) > 0 ? true : undefined), 10_000, 'an attachment file in the temporary folder');
+    third.child.kill('SIGKILL');
+    await third.exited;
+    expect(await roots()).toHaveLength(1);
+    const withFileOutbox = start((await writeConfig('temporary-then-file', true)).configPath, { env });
+    await withFileOutbox.port;
+    expect(await roots()).toEqual([]);
+    withFileOutbox.child.kill('SIGTERM');
+    expect(await withFileOutbox.exited).toBe(0);
   });
 
   it('two kept messages with one Message-ID (accepted by two relays on one spool): delivering one removes its folder only', { timeout: 60_000 }, async () => {

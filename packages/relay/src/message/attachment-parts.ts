@@ -103,13 +103,13 @@ async function syncPath(path: string, folder: boolean): Promise<void> {
  */
 export async function createPartsStore(options: { root?: string; durable: boolean }): Promise<PartsStore> {
   let root = options.root ?? '';
+  // The temporary roots of relay processes on this host that were killed (nothing else removes
+  // them), whichever outbox this relay now uses (a relay moved from Redis to a file outbox, too).
+  await removeExitedTempRoots(tmpdir());
   try {
     // A temporary root is this process's own (mode 0700, a fresh name): nobody else's files in it.
-    if (!options.root) {
-      // The roots of relay processes that were killed (nothing else removes them) go first.
-      await removeExitedTempRoots(tmpdir());
-      root = await mkdtemp(join(tmpdir(), `${TEMP_ROOT_PREFIX}${ownerTag()}-`));
-    } else await mkdir(root, { recursive: true, mode: 0o700 });
+    if (!options.root) root = await mkdtemp(join(tmpdir(), `${TEMP_ROOT_PREFIX}${ownerTag()}-`));
+    else await mkdir(root, { recursive: true, mode: 0o700 });
     // The root's own entry must survive a crash before any message references a folder in it.
     if (options.durable) await syncPath(dirname(root), true);
   } catch (error) {
