@@ -95,6 +95,18 @@ describe('mailbridge sandbox --json', () => {
     expect(stdout.trimEnd().split('\n')).toHaveLength(1);
   });
 
+  it('stopped the moment its report arrives (as a script may): a clean stop, exit 0', { timeout: 90_000 }, async () => {
+    const child = spawn(process.execPath, [BIN, '--json', 'sandbox', '--write-config', 'quick/sb.json'], { cwd: dir.path, env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      if (stdout.includes('\n')) child.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((resolveExit) => child.on('close', resolveExit));
+    expect(code, stdout).toBe(0);
+    expect(JSON.parse(stdout).ok).toBe(true);
+  });
+
   it("--demo: one document with each command's own document inside, no secret", { timeout: 150_000 }, async () => {
     dir.write('demo-seed.json', { apps: [{ name: 'send-only', permissions: ['Mail.Send'] }] });
     const run = await runCli(['--json', 'sandbox', '--demo', '--write-config', 'demo/sb.json', '--seed', 'demo-seed.json'], { cwd: dir.path, timeoutMs: 140_000 });

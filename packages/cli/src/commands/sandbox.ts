@@ -123,6 +123,13 @@ export async function sandboxCommand(io: CliIo, globals: GlobalOptions, options:
       ...seeded.map((app) => withConfig(app.shown, 'doctor')),
     ];
     const relay = written.relay;
+    // Listening for Ctrl-C before saying it is ready: a script that stops it as soon as it reads the
+    // report still gets a clean stop (simulator closed, exit 0).
+    const stopped = new Promise<void>((resolveStop) => {
+      const stop = () => resolveStop();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
     if (io.json) {
       // One document, on one line (`read` takes it whole), flushed while the sandbox keeps running.
       // Addresses and paths only: the secret, the federated assertion and the admin key stay in their files.
@@ -157,11 +164,7 @@ export async function sandboxCommand(io: CliIo, globals: GlobalOptions, options:
     for (const args of tries) io.out(`  ${c.cyan(commandLine(args))}`);
     io.out();
     io.out(c.dim('Press Ctrl+C to stop.'));
-    await new Promise<void>((resolveStop) => {
-      const stop = () => resolveStop();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
+    await stopped;
     return 0;
   } finally {
     if (renew) clearInterval(renew);
