@@ -176,6 +176,7 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       ['a local simulator and ./mailbridge.sandbox.json for it, until Ctrl-C', 'mailbridge sandbox'],
       ['doctor, a send and a receive against it, then exit', 'mailbridge sandbox --demo'],
       ['then, in another terminal', 'mailbridge --config mailbridge.sandbox.json doctor'],
+      ['for a script: one JSON line once ready (URLs, config, relay ports, commands; no secret), until stopped', 'mailbridge --json sandbox > sandbox-ready.json &'],
       ['rehearse failures: apps, mailboxes and faults from a seed file (a config per app)', 'mailbridge sandbox --seed rehearsal.yaml'],
       ['inject faults from the command line', 'mailbridge sandbox --fault status:status=503,api=graph,count=2 --fault token-outage:count=3'],
     ],
