@@ -5,7 +5,7 @@
  * would read or write another config.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -92,6 +92,19 @@ describe('init --transport: the commands it names carry the config it wrote', { 
     expect(noTerminal.stderr).toContain("`mailbridge init --output 'my dir/o.json' --transport graph");
     // `mailbridge init --help` needs no config.
     expect(noTerminal.stderr).toContain('`mailbridge init --help`');
+  });
+
+  it('"run `mailbridge init` to write a config there" (a missing --config) names that config, and writes it there', async () => {
+    const missing = await runCli(['--json', '--config', 'my dir/missing.json', 'doctor'], { cwd: dir.path });
+    expect(missing.code).toBe(2);
+    const hint: string = missing.json().checks.find((check: { id: string }) => check.id === 'config').hint;
+    const command = hint.match(/`(mailbridge [^`]*init)`/)?.[1];
+    expect(command, hint).toBe("mailbridge --config 'my dir/missing.json' init");
+    // The command as printed, through a shell, with the answers as flags: the config lands where doctor looked.
+    const answers = `--transport graph --mailbox a@contoso.com --tenant ${TENANT} --client-id ${CLIENT} --secret-env S`;
+    const written = spawnSync('/bin/sh', ['-c', `${(command as string).replace(/^mailbridge/, `"${process.execPath}" "${BIN}"`)} ${answers}`], { cwd: dir.path, env: env(), encoding: 'utf8' });
+    expect(written.status, written.stderr).toBe(0);
+    expect(existsSync(join(dir.path, 'my dir', 'missing.json'))).toBe(true);
   });
 
   it('the chmod it proposes for an exposed secret file is quoted too', async () => {
