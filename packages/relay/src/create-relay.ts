@@ -94,7 +94,8 @@ export interface Relay {
   off<E extends keyof RelayEvents>(event: E, listener: (...args: RelayEvents[E]) => void): this;
   /**
    * Stops accepting connections, lets the sessions in progress finish (up to the idle timeout, then
-   * they get 421), and closes the outbox (which finishes its sends in flight). Nothing accepted is lost.
+   * they get 421; the files of a message cut off are removed), and closes the outbox (which finishes
+   * its sends in flight). Nothing accepted is lost.
    */
   close(): Promise<void>;
 }
@@ -148,6 +149,13 @@ export async function createRelay(config: MailbridgeConfig, options: CreateRelay
     await closeOwnOutbox();
     throw error;
   });
+  // Receptions still in DATA (ended by close) and work on received messages (waited for by close).
+  const receiving = new Set<() => void>();
+  const inflight = new Set<Promise<unknown>>();
+  const track = (work: Promise<unknown>) => {
+    inflight.add(work);
+    void work.finally(() => inflight.delete(work)).catch(() => undefined);
+  };
   // Parts of messages being received (never swept) and of accepted ones (removed once delivered).
   const receivingParts = new Set<MessageParts>();
   const acceptedParts = new Map<string, MessageParts>();
@@ -332,19 +340,34 @@ export async function createRelay(config: MailbridgeConfig, options: CreateRelay
     const converted = convertMime(limiter, envelope, policy, parts);
     // Once the parser is done with them (it may still be writing when the client gets its reply).
     const discardParts = () => {
-      void converted
-        .catch(() => undefined)
-        .then(() => parts.remove())
-        .catch(() => undefined)
-        .finally(() => receivingParts.delete(parts));
+      track(
+        converted
+          .catch(() => undefined)
+          .then(() => parts.remove())
+          .catch(() => undefined)
+          .finally(() => receivingParts.delete(parts)),
+      );
     };
+    // Closing the relay ends a reception still in DATA (smtp-server closes its socket without
+    // ending the stream) and waits for its files to go; a process exiting then leaves none behind.
+    let aborted = false;
+    const abort = () => {
+      aborted = true;
+      stream.unpipe(limiter);
+      limiter.end();
+      discardParts();
+      answer(smtpReply(421, '4.3.2', 'The relay is shutting down; send the message again.'));
+    };
+    receiving.add(abort);
     stream.once('end', () => {
+      receiving.delete(abort);
+      if (aborted) return;
       if (over || stream.sizeExceeded) {
         discardParts();
         answer(smtpReply(552, '5.3.4', `Message too big: this relay accepts up to ${relay.maxMessageBytes} bytes.`));
         return;
       }
-      converted
+      const handled = converted
         .then(async (result) => {
           if (!result.ok) {
             discardParts();
@@ -432,8 +455,11 @@ export async function createRelay(config: MailbridgeConfig, options: CreateRelay
           if (MailbridgeError.isInstance(error)) answer(enqueueRefusal(error));
           else answer(smtpReply(554, '5.6.0', 'The message could not be parsed as MIME (RFC 5322).'));
         });
+      track(handled);
     });
     stream.once('error', () => {
+      receiving.delete(abort);
+      if (aborted) return;
       // The connection broke during DATA: the parser gets an end (and fails or finishes), then its files go.
       limiter.end();
       discardParts();
@@ -567,6 +593,10 @@ export async function createRelay(config: MailbridgeConfig, options: CreateRelay
       closed ??= (async () => {
         closing = true;
         await closeServers();
+        for (const abort of [...receiving]) abort();
+        // Messages being stored are stored (or refused), and the files of every refused one removed,
+        // before the outbox closes and the process may exit.
+        while (inflight.size > 0) await Promise.allSettled([...inflight]);
         tls?.close();
         clearInterval(sweepTimer);
         if (options.closeOutbox !== false) await outbox.close();
