@@ -566,8 +566,10 @@ export async function createRelay(config: MailbridgeConfig, options: CreateRelay
     await closeOwnOutbox();
     throw error;
   }
+  // The first sweep before this process's own workers start: their claims move messages while the
+  // outbox is listed (the sweep reads it twice for the workers of other processes).
+  if (sweeps) await sweepParts().catch(sweepWarning);
   if (options.startOutbox !== false) await outbox.start?.();
-  if (sweeps) void sweepParts().catch(sweepWarning);
 
   let closed: Promise<void> | undefined;
   const instance: Relay = {
