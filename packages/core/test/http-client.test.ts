@@ -259,7 +259,7 @@ describe('createHttpClient: TLS and user agent', () => {
     writeFileSync(otherCa, rootCertificates[0]!);
     const error = await failure(client({ caFile: otherCa }).fetch(`${origin}/echo`));
     expect(error.code).toBe('TLS_ERROR');
-    expect(error.hint).toMatch(/nor by the CA in network\.caFile/);
+    expect(error.hint).toMatch(/not signed by the CA in network\.caFile/);
     expect(error.hint).not.toMatch(/set network\.caFile/);
   });
 

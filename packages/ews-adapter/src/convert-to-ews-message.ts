@@ -1,4 +1,5 @@
 import { type MailAddress, type OutgoingMessage, readAttachment, type SizedAttachment, toMailAddress } from '@mailbridge/core';
+import { attachmentFlagsXml } from './attachment-flags.js';
 import { escapeXmlAttribute, escapeXmlText } from './xml/escape-xml.js';
 
 const IMPORTANCE: Record<NonNullable<OutgoingMessage['importance']>, string> = { low: 'Low', normal: 'Normal', high: 'High' };
@@ -17,14 +18,14 @@ function mailboxes(element: string, list: Array<string | MailAddress> | undefine
 }
 
 /** One attachment that goes inside the request, its content as base64. */
-async function fileAttachment(sized: SizedAttachment): Promise<string> {
+async function fileAttachment(sized: SizedAttachment, versionName: string): Promise<string> {
   const { attachment } = sized;
   const content = (await readAttachment(sized)).toString('base64');
   const inline = attachment.contentId !== undefined;
   return (
     `<t:FileAttachment><t:Name>${escapeXmlText(attachment.filename)}</t:Name><t:ContentType>${escapeXmlText(sized.contentType)}</t:ContentType>` +
     (inline ? `<t:ContentId>${escapeXmlText(attachment.contentId!)}</t:ContentId>` : '') +
-    `<t:IsInline>${inline}</t:IsInline><t:IsContactPhoto>false</t:IsContactPhoto>` +
+    attachmentFlagsXml(versionName, inline, { contactPhoto: false }) +
     `<t:Content>${content}</t:Content></t:FileAttachment>`
   );
 }
@@ -40,10 +41,11 @@ async function fileAttachment(sized: SizedAttachment): Promise<string> {
  * Items after an unknown outcome) and reply-to. The elements follow the order of MessageType in
  * Microsoft's schema (types.xsd), which Exchange enforces, and are the ones ews-javascript-api wrote
  * for the same message. Every value is escaped: text, names, addresses, header names and values.
+ * `versionName` (the RequestServerVersion) decides which attachment flags the schema allows.
  */
-export async function convertToEwsMessage(message: OutgoingMessage, internetMessageId: string, inlineAttachments: SizedAttachment[]): Promise<string> {
+export async function convertToEwsMessage(message: OutgoingMessage, internetMessageId: string, inlineAttachments: SizedAttachment[], versionName: string): Promise<string> {
   const body = message.html !== undefined ? `<t:Body BodyType="HTML">${escapeXmlText(message.html)}</t:Body>` : `<t:Body BodyType="Text">${escapeXmlText(message.text ?? '')}</t:Body>`;
-  const attachments = inlineAttachments.length ? `<t:Attachments>${(await Promise.all(inlineAttachments.map((sized) => fileAttachment(sized)))).join('')}</t:Attachments>` : '';
+  const attachments = inlineAttachments.length ? `<t:Attachments>${(await Promise.all(inlineAttachments.map((sized) => fileAttachment(sized, versionName)))).join('')}</t:Attachments>` : '';
   const importance = message.importance ? `<t:Importance>${IMPORTANCE[message.importance]}</t:Importance>` : '';
   const headers = Object.entries(message.headers ?? {})
     .map(

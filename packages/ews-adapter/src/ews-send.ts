@@ -34,9 +34,17 @@ export async function send(requester: EwsRequester, message: OutgoingMessage, op
   const small = total <= requester.settings.inlineLimit && (attachments.length === 0 || attachmentsInCreateItem(requester.settings.versionName));
   requester.logger.debug('EWS send', { attachments: attachments.length, bytes: total, path: save && small ? 'CreateItem' : 'draft' });
   if (save && small) {
-    return sendInOneRequest(requester, internetMessageId, options.signal, () => convertToEwsMessage(message, internetMessageId, attachments));
+    return sendInOneRequest(requester, internetMessageId, options.signal, () => convertToEwsMessage(message, internetMessageId, attachments, requester.settings.versionName));
   }
-  return sendThroughDraft(requester, (draftAttachments) => convertToEwsMessage(message, internetMessageId, draftAttachments), internetMessageId, small ? attachments : [], small ? [] : attachments, save, options);
+  return sendThroughDraft(
+    requester,
+    (draftAttachments) => convertToEwsMessage(message, internetMessageId, draftAttachments, requester.settings.versionName),
+    internetMessageId,
+    small ? attachments : [],
+    small ? [] : attachments,
+    save,
+    options,
+  );
 }
 
 /**

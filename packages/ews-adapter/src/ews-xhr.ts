@@ -173,7 +173,9 @@ export class EwsXhr implements IXHRApi {
       return { status: response.status, headers: response.headers, text };
     } catch (error) {
       if (signal?.aborted || MailbridgeError.isInstance(error)) throw error;
-      throw toNetworkError(error, url);
+      // Only the NTLM connections are ours here (their CA is network.caFile's); a caller's own client's is unknown.
+      const auth = this.options.authentication;
+      throw toNetworkError(error, url, this.ntlm && auth.kind === 'ntlm' ? { caFileSet: auth.caPem !== undefined } : {});
     }
   }
 

@@ -1,4 +1,5 @@
 import { attachmentChunks, MailbridgeError, type SendOptions, type SizedAttachment } from '@mailbridge/core';
+import { attachmentFlagsXml } from './attachment-flags.js';
 import type { EwsRequester } from './ews-request.js';
 import { attributeOf, soapEnvelope } from './soap-envelope.js';
 import { escapeXmlAttribute, escapeXmlText } from './xml/escape-xml.js';
@@ -33,7 +34,7 @@ export async function uploadAttachment(requester: EwsRequester, draftId: string,
     open +
     `<m:CreateAttachment><m:ParentItemId Id="${escapeXmlAttribute(draftId)}"/><m:Attachments><t:FileAttachment>` +
     `<t:Name>${escapeXmlText(attachment.filename)}</t:Name><t:ContentType>${escapeXmlText(sized.contentType)}</t:ContentType>${contentId}` +
-    `<t:IsInline>${attachment.contentId !== undefined ? 'true' : 'false'}</t:IsInline><t:Content>`;
+    `${attachmentFlagsXml(requester.settings.versionName, attachment.contentId !== undefined)}<t:Content>`;
   const tail = `</t:Content></t:FileAttachment></m:Attachments></m:CreateAttachment>${close}`;
   const onProgress = options.onUploadProgress;
   let refused: MailbridgeError | undefined;

@@ -282,14 +282,20 @@ describe('the published samples with the https:// SOAP-namespace typo are not SO
     expect(imported).toBeDefined();
   });
 
-  it('createitem-with-attachments, namespace corrected, still fails schema validation: the doc elides attachment content (not base64)', async () => {
+  it('createitem-with-attachments, namespace corrected, still fails schema validation: the doc elides attachment content (not base64) and uses Exchange 2010 elements under Exchange2007_SP1', async () => {
     const fixed = fixNamespace(sample('createitem-with-attachments.request.xml'));
     const res = await post(fixed);
     expect(texts(res.body, 'faultcode')).toEqual(['a:ErrorSchemaValidation']);
     expect(texts(res.body, 'faultstring')[0]).toMatch(/Content/);
-    // With the elided contents replaced by valid base64 as well, it is answered as documented (four files and one item attached).
+    // With the elided contents replaced by valid base64, it still fails: it targets Exchange2007_SP1,
+    // whose schema has no IsInline or IsContactPhoto (Exchange 2010 added them).
     const isBase64 = (value: string) => /^[A-Za-z0-9+/]*={0,2}$/.test(value) && value.length % 4 === 0;
-    const ok = await post(fixed.replace(/<t:Content>([^<]*)<\/t:Content>/g, (all, value: string) => (isBase64(value) ? all : '<t:Content>AAAA</t:Content>')));
+    const withContent = fixed.replace(/<t:Content>([^<]*)<\/t:Content>/g, (all, value: string) => (isBase64(value) ? all : '<t:Content>AAAA</t:Content>'));
+    const old = await post(withContent);
+    expect(texts(old.body, 'faultcode')).toEqual(['a:ErrorSchemaValidation']);
+    expect(texts(old.body, 'faultstring')[0]).toMatch(/IsInline/);
+    // Targeting Exchange2010 as well, it is answered as documented (four files and one item attached).
+    const ok = await post(withContent.replace('Version="Exchange2007_SP1"', 'Version="Exchange2010"'));
     expectStructure(ok.body, 'createitem-with-attachments.response.xml', fixNamespace, true);
     const [id] = attrs(ok.body, 'ItemId', 'Id');
     expect(

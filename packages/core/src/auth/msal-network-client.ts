@@ -89,11 +89,11 @@ export class MsalNetworkClient implements INetworkModule {
       const error = MailbridgeError.isInstance(cause)
         ? cause
         : new MailbridgeError({
-            code: 'NETWORK_ERROR',
+            code: described!.tls ? 'TLS_ERROR' : 'NETWORK_ERROR',
             message: `Could not reach Entra ID at ${new URL(url).origin}: ${described!.reason}.`,
             hint: described!.code ? described!.hint : 'Check the network path to the authority host (endpoints.authorityHost), network.proxy and network.caFile.',
             cause,
-            retryable: true,
+            retryable: !described!.tls,
           });
       this.record(correlationId, { error });
       throw error;

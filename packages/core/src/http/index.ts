@@ -1,7 +1,8 @@
 export { createHttpClient } from './create-http-client.js';
+export { CA_FILE_HINT } from './describe-tls-failure.js';
 export type { BufferedHttpResponse, BufferedRequestInit, HttpClient } from './http-client.js';
 export type { HttpClientOptions } from './http-client-options.js';
-export { CA_FILE_HINT, describeNetworkCause } from './map-network-error.js';
+export { describeNetworkCause } from './map-network-error.js';
 export { MAX_ANSWER_DEPTH, nestsDeeperThan, tooDeeplyNested, xmlNestsDeeperThan } from './nesting-depth.js';
 export { type ReadBodyOptions, readBody, readText } from './read-body.js';
 export { isRedirectStatus, redirectRefused } from './redirect-refused.js';

@@ -1,6 +1,7 @@
 import { MailbridgeError } from '../errors/index.js';
 import type { Redactor } from '../redact/redactor.js';
 import { scrubError } from '../redact/scrub-error.js';
+import { describeTlsFailure, isTlsCode } from './describe-tls-failure.js';
 import type { RequestProgress } from './request-tracker.js';
 import { safeUrl, stripUrls } from './safe-url.js';
 
@@ -29,28 +30,14 @@ export interface FailureContext {
   redactor: Redactor;
 }
 
-export const CA_FILE_HINT = "The server's certificate is not trusted: if a proxy or a private CA re-signs TLS, put its CA certificate in a PEM file and set network.caFile.";
-
-// OpenSSL verification results that mean "no trusted chain": fixable with network.caFile.
-const UNTRUSTED = new Set([
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_UNTRUSTED',
-  'CERT_CHAIN_TOO_LONG',
-  'INVALID_CA',
-  'CERT_SIGNATURE_FAILURE',
-  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
-]);
-const EXPIRED = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CRL_HAS_EXPIRED']);
 const TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
 const CONNECT_PHASE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
 
 interface CodedError {
   code?: string;
   message?: string;
+  /** The server's certificate, on ERR_TLS_CERT_ALTNAME_INVALID. */
+  cert?: unknown;
   hostname?: string;
   address?: string;
   port?: number;
@@ -113,21 +100,8 @@ export function mapNetworkError(error: unknown, context: FailureContext): Mailbr
   if (code === 'UND_ERR_PRX_TLS' || (viaProxy && !isTimeout(code))) {
     return make('PROXY_ERROR', `Could not connect to ${where} through the proxy: ${text}`, `The proxy could not be reached: check ${proxySetting}, or add the host to NO_PROXY if it must be reached directly.`, code !== 'UND_ERR_PRX_TLS');
   }
-  if (UNTRUSTED.has(code)) {
-    const hint = context.caFileSet
-      ? "The server's certificate is not signed by a trusted CA, nor by the CA in network.caFile: put the CA that signs this server's (or the TLS-inspecting proxy's) certificate in that PEM file; `openssl s_client -showcerts -connect HOST:443` shows the chain."
-      : CA_FILE_HINT;
-    return make('TLS_ERROR', `TLS to ${where} failed: ${text} (${code}).`, hint, false);
-  }
-  if (EXPIRED.has(code)) {
-    return make('TLS_ERROR', `TLS to ${where} failed: ${text} (${code}).`, "The server's certificate is expired or not yet valid: check this machine's clock, then the server's certificate.", false);
-  }
-  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
-    return make('TLS_ERROR', `TLS to ${where} failed: the certificate does not name this host.`, 'Check the host name of the endpoint (endpoints.* in the config); if a proxy re-signs TLS, set network.caFile to its CA.', false);
-  }
-  if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || code === 'EPROTO') {
-    return make('TLS_ERROR', `TLS to ${where} failed: ${text} (${code}).`, 'The server did not complete a TLS handshake: check that the URL uses https:// and the right port, and that no device intercepts the connection.', false);
-  }
+  const tls = describeTlsFailure(root, { host: hostAndPort(context.url).host, ...(context.caFileSet !== undefined ? { caFileSet: context.caFileSet } : {}) });
+  if (tls) return make('TLS_ERROR', `TLS to ${where} failed: ${tls.reason}.`, tls.hint, false);
   if (isTimeout(code)) {
     return make('NETWORK_TIMEOUT', `${where} timed out (${code}).`, 'Check that the endpoint is reachable from this machine (firewall, proxy), or raise network.timeoutMs in the config.', true);
   }
@@ -151,13 +125,17 @@ export function mapNetworkError(error: unknown, context: FailureContext): Mailbr
 /**
  * What a failed request's cause chain says, for HTTP clients other than core's (a caller's own
  * `HttpClient` throws undici's bare `TypeError('fetch failed')`): the innermost code and its text,
- * and the hint for it. `url` names the host and port the hint points at.
+ * and the hint for it (`tls` when it is a TLS failure). `url` names the host and port the hint points
+ * at; `caFileSet`, when the caller knows, whether network.caFile is in use (see describeTlsFailure).
  */
-export function describeNetworkCause(error: unknown, url: string): { reason: string; code?: string; hint: string } {
+export function describeNetworkCause(error: unknown, url: string, options: { caFileSet?: boolean } = {}): { reason: string; code?: string; hint: string; tls?: true } {
   const root = rootCause(error);
   const code = root.code ?? '';
   const text = root.message ?? String(error);
-  return { reason: code ? `${text} (${code})` : text, ...(code ? { code } : {}), hint: networkHint(code, hostAndPort(url)) };
+  const target = hostAndPort(url);
+  const tls = isTlsCode(code) ? describeTlsFailure(root, { host: target.host, ...options }) : undefined;
+  if (tls) return { reason: tls.reason, code, hint: tls.hint, tls: true };
+  return { reason: code ? `${text} (${code})` : text, ...(code ? { code } : {}), hint: networkHint(code, target) };
 }
 
 /** What to do about a failed connection, by the error code of its cause. */

@@ -20,9 +20,10 @@ function causeCodes(error: unknown): string[] {
  * Turns what `fetch` threw (a MailbridgeError of core's HTTP client, or a raw fetch error) into a
  * MailbridgeError that core's retry policy can classify: `retryable` for transient failures, and
  * `details.requestSent = false` when the server certainly never saw the request (so even a send may
- * be repeated).
+ * be repeated). `caFileSet`: whether network.caFile is in use on this path (undefined when unknown:
+ * a caller's own HTTP client).
  */
-export function toNetworkError(error: unknown, url: string): MailbridgeError {
+export function toNetworkError(error: unknown, url: string, options: { caFileSet?: boolean } = {}): MailbridgeError {
   const codes = causeCodes(error);
   const notSent = codes.some((code) => NOT_SENT_CODES.has(code));
   if (MailbridgeError.isInstance(error)) {
@@ -34,10 +35,12 @@ export function toNetworkError(error: unknown, url: string): MailbridgeError {
   const host = new URL(url).host;
   const tlsCode = codes.find((code) => TLS_CODE.test(code));
   if (tlsCode) {
+    // Core's description tells a certificate for other names (caFile cannot help) from an untrusted one.
+    const described = describeNetworkCause(error, url, options);
     return new MailbridgeError({
       code: 'TLS_ERROR',
-      message: `The TLS handshake with ${host} failed (${tlsCode}).`,
-      hint: 'If a proxy or a private CA signs the server certificate, set network.caFile to its PEM file.',
+      message: described.tls ? `The TLS handshake with ${host} failed: ${described.reason}.` : `The TLS handshake with ${host} failed (${tlsCode}).`,
+      hint: described.tls ? described.hint : 'If a proxy or a private CA signs the server certificate, set network.caFile to its PEM file.',
       cause: error,
     });
   }

@@ -167,16 +167,17 @@ export function createEwsModule(options: EwsModuleOptions): ApiModule {
     }
 
     const text = request.body.toString('utf8');
+    const parsed = readSoapRequest(text);
     let problems: SchemaProblem[] = [];
     if (options.validate) {
-      const result = validateSoap(request.body);
+      // Against the schema of the version the request targets, as Exchange validates it.
+      const result = validateSoap(request.body, parsed.ok ? { version: effectiveRequestVersion(parsed.request.requestServerVersion) } : {});
       log.schemaValid = result.valid;
       if (!result.valid) {
         problems = result.problems;
         log.schemaErrors = problems.map(describe);
       }
     }
-    const parsed = readSoapRequest(text);
     if (parsed.ok) log.ewsOperation = parsed.request.operation.name;
     else if (parsed.problem.kind === 'version-mismatch') return xmlResponse(500, versionMismatchFault(parsed.problem.namespace), log);
 

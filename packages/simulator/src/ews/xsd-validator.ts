@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type ErrorDetail, ParseOption, XmlBufferInputProvider, XmlDocument, XmlParseError, XmlValidateError, XsdValidator, xmlRegisterInputProvider } from 'libxml2-wasm';
+import { exchange2007Types } from './exchange-2007-schema.js';
+import { targetsExchange2007 } from './soap/request-version.js';
 
 /** One problem found in a SOAP message: what, and where (1-based line and position, as Exchange reports them). */
 export interface SchemaProblem {
@@ -19,8 +21,12 @@ export interface SchemaResult {
 
 /** Files of the schema set, in the folder `schema/` beside this module (official XSDs unmodified). */
 const SCHEMA_FILES = ['soap-envelope.xsd', 'messages.xsd', 'types.xsd', 'xml.xsd'] as const;
-/** Virtual location the schemas are served from to libxml2, so imports resolve without touching the disk. */
-const SCHEMA_BASE = 'mailbridge-ews-schema:///';
+/**
+ * The schema sets: the newest (as shipped), and Exchange 2007's, derived from it. Each is served to
+ * libxml2 from its own virtual location, so imports resolve within the set without touching the disk.
+ */
+type SchemaSet = 'newest' | 'exchange2007';
+const SCHEMA_BASES: Record<SchemaSet, string> = { newest: 'mailbridge-ews-schema:///', exchange2007: 'mailbridge-ews-schema-2007:///' };
 
 /**
  * Where the schema files are: beside this file in the sources (`src/ews/schema`), or, once bundled
@@ -35,7 +41,8 @@ function schemaFolder(): string {
   throw new Error(`EWS schema files not found (looked in ${candidates.map((c) => fileURLToPath(c)).join(', ')})`);
 }
 
-let compiled: XsdValidator | undefined;
+const compiled = new Map<SchemaSet, XsdValidator>();
+let registered = false;
 let versions: ReadonlySet<string> | undefined;
 
 /**
@@ -57,24 +64,34 @@ export function exchangeVersions(): ReadonlySet<string> {
  * second); each validation after that costs well under a millisecond (bench/simulator-ews-validate.mjs),
  * which is why this does not use xmllint-wasm (a new worker and a full schema parse per call, ~550 ms).
  */
-function validator(): XsdValidator {
-  if (compiled) return compiled;
-  const folder = schemaFolder();
-  const buffers: Record<string, Uint8Array> = {};
-  for (const file of SCHEMA_FILES) buffers[`${SCHEMA_BASE}${file}`] = readFileSync(`${folder}${file}`);
-  xmlRegisterInputProvider(new XmlBufferInputProvider(buffers));
-  const root = XmlDocument.fromBuffer(buffers[`${SCHEMA_BASE}soap-envelope.xsd`]!, { url: `${SCHEMA_BASE}soap-envelope.xsd` });
+function validator(set: SchemaSet): XsdValidator {
+  const ready = compiled.get(set);
+  if (ready) return ready;
+  if (!registered) {
+    const folder = schemaFolder();
+    const buffers: Record<string, Uint8Array> = {};
+    for (const file of SCHEMA_FILES) {
+      const bytes = readFileSync(`${folder}${file}`);
+      buffers[`${SCHEMA_BASES.newest}${file}`] = bytes;
+      buffers[`${SCHEMA_BASES.exchange2007}${file}`] = file === 'types.xsd' ? Buffer.from(exchange2007Types(bytes.toString('utf8')), 'utf8') : bytes;
+    }
+    xmlRegisterInputProvider(new XmlBufferInputProvider(buffers));
+    registered = true;
+  }
+  const url = `${SCHEMA_BASES[set]}soap-envelope.xsd`;
+  const root = XmlDocument.fromBuffer(readFileSync(`${schemaFolder()}soap-envelope.xsd`), { url });
   try {
-    compiled = XsdValidator.fromDoc(root);
+    const schema = XsdValidator.fromDoc(root);
+    compiled.set(set, schema);
+    return schema;
   } finally {
     root.dispose();
   }
-  return compiled;
 }
 
 /** Compile the schemas now (a simulator does this at start so the first request is not slow). */
 export function preloadEwsSchema(): void {
-  validator();
+  validator('newest');
 }
 
 /**
@@ -113,12 +130,23 @@ function toProblems(source: string, details: ErrorDetail[]): SchemaProblem[] {
     }));
 }
 
+/** Options of {@link validateSoap}. */
+export interface ValidateSoapOptions {
+  /**
+   * The RequestServerVersion a request targets: Exchange2007 and Exchange2007_SP1 are validated
+   * against the Exchange 2007 schema (which has, for example, no IsInline in attachments), as
+   * Exchange does; the other versions against the newest schema.
+   * @default undefined (the newest schema: responses, and callers that do not say)
+   */
+  version?: string;
+}
+
 /**
  * Validate a whole SOAP message (request or response) against the official EWS schemas wrapped in
  * our SOAP 1.1 envelope schema. Never throws for bad input: problems are returned.
  */
-export function validateSoap(xml: string | Buffer): SchemaResult {
-  const schema = validator();
+export function validateSoap(xml: string | Buffer, options: ValidateSoapOptions = {}): SchemaResult {
+  const schema = validator(options.version !== undefined && targetsExchange2007(options.version) ? 'exchange2007' : 'newest');
   const bytes = typeof xml === 'string' ? Buffer.from(xml, 'utf8') : xml;
   let doc: XmlDocument;
   try {

@@ -1,0 +1,164 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTokenProvider } from '../src/auth/create-token-provider.js';
+import { parseConfig } from '../src/config/parse-config.js';
+import { MailbridgeError } from '../src/errors/index.js';
+import type { HttpClient } from '../src/http/http-client.js';
+import { CA_FILE_HINT, createHttpClient } from '../src/http/index.js';
+
+/**
+ * The hints of TLS failures, against loopback HTTPS servers this test starts: a certificate for
+ * other names (network.caFile cannot help: the URL must use one of its names) and a certificate of
+ * another CA than the one in network.caFile (that CA did not sign it). Certificates are made with
+ * the openssl binary, as in http-client.test.ts (core has no certificate library).
+ */
+
+let dir: string;
+const servers: Server[] = [];
+const origins: Record<'wrongName' | 'manyNames' | 'otherCa', string> = { wrongName: '', manyNames: '', otherCa: '' };
+let caFile: string;
+
+function openssl(args: string[]): void {
+  execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+}
+
+const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+
+function makeCa(name: string): void {
+  openssl(['req', '-x509', ...EC, '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '2', '-subj', `/CN=mailbridge ${name}`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+}
+
+function makeServerCert(name: string, ca: string, altNames: string): { key: string; cert: string } {
+  openssl(['req', ...EC, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`]);
+  writeFileSync(join(dir, `${name}.cnf`), `subjectAltName=${altNames}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`);
+  openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.cnf`]);
+  return { key: readFileSync(join(dir, `${name}.key`), 'utf8'), cert: readFileSync(join(dir, `${name}.pem`), 'utf8') };
+}
+
+async function serve(credentials: { key: string; cert: string }): Promise<string> {
+  const server = createServer(credentials, (_req, res) => res.end('{}'));
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'mailbridge-tls-hints-'));
+  makeCa('trusted-ca');
+  makeCa('other-ca');
+  caFile = join(dir, 'trusted-ca.pem');
+  origins.wrongName = await serve(makeServerCert('wrong-name', 'trusted-ca', 'DNS:mail.contoso.test,DNS:autodiscover.contoso.test'));
+  const many = Array.from({ length: 8 }, (_, index) => `DNS:host${index + 1}.contoso.test`).join(',');
+  origins.manyNames = await serve(makeServerCert('many-names', 'trusted-ca', many));
+  origins.otherCa = await serve(makeServerCert('other-ca-server', 'other-ca', 'IP:127.0.0.1,DNS:localhost'));
+});
+
+afterAll(async () => {
+  for (const server of servers) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function failure(promise: Promise<unknown>): Promise<MailbridgeError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(MailbridgeError.isInstance(error), String(error)).toBe(true);
+  return error as MailbridgeError;
+}
+
+/** A caller's own HttpClient: plain fetch trusting `ca`, so core's mapping never sees the error. */
+function ownClient(ca: string): HttpClient {
+  const dispatcher = new Agent({ connect: { ca } });
+  return {
+    userAgent: 'own',
+    fetch: (input, init = {}) => fetch(input, { ...init, dispatcher } as RequestInit),
+    close: () => dispatcher.close(),
+  };
+}
+
+describe('core HTTP client (Graph, EWS and doctor go through it)', () => {
+  it('a certificate for other names: TLS_ERROR that names them and the URL, and says caFile does not help', async () => {
+    const http = createHttpClient({ caFile });
+    const error = await failure(http.fetch(`${origins.wrongName}/v1.0/me`));
+    await http.close();
+    expect(error.code).toBe('TLS_ERROR');
+    expect(error.retryable).toBe(false);
+    expect(error.message).toContain('mail.contoso.test, autodiscover.contoso.test');
+    expect(error.message).toContain('not for 127.0.0.1');
+    expect(error.hint).toContain('issued for mail.contoso.test, autodiscover.contoso.test, not for 127.0.0.1');
+    expect(error.hint).toMatch(/the URL must use a name the certificate is issued for/);
+    expect(error.hint).toMatch(/network\.caFile does not help/);
+    expect(error.hint).not.toMatch(/set network\.caFile/);
+  });
+
+  it('a certificate with many names: at most five listed, the rest counted', async () => {
+    const http = createHttpClient({ caFile });
+    const error = await failure(http.fetch(`${origins.manyNames}/`));
+    await http.close();
+    expect(error.hint).toContain('host1.contoso.test, host2.contoso.test, host3.contoso.test, host4.contoso.test, host5.contoso.test and 3 more');
+    expect(error.hint).not.toContain('host6');
+  });
+
+  it('network.caFile set, the certificate signed by another CA: says the CA in that file did not sign it', async () => {
+    const http = createHttpClient({ caFile });
+    const error = await failure(http.fetch(`${origins.otherCa}/`));
+    await http.close();
+    expect(error.code).toBe('TLS_ERROR');
+    expect(error.hint).toMatch(/not signed by the CA in network\.caFile/);
+    expect(error.hint).toMatch(/the CA in that file did not sign this server's certificate/);
+    expect(error.hint).not.toMatch(/set network\.caFile/);
+  });
+
+  it('no network.caFile, an untrusted certificate: suggests setting network.caFile', async () => {
+    const http = createHttpClient({});
+    const error = await failure(http.fetch(`${origins.otherCa}/`));
+    await http.close();
+    expect(error.code).toBe('TLS_ERROR');
+    expect(error.hint).toBe(CA_FILE_HINT);
+  });
+});
+
+describe('token endpoint', () => {
+  const configAt = (origin: string) =>
+    parseConfig(
+      { transport: 'graph', mailbox: 'alerts@contoso.com', endpoints: { authorityHost: origin }, auth: { tenant: 'contoso.onmicrosoft.com', clientId: '66666666-7777-8888-9999-000000000000', clientSecret: 'x~value-of-a-secret' } },
+      { env: {} },
+    ).config;
+
+  it('through core HTTP client: a certificate for other names gets the names hint', async () => {
+    const http = createHttpClient({ caFile });
+    const error = await failure(createTokenProvider(configAt(origins.wrongName), { http }).getToken('graph'));
+    await http.close();
+    expect(error.code).toBe('TLS_ERROR');
+    expect(error.hint).toContain('issued for mail.contoso.test, autodiscover.contoso.test');
+    expect(error.hint).not.toMatch(/set network\.caFile/);
+    expect(JSON.stringify({ message: error.message, hint: error.hint })).not.toContain('value-of-a-secret');
+  });
+
+  it('through core HTTP client with network.caFile: another CA gets "the CA in that file did not sign"', async () => {
+    const http = createHttpClient({ caFile });
+    const error = await failure(createTokenProvider(configAt(origins.otherCa), { http }).getToken('graph'));
+    await http.close();
+    expect(error.code).toBe('TLS_ERROR');
+    expect(error.hint).toMatch(/the CA in that file did not sign/);
+  });
+
+  it("through a caller's own HttpClient: still TLS_ERROR with the names hint", async () => {
+    const http = ownClient(readFileSync(caFile, 'utf8'));
+    const error = await failure(createTokenProvider(configAt(origins.wrongName), { http }).getToken('graph'));
+    await http.close();
+    expect(error.code).toBe('TLS_ERROR');
+    expect(error.hint).toContain('issued for mail.contoso.test, autodiscover.contoso.test, not for 127.0.0.1');
+    expect(error.hint).not.toMatch(/set network\.caFile/);
+  });
+});
