@@ -44,9 +44,10 @@ export interface CreateRelayOptions {
   rawMimeLimitBytes?: number;
   /**
    * Attachment folders under the file outbox's `relay-parts` folder that no kept message references
-   * (dropped with `mailbridge outbox drop`, or left by a crash before the 250) are removed at once
-   * when the relay process that made them has exited (same host, its pid gone), otherwise when
-   * nothing has written to them for this long (another relay process may still be receiving).
+   * are removed by a sweep: those of an accepted message (dropped with `mailbridge outbox drop`, or
+   * delivered by another process) and those whose relay process has exited (same host, its pid
+   * gone: a crash before the 250) at once, any other when nothing has written to it for this long
+   * (another relay process may still be receiving into it).
    * @default 3_600_000 (one hour)
    */
   partsSweepGraceMs?: number;

@@ -76,4 +76,17 @@ describe('the parts sweep', () => {
     expect(await store.sweep(none, { graceMs: 60_000, busy: new Set([join(root, mine)]) })).toBe(2);
     expect(await readdir(root)).toEqual([mine]);
   });
+
+  it('removes at once the folder of an accepted message (marked) the outbox no longer holds — dropped, or delivered by another process — whatever its owner', async () => {
+    const root = join(dir, 'marked');
+    const store = await createPartsStore({ root, durable: true });
+    const live = `${thisOwner.host}-${process.ppid}-0badcafe`;
+    const delivered = await folder(root, '<delivered-elsewhere@relay.test>', live);
+    await writeFile(join(root, delivered, '.accepted-20261207T093000Z-abc'), '');
+    const receiving = await folder(root, '<still-receiving@relay.test>', live);
+    const queued = await folder(root, '<queued@relay.test>', ownerTag());
+    await writeFile(join(root, queued, '.accepted-20261207T093001Z-def'), '');
+    expect(await store.sweep(async () => new Set([partsKey('<queued@relay.test>')]), { graceMs: 3_600_000 })).toBe(1);
+    expect((await readdir(root)).sort()).toEqual([queued, receiving].sort());
+  });
 });

@@ -51,8 +51,9 @@ export interface PartsStore {
   open(fallbackMessageId: string): MessageParts;
   /**
    * Durable: removes the folders of messages the outbox no longer holds — whose Message-ID hash is
-   * not in the set `keep()` resolves to — when their owner process has exited, or else when nothing
-   * has written to them for `graceMs` (another relay process may be receiving into them). `keep` is
+   * not in the set `keep()` resolves to — when their message was accepted (marked) or their owner
+   * process has exited, or else when nothing has written to them for `graceMs` (another relay
+   * process may be receiving into them). `keep` is
    * read (twice) after the owners are checked: a process found dead can no longer add a message, so
    * what it stored is in the set. Folders in `busy` are left alone.
    * Temporary: removes the temporary roots of relay processes on this host that have exited (nothing
@@ -199,8 +200,10 @@ export async function createPartsStore(options: { root?: string; durable: boolea
         if (sweepOptions.busy?.has(dir)) continue;
         const newest = await newestChange(dir);
         if (newest === undefined) continue;
-        // Only what could go if no message needs it: its owner has exited, or the grace is over.
-        if (ownerGone(parseOwnerTag(match[2]), newest) || now - newest >= sweepOptions.graceMs) candidates.push({ dir, key: match[1]! });
+        // Only what could go if no message needs it: its message was accepted (nothing writes to it
+        // any more), its owner has exited, or the grace is over.
+        const accepted = (await readdir(dir).catch(() => [] as string[])).some((file) => file.startsWith(ACCEPTED_MARK));
+        if (accepted || ownerGone(parseOwnerTag(match[2]), newest) || now - newest >= sweepOptions.graceMs) candidates.push({ dir, key: match[1]! });
       }
       if (candidates.length === 0) return 0;
       // Two readings, the second after the first: a listing can miss a message that moves between
