@@ -81,7 +81,7 @@ describe('mailbridge init in a terminal', { timeout: 150_000 }, () => {
         ['Secret file path', ENTER],
         ['When does the secret expire', `2024-01-31${ENTER}`],
         ['is in the past', `${erase(10)}2099-06-01${ENTER}`],
-        ['Run `mailbridge doctor` now', `maybe${ENTER}`], // neither yes nor no: asked again
+        ['Run `mailbridge --config \\S+ doctor` now', `maybe${ENTER}`], // neither yes nor no: asked again
         ['Answer y \\(yes\\) or n \\(no\\)', `${erase(5)}n${ENTER}`],
       ],
       ['init', '--output', join(dir.path, 'mailbridge.json')],
@@ -175,7 +175,7 @@ describe('mailbridge init in a terminal', { timeout: 150_000 }, () => {
         ['Private key file', `cert.key${ENTER}`],
         ['encrypted', `no${ENTER}`],
         [`Thumbprint ${certificate.thumbprint}`, ''],
-        ['Run `mailbridge doctor` now', `y${ENTER}`],
+        ['Run `mailbridge --config \\S+ doctor` now', `y${ENTER}`],
         ['All checks passed', ''],
       ],
       ['init', '--output', join(dir.path, 'cert.json'), '--authority-host', sim.authorityHost, '--graph-url', sim.graphUrl, '--ca-file', sim.caFile],
@@ -202,7 +202,7 @@ describe('mailbridge init in a terminal', { timeout: 150_000 }, () => {
         ['Where does the password live', ENTER], // env
         ['Environment variable name', `INIT_PTY_PASSWORD${ENTER}`],
         ['CA certificate file', `${onPremises.caFile}${ENTER}`],
-        ['Run `mailbridge doctor` now', ENTER], // default yes
+        ['Run `mailbridge --config \\S+ doctor` now', ENTER], // default yes
         ['All checks passed', ''],
       ],
       ['init', '--output', join(dir.path, 'onprem.json')],
@@ -267,7 +267,7 @@ describe('mailbridge init in a terminal', { timeout: 150_000 }, () => {
         ['exists. Replace it', `n${ENTER}`],
         ['Secret file path', `fresh.secret${ENTER}`],
         ['When does the secret expire', ENTER],
-        ['Run `mailbridge doctor` now', `no${ENTER}`],
+        ['Run `mailbridge --config \\S+ doctor` now', `no${ENTER}`],
       ],
       ['init', '--output', join(dir.path, 'fresh.json')],
     );

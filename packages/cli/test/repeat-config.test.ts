@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { repeatConfig, shellQuote } from '../src/output/repeat-config.js';
+import { configCommand, repeatConfig, shellQuote } from '../src/output/repeat-config.js';
 
 describe('hints repeat the --config the user passed', () => {
   it('inserts --config into the commands a hint names, quoted for the shell', () => {
@@ -8,10 +8,19 @@ describe('hints repeat the --config the user passed', () => {
     expect(repeatConfig(hint, "/etc/mail bridge/it's.json")).toContain(`\`mailbridge --config '/etc/mail bridge/it'\\''s.json' login\``);
   });
 
-  it('leaves hints alone without --config, and never touches init, sandbox or --help', () => {
+  it('leaves hints alone without --config, and never touches sandbox or --help', () => {
     const hint = 'Run `mailbridge login`.';
     expect(repeatConfig(hint, undefined)).toBe(hint);
-    for (const text of ['Run `mailbridge init` to write a config.', 'Try `mailbridge sandbox --demo`.', 'Run `mailbridge --help`.']) expect(repeatConfig(text, 'x.json')).toBe(text);
+    for (const text of ['Try `mailbridge sandbox --demo`.', 'Run `mailbridge --help`.', 'See `mailbridge init --help`.']) expect(repeatConfig(text, 'x.json')).toBe(text);
+  });
+
+  it('repeats it for init, which writes where --config points ("run `mailbridge init` to write a config there")', () => {
+    expect(repeatConfig('Check the path, or run `mailbridge init` to write a config there.', 'my dir/x.json')).toBe("Check the path, or run `mailbridge --config 'my dir/x.json' init` to write a config there.");
+  });
+
+  it('configCommand builds a command line with the config, quoted', () => {
+    expect(configCommand('my dir/x.json', 'doctor')).toBe("mailbridge --config 'my dir/x.json' doctor");
+    expect(configCommand('./x.json', 'login')).toBe('mailbridge --config ./x.json login');
   });
 
   it('quotes only what needs quoting', () => {

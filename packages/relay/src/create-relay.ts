@@ -44,12 +44,16 @@ export interface CreateRelayOptions {
   rawMimeLimitBytes?: number;
   /**
    * Attachment folders under the file outbox's `relay-parts` folder that no kept message references
-   * (dropped with `mailbridge outbox drop`, or left by a crash before the 250) are removed when
+   * (dropped with `mailbridge outbox drop`, or left by a crash before the 250) are removed at once
+   * when the relay process that made them has exited (same host, its pid gone), otherwise when
    * nothing has written to them for this long (another relay process may still be receiving).
    * @default 3_600_000 (one hour)
    */
   partsSweepGraceMs?: number;
-  /** How often those folders are swept (also once at start). @default 3_600_000 */
+  /**
+   * How often those folders (and the temporary attachment folders of exited relay processes, with
+   * any other outbox) are swept; also once at start. @default 3_600_000
+   */
   partsSweepIntervalMs?: number;
   /** Environment for `{env}` passwords. @default process.env */
   env?: NodeJS.ProcessEnv;
@@ -148,14 +152,9 @@ export async function createRelay(config: MailbridgeConfig, options: CreateRelay
   const receivingParts = new Set<MessageParts>();
   const acceptedParts = new Map<string, MessageParts>();
   const messageIdDomain = config.mailbox.slice(config.mailbox.lastIndexOf('@') + 1) || 'mailbridge.invalid';
-  /** Hashes of the Message-IDs the outbox still has to deliver (their parts must stay). */
-  const keptKeys = new Set<string>();
   try {
     if (outbox.list) {
-      for await (const entry of outbox.list()) {
-        held.set(entry.internetMessageId.toLowerCase(), entry.id);
-        if (entry.state !== 'delivered') keptKeys.add(partsKey(entry.internetMessageId));
-      }
+      for await (const entry of outbox.list()) held.set(entry.internetMessageId.toLowerCase(), entry.id);
     }
   } catch (error) {
     await partsStore.close();
@@ -164,19 +163,22 @@ export async function createRelay(config: MailbridgeConfig, options: CreateRelay
   }
   const sweepGraceMs = options.partsSweepGraceMs ?? 3_600_000;
   const busyDirs = () => new Set([...receivingParts].map((parts) => parts.dir));
-  const sweepParts = (keep: Set<string>) => partsStore.sweep(keep, { graceMs: sweepGraceMs, busy: busyDirs() });
+  const list = outbox.list?.bind(outbox);
+  /** Hashes of the Message-IDs the outbox still has to deliver, or may send again (their parts must stay). */
+  const keptKeys = async () => {
+    const keep = new Set<string>();
+    if (list) for await (const entry of list()) if (entry.state !== 'delivered') keep.add(partsKey(entry.internetMessageId));
+    return keep;
+  };
+  // Durable parts are swept only against the outbox's list (without one nothing is provably unneeded);
+  // temporary roots of exited relay processes need no list.
+  const sweeps = !durableParts || list !== undefined;
+  const sweepParts = () => partsStore.sweep(keptKeys, { graceMs: sweepGraceMs, busy: busyDirs() });
   const sweepWarning = (error: unknown) =>
     events.emit('warning', { code: MailbridgeError.isInstance(error) ? error.code : 'OUTBOX_STORE_UNAVAILABLE', message: 'The relay could not remove attachment files of messages no longer in the outbox; it tries again later.' });
-  const list = outbox.list?.bind(outbox);
   let sweepTimer: NodeJS.Timeout | undefined;
-  if (durableParts && list) {
-    sweepTimer = setInterval(() => {
-      void (async () => {
-        const keep = new Set<string>();
-        for await (const entry of list()) if (entry.state !== 'delivered') keep.add(partsKey(entry.internetMessageId));
-        await sweepParts(keep);
-      })().catch(sweepWarning);
-    }, options.partsSweepIntervalMs ?? 3_600_000);
+  if (sweeps) {
+    sweepTimer = setInterval(() => void sweepParts().catch(sweepWarning), options.partsSweepIntervalMs ?? 3_600_000);
     sweepTimer.unref();
   }
   const HELD_MAX = 200_000;
@@ -389,6 +391,8 @@ export async function createRelay(config: MailbridgeConfig, options: CreateRelay
             return;
           }
           if (keepParts) {
+            // Not flushed: lost to a power cut, the folder is still kept by its Message-ID until delivered.
+            await parts.markAccepted(queued.id);
             receivingParts.delete(parts);
             acceptedParts.set(queued.id, parts);
             if (acceptedParts.size > 100_000) acceptedParts.delete(acceptedParts.keys().next().value!); // the sweep removes its files
@@ -446,7 +450,7 @@ export async function createRelay(config: MailbridgeConfig, options: CreateRelay
       delivered.remove().catch(sweepWarning);
     } else if (durableParts && event.internetMessageId) {
       // Accepted before a restart: found by its Message-ID.
-      partsStore.removeFor(event.internetMessageId, busyDirs()).catch(sweepWarning);
+      partsStore.removeFor(event.internetMessageId, event.id, busyDirs()).catch(sweepWarning);
     }
     const at = acceptedAt.get(event.id);
     acceptedAt.delete(event.id);
@@ -537,7 +541,7 @@ export async function createRelay(config: MailbridgeConfig, options: CreateRelay
     throw error;
   }
   if (options.startOutbox !== false) await outbox.start?.();
-  if (durableParts && list) void sweepParts(keptKeys).catch(sweepWarning);
+  if (sweeps) void sweepParts().catch(sweepWarning);
 
   let closed: Promise<void> | undefined;
   const instance: Relay = {

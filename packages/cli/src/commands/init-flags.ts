@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UsageError } from '../output/render-error.js';
+import { shellQuote } from '../output/repeat-config.js';
 import type { InitAnswers, SecretRef } from './init-answers.js';
 import { inspectCertificate } from './init-certificate.js';
 import type { InitBranch } from './init-checklists.js';
@@ -28,6 +29,8 @@ export interface FlagContext {
   cwd: string;
   env: NodeJS.ProcessEnv;
   now: Date;
+  /** `mailbridge init` as hints name it (with the `--output` given). @default "mailbridge init" */
+  again?: string;
 }
 
 /**
@@ -155,7 +158,7 @@ export async function answersFromFlags(options: Record<string, unknown>, context
     if (file === undefined || problems.length > 0) continue;
     const problem = await fileProblem(resolve(context.cwd, file));
     if (problem !== undefined) notes.push(`--${kind}-file: ${problem} yet: create it (mode 0600) before mailbridge runs.`);
-    else if (await isExposed(resolve(context.cwd, file))) notes.push(`--${kind}-file: ${file} is readable by other users: chmod 600 ${file}`);
+    else if (await isExposed(resolve(context.cwd, file))) notes.push(`--${kind}-file: ${file} is readable by other users: chmod 600 ${shellQuote(file)}`);
   }
   const caFile = text('caFile');
   if (caFile !== undefined) {
@@ -167,7 +170,7 @@ export async function answersFromFlags(options: Record<string, unknown>, context
   if (problems.length > 0) {
     throw new UsageError(
       `mailbridge init cannot write the config: ${problems.join('; ')}.`,
-      'Fix the flags above (`mailbridge init --help` lists them and has examples), or run `mailbridge init` without --transport in a terminal to be asked.',
+      `Fix the flags above (\`mailbridge init --help\` lists them and has examples), or run \`${context.again ?? 'mailbridge init'}\` without --transport in a terminal to be asked.`,
     );
   }
   return { answers, notes };

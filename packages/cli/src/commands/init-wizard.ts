@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { CliIo } from '../output/cli-io.js';
+import { repeatConfig } from '../output/repeat-config.js';
 import type { InitAnswers, SecretRef } from './init-answers.js';
 import { inspectCertificate } from './init-certificate.js';
 import { checklist, type InitBranch } from './init-checklists.js';
@@ -9,6 +10,8 @@ import { isPersonalMailbox, normaliseGuid, parseYesNo, validators } from './init
 /** What the wizard does not ask because flags said it (`--ews-url`, `--authority-host`, …). */
 export interface WizardPreset {
   output: string;
+  /** The config as the commands the checklist names take it (`mailbridge --config <shown> login`). */
+  shown: string;
   endpoints?: { authorityHost?: string; graph?: string; ews?: string };
   caFile?: string;
   now: Date;
@@ -29,10 +32,10 @@ export async function askYesNo(prompts: Prompts, message: string, defaultAnswer:
 }
 
 /** Prints the checklist of a branch, before the questions whose answers it tells where to find. */
-function printChecklist(io: CliIo, steps: string[], title: string): void {
+function printChecklist(io: CliIo, steps: string[], title: string, config: string): void {
   io.out();
   io.out(io.colors.bold(title));
-  steps.forEach((step, index) => io.out(`  ${index + 1}. ${step}`));
+  steps.forEach((step, index) => io.out(`  ${index + 1}. ${repeatConfig(step, config)}`));
   io.out();
 }
 
@@ -95,7 +98,7 @@ export async function askAnswers(io: CliIo, preset: WizardPreset): Promise<InitA
   if (preset.endpoints && Object.keys(preset.endpoints).length > 0) answers.endpoints = { ...preset.endpoints };
 
   if (branch === 'basic' || branch === 'ntlm') {
-    printChecklist(io, checklist({ transport, branch }), 'On the Exchange Server first:');
+    printChecklist(io, checklist({ transport, branch }), 'On the Exchange Server first:', preset.shown);
     answers.mailbox = (await input({ message: 'Mailbox to send from and read (SMTP address)', validate: validators.mailbox })).trim();
     const ews = preset.endpoints?.ews ?? (await input({ message: 'EWS URL', default: `https://mail.${answers.mailbox.split('@')[1] ?? 'contoso.com'}/EWS/Exchange.asmx`, validate: validators.ewsUrl })).trim();
     answers.endpoints = { ...answers.endpoints, ews };
@@ -118,7 +121,7 @@ export async function askAnswers(io: CliIo, preset: WizardPreset): Promise<InitA
   }
 
   const delegated = branch === 'authorization-code' || branch === 'device-code';
-  printChecklist(io, checklist({ transport, branch }), 'The app registration first (Entra admin center):');
+  printChecklist(io, checklist({ transport, branch }), 'The app registration first (Entra admin center):', preset.shown);
   answers.mailbox = (await input({ message: 'Mailbox to send from and read (SMTP address)', validate: validators.mailbox })).trim();
   answers.cloud = await select({
     message: 'Cloud',

@@ -1,8 +1,10 @@
 import { access } from 'node:fs/promises';
-import { dirname, relative, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { shownPath } from '../files/shown-path.js';
 import { writeNewFile } from '../files/write-new-file.js';
 import type { CliIo, GlobalOptions } from '../output/cli-io.js';
 import { UsageError } from '../output/render-error.js';
+import { configCommand, repeatConfig, shellQuote } from '../output/repeat-config.js';
 import { buildConfig, flowOf, holdsLiteralSecret, type InitAnswers, secretEnvNames } from './init-answers.js';
 import { checklist } from './init-checklists.js';
 import { answersFromFlags } from './init-flags.js';
@@ -24,6 +26,10 @@ const exists = (path: string): Promise<boolean> =>
 export async function initCommand(io: CliIo, globals: GlobalOptions, options: Record<string, unknown>): Promise<number> {
   // Where the other commands will look for it, unless told otherwise.
   const output = resolve(String(options.output ?? globals.config ?? (io.env.MAILBRIDGE_CONFIG || 'mailbridge.json')));
+  // Every command init's output names carries `--config <what init writes>`, as typed from here.
+  const shown = shownPath(output);
+  // Init's own hints ("run `mailbridge init` …") keep where it writes: `--output` here, `--config` by the error report.
+  const again = `mailbridge init${typeof options.output === 'string' ? ` --output ${shellQuote(options.output)}` : ''}`;
   const now = new Date();
   const fromFlags = options.transport !== undefined;
   if (!fromFlags) {
@@ -32,14 +38,14 @@ export async function initCommand(io: CliIo, globals: GlobalOptions, options: Re
       const flags = given.map((name) => `--${name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`).join(', ');
       throw new UsageError(
         `${flags} answer${given.length === 1 ? 's' : ''} init's questions: give --transport too, and init asks nothing.`,
-        'Add --transport graph or --transport ews (see the examples in `mailbridge init --help`), or run `mailbridge init` without answer flags to be asked.',
+        `Add --transport graph or --transport ews (see the examples in \`mailbridge init --help\`), or run \`${again}\` without answer flags to be asked.`,
       );
     }
     if (io.json) throw new UsageError('`mailbridge init --json` needs its answers as flags.', 'Add --transport and the other answers (see `mailbridge init --help`), or run it without --json in a terminal.');
     if (process.stdin.isTTY !== true)
       throw new UsageError(
         '`mailbridge init` needs a terminal to ask its questions.',
-        'Run it in an interactive terminal, or give the answers as flags: mailbridge init --transport graph --mailbox … --tenant … --client-id … --secret-env … (see `mailbridge init --help`).',
+        `Run it in an interactive terminal, or give the answers as flags: \`${again} --transport graph --mailbox … --tenant … --client-id … --secret-env …\` (see \`mailbridge init --help\`).`,
       );
   }
 
@@ -47,13 +53,13 @@ export async function initCommand(io: CliIo, globals: GlobalOptions, options: Re
   let notes: string[] = [];
   const replaceOutput = await exists(output);
   if (fromFlags) {
-    if (replaceOutput && options.force !== true) throw new UsageError(`${relative(process.cwd(), output) || output} exists: init does not replace it.`, 'Pass --force to replace it, or --output PATH to write elsewhere.');
-    ({ answers, notes } = await answersFromFlags(options, { output, cwd: process.cwd(), env: io.env, now }));
+    if (replaceOutput && options.force !== true) throw new UsageError(`${shown} exists: init does not replace it.`, 'Pass --force to replace it, or --output PATH to write elsewhere.');
+    ({ answers, notes } = await answersFromFlags(options, { output, cwd: process.cwd(), env: io.env, now, again }));
   } else {
     io.out(io.colors.bold('mailbridge init — answers come from your Entra app registration (or your Exchange Server).'));
     const prompts = await import('@inquirer/prompts');
     const { askAnswers, askYesNo } = await import('./init-wizard.js');
-    if (replaceOutput && options.force !== true && !(await askYesNo(prompts, `${relative(process.cwd(), output)} exists. Overwrite it?`, false))) {
+    if (replaceOutput && options.force !== true && !(await askYesNo(prompts, `${shown} exists. Overwrite it?`, false))) {
       io.out('Nothing written.');
       return 0;
     }
@@ -62,7 +68,7 @@ export async function initCommand(io: CliIo, globals: GlobalOptions, options: Re
       ...(typeof options.graphUrl === 'string' ? { graph: options.graphUrl } : {}),
       ...(typeof options.ewsUrl === 'string' ? { ews: options.ewsUrl } : {}),
     };
-    answers = await askAnswers(io, { output, endpoints, ...(typeof options.caFile === 'string' ? { caFile: configRelative(output, options.caFile) } : {}), now });
+    answers = await askAnswers(io, { output, shown, endpoints, ...(typeof options.caFile === 'string' ? { caFile: configRelative(output, options.caFile) } : {}), now });
   }
 
   const config = buildConfig(answers);
@@ -71,23 +77,22 @@ export async function initCommand(io: CliIo, globals: GlobalOptions, options: Re
   for (const file of answers.secretFiles) await writeNewFile(file.path, `${file.value}\n`, { mode: 0o600, replace: file.replace });
   await writeNewFile(output, `${JSON.stringify(config, null, 2)}\n`, { mode: holdsLiteralSecret(answers) ? 0o600 : 0o644, replace: replaceOutput });
 
-  const shown = relative(process.cwd(), output) || output;
   const flow = flowOf(answers.branch);
   const delegated = flow === 'device-code' || flow === 'authorization-code';
-  const next = delegated ? `mailbridge --config ${shown} login` : `mailbridge --config ${shown} doctor`;
+  const next = configCommand(shown, delegated ? 'login' : 'doctor');
   const steps = checklist({
     transport: answers.transport,
     branch: answers.branch,
     ...(answers.redirectUri ? { redirectUri: answers.redirectUri } : {}),
     ...(flow === 'authorization-code' ? { confidential: answers.clientSecret !== undefined || answers.certificate !== undefined } : {}),
-  });
+  }).map((step) => repeatConfig(step, shown));
   const envNames = secretEnvNames(answers);
   if (io.json) {
     io.printJson({ ok: true, config: output, auth: { flow }, checklist: steps, environment: envNames, notes, next });
     return 0;
   }
   const c = io.colors;
-  for (const file of answers.secretFiles) io.out(c.dim(`Wrote ${relative(process.cwd(), file.path)} (mode 0600).`));
+  for (const file of answers.secretFiles) io.out(c.dim(`Wrote ${shownPath(file.path)} (mode 0600).`));
   io.out(`${c.green('✔')} Wrote ${shown}`);
   if (fromFlags) {
     io.out();
@@ -101,9 +106,10 @@ export async function initCommand(io: CliIo, globals: GlobalOptions, options: Re
   if (!fromFlags && !delegated) {
     const prompts = await import('@inquirer/prompts');
     const { askYesNo } = await import('./init-wizard.js');
-    if (await askYesNo(prompts, 'Run `mailbridge doctor` now?', true)) {
+    if (await askYesNo(prompts, `Run \`${configCommand(shown, 'doctor')}\` now?`, true)) {
       const { doctorCommand } = await import('./doctor.js');
-      return doctorCommand(io, { config: output }, {});
+      // Doctor's hints ("run `mailbridge doctor` again") then name the config just written.
+      return doctorCommand({ ...io, config: shown }, { ...globals, config: output }, {});
     }
   }
   io.out(`Next: ${c.bold(next)}${flow === 'authorization-code' && answers.redirectUri ? ' (add --no-browser on a server without a browser)' : ''}.`);

@@ -63,8 +63,22 @@ export function seededConfigPath(configPath: string, name: string): string {
   return `${configPath.replace(/\.json$/, '')}.${name}.json`;
 }
 
+/** A loopback address a sandbox config names (relay listener, status page). */
+export interface SandboxAddress {
+  host: string;
+  port: number;
+}
+
+/** What a written sandbox config holds beyond the simulator's endpoints: where its relay and outbox are. */
+export interface WrittenSandboxConfig {
+  /** With `relayAndOutbox`: the relay's SMTP listener (no TLS, no auth) and its status page. */
+  relay?: { smtp: SandboxAddress; status: SandboxAddress };
+  /** With `relayAndOutbox`: the file outbox's folder (absolute). */
+  outboxDir?: string;
+}
+
 /** Writes a sandbox config: the simulator's endpoints and CA, the app's secret in a 0600 file beside it. */
-export async function writeSandboxConfig(simulator: SandboxSimulator, configPath: string, options: SandboxConfigOptions): Promise<void> {
+export async function writeSandboxConfig(simulator: SandboxSimulator, configPath: string, options: SandboxConfigOptions): Promise<WrittenSandboxConfig> {
   const folder = dirname(configPath);
   await mkdir(folder, { recursive: true });
   const replace = options.force || (await isSandboxConfig(configPath));
@@ -87,10 +101,15 @@ export async function writeSandboxConfig(simulator: SandboxSimulator, configPath
     auth.clientAssertionFile = `./${relative(folder, federated.file)}`;
   }
   const sections: Record<string, unknown> = {};
+  const written: WrittenSandboxConfig = {};
   if (options.relayAndOutbox) {
     // `mailbridge relay --config F` relays into the simulator: loopback, no TLS, no auth, a file outbox beside F.
-    sections.outbox = { store: { type: 'file', dir: `./${relative(folder, `${configPath.replace(/\.json$/, '')}-outbox`)}` } };
-    sections.relay = { listen: [{ host: '127.0.0.1', port: await freeLoopbackPort(), tls: 'none' }], status: { host: '127.0.0.1', port: await freeLoopbackPort() } };
+    const outboxDir = `${configPath.replace(/\.json$/, '')}-outbox`;
+    const smtp = { host: '127.0.0.1', port: await freeLoopbackPort() };
+    const status = { host: '127.0.0.1', port: await freeLoopbackPort() };
+    sections.outbox = { store: { type: 'file', dir: `./${relative(folder, outboxDir)}` } };
+    sections.relay = { listen: [{ ...smtp, tls: 'none' }], status };
+    Object.assign(written, { relay: { smtp, status }, outboxDir });
   }
   // The config first: refusing to replace it leaves nothing half written.
   await writeNewFile(configPath, `${JSON.stringify({ $schema: 'https://unpkg.com/@mailbridge/core/schema/mailbridge.schema.json', ...config, auth, ...sections }, null, 2)}\n`, { mode: 0o600, replace });
@@ -103,4 +122,5 @@ export async function writeSandboxConfig(simulator: SandboxSimulator, configPath
     () => false,
   );
   if (!federated) await writeNewFile(secretFile, `${options.secret}\n`, { mode: 0o600, replace: replace || (sameSecret && !secretIsLink) });
+  return written;
 }

@@ -1,16 +1,15 @@
 import { mkdir } from 'node:fs/promises';
-import { dirname, relative, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { shownPath } from '../files/shown-path.js';
 import type { CliIo, GlobalOptions } from '../output/cli-io.js';
+import { writeFlushed } from '../output/write-flushed.js';
 import { seededConfigPath, writeSandboxConfig } from './sandbox-config-file.js';
 import { commandLine, type DemoCommand, runDemoCommand } from './sandbox-demo.js';
 
 const DEFAULT_CONFIG = 'mailbridge.sandbox.json';
 
-/** A path as the person can type it from here: relative to the working folder when that is shorter. */
-function shownPath(path: string): string {
-  const relativePath = relative(process.cwd(), path);
-  return relativePath !== '' && relativePath.length < path.length ? relativePath : path;
-}
+/** The relay's status page, as `mailbridge relay` serves it (plain HTTP on loopback). */
+const statusUrl = (address: { host: string; port: number }): string => `http://${address.host}:${address.port}/`;
 
 /** `mailbridge sandbox …` as started, without --demo: the command that keeps the same sandbox running. */
 function sandboxLine(options: Record<string, unknown>, configShown: string, seedShown: string | undefined, faults: string[]): string {
@@ -42,12 +41,12 @@ export async function sandboxCommand(io: CliIo, globals: GlobalOptions, options:
     simulator.seed(seed.data);
     const federated = options.federated === true ? { subject: DEMO.federatedSubject, file: `${configPath.replace(/\.json$/, '')}.assertion` } : undefined;
     const force = options.force === true;
-    await writeSandboxConfig(simulator, configPath, { secret: DEMO.clientSecret, force, relayAndOutbox: true, ...(federated ? { federated } : {}) });
+    const written = await writeSandboxConfig(simulator, configPath, { secret: DEMO.clientSecret, force, relayAndOutbox: true, ...(federated ? { federated } : {}) });
     const seeded = [];
     for (const app of seed.apps) {
       const path = seededConfigPath(configPath, app.name);
       await writeSandboxConfig(simulator, path, { secret: app.secret, clientId: app.clientId, transport: app.transport, mailbox: app.mailbox, secretExpiresAt: app.configSecretExpiresAt, force });
-      seeded.push({ ...app, shown: shownPath(path) });
+      seeded.push({ ...app, path, shown: shownPath(path) });
     }
     // The platform renews a projected token before it expires (an hour): so does the sandbox.
     renew = federated ? setInterval(() => void simulator.writeFederatedAssertionFile(federated.file, federated).catch(() => undefined), 20 * 60_000) : undefined;
@@ -82,15 +81,6 @@ export async function sandboxCommand(io: CliIo, globals: GlobalOptions, options:
       );
       return 0;
     }
-    io.out(c.bold(`mailbridge sandbox is running at ${simulator.url}`));
-    io.out(`  tenant   ${DEMO.tenantId} (${DEMO.domain})`);
-    io.out(`  app      ${DEMO.clientId}`);
-    io.out(`  mailbox  ${DEMO.mailbox}`);
-    io.out(`  config   ${shown}${federated ? ` (federated assertion file ${shownPath(federated.file)}, renewed every 20 minutes)` : ''}`);
-    for (const app of seeded) io.out(`  app      ${app.name} (${app.clientId}, ${app.transport}, ${app.mailbox}): ${app.shown}`);
-    for (const line of faultLines) io.out(line);
-    io.out();
-    io.out('Try, in another terminal:');
     const tries: DemoCommand[] = [
       withConfig(shown, 'doctor'),
       withConfig(shown, 'send', '--to', DEMO.mailbox, '--subject', 'Hello', '--text', 'It works'),
@@ -99,6 +89,38 @@ export async function sandboxCommand(io: CliIo, globals: GlobalOptions, options:
       withConfig(shown, 'relay'),
       ...seeded.map((app) => withConfig(app.shown, 'doctor')),
     ];
+    const relay = written.relay;
+    if (io.json) {
+      // One document, on one line (`read` takes it whole), flushed while the sandbox keeps running.
+      // Addresses and paths only: the secret, the federated assertion and the admin key stay in their files.
+      const report = {
+        ok: true,
+        url: simulator.url,
+        endpoints: { authorityHost: simulator.authorityHost, graph: simulator.graphUrl, ews: simulator.ewsUrl },
+        caFile: simulator.caFile,
+        tenant: { id: DEMO.tenantId, domain: DEMO.domain },
+        app: { clientId: DEMO.clientId },
+        mailbox: DEMO.mailbox,
+        config: configPath,
+        ...(federated ? { federatedAssertionFile: resolve(federated.file) } : {}),
+        ...(relay ? { relay: { smtp: relay.smtp, status: { ...relay.status, url: statusUrl(relay.status) } } } : {}),
+        ...(written.outboxDir ? { outbox: { dir: written.outboxDir } } : {}),
+        apps: seeded.map((app) => ({ name: app.name, clientId: app.clientId, transport: app.transport, mailbox: app.mailbox, config: app.path })),
+        faults: faults.map((fault) => describeFault(fault)),
+        try: tries.map((args) => commandLine(args)),
+      };
+      await writeFlushed(io.stdout, `${JSON.stringify(report)}\n`);
+    }
+    io.out(c.bold(`mailbridge sandbox is running at ${simulator.url}`));
+    io.out(`  tenant   ${DEMO.tenantId} (${DEMO.domain})`);
+    io.out(`  app      ${DEMO.clientId}`);
+    io.out(`  mailbox  ${DEMO.mailbox}`);
+    io.out(`  config   ${shown}${federated ? ` (federated assertion file ${shownPath(federated.file)}, renewed every 20 minutes)` : ''}`);
+    if (relay) io.out(`  relay    SMTP on ${relay.smtp.host}:${relay.smtp.port} (no TLS, no auth), status page ${statusUrl(relay.status)} while \`${commandLine(withConfig(shown, 'relay'))}\` runs`);
+    for (const app of seeded) io.out(`  app      ${app.name} (${app.clientId}, ${app.transport}, ${app.mailbox}): ${app.shown}`);
+    for (const line of faultLines) io.out(line);
+    io.out();
+    io.out('Try, in another terminal:');
     for (const args of tries) io.out(`  ${c.cyan(commandLine(args))}`);
     io.out();
     io.out(c.dim('Press Ctrl+C to stop.'));
