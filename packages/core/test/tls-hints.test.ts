@@ -82,7 +82,7 @@ function ownClient(ca: string): HttpClient {
   const dispatcher = new Agent({ connect: { ca } });
   return {
     userAgent: 'own',
-    fetch: (input, init = {}) => fetch(input, { ...init, dispatcher } as RequestInit),
+    fetch: (input, init = {}) => fetch(input, { ...init, dispatcher } as unknown as RequestInit),
     close: () => dispatcher.close(),
   };
 }

@@ -176,7 +176,9 @@ export async function createRelay(config: MailbridgeConfig, options: CreateRelay
   /** Hashes of the Message-IDs the outbox still has to deliver, or may send again (their parts must stay). */
   const keptKeys = async () => {
     const keep = new Set<string>();
-    if (list) for await (const entry of list()) if (entry.state !== 'delivered') keep.add(partsKey(entry.internetMessageId));
+    // State by state, all but delivered: the file store keeps a week of delivered records, which a
+    // sweep need not read.
+    if (list) for (const state of ['sending', 'queued', 'held', 'failed'] as const) for await (const entry of list({ state })) keep.add(partsKey(entry.internetMessageId));
     return keep;
   };
   // Durable parts are swept only against the outbox's list (without one nothing is provably unneeded);
