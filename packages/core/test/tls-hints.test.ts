@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenProvider } from '../src/auth/create-token-provider.js';
 import { parseConfig } from '../src/config/parse-config.js';
 import { MailbridgeError } from '../src/errors/index.js';
+import { certificateNames } from '../src/http/describe-tls-failure.js';
 import type { HttpClient } from '../src/http/http-client.js';
 import { CA_FILE_HINT, createHttpClient } from '../src/http/index.js';
 
@@ -81,7 +82,7 @@ function ownClient(ca: string): HttpClient {
   const dispatcher = new Agent({ connect: { ca } });
   return {
     userAgent: 'own',
-    fetch: (input, init = {}) => fetch(input, { ...init, dispatcher } as RequestInit),
+    fetch: (input, init = {}) => fetch(input, { ...init, dispatcher } as unknown as RequestInit),
     close: () => dispatcher.close(),
   };
 }
@@ -160,5 +161,17 @@ describe('token endpoint', () => {
     expect(error.code).toBe('TLS_ERROR');
     expect(error.hint).toContain('issued for mail.contoso.test, autodiscover.contoso.test, not for 127.0.0.1');
     expect(error.hint).not.toMatch(/set network\.caFile/);
+  });
+});
+
+describe('certificateNames (the server chooses them: bounded and printable)', () => {
+  it('keeps DNS and IP names, cuts long ones, replaces control characters, falls back to the CN', () => {
+    const long = `${'a'.repeat(200)}.test`;
+    expect(certificateNames({ subjectaltname: `DNS:ok.test, IP Address:10.0.0.1, URI:https://x.test, DNS:${long}, DNS:bad\u001b[31m.test` })).toEqual({
+      names: ['ok.test', '10.0.0.1', `${'a'.repeat(80)}…`, 'bad?[31m.test'],
+      more: 0,
+    });
+    expect(certificateNames({ subject: { CN: 'only-cn.test' } })).toEqual({ names: ['only-cn.test'], more: 0 });
+    expect(certificateNames(undefined)).toEqual({ names: [], more: 0 });
   });
 });

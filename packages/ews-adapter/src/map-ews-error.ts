@@ -172,6 +172,14 @@ const BY_RESPONSE_CODE: Record<string, Mapping> = {
     message: (f) => `The mailbox ${f.mailbox} is over its storage quota (ErrorQuotaExceeded).`,
     hint: () => 'Free space in the mailbox (empty Deleted Items, archive old mail) or raise its quota.',
   },
+  // A refusal before anything was done (so never "may have taken effect", never retried): the
+  // request holds an element the schema of its RequestServerVersion lacks — an ews.version newer
+  // than the server, or a mailbridge bug.
+  ErrorSchemaValidation: {
+    code: 'SERVICE_ERROR',
+    message: (f) => `Exchange refused the ${f.operation ?? 'EWS'} request as not valid for its schema (ErrorSchemaValidation)${f.serverMessage ? `: ${f.serverMessage}` : ''}.`,
+    hint: () => 'Set "ews.version" to the version of your Exchange server (a server refuses elements of later schema versions); if it already is, this is a mailbridge bug: report it with the --verbose output.',
+  },
   ErrorInvalidServerVersion: {
     code: 'CONFIG_INVALID',
     message: () => 'The server does not support the requested EWS version (ErrorInvalidServerVersion).',

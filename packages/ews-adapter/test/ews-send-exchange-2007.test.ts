@@ -1,3 +1,4 @@
+import type { HttpClient } from '@mailbridge/core';
 import { DEMO } from '@mailbridge/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EwsTestBed, invalidEwsRequests, startEwsTestBed } from './support/ews-test-bed.js';
@@ -36,5 +37,39 @@ describe('EWS send with ews.version Exchange2007_SP1 (Exchange Server, Basic): o
       expect.objectContaining({ name: 'logo.gif', contentType: 'image/gif', contentId: 'logo@contoso', isInline: true, size: GIF.length }),
       expect.objectContaining({ name: 'notes.txt', isInline: false }),
     ]);
+  });
+});
+
+describe('a request the server refuses as schema-invalid', () => {
+  let bed: EwsTestBed;
+  beforeAll(async () => {
+    bed = await startEwsTestBed('basic');
+  });
+  afterAll(async () => {
+    await bed?.cleanup();
+  });
+
+  it('is a SERVICE_ERROR naming ErrorSchemaValidation and ews.version, sent once and not retried', async () => {
+    // The simulator's own SOAP fault (HTTP 500) for a request with an element the schema lacks, as
+    // Exchange 2007 answers one of a later schema: the CreateItem is given one on its way out.
+    const http: HttpClient = {
+      ...bed.http,
+      fetch: (input, init = {}) => {
+        const body = typeof init.body === 'string' ? init.body.replace('<t:Subject>', '<t:NotInTheSchema/><t:Subject>') : init.body;
+        return bed.http.fetch(input, { ...init, ...(body !== undefined ? { body } : {}) });
+      },
+    };
+    delete (http as { request?: unknown }).request;
+    const transport = bed.newTransport({ http });
+    const before = bed.simulator.requests().length;
+    const error = await transport.send({ to: [DEMO.secondMailbox], subject: 'schema refused', text: 'x' }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'SERVICE_ERROR', retryable: false, details: { status: 500, serviceCode: 'ErrorSchemaValidation' } });
+    expect((error as Error).message).toMatch(/ErrorSchemaValidation.*NotInTheSchema/);
+    expect((error as { hint: string }).hint).toMatch(/ews\.version/);
+    const creates = bed.simulator
+      .requests()
+      .slice(before)
+      .filter((request) => request.ewsOperation === 'CreateItem');
+    expect(creates.map((request) => request.status)).toEqual([500]);
   });
 });

@@ -44,9 +44,10 @@ export interface CreateRelayOptions {
   rawMimeLimitBytes?: number;
   /**
    * Attachment folders under the file outbox's `relay-parts` folder that no kept message references
-   * (dropped with `mailbridge outbox drop`, or left by a crash before the 250) are removed at once
-   * when the relay process that made them has exited (same host, its pid gone), otherwise when
-   * nothing has written to them for this long (another relay process may still be receiving).
+   * are removed by a sweep: those of an accepted message (dropped with `mailbridge outbox drop`, or
+   * delivered by another process) and those whose relay process has exited (same host, its pid
+   * gone: a crash before the 250) at once, any other when nothing has written to it for this long
+   * (another relay process may still be receiving into it).
    * @default 3_600_000 (one hour)
    */
   partsSweepGraceMs?: number;
@@ -94,7 +95,8 @@ export interface Relay {
   off<E extends keyof RelayEvents>(event: E, listener: (...args: RelayEvents[E]) => void): this;
   /**
    * Stops accepting connections, lets the sessions in progress finish (up to the idle timeout, then
-   * they get 421), and closes the outbox (which finishes its sends in flight). Nothing accepted is lost.
+   * they get 421; the files of a message cut off are removed), and closes the outbox (which finishes
+   * its sends in flight). Nothing accepted is lost.
    */
   close(): Promise<void>;
 }
@@ -148,6 +150,13 @@ export async function createRelay(config: MailbridgeConfig, options: CreateRelay
     await closeOwnOutbox();
     throw error;
   });
+  // Receptions still in DATA (ended by close) and work on received messages (waited for by close).
+  const receiving = new Set<() => void>();
+  const inflight = new Set<Promise<unknown>>();
+  const track = (work: Promise<unknown>) => {
+    inflight.add(work);
+    void work.finally(() => inflight.delete(work)).catch(() => undefined);
+  };
   // Parts of messages being received (never swept) and of accepted ones (removed once delivered).
   const receivingParts = new Set<MessageParts>();
   const acceptedParts = new Map<string, MessageParts>();
@@ -167,7 +176,9 @@ export async function createRelay(config: MailbridgeConfig, options: CreateRelay
   /** Hashes of the Message-IDs the outbox still has to deliver, or may send again (their parts must stay). */
   const keptKeys = async () => {
     const keep = new Set<string>();
-    if (list) for await (const entry of list()) if (entry.state !== 'delivered') keep.add(partsKey(entry.internetMessageId));
+    // State by state, all but delivered: the file store keeps a week of delivered records, which a
+    // sweep need not read.
+    if (list) for (const state of ['sending', 'queued', 'held', 'failed'] as const) for await (const entry of list({ state })) keep.add(partsKey(entry.internetMessageId));
     return keep;
   };
   // Durable parts are swept only against the outbox's list (without one nothing is provably unneeded);
@@ -332,19 +343,34 @@ export async function createRelay(config: MailbridgeConfig, options: CreateRelay
     const converted = convertMime(limiter, envelope, policy, parts);
     // Once the parser is done with them (it may still be writing when the client gets its reply).
     const discardParts = () => {
-      void converted
-        .catch(() => undefined)
-        .then(() => parts.remove())
-        .catch(() => undefined)
-        .finally(() => receivingParts.delete(parts));
+      track(
+        converted
+          .catch(() => undefined)
+          .then(() => parts.remove())
+          .catch(() => undefined)
+          .finally(() => receivingParts.delete(parts)),
+      );
     };
+    // Closing the relay ends a reception still in DATA (smtp-server closes its socket without
+    // ending the stream) and waits for its files to go; a process exiting then leaves none behind.
+    let aborted = false;
+    const abort = () => {
+      aborted = true;
+      stream.unpipe(limiter);
+      limiter.end();
+      discardParts();
+      answer(smtpReply(421, '4.3.2', 'The relay is shutting down; send the message again.'));
+    };
+    receiving.add(abort);
     stream.once('end', () => {
+      receiving.delete(abort);
+      if (aborted) return;
       if (over || stream.sizeExceeded) {
         discardParts();
         answer(smtpReply(552, '5.3.4', `Message too big: this relay accepts up to ${relay.maxMessageBytes} bytes.`));
         return;
       }
-      converted
+      const handled = converted
         .then(async (result) => {
           if (!result.ok) {
             discardParts();
@@ -432,8 +458,11 @@ export async function createRelay(config: MailbridgeConfig, options: CreateRelay
           if (MailbridgeError.isInstance(error)) answer(enqueueRefusal(error));
           else answer(smtpReply(554, '5.6.0', 'The message could not be parsed as MIME (RFC 5322).'));
         });
+      track(handled);
     });
     stream.once('error', () => {
+      receiving.delete(abort);
+      if (aborted) return;
       // The connection broke during DATA: the parser gets an end (and fails or finishes), then its files go.
       limiter.end();
       discardParts();
@@ -540,8 +569,10 @@ export async function createRelay(config: MailbridgeConfig, options: CreateRelay
     await closeOwnOutbox();
     throw error;
   }
+  // The first sweep before this process's own workers start: their claims move messages while the
+  // outbox is listed (the sweep reads it twice for the workers of other processes).
+  if (sweeps) await sweepParts().catch(sweepWarning);
   if (options.startOutbox !== false) await outbox.start?.();
-  if (sweeps) void sweepParts().catch(sweepWarning);
 
   let closed: Promise<void> | undefined;
   const instance: Relay = {
@@ -567,6 +598,10 @@ export async function createRelay(config: MailbridgeConfig, options: CreateRelay
       closed ??= (async () => {
         closing = true;
         await closeServers();
+        for (const abort of [...receiving]) abort();
+        // Messages being stored are stored (or refused), and the files of every refused one removed,
+        // before the outbox closes and the process may exit.
+        while (inflight.size > 0) await Promise.allSettled([...inflight]);
         tls?.close();
         clearInterval(sweepTimer);
         if (options.closeOutbox !== false) await outbox.close();

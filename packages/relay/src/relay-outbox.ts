@@ -15,8 +15,11 @@ export interface RelayOutbox {
   readonly storeType?: string;
   start?(): Promise<void>;
   status?(): Promise<unknown>;
-  /** Every kept message (the relay reads the Message-IDs it already holds, to answer a client's retry without a second copy). */
-  list?(options?: { state?: never }): AsyncIterable<{ id: string; internetMessageId: string; state?: string }>;
+  /**
+   * Every kept message, or those in one state (the relay reads the Message-IDs it already holds, to
+   * answer a client's retry without a second copy, and which messages still need their attachment files).
+   */
+  list?(options?: { state?: 'queued' | 'sending' | 'held' | 'failed' | 'delivered' }): AsyncIterable<{ id: string; internetMessageId: string; state?: string }>;
   // Listener parameters are wide (any) so both `@mailbridge/outbox`'s typed `on` and a plain EventEmitter fit.
   on(event: 'delivered' | 'failed', listener: (...args: any[]) => void): unknown;
   off?(event: 'delivered' | 'failed', listener: (...args: any[]) => void): unknown;

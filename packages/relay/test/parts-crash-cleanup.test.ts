@@ -212,4 +212,29 @@ describe('attachment files left behind by a relay process killed with SIGKILL', 
       await relay.close();
     }
   });
+
+  it('a relay stopped with SIGTERM while a message is in DATA removes its files before it exits', { timeout: 60_000 }, async () => {
+    const base = join(dir, 'sigterm');
+    await mkdir(base, { recursive: true });
+    const spool = join(base, 'spool');
+    const configPath = join(base, 'mailbridge.json');
+    await writeFile(
+      configPath,
+      JSON.stringify({
+        ...(simulator.config({ transport: 'graph' }) as Record<string, unknown>),
+        outbox: { store: { type: 'file', dir: spool } },
+        // The stopping relay waits this long for sessions in progress before it closes them.
+        relay: { listen: [{ host: '127.0.0.1', port: 0, tls: 'none' }], idleTimeoutSeconds: 1 },
+      }),
+      { mode: 0o600 },
+    );
+    const relay = start(configPath);
+    const smtp = await sendHalfMessage(await relay.port, { from: MAILBOX, to: 'cut@fabrikam.example', messageId: '<sigterm@relay.test>' });
+    await waitFor(async () => ((await filesIn(join(spool, 'relay-parts'))) > 0 ? true : undefined), 10_000, 'an attachment file');
+    relay.child.kill('SIGTERM');
+    expect(await relay.exited).toBe(0);
+    expect(smtp.closed).toBe(true);
+    expect(await listDir(join(spool, 'relay-parts'))).toEqual([]);
+    expect(await listDir(join(spool, 'queued'))).toEqual([]);
+  });
 });

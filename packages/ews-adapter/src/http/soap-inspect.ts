@@ -18,7 +18,10 @@ export function responseCode(body: string): string | undefined {
 
 /** The fault string of a SOAP fault. */
 export function faultString(body: string): string | undefined {
-  return /<faultstring[^>]*>([^<]{0,500})<\/faultstring>/.exec(body)?.[1]?.trim();
+  // A schema violation's text lists the elements expected and can run past 500 characters: read up
+  // to 4000 and keep the first 500, rather than lose it whole.
+  const text = /<faultstring[^>]*>([^<]{0,4000})<\/faultstring>/.exec(body)?.[1]?.trim();
+  return text !== undefined && text.length > 500 ? `${text.slice(0, 500)}…` : text;
 }
 
 /** The text of the first `MessageText` of an error response message. */

@@ -51,10 +51,11 @@ export interface PartsStore {
   open(fallbackMessageId: string): MessageParts;
   /**
    * Durable: removes the folders of messages the outbox no longer holds — whose Message-ID hash is
-   * not in the set `keep()` resolves to — when their owner process has exited, or else when nothing
-   * has written to them for `graceMs` (another relay process may be receiving into them). `keep` is
-   * read after the owners are checked: a process found dead can no longer add a message, so what it
-   * stored is in the set. Folders in `busy` are left alone.
+   * not in the set `keep()` resolves to — when their message was accepted (marked) or their owner
+   * process has exited, or else when nothing has written to them for `graceMs` (another relay
+   * process may be receiving into them). `keep` is
+   * read (twice) after the owners are checked: a process found dead can no longer add a message, so
+   * what it stored is in the set. Folders in `busy` are left alone.
    * Temporary: removes the temporary roots of relay processes on this host that have exited (nothing
    * references them: the outbox copied their bytes before the 250). Resolves to how many were removed.
    */
@@ -190,7 +191,8 @@ export async function createPartsStore(options: { root?: string; durable: boolea
       } catch {
         return 0;
       }
-      const candidates: Array<{ dir: string; key: string; gone: boolean; newest: number }> = [];
+      const now = sweepOptions.now ?? Date.now();
+      const candidates: Array<{ dir: string; key: string }> = [];
       for (const name of names) {
         const match = FOLDER_NAME.exec(name);
         if (!match) continue;
@@ -198,14 +200,18 @@ export async function createPartsStore(options: { root?: string; durable: boolea
         if (sweepOptions.busy?.has(dir)) continue;
         const newest = await newestChange(dir);
         if (newest === undefined) continue;
-        candidates.push({ dir, key: match[1]!, gone: ownerGone(parseOwnerTag(match[2]), newest), newest });
+        // Only what could go if no message needs it: its message was accepted (nothing writes to it
+        // any more), its owner has exited, or the grace is over.
+        const accepted = (await readdir(dir).catch(() => [] as string[])).some((file) => file.startsWith(ACCEPTED_MARK));
+        if (accepted || ownerGone(parseOwnerTag(match[2]), newest) || now - newest >= sweepOptions.graceMs) candidates.push({ dir, key: match[1]! });
       }
       if (candidates.length === 0) return 0;
-      const kept = await keep();
-      const now = sweepOptions.now ?? Date.now();
+      // Two readings, the second after the first: a listing can miss a message that moves between
+      // states while it is read (claimed, put back for a retry); it is in one of them.
+      const kept = new Set([...(await keep()), ...(await keep())]);
       let removed = 0;
-      for (const { dir, key, gone, newest } of candidates) {
-        if (kept.has(key) || (!gone && now - newest < sweepOptions.graceMs)) continue;
+      for (const { dir, key } of candidates) {
+        if (kept.has(key)) continue;
         await rm(dir, { recursive: true, force: true }).then(
           () => removed++,
           () => undefined,
