@@ -251,17 +251,26 @@ class FileStore implements OutboxStore {
 
   async *list(state?: OutboxState): AsyncIterable<OutboxEntry> {
     const states: OutboxState[] = state ? [state] : ['queued', 'sending', 'held', 'failed', 'delivered'];
-    const items: Array<{ state: OutboxState; name: string; id: string }> = [];
-    for (const s of states) {
-      for (const name of await this.names(STATE_FOLDERS[s])) {
-        const parts = parseSpoolName(name);
-        if (parts) items.push({ state: s, name, id: parts.id });
+    // One item per message: a message that moves from one folder to another while they are listed
+    // could otherwise be listed twice, or not at all (the second look finds it where it went).
+    const items = new Map<string, { state: OutboxState; name: string }>();
+    for (let look = 0; look < (state ? 1 : 2); look++) {
+      for (const s of states) {
+        for (const name of await this.names(STATE_FOLDERS[s])) {
+          const parts = parseSpoolName(name);
+          if (parts && !items.has(parts.id)) items.set(parts.id, { state: s, name });
+        }
       }
     }
-    items.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    for (const item of items) {
+    for (const id of [...items.keys()].sort()) {
+      const item = items.get(id)!;
       const entry = await this.readEntry(STATE_FOLDERS[item.state], item.name);
       if (entry) yield this.view(entry, item.state, item.name);
+      else if (!state) {
+        // It moved since (claimed, delivered, put back): where it is now.
+        const moved = await this.get(id);
+        if (moved) yield moved;
+      }
     }
   }
 
