@@ -169,7 +169,7 @@ export function buildProgram(state: { exitCode: number; io?: CliIo; streams?: Io
     .command('sandbox')
     .description('start a local Microsoft 365 simulator with a demo tenant, app and mailbox, and write a ready config')
     .option('--port <port>', 'port to listen on (default: a free one)', (value) => Number(value))
-    .option('--write-config <path>', 'where to write the config', 'mailbridge.sandbox.json')
+    .option('--write-config <path>', 'where to write the config (default: the --config path when given, else mailbridge.sandbox.json)')
     .option('--demo', 'run doctor, a send and a receive against it, then exit')
     .option('--force', 'replace an existing config at --write-config that is not a sandbox config')
     .option('--federated', 'sign the demo app in with a federated assertion file (workload identity) instead of its client secret')

@@ -107,6 +107,22 @@ describe('mailbridge sandbox --json', () => {
     expect(JSON.parse(stdout).ok).toBe(true);
   });
 
+  it('`mailbridge --config F sandbox` writes F (it ignored --config and wrote mailbridge.sandbox.json)', { timeout: 90_000 }, async () => {
+    const child = spawn(process.execPath, [BIN, '--json', '--config', 'given/x.json', 'sandbox'], { cwd: dir.path, env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      if (stdout.includes('\n')) child.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((resolveExit) => child.on('close', resolveExit));
+    expect(code, stdout).toBe(0);
+    const report = JSON.parse(stdout) as SandboxReport;
+    expect(report.config).toBe(join(dir.path, 'given', 'x.json'));
+    expect(existsSync(join(dir.path, 'given', 'x.json'))).toBe(true);
+    expect(existsSync(join(dir.path, 'mailbridge.sandbox.json'))).toBe(false);
+    expect(report.try[0]).toBe('mailbridge --config given/x.json doctor');
+  });
+
   it("--demo: one document with each command's own document inside, no secret", { timeout: 150_000 }, async () => {
     dir.write('demo-seed.json', { apps: [{ name: 'send-only', permissions: ['Mail.Send'] }] });
     const run = await runCli(['--json', 'sandbox', '--demo', '--write-config', 'demo/sb.json', '--seed', 'demo-seed.json'], { cwd: dir.path, timeoutMs: 140_000 });

@@ -56,7 +56,8 @@ async function printDemoJson(io: CliIo, globals: GlobalOptions, plan: DemoPlan):
 
 export async function sandboxCommand(io: CliIo, globals: GlobalOptions, options: Record<string, unknown>): Promise<number> {
   const { startSimulator, DEMO, loadSeedFile, compileSeedFile, parseFaultFlag, describeFault } = await import('@mailbridge/simulator');
-  const configPath = resolve(String(options.writeConfig ?? DEFAULT_CONFIG));
+  // `mailbridge --config X sandbox` writes X (a config that is not a sandbox's is never replaced without --force).
+  const configPath = resolve(String(options.writeConfig ?? globals.config ?? DEFAULT_CONFIG));
   const port = typeof options.port === 'number' && Number.isInteger(options.port) ? options.port : 0;
   // The seed file and the --fault flags are checked before anything starts or is written.
   const seedPath = typeof options.seed === 'string' ? resolve(options.seed) : undefined;
