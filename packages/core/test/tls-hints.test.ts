@@ -1,7 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent } from 'undici';
@@ -12,6 +9,7 @@ import { MailbridgeError } from '../src/errors/index.js';
 import { certificateNames } from '../src/http/describe-tls-failure.js';
 import type { HttpClient } from '../src/http/http-client.js';
 import { CA_FILE_HINT, createHttpClient } from '../src/http/index.js';
+import { createTestPki, startTestHttpsServer, type TestHttpsServer, type TestPki, type TestServerCredentials } from '../src/testing/test-pki.js';
 
 /**
  * The hints of TLS failures, against loopback HTTPS servers this test starts: a certificate for
@@ -21,50 +19,31 @@ import { CA_FILE_HINT, createHttpClient } from '../src/http/index.js';
  */
 
 let dir: string;
-const servers: Server[] = [];
+const servers: TestHttpsServer[] = [];
+let pki: TestPki;
 const origins: Record<'wrongName' | 'manyNames' | 'otherCa', string> = { wrongName: '', manyNames: '', otherCa: '' };
 let caFile: string;
 
-function openssl(args: string[]): void {
-  execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-}
-
-const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-
-function makeCa(name: string): void {
-  openssl(['req', '-x509', ...EC, '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '2', '-subj', `/CN=mailbridge ${name}`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
-}
-
-function makeServerCert(name: string, ca: string, altNames: string): { key: string; cert: string } {
-  openssl(['req', ...EC, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`]);
-  writeFileSync(join(dir, `${name}.cnf`), `subjectAltName=${altNames}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`);
-  openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.cnf`]);
-  return { key: readFileSync(join(dir, `${name}.key`), 'utf8'), cert: readFileSync(join(dir, `${name}.pem`), 'utf8') };
-}
-
-async function serve(credentials: { key: string; cert: string }): Promise<string> {
-  const server = createServer(credentials, (_req, res) => res.end('{}'));
+async function serve(credentials: TestServerCredentials): Promise<string> {
+  const server = await startTestHttpsServer(credentials, '');
   servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return `${server.origin}`;
 }
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mailbridge-tls-hints-'));
-  makeCa('trusted-ca');
-  makeCa('other-ca');
+  pki = createTestPki(dir);
+  pki.ca('trusted-ca');
+  pki.ca('other-ca');
   caFile = join(dir, 'trusted-ca.pem');
-  origins.wrongName = await serve(makeServerCert('wrong-name', 'trusted-ca', 'DNS:mail.contoso.test,DNS:autodiscover.contoso.test'));
+  origins.wrongName = await serve(pki.serverCertificate('wrong-name', 'trusted-ca', 'DNS:mail.contoso.test,DNS:autodiscover.contoso.test'));
   const many = Array.from({ length: 8 }, (_, index) => `DNS:host${index + 1}.contoso.test`).join(',');
-  origins.manyNames = await serve(makeServerCert('many-names', 'trusted-ca', many));
-  origins.otherCa = await serve(makeServerCert('other-ca-server', 'other-ca', 'IP:127.0.0.1,DNS:localhost'));
+  origins.manyNames = await serve(pki.serverCertificate('many-names', 'trusted-ca', many));
+  origins.otherCa = await serve(pki.serverCertificate('other-ca-server', 'other-ca', 'IP:127.0.0.1,DNS:localhost'));
 });
 
 afterAll(async () => {
-  for (const server of servers) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
+  for (const server of servers) await server.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

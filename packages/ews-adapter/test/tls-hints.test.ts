@@ -1,10 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHttpClient, createRetryPolicy, type HttpClient, MailbridgeError, type MailTransport } from '@mailbridge/core';
+import { createTestPki, startTestHttpsServer, type TestHttpsServer, type TestPki, type TestServerCredentials } from '@mailbridge/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEwsTransport } from '../src/index.js';
 
@@ -16,47 +14,32 @@ import { createEwsTransport } from '../src/index.js';
  */
 
 let dir: string;
-const servers: Server[] = [];
+const servers: TestHttpsServer[] = [];
+let pki: TestPki;
 let wrongName = '';
 let otherCa = '';
 let trustedCaPem = '';
 
-function openssl(args: string[]): void {
-  execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-}
-const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-function makeCa(name: string): void {
-  openssl(['req', '-x509', ...EC, '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '2', '-subj', `/CN=mailbridge ${name}`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
-}
-function makeServerCert(name: string, ca: string, altNames: string): { key: string; cert: string } {
-  openssl(['req', ...EC, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`]);
-  writeFileSync(join(dir, `${name}.cnf`), `subjectAltName=${altNames}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`);
-  openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.cnf`]);
-  return { key: readFileSync(join(dir, `${name}.key`), 'utf8'), cert: readFileSync(join(dir, `${name}.pem`), 'utf8') };
-}
-async function serve(credentials: { key: string; cert: string }): Promise<string> {
-  const server = createServer(credentials, (_req, res) => res.end());
+async function serve(credentials: TestServerCredentials): Promise<string> {
+  const server = await startTestHttpsServer(credentials, '');
   servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `https://127.0.0.1:${(server.address() as AddressInfo).port}/EWS/Exchange.asmx`;
+  return `${server.origin}/EWS/Exchange.asmx`;
 }
 
 let http: HttpClient;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mailbridge-ews-tls-'));
-  makeCa('trusted-ca');
-  makeCa('other-ca');
+  pki = createTestPki(dir);
+  pki.ca('trusted-ca');
+  pki.ca('other-ca');
   trustedCaPem = readFileSync(join(dir, 'trusted-ca.pem'), 'utf8');
-  wrongName = await serve(makeServerCert('wrong-name', 'trusted-ca', 'DNS:exchange.contoso.test'));
-  otherCa = await serve(makeServerCert('other-ca-server', 'other-ca', 'IP:127.0.0.1,DNS:localhost'));
+  wrongName = await serve(pki.serverCertificate('wrong-name', 'trusted-ca', 'DNS:exchange.contoso.test'));
+  otherCa = await serve(pki.serverCertificate('other-ca-server', 'other-ca', 'IP:127.0.0.1,DNS:localhost'));
   http = createHttpClient({ caFile: join(dir, 'trusted-ca.pem') });
 });
 afterAll(async () => {
   await http?.close();
-  for (const server of servers) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
+  for (const server of servers) await server.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -1,10 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AdapterModule, createTransport, MailbridgeError, parseConfig } from '@mailbridge/core';
+import { createTestPki, startTestHttpsServer, type TestHttpsServer, type TestPki, type TestServerCredentials } from '@mailbridge/core/testing';
 import { DEMO, type Simulator, startSimulator } from '@mailbridge/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -16,47 +14,32 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let dir: string;
 let simulator: Simulator;
-const servers: Server[] = [];
+const servers: TestHttpsServer[] = [];
+let pki: TestPki;
 let wrongName = '';
 let otherCa = '';
 let caFile = '';
 
-function openssl(args: string[]): void {
-  execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-}
-const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-function makeCa(name: string): void {
-  openssl(['req', '-x509', ...EC, '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '2', '-subj', `/CN=mailbridge ${name}`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
-}
-function makeServerCert(name: string, ca: string, altNames: string): { key: string; cert: string } {
-  openssl(['req', ...EC, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`]);
-  writeFileSync(join(dir, `${name}.cnf`), `subjectAltName=${altNames}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`);
-  openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.cnf`]);
-  return { key: readFileSync(join(dir, `${name}.key`), 'utf8'), cert: readFileSync(join(dir, `${name}.pem`), 'utf8') };
-}
-async function serve(credentials: { key: string; cert: string }): Promise<string> {
-  const server = createServer(credentials, (_req, res) => res.end('{}'));
+async function serve(credentials: TestServerCredentials): Promise<string> {
+  const server = await startTestHttpsServer(credentials);
   servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return `${server.origin}`;
 }
 
 beforeAll(async () => {
   simulator = await startSimulator();
   dir = mkdtempSync(join(tmpdir(), 'mailbridge-graph-tls-'));
-  makeCa('trusted-ca');
-  makeCa('other-ca');
+  pki = createTestPki(dir);
+  pki.ca('trusted-ca');
+  pki.ca('other-ca');
   // network.caFile holds both the simulator's CA (for the token) and the test's trusted CA.
   caFile = join(dir, 'ca-bundle.pem');
   writeFileSync(caFile, readFileSync(simulator.caFile, 'utf8') + readFileSync(join(dir, 'trusted-ca.pem'), 'utf8'));
-  wrongName = await serve(makeServerCert('wrong-name', 'trusted-ca', 'DNS:graph.contoso.test'));
-  otherCa = await serve(makeServerCert('other-ca-server', 'other-ca', 'IP:127.0.0.1,DNS:localhost'));
+  wrongName = await serve(pki.serverCertificate('wrong-name', 'trusted-ca', 'DNS:graph.contoso.test'));
+  otherCa = await serve(pki.serverCertificate('other-ca-server', 'other-ca', 'IP:127.0.0.1,DNS:localhost'));
 });
 afterAll(async () => {
-  for (const server of servers) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
+  for (const server of servers) await server.close();
   await simulator?.close();
   rmSync(dir, { recursive: true, force: true });
 });
