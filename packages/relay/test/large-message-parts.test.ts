@@ -11,7 +11,7 @@ import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRelay, type Relay, type RelayDeliveredEvent } from '../src/index.js';
 import { partsKey } from '../src/message/attachment-parts.js';
-import { RawSmtp } from './support/raw-smtp.js';
+import { sendHalfMessage } from './support/relay-child.js';
 import { waitFor } from './support/relay-test-bed.js';
 
 const MAILBOX = DEMO.mailbox;
@@ -183,40 +183,7 @@ describe('large messages: attachments as files next to the file spool', () => {
   it('a client that disconnects in the middle of DATA leaves no attachment file behind', async () => {
     const spool = join(dir, 'cut');
     const { relay, port } = await open(spool);
-    const smtp = await RawSmtp.open(port);
-    await smtp.reply();
-    for (const command of ['EHLO cut.test', `MAIL FROM:<${MAILBOX}>`, 'RCPT TO:<cut@fabrikam.example>', 'DATA']) {
-      await smtp.write(`${command}\r\n`);
-      await smtp.reply();
-    }
-    const base64 = (bytes: Buffer) => bytes.toString('base64').replace(/.{76}/g, '$&\r\n');
-    await smtp.write(
-      [
-        `From: ${MAILBOX}`,
-        'To: cut@fabrikam.example',
-        'Subject: cut off',
-        'Message-ID: <cut-2@relay.test>',
-        'MIME-Version: 1.0',
-        'Content-Type: multipart/mixed; boundary="b1"',
-        '',
-        '--b1',
-        'Content-Type: text/plain',
-        '',
-        'first part',
-        '--b1',
-        'Content-Type: application/octet-stream; name="one.bin"',
-        'Content-Disposition: attachment; filename="one.bin"',
-        'Content-Transfer-Encoding: base64',
-        '',
-        base64(randomBytes(20_000)),
-        '--b1',
-        'Content-Type: application/octet-stream; name="two.bin"',
-        'Content-Disposition: attachment; filename="two.bin"',
-        'Content-Transfer-Encoding: base64',
-        '',
-        base64(randomBytes(1024 * 1024)),
-      ].join('\r\n'),
-    );
+    const smtp = await sendHalfMessage(port, { from: MAILBOX, to: 'cut@fabrikam.example', messageId: '<cut-2@relay.test>' });
     await waitFor(async () => ((await listDir(join(spool, 'relay-parts'))).length > 0 ? true : undefined), 10_000, 'the parts being written');
     smtp.socket.destroy();
     await waitFor(async () => ((await listDir(join(spool, 'relay-parts'))).length === 0 ? true : undefined), 10_000, 'the part files removed');

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { type AddressInfo, createServer, type Server } from 'node:net';
@@ -9,6 +9,7 @@ import { redisUnavailable, startTestRedis, type TestRedis } from '@mailbridge/ou
 import { DEMO, type Simulator, startSimulator } from '@mailbridge/simulator';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RelayChild, startRelayChild } from './support/relay-child.js';
 
 // "Several relay processes on several machines can share one Redis outbox": three relay processes
 // (each with its own SMTP listener and delivery workers) on one Redis outbox, SMTP clients spread
@@ -16,53 +17,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // the mailbox's sending limit holds across all three together. The limit is scaled down (8 per 2 s,
 // in the outbox and in the simulator alike) so the test runs in seconds.
 
-const SCRIPT = fileURLToPath(new URL('./support/relay-process.mjs', import.meta.url));
 const DIST = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 const RELAYS = 3;
 const MESSAGES = 30;
 const LIMIT = { messages: 8, windowMs: 2_000 };
 const EXTERNAL = 'fleet-bcc@fabrikam.example';
-
-interface RelayProcess {
-  child: ChildProcess;
-  port: Promise<number>;
-  lines: string[];
-  exited: Promise<number | string>;
-}
-
-function startRelayProcess(configPath: string): RelayProcess {
-  const child = spawn(process.execPath, [SCRIPT, configPath, JSON.stringify(LIMIT)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: string[] = [];
-  let buffer = '';
-  let stderr = '';
-  let listening!: (port: number) => void;
-  let failed!: (error: Error) => void;
-  const port = new Promise<number>((resolve, reject) => {
-    listening = resolve;
-    failed = reject;
-  });
-  child.stdout!.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString();
-    let index: number;
-    while ((index = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, index);
-      buffer = buffer.slice(index + 1);
-      const match = /^listening (\d+)$/.exec(line);
-      if (match) listening(Number(match[1]));
-      else lines.push(line);
-    }
-  });
-  child.stderr!.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4_000);
-  });
-  const exited = new Promise<number | string>((resolve) =>
-    child.once('exit', (code, signal) => {
-      failed(new Error(`the relay process exited (${code ?? signal}) before listening: ${stderr}`));
-      resolve(code ?? signal ?? 'unknown');
-    }),
-  );
-  return { child, port, lines, exited };
-}
 
 async function waitFor(probe: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
   const until = Date.now() + timeoutMs;
@@ -78,7 +37,7 @@ describe.skipIf(Boolean(skip))(`${RELAYS} relay processes on one Redis outbox`, 
   let simulator: Simulator;
   let redis: TestRedis;
   let dir: string;
-  let relays: RelayProcess[] = [];
+  let relays: RelayChild[] = [];
 
   beforeAll(async () => {
     if (!existsSync(DIST)) throw new Error('packages/relay/dist is missing: run `pnpm --filter @mailbridge/relay build` first');
@@ -96,7 +55,7 @@ describe.skipIf(Boolean(skip))(`${RELAYS} relay processes on one Redis outbox`, 
       }),
       { mode: 0o600 },
     );
-    relays = Array.from({ length: RELAYS }, () => startRelayProcess(configPath));
+    relays = Array.from({ length: RELAYS }, () => startRelayChild(configPath, { limits: LIMIT }));
     await Promise.all(relays.map((relay) => relay.port));
   });
 
