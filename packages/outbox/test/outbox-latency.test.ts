@@ -189,11 +189,12 @@ async function outboxWithSlowFlush() {
   return { outbox: started, release, flushing: () => flushing };
 }
 
-/** Makes the flush of a message file in sending/ fail with EIO, after `delayMs` (the real file store underneath). */
-function failMessageFlush(delayMs: number): { restore(): void } {
+/** Makes the flush of a message file in `folder/` fail with EIO, after `delayMs` (the real file store underneath). */
+function failMessageFlush(folder: 'sending' | 'queued', delayMs: number): { restore(): void } {
   const original = fs.fsync;
+  const message = new RegExp(`/${folder}/.*\\.json$`);
   fs.fsync = ((fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
-    if (!/\/sending\/.*\.json$/.test(readlinkSync(`/proc/self/fd/${fd}`))) return original(fd, callback);
+    if (!message.test(readlinkSync(`/proc/self/fd/${fd}`))) return original(fd, callback);
     setTimeout(() => callback(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO', errno: -5, syscall: 'fsync' })), delayMs);
   }) as typeof fs.fsync;
   syncBuiltinESMExports();
@@ -230,7 +231,7 @@ test('an idle worker starts sending while the enqueue is still being flushed; th
 test.runIf(process.platform === 'linux')('a flush that fails after the message went out: the enqueue resolves (it was delivered, once) and nothing stays in the spool to be sent again', async () => {
   outbox = await idleOutbox();
   const delivered = deliveredOf(outbox);
-  const failing = failMessageFlush(1_000);
+  const failing = failMessageFlush('sending', 1_000);
   try {
     const { id, internetMessageId } = await outbox.enqueue({ to: [RECIPIENT], subject: 'delivered, not stored', text: 'x' });
     expect(await delivered.wait(id)).toMatchObject({ recovered: false });
@@ -245,7 +246,7 @@ test.runIf(process.platform === 'linux')('a flush that fails while the send fail
   outbox = await idleOutbox();
   const failed: unknown[] = [];
   outbox.on('failed', (event) => failed.push(event));
-  const failing = failMessageFlush(1_000);
+  const failing = failMessageFlush('sending', 1_000);
   try {
     // Sending as another mailbox is refused at once: a permanent failure, before the flush fails.
     await expect(outbox.enqueue({ from: RECIPIENT, to: [SENDER], subject: 'refused twice', text: 'x' })).rejects.toMatchObject({ code: 'OUTBOX_STORE_UNAVAILABLE', message: expect.stringContaining('EIO') });
@@ -258,7 +259,7 @@ test.runIf(process.platform === 'linux')('a flush that fails while the send fail
 });
 
 test.runIf(process.platform === 'linux')('a refused enqueue to a busy outbox (no idle worker) leaves nothing in the queue either', async () => {
-  const failing = failQueuedFlush();
+  const failing = failMessageFlush('queued', 0);
   try {
     outbox = await createOutbox(bed.config()); // not started: every enqueue goes to the queue
     await expect(outbox.enqueue({ to: [RECIPIENT], subject: 'not stored', text: 'x' })).rejects.toMatchObject({ code: 'OUTBOX_STORE_UNAVAILABLE' });
@@ -267,22 +268,6 @@ test.runIf(process.platform === 'linux')('a refused enqueue to a busy outbox (no
     failing.restore();
   }
 });
-
-/** Makes the flush of a message file in queued/ fail with EIO. */
-function failQueuedFlush(): { restore(): void } {
-  const original = fs.fsync;
-  fs.fsync = ((fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
-    if (!/\/queued\/.*\.json$/.test(readlinkSync(`/proc/self/fd/${fd}`))) return original(fd, callback);
-    setImmediate(() => callback(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO', errno: -5, syscall: 'fsync' })));
-  }) as typeof fs.fsync;
-  syncBuiltinESMExports();
-  return {
-    restore() {
-      fs.fsync = original;
-      syncBuiltinESMExports();
-    },
-  };
-}
 
 test('an enqueue to an idle worker does not wait for the sending-limit ledger while another process holds its lock', async () => {
   outbox = await idleOutbox();

@@ -8,6 +8,7 @@ import { type OutboxStore, type StoreCounts, toOutboxEntry } from '../outbox-sto
 import { type Claim, type ClaimOutcome, priorityOf, type StoredEntry } from '../stored-entry.js';
 import { FileLimiter } from './file-limiter.js';
 import { FolderSync } from './folder-sync.js';
+import { processLives } from './process-lives.js';
 import { enqueuedAtOfId, formatSpoolName, parseSpoolName, type SpoolName } from './spool-names.js';
 
 /** fsync on a descriptor, through the thread pool. */
@@ -502,16 +503,6 @@ class FileStore implements OutboxStore {
 function deliveredRecord(entry: StoredEntry, at: number): StoredEntry {
   const { payload: _body, lastError: _error, uncertain: _uncertain, notBefore: _notBefore, heldUntil: _held, ...kept } = entry;
   return { ...kept, attempts: entry.attempts + 1, deliveredAt: at };
-}
-
-function processLives(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readdirSync, renameSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { MailbridgeError } from '@mailbridge/core';
+import { processLives } from './process-lives.js';
 
 /** Options of {@link RenameLock}. */
 export interface RenameLockOptions {
@@ -99,17 +100,6 @@ export class RenameLock {
       }
     }
     return freed;
-  }
-}
-
-function processLives(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
