@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTestPki, startTestHttpsServer, type TestHttpsServer, type TestPki, type TestServerCredentials } from '@mailbridge/core/testing';
+import { createTestPki, type TestPki } from '@mailbridge/core/testing';
 import { type Simulator, startSimulator } from '@mailbridge/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from './helpers.js';
@@ -13,17 +13,10 @@ import { runCli, tempDir } from './helpers.js';
 
 const dir = tempDir();
 let simulator: Simulator;
-const servers: TestHttpsServer[] = [];
 let pki: TestPki;
 let wrongName = '';
 let otherCa = '';
 let caFile = '';
-
-async function serve(credentials: TestServerCredentials): Promise<string> {
-  const server = await startTestHttpsServer(credentials);
-  servers.push(server);
-  return `${server.origin}`;
-}
 
 beforeAll(async () => {
   simulator = await startSimulator();
@@ -31,11 +24,11 @@ beforeAll(async () => {
   pki.ca('trusted-ca');
   pki.ca('other-ca');
   caFile = dir.write('ca-bundle.pem', readFileSync(simulator.caFile, 'utf8') + readFileSync(join(dir.path, 'trusted-ca.pem'), 'utf8'));
-  wrongName = await serve(pki.serverCertificate('wrong-name', 'trusted-ca', 'DNS:login.contoso.test'));
-  otherCa = await serve(pki.serverCertificate('other-ca-server', 'other-ca', 'IP:127.0.0.1,DNS:localhost'));
+  wrongName = await pki.serve(pki.serverCertificate('wrong-name', 'trusted-ca', 'DNS:login.contoso.test'));
+  otherCa = await pki.serve(pki.serverCertificate('other-ca-server', 'other-ca', 'IP:127.0.0.1,DNS:localhost'));
 });
 afterAll(async () => {
-  for (const server of servers) await server.close();
+  await pki?.close();
   await simulator?.close();
   dir.cleanup();
 });
@@ -46,7 +39,7 @@ async function doctor(endpoints: Record<string, string>): Promise<Check[]> {
   const config = structuredClone(simulator.config({ transport: 'graph' })) as { endpoints: Record<string, string>; network: Record<string, unknown> };
   Object.assign(config.endpoints, endpoints);
   config.network.caFile = caFile;
-  const file = dir.write(`config-${Object.keys(endpoints).join('-')}-${servers.length}-${Math.random().toString(36).slice(2)}.json`, config);
+  const file = dir.write(`config-${Object.keys(endpoints).join('-')}-${Math.random().toString(36).slice(2)}.json`, config);
   const run = await runCli(['--json', '--config', file, 'doctor']);
   return run.json<{ checks: Check[] }>().checks;
 }

@@ -4,16 +4,13 @@
  * carries the config init writes (or would write), quoted for a shell: without it, the command
  * would read or write another config.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, runCli, tempDir } from './helpers.js';
+import { DOWN, driveInTerminal, ENTER } from './support/drive-terminal.js';
 
-const DRIVER = fileURLToPath(new URL('./fixtures/pty-drive.py', import.meta.url));
-const ENTER = '\r';
-const DOWN = '\u001b[B';
 const TENANT = '11111111-2222-3333-4444-555555555555';
 const CLIENT = '66666666-7777-8888-9999-000000000000';
 
@@ -45,19 +42,7 @@ const hasPython = spawnSync('python3', ['--version']).status === 0;
 const needsPython = hasPython || process.env.CI === 'true';
 
 /** Types the script into `mailbridge ...args` in a pseudo-terminal (cwd: the temp folder). */
-function drive(script: Array<[string, string]>, args: string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolveRun, reject) => {
-    const child = spawn('python3', [DRIVER, JSON.stringify(script), '--', process.execPath, BIN, ...args], { cwd: dir.path, env: { ...env(), PTY_TIMEOUT: '60' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolveRun({ code, out });
-    });
-  });
-}
+const drive = (script: Array<[string, string]>, args: string[]) => driveInTerminal(script, args, { cwd: dir.path, env: env(), timeoutSeconds: 60 });
 
 describe('init --transport: the commands it names carry the config it wrote', { timeout: 60_000 }, () => {
   const browser = ['--transport', 'graph', '--flow', 'authorization-code', '--mailbox', 'sam@outlook.com', '--client-id', CLIENT];

@@ -1,40 +1,21 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createAppCertificate, DEMO, type Simulator, startSimulator } from '@mailbridge/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, tempDir } from './helpers.js';
+import { DOWN, driveInTerminal, ENTER } from './support/drive-terminal.js';
 
-const DRIVER = fileURLToPath(new URL('./fixtures/pty-drive.py', import.meta.url));
 const dir = tempDir();
 afterAll(() => dir.cleanup());
 
-const ENTER = '\r';
-const DOWN = '\u001b[B';
 const erase = (count: number) => '\u007f'.repeat(count);
 const TENANT = '11111111-2222-3333-4444-555555555555';
 const CLIENT = '66666666-7777-8888-9999-000000000000';
 const SECRET = 'Xy7~abcDEF.ghijKLMNopqrSTUVwxyz0123456789';
 
-/** Types the script into `mailbridge ...args` in a pseudo-terminal; asynchronous, as the simulator answers from this process. */
-function drive(script: Array<[string, string]>, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('python3', [DRIVER, JSON.stringify(script), '--', process.execPath, BIN, ...args], {
-      cwd: dir.path,
-      env: { ...process.env, NO_COLOR: '1', PTY_TIMEOUT: '90', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    });
-  });
-}
+/** Types the script into `mailbridge ...args` in a pseudo-terminal (cwd: the temp folder). */
+const drive = (script: Array<[string, string]>, args: string[], env: Record<string, string> = {}) => driveInTerminal(script, args, { cwd: dir.path, env: { ...process.env, NO_COLOR: '1', ...env }, timeoutSeconds: 90 });
 
 let sim: Simulator;
 let onPremises: Simulator;

@@ -11,6 +11,18 @@ import { BIN, runCli, tempDir } from './helpers.js';
 const dir = tempDir();
 afterAll(() => dir.cleanup());
 
+/** Runs `mailbridge ...args` (a sandbox), sends Ctrl-C the moment its first line (the report) arrives, and waits for the exit. */
+async function reportThenStop(args: string[]): Promise<{ code: number | null; stdout: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: dir.path, env: { ...process.env, NO_COLOR: '1' } });
+  let stdout = '';
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk;
+    if (stdout.includes('\n')) child.kill('SIGINT');
+  });
+  const code = await new Promise<number | null>((resolveExit) => child.on('close', resolveExit));
+  return { code, stdout };
+}
+
 interface SandboxReport {
   ok: boolean;
   url: string;
@@ -96,25 +108,13 @@ describe('mailbridge sandbox --json', () => {
   });
 
   it('stopped the moment its report arrives (as a script may): a clean stop, exit 0', { timeout: 90_000 }, async () => {
-    const child = spawn(process.execPath, [BIN, '--json', 'sandbox', '--write-config', 'quick/sb.json'], { cwd: dir.path, env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-      if (stdout.includes('\n')) child.kill('SIGINT');
-    });
-    const code = await new Promise<number | null>((resolveExit) => child.on('close', resolveExit));
+    const { code, stdout } = await reportThenStop(['--json', 'sandbox', '--write-config', 'quick/sb.json']);
     expect(code, stdout).toBe(0);
     expect(JSON.parse(stdout).ok).toBe(true);
   });
 
   it('`mailbridge --config F sandbox` writes F (it ignored --config and wrote mailbridge.sandbox.json)', { timeout: 90_000 }, async () => {
-    const child = spawn(process.execPath, [BIN, '--json', '--config', 'given/x.json', 'sandbox'], { cwd: dir.path, env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-      if (stdout.includes('\n')) child.kill('SIGINT');
-    });
-    const code = await new Promise<number | null>((resolveExit) => child.on('close', resolveExit));
+    const { code, stdout } = await reportThenStop(['--json', '--config', 'given/x.json', 'sandbox']);
     expect(code, stdout).toBe(0);
     const report = JSON.parse(stdout) as SandboxReport;
     expect(report.config).toBe(join(dir.path, 'given', 'x.json'));

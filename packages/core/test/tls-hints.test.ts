@@ -9,7 +9,7 @@ import { MailbridgeError } from '../src/errors/index.js';
 import { certificateNames } from '../src/http/describe-tls-failure.js';
 import type { HttpClient } from '../src/http/http-client.js';
 import { CA_FILE_HINT, createHttpClient } from '../src/http/index.js';
-import { createTestPki, startTestHttpsServer, type TestHttpsServer, type TestPki, type TestServerCredentials } from '../src/testing/test-pki.js';
+import { createTestPki, type TestPki } from '../src/testing/test-pki.js';
 
 /**
  * The hints of TLS failures, against loopback HTTPS servers this test starts: a certificate for
@@ -19,16 +19,9 @@ import { createTestPki, startTestHttpsServer, type TestHttpsServer, type TestPki
  */
 
 let dir: string;
-const servers: TestHttpsServer[] = [];
 let pki: TestPki;
 const origins: Record<'wrongName' | 'manyNames' | 'otherCa', string> = { wrongName: '', manyNames: '', otherCa: '' };
 let caFile: string;
-
-async function serve(credentials: TestServerCredentials): Promise<string> {
-  const server = await startTestHttpsServer(credentials, '');
-  servers.push(server);
-  return `${server.origin}`;
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mailbridge-tls-hints-'));
@@ -36,14 +29,14 @@ beforeAll(async () => {
   pki.ca('trusted-ca');
   pki.ca('other-ca');
   caFile = join(dir, 'trusted-ca.pem');
-  origins.wrongName = await serve(pki.serverCertificate('wrong-name', 'trusted-ca', 'DNS:mail.contoso.test,DNS:autodiscover.contoso.test'));
+  origins.wrongName = await pki.serve(pki.serverCertificate('wrong-name', 'trusted-ca', 'DNS:mail.contoso.test,DNS:autodiscover.contoso.test'), '');
   const many = Array.from({ length: 8 }, (_, index) => `DNS:host${index + 1}.contoso.test`).join(',');
-  origins.manyNames = await serve(pki.serverCertificate('many-names', 'trusted-ca', many));
-  origins.otherCa = await serve(pki.serverCertificate('other-ca-server', 'other-ca', 'IP:127.0.0.1,DNS:localhost'));
+  origins.manyNames = await pki.serve(pki.serverCertificate('many-names', 'trusted-ca', many), '');
+  origins.otherCa = await pki.serve(pki.serverCertificate('other-ca-server', 'other-ca', 'IP:127.0.0.1,DNS:localhost'), '');
 });
 
 afterAll(async () => {
-  for (const server of servers) await server.close();
+  await pki?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHttpClient, createRetryPolicy, type HttpClient, MailbridgeError, type MailTransport } from '@mailbridge/core';
-import { createTestPki, startTestHttpsServer, type TestHttpsServer, type TestPki, type TestServerCredentials } from '@mailbridge/core/testing';
+import { createTestPki, type TestPki } from '@mailbridge/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEwsTransport } from '../src/index.js';
 
@@ -14,17 +14,10 @@ import { createEwsTransport } from '../src/index.js';
  */
 
 let dir: string;
-const servers: TestHttpsServer[] = [];
 let pki: TestPki;
 let wrongName = '';
 let otherCa = '';
 let trustedCaPem = '';
-
-async function serve(credentials: TestServerCredentials): Promise<string> {
-  const server = await startTestHttpsServer(credentials, '');
-  servers.push(server);
-  return `${server.origin}/EWS/Exchange.asmx`;
-}
 
 let http: HttpClient;
 beforeAll(async () => {
@@ -33,13 +26,13 @@ beforeAll(async () => {
   pki.ca('trusted-ca');
   pki.ca('other-ca');
   trustedCaPem = readFileSync(join(dir, 'trusted-ca.pem'), 'utf8');
-  wrongName = await serve(pki.serverCertificate('wrong-name', 'trusted-ca', 'DNS:exchange.contoso.test'));
-  otherCa = await serve(pki.serverCertificate('other-ca-server', 'other-ca', 'IP:127.0.0.1,DNS:localhost'));
+  wrongName = `${await pki.serve(pki.serverCertificate('wrong-name', 'trusted-ca', 'DNS:exchange.contoso.test'), '')}/EWS/Exchange.asmx`;
+  otherCa = `${await pki.serve(pki.serverCertificate('other-ca-server', 'other-ca', 'IP:127.0.0.1,DNS:localhost'), '')}/EWS/Exchange.asmx`;
   http = createHttpClient({ caFile: join(dir, 'trusted-ca.pem') });
 });
 afterAll(async () => {
   await http?.close();
-  for (const server of servers) await server.close();
+  await pki?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

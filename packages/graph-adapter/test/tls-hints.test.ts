@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AdapterModule, createTransport, MailbridgeError, parseConfig } from '@mailbridge/core';
-import { createTestPki, startTestHttpsServer, type TestHttpsServer, type TestPki, type TestServerCredentials } from '@mailbridge/core/testing';
+import { createTestPki, type TestPki } from '@mailbridge/core/testing';
 import { DEMO, type Simulator, startSimulator } from '@mailbridge/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -14,17 +14,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let dir: string;
 let simulator: Simulator;
-const servers: TestHttpsServer[] = [];
 let pki: TestPki;
 let wrongName = '';
 let otherCa = '';
 let caFile = '';
-
-async function serve(credentials: TestServerCredentials): Promise<string> {
-  const server = await startTestHttpsServer(credentials);
-  servers.push(server);
-  return `${server.origin}`;
-}
 
 beforeAll(async () => {
   simulator = await startSimulator();
@@ -35,11 +28,11 @@ beforeAll(async () => {
   // network.caFile holds both the simulator's CA (for the token) and the test's trusted CA.
   caFile = join(dir, 'ca-bundle.pem');
   writeFileSync(caFile, readFileSync(simulator.caFile, 'utf8') + readFileSync(join(dir, 'trusted-ca.pem'), 'utf8'));
-  wrongName = await serve(pki.serverCertificate('wrong-name', 'trusted-ca', 'DNS:graph.contoso.test'));
-  otherCa = await serve(pki.serverCertificate('other-ca-server', 'other-ca', 'IP:127.0.0.1,DNS:localhost'));
+  wrongName = await pki.serve(pki.serverCertificate('wrong-name', 'trusted-ca', 'DNS:graph.contoso.test'));
+  otherCa = await pki.serve(pki.serverCertificate('other-ca-server', 'other-ca', 'IP:127.0.0.1,DNS:localhost'));
 });
 afterAll(async () => {
-  for (const server of servers) await server.close();
+  await pki?.close();
   await simulator?.close();
   rmSync(dir, { recursive: true, force: true });
 });

@@ -18,13 +18,19 @@ afterEach(async () => {
 
 const entry = (subject: string, now: number) => prepareMessage({ to: ['oncall@contoso.com'], subject, text: 'x' }, { mailbox: 'alerts@contoso.com', limits: EXCHANGE_ONLINE_LIMITS, now });
 
-test('a message claimed while the listing is being read is listed once, where it went', async () => {
+/** A file store with two queued messages, the first one older. */
+async function twoQueued() {
   const store = await createFileStore({ dir: join(dir, 'spool') });
   const now = Date.now();
   const first = await entry('first', now - 2_000);
   const second = await entry('second', now - 1_000);
   await store.add(first);
   await store.add(second);
+  return { store, first, second, now };
+}
+
+test('a message claimed while the listing is being read is listed once, where it went', async () => {
+  const { store, first, second, now } = await twoQueued();
   const listed: OutboxEntry[] = [];
   for await (const item of store.list()) {
     listed.push(item);
@@ -40,12 +46,7 @@ test('a message claimed while the listing is being read is listed once, where it
 });
 
 test('a listing of one state leaves out what left that state meanwhile', async () => {
-  const store = await createFileStore({ dir: join(dir, 'spool') });
-  const now = Date.now();
-  const first = await entry('first', now - 2_000);
-  const second = await entry('second', now - 1_000);
-  await store.add(first);
-  await store.add(second);
+  const { store, first, now } = await twoQueued();
   const listed: string[] = [];
   for await (const item of store.list('queued')) {
     listed.push(item.id);

@@ -14,4 +14,4 @@ export {
   type SimulatorHarnessOptions,
   simulatorHarness,
 } from './simulator-harness.js';
-export { createTestPki, startTestHttpsServer, type TestHttpsServer, type TestPki, type TestServerCredentials } from './test-pki.js';
+export { createTestPki, type TestPki, type TestServerCredentials } from './test-pki.js';

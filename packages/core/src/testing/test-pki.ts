@@ -10,7 +10,7 @@ export interface TestServerCredentials {
   cert: string;
 }
 
-/** A throw-away PKI for TLS tests: certificate authorities, and server certificates they sign. */
+/** A throw-away PKI for TLS tests: certificate authorities, server certificates they sign, and loopback servers using them. */
 export interface TestPki {
   /** Makes a CA called `name`; returns the path of its certificate (PEM), e.g. for `network.caFile`. */
   ca(name: string): string;
@@ -19,6 +19,13 @@ export interface TestPki {
    * (`IP:127.0.0.1,DNS:localhost`).
    */
   serverCertificate(name: string, ca: string, altNames: string): TestServerCredentials;
+  /**
+   * Starts an HTTPS server on a free loopback port with `credentials`, answering every request with
+   * `body`; returns its origin (`https://127.0.0.1:PORT`). `close()` stops it.
+   */
+  serve(credentials: TestServerCredentials, body?: string): Promise<string>;
+  /** Stops every server `serve` started. */
+  close(): Promise<void>;
 }
 
 const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
@@ -31,6 +38,7 @@ export function createTestPki(dir: string): TestPki {
   const openssl = (args: string[]) => {
     execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   };
+  const servers: Server[] = [];
   return {
     ca(name) {
       openssl([
@@ -58,25 +66,17 @@ export function createTestPki(dir: string): TestPki {
       openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.cnf`]);
       return { key: readFileSync(join(dir, `${name}.key`), 'utf8'), cert: readFileSync(join(dir, `${name}.pem`), 'utf8') };
     },
-  };
-}
-
-/** A loopback HTTPS server started by a test. */
-export interface TestHttpsServer {
-  /** `https://127.0.0.1:PORT`. */
-  origin: string;
-  close(): Promise<void>;
-}
-
-/** Starts an HTTPS server on a free loopback port with `credentials`, answering every request with `body`. */
-export async function startTestHttpsServer(credentials: TestServerCredentials, body = '{}'): Promise<TestHttpsServer> {
-  const server: Server = createServer(credentials, (_request, response) => response.end(body));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    origin: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+    async serve(credentials, body = '{}') {
+      const server = createServer(credentials, (_request, response) => response.end(body));
+      servers.push(server);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    },
+    async close() {
+      for (const server of servers.splice(0)) {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      }
     },
   };
 }
