@@ -5,6 +5,7 @@ import {
   MAX_ANSWER_DEPTH,
   MailbridgeError,
   nestsDeeperThan,
+  SENT_ITEMS_LOOK_DELAYS_MS,
   type Semaphore,
   sharedSemaphore,
   silentLogger,
@@ -45,7 +46,7 @@ export interface GraphSettings {
   pageSize: number;
   inlineLimit: number;
   chunkBytes: number;
-  confirmDelaysMs: number[];
+  confirmDelaysMs: readonly number[];
 }
 
 /**
@@ -91,7 +92,7 @@ export class GraphRequester {
       pageSize: Math.min(options.pageSize ?? 100, GRAPH_MAX_PAGE_SIZE),
       inlineLimit: options.inlineRequestLimitBytes ?? 3 * 1024 * 1024,
       chunkBytes: options.uploadChunkBytes ?? UPLOAD_CHUNK_BYTES,
-      confirmDelaysMs: options.confirmDelaysMs ?? [0, 1000, 3000],
+      confirmDelaysMs: options.confirmDelaysMs ?? SENT_ITEMS_LOOK_DELAYS_MS,
     };
     this.ownsHttp = options.ownsHttp ?? false;
     this.logger = options.logger ?? silentLogger;

@@ -26,7 +26,7 @@ export interface AdminOperations {
 const badRequest = (message: string) => json(400, { error: { code: 'BadRequest', message } });
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-const FAULT_KINDS = new Set(['latency', 'status', 'ews-server-busy', 'ews-error', 'reset-before', 'reset-after', 'token-outage', 'clock-skew', 'hostile']);
+const FAULT_KINDS = new Set(['latency', 'status', 'ews-server-busy', 'ews-error', 'reset-before', 'reset-after', 'token-outage', 'clock-skew', 'late-sent-copy', 'hostile']);
 
 function json(status: number, body: unknown): SimResponse {
   return { status, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }, body: JSON.stringify(body) };
