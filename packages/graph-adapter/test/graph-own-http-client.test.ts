@@ -106,10 +106,16 @@ async function bothClients(graphEndpoint: string, call: (transport: GraphTranspo
 function expectNoToken(error: MailbridgeError): void {
   const texts: string[] = [error.message, error.hint, JSON.stringify(error.details)];
   for (let cause: unknown = error.cause, depth = 0; cause && depth < 8; cause = (cause as { cause?: unknown }).cause, depth += 1) {
-    texts.push(String((cause as { message?: unknown }).message ?? cause));
+    texts.push(String((cause as { message?: unknown }).message ?? cause), String((cause as { stack?: unknown }).stack ?? ''));
   }
   expect(token.length).toBeGreaterThan(20);
   for (const text of texts) expect(text).not.toContain(token);
+}
+
+/** The leaky client's text survived (cleaned), so the no-token check looked at real content. */
+function authorizationSeen(error: MailbridgeError): boolean {
+  const raw = (error.cause as MailbridgeError).cause as Error;
+  return /fetch failed with authorization:\s*\[REDACTED\]/.test(raw.message);
 }
 
 describe("a caller's own HTTP client: network failures mapped as core's client maps them", () => {
@@ -168,6 +174,30 @@ describe("a caller's own HTTP client: network failures mapped as core's client m
     expect(callers.retryable).toBe(false);
     expect(own.calls).toBe(1);
     expectNoToken(callers);
+  });
+
+  it('a client whose errors quote the request headers and the token: none of it reaches the error', async () => {
+    const leaky: HttpClient = {
+      userAgent: 'leaky/1.0',
+      async fetch(input, init = {}) {
+        const authorization = new Headers(init.headers).get('authorization') ?? '';
+        const refused = Object.assign(new Error(`connect ECONNREFUSED for ${String(input)}?access_token=${token} (sent ${authorization}; raw ${token})`), { code: 'ECONNREFUSED' });
+        throw new TypeError(`fetch failed with authorization: ${authorization}`, { cause: refused });
+      },
+      async close() {},
+    };
+    const error = await failure(transportOn(refusedUrl, leaky).probe());
+    expect(error.code).toBe('NETWORK_ERROR');
+    expect(error.hint).toMatch(/Nothing accepts connections/);
+    expect(authorizationSeen(error)).toBe(true);
+    expectNoToken(error);
+  });
+
+  it("the caller's abort signal: its AbortError is ABORTED, never retried", async () => {
+    const own = ownClient();
+    const error = await failure(transportOn(silent.url, own).probe({ signal: AbortSignal.timeout(300) }));
+    expect(error.code).toBe('ABORTED');
+    expect(own.calls).toBe(1);
   });
 
   it("a server that never answers: the client's own time limit is a NETWORK_TIMEOUT, retried as often as core's timeout", async () => {
