@@ -1,7 +1,20 @@
-import { type HttpClient, isRedirectStatus, MAX_ANSWER_DEPTH, MailbridgeError, type RetryPolicy, readText, redirectRefused, requestBuffered, type Semaphore, type TokenProvider, tooDeeplyNested, xmlNestsDeeperThan } from '@mailbridge/core';
+import {
+  type HttpClient,
+  isRedirectStatus,
+  MAX_ANSWER_DEPTH,
+  MailbridgeError,
+  mapFetchFailure,
+  type RetryPolicy,
+  readText,
+  redirectRefused,
+  requestBuffered,
+  type Semaphore,
+  type TokenProvider,
+  tooDeeplyNested,
+  xmlNestsDeeperThan,
+} from '@mailbridge/core';
 import type { IXHRApi, IXHROptions, IXHRProgress } from 'ews-javascript-api';
 import { callContext, type EwsCallContext } from './http/call-context.js';
-import { toNetworkError } from './http/network-failure.js';
 import { NtlmAuthenticator } from './http/ntlm-authenticator.js';
 import { backOffMilliseconds, faultString, isServerBusy, messageText, responseCode, soapOperation } from './http/soap-inspect.js';
 import { type EwsFailure, mapEwsError } from './map-ews-error.js';
@@ -173,9 +186,10 @@ export class EwsXhr implements IXHRApi {
       return { status: response.status, headers: response.headers, text };
     } catch (error) {
       if (signal?.aborted || MailbridgeError.isInstance(error)) throw error;
-      // Only the NTLM connections are ours here (their CA is network.caFile's); a caller's own client's is unknown.
+      // Core maps what a fetch threw, as for Graph. Only the NTLM connections are ours here (their CA
+      // is network.caFile's); a caller's own client's is unknown.
       const auth = this.options.authentication;
-      throw toNetworkError(error, url, this.ntlm && auth.kind === 'ntlm' ? { caFileSet: auth.caPem !== undefined } : {});
+      throw mapFetchFailure(error, { url, method: 'POST', signal, ...(this.ntlm && auth.kind === 'ntlm' ? { caFileSet: auth.caPem !== undefined } : {}) });
     }
   }
 

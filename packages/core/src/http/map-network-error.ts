@@ -139,6 +139,8 @@ export interface FetchFailureRequest {
   signal?: AbortSignal | undefined;
   /** @default defaultRedactor */
   redactor?: Redactor;
+  /** Whether network.caFile is in use on this path (undefined: unknown, a caller's own client). */
+  caFileSet?: boolean | undefined;
 }
 
 /**
@@ -162,6 +164,7 @@ export function mapFetchFailure(error: unknown, request: FetchFailureRequest): M
     timeoutMs: 0,
     proxies: [],
     redactor: request.redactor ?? defaultRedactor,
+    ...(request.caFileSet !== undefined ? { caFileSet: request.caFileSet } : {}),
   });
 }
 
