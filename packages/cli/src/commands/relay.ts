@@ -1,4 +1,5 @@
 import type { CliIo, GlobalOptions } from '../output/cli-io.js';
+import { createCliLogger } from '../output/cli-logger.js';
 import { UsageError } from '../output/render-error.js';
 import { createRuntime, loadCliConfig } from './runtime.js';
 
@@ -32,13 +33,14 @@ export async function relayCommand(io: CliIo, globals: GlobalOptions): Promise<n
   }
   const { createRelay } = await import('@mailbridge/relay');
   const { createOutbox } = await import('@mailbridge/outbox');
-  const runtime = await createRuntime(loaded);
+  const logger = await createCliLogger(io, { longRunning: true });
+  const runtime = await createRuntime(loaded, { logger });
   try {
     const transport = await runtime.transport();
-    const outbox = await createOutbox(loaded, { transport });
+    const outbox = await createOutbox(loaded, { transport, logger });
     let relay: Awaited<ReturnType<typeof createRelay>>;
     try {
-      relay = await createRelay(loaded.config, { outbox });
+      relay = await createRelay(loaded.config, { outbox, logger });
     } catch (error) {
       // A listener that cannot start (port taken, bad certificate): the outbox is open (a Redis store
       // holds a connection) and would keep the process running after the error.

@@ -1,4 +1,4 @@
-import type { LoadedConfig, MailTransport, TokenClaims } from '@mailbridge/core';
+import type { LoadedConfig, Logger, MailTransport, TokenClaims } from '@mailbridge/core';
 import type { CliRuntime } from '../commands/runtime.js';
 import type { GlobalOptions } from '../output/cli-io.js';
 
@@ -35,6 +35,8 @@ export interface DoctorContext {
   readonly sendTest?: string;
   /** How long `--send-test` waits for the message to arrive. */
   readonly deliveryTimeoutMs: number;
+  /** Where the network stack the checks build logs (the runtime's HTTP client, retries, tokens). */
+  readonly logger?: Logger;
   /** The results of the checks that ran (or were skipped) so far, by id. */
   readonly results: ReadonlyMap<CheckId, CheckResult>;
   /** The loaded config (set by `config`). */

@@ -1,3 +1,4 @@
+import type { Logger } from '@mailbridge/core';
 import type { GlobalOptions } from '../output/cli-io.js';
 import { DOCTOR_CHECKS } from './checks/index.js';
 import type { CheckId, CheckResult, DoctorCheck, DoctorContext } from './doctor-check.js';
@@ -20,6 +21,8 @@ export interface DoctorOptions {
   deliveryTimeoutMs?: number;
   /** Called as each check starts. */
   onProgress?: (id: CheckId) => void;
+  /** Where the network stack the checks build logs. @default silent */
+  logger?: Logger;
   /** The checks to run, in order. @default DOCTOR_CHECKS */
   checks?: readonly DoctorCheck[];
 }
@@ -36,6 +39,7 @@ export async function runDoctor(globals: GlobalOptions, options: DoctorOptions =
     now: options.now ?? (() => new Date()),
     ...(options.sendTest !== undefined ? { sendTest: options.sendTest } : {}),
     deliveryTimeoutMs: options.deliveryTimeoutMs ?? 60_000,
+    ...(options.logger ? { logger: options.logger } : {}),
     results,
   };
   // Why each blocked check cannot run: the skip message of the failure it depends on.
