@@ -5,6 +5,7 @@ import { createCliLogger } from '../output/cli-logger.js';
 import { UsageError } from '../output/render-error.js';
 import { renderTable } from '../output/table.js';
 import { createRuntime, loadCliConfig } from './runtime.js';
+import { listenForStop, type StopSignal } from './stop-signal.js';
 
 const STATES: readonly OutboxState[] = ['queued', 'sending', 'held', 'delivered', 'failed'];
 
@@ -157,6 +158,16 @@ export async function outboxDropCommand(io: CliIo, globals: GlobalOptions, optio
  * and it exits 0. One line per outcome (JSON lines with --json).
  */
 export async function outboxWorkCommand(io: CliIo, globals: GlobalOptions): Promise<number> {
+  // Before the store opens or a status listener binds: a SIGTERM at any moment of start-up stops cleanly too.
+  const stop = listenForStop();
+  try {
+    return await runWorkers(io, globals, stop);
+  } finally {
+    stop.dispose();
+  }
+}
+
+async function runWorkers(io: CliIo, globals: GlobalOptions, stop: StopSignal): Promise<number> {
   const loaded = await loadCliConfig(globals, io.env);
   const logger = await createCliLogger(io, { longRunning: true });
   // The CLI's network stack, so that HTTP retries and token acquisition log too.
@@ -174,10 +185,12 @@ export async function outboxWorkCommand(io: CliIo, globals: GlobalOptions): Prom
     outbox.on('failed', (e) => line('failed', e, `${c.red('failed')} ${e.id} ${e.error.code}: ${e.error.message} ${c.dim(e.error.hint)}`));
     outbox.on('held', (e) => line('held', e, `${c.yellow('held')} ${e.id} until ${e.until.toISOString()} (${e.recipients24h}/${e.recipientsPerDay} recipients in 24 h)`));
     outbox.on('budget-warning', (e) => line('budget-warning', e, `${c.yellow('warning')} ${e.mailbox} used ${e.recipients24h} of ${e.recipientsPerDay} recipients in 24 h`));
-    const stopped = new Promise<string>((resolve) => {
-      process.once('SIGTERM', () => resolve('SIGTERM'));
-      process.once('SIGINT', () => resolve('SIGINT'));
-    });
+    if (stop.received) {
+      // Stopped before a worker started: nothing is in flight.
+      await outbox.close();
+      if (io.json) jsonLine({ event: 'stopped', signal: stop.received });
+      return 0;
+    }
     try {
       await outbox.start();
     } catch (error) {
@@ -187,7 +200,8 @@ export async function outboxWorkCommand(io: CliIo, globals: GlobalOptions): Prom
     // The status page, /metrics and the health checks, when the config asks for them (outbox.status).
     const statusConfig = loaded.config.outbox?.status;
     let listener: { url: string; close(): Promise<void> } | undefined;
-    if (statusConfig) {
+    // A signal that came while the workers started: no status page to open, only the drain below.
+    if (statusConfig && !stop.received) {
       try {
         const { startStatusListener } = await import('../status/start-status-listener.js');
         listener = await startStatusListener({ service: 'outbox', loaded, status: statusConfig, configPath: 'outbox.status', outbox, globals, env: io.env });
@@ -200,7 +214,7 @@ export async function outboxWorkCommand(io: CliIo, globals: GlobalOptions): Prom
     }
     if (!io.json) io.err(`Delivering from the ${outbox.storeType} outbox of ${outbox.mailbox}; Ctrl+C (or SIGTERM) stops after the sends in flight.`);
     else jsonLine({ event: 'started', store: outbox.storeType, mailbox: outbox.mailbox, ...(listener ? { status: listener.url } : {}) });
-    const signal = await stopped;
+    const signal = await stop.stopped;
     if (!io.json) io.err(`${signal}: finishing the sends in flight…`);
     await listener?.close();
     await outbox.close();
