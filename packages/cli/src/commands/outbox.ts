@@ -1,5 +1,6 @@
 import { type LoadedConfig, MailbridgeError } from '@mailbridge/core';
 import type { Outbox, OutboxEntry, OutboxOptions, OutboxState, OutboxStatus } from '@mailbridge/outbox';
+import { logSecretFilePermissions } from '../files/secret-file-warnings.js';
 import type { CliIo, GlobalOptions } from '../output/cli-io.js';
 import { createCliLogger } from '../output/cli-logger.js';
 import { UsageError } from '../output/render-error.js';
@@ -170,6 +171,7 @@ export async function outboxWorkCommand(io: CliIo, globals: GlobalOptions): Prom
 async function runWorkers(io: CliIo, globals: GlobalOptions, stop: StopSignal): Promise<number> {
   const loaded = await loadCliConfig(globals, io.env);
   const logger = await createCliLogger(io, { longRunning: true });
+  logSecretFilePermissions(loaded, logger);
   // The CLI's network stack, so that HTTP retries and token acquisition log too.
   const runtime = await createRuntime(loaded, { logger });
   try {

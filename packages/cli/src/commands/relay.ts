@@ -1,3 +1,4 @@
+import { logSecretFilePermissions } from '../files/secret-file-warnings.js';
 import type { CliIo, GlobalOptions } from '../output/cli-io.js';
 import { createCliLogger } from '../output/cli-logger.js';
 import { UsageError } from '../output/render-error.js';
@@ -45,6 +46,7 @@ async function runRelay(io: CliIo, globals: GlobalOptions, stop: StopSignal): Pr
   const { createRelay } = await import('@mailbridge/relay');
   const { createOutbox } = await import('@mailbridge/outbox');
   const logger = await createCliLogger(io, { longRunning: true });
+  logSecretFilePermissions(loaded, logger);
   const runtime = await createRuntime(loaded, { logger });
   try {
     const transport = await runtime.transport();
