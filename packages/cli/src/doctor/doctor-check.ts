@@ -14,6 +14,11 @@ export interface CheckResult {
   hint?: string;
   /** The error code (from the error table) of a `fail`, or of the warning. */
   code?: string;
+  /**
+   * Transient failures (429, 503, ErrorServerBusy, connection resets) the HTTP layer retried during
+   * the check: it passed, but the path is flaky. Absent when there were none.
+   */
+  retries?: { count: number; reasons: string[] };
   /** For support, from an Entra ID failure: the AADSTS number, its trace id and correlation id. */
   aadsts?: number;
   traceId?: string;
