@@ -206,7 +206,7 @@ async function runWorkers(io: CliIo, globals: GlobalOptions, stop: StopSignal): 
     if (statusConfig && !stop.received) {
       try {
         const { startStatusListener } = await import('../status/start-status-listener.js');
-        listener = await startStatusListener({ service: 'outbox', loaded, status: statusConfig, configPath: 'outbox.status', outbox, globals, env: io.env });
+        listener = await startStatusListener({ service: 'outbox', loaded, status: statusConfig, configPath: 'outbox.status', outbox, globals, env: io.env, logger });
       } catch (error) {
         // The workers already run: left open they would keep the process alive after the error.
         await outbox.close();

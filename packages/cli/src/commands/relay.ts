@@ -79,7 +79,7 @@ async function runRelay(io: CliIo, globals: GlobalOptions, stop: StopSignal): Pr
     if (statusConfig && !stop.received) {
       try {
         const { startStatusListener } = await import('../status/start-status-listener.js');
-        status = await startStatusListener({ service: 'relay', loaded, status: statusConfig, configPath: 'relay.status', outbox, relay, globals, env: io.env });
+        status = await startStatusListener({ service: 'relay', loaded, status: statusConfig, configPath: 'relay.status', outbox, relay, globals, env: io.env, logger });
       } catch (error) {
         await relay.close();
         throw error;
