@@ -1,6 +1,6 @@
-import { type HttpClient, MailbridgeError, requestBuffered, type Semaphore } from '@mailbridge/core';
+import { type HttpClient, MailbridgeError, type Semaphore } from '@mailbridge/core';
 import type { Context, Middleware, MiddlewareOptions } from '@microsoft/microsoft-graph-client';
-import { bufferedResponse, maxBytesFor } from './buffer-response.js';
+import { exchangeBuffered, maxBytesFor } from './buffer-response.js';
 import type { RequestRunner, RunOptions } from './request-runner.js';
 
 /**
@@ -46,16 +46,17 @@ export class GraphFetchHandler implements Middleware {
     try {
       context.response = await this.runner.run(
         (signal) =>
-          this.semaphore.run(async () => {
-            const answer = await requestBuffered(this.http, url, {
-              method: init.method ?? 'GET',
-              headers,
-              ...(body !== undefined ? { body } : {}),
-              maxResponseBytes,
-              ...(signal ? { signal } : {}),
-            });
-            return bufferedResponse(answer);
-          }, signal),
+          this.semaphore.run(
+            () =>
+              exchangeBuffered(this.http, url, {
+                method: init.method ?? 'GET',
+                headers,
+                ...(body !== undefined ? { body } : {}),
+                maxResponseBytes,
+                ...(signal ? { signal } : {}),
+              }),
+            signal,
+          ),
         scope?.options ?? { idempotent: true },
       );
     } catch (error) {

@@ -1,18 +1,6 @@
-import {
-  type HttpClient,
-  isOutcomeUnknown,
-  type Logger,
-  MAX_ANSWER_DEPTH,
-  MailbridgeError,
-  nestsDeeperThan,
-  type Semaphore,
-  sharedSemaphore,
-  silentLogger,
-  type TokenProvider,
-  type TransportCapabilities,
-  tooDeeplyNested,
-} from '@mailbridge/core';
+import { type HttpClient, isOutcomeUnknown, type Logger, MailbridgeError, type Semaphore, sharedSemaphore, silentLogger, type TokenProvider, type TransportCapabilities } from '@mailbridge/core';
 import { AuthenticationHandler, Client, type GraphRequest, ResponseType } from '@microsoft/microsoft-graph-client';
+import { parseJsonAnswer } from './buffer-response.js';
 import { graphCapabilities } from './graph-capabilities.js';
 import { GraphCallScope, GraphFetchHandler } from './graph-fetch-handler.js';
 import type { GraphTransportOptions } from './graph-transport-options.js';
@@ -185,11 +173,12 @@ export class GraphRequester {
       const text = await response.text().catch(() => '');
       let parsed: unknown;
       try {
-        parsed = text ? JSON.parse(text) : undefined;
-      } catch {
+        parsed = text ? parseJsonAnswer(text, response.status) : undefined;
+      } catch (error) {
+        // Too deeply nested is an answer of its own; malformed JSON is just an error without details.
+        if (MailbridgeError.isInstance(error)) throw error;
         parsed = undefined;
       }
-      if (nestsDeeperThan(parsed, MAX_ANSWER_DEPTH)) throw tooDeeplyNested('Microsoft Graph', { status: response.status });
       throw mapGraphError(response.status, parsed, response.headers, this.errorContext(options.operation, options.from));
     }
     return response;
@@ -204,12 +193,12 @@ export class GraphRequester {
     const text = await response.text();
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      // Depth first: what follows (conversion, --json output) walks the answer recursively.
+      parsed = parseJsonAnswer(text, response.status);
     } catch (cause) {
+      if (MailbridgeError.isInstance(cause)) throw cause;
       throw invalidGraphResponse('the body is not JSON', response.status, response.headers, cause);
     }
-    // What follows (conversion, --json output) walks the answer recursively: a hostile depth stops here.
-    if (nestsDeeperThan(parsed, MAX_ANSWER_DEPTH)) throw tooDeeplyNested('Microsoft Graph', { status: response.status });
     return parsed as T;
   }
 
@@ -236,7 +225,7 @@ export class GraphRequester {
       if ((failure.code === 'THROTTLED' || failure.code === 'SERVICE_UNAVAILABLE') && status !== undefined && !isOutcomeUnknown(failure)) {
         let parsed: unknown;
         try {
-          parsed = JSON.parse(String(last.details.responseBody ?? ''));
+          parsed = parseJsonAnswer(String(last.details.responseBody ?? ''), status);
         } catch {
           parsed = undefined;
         }

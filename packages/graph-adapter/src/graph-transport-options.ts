@@ -8,7 +8,10 @@ export interface GraphTransportOptions {
   graphEndpoint: string;
   /** Gives Graph tokens (`getToken('graph')`); its `kind` decides between `/users/{mailbox}` and `/me`. */
   tokenProvider: TokenProvider;
-  /** Every request goes through it (proxy, CA file, timeout, user agent). */
+  /**
+   * Every request goes through it (proxy, CA file, timeout, user agent). A caller's own client may
+   * throw what `fetch` throws: its network failures become the same coded errors, retried the same way.
+   */
   http: HttpClient;
   /** Retries throttled (429) and unavailable (503/504) answers, honouring Retry-After. */
   retry: RetryPolicy;

@@ -1,6 +1,6 @@
 import { type FileHandle, open } from 'node:fs/promises';
-import { assertSize, type HttpClient, MailbridgeError, openAttachment, requestBuffered, type Semaphore, type SizedAttachment } from '@mailbridge/core';
-import { bufferedResponse, MAX_JSON_BYTES } from './buffer-response.js';
+import { assertSize, type HttpClient, MailbridgeError, openAttachment, type Semaphore, type SizedAttachment } from '@mailbridge/core';
+import { exchangeBuffered, MAX_JSON_BYTES, parseJsonAnswer } from './buffer-response.js';
 import { type GraphErrorContext, invalidGraphResponse, mapGraphError } from './map-graph-error.js';
 import type { RequestRunner } from './request-runner.js';
 
@@ -136,12 +136,13 @@ type SessionState = { next: number } | 'gone';
  * is `gone`.
  */
 async function sessionState(options: UploadOptions, signal: AbortSignal | undefined): Promise<SessionState> {
-  const response = await requestBuffered(options.http, options.uploadUrl, { maxResponseBytes: MAX_JSON_BYTES, ...(signal ? { signal } : {}) });
+  const response = await exchangeBuffered(options.http, options.uploadUrl, { maxResponseBytes: MAX_JSON_BYTES, ...(signal ? { signal } : {}) });
   if (response.status === 404 || response.status === 401 || response.status === 410) return 'gone';
   let body: { NextExpectedRanges?: unknown; nextExpectedRanges?: unknown } | undefined;
   try {
-    body = JSON.parse(new TextDecoder().decode(response.body)) as typeof body;
-  } catch {
+    body = parseJsonAnswer(await response.text(), response.status) as typeof body;
+  } catch (error) {
+    if (MailbridgeError.isInstance(error)) throw error;
     body = undefined;
   }
   if (response.status !== 200) throw mapGraphError(response.status, body, response.headers, options.errorContext);
@@ -191,7 +192,7 @@ export async function uploadAttachment(options: UploadOptions): Promise<void> {
                 throw invalidGraphResponse(`the upload session expects byte ${state.next}, but the upload is at byte ${first}`, 200);
               }
             }
-            const answer = await requestBuffered(options.http, uploadUrl, {
+            return exchangeBuffered(options.http, uploadUrl, {
               method: 'PUT',
               headers: {
                 'content-type': 'application/octet-stream',
@@ -201,7 +202,6 @@ export async function uploadAttachment(options: UploadOptions): Promise<void> {
               maxResponseBytes: MAX_JSON_BYTES,
               ...(signal ? { signal } : {}),
             });
-            return bufferedResponse(answer);
           }, signal),
         { signal: options.signal, idempotent: true },
       );
@@ -220,7 +220,10 @@ export async function uploadAttachment(options: UploadOptions): Promise<void> {
       } else if (response.status === ALREADY_RECEIVED) {
         completed = last;
       } else if (response.status !== 200 && response.status !== 201 && response.status !== 202) {
-        const errorBody: unknown = await response.json().catch(() => undefined);
+        const errorBody: unknown = await response.json().catch((error: unknown) => {
+          if (MailbridgeError.isInstance(error)) throw error;
+          return undefined;
+        });
         throw mapGraphError(response.status, errorBody, response.headers, options.errorContext);
       } else {
         completed = response.status === 201;

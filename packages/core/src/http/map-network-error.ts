@@ -1,4 +1,5 @@
 import { MailbridgeError } from '../errors/index.js';
+import { defaultRedactor } from '../redact/default-redactor.js';
 import type { Redactor } from '../redact/redactor.js';
 import { scrubError } from '../redact/scrub-error.js';
 import { describeTlsFailure, isTlsCode } from './describe-tls-failure.js';
@@ -10,6 +11,8 @@ export interface FailureContext {
   url: string;
   method: string;
   progress: RequestProgress;
+  /** The client cannot tell how far the request got (a caller's own HTTP client): the message says nothing of it. */
+  progressUnknown?: boolean;
   /** The progress timer fired. */
   timedOut: boolean;
   /** The whole-request deadline passed (the request kept making some progress, too slowly). */
@@ -30,6 +33,7 @@ export interface FailureContext {
   redactor: Redactor;
 }
 
+const TIMEOUT_HINT = 'Check that the endpoint is reachable from this machine (firewall, proxy), or raise network.timeoutMs in the config.';
 const TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
 const CONNECT_PHASE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
 
@@ -72,10 +76,15 @@ export function mapNetworkError(error: unknown, context: FailureContext): Mailbr
     );
   }
   if (context.timedOut) {
+    return make('NETWORK_TIMEOUT', `${where} made no progress for ${context.timeoutMs} ms (${sent ? 'waiting for the response' : 'connecting or sending'}).`, TIMEOUT_HINT, true);
+  }
+  const name = (error as { name?: unknown } | null)?.name;
+  if (context.progressUnknown && (name === 'TimeoutError' || name === 'AbortError')) {
+    // A caller's own client gave up on a time limit of its own (the caller's signal did not abort).
     return make(
       'NETWORK_TIMEOUT',
-      `${where} made no progress for ${context.timeoutMs} ms (${sent ? 'waiting for the response' : 'connecting or sending'}).`,
-      'Check that the endpoint is reachable from this machine (firewall, proxy), or raise network.timeoutMs in the config.',
+      `${where} was given up by the HTTP client (${String(name)}): it did not complete within that client's time limit.`,
+      "Check that the endpoint is reachable from this machine (firewall, proxy), or give the HTTP client passed to mailbridge a longer time limit (network.timeoutMs applies only to mailbridge's own client).",
       true,
     );
   }
@@ -103,7 +112,7 @@ export function mapNetworkError(error: unknown, context: FailureContext): Mailbr
   const tls = describeTlsFailure(root, { host: hostAndPort(context.url).host, ...(context.caFileSet !== undefined ? { caFileSet: context.caFileSet } : {}) });
   if (tls) return make('TLS_ERROR', `TLS to ${where} failed: ${tls.reason}.`, tls.hint, false);
   if (isTimeout(code)) {
-    return make('NETWORK_TIMEOUT', `${where} timed out (${code}).`, 'Check that the endpoint is reachable from this machine (firewall, proxy), or raise network.timeoutMs in the config.', true);
+    return make('NETWORK_TIMEOUT', `${where} timed out (${code}).`, TIMEOUT_HINT, true);
   }
   const target = hostAndPort(context.url);
   // The Fetch standard's port blocklist: fetch refuses these before connecting, with only "bad port".
@@ -119,7 +128,41 @@ export function mapNetworkError(error: unknown, context: FailureContext): Mailbr
   const before = !sent || CONNECT_PHASE.has(code);
   if (before) details.requestSent = false;
   const reason = code ? `${text} (${code})` : text;
-  return make('NETWORK_ERROR', `${where} failed: ${reason}${sent ? ' after the request was sent' : ''}.`, networkHint(code, target), true);
+  return make('NETWORK_ERROR', `${where} failed: ${reason}${sent && !context.progressUnknown ? ' after the request was sent' : ''}.`, networkHint(code, target), true);
+}
+
+/** A request made through an HTTP client other than core's, as {@link mapFetchFailure} needs it. */
+export interface FetchFailureRequest {
+  url: string;
+  method: string;
+  /** The signal the request was made with: when it aborted, the failure is ABORTED. */
+  signal?: AbortSignal | undefined;
+  /** @default defaultRedactor */
+  redactor?: Redactor;
+}
+
+/**
+ * {@link mapNetworkError} for what a caller's own HttpClient throws (undici's bare
+ * `TypeError('fetch failed')` around ECONNREFUSED, ECONNRESET, ENOTFOUND or a certificate error; an
+ * AbortError or TimeoutError of its own time limit): the same codes, hints and `retryable` as core's
+ * client gives, the original as `cause`. How far the request got is unknown, so it counts as sent
+ * (a send is then checked before it is repeated) unless its cause proves it never left (refused,
+ * DNS). A MailbridgeError is returned as it is.
+ */
+export function mapFetchFailure(error: unknown, request: FetchFailureRequest): MailbridgeError {
+  const callerAborted = request.signal?.aborted === true;
+  return mapNetworkError(error, {
+    url: request.url,
+    method: request.method,
+    progress: { requestSent: true, responseStarted: false },
+    progressUnknown: true,
+    timedOut: false,
+    callerAborted,
+    ...(callerAborted ? { abortReason: request.signal?.reason } : {}),
+    timeoutMs: 0,
+    proxies: [],
+    redactor: request.redactor ?? defaultRedactor,
+  });
 }
 
 /**
