@@ -35,8 +35,9 @@ export async function createCliLogger(io: CliIo, options: CliLoggerOptions = {})
 }
 
 function jsonLine(record: LogRecord): string {
-  // Fields never replace the record's own members.
-  return JSON.stringify({ ...record.fields, time: new Date(record.time).toISOString(), level: record.level, message: record.message });
+  // The record's own members first, and never replaced by a field of the same name.
+  const { time: _time, level: _level, message: _message, ...fields } = record.fields;
+  return JSON.stringify({ time: new Date(record.time).toISOString(), level: record.level, message: record.message, ...fields });
 }
 
 const LEVEL_COLORS: Record<LogLevel, keyof ReturnType<typeof pc.createColors>> = { debug: 'gray', info: 'cyan', warn: 'yellow', error: 'red' };
