@@ -127,6 +127,15 @@ describe.skipIf(process.platform === 'win32')('SIGTERM during start-up', () => {
     expect(run.err()).not.toMatch(/\n\s+at /);
   }, 60_000);
 
+  it('relay: SIGTERM while it reads its config (a FIFO, as `--config <(…)`) → exit 0, nothing listened', async () => {
+    // Also the regression test of a FIFO config breaking the relay's module loading (core's config
+    // warnings stat the config file; see config-warnings.ts): it failed with an INTERNAL error.
+    const { run, exit } = await signalWhileReadingConfig(['relay', '--json']);
+    expect(exit, run.out() + run.err()).toEqual({ code: 0, signal: null });
+    expect(events(run.out())).toEqual(['stopped']);
+    expect(run.err()).not.toMatch(/\n\s+at /);
+  }, 60_000);
+
   it('outbox work: SIGTERM while it reads its config → exit 0, no worker started', async () => {
     const { run, exit } = await signalWhileReadingConfig(['outbox', 'work', '--json']);
     expect(exit, run.out() + run.err()).toEqual({ code: 0, signal: null });

@@ -26,7 +26,9 @@ function serviceSecrets(config: MailbridgeConfig): Array<[path: string, ref: Sec
 
 function groupOrOtherMode(file: string): number | undefined {
   try {
-    const mode = statSync(file).mode & 0o777;
+    // Bigint: a plain statSync of a FIFO would leave its type in the buffer fs.realpathSync reads,
+    // and break module resolution through pnpm's links afterwards.
+    const mode = Number(statSync(file, { bigint: true }).mode) & 0o777;
     return (mode & 0o077) !== 0 ? mode : undefined;
   } catch {
     // A missing file is reported where it is read (SECRET_UNRESOLVED, with what to do).
