@@ -1,4 +1,4 @@
-import { isOutcomeUnknown, MailbridgeError } from '@mailbridge/core';
+import { isOutcomeUnknown, lookInSentItems, MailbridgeError } from '@mailbridge/core';
 import type { EwsRequester } from './ews-request.js';
 import { soapEnvelope } from './soap-envelope.js';
 import { escapeXmlAttribute } from './xml/escape-xml.js';
@@ -23,6 +23,21 @@ export async function findByInternetMessageId(requester: EwsRequester, folder: '
     `<m:ParentFolderIds>${requester.folderIdXml(folder)}</m:ParentFolderIds></m:FindItem>`;
   const text = await requester.raw('idempotent', signal, 'FindItem', `${open}${body}${close}`);
   return itemIdsOf(parseEwsResponse(text, 'FindItem'))[0] || undefined;
+}
+
+/**
+ * Looks for the message in Sent Items by Internet Message-ID, on core's schedule of looks (shared
+ * with Graph): after a send whose outcome is unknown, this decides whether it is sent again.
+ */
+export function findInSentItems(requester: EwsRequester, internetMessageId: string, signal?: AbortSignal): Promise<string | undefined> {
+  return lookInSentItems({
+    internetMessageId,
+    delaysMs: requester.settings.confirmDelaysMs,
+    logger: requester.logger,
+    transport: 'ews',
+    signal,
+    look: () => findByInternetMessageId(requester, 'sentitems', internetMessageId, signal),
+  });
 }
 
 /** GetItem of one item with the id only, or with `item:Attachments` too. */

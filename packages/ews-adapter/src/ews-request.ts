@@ -1,4 +1,4 @@
-import { type Logger, MailbridgeError, type RetryPolicy, sharedSemaphore, silentLogger, type TransportCapabilities } from '@mailbridge/core';
+import { type Logger, MailbridgeError, type RetryPolicy, SENT_ITEMS_LOOK_DELAYS_MS, sharedSemaphore, silentLogger, type TransportCapabilities } from '@mailbridge/core';
 import type { ExchangeService, FolderId } from 'ews-javascript-api';
 import { ewsCapabilities } from './ews-capabilities.js';
 import { createLibraryService, ewsLibrary } from './ews-library.js';
@@ -41,6 +41,8 @@ export interface EwsSettings {
   deployment: 'online' | 'onprem';
   /** The mailbox's MaxSendSize. */
   maxMessageBytes: number;
+  /** Waits before each look in Sent Items after a send whose outcome is unknown. */
+  confirmDelaysMs: readonly number[];
 }
 
 /**
@@ -74,6 +76,7 @@ export class EwsRequester {
       batchSize: options.batchSize ?? 50,
       inlineLimit: options.inlineAttachmentLimitBytes ?? 4 * MiB,
       maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+      confirmDelaysMs: options.confirmDelaysMs ?? SENT_ITEMS_LOOK_DELAYS_MS,
     };
     this.capabilities = ewsCapabilities(this.settings.maxMessageBytes);
     const { versionName, impersonate } = this.settings;

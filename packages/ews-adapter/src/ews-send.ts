@@ -1,5 +1,5 @@
 import { type AmbiguousResolution, MailbridgeError, type OutgoingMessage, prepareMimeMessage, prepareOutgoingMessage, type SendOptions, type SendResult, type SizedAttachment } from '@mailbridge/core';
-import { attachmentNames, findByInternetMessageId, itemExists, mustCheckFirst, onlyAmbiguity, settle, settled } from './confirm-send.js';
+import { attachmentNames, findByInternetMessageId, findInSentItems, itemExists, mustCheckFirst, onlyAmbiguity, settle, settled } from './confirm-send.js';
 import { convertMimeToEwsMessage, convertToEwsMessage } from './convert-to-ews-message.js';
 import type { EwsRequester } from './ews-request.js';
 import { soapEnvelope } from './soap-envelope.js';
@@ -23,7 +23,7 @@ export async function send(requester: EwsRequester, message: OutgoingMessage, op
   const save = prepared.saveToSentItems;
   // A resend of a message whose earlier attempt may have gone out: Sent Items first.
   if (message.internetMessageId !== undefined && save && mustCheckFirst(internetMessageId, options.resend)) {
-    const found = await settle(internetMessageId, undefined, () => findByInternetMessageId(requester, 'sentitems', internetMessageId, options.signal), options.signal);
+    const found = await settle(internetMessageId, undefined, () => findInSentItems(requester, internetMessageId, options.signal), options.signal);
     if (found) {
       settled(internetMessageId);
       return { transport: 'ews', mailbox: requester.mailbox, internetMessageId, id: found };
@@ -92,7 +92,7 @@ async function sendInOneRequest(requester: EwsRequester, internetMessageId: stri
       ...(signal ? { signal } : {}),
       classify: onlyAmbiguity,
       onAmbiguous: async ({ error, signal: checkSignal }) => {
-        const found = await settle(internetMessageId, error, () => findByInternetMessageId(requester, 'sentitems', internetMessageId, checkSignal), checkSignal);
+        const found = await settle(internetMessageId, error, () => findInSentItems(requester, internetMessageId, checkSignal), checkSignal);
         requester.logger.info('EWS send had an unknown outcome; checked Sent Items', { found: Boolean(found) });
         return found ? { outcome: 'applied', value: { ...result, id: found } } : { outcome: 'not-applied' };
       },

@@ -59,6 +59,12 @@ export interface EwsTransportOptions {
    * @default 35 MiB (Exchange Online's default; administrators can raise it to 150 MB)
    */
   maxMessageBytes?: number;
+  /**
+   * Waits before each look in Sent Items after a send whose outcome is unknown (Exchange can take a
+   * few seconds to file the sent copy; a look that misses it would send the message twice).
+   * @default [0, 1000, 3000]
+   */
+  confirmDelaysMs?: number[];
   /** Items per FindItem page. @default 200 */
   pageSize?: number;
   /** Items per GetItem / UpdateItem request. @default 50 */

@@ -37,16 +37,23 @@ const POLICY_HINT =
   '(and check that `EwsEnabled` is not false), but the way forward is Microsoft Graph: set "transport": "graph" in the config.';
 
 interface Mapping {
-  code: ErrorCode;
+  /** The code, or a choice by what is known (the same response code can have different causes). */
+  code: ErrorCode | ((f: EwsFailure) => ErrorCode);
   message: (f: EwsFailure) => string;
   hint: (f: EwsFailure) => string;
   retryable?: boolean;
 }
 
 const BY_RESPONSE_CODE: Record<string, Mapping> = {
+  // An app (app-only token) is refused a mailbox when an RBAC for Applications scope or an application
+  // access policy leaves it out: the same cause, code and hint as Graph's 403 "Access to OData is
+  // disabled". An account (delegated, Basic, NTLM) is refused when it lacks ApplicationImpersonation.
   ErrorImpersonateUserDenied: {
-    code: 'EWS_IMPERSONATION_DENIED',
-    message: (f) => `The app may not impersonate ${f.mailbox} (ErrorImpersonateUserDenied).`,
+    code: (f) => (f.auth === 'app-only' ? 'MAILBOX_ACCESS_DENIED' : 'EWS_IMPERSONATION_DENIED'),
+    message: (f) =>
+      f.auth === 'app-only'
+        ? `The app may not access the mailbox ${f.mailbox} (ErrorImpersonateUserDenied): an RBAC for Applications scope or an application access policy excludes it.`
+        : `The account may not impersonate ${f.mailbox} (ErrorImpersonateUserDenied).`,
     hint: (f) =>
       f.auth === 'app-only'
         ? mailboxScopeHint({ mailbox: f.mailbox, ...(f.clientId ? { clientId: f.clientId } : {}) })
@@ -250,7 +257,10 @@ function make(f: EwsFailure, code: ErrorCode, message: string, hint: string, ret
 /** Turns what is known of a failed EWS exchange into a MailbridgeError with a stable code and a hint. */
 export function mapEwsError(failure: EwsFailure): MailbridgeError {
   const mapping = failure.responseCode ? BY_RESPONSE_CODE[failure.responseCode] : undefined;
-  if (mapping) return make(failure, mapping.code, mapping.message(failure), mapping.hint(failure), mapping.retryable);
+  if (mapping) {
+    const code = typeof mapping.code === 'function' ? mapping.code(failure) : mapping.code;
+    return make(failure, code, mapping.message(failure), mapping.hint(failure), mapping.retryable);
+  }
   const byStatus = fromHttpStatus(failure);
   if (byStatus) return byStatus;
   const code = failure.responseCode ?? 'unknown';

@@ -1,4 +1,4 @@
-import { MailbridgeError } from '@mailbridge/core';
+import { MailbridgeError, mailboxScopeHint } from '@mailbridge/core';
 import { DEMO } from '@mailbridge/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EwsTestBed, startEwsTestBed } from './support/ews-test-bed.js';
@@ -38,9 +38,12 @@ describe('EWS errors become core codes with hints (against the simulator)', () =
     expect(error.hint).toContain('Grant admin consent');
   });
 
-  it("a mailbox outside the app's scope: EWS_IMPERSONATION_DENIED", async () => {
+  it("a mailbox outside the app's scope: MAILBOX_ACCESS_DENIED with the hint Graph gives for the same cause", async () => {
     const error = await failure(bed.newTransport({ clientId: SCOPED.clientId, secret: SCOPED.secret }).probe());
-    expect(error.code).toBe('EWS_IMPERSONATION_DENIED');
+    // Graph's 403 "Access to OData is disabled" maps to the same code and core's one hint.
+    expect(error.code).toBe('MAILBOX_ACCESS_DENIED');
+    expect(error.details.serviceCode).toBe('ErrorImpersonateUserDenied');
+    expect(error.hint).toBe(mailboxScopeHint({ mailbox: DEMO.mailbox, clientId: SCOPED.clientId }));
     expect(error.hint).toMatch(/scope/i);
     // RBAC for Applications first (application access policies are legacy), and how long changes take.
     expect(error.hint).toMatch(/Test-ServicePrincipalAuthorization -Identity \S+ -Resource /);

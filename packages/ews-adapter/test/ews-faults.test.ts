@@ -21,6 +21,12 @@ describe('EWS faults: every message is delivered exactly once', () => {
     const inSent = deliveries.mailboxes.filter((copy) => copy.mailbox === DEMO.mailbox && copy.folder === 'sentitems');
     return { result, inRecipient: inRecipient.length, inSent: inSent.length };
   };
+  /** The EWS operations the simulator logged, in order. */
+  const ewsOperations = () =>
+    bed.simulator
+      .requests()
+      .filter((request) => request.api === 'ews')
+      .map((request) => request.ewsOperation);
 
   it('ErrorServerBusy: waits BackOffMilliseconds and delivers once', async () => {
     bed.simulator.clearRequests();
@@ -69,12 +75,29 @@ describe('EWS faults: every message is delivered exactly once', () => {
     const { result, inRecipient, inSent } = await sendOnce('reset after');
     expect([inRecipient, inSent]).toEqual([1, 1]);
     expect(result.id).toBeTruthy();
-    const operations = bed.simulator
-      .requests()
-      .filter((request) => request.api === 'ews')
-      .map((request) => request.ewsOperation);
+    const operations = ewsOperations();
     expect(operations.filter((operation) => operation === 'CreateItem')).toHaveLength(1);
     expect(operations).toContain('FindItem');
+  });
+
+  it('reset after a send whose copy Exchange files late: a later look in Sent Items finds it, not resent', async () => {
+    // The copy is filed 2 s after the send: the first look (at once) misses it, the second (3 s later) finds it.
+    const transport = bed.newTransport({ confirmDelaysMs: [0, 3000] });
+    const removeDelay = bed.simulator.inject({ kind: 'late-sent-copy', ms: 2000 });
+    bed.simulator.inject({ kind: 'reset-after', api: 'ews', count: 1 });
+    bed.simulator.clearRequests();
+    try {
+      const result = await transport.send({ to: [DEMO.secondMailbox], subject: 'reset after, filed late', text: 'fault test' });
+      const copies = bed.simulator.deliveries(result.internetMessageId).mailboxes;
+      expect(copies.filter((copy) => copy.mailbox === DEMO.secondMailbox)).toHaveLength(1);
+      expect(copies.filter((copy) => copy.mailbox === DEMO.mailbox).map((copy) => copy.folder)).toEqual(['sentitems']);
+      expect(result.id).toBeTruthy();
+      const operations = ewsOperations();
+      expect(operations.filter((operation) => operation === 'CreateItem')).toHaveLength(1);
+      expect(operations.filter((operation) => operation === 'FindItem')).toHaveLength(2);
+    } finally {
+      removeDelay();
+    }
   });
 
   it('reset after the first step of a large message (draft, then streamed CreateAttachment, SendItem): delivered once', async () => {

@@ -37,6 +37,16 @@ describe('EWS send with ews.version Exchange2007_SP1 (Exchange Server, Basic): o
       expect.objectContaining({ name: 'logo.gif', contentType: 'image/gif', contentId: 'logo@contoso', isInline: true, size: GIF.length }),
       expect.objectContaining({ name: 'notes.txt', isInline: false }),
     ]);
+
+    // Read back on 2007 SP1: its answers carry no IsInline or Size (Exchange 2010 added them), so the
+    // image is known by its ContentId alone; isInline is reported false (unknown), never guessed.
+    expect(result.id).toEqual(expect.any(String));
+    const sent = await bed.transport.getMessage(result.id!);
+    expect(sent.attachments.map(({ filename, contentId, isInline }) => ({ filename, contentId, isInline }))).toEqual([
+      { filename: 'logo.gif', contentId: 'logo@contoso', isInline: false },
+      { filename: 'notes.txt', contentId: undefined, isInline: false },
+    ]);
+    expect(Buffer.from(await sent.attachments[0]!.content())).toEqual(GIF);
   });
 });
 

@@ -132,7 +132,12 @@ describe('EwsXhr: the HTTP layer under ews-javascript-api', () => {
         `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><s:Fault><faultcode>a:${code}</faultcode><faultstring>denied</faultstring><detail><e:ResponseCode xmlns:e="http://schemas.microsoft.com/exchange/services/2006/errors">${code}</e:ResponseCode></detail></s:Fault></s:Body></s:Envelope>`,
         { status: 500 },
       );
-    expect((await failure(setup(() => fault('ErrorImpersonateUserDenied')).xhr.post(URL_, BODY, { retry: 'idempotent' }))).code).toBe('EWS_IMPERSONATION_DENIED');
+    // An app refused a mailbox: its RBAC for Applications scope (or access policy) leaves it out, as Graph's 403 says.
+    expect((await failure(setup(() => fault('ErrorImpersonateUserDenied')).xhr.post(URL_, BODY, { retry: 'idempotent' }))).code).toBe('MAILBOX_ACCESS_DENIED');
+    // An account refused: it lacks the ApplicationImpersonation role.
+    const account = await failure(setup(() => fault('ErrorImpersonateUserDenied'), { authKind: 'basic' }).xhr.post(URL_, BODY, { retry: 'idempotent' }));
+    expect(account.code).toBe('EWS_IMPERSONATION_DENIED');
+    expect(account.hint).toContain('ApplicationImpersonation');
     expect((await failure(setup(() => fault('ErrorNonExistentMailbox')).xhr.post(URL_, BODY, { retry: 'idempotent' }))).code).toBe('MAILBOX_NOT_FOUND');
   });
 

@@ -1,4 +1,4 @@
-import { MailbridgeError, sleep } from '@mailbridge/core';
+import { lookInSentItems, MailbridgeError } from '@mailbridge/core';
 import type { GraphCollectionPage, GraphMessage } from './graph-api.js';
 import type { GraphRequester } from './graph-request.js';
 
@@ -8,32 +8,30 @@ function odataString(value: string): string {
 }
 
 /**
- * Looks for the message in Sent Items by Internet Message-ID, waiting a little between looks: after
- * a send whose outcome is unknown, this decides whether it is sent again.
+ * Looks for the message in Sent Items by Internet Message-ID, on core's schedule of looks (shared
+ * with EWS): after a send whose outcome is unknown, this decides whether it is sent again.
  */
 export async function findInSentItems(requester: GraphRequester, internetMessageId: string, signal?: AbortSignal): Promise<string | undefined> {
   const base = await requester.base();
-  const { logger } = requester;
-  logger.warn('graph: a send may or may not have gone out; looking for it in Sent Items', { internetMessageId });
-  for (const delay of requester.settings.confirmDelaysMs) {
-    if (delay > 0) await sleep(delay, signal);
-    const page = await requester.requestJson<GraphCollectionPage<GraphMessage>>('GET', `${base}/mailFolders/sentitems/messages`, undefined, {
-      operation: 'read',
-      signal,
-      query: {
-        $filter: encodeURIComponent(`internetMessageId eq ${odataString(internetMessageId)}`),
-        $select: 'id,internetMessageId',
-        $top: '1',
-      },
-    });
-    const match = Array.isArray(page?.value) ? page.value.find((item) => item.internetMessageId === internetMessageId) : undefined;
-    if (match) {
-      logger.info('graph: the send went out (found in Sent Items); not sending again', { internetMessageId });
-      return match.id;
-    }
-  }
-  logger.warn('graph: not in Sent Items; sending again', { internetMessageId });
-  return undefined;
+  return lookInSentItems({
+    internetMessageId,
+    delaysMs: requester.settings.confirmDelaysMs,
+    logger: requester.logger,
+    transport: 'graph',
+    signal,
+    look: async () => {
+      const page = await requester.requestJson<GraphCollectionPage<GraphMessage>>('GET', `${base}/mailFolders/sentitems/messages`, undefined, {
+        operation: 'read',
+        signal,
+        query: {
+          $filter: encodeURIComponent(`internetMessageId eq ${odataString(internetMessageId)}`),
+          $select: 'id,internetMessageId',
+          $top: '1',
+        },
+      });
+      return Array.isArray(page?.value) ? page.value.find((item) => item.internetMessageId === internetMessageId)?.id : undefined;
+    },
+  });
 }
 
 /** Whether the draft is still a draft: a sent draft leaves the Drafts folder (or stops being a draft). */

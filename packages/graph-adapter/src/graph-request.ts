@@ -1,4 +1,4 @@
-import { type HttpClient, isOutcomeUnknown, type Logger, MailbridgeError, type Semaphore, sharedSemaphore, silentLogger, type TokenProvider, type TransportCapabilities } from '@mailbridge/core';
+import { type HttpClient, isOutcomeUnknown, type Logger, MailbridgeError, SENT_ITEMS_LOOK_DELAYS_MS, type Semaphore, sharedSemaphore, silentLogger, type TokenProvider, type TransportCapabilities } from '@mailbridge/core';
 import { AuthenticationHandler, Client, type GraphRequest, ResponseType } from '@microsoft/microsoft-graph-client';
 import { parseJsonAnswer } from './buffer-response.js';
 import { graphCapabilities } from './graph-capabilities.js';
@@ -33,7 +33,7 @@ export interface GraphSettings {
   pageSize: number;
   inlineLimit: number;
   chunkBytes: number;
-  confirmDelaysMs: number[];
+  confirmDelaysMs: readonly number[];
 }
 
 /**
@@ -79,7 +79,7 @@ export class GraphRequester {
       pageSize: Math.min(options.pageSize ?? 100, GRAPH_MAX_PAGE_SIZE),
       inlineLimit: options.inlineRequestLimitBytes ?? 3 * 1024 * 1024,
       chunkBytes: options.uploadChunkBytes ?? UPLOAD_CHUNK_BYTES,
-      confirmDelaysMs: options.confirmDelaysMs ?? [0, 1000, 3000],
+      confirmDelaysMs: options.confirmDelaysMs ?? SENT_ITEMS_LOOK_DELAYS_MS,
     };
     this.ownsHttp = options.ownsHttp ?? false;
     this.logger = options.logger ?? silentLogger;

@@ -139,6 +139,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         state.clockSkewMs = previous;
       };
     }
+    if (fault.kind === 'late-sent-copy') {
+      const previous = state.sentCopyDelayMs;
+      state.sentCopyDelayMs = fault.ms;
+      return () => {
+        state.sentCopyDelayMs = previous;
+      };
+    }
     if (fault.kind === 'token-outage') {
       entra.setOutage(fault.count ?? true);
       // `untilMs`: the outage lasts this many milliseconds.
@@ -155,6 +162,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     faults.clear();
     entra.setOutage(false);
     state.clockSkewMs = options.clockSkewMs ?? 0;
+    state.sentCopyDelayMs = 0;
   };
   const approveDeviceCode = (userCode: string, userMail: string, approveOptions?: { decline?: boolean }): void => entra.approveDeviceCode(userCode, userMail, approveOptions);
   const seedMailbox = (mailbox: string, messages: SeedMessage[]): void => {

@@ -233,6 +233,12 @@ export type FaultSpec =
   | { kind: 'token-outage'; count?: number; untilMs?: number }
   | { kind: 'clock-skew'; ms: number }
   /**
+   * Exchange files the sender's copy of each sent message in Sent Items only `ms` after the send
+   * (until then it waits in the Outbox), as a busy mailbox does: a look in Sent Items right after
+   * the send misses it. For Graph and EWS alike; lasts until removed or `clearFaults()`.
+   */
+  | { kind: 'late-sent-copy'; ms: number }
+  /**
    * Answer with a hostile body instead of processing the request (it never takes effect): what a
    * broken proxy, a cut connection or an attacker in the path sends. Status 200 unless `status` is
    * given. `gigantic-body` streams `sizeBytes` (default 1 GiB) without a length, lazily.

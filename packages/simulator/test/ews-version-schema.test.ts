@@ -76,6 +76,55 @@ describe('requests are validated against the schema of their RequestServerVersio
   });
 });
 
+describe("answers are in the schema of the request's RequestServerVersion", () => {
+  /** A draft with an inline image (by ContentId) and a file; returns the ids of the draft and the image. */
+  async function draftWithInlineImage(version: string): Promise<{ itemId: string; attachmentId: string }> {
+    const itemId = await draft(version);
+    const res = await as(version, createAttachment(itemId, ''));
+    expect(texts(res.body, 'ResponseCode')).toEqual(['NoError']);
+    return { itemId, attachmentId: attrs(res.body, 'AttachmentId', 'Id')[0]! };
+  }
+  const shape =
+    '<m:ItemShape><t:BaseShape>AllProperties</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="item:Attachments"/>' +
+    '<t:FieldURI FieldURI="item:ConversationId"/><t:FieldURI FieldURI="item:TextBody"/></t:AdditionalProperties></m:ItemShape>';
+  const getItem = (id: string) => `<m:GetItem>${shape}<m:ItemIds><t:ItemId Id="${id}"/></m:ItemIds></m:GetItem>`;
+  const findItem = `<m:FindItem Traversal="Shallow">${shape.replace(/<t:FieldURI FieldURI="item:(?:Attachments|TextBody)"\/>/g, '')}<m:IndexedPageItemView MaxEntriesReturned="50" Offset="0" BasePoint="Beginning"/><m:ParentFolderIds><t:DistinguishedFolderId Id="drafts"/></m:ParentFolderIds></m:FindItem>`;
+  const getAttachment = (id: string) => `<m:GetAttachment><m:AttachmentIds><t:AttachmentId Id="${id}"/></m:AttachmentIds></m:GetAttachment>`;
+  /** What Exchange 2007 SP1 never wrote in these answers (from Exchange 2010 on). */
+  const LATER = /<t:(?:IsInline|IsContactPhoto|Size|LastModifiedTime|ConversationId|TextBody)\b/g;
+
+  it('Exchange2007_SP1: GetItem, FindItem and GetAttachment of a message with an inline image validate against the 2007 schema', async () => {
+    const { itemId, attachmentId } = await draftWithInlineImage('Exchange2007_SP1');
+    const answers = {
+      GetItem: await as('Exchange2007_SP1', getItem(itemId)),
+      FindItem: await as('Exchange2007_SP1', findItem),
+      GetAttachment: await as('Exchange2007_SP1', getAttachment(attachmentId)),
+    };
+    for (const [operation, res] of Object.entries(answers)) {
+      expect(texts(res.body, 'ResponseCode'), operation).toEqual(['NoError']);
+      expect(validateEwsSoap(res.body, { version: 'Exchange2007_SP1' }), operation).toMatchObject({ valid: true, problems: [] });
+    }
+    // The inline image is still recognisable the 2007 way: by its ContentId, which the HTML body refers to.
+    expect(texts(answers.GetItem.body, 'ContentId')).toEqual(['logo']);
+    expect(texts(answers.GetAttachment.body, 'Content')).toEqual([content]);
+    // Only Size, LastModifiedTime … of the item itself (Exchange 2007 SP1 has those on items).
+    expect(answers.GetItem.body.match(LATER)).toEqual(['<t:Size', '<t:LastModifiedTime']);
+    expect(answers.GetAttachment.body.match(LATER)).toBeNull();
+  });
+
+  it('Exchange2010_SP2: the same answers carry IsInline, the attachment Size and ConversationId (and would not validate as 2007)', async () => {
+    const { itemId, attachmentId } = await draftWithInlineImage('Exchange2010_SP2');
+    const item = await as('Exchange2010_SP2', getItem(itemId));
+    const attachment = await as('Exchange2010_SP2', getAttachment(attachmentId));
+    expect(texts(item.body, 'IsInline')).toEqual(['true']);
+    expect(texts(item.body, 'ConversationId').length + attrs(item.body, 'ConversationId', 'Id').length).toBeGreaterThan(0);
+    expect(texts(attachment.body, 'IsContactPhoto')).toEqual(['false']);
+    expect(validateEwsSoap(item.body).valid).toBe(true);
+    expect(validateEwsSoap(item.body, { version: 'Exchange2007_SP1' }).valid).toBe(false);
+    expect(validateEwsSoap(attachment.body, { version: 'Exchange2007_SP1' }).valid).toBe(false);
+  });
+});
+
 describe('the Exchange 2007 schema variant', () => {
   const newest = readFileSync(new URL('../src/ews/schema/types.xsd', import.meta.url), 'utf8');
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaultRegistry } from '../src/faults/fault-registry.js';
+import { FAULT_KINDS } from '../src/seed/fault-schema.js';
 import type { Simulator } from '../src/types.js';
 import { T } from './support/seeds.js';
 import type { SimClient } from './support/sim-client.js';
@@ -93,6 +94,16 @@ describe('faults', () => {
     expect((await client.send('POST', '/_admin/faults', { kind: 'status', status: 502, api: 'graph', count: 1 }, { headers: key })).status).toBe(201);
     expect((await client.get(`${alice}/messages`, { token })).status).toBe(502);
     expect((await client.get(`${alice}/messages`, { token })).status).toBe(200);
+  });
+
+  it('the admin endpoint takes every fault kind a seed file takes, and names them when the kind is unknown', async () => {
+    const key = { 'x-simulator-admin-key': sim.adminKey };
+    const late = await client.send('POST', '/_admin/faults', { kind: 'late-sent-copy', ms: 10 }, { headers: key });
+    expect(late.status).toBe(201);
+    const unknown = await client.send('POST', '/_admin/faults', { kind: 'bogus' }, { headers: key });
+    expect(unknown.status).toBe(400);
+    for (const kind of FAULT_KINDS) expect(unknown.json().error.message).toContain(kind);
+    sim.clearFaults();
   });
 });
 

@@ -13,4 +13,4 @@ export type {
   RetryPolicy,
 } from './retry-policy.js';
 export { sleep } from './sleep.js';
-export { mustCheckFirst, settle, settled, unconfirmed } from './unconfirmed-send.js';
+export { lookInSentItems, mustCheckFirst, SENT_ITEMS_LOOK_DELAYS_MS, type SentItemsLookOptions, settle, settled, unconfirmed } from './unconfirmed-send.js';

@@ -1,4 +1,6 @@
 import { MailbridgeError } from '../errors/index.js';
+import type { Logger } from '../log/index.js';
+import { sleep } from './sleep.js';
 
 /**
  * Message-IDs of sends in this process whose outcome stayed unknown (bounded). Sending one of them
@@ -48,4 +50,46 @@ export function unconfirmed(internetMessageId: string, cause: unknown, why: stri
     details: { internetMessageId, ambiguous: true },
     cause,
   });
+}
+
+/**
+ * Waits before each look in Sent Items after a send whose outcome is unknown: Exchange files the
+ * sent copy a moment after it accepts the send (seconds when the mailbox is busy), so one look
+ * right away can miss a message that went out — and sending it again delivers it twice.
+ */
+export const SENT_ITEMS_LOOK_DELAYS_MS: readonly number[] = Object.freeze([0, 1000, 3000]);
+
+/** What {@link lookInSentItems} needs: one look, the waits between looks, and where to log. */
+export interface SentItemsLookOptions<T> {
+  /** The Message-ID looked for (logged: it is not a secret). */
+  internetMessageId: string;
+  /** One look in Sent Items: the item's id, or undefined when it is not there (yet). */
+  look: () => Promise<T | undefined>;
+  /** Waits before each look. @default {@link SENT_ITEMS_LOOK_DELAYS_MS} */
+  delaysMs?: readonly number[] | undefined;
+  /** Where the look is logged. */
+  logger: Logger;
+  /** The transport's name, the log messages' prefix (`graph`, `ews`). */
+  transport: string;
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * Looks for a message in Sent Items by Internet Message-ID, waiting between looks (the same
+ * schedule for every transport): after a send whose outcome is unknown, this decides whether it is
+ * sent again. Returns what the first successful look found, or undefined after the last look.
+ */
+export async function lookInSentItems<T>(options: SentItemsLookOptions<T>): Promise<T | undefined> {
+  const { internetMessageId, logger, transport, signal } = options;
+  logger.warn(`${transport}: a send may or may not have gone out; looking for it in Sent Items`, { internetMessageId });
+  for (const delay of options.delaysMs ?? SENT_ITEMS_LOOK_DELAYS_MS) {
+    if (delay > 0) await sleep(delay, signal);
+    const found = await options.look();
+    if (found !== undefined) {
+      logger.info(`${transport}: the send went out (found in Sent Items); not sending again`, { internetMessageId });
+      return found;
+    }
+  }
+  logger.warn(`${transport}: not in Sent Items; sending again`, { internetMessageId });
+  return undefined;
 }

@@ -41,6 +41,8 @@ export async function startEwsTestBed(mode: EwsAuthMode, options: { simulator?: 
       http,
       retry,
       ...(mode === 'ntlm' ? { ntlmCaPem: readFileSync(simulator.caFile) } : {}),
+      // Shorter than the default [0, 1000, 3000]: a send that did not go out is resent sooner.
+      confirmDelaysMs: [0, 200, 500],
       ...options.transport,
       ...rest,
     });

@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import { FAULT_KINDS } from '../seed/fault-schema.js';
 import type { ApiModule, SimRequest, SimResponse } from '../server/http-types.js';
 import type { FaultSpec, LoggedRequest, OutboundMessage, SeedData, SeedMessage } from '../types.js';
 
@@ -26,7 +27,7 @@ export interface AdminOperations {
 const badRequest = (message: string) => json(400, { error: { code: 'BadRequest', message } });
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-const FAULT_KINDS = new Set(['latency', 'status', 'ews-server-busy', 'ews-error', 'reset-before', 'reset-after', 'token-outage', 'clock-skew', 'hostile']);
+const KNOWN_FAULT_KINDS: ReadonlySet<string> = new Set(FAULT_KINDS);
 
 function json(status: number, body: unknown): SimResponse {
   return { status, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }, body: JSON.stringify(body) };
@@ -66,8 +67,8 @@ export function createAdminModule(ops: AdminOperations): ApiModule {
           return json(200, { faults: ops.faults() });
         case 'POST /_admin/faults': {
           const fault = parseJson(request) as FaultSpec | undefined;
-          if (!fault || typeof fault !== 'object' || !FAULT_KINDS.has((fault as { kind?: string }).kind ?? '')) {
-            return json(400, { error: { code: 'BadRequest', message: `Body must be a FaultSpec with kind one of ${[...FAULT_KINDS].join(', ')}.` } });
+          if (!fault || typeof fault !== 'object' || !KNOWN_FAULT_KINDS.has((fault as { kind?: string }).kind ?? '')) {
+            return json(400, { error: { code: 'BadRequest', message: `Body must be a FaultSpec with kind one of ${FAULT_KINDS.join(', ')}.` } });
           }
           ops.inject(fault);
           return json(201, { fault });

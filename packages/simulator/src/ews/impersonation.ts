@@ -42,6 +42,17 @@ export function actingMailbox(state: SimState, principal: EwsPrincipal, request:
   }
   const scope = principal.app?.mailboxScope;
   if (principal.kind === 'app' && scope && !scope.some((address) => address.toLowerCase() === mailbox.address)) {
+    // What Exchange Online answers over EWS here is not documented. Microsoft's pages on RBAC for
+    // Applications, on application access policies (learn.microsoft.com/graph/auth-limit-mailbox-access)
+    // and the announcement of policy support in EWS (devblogs.microsoft.com/microsoft365dev,
+    // "Application Access Policy Support Added to Exchange Web Services") say which apps and
+    // mailboxes are refused, not how; only Graph's text is quoted by users (403 ErrorAccessDenied
+    // "Access to OData is disabled: [RAOP] : Blocked by tenant configured AppOnly AccessPolicy
+    // settings."). For EWS, users of the EWS Managed API report "(403) Forbidden", which a Microsoft
+    // EWS engineer called a policy block (github.com/David-Barrett-MS/PowerShell-EWS-Scripts issue 62),
+    // with no response code or text quoted. So the refused impersonation stays Exchange's own answer
+    // for it, ErrorImpersonateUserDenied; the adapter maps it, and a bare 403 to an app, to the
+    // mailbox-scope hint either way.
     throw ewsError('ErrorImpersonateUserDenied', 'fault');
   }
   // Microsoft asks impersonating callers to send X-AnchorMailbox (it routes the request to the

@@ -1,4 +1,5 @@
 import { ids } from '../state/ids.js';
+import type { MailFolder } from '../state/mail-folder.js';
 import type { Mailbox } from '../state/mailbox.js';
 import type { SimState } from '../state/sim-state.js';
 import type { StoredAddress, StoredMessage } from '../state/stored-message.js';
@@ -33,9 +34,9 @@ function uniqueRecipients(message: StoredMessage): StoredAddress[] {
  * Mail flow of the simulated Exchange Online: a sent message is delivered to every recipient
  * whose domain belongs to a simulated tenant (a new item in their Inbox: new ids, unread, the same
  * Internet Message-ID and MIME), written to the outbound log for other domains, and the sender's
- * item is moved to Sent Items or dropped. Shared by Graph and EWS.
+ * item is moved to Sent Items (or `saveIn`) or dropped. Shared by Graph and EWS.
  */
-export async function sendMessage(state: SimState, senderMailbox: Mailbox, message: StoredMessage, options: { saveToSentItems: boolean }): Promise<DeliveryReport> {
+export async function sendMessage(state: SimState, senderMailbox: Mailbox, message: StoredMessage, options: { saveToSentItems: boolean; saveIn?: MailFolder | undefined }): Promise<DeliveryReport> {
   const nowIso = state.nowIso();
   if (state.sendingLimits) {
     // Exchange counts every recipient of every message (the same address twice counts twice).
@@ -113,13 +114,32 @@ export async function sendMessage(state: SimState, senderMailbox: Mailbox, messa
   }
 
   if (options.saveToSentItems) {
-    senderMailbox.move(message, senderMailbox.wellKnown('sentitems'), nowIso);
-    senderMailbox.touch(message, nowIso);
+    const destination = options.saveIn ?? senderMailbox.wellKnown('sentitems');
+    const delayMs = state.sentCopyDelayMs;
+    if (delayMs > 0) {
+      // The `late-sent-copy` fault: the copy waits in the Outbox until transport has taken the
+      // message, as on a busy Exchange mailbox, and a look in Sent Items meanwhile finds nothing.
+      const outbox = senderMailbox.wellKnown('outbox');
+      senderMailbox.move(message, outbox, nowIso);
+      const waitingId = message.id;
+      setTimeout(() => {
+        if (senderMailbox.message(waitingId) !== message || message.folderId !== outbox.id) return;
+        fileSentCopy(senderMailbox, message, destination, state.nowIso());
+      }, delayMs).unref();
+    } else {
+      fileSentCopy(senderMailbox, message, destination, nowIso);
+    }
     message.mime = await buildMime(message, { includeBcc: true });
   } else {
     senderMailbox.remove(message);
   }
   return report;
+}
+
+/** Files the sender's copy of a sent message (Sent Items, or the folder the request named). */
+function fileSentCopy(senderMailbox: Mailbox, message: StoredMessage, folder: MailFolder, nowIso: string): void {
+  senderMailbox.move(message, folder, nowIso);
+  senderMailbox.touch(message, nowIso);
 }
 
 /** The content fields of a message, for a delivered copy (attachment chunks are shared: they never change). */

@@ -5,7 +5,7 @@ import type { FaultSpec } from '../types.js';
 export const FAULT_APIS = ['entra', 'graph', 'ews', 'upload'] as const;
 
 /** The fault kinds a seed file or `--fault` may name, in the order the README documents them. */
-export const FAULT_KINDS = ['status', 'latency', 'ews-server-busy', 'ews-error', 'reset-before', 'reset-after', 'token-outage', 'clock-skew', 'hostile'] as const;
+export const FAULT_KINDS = ['status', 'latency', 'ews-server-busy', 'ews-error', 'reset-before', 'reset-after', 'token-outage', 'clock-skew', 'late-sent-copy', 'hostile'] as const;
 
 const api = z.enum(FAULT_APIS).optional();
 const count = z.number().int().min(1).max(1_000_000);
@@ -46,6 +46,7 @@ export const faultSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('reset-after'), api, count, pathIncludes }),
   z.strictObject({ kind: z.literal('token-outage'), count: count.optional(), untilMs: milliseconds(86_400_000).optional() }),
   z.strictObject({ kind: z.literal('clock-skew'), ms: z.number().int().min(-86_400_000).max(86_400_000) }),
+  z.strictObject({ kind: z.literal('late-sent-copy'), ms: milliseconds(600_000) }),
   z.strictObject({
     kind: z.literal('hostile'),
     api,
@@ -84,6 +85,8 @@ export function describeFault(fault: FaultSpec): string {
       return `${fault.count !== undefined ? `${fault.count}×` : 'every time:'} token endpoint outage (HTTP 503)${fault.untilMs !== undefined ? ` for ${fault.untilMs} ms` : ''}`;
     case 'clock-skew':
       return `the simulator's clock ${fault.ms >= 0 ? 'ahead' : 'behind'} by ${Math.abs(fault.ms)} ms`;
+    case 'late-sent-copy':
+      return `the sender's copy filed in Sent Items ${fault.ms} ms after each send`;
     case 'hostile':
       return `${times} a hostile answer (${fault.body})${where}${path}`;
   }

@@ -22,6 +22,8 @@ export class SimState implements Directory {
   private readonly outboundLog: OutboundMessage[] = [];
   /** Clock offset in ms (clock-skew fault). */
   clockSkewMs = 0;
+  /** How long the sender's copy of a sent message waits in the Outbox before it is filed (late-sent-copy fault). */
+  sentCopyDelayMs = 0;
   /** Exchange Online's sending limits, when enforced. */
   sendingLimits: SendingLimitGate | undefined;
 

@@ -11,6 +11,8 @@ export interface ItemShape {
   bodyType: 'Best' | 'HTML' | 'Text';
   /** FieldURIs from AdditionalProperties (e.g. `message:IsRead`), and `extended:0x1035` for a mapped t:ExtendedFieldURI. */
   additional: Set<string>;
+  /** The RequestServerVersion the answer is written for: it leaves out what that version's schema lacks. */
+  requestVersion: string;
 }
 
 /**
@@ -65,5 +67,5 @@ export function readItemShape(shape: XNode | undefined, options: ReadItemShapeOp
     const key = shapeKey(field);
     if (key) additional.add(key);
   }
-  return { base, includeMime, bodyType, additional };
+  return { base, includeMime, bodyType, additional, requestVersion: options.requestVersion };
 }

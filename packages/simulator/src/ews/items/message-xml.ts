@@ -2,6 +2,7 @@ import { htmlToText } from '../../mail/message-parts.js';
 import { buildMime } from '../../mail/mime-builder.js';
 import type { Mailbox } from '../../state/mailbox.js';
 import type { StoredAddress, StoredAttachment, StoredMessage } from '../../state/stored-message.js';
+import { inSchemaOf } from '../exchange-2007-schema.js';
 import { el, empty, esc, wrap } from '../xml/xml-writer.js';
 import { extendedKey, extendedPropertyXml, PR_INTERNET_MESSAGE_ID } from './extended-property.js';
 import type { ItemShape } from './item-shape.js';
@@ -111,28 +112,33 @@ export function messageSize(message: StoredMessage): number {
   return 800 + message.subject.length + body + message.attachments.reduce((total, a) => total + Math.ceil(a.size * 1.37), 0);
 }
 
-/** An attachment's metadata (no content), as GetItem lists it. */
-export function attachmentXml(attachment: StoredAttachment, options: { content: boolean; rootItem?: StoredMessage }): string {
+/**
+ * An attachment as GetItem lists it (no content) or GetAttachment returns it (with content), in the
+ * schema of `requestVersion`: Exchange 2007's has no Size, LastModifiedTime, IsInline or IsContactPhoto.
+ */
+export function attachmentXml(attachment: StoredAttachment, options: { content: boolean; rootItem?: StoredMessage; requestVersion: string }): string {
   const id = empty('t:AttachmentId', {
     Id: attachment.ewsId,
     RootItemId: options.rootItem?.ewsId,
     RootItemChangeKey: options.rootItem?.changeKey,
   });
-  let inner =
-    id +
-    el('t:Name', attachment.name) +
-    el('t:ContentType', attachment.contentType) +
-    (attachment.contentId ? el('t:ContentId', attachment.contentId) : '') +
-    el('t:Size', attachment.size) +
-    el('t:LastModifiedTime', ewsTime(attachment.lastModifiedDateTime).replace(/Z$/, '')) +
-    el('t:IsInline', attachment.isInline);
-  if (options.content) inner += el('t:IsContactPhoto', false) + el('t:Content', Buffer.concat(attachment.chunks).toString('base64'));
+  const has = (typeName: string, element: string) => inSchemaOf(options.requestVersion, typeName, element);
+  let inner = id + el('t:Name', attachment.name) + el('t:ContentType', attachment.contentType) + (attachment.contentId ? el('t:ContentId', attachment.contentId) : '');
+  if (has('AttachmentType', 'Size')) inner += el('t:Size', attachment.size);
+  if (has('AttachmentType', 'LastModifiedTime')) inner += el('t:LastModifiedTime', ewsTime(attachment.lastModifiedDateTime).replace(/Z$/, ''));
+  if (has('AttachmentType', 'IsInline')) inner += el('t:IsInline', attachment.isInline);
+  if (options.content) {
+    if (has('FileAttachmentType', 'IsContactPhoto')) inner += el('t:IsContactPhoto', false);
+    inner += el('t:Content', Buffer.concat(attachment.chunks).toString('base64'));
+  }
   return wrap('t:FileAttachment', inner);
 }
 
 /** `<t:Message>` with the properties a shape selects, in schema order (ItemType, then MessageType). */
 export async function messageXml(mailbox: Mailbox, message: StoredMessage, shape: ItemShape, op: SerializeFor): Promise<string> {
   const f = selectedFields(shape, op);
+  // Only what the schema of the request's version has (Exchange answers in that schema).
+  const has = (typeName: string, element: string) => inSchemaOf(shape.requestVersion, typeName, element);
   const folder = mailbox.folders.get(message.folderId);
   const isFromMe = (message.from?.address ?? '').toLowerCase() === mailbox.address;
   const out: string[] = [];
@@ -150,7 +156,7 @@ export async function messageXml(mailbox: Mailbox, message: StoredMessage, shape
     out.push(el('t:Body', body.content, { BodyType: body.type, IsTruncated: false }));
   }
   if (f.has('item:Attachments') && message.attachments.length > 0) {
-    out.push(wrap('t:Attachments', message.attachments.map((a) => attachmentXml(a, { content: false })).join('')));
+    out.push(wrap('t:Attachments', message.attachments.map((a) => attachmentXml(a, { content: false, requestVersion: shape.requestVersion })).join('')));
   }
   if (f.has('item:DateTimeReceived')) out.push(el('t:DateTimeReceived', ewsTime(message.receivedDateTime)));
   if (f.has('item:Size')) out.push(el('t:Size', messageSize(message)));
@@ -185,8 +191,8 @@ export async function messageXml(mailbox: Mailbox, message: StoredMessage, shape
   if (f.has(extendedKey(PR_INTERNET_MESSAGE_ID)) && message.internetMessageId) out.push(extendedPropertyXml(PR_INTERNET_MESSAGE_ID, 'String', message.internetMessageId));
   if (f.has('item:Culture')) out.push(el('t:Culture', 'en-US'));
   if (f.has('item:LastModifiedTime')) out.push(el('t:LastModifiedTime', ewsTime(message.lastModifiedDateTime)));
-  if (f.has('item:ConversationId')) out.push(empty('t:ConversationId', { Id: message.conversationId }));
-  if (f.has('item:TextBody')) out.push(el('t:TextBody', bodyFor(message, 'Text').content, { BodyType: 'Text', IsTruncated: false }));
+  if (f.has('item:ConversationId') && has('ItemType', 'ConversationId')) out.push(empty('t:ConversationId', { Id: message.conversationId }));
+  if (f.has('item:TextBody') && has('ItemType', 'TextBody')) out.push(el('t:TextBody', bodyFor(message, 'Text').content, { BodyType: 'Text', IsTruncated: false }));
   // MessageType
   if (f.has('message:Sender')) out.push(single('t:Sender', message.sender ?? message.from));
   if (f.has('message:ToRecipients')) out.push(recipients('t:ToRecipients', message.toRecipients));

@@ -83,10 +83,9 @@ export async function send(ctx: OperationContext, message: StoredMessage, save: 
   checkSendAs(ctx, message.from?.address);
   if (messageSize(message) > ctx.maxMessageBytes) throw ewsError('ErrorMessageSizeExceeded');
   try {
-    await sendMessage(ctx.state, ctx.mailbox, message, { saveToSentItems: save.copy });
+    await sendMessage(ctx.state, ctx.mailbox, message, { saveToSentItems: save.copy, saveIn: save.folder });
   } catch (error) {
     if (error instanceof SendingLimitError) throw sendingLimitEwsError(error);
     throw error;
   }
-  if (save.copy && save.folder && message.folderId !== save.folder.id) ctx.mailbox.move(message, save.folder, currentIso(ctx));
 }

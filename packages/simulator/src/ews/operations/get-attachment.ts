@@ -21,7 +21,7 @@ export async function getAttachment(ctx: OperationContext, op: XNode): Promise<s
   for (const idNode of children(child(op, NS.messages, 'AttachmentIds'), NS.types, 'AttachmentId')) {
     const result = await perItem(() => {
       const { attachment } = findAttachment(ctx, idNode.attrs['Id'] ?? '');
-      return attachmentXml(attachment, { content: true });
+      return attachmentXml(attachment, { content: true, requestVersion: ctx.requestVersion });
     });
     messages.push(result.ok ? success(wrap('m:Attachments', result.value)) : failure(result.error, '<m:Attachments/>'));
   }
