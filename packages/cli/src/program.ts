@@ -29,7 +29,7 @@ export function buildProgram(state: { exitCode: number; io?: CliIo; streams?: Io
     .version(__PACKAGE_VERSION__, '-V, --version', 'print the version')
     .option('-c, --config <path>', 'config file (default: $MAILBRIDGE_CONFIG or ./mailbridge.json)')
     .option('--json', 'machine-readable output on stdout (nothing else there)')
-    .option('-v, --verbose', 'more detail, and stack traces on errors')
+    .option('-v, --verbose', 'more detail: debug logs on stderr (HTTP requests, retries), and stack traces on errors')
     .option('--no-color', 'no colours (also NO_COLOR=1)')
     .showHelpAfterError(false)
     // Our own, closer suggestions (help/suggest-similar.ts): commander's proposed `logout` for `bogus`.

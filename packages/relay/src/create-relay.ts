@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
-import { type MailAddress, type MailbridgeConfig, MailbridgeError, type OutgoingAttachment, type RelayConfig } from '@mailbridge/core';
+import { type Logger, type MailAddress, type MailbridgeConfig, MailbridgeError, type OutgoingAttachment, type RelayConfig } from '@mailbridge/core';
 import { createOutbox, keptFileAttachment, type OutboxOptions } from '@mailbridge/outbox';
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import { matchesAddress } from './access/address-pattern.js';
@@ -56,6 +56,12 @@ export interface CreateRelayOptions {
    * any other outbox) are swept; also once at start. @default 3_600_000
    */
   partsSweepIntervalMs?: number;
+  /**
+   * Where the relay logs what its events do not carry (SMTP client socket errors, at debug); also
+   * the default logger of the outbox it opens itself. Its warnings are `warning` events.
+   * @default silent
+   */
+  logger?: Logger;
   /** Environment for `{env}` passwords. @default process.env */
   env?: NodeJS.ProcessEnv;
   /** Host name in the greeting and EHLO reply. @default os.hostname() */
@@ -129,7 +135,7 @@ export async function createRelay(config: MailbridgeConfig, options: CreateRelay
     });
   }
   const users = await createUserDirectory(relay.users, options.env ? { env: options.env } : {});
-  const outbox: RelayOutbox = options.outbox ?? (await createOutbox(config, options.outboxOptions ?? {}));
+  const outbox: RelayOutbox = options.outbox ?? (await createOutbox(config, { ...(options.logger ? { logger: options.logger } : {}), ...options.outboxOptions }));
   const rawMimeLimit = options.rawMimeLimitBytes ?? DEFAULT_RAW_MIME_LIMIT;
   // Message-IDs the outbox already holds, with their outbox ids. A client that lost our 250 (a crash
   // between the durable enqueue and the reply, a cut connection) sends the same message again; it
@@ -551,8 +557,9 @@ export async function createRelay(config: MailbridgeConfig, options: CreateRelay
       // No user, no AUTH: offering it would only invite password guessing.
       if (users.size === 0) server.options.disabledCommands = [...(server.options.disabledCommands ?? []), 'AUTH'];
       writeExactEnhancedCodes(server);
-      server.on('error', () => {
-        /* a client's socket error; the session is already gone */
+      server.on('error', (error) => {
+        // A client's socket error: the session is already gone; worth a line only when debugging.
+        options.logger?.debug('relay client connection error', { listener: `${listener.host}:${listener.port}`, code: (error as NodeJS.ErrnoException).code ?? error.message });
       });
       if (pair && tls) tls.onReload((next) => server.updateSecureContext({ key: next.key, cert: next.cert }));
       servers.push(server);

@@ -1,5 +1,6 @@
 import { type CheckResult, runDoctor } from '../doctor/run-doctor.js';
 import type { CliIo, GlobalOptions } from '../output/cli-io.js';
+import { createCliLogger } from '../output/cli-logger.js';
 import { repeatConfig, shellQuote } from '../output/repeat-config.js';
 import { startSpinner } from '../output/spinner.js';
 import { renderTable } from '../output/table.js';
@@ -45,6 +46,7 @@ export async function doctorCommand(io: CliIo, globals: GlobalOptions, options: 
     checks = await runDoctor(globals, {
       ...(typeof options.sendTest === 'string' ? { sendTest: options.sendTest } : {}),
       env: io.env,
+      logger: await createCliLogger(io),
       onProgress: (id) => spinner.update(`Checking ${id}…`),
     });
   } finally {

@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { DelegatedTokenProvider, DeviceCodeInfo, SignedInAccount, SignInResult, SignInUrlInfo } from '@mailbridge/core';
 import type { CliIo, GlobalOptions } from '../output/cli-io.js';
+import { createCliLogger } from '../output/cli-logger.js';
 import { UsageError } from '../output/render-error.js';
 import { startSpinner } from '../output/spinner.js';
 import { terminalText } from '../output/terminal-text.js';
@@ -24,7 +25,7 @@ async function delegatedRuntime(io: CliIo, globals: GlobalOptions, command: 'log
         : 'Basic and NTLM sign in with the configured password. Delegated sign-in needs "auth": {"flow": "device-code", ...} or {"flow": "authorization-code", ...}.',
     );
   }
-  const runtime = await createRuntime(loaded);
+  const runtime = await createRuntime(loaded, { logger: await createCliLogger(io) });
   const { isDelegatedTokenProvider } = await import('@mailbridge/core');
   if (!isDelegatedTokenProvider(runtime.tokens)) {
     await runtime.close();

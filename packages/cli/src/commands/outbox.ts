@@ -1,20 +1,23 @@
 import { type LoadedConfig, MailbridgeError } from '@mailbridge/core';
-import type { Outbox, OutboxEntry, OutboxState, OutboxStatus } from '@mailbridge/outbox';
+import type { Outbox, OutboxEntry, OutboxOptions, OutboxState, OutboxStatus } from '@mailbridge/outbox';
+import { logSecretFilePermissions } from '../files/secret-file-warnings.js';
 import type { CliIo, GlobalOptions } from '../output/cli-io.js';
+import { createCliLogger } from '../output/cli-logger.js';
 import { UsageError } from '../output/render-error.js';
 import { renderTable } from '../output/table.js';
-import { loadCliConfig } from './runtime.js';
+import { createRuntime, loadCliConfig } from './runtime.js';
+import { listenForStop, type StopSignal } from './stop-signal.js';
 
 const STATES: readonly OutboxState[] = ['queued', 'sending', 'held', 'delivered', 'failed'];
 
 /** Opens the config's outbox (its `outbox` section, or the defaults). */
-export async function openOutbox(loaded: LoadedConfig): Promise<Outbox> {
+export async function openOutbox(loaded: LoadedConfig, options: OutboxOptions = {}): Promise<Outbox> {
   const { createOutbox } = await import('@mailbridge/outbox');
-  return createOutbox(loaded);
+  return createOutbox(loaded, options);
 }
 
 async function withOutbox<T>(globals: GlobalOptions, io: CliIo, use: (outbox: Outbox) => Promise<T>): Promise<T> {
-  const outbox = await openOutbox(await loadCliConfig(globals, io.env));
+  const outbox = await openOutbox(await loadCliConfig(globals, io.env), { logger: await createCliLogger(io) });
   try {
     return await use(outbox);
   } finally {
@@ -156,49 +159,71 @@ export async function outboxDropCommand(io: CliIo, globals: GlobalOptions, optio
  * and it exits 0. One line per outcome (JSON lines with --json).
  */
 export async function outboxWorkCommand(io: CliIo, globals: GlobalOptions): Promise<number> {
-  const loaded = await loadCliConfig(globals, io.env);
-  const outbox = await openOutbox(loaded);
-  // With --json: one JSON object per line (a log stream), not pretty-printed documents.
-  const jsonLine = (value: Record<string, unknown>) => io.stdout.write(`${JSON.stringify(value)}\n`);
-  const line = (event: string, fields: Record<string, unknown>, text: string) => {
-    if (io.json) jsonLine({ event, time: new Date().toISOString(), ...fields });
-    else io.out(text);
-  };
-  const c = io.colors;
-  outbox.on('delivered', (e) => line('delivered', e, `${c.green('delivered')} ${e.id} ${e.internetMessageId}${e.recovered ? ' (found in Sent Items after an interrupted attempt)' : ''}`));
-  outbox.on('failed', (e) => line('failed', e, `${c.red('failed')} ${e.id} ${e.error.code}: ${e.error.message} ${c.dim(e.error.hint)}`));
-  outbox.on('held', (e) => line('held', e, `${c.yellow('held')} ${e.id} until ${e.until.toISOString()} (${e.recipients24h}/${e.recipientsPerDay} recipients in 24 h)`));
-  outbox.on('budget-warning', (e) => line('budget-warning', e, `${c.yellow('warning')} ${e.mailbox} used ${e.recipients24h} of ${e.recipientsPerDay} recipients in 24 h`));
-  const stopped = new Promise<string>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-  });
+  // Before the store opens or a status listener binds: a SIGTERM at any moment of start-up stops cleanly too.
+  const stop = listenForStop();
   try {
-    await outbox.start();
-  } catch (error) {
-    await outbox.close();
-    throw error;
+    return await runWorkers(io, globals, stop);
+  } finally {
+    stop.dispose();
   }
-  // The status page, /metrics and the health checks, when the config asks for them (outbox.status).
-  const statusConfig = loaded.config.outbox?.status;
-  let listener: { url: string; close(): Promise<void> } | undefined;
-  if (statusConfig) {
+}
+
+async function runWorkers(io: CliIo, globals: GlobalOptions, stop: StopSignal): Promise<number> {
+  const loaded = await loadCliConfig(globals, io.env);
+  const logger = await createCliLogger(io, { longRunning: true });
+  logSecretFilePermissions(loaded, logger);
+  // The CLI's network stack, so that HTTP retries and token acquisition log too.
+  const runtime = await createRuntime(loaded, { logger });
+  try {
+    const outbox = await openOutbox(loaded, { transport: await runtime.transport(), logger });
+    // With --json: one JSON object per line (a log stream), not pretty-printed documents.
+    const jsonLine = (value: Record<string, unknown>) => io.stdout.write(`${JSON.stringify(value)}\n`);
+    const line = (event: string, fields: Record<string, unknown>, text: string) => {
+      if (io.json) jsonLine({ event, time: new Date().toISOString(), ...fields });
+      else io.out(text);
+    };
+    const c = io.colors;
+    outbox.on('delivered', (e) => line('delivered', e, `${c.green('delivered')} ${e.id} ${e.internetMessageId}${e.recovered ? ' (found in Sent Items after an interrupted attempt)' : ''}`));
+    outbox.on('failed', (e) => line('failed', e, `${c.red('failed')} ${e.id} ${e.error.code}: ${e.error.message} ${c.dim(e.error.hint)}`));
+    outbox.on('held', (e) => line('held', e, `${c.yellow('held')} ${e.id} until ${e.until.toISOString()} (${e.recipients24h}/${e.recipientsPerDay} recipients in 24 h)`));
+    outbox.on('budget-warning', (e) => line('budget-warning', e, `${c.yellow('warning')} ${e.mailbox} used ${e.recipients24h} of ${e.recipientsPerDay} recipients in 24 h`));
+    if (stop.received) {
+      // Stopped before a worker started: nothing is in flight.
+      await outbox.close();
+      if (io.json) jsonLine({ event: 'stopped', signal: stop.received });
+      return 0;
+    }
     try {
-      const { startStatusListener } = await import('../status/start-status-listener.js');
-      listener = await startStatusListener({ service: 'outbox', loaded, status: statusConfig, configPath: 'outbox.status', outbox, globals, env: io.env });
+      await outbox.start();
     } catch (error) {
-      // The workers already run: left open they would keep the process alive after the error.
       await outbox.close();
       throw error;
     }
-    if (!io.json) io.err(`Status page: ${listener.url}`);
+    // The status page, /metrics and the health checks, when the config asks for them (outbox.status).
+    const statusConfig = loaded.config.outbox?.status;
+    let listener: { url: string; close(): Promise<void> } | undefined;
+    // A signal that came while the workers started: no status page to open, only the drain below.
+    if (statusConfig && !stop.received) {
+      try {
+        const { startStatusListener } = await import('../status/start-status-listener.js');
+        listener = await startStatusListener({ service: 'outbox', loaded, status: statusConfig, configPath: 'outbox.status', outbox, globals, env: io.env, logger });
+      } catch (error) {
+        // The workers already run: left open they would keep the process alive after the error.
+        await outbox.close();
+        throw error;
+      }
+      if (!io.json) io.err(`Status page: ${listener.url}`);
+    }
+    if (!io.json) io.err(`Delivering from the ${outbox.storeType} outbox of ${outbox.mailbox}; Ctrl+C (or SIGTERM) stops after the sends in flight.`);
+    else jsonLine({ event: 'started', store: outbox.storeType, mailbox: outbox.mailbox, ...(listener ? { status: listener.url } : {}) });
+    const signal = await stop.stopped;
+    if (!io.json) io.err(`${signal}: finishing the sends in flight…`);
+    await listener?.close();
+    await outbox.close();
+    if (io.json) jsonLine({ event: 'stopped', signal });
+    return 0;
+  } finally {
+    // After the outbox: it was given the transport, so it leaves closing it to its owner.
+    await runtime.close();
   }
-  if (!io.json) io.err(`Delivering from the ${outbox.storeType} outbox of ${outbox.mailbox}; Ctrl+C (or SIGTERM) stops after the sends in flight.`);
-  else jsonLine({ event: 'started', store: outbox.storeType, mailbox: outbox.mailbox, ...(listener ? { status: listener.url } : {}) });
-  const signal = await stopped;
-  if (!io.json) io.err(`${signal}: finishing the sends in flight…`);
-  await listener?.close();
-  await outbox.close();
-  if (io.json) jsonLine({ event: 'stopped', signal });
-  return 0;
 }

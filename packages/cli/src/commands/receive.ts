@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import type { ReceivedMessage } from '@mailbridge/core';
 import { writeNewFile } from '../files/write-new-file.js';
 import type { CliIo, GlobalOptions } from '../output/cli-io.js';
+import { createCliLogger } from '../output/cli-logger.js';
 import { printExposureWarnings } from '../output/exposure-warnings.js';
 import { receivedMessageJson } from '../output/received-message-json.js';
 import { UsageError } from '../output/render-error.js';
@@ -32,7 +33,7 @@ export async function receiveCommand(io: CliIo, globals: GlobalOptions, options:
   const saveDir = typeof options.saveMime === 'string' ? resolve(options.saveMime) : undefined;
   const loaded = await loadCliConfig(globals, io.env);
   printExposureWarnings(io, loaded);
-  const runtime = await createRuntime(loaded);
+  const runtime = await createRuntime(loaded, { logger: await createCliLogger(io) });
   const spinner = await startSpinner(io, 'Reading messages…');
   try {
     const transport = await runtime.transport();

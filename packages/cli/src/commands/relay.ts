@@ -1,6 +1,9 @@
+import { logSecretFilePermissions } from '../files/secret-file-warnings.js';
 import type { CliIo, GlobalOptions } from '../output/cli-io.js';
+import { createCliLogger } from '../output/cli-logger.js';
 import { UsageError } from '../output/render-error.js';
 import { createRuntime, loadCliConfig } from './runtime.js';
+import { listenForStop, type StopSignal } from './stop-signal.js';
 
 /** One log line: JSON with --json, aligned text otherwise. No body, no password, no token. */
 function logLine(io: CliIo, event: string, fields: Record<string, unknown>): void {
@@ -20,6 +23,16 @@ function logLine(io: CliIo, event: string, fields: Record<string, unknown>): voi
  * its `outbox` until SIGTERM/SIGINT; then stops accepting, lets sessions finish and exits 0.
  */
 export async function relayCommand(io: CliIo, globals: GlobalOptions): Promise<number> {
+  // Before anything opens or listens: a SIGTERM at any moment of start-up stops cleanly too.
+  const stop = listenForStop();
+  try {
+    return await runRelay(io, globals, stop);
+  } finally {
+    stop.dispose();
+  }
+}
+
+async function runRelay(io: CliIo, globals: GlobalOptions, stop: StopSignal): Promise<number> {
   const loaded = await loadCliConfig(globals, io.env);
   if (!loaded.config.relay) {
     const { MailbridgeError } = await import('@mailbridge/core');
@@ -32,13 +45,21 @@ export async function relayCommand(io: CliIo, globals: GlobalOptions): Promise<n
   }
   const { createRelay } = await import('@mailbridge/relay');
   const { createOutbox } = await import('@mailbridge/outbox');
-  const runtime = await createRuntime(loaded);
+  const logger = await createCliLogger(io, { longRunning: true });
+  logSecretFilePermissions(loaded, logger);
+  const runtime = await createRuntime(loaded, { logger });
   try {
     const transport = await runtime.transport();
-    const outbox = await createOutbox(loaded, { transport });
+    const outbox = await createOutbox(loaded, { transport, logger });
+    if (stop.received) {
+      // Stopped before anything listened: nothing was accepted, nothing to drain.
+      await outbox.close();
+      logLine(io, 'stopped', { signal: stop.received });
+      return 0;
+    }
     let relay: Awaited<ReturnType<typeof createRelay>>;
     try {
-      relay = await createRelay(loaded.config, { outbox });
+      relay = await createRelay(loaded.config, { outbox, logger });
     } catch (error) {
       // A listener that cannot start (port taken, bad certificate): the outbox is open (a Redis store
       // holds a connection) and would keep the process running after the error.
@@ -54,22 +75,19 @@ export async function relayCommand(io: CliIo, globals: GlobalOptions): Promise<n
     // The status listener's code loads only when the config asks for it.
     const statusConfig = loaded.config.relay?.status;
     let status: { url: string; close(): Promise<void> } | undefined;
-    if (statusConfig) {
+    // A signal that came while the SMTP listeners bound: no status page to open, only the drain below.
+    if (statusConfig && !stop.received) {
       try {
         const { startStatusListener } = await import('../status/start-status-listener.js');
-        status = await startStatusListener({ service: 'relay', loaded, status: statusConfig, configPath: 'relay.status', outbox, relay, globals, env: io.env });
+        status = await startStatusListener({ service: 'relay', loaded, status: statusConfig, configPath: 'relay.status', outbox, relay, globals, env: io.env, logger });
       } catch (error) {
         await relay.close();
         throw error;
       }
       logLine(io, 'status', { url: status.url });
     }
-    await new Promise<void>((resolveStop) => {
-      const stop = () => resolveStop();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
-    logLine(io, 'stopping', { openSessions: (await relay.status()).openSessions });
+    const signal = await stop.stopped;
+    logLine(io, 'stopping', { signal, openSessions: (await relay.status()).openSessions });
     await status?.close();
     await relay.close();
     logLine(io, 'stopped', {});

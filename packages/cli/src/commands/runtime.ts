@@ -1,4 +1,4 @@
-import type { HttpClient, LoadedConfig, MailTransport, TokenProvider } from '@mailbridge/core';
+import type { HttpClient, LoadedConfig, Logger, MailTransport, RetryPolicy, TokenProvider } from '@mailbridge/core';
 import type { GlobalOptions } from '../output/cli-io.js';
 
 /** Loads the config the global flags point at (—config, else MAILBRIDGE_CONFIG, else ./mailbridge.json). */
@@ -12,15 +12,32 @@ export interface CliRuntime {
   loaded: LoadedConfig;
   http: HttpClient;
   tokens: TokenProvider;
+  /** Where the HTTP client, the retry policy, the token provider and the transport log. */
+  logger: Logger;
+  /** The retry policy of `config.retry`, shared by the token provider and the transport. */
+  retry: RetryPolicy;
   /** Creates the transport (loads the adapter package on first use). */
   transport(): Promise<MailTransport>;
   close(): Promise<void>;
 }
 
-export async function createRuntime(loaded: LoadedConfig): Promise<CliRuntime> {
+/** Options of {@link createRuntime}. */
+export interface CliRuntimeOptions {
+  /**
+   * Where the network stack logs (HTTP requests at debug, retries, token acquisition).
+   * @default silent
+   */
+  logger?: Logger;
+}
+
+export async function createRuntime(loaded: LoadedConfig, options: CliRuntimeOptions = {}): Promise<CliRuntime> {
   const core = await import('@mailbridge/core');
   const { config } = loaded;
+  const logger = options.logger ?? core.silentLogger;
+  // Built here rather than inside createTransport so that its "retrying" records reach the logger.
+  const retry = core.createRetryPolicy({ maxAttempts: config.retry.maxAttempts, maxDelayMs: config.retry.maxDelayMs, logger });
   const http = core.createHttpClient({
+    logger,
     ...(config.network?.proxy ? { proxy: config.network.proxy } : {}),
     ...(config.network?.caFile ? { caFile: config.network.caFile } : {}),
     ...(config.network?.timeoutMs ? { timeoutMs: config.network.timeoutMs } : {}),
@@ -28,7 +45,7 @@ export async function createRuntime(loaded: LoadedConfig): Promise<CliRuntime> {
   // Basic/NTLM (Exchange Server) sign in with a password: no token provider; core's createTransport knows.
   const oauth = config.auth.flow === 'client-credentials' || config.auth.flow === 'device-code' || config.auth.flow === 'authorization-code';
   const tokens: TokenProvider = oauth
-    ? core.createTokenProvider(config, { http })
+    ? core.createTokenProvider(config, { http, logger, retry })
     : {
         kind: 'delegated',
         getToken: () =>
@@ -39,9 +56,13 @@ export async function createRuntime(loaded: LoadedConfig): Promise<CliRuntime> {
     loaded,
     http,
     tokens,
+    logger,
+    retry,
     async transport() {
       transport ??= await core.createTransport(loaded, {
         http,
+        logger,
+        retry,
         ...(oauth ? { tokenProvider: tokens } : {}),
         adapters: {
           graph: () => import('@mailbridge/graph-adapter'),

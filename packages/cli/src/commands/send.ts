@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { FileReadLimitError, MailbridgeError, type OutgoingMessage, readBoundedFile } from '@mailbridge/core';
 import type { CliIo, GlobalOptions } from '../output/cli-io.js';
+import { createCliLogger } from '../output/cli-logger.js';
 import { printExposureWarnings } from '../output/exposure-warnings.js';
 import { UsageError } from '../output/render-error.js';
 import { startSpinner } from '../output/spinner.js';
@@ -131,7 +132,7 @@ export async function sendCommand(io: CliIo, globals: GlobalOptions, options: Re
   if (options.queue === true) {
     // Durable at once; a worker (`mailbridge outbox work`) delivers it within the mailbox's limits.
     const { openOutbox } = await import('./outbox.js');
-    const outbox = await openOutbox(loaded);
+    const outbox = await openOutbox(loaded, { logger: await createCliLogger(io) });
     try {
       const { id, internetMessageId } = await outbox.enqueue(message);
       if (io.json) io.printJson({ ok: true, queued: true, id, internetMessageId, mailbox: outbox.mailbox, store: outbox.storeType });
@@ -145,7 +146,7 @@ export async function sendCommand(io: CliIo, globals: GlobalOptions, options: Re
     }
   }
 
-  const runtime = await createRuntime(loaded);
+  const runtime = await createRuntime(loaded, { logger: await createCliLogger(io) });
   const spinner = await startSpinner(io, `Sending to ${message.to.join(', ')}…`);
   try {
     const transport = await runtime.transport();

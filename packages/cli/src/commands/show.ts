@@ -1,6 +1,7 @@
 import type { MailAddress, ReceivedMessage } from '@mailbridge/core';
 import { bodyText, MAX_HTML_CHARS } from '../output/body-text.js';
 import type { CliIo, GlobalOptions } from '../output/cli-io.js';
+import { createCliLogger } from '../output/cli-logger.js';
 import { printExposureWarnings } from '../output/exposure-warnings.js';
 import { receivedMessageJson } from '../output/received-message-json.js';
 import { UsageError } from '../output/render-error.js';
@@ -77,7 +78,7 @@ export async function showCommand(io: CliIo, globals: GlobalOptions, options: Re
   if (id === '') throw new UsageError('show needs a message id.', 'Take one from `mailbridge receive` (the last column, or "id" with --json).');
   const loaded = await loadCliConfig(globals, io.env);
   printExposureWarnings(io, loaded);
-  const runtime = await createRuntime(loaded);
+  const runtime = await createRuntime(loaded, { logger: await createCliLogger(io) });
   const spinner = await startSpinner(io, 'Reading the message…');
   try {
     const transport = await runtime.transport();

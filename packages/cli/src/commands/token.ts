@@ -1,4 +1,5 @@
 import type { CliIo, GlobalOptions } from '../output/cli-io.js';
+import { createCliLogger } from '../output/cli-logger.js';
 import { UsageError } from '../output/render-error.js';
 import { withSpinner } from '../output/spinner.js';
 import { renderTable } from '../output/table.js';
@@ -11,7 +12,7 @@ export async function tokenCommand(io: CliIo, globals: GlobalOptions, options: R
   if (config.auth.flow === 'basic' || config.auth.flow === 'ntlm') {
     throw new UsageError(`auth.flow "${config.auth.flow}" uses no token.`, 'Tokens exist for the client-credentials, device-code and authorization-code flows only.');
   }
-  const runtime = await createRuntime(loaded);
+  const runtime = await createRuntime(loaded, { logger: await createCliLogger(io) });
   try {
     const resource = config.transport === 'ews' ? 'ews' : 'graph';
     const token = await withSpinner(io, 'Acquiring a token…', () => runtime.tokens.getToken(resource));

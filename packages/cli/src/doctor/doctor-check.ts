@@ -1,4 +1,4 @@
-import type { LoadedConfig, MailTransport, TokenClaims } from '@mailbridge/core';
+import type { LoadedConfig, Logger, MailTransport, TokenClaims } from '@mailbridge/core';
 import type { CliRuntime } from '../commands/runtime.js';
 import type { GlobalOptions } from '../output/cli-io.js';
 
@@ -14,6 +14,11 @@ export interface CheckResult {
   hint?: string;
   /** The error code (from the error table) of a `fail`, or of the warning. */
   code?: string;
+  /**
+   * Transient failures (429, 503, ErrorServerBusy, connection resets) the HTTP layer retried during
+   * the check: it passed, but the path is flaky. Absent when there were none.
+   */
+  retries?: { count: number; reasons: string[] };
   /** For support, from an Entra ID failure: the AADSTS number, its trace id and correlation id. */
   aadsts?: number;
   traceId?: string;
@@ -35,6 +40,8 @@ export interface DoctorContext {
   readonly sendTest?: string;
   /** How long `--send-test` waits for the message to arrive. */
   readonly deliveryTimeoutMs: number;
+  /** Where the network stack the checks build logs (the runtime's HTTP client, retries, tokens). */
+  readonly logger?: Logger;
   /** The results of the checks that ran (or were skipped) so far, by id. */
   readonly results: ReadonlyMap<CheckId, CheckResult>;
   /** The loaded config (set by `config`). */

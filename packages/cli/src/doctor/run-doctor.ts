@@ -1,7 +1,9 @@
+import type { Logger } from '@mailbridge/core';
 import type { GlobalOptions } from '../output/cli-io.js';
 import { DOCTOR_CHECKS } from './checks/index.js';
-import type { CheckId, CheckResult, DoctorCheck, DoctorContext } from './doctor-check.js';
+import type { CheckId, CheckOutcome, CheckResult, DoctorCheck, DoctorContext } from './doctor-check.js';
 import { failFrom } from './fail-from.js';
+import { createRetryTally, type RetryCount } from './retry-tally.js';
 
 export type { CheckId, CheckResult, DoctorCheck } from './doctor-check.js';
 
@@ -20,6 +22,8 @@ export interface DoctorOptions {
   deliveryTimeoutMs?: number;
   /** Called as each check starts. */
   onProgress?: (id: CheckId) => void;
+  /** Where the network stack the checks build logs. @default silent */
+  logger?: Logger;
   /** The checks to run, in order. @default DOCTOR_CHECKS */
   checks?: readonly DoctorCheck[];
 }
@@ -30,12 +34,15 @@ export interface DoctorOptions {
  */
 export async function runDoctor(globals: GlobalOptions, options: DoctorOptions = {}): Promise<CheckResult[]> {
   const results = new Map<CheckId, CheckResult>();
+  // Counts the retries of each check, so a check that passed only after them says so.
+  const tally = createRetryTally(options.logger);
   const context: DoctorContext = {
     globals,
     env: options.env ?? process.env,
     now: options.now ?? (() => new Date()),
     ...(options.sendTest !== undefined ? { sendTest: options.sendTest } : {}),
     deliveryTimeoutMs: options.deliveryTimeoutMs ?? 60_000,
+    logger: tally.logger,
     results,
   };
   // Why each blocked check cannot run: the skip message of the failure it depends on.
@@ -50,7 +57,8 @@ export async function runDoctor(globals: GlobalOptions, options: DoctorOptions =
         continue;
       }
       options.onProgress?.(check.id);
-      const outcome = await check.run(context).catch((error: unknown) => failFrom(error));
+      tally.take();
+      const outcome = withRetries(await check.run(context).catch((error: unknown) => failFrom(error)), tally.take());
       results.set(check.id, { id: check.id, ...outcome });
       if (outcome.status === 'fail') blocked.set(check.id, check.skipMessage);
     }
@@ -58,4 +66,12 @@ export async function runDoctor(globals: GlobalOptions, options: DoctorOptions =
     await context.runtime?.close();
   }
   return [...results.values()];
+}
+
+/** A check that needed retries says so: in its message (unless it failed: the error says it) and in `retries`. */
+function withRetries(outcome: CheckOutcome, retries: RetryCount): CheckOutcome {
+  if (retries.count === 0) return outcome;
+  const note = `after ${retries.count} ${retries.count === 1 ? 'retry' : 'retries'}: ${retries.reasons.join(', ')}`;
+  const message = outcome.status === 'fail' ? outcome.message : `${outcome.message.replace(/\.$/, '')} (${note}).`;
+  return { ...outcome, message, retries: { count: retries.count, reasons: retries.reasons } };
 }

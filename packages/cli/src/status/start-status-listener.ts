@@ -1,5 +1,5 @@
 import { dirname } from 'node:path';
-import type { LoadedConfig, StatusConfig } from '@mailbridge/core';
+import type { LoadedConfig, Logger, StatusConfig } from '@mailbridge/core';
 import { createRuntime } from '../commands/runtime.js';
 import { runDoctor } from '../doctor/run-doctor.js';
 import type { GlobalOptions } from '../output/cli-io.js';
@@ -25,6 +25,11 @@ export interface StartStatusListenerOptions {
   /** The command's global flags (the doctor runs with them). */
   globals: GlobalOptions;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Where the token check's and the scheduled doctor's network stacks log.
+   * @default silent
+   */
+  logger?: Logger;
   /**
    * Run `doctor` at start and every hour for the page.
    * @default true
@@ -59,9 +64,9 @@ export async function startStatusListener(options: StartStatusListenerOptions): 
   const credentials = await resolveCredentials(status, loaded, configPath, env);
   const oauth = config.auth.flow === 'client-credentials' || config.auth.flow === 'device-code';
   // A runtime of its own: the token check forces new tokens and must not disturb the workers' cache.
-  const runtime = oauth ? await createRuntime(loaded) : undefined;
+  const runtime = oauth ? await createRuntime(loaded, options.logger ? { logger: options.logger } : {}) : undefined;
   const tokenCheck = runtime ? createTokenCheck({ tokens: runtime.tokens, resource: config.transport === 'ews' ? 'ews' : 'graph', intervalMs: status.tokenCheckSeconds * 1000 }) : undefined;
-  const doctor = options.doctor === false ? undefined : createDoctorSchedule({ run: () => runDoctor({ ...options.globals, ...(loaded.path ? { config: loaded.path } : {}) }, { env }) });
+  const doctor = options.doctor === false ? undefined : createDoctorSchedule({ run: () => runDoctor({ ...options.globals, ...(loaded.path ? { config: loaded.path } : {}) }, { env, ...(options.logger ? { logger: options.logger } : {}) }) });
   const metrics = createStatusMetrics();
   const collector = createStatusCollector({
     service: options.service,

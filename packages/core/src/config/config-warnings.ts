@@ -43,13 +43,19 @@ const PEEK_BYTES = 4096;
 const SECRET_ID_MESSAGE = 'this looks like the secret ID, not its Value: in Entra admin center > App registrations > Certificates & secrets, copy the Value column, shown only once when the secret is created';
 const SECRET_ID_HINT = 'If the Value is no longer shown, create a new client secret (Certificates & secrets > New client secret), copy its Value and update the config and secretExpiresAt.';
 
+// Every stat here asks for bigint fields. A plain synchronous stat fills a buffer Node shares with
+// fs.realpathSync, which reads the file type left in it: after a stat of a FIFO (a config or secret
+// given as `<(…)` or a named pipe) it stops resolving symbolic links early, and the ES module loader
+// then resolves packages through pnpm's links (measured: `mailbridge relay --config <(cat f)` failed
+// with ERR_UNSUPPORTED_DIR_IMPORT loading smtp-server). Bigint stats use another buffer.
+
 /** Reads the start of a small file, or undefined when it cannot (the lazy resolution reports why, later). */
 function peek(file: string): string | undefined {
   let fd: number | undefined;
   try {
     // Non-blocking: opening a FIFO without a writer would otherwise block the process.
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
-    if (!fstatSync(fd).isFile()) return undefined;
+    if (!fstatSync(fd, { bigint: true }).isFile()) return undefined;
     const buffer = Buffer.alloc(PEEK_BYTES);
     const read = readSync(fd, buffer, 0, PEEK_BYTES, 0);
     return buffer
@@ -68,7 +74,7 @@ function peek(file: string): string | undefined {
 function modeOf(file: string | undefined): number | undefined {
   if (!file || process.platform === 'win32') return undefined;
   try {
-    return statSync(file).mode & 0o777;
+    return Number(statSync(file, { bigint: true }).mode) & 0o777;
   } catch {
     return undefined;
   }
@@ -81,7 +87,7 @@ function octal(mode: number): string {
 function fileWarnings(path: string, file: string, what: string, out: ConfigWarning[]): boolean {
   let mode: number;
   try {
-    mode = statSync(file).mode;
+    mode = Number(statSync(file, { bigint: true }).mode);
   } catch {
     out.push({ path, code: 'SECRET_FILE_MISSING', message: `${what} ${file} does not exist or cannot be read`, hint: "Create it (chmod 600) or fix the path; relative paths start at the config file's folder." });
     return false;

@@ -1,4 +1,5 @@
 import { createRuntime, loadCliConfig } from '../../commands/runtime.js';
+import { secretFilePermissionWarnings } from '../../files/secret-file-warnings.js';
 import type { DoctorCheck } from '../doctor-check.js';
 
 /**
@@ -11,11 +12,13 @@ export const configCheck: DoctorCheck = {
   skipMessage: 'Skipped: the config must be valid first.',
   async run(context) {
     const loaded = await loadCliConfig(context.globals, context.env);
-    context.runtime = await createRuntime(loaded);
+    context.runtime = await createRuntime(loaded, context.logger ? { logger: context.logger } : {});
     context.loaded = loaded;
     const { config } = loaded;
     // The secret's expiry has its own check: reported once, there, not also as a config warning.
     const warnings = loaded.warnings.filter((warning) => warning.path !== 'auth.secretExpiresAt');
+    // Secret files of the status listeners, relay users and Redis URL that other users can read.
+    warnings.push(...secretFilePermissionWarnings(loaded).filter((warning) => !loaded.warnings.includes(warning)));
     if (warnings.length > 0) {
       return {
         status: 'warn',

@@ -22,7 +22,7 @@ export const outboxCheck: DoctorCheck = {
     const loaded = required(context, 'loaded');
     let outbox;
     try {
-      outbox = await openOutbox(loaded);
+      outbox = await openOutbox(loaded, context.logger ? { logger: context.logger } : {});
     } catch (error) {
       if (MailbridgeError.isInstance(error)) return { status: 'fail', message: error.message, hint: error.hint, code: error.code };
       throw error;
