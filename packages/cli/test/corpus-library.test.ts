@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createRetryPolicy, createTransport, MailbridgeError, type MailTransport, type OutgoingMessage } from '@mailbridge/core';
+import { mailbridgeFailure } from '@mailbridge/core/testing';
 import { DEMO, type FaultSpec, type Simulator, startSimulator } from '@mailbridge/simulator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
@@ -56,16 +57,6 @@ beforeEach(() => {
 /** Every string an error can show. */
 function shown(error: MailbridgeError): string {
   return `${error.message}\n${error.hint}\n${JSON.stringify(error.toJSON())}`;
-}
-
-async function failure(promise: Promise<unknown>): Promise<MailbridgeError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (MailbridgeError.isInstance(error)) return error;
-    throw new Error(`not a MailbridgeError: ${String(error)}\n${(error as Error)?.stack ?? ''}`);
-  }
-  throw new Error('expected a failure, but it succeeded');
 }
 
 function expectClean(error: MailbridgeError): void {
@@ -131,7 +122,7 @@ const HOSTILE_MESSAGES: Array<[string, () => OutgoingMessage]> = [
 
 describe.each(TRANSPORTS)('hostile messages over %s: INVALID_MESSAGE, nothing sent', (name) => {
   it.each(HOSTILE_MESSAGES)('%s', { timeout: 20_000 }, async (_label, message) => {
-    const error = await failure(transports[name].send(message()));
+    const error = await mailbridgeFailure(transports[name].send(message()));
     expect(error.code, error.message).toBe('INVALID_MESSAGE');
     expectClean(error);
     expect(sendRequests()).toBe(0);
@@ -146,8 +137,8 @@ describe.each(TRANSPORTS)('hostile messages over %s: INVALID_MESSAGE, nothing se
 
 describe('the same bad message gives the same error on both transports', () => {
   it.each(HOSTILE_MESSAGES)('%s', { timeout: 20_000 }, async (_label, message) => {
-    const graph = await failure(transports.graph.send(message()));
-    const ews = await failure(transports.ews.send(message()));
+    const graph = await mailbridgeFailure(transports.graph.send(message()));
+    const ews = await mailbridgeFailure(transports.ews.send(message()));
     expect(typeof graph.details.path, graph.message).toBe('string');
     expect({ code: ews.code, path: ews.details.path }).toEqual({ code: graph.code, path: graph.details.path });
   });
@@ -191,7 +182,7 @@ describe.each(TRANSPORTS)('hostile server answers over %s', (name) => {
   it.each(HOSTILE_ANSWERS[name].map((entry) => [`${entry.body}${entry.status ? ` (${entry.status})` : ''}`, entry] as const))('%s: a clear error, quickly, bounded memory', { timeout: 60_000 }, async (_label, entry) => {
     sim.inject({ kind: 'hostile', api: name, count: 50, body: entry.body, ...(entry.status ? { status: entry.status } : {}) });
     const rssBefore = process.memoryUsage().rss;
-    const error = await failure(readInbox(transports[name]));
+    const error = await mailbridgeFailure(readInbox(transports[name]));
     expect(entry.codes, `${error.code}: ${error.message}`).toContain(error.code);
     expectClean(error);
     // A 1 GiB body is cut off at the adapter's limit (Graph 64 MB of JSON, EWS 220 MB of SOAP), not held whole.
@@ -207,7 +198,7 @@ describe.each(TRANSPORTS)('hostile token endpoint answers (%s)', (name) => {
     it(`${body}: a clear error, no crash`, { timeout: 30_000 }, async () => {
       const transport = await newTransport(name); // a fresh token provider: the token is fetched now
       sim.inject({ kind: 'hostile', api: 'entra', pathIncludes: '/token', count: 50, body });
-      const error = await failure(transport.probe());
+      const error = await mailbridgeFailure(transport.probe());
       expect(['INVALID_RESPONSE', 'AUTH_FAILED', 'SERVICE_UNAVAILABLE', 'NETWORK_ERROR'], `${error.code}: ${error.message}`).toContain(error.code);
       expectClean(error);
     });

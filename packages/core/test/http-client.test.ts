@@ -9,13 +9,14 @@ import { join } from 'node:path';
 import { rootCertificates, type SecureContext } from 'node:tls';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MailbridgeError } from '../src/errors/index.js';
+import type { MailbridgeError } from '../src/errors/index.js';
 import type { HttpClient } from '../src/http/http-client.js';
 import { createHttpClient, readBody, readText, requestBuffered } from '../src/http/index.js';
 import { trustAlso } from '../src/http/load-ca-certificates.js';
 import { createLogger, type LogRecord } from '../src/log/index.js';
 import { redact } from '../src/redact/index.js';
 import { createRetryPolicy } from '../src/retry/index.js';
+import { mailbridgeFailure } from '../src/testing/index.js';
 
 // A private CA and a server certificate for 127.0.0.1, made with the openssl binary (core has no
 // certificate library, and the test must not add one).
@@ -170,16 +171,6 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-async function failure(promise: Promise<unknown>): Promise<MailbridgeError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(MailbridgeError.isInstance(error), String(error)).toBe(true);
-    return error as MailbridgeError;
-  }
-  throw new Error('expected a failure');
-}
-
 /**
  * A client whose pooled connection is already open, so that a short timeout measures what the
  * test is about, not a TLS handshake on a loaded machine.
@@ -244,7 +235,7 @@ describe('createHttpClient: TLS and user agent', () => {
 
   it('fails with TLS_ERROR naming network.caFile when the CA is not trusted', async () => {
     const http = client({ caFile: undefined });
-    const error = await failure(http.fetch(`${origin}/echo?sig=abc`));
+    const error = await mailbridgeFailure(http.fetch(`${origin}/echo?sig=abc`));
     expect(error.code).toBe('TLS_ERROR');
     expect(error.hint).toContain('network.caFile');
     expect(error.hint).toContain('put its CA certificate in a PEM file');
@@ -257,7 +248,7 @@ describe('createHttpClient: TLS and user agent', () => {
   it('with network.caFile set to a CA that did not sign the server, says so instead of "set network.caFile"', async () => {
     const otherCa = join(dir, 'other-ca.pem');
     writeFileSync(otherCa, rootCertificates[0]!);
-    const error = await failure(client({ caFile: otherCa }).fetch(`${origin}/echo`));
+    const error = await mailbridgeFailure(client({ caFile: otherCa }).fetch(`${origin}/echo`));
     expect(error.code).toBe('TLS_ERROR');
     expect(error.hint).toMatch(/not signed by the CA in network\.caFile/);
     expect(error.hint).not.toMatch(/set network\.caFile/);
@@ -270,7 +261,7 @@ describe('createHttpClient: TLS and user agent', () => {
     writeFileSync(otherCa, rootCertificates[1]!);
     const http = client({ caFile: otherCa, env: { NODE_EXTRA_CA_CERTS: caFile } });
     expect((await http.fetch(`${origin}/echo`)).status).toBe(200);
-    const without = await failure(client({ caFile: otherCa, env: {} }).fetch(`${origin}/echo`));
+    const without = await mailbridgeFailure(client({ caFile: otherCa, env: {} }).fetch(`${origin}/echo`));
     expect(without.code).toBe('TLS_ERROR');
   });
 
@@ -320,7 +311,7 @@ describe('createHttpClient: timeouts and abort', () => {
   it('gives NETWORK_TIMEOUT when the response headers do not come within timeoutMs', async () => {
     const http = await warmClient({ timeoutMs: 300 });
     const started = Date.now();
-    const error = await failure(http.fetch(`${origin}/no-headers`));
+    const error = await mailbridgeFailure(http.fetch(`${origin}/no-headers`));
     expect(error.code).toBe('NETWORK_TIMEOUT');
     expect(error.retryable).toBe(true);
     expect(error.details.requestSent).toBe(true);
@@ -346,7 +337,7 @@ describe('createHttpClient: timeouts and abort', () => {
 
   it('applies a per-request timeoutMs', async () => {
     const http = await warmClient({ timeoutMs: 60_000 });
-    const error = await failure(http.fetch(`${origin}/no-headers`, { timeoutMs: 200 }));
+    const error = await mailbridgeFailure(http.fetch(`${origin}/no-headers`, { timeoutMs: 200 }));
     expect(error.code).toBe('NETWORK_TIMEOUT');
   });
 
@@ -354,7 +345,7 @@ describe('createHttpClient: timeouts and abort', () => {
     const http = await warmClient({ timeoutMs: 1000 });
     const response = await http.fetch(`${origin}/stall-body`);
     expect(response.status).toBe(200);
-    const error = await failure(response.text());
+    const error = await mailbridgeFailure(response.text());
     expect(error.code).toBe('NETWORK_TIMEOUT');
   });
 
@@ -363,7 +354,7 @@ describe('createHttpClient: timeouts and abort', () => {
     const stalled = (await http.fetch(`${origin}/stall-body`)).body!.getReader();
     const first = await stalled.read();
     expect(new TextDecoder().decode(first.value)).toBe('first chunk ');
-    const error = await failure(stalled.read());
+    const error = await mailbridgeFailure(stalled.read());
     expect(error.code).toBe('NETWORK_TIMEOUT');
 
     const response = await http.fetch(`${origin}/big-chunked`);
@@ -380,7 +371,7 @@ describe('createHttpClient: timeouts and abort', () => {
     expect(await copy.json()).toMatchObject({ method: 'GET' });
     expect(await response.json()).toMatchObject({ method: 'GET' });
     const stalled = (await http.fetch(`${origin}/stall-body`)).clone();
-    expect((await failure(stalled.text())).code).toBe('NETWORK_TIMEOUT');
+    expect((await mailbridgeFailure(stalled.text())).code).toBe('NETWORK_TIMEOUT');
   });
 
   it('gives ABORTED with the reason as cause when the caller aborts, before or during a request', async () => {
@@ -388,12 +379,12 @@ describe('createHttpClient: timeouts and abort', () => {
     const controller = new AbortController();
     const pending = http.fetch(`${origin}/no-headers`, { signal: controller.signal });
     setTimeout(() => controller.abort(new Error('user pressed Ctrl+C')), 100);
-    const error = await failure(pending);
+    const error = await mailbridgeFailure(pending);
     expect(error.code).toBe('ABORTED');
     expect(error.retryable).toBe(false);
     expect((error.cause as Error).message).toBe('user pressed Ctrl+C');
 
-    const early = await failure(http.fetch(`${origin}/echo`, { signal: AbortSignal.abort() }));
+    const early = await mailbridgeFailure(http.fetch(`${origin}/echo`, { signal: AbortSignal.abort() }));
     expect(early.code).toBe('ABORTED');
   });
 
@@ -402,7 +393,7 @@ describe('createHttpClient: timeouts and abort', () => {
     const controller = new AbortController();
     const response = await http.fetch(`${origin}/stall-body`, { signal: controller.signal });
     setTimeout(() => controller.abort(), 100);
-    expect((await failure(response.text())).code).toBe('ABORTED');
+    expect((await mailbridgeFailure(response.text())).code).toBe('ABORTED');
   });
 });
 
@@ -410,7 +401,7 @@ describe('createHttpClient: network errors and what the retry policy learns from
   it('marks a refused connection as NETWORK_ERROR, retryable, not sent, and strips query and credentials from the URL', async () => {
     const port = await closedPort();
     const http = client();
-    const error = await failure(http.fetch(`https://user:hunter2@127.0.0.1:${port}/path?access_token=abc123`));
+    const error = await mailbridgeFailure(http.fetch(`https://user:hunter2@127.0.0.1:${port}/path?access_token=abc123`));
     expect(error.code).toBe('NETWORK_ERROR');
     expect(error.retryable).toBe(true);
     expect(error.details.requestSent).toBe(false);
@@ -420,7 +411,7 @@ describe('createHttpClient: network errors and what the retry policy learns from
 
   it('marks a connection broken after the body went out as sent: the retry policy calls it ambiguous for a send', async () => {
     const http = client();
-    const error = await failure(http.fetch(`${origin}/reset-after-body`, { method: 'POST', body: 'send me once' }));
+    const error = await mailbridgeFailure(http.fetch(`${origin}/reset-after-body`, { method: 'POST', body: 'send me once' }));
     expect(error.code).toBe('NETWORK_ERROR');
     expect(error.details.requestSent).toBe(true);
 
@@ -430,13 +421,13 @@ describe('createHttpClient: network errors and what the retry policy learns from
       attempts += 1;
       return http.fetch(`${origin}/reset-after-body`, { method: 'POST', body: 'send me once' });
     };
-    const ambiguous = await failure(policy.execute(send, { idempotent: false }));
+    const ambiguous = await mailbridgeFailure(policy.execute(send, { idempotent: false }));
     expect(attempts).toBe(1);
     expect(ambiguous.details.ambiguous).toBe(true);
     expect(ambiguous.cause).toBe(ambiguous.cause);
 
     attempts = 0;
-    const exhausted = await failure(policy.execute(send, { idempotent: true }));
+    const exhausted = await mailbridgeFailure(policy.execute(send, { idempotent: true }));
     expect(attempts).toBe(6);
     expect(exhausted.code).toBe('NETWORK_ERROR');
     expect(exhausted.details.attempts).toBe(6);
@@ -481,21 +472,21 @@ describe('createHttpClient: request (answers read whole, bodies sent without cop
   it('fails like fetch: NETWORK_TIMEOUT, ABORTED, a broken connection marked as sent, a refused one as not sent', async () => {
     const http = await warmClient({ timeoutMs: 300 });
     const body = Buffer.from('range');
-    expect((await failure(http.request(`${origin}/no-headers`, { method: 'PUT', body }))).code).toBe('NETWORK_TIMEOUT');
-    expect((await failure(http.request(`${origin}/no-headers`, { method: 'PUT', body, timeoutMs: 100 }))).code).toBe('NETWORK_TIMEOUT');
+    expect((await mailbridgeFailure(http.request(`${origin}/no-headers`, { method: 'PUT', body }))).code).toBe('NETWORK_TIMEOUT');
+    expect((await mailbridgeFailure(http.request(`${origin}/no-headers`, { method: 'PUT', body, timeoutMs: 100 }))).code).toBe('NETWORK_TIMEOUT');
 
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('stop')), 50);
-    const aborted = await failure(http.request(`${origin}/no-headers`, { method: 'PUT', body, signal: controller.signal, timeoutMs: 10_000 }));
+    const aborted = await mailbridgeFailure(http.request(`${origin}/no-headers`, { method: 'PUT', body, signal: controller.signal, timeoutMs: 10_000 }));
     expect(aborted.code).toBe('ABORTED');
     expect((aborted.cause as Error).message).toBe('stop');
 
-    const broken = await failure(http.request(`${origin}/reset-after-body`, { method: 'PUT', body }));
+    const broken = await mailbridgeFailure(http.request(`${origin}/reset-after-body`, { method: 'PUT', body }));
     expect(broken.code).toBe('NETWORK_ERROR');
     expect(broken.details.requestSent).toBe(true);
 
     const port = await closedPort();
-    const refused = await failure(http.request(`https://127.0.0.1:${port}/upload?tempauth=secret-token`, { method: 'PUT', body }));
+    const refused = await mailbridgeFailure(http.request(`https://127.0.0.1:${port}/upload?tempauth=secret-token`, { method: 'PUT', body }));
     expect(refused.code).toBe('NETWORK_ERROR');
     expect(refused.details.requestSent).toBe(false);
     expect(refused.message).not.toContain('secret-token');
@@ -521,7 +512,7 @@ describe('createHttpClient: request (answers read whole, bodies sent without cop
       expect(answer.headers.get('content-encoding')).toBeNull();
     }
     // 4 MB of zeros in a few KB of gzip.
-    expect((await failure(http.request(`${origin}/bomb`, { maxResponseBytes: 1024 * 1024 }))).code).toBe('INVALID_RESPONSE');
+    expect((await mailbridgeFailure(http.request(`${origin}/bomb`, { maxResponseBytes: 1024 * 1024 }))).code).toBe('INVALID_RESPONSE');
   });
 
   it('requestBuffered falls back to fetch for an HttpClient without request()', async () => {
@@ -530,14 +521,14 @@ describe('createHttpClient: request (answers read whole, bodies sent without cop
     const answer = await requestBuffered(fetchOnly, `${origin}/digest`, { method: 'PUT', body: Buffer.from('old client') });
     expect(answer.status).toBe(201);
     expect(JSON.parse(new TextDecoder().decode(answer.body)).length).toBe(10);
-    expect((await failure(requestBuffered(fetchOnly, `${origin}/big`, { maxResponseBytes: 1024 }))).code).toBe('INVALID_RESPONSE');
+    expect((await mailbridgeFailure(requestBuffered(fetchOnly, `${origin}/big`, { maxResponseBytes: 1024 }))).code).toBe('INVALID_RESPONSE');
   });
 
   it('refuses an answer larger than maxResponseBytes with INVALID_RESPONSE, declared or streamed', async () => {
     const http = client();
     const body = Buffer.from('x');
     for (const path of ['/big', '/big-chunked']) {
-      const error = await failure(http.request(`${origin}${path}`, { method: 'PUT', body, maxResponseBytes: 1024 }));
+      const error = await mailbridgeFailure(http.request(`${origin}${path}`, { method: 'PUT', body, maxResponseBytes: 1024 }));
       expect(error.code).toBe('INVALID_RESPONSE');
     }
     const whole = await http.request(`${origin}/big-chunked`, { method: 'PUT', body });
@@ -551,7 +542,7 @@ describe('createHttpClient: request (answers read whole, bodies sent without cop
       const answer = await http.request(`${origin}/digest`, { method: 'PUT', body: Buffer.from('via proxy') });
       expect(answer.status).toBe(201);
       expect(proxy.tunnels).toEqual([origin.replace('https://', '')]);
-      expect((await failure(http.request('file:///etc/passwd', { method: 'PUT', body: Buffer.from('x') }))).code).toBe('USAGE');
+      expect((await mailbridgeFailure(http.request('file:///etc/passwd', { method: 'PUT', body: Buffer.from('x') }))).code).toBe('USAGE');
     } finally {
       await proxy.close();
     }
@@ -592,7 +583,7 @@ describe('createHttpClient: proxy', () => {
     const proxy = await startProxy();
     try {
       proxy.refuseWith = 407;
-      const refused = await failure(client({ proxy: proxy.url }).fetch(`${origin}/echo`));
+      const refused = await mailbridgeFailure(client({ proxy: proxy.url }).fetch(`${origin}/echo`));
       expect(refused.code).toBe('PROXY_ERROR');
       expect(refused.hint).toContain('network.proxy');
       expect(refused.message).toContain('407');
@@ -604,7 +595,7 @@ describe('createHttpClient: proxy', () => {
       await proxy.close();
     }
     const port = await closedPort();
-    const unreachable = await failure(client({ proxy: `http://127.0.0.1:${port}` }).fetch(`${origin}/echo`));
+    const unreachable = await mailbridgeFailure(client({ proxy: `http://127.0.0.1:${port}` }).fetch(`${origin}/echo`));
     expect(unreachable.code).toBe('PROXY_ERROR');
     expect(unreachable.hint).toContain('network.proxy');
     // The setting is named once, not "network.proxy (or network.proxy)".
@@ -628,10 +619,10 @@ describe('readBody / readText', () => {
 
   it('refuses a body larger than the limit with INVALID_RESPONSE, by content-length or while streaming', async () => {
     const http = client();
-    const declared = await failure(readBody(await http.fetch(`${origin}/big`), { maxBytes: 1000 }));
+    const declared = await mailbridgeFailure(readBody(await http.fetch(`${origin}/big`), { maxBytes: 1000 }));
     expect(declared.code).toBe('INVALID_RESPONSE');
     expect(declared.message).toContain('1000 bytes');
-    const streamed = await failure(readBody(await http.fetch(`${origin}/big-chunked`), { maxBytes: 10_000 }));
+    const streamed = await mailbridgeFailure(readBody(await http.fetch(`${origin}/big-chunked`), { maxBytes: 10_000 }));
     expect(streamed.code).toBe('INVALID_RESPONSE');
   });
 });

@@ -5,10 +5,10 @@ import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenProvider } from '../src/auth/create-token-provider.js';
 import { parseConfig } from '../src/config/parse-config.js';
-import { MailbridgeError } from '../src/errors/index.js';
 import { certificateNames } from '../src/http/describe-tls-failure.js';
 import type { HttpClient } from '../src/http/http-client.js';
 import { CA_FILE_HINT, createHttpClient } from '../src/http/index.js';
+import { mailbridgeFailure } from '../src/testing/index.js';
 import { createTestPki, type TestPki } from '../src/testing/test-pki.js';
 
 /**
@@ -40,15 +40,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function failure(promise: Promise<unknown>): Promise<MailbridgeError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(MailbridgeError.isInstance(error), String(error)).toBe(true);
-  return error as MailbridgeError;
-}
-
 /** A caller's own HttpClient: plain fetch trusting `ca`, so core's mapping never sees the error. */
 function ownClient(ca: string): HttpClient {
   const dispatcher = new Agent({ connect: { ca } });
@@ -62,7 +53,7 @@ function ownClient(ca: string): HttpClient {
 describe('core HTTP client (Graph, EWS and doctor go through it)', () => {
   it('a certificate for other names: TLS_ERROR that names them and the URL, and says caFile does not help', async () => {
     const http = createHttpClient({ caFile });
-    const error = await failure(http.fetch(`${origins.wrongName}/v1.0/me`));
+    const error = await mailbridgeFailure(http.fetch(`${origins.wrongName}/v1.0/me`));
     await http.close();
     expect(error.code).toBe('TLS_ERROR');
     expect(error.retryable).toBe(false);
@@ -76,7 +67,7 @@ describe('core HTTP client (Graph, EWS and doctor go through it)', () => {
 
   it('a certificate with many names: at most five listed, the rest counted', async () => {
     const http = createHttpClient({ caFile });
-    const error = await failure(http.fetch(`${origins.manyNames}/`));
+    const error = await mailbridgeFailure(http.fetch(`${origins.manyNames}/`));
     await http.close();
     expect(error.hint).toContain('host1.contoso.test, host2.contoso.test, host3.contoso.test, host4.contoso.test, host5.contoso.test and 3 more');
     expect(error.hint).not.toContain('host6');
@@ -84,7 +75,7 @@ describe('core HTTP client (Graph, EWS and doctor go through it)', () => {
 
   it('network.caFile set, the certificate signed by another CA: says the CA in that file did not sign it', async () => {
     const http = createHttpClient({ caFile });
-    const error = await failure(http.fetch(`${origins.otherCa}/`));
+    const error = await mailbridgeFailure(http.fetch(`${origins.otherCa}/`));
     await http.close();
     expect(error.code).toBe('TLS_ERROR');
     expect(error.hint).toMatch(/not signed by the CA in network\.caFile/);
@@ -94,7 +85,7 @@ describe('core HTTP client (Graph, EWS and doctor go through it)', () => {
 
   it('no network.caFile, an untrusted certificate: suggests setting network.caFile', async () => {
     const http = createHttpClient({});
-    const error = await failure(http.fetch(`${origins.otherCa}/`));
+    const error = await mailbridgeFailure(http.fetch(`${origins.otherCa}/`));
     await http.close();
     expect(error.code).toBe('TLS_ERROR');
     expect(error.hint).toBe(CA_FILE_HINT);
@@ -110,7 +101,7 @@ describe('token endpoint', () => {
 
   it('through core HTTP client: a certificate for other names gets the names hint', async () => {
     const http = createHttpClient({ caFile });
-    const error = await failure(createTokenProvider(configAt(origins.wrongName), { http }).getToken('graph'));
+    const error = await mailbridgeFailure(createTokenProvider(configAt(origins.wrongName), { http }).getToken('graph'));
     await http.close();
     expect(error.code).toBe('TLS_ERROR');
     expect(error.hint).toContain('issued for mail.contoso.test, autodiscover.contoso.test');
@@ -120,7 +111,7 @@ describe('token endpoint', () => {
 
   it('through core HTTP client with network.caFile: another CA gets "the CA in that file did not sign"', async () => {
     const http = createHttpClient({ caFile });
-    const error = await failure(createTokenProvider(configAt(origins.otherCa), { http }).getToken('graph'));
+    const error = await mailbridgeFailure(createTokenProvider(configAt(origins.otherCa), { http }).getToken('graph'));
     await http.close();
     expect(error.code).toBe('TLS_ERROR');
     expect(error.hint).toMatch(/the CA in that file did not sign/);
@@ -128,7 +119,7 @@ describe('token endpoint', () => {
 
   it("through a caller's own HttpClient: still TLS_ERROR with the names hint", async () => {
     const http = ownClient(readFileSync(caFile, 'utf8'));
-    const error = await failure(createTokenProvider(configAt(origins.wrongName), { http }).getToken('graph'));
+    const error = await mailbridgeFailure(createTokenProvider(configAt(origins.wrongName), { http }).getToken('graph'));
     await http.close();
     expect(error.code).toBe('TLS_ERROR');
     expect(error.hint).toContain('issued for mail.contoso.test, autodiscover.contoso.test, not for 127.0.0.1');

@@ -1,19 +1,10 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { attachmentChunks, MailbridgeError, mimeTypeOf, prepareMimeMessage, prepareOutgoingMessage, readAttachment, type SizedAttachment, type TransportCapabilities } from '../src/index.js';
+import { mailbridgeFailure } from '../src/testing/index.js';
 
 const capabilities: TransportCapabilities = { maxAttachmentBytes: 100, maxMessageBytes: 300, incrementalSync: true, sendMime: true, batch: true };
 const ok = { to: ['a@contoso.com'], subject: 's', text: 't' };
-
-async function failure(promise: Promise<unknown> | (() => unknown)): Promise<MailbridgeError> {
-  try {
-    await (typeof promise === 'function' ? promise() : promise);
-  } catch (error) {
-    if (MailbridgeError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('prepareOutgoingMessage', () => {
   it('generates a Message-ID in the mailbox domain, sizes attachments and types them from one table', async () => {
@@ -25,7 +16,7 @@ describe('prepareOutgoingMessage', () => {
   });
 
   it('checks the declared sizes in one place: per attachment, and all together times the encoding ratio', async () => {
-    const big = await failure(
+    const big = await mailbridgeFailure(
       prepareOutgoingMessage(
         {
           ...ok,
@@ -40,14 +31,14 @@ describe('prepareOutgoingMessage', () => {
     expect(big).toMatchObject({ code: 'MESSAGE_TOO_LARGE', details: { path: 'attachments[1]' } });
     const three = { ...ok, attachments: [0, 1, 2].map((i) => ({ filename: `${i}`, content: new Uint8Array(90) })) };
     await expect(prepareOutgoingMessage(three, { mailbox: 'a@b.c', capabilities })).resolves.toMatchObject({ attachmentBytes: 270 });
-    const encoded = await failure(prepareOutgoingMessage(three, { mailbox: 'a@b.c', capabilities: { ...capabilities, encodedSizeRatio: 1.37 }, tooLargeHint: 'Raise it.' }));
+    const encoded = await mailbridgeFailure(prepareOutgoingMessage(three, { mailbox: 'a@b.c', capabilities: { ...capabilities, encodedSizeRatio: 1.37 }, tooLargeHint: 'Raise it.' }));
     expect(encoded).toMatchObject({ code: 'MESSAGE_TOO_LARGE', hint: 'Raise it.', details: { path: 'attachments' } });
   });
 
   it('checks the declared custom header limit', async () => {
     const headers = { 'X-1': '1', 'X-2': '2' };
     await expect(prepareOutgoingMessage({ ...ok, headers }, { mailbox: 'a@b.c', capabilities })).resolves.toBeDefined();
-    expect(await failure(prepareOutgoingMessage({ ...ok, headers }, { mailbox: 'a@b.c', capabilities: { ...capabilities, maxCustomHeaders: 1 } }))).toMatchObject({ code: 'INVALID_MESSAGE', details: { path: 'headers' } });
+    expect(await mailbridgeFailure(prepareOutgoingMessage({ ...ok, headers }, { mailbox: 'a@b.c', capabilities: { ...capabilities, maxCustomHeaders: 1 } }))).toMatchObject({ code: 'INVALID_MESSAGE', details: { path: 'headers' } });
   });
 });
 
@@ -64,13 +55,13 @@ describe('attachment streams against their declared size', () => {
   const sized = (chunks: Buffer[], size: number): SizedAttachment => ({ attachment: { filename: 'a', content: { stream: () => Readable.from(chunks) }, size }, index: 2, size, contentType: 'application/octet-stream' });
   it('stops a longer stream as soon as it passes the size, and refuses a shorter one at its end', async () => {
     const seen: number[] = [];
-    const longer = await failure(async () => {
+    const longer = await mailbridgeFailure(async () => {
       for await (const chunk of attachmentChunks(sized([Buffer.alloc(5), Buffer.alloc(5), Buffer.alloc(5)], 5))) seen.push(chunk.byteLength);
     });
     expect(longer).toMatchObject({ code: 'INVALID_MESSAGE', details: { path: 'attachments[2].size' } });
     expect(longer.message).toContain('more than the 5 bytes');
     expect(seen).toEqual([5]);
-    expect(await failure(readAttachment(sized([Buffer.alloc(3)], 5)))).toMatchObject({ code: 'INVALID_MESSAGE', details: { path: 'attachments[2].size' } });
+    expect(await mailbridgeFailure(readAttachment(sized([Buffer.alloc(3)], 5)))).toMatchObject({ code: 'INVALID_MESSAGE', details: { path: 'attachments[2].size' } });
     expect((await readAttachment(sized([Buffer.alloc(2), Buffer.alloc(3)], 5))).byteLength).toBe(5);
   });
 });

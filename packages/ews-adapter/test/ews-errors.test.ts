@@ -1,4 +1,5 @@
-import { MailbridgeError, mailboxScopeHint } from '@mailbridge/core';
+import { mailboxScopeHint } from '@mailbridge/core';
+import { mailbridgeFailure } from '@mailbridge/core/testing';
 import { DEMO } from '@mailbridge/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EwsTestBed, startEwsTestBed } from './support/ews-test-bed.js';
@@ -6,15 +7,6 @@ import { type EwsTestBed, startEwsTestBed } from './support/ews-test-bed.js';
 const secret = (value: string) => [{ id: '0f0f0f0f-0000-4000-8000-000000000001', value, expiresAt: '2099-01-01T00:00:00Z' }];
 const NO_CONSENT = { clientId: 'e1e1e1e1-0000-4000-8000-000000000001', secret: 'sim~no-consent-secret-0001' };
 const SCOPED = { clientId: 'e1e1e1e1-0000-4000-8000-000000000002', secret: 'sim~scoped-secret-0002' };
-
-async function failure(promise: Promise<unknown>): Promise<MailbridgeError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(MailbridgeError.isInstance(error), `expected a MailbridgeError, got ${String(error)}`).toBe(true);
-  return error as MailbridgeError;
-}
 
 describe('EWS errors become core codes with hints (against the simulator)', () => {
   let bed: EwsTestBed;
@@ -32,14 +24,14 @@ describe('EWS errors become core codes with hints (against the simulator)', () =
   });
 
   it('a token without full_access_as_app: AUTH_MISSING_PERMISSION, naming the permission and admin consent', async () => {
-    const error = await failure(bed.newTransport({ clientId: NO_CONSENT.clientId, secret: NO_CONSENT.secret }).probe());
+    const error = await mailbridgeFailure(bed.newTransport({ clientId: NO_CONSENT.clientId, secret: NO_CONSENT.secret }).probe());
     expect(error.code).toBe('AUTH_MISSING_PERMISSION');
     expect(error.hint).toContain('full_access_as_app');
     expect(error.hint).toContain('Grant admin consent');
   });
 
   it("a mailbox outside the app's scope: MAILBOX_ACCESS_DENIED with the hint Graph gives for the same cause", async () => {
-    const error = await failure(bed.newTransport({ clientId: SCOPED.clientId, secret: SCOPED.secret }).probe());
+    const error = await mailbridgeFailure(bed.newTransport({ clientId: SCOPED.clientId, secret: SCOPED.secret }).probe());
     // Graph's 403 "Access to OData is disabled" maps to the same code and core's one hint.
     expect(error.code).toBe('MAILBOX_ACCESS_DENIED');
     expect(error.details.serviceCode).toBe('ErrorImpersonateUserDenied');
@@ -53,23 +45,23 @@ describe('EWS errors become core codes with hints (against the simulator)', () =
   });
 
   it('a mailbox that does not exist: MAILBOX_NOT_FOUND', async () => {
-    const error = await failure(bed.newTransport({ mailbox: `nobody@${DEMO.domain}` }).probe());
+    const error = await mailbridgeFailure(bed.newTransport({ mailbox: `nobody@${DEMO.domain}` }).probe());
     expect(error.code).toBe('MAILBOX_NOT_FOUND');
   });
 
   it('sending as a mailbox without Send As: SEND_AS_DENIED', async () => {
-    const error = await failure(bed.transport.send({ from: DEMO.secondMailbox, to: [DEMO.secondMailbox], subject: 'send as', text: 'x' }));
+    const error = await mailbridgeFailure(bed.transport.send({ from: DEMO.secondMailbox, to: [DEMO.secondMailbox], subject: 'send as', text: 'x' }));
     expect(error.code).toBe('SEND_AS_DENIED');
   });
 
   it('an id that does not exist: ITEM_NOT_FOUND', async () => {
-    expect((await failure(bed.transport.getMime('AAMkAGNvbmZvcm1hbmNlLW5vdC1hLXJlYWwtaWQ='))).code).toBe('ITEM_NOT_FOUND');
+    expect((await mailbridgeFailure(bed.transport.getMime('AAMkAGNvbmZvcm1hbmNlLW5vdC1hLXJlYWwtaWQ='))).code).toBe('ITEM_NOT_FOUND');
   });
 
   it('EWS switched off for the tenant (EwsEnabled false): EWS_BLOCKED_BY_POLICY, naming the allow list and Graph', async () => {
     bed.simulator.seed({ tenants: [{ id: DEMO.tenantId, domains: [DEMO.domain], ews: { enabled: true, allowedAppIds: ['00000000-0000-4000-8000-000000000000'] } }] });
     try {
-      const error = await failure(bed.newTransport().probe());
+      const error = await mailbridgeFailure(bed.newTransport().probe());
       expect(error.code).toBe('EWS_BLOCKED_BY_POLICY');
       expect(error.hint).toContain('Set-OrganizationConfig -EwsAllowedAppIDs');
       expect(error.hint).toMatch(/graph/i);

@@ -1,4 +1,5 @@
 import { createRetryPolicy, isOutcomeUnknown, MailbridgeError, Semaphore, sharedSemaphore } from '@mailbridge/core';
+import { mailbridgeFailure } from '@mailbridge/core/testing';
 import { describe, expect, it } from 'vitest';
 import { EwsXhr, type EwsXhrOptions } from '../src/ews-xhr.js';
 import { emptySuccess, errorResponse, fakeHttp, fakeTokenProvider, serverBusyFault, soapResponse } from './support/fake-http.js';
@@ -31,15 +32,6 @@ function setup(respond: Parameters<typeof fakeHttp>[0], overrides: Partial<EwsXh
   return { http, waits, tokens, xhr };
 }
 
-async function failure(promise: Promise<unknown>): Promise<MailbridgeError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(MailbridgeError.isInstance(error), String(error)).toBe(true);
-  return error as MailbridgeError;
-}
-
 describe('EwsXhr: the HTTP layer under ews-javascript-api', () => {
   it('sends an EWS bearer token (never a Graph one), X-AnchorMailbox and the user agent', async () => {
     const { http, tokens, xhr } = setup(() => emptySuccess('FindItem'));
@@ -70,7 +62,7 @@ describe('EwsXhr: the HTTP layer under ews-javascript-api', () => {
     const { http, xhr } = setup(() => serverBusyFault(297_749), {
       retry: createRetryPolicy({ maxAttempts: 6, maxDelayMs: 120_000, sleep: async () => {} }),
     });
-    const error = await failure(xhr.post(URL_, BODY, { retry: 'idempotent' }));
+    const error = await mailbridgeFailure(xhr.post(URL_, BODY, { retry: 'idempotent' }));
     expect(error.code).toBe('THROTTLED');
     expect(error.details.serviceCode).toBe('ErrorServerBusy');
     expect(http.requests).toHaveLength(1);
@@ -82,7 +74,7 @@ describe('EwsXhr: the HTTP layer under ews-javascript-api', () => {
     await ok.xhr.post(URL_, BODY, { retry: 'once' });
     expect(ok.waits).toEqual([2000]);
     const down = setup(() => unavailable(), {}, 3);
-    const error = await failure(down.xhr.post(URL_, BODY, { retry: 'idempotent' }));
+    const error = await mailbridgeFailure(down.xhr.post(URL_, BODY, { retry: 'idempotent' }));
     expect(error.code).toBe('SERVICE_UNAVAILABLE');
     expect(down.http.requests).toHaveLength(3);
   });
@@ -93,7 +85,7 @@ describe('EwsXhr: the HTTP layer under ews-javascript-api', () => {
     await read.xhr.post(URL_, BODY, { retry: 'idempotent' });
     expect(read.http.requests).toHaveLength(2);
     const send = setup(() => reset());
-    const error = await failure(send.xhr.post(URL_, BODY, { retry: 'once' }));
+    const error = await mailbridgeFailure(send.xhr.post(URL_, BODY, { retry: 'once' }));
     expect(isOutcomeUnknown(error)).toBe(true);
     expect(send.http.requests).toHaveLength(1);
   });
@@ -108,7 +100,7 @@ describe('EwsXhr: the HTTP layer under ews-javascript-api', () => {
   it('renews the token once on 401, then maps x-ms-diagnostics "no permissions" to AUTH_MISSING_PERMISSION', async () => {
     const denied = () => new Response('', { status: 401, headers: { 'x-ms-diagnostics': '2000008;reason="The token contains no permissions, or permissions can not be understood.";error_category="invalid_grant"' } });
     const { http, xhr } = setup(() => denied());
-    const error = await failure(xhr.post(URL_, BODY, { retry: 'idempotent' }));
+    const error = await mailbridgeFailure(xhr.post(URL_, BODY, { retry: 'idempotent' }));
     expect(http.requests).toHaveLength(2);
     expect(error.code).toBe('AUTH_MISSING_PERMISSION');
     expect(error.hint).toContain('full_access_as_app');
@@ -117,7 +109,7 @@ describe('EwsXhr: the HTTP layer under ews-javascript-api', () => {
 
   it('maps a 403 to EWS_BLOCKED_BY_POLICY naming the allow list and Graph', async () => {
     const { xhr } = setup(() => new Response('Forbidden', { status: 403 }));
-    const error = await failure(xhr.post(URL_, BODY, { retry: 'idempotent' }));
+    const error = await mailbridgeFailure(xhr.post(URL_, BODY, { retry: 'idempotent' }));
     expect(error.code).toBe('EWS_BLOCKED_BY_POLICY');
     expect(error.hint).toContain('Set-OrganizationConfig -EwsAllowedAppIDs');
     expect(error.hint).toContain('"transport": "graph"');
@@ -133,12 +125,12 @@ describe('EwsXhr: the HTTP layer under ews-javascript-api', () => {
         { status: 500 },
       );
     // An app refused a mailbox: its RBAC for Applications scope (or access policy) leaves it out, as Graph's 403 says.
-    expect((await failure(setup(() => fault('ErrorImpersonateUserDenied')).xhr.post(URL_, BODY, { retry: 'idempotent' }))).code).toBe('MAILBOX_ACCESS_DENIED');
+    expect((await mailbridgeFailure(setup(() => fault('ErrorImpersonateUserDenied')).xhr.post(URL_, BODY, { retry: 'idempotent' }))).code).toBe('MAILBOX_ACCESS_DENIED');
     // An account refused: it lacks the ApplicationImpersonation role.
-    const account = await failure(setup(() => fault('ErrorImpersonateUserDenied'), { authKind: 'basic' }).xhr.post(URL_, BODY, { retry: 'idempotent' }));
+    const account = await mailbridgeFailure(setup(() => fault('ErrorImpersonateUserDenied'), { authKind: 'basic' }).xhr.post(URL_, BODY, { retry: 'idempotent' }));
     expect(account.code).toBe('EWS_IMPERSONATION_DENIED');
     expect(account.hint).toContain('ApplicationImpersonation');
-    expect((await failure(setup(() => fault('ErrorNonExistentMailbox')).xhr.post(URL_, BODY, { retry: 'idempotent' }))).code).toBe('MAILBOX_NOT_FOUND');
+    expect((await mailbridgeFailure(setup(() => fault('ErrorNonExistentMailbox')).xhr.post(URL_, BODY, { retry: 'idempotent' }))).code).toBe('MAILBOX_NOT_FOUND');
   });
 
   it('keeps at most 10 requests in flight per identity, across transports sharing it', async () => {

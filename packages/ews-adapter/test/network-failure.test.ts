@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
-import { createRetryPolicy, type HttpClient, MailbridgeError, Semaphore } from '@mailbridge/core';
+import { createRetryPolicy, type HttpClient, Semaphore } from '@mailbridge/core';
+import { mailbridgeFailure } from '@mailbridge/core/testing';
 import { describe, expect, it } from 'vitest';
 import { EwsXhr } from '../src/ews-xhr.js';
 import { fakeTokenProvider } from './support/fake-http.js';
@@ -21,15 +22,6 @@ function ownClientXhr(): EwsXhr {
   });
 }
 
-async function failure(promise: Promise<unknown>): Promise<MailbridgeError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!MailbridgeError.isInstance(error)) throw new Error(`expected a MailbridgeError, got ${String(error)}`);
-  return error;
-}
-
 // Issue 15, item 15: undici's bare "fetch failed" (from an HTTP client other than core's) reached
 // the user without the cause it wraps. Core maps it, for EWS as for Graph.
 describe('EWS through a caller’s own HTTP client', () => {
@@ -38,7 +30,7 @@ describe('EWS through a caller’s own HTTP client', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const { port } = closed.address() as { port: number };
     await new Promise((resolve) => closed.close(resolve));
-    const error = await failure(ownClientXhr().post(`https://127.0.0.1:${port}/EWS/Exchange.asmx`, BODY, { retry: 'once' }));
+    const error = await mailbridgeFailure(ownClientXhr().post(`https://127.0.0.1:${port}/EWS/Exchange.asmx`, BODY, { retry: 'once' }));
     expect(error).toMatchObject({ code: 'NETWORK_ERROR', details: { requestSent: false, attempts: 2 } });
     expect(error.message).toContain('ECONNREFUSED');
     expect(error.message).not.toContain('fetch failed');
@@ -46,7 +38,7 @@ describe('EWS through a caller’s own HTTP client', () => {
   });
 
   it('says what a cause without a code says (fetch refuses a blocked port), not "fetch failed"', async () => {
-    const error = await failure(ownClientXhr().post('https://127.0.0.1:6000/EWS/Exchange.asmx', BODY, { retry: 'idempotent' }));
+    const error = await mailbridgeFailure(ownClientXhr().post('https://127.0.0.1:6000/EWS/Exchange.asmx', BODY, { retry: 'idempotent' }));
     expect(error.code).toBe('NETWORK_ERROR');
     expect(error.message).toContain('blocked ports');
     expect(error.hint).toContain('6000');

@@ -1,4 +1,5 @@
-import { MailbridgeError } from '@mailbridge/core';
+import type { MailbridgeError } from '@mailbridge/core';
+import { mailbridgeFailure } from '@mailbridge/core/testing';
 import { DEMO } from '@mailbridge/simulator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type GraphTestBed, startGraphTestBed } from './support/graph-test-bed.js';
@@ -14,15 +15,6 @@ const DEPTH = 5_000_000;
 /** Far above what reading and scanning a 30 MB answer takes, far below what parsing it took. */
 const MAX_MS = 6000;
 const MAX_RSS_GROWTH_BYTES = 400 * 1024 * 1024;
-
-async function failure(promise: Promise<unknown>): Promise<MailbridgeError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!MailbridgeError.isInstance(error)) throw new Error(`expected a MailbridgeError, got ${String(error)}`);
-  return error;
-}
 
 /** Runs `call`, sampling the process's memory meanwhile: its time and peak RSS growth. */
 async function measured<T>(call: () => Promise<T>): Promise<{ result: T; ms: number; rssGrowth: number }> {
@@ -66,7 +58,7 @@ describe('Graph JSON answers nested millions of levels deep fail fast, in bounde
       rssGrowth,
     } = await measured(() =>
       // 3 MB: Graph's threshold for an upload session.
-      failure(bed.transport.send({ to: [DEMO.secondMailbox], subject: 'deep upload session', text: 'x', attachments: [{ filename: 'a.bin', content: new Uint8Array(3 * 1024 * 1024).fill(7) }] })),
+      mailbridgeFailure(bed.transport.send({ to: [DEMO.secondMailbox], subject: 'deep upload session', text: 'x', attachments: [{ filename: 'a.bin', content: new Uint8Array(3 * 1024 * 1024).fill(7) }] })),
     );
     expectTooDeep(error);
     expect(ms).toBeLessThan(MAX_MS);
@@ -80,7 +72,7 @@ describe('Graph JSON answers nested millions of levels deep fail fast, in bounde
       ms,
       rssGrowth,
     } = await measured(() =>
-      failure(
+      mailbridgeFailure(
         (async () => {
           for await (const _message of bed.transport.receive({ limit: 5 })) void _message;
         })(),
@@ -93,7 +85,7 @@ describe('Graph JSON answers nested millions of levels deep fail fast, in bounde
 
   it('an error answer (400 to sendMail) is refused the same way, not parsed for its error code', async () => {
     bed.simulator.inject({ kind: 'hostile', api: 'graph', count: 1, body: 'deep-nesting', depth: DEPTH, status: 400, pathIncludes: 'sendMail' });
-    const { result: error, ms, rssGrowth } = await measured(() => failure(bed.transport.send({ to: [DEMO.secondMailbox], subject: 'deep error', text: 'x' })));
+    const { result: error, ms, rssGrowth } = await measured(() => mailbridgeFailure(bed.transport.send({ to: [DEMO.secondMailbox], subject: 'deep error', text: 'x' })));
     expectTooDeep(error);
     expect(error.details.status).toBe(400);
     expect(ms).toBeLessThan(MAX_MS);

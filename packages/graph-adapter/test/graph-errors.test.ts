@@ -1,5 +1,5 @@
-import { MailbridgeError, type TokenProvider } from '@mailbridge/core';
-import { createTempDir, generateFile } from '@mailbridge/core/testing';
+import type { TokenProvider } from '@mailbridge/core';
+import { createTempDir, generateFile, mailbridgeFailure } from '@mailbridge/core/testing';
 import { DEMO } from '@mailbridge/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGraphTransport } from '../src/index.js';
@@ -11,15 +11,6 @@ const SCOPED_APP = '0a1b2c3d-0000-4000-8000-000000000003';
 const SECRET = 'sim~TestSecret.abcdefghijklmnopqrstuvwx';
 const SHARED = 'shared@contoso.onmicrosoft.com';
 const DISABLED = 'gone@contoso.onmicrosoft.com';
-
-async function failure(promise: Promise<unknown>): Promise<MailbridgeError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!MailbridgeError.isInstance(error)) throw new Error(`expected a MailbridgeError, got ${String(error)}`);
-  return error;
-}
 
 function app(clientId: string, roles: string[], mailboxScope?: string[]) {
   return {
@@ -53,7 +44,7 @@ describe('Graph errors become coded MailbridgeErrors with hints', () => {
 
   it('missing Mail.Send → AUTH_MISSING_PERMISSION naming the permission and admin consent', async () => {
     const transport = bed.newTransport({ clientId: READ_ONLY_APP, secret: SECRET });
-    const error = await failure(transport.send({ to: [DEMO.secondMailbox], subject: 'x', text: 'x' }));
+    const error = await mailbridgeFailure(transport.send({ to: [DEMO.secondMailbox], subject: 'x', text: 'x' }));
     expect(error.code).toBe('AUTH_MISSING_PERMISSION');
     expect(error.message).toContain('Mail.Send');
     expect(error.hint).toContain('Grant admin consent');
@@ -64,7 +55,7 @@ describe('Graph errors become coded MailbridgeErrors with hints', () => {
   it('large attachment with Mail.Send only → AUTH_MISSING_PERMISSION saying Mail.ReadWrite is needed', async () => {
     const transport = bed.newTransport({ clientId: SEND_ONLY_APP, secret: SECRET });
     const file = await generateFile(temp.dir, 'large.bin', 4 * 1024 * 1024);
-    const error = await failure(transport.send({ to: [DEMO.secondMailbox], subject: 'x', text: 'x', attachments: [{ filename: 'large.bin', content: { path: file.path } }] }));
+    const error = await mailbridgeFailure(transport.send({ to: [DEMO.secondMailbox], subject: 'x', text: 'x', attachments: [{ filename: 'large.bin', content: { path: file.path } }] }));
     expect(error.code).toBe('AUTH_MISSING_PERMISSION');
     expect(error.message).toContain('Mail.ReadWrite');
     expect(error.hint).toMatch(/Mail\.ReadWrite, not only Mail\.Send/);
@@ -75,7 +66,7 @@ describe('Graph errors become coded MailbridgeErrors with hints', () => {
 
   it('mailbox outside the app access scope → MAILBOX_ACCESS_DENIED with the PowerShell checks', async () => {
     const transport = bed.newTransport({ clientId: SCOPED_APP, secret: SECRET });
-    const error = await failure(transport.probe());
+    const error = await mailbridgeFailure(transport.probe());
     expect(error.code).toBe('MAILBOX_ACCESS_DENIED');
     expect(error.hint).toContain(`Test-ApplicationAccessPolicy -Identity ${DEMO.mailbox} -AppId ${SCOPED_APP}`);
     expect(error.hint).toContain('Test-ServicePrincipalAuthorization');
@@ -88,24 +79,24 @@ describe('Graph errors become coded MailbridgeErrors with hints', () => {
   it('a token for another API (wrong audience) → AUTH_WRONG_AUDIENCE', async () => {
     const ewsTokens: TokenProvider = { kind: 'app-only', getToken: (_resource, options) => bed.tokenProvider.getToken('ews', options) };
     const transport = createGraphTransport({ mailbox: DEMO.mailbox, graphEndpoint: bed.simulator.graphUrl, tokenProvider: ewsTokens, http: bed.http, retry: bed.retry });
-    const error = await failure(transport.probe());
+    const error = await mailbridgeFailure(transport.probe());
     expect(error.code).toBe('AUTH_WRONG_AUDIENCE');
     expect(error.hint).toMatch(/audience|aud/);
   });
 
   it('MailboxNotEnabledForRESTAPI → MAILBOX_NOT_ENABLED_FOR_REST', async () => {
-    const error = await failure(bed.newTransport({ mailbox: DISABLED }).probe());
+    const error = await mailbridgeFailure(bed.newTransport({ mailbox: DISABLED }).probe());
     expect(error.code).toBe('MAILBOX_NOT_ENABLED_FOR_REST');
     expect(error.hint).toMatch(/on-premises|license/);
   });
 
   it('unknown mailbox → MAILBOX_NOT_FOUND', async () => {
-    const error = await failure(bed.newTransport({ mailbox: 'nobody@contoso.onmicrosoft.com' }).probe());
+    const error = await mailbridgeFailure(bed.newTransport({ mailbox: 'nobody@contoso.onmicrosoft.com' }).probe());
     expect(error.code).toBe('MAILBOX_NOT_FOUND');
   });
 
   it('sending as a mailbox without Send As → SEND_AS_DENIED; with Send As it is delivered from it', async () => {
-    const denied = await failure(bed.transport.send({ from: DEMO.secondMailbox, to: [DEMO.secondMailbox], subject: 'x', text: 'x' }));
+    const denied = await mailbridgeFailure(bed.transport.send({ from: DEMO.secondMailbox, to: [DEMO.secondMailbox], subject: 'x', text: 'x' }));
     expect(denied.code).toBe('SEND_AS_DENIED');
     expect(denied.message).toContain(DEMO.secondMailbox);
     const sent = await bed.transport.send({ from: SHARED, to: [DEMO.secondMailbox], subject: 'from shared', text: 'x' });
@@ -114,13 +105,13 @@ describe('Graph errors become coded MailbridgeErrors with hints', () => {
   });
 
   it('unknown message id → ITEM_NOT_FOUND', async () => {
-    const error = await failure(bed.transport.getMime('AAMkAGRvZXMtbm90LWV4aXN0'));
+    const error = await mailbridgeFailure(bed.transport.getMime('AAMkAGRvZXMtbm90LWV4aXN0'));
     expect(error.code).toBe('ITEM_NOT_FOUND');
   });
 
   it('no token or secret ever appears in an error', async () => {
     const transport = bed.newTransport({ clientId: READ_ONLY_APP, secret: SECRET });
-    const error = await failure(transport.send({ to: [DEMO.secondMailbox], subject: 'x', text: 'x' }));
+    const error = await mailbridgeFailure(transport.send({ to: [DEMO.secondMailbox], subject: 'x', text: 'x' }));
     const { token } = await bed.tokenProvider.getToken('graph');
     const text = JSON.stringify({ message: error.message, hint: error.hint, details: error.details, json: error.toJSON() });
     expect(text).not.toContain(SECRET);

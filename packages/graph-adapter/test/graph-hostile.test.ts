@@ -1,16 +1,8 @@
-import { createRetryPolicy, createTokenProvider, type MailbridgeConfig, MailbridgeError } from '@mailbridge/core';
+import { createRetryPolicy, createTokenProvider, type MailbridgeConfig } from '@mailbridge/core';
+import { mailbridgeFailure } from '@mailbridge/core/testing';
 import { DEMO } from '@mailbridge/simulator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type GraphTestBed, startGraphTestBed } from './support/graph-test-bed.js';
-
-async function failure(promise: Promise<unknown>): Promise<MailbridgeError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!MailbridgeError.isInstance(error)) throw new Error(`expected a MailbridgeError, got ${String(error)}`);
-  return error;
-}
 
 describe('hostile or broken answers become INVALID_RESPONSE, never a hang, a crash or a fake success', () => {
   let bed: GraphTestBed;
@@ -25,7 +17,7 @@ describe('hostile or broken answers become INVALID_RESPONSE, never a hang, a cra
 
   it.each(['malformed-json', 'wrong-content-type', 'empty-body', 'truncated-xml'] as const)('%s on a message page', async (body) => {
     bed.simulator.inject({ kind: 'hostile', api: 'graph', count: 1, body, pathIncludes: '/messages' });
-    const error = await failure(
+    const error = await mailbridgeFailure(
       (async () => {
         for await (const _message of bed.transport.receive({ limit: 5 })) void _message;
       })(),
@@ -50,7 +42,7 @@ describe('hostile or broken answers become INVALID_RESPONSE, never a hang, a cra
     const tokenProvider = createTokenProvider(config, { http: bed.http, retry: createRetryPolicy({ maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 50 }) });
     const transport = api === 'entra' ? bed.newTransport({ tokenProvider }) : bed.transport;
     bed.simulator.inject({ kind: 'hostile', api, count: 5, body: 'deep-nesting', pathIncludes: path });
-    const error = await failure(call(transport));
+    const error = await mailbridgeFailure(call(transport));
     expect(error.code).toBe('INVALID_RESPONSE');
     expect(error.message).toMatch(/nested more than \d+ levels/);
     expect(error.message).not.toMatch(/call stack/);
@@ -60,7 +52,7 @@ describe('hostile or broken answers become INVALID_RESPONSE, never a hang, a cra
   it('a gigantic body is cut off at the size limit, memory bounded', async () => {
     bed.simulator.inject({ kind: 'hostile', api: 'graph', count: 1, body: 'gigantic-body', pathIncludes: 'mailFolders/inbox', sizeBytes: 512 * 1024 * 1024 });
     const before = process.memoryUsage().rss;
-    const error = await failure(bed.transport.probe());
+    const error = await mailbridgeFailure(bed.transport.probe());
     expect(error.code).toBe('INVALID_RESPONSE');
     expect(process.memoryUsage().rss - before).toBeLessThan(200 * 1024 * 1024);
   }, 120_000);
@@ -68,7 +60,7 @@ describe('hostile or broken answers become INVALID_RESPONSE, never a hang, a cra
   it('a 200 instead of 202 to sendMail is not taken for a sent message', async () => {
     bed.simulator.inject({ kind: 'hostile', api: 'graph', count: 1, body: 'empty-body', pathIncludes: 'sendMail' });
     const id = '<hostile-send@contoso.onmicrosoft.com>';
-    const error = await failure(bed.transport.send({ to: [DEMO.secondMailbox], subject: 'x', text: 'x', internetMessageId: id }));
+    const error = await mailbridgeFailure(bed.transport.send({ to: [DEMO.secondMailbox], subject: 'x', text: 'x', internetMessageId: id }));
     expect(error.code).toBe('INVALID_RESPONSE');
     expect(error.hint).toMatch(/Sent Items/);
     expect(bed.simulator.deliveries(id).mailboxes).toEqual([]);
@@ -94,7 +86,7 @@ describe('a redirecting Graph endpoint gets no bearer token re-sent (issue 14, i
     ['a send (POST)', 307, 'sendMail', () => bed.transport.send({ to: [DEMO.secondMailbox], subject: 'redirected', text: 'x' })],
   ] as const)('%s answered %i: REDIRECT_REFUSED naming the host, nothing reaches it', async (_what, status, path, call) => {
     bed.simulator.inject({ kind: 'hostile', api: 'graph', count: 5, body: 'redirect', status, pathIncludes: path });
-    const error = await failure(call());
+    const error = await mailbridgeFailure(call());
     expect(error.code).toBe('REDIRECT_REFUSED');
     expect(error.message).toMatch(/redirect to 127\.0\.0\.1:\d+/);
     expect(bed.simulator.caughtRedirects()).toEqual([]);
@@ -117,7 +109,7 @@ describe("a token endpoint outage is Entra's error, not Graph's", () => {
     const transport = bed.newTransport({ tokenProvider });
     const stop = bed.simulator.inject({ kind: 'token-outage' });
     try {
-      const error = await failure(transport.probe());
+      const error = await mailbridgeFailure(transport.probe());
       expect(error.code).toBe('SERVICE_UNAVAILABLE');
       expect(error.message).toMatch(/Entra ID/);
       expect(error.message).not.toMatch(/Microsoft Graph/);

@@ -3,7 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHttpClient, createRetryPolicy, type HttpClient, MailbridgeError } from '@mailbridge/core';
-import { createTestPki, type TestPki } from '@mailbridge/core/testing';
+import { createTestPki, mailbridgeFailure, type TestPki } from '@mailbridge/core/testing';
 import { DEMO } from '@mailbridge/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GraphTransport } from '../src/index.js';
@@ -44,15 +44,6 @@ async function tcpServer(onSocket: (socket: Socket) => void): Promise<{ server: 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
   return { server, url: `https://127.0.0.1:${port}`, connections: () => connections };
-}
-
-async function failure(promise: Promise<unknown>): Promise<MailbridgeError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!MailbridgeError.isInstance(error)) throw new Error(`expected a MailbridgeError, got ${String(error)}`);
-  return error;
 }
 
 let bed: GraphTestBed;
@@ -97,8 +88,8 @@ function transportOn(graphEndpoint: string, http: HttpClient): GraphTransport {
 
 /** The same call through core's client (the test bed's) and through a caller's own. */
 async function bothClients(graphEndpoint: string, call: (transport: GraphTransport) => Promise<unknown>, own = ownClient()): Promise<{ builtIn: MailbridgeError; callers: MailbridgeError; own: typeof own }> {
-  const builtIn = await failure(call(transportOn(graphEndpoint, bed.http)));
-  const callers = await failure(call(transportOn(graphEndpoint, own)));
+  const builtIn = await mailbridgeFailure(call(transportOn(graphEndpoint, bed.http)));
+  const callers = await mailbridgeFailure(call(transportOn(graphEndpoint, own)));
   return { builtIn, callers, own };
 }
 
@@ -151,9 +142,9 @@ describe("a caller's own HTTP client: network failures mapped as core's client m
 
   it('a server that resets every connection: NETWORK_ERROR with the same hint, as many connections tried', async () => {
     const before = reset.connections();
-    const builtIn = await failure(transportOn(reset.url, bed.http).probe());
+    const builtIn = await mailbridgeFailure(transportOn(reset.url, bed.http).probe());
     const builtInConnections = reset.connections() - before;
-    const callers = await failure(transportOn(reset.url, ownClient()).probe());
+    const callers = await mailbridgeFailure(transportOn(reset.url, ownClient()).probe());
     const callersConnections = reset.connections() - before - builtInConnections;
     expect(builtIn.code).toBe('NETWORK_ERROR');
     expect(callers.code).toBe(builtIn.code);
@@ -186,7 +177,7 @@ describe("a caller's own HTTP client: network failures mapped as core's client m
       },
       async close() {},
     };
-    const error = await failure(transportOn(refusedUrl, leaky).probe());
+    const error = await mailbridgeFailure(transportOn(refusedUrl, leaky).probe());
     expect(error.code).toBe('NETWORK_ERROR');
     expect(error.hint).toMatch(/Nothing accepts connections/);
     expect(authorizationSeen(error)).toBe(true);
@@ -195,7 +186,7 @@ describe("a caller's own HTTP client: network failures mapped as core's client m
 
   it("the caller's abort signal: its AbortError is ABORTED, never retried", async () => {
     const own = ownClient();
-    const error = await failure(transportOn(silent.url, own).probe({ signal: AbortSignal.timeout(300) }));
+    const error = await mailbridgeFailure(transportOn(silent.url, own).probe({ signal: AbortSignal.timeout(300) }));
     expect(error.code).toBe('ABORTED');
     expect(own.calls).toBe(1);
   });
@@ -203,9 +194,9 @@ describe("a caller's own HTTP client: network failures mapped as core's client m
   it("a server that never answers: the client's own time limit is a NETWORK_TIMEOUT, retried as often as core's timeout", async () => {
     const builtInHttp = createHttpClient({ caFile: bed.simulator.caFile, timeoutMs: 300 });
     try {
-      const builtIn = await failure(transportOn(silent.url, builtInHttp).probe());
+      const builtIn = await mailbridgeFailure(transportOn(silent.url, builtInHttp).probe());
       const own = ownClient({ timeoutMs: 300 });
-      const callers = await failure(transportOn(silent.url, own).probe());
+      const callers = await mailbridgeFailure(transportOn(silent.url, own).probe());
       expect(builtIn.code).toBe('NETWORK_TIMEOUT');
       expect(callers.code).toBe(builtIn.code);
       // Core's hint names network.timeoutMs, its own setting; the caller's client has a limit of its own.

@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHttpClient, createRetryPolicy, createTokenProvider, type HttpClient, isDelegatedTokenProvider, type MailbridgeConfig, MailbridgeError, parseConfig } from '@mailbridge/core';
+import { createHttpClient, createRetryPolicy, createTokenProvider, type HttpClient, isDelegatedTokenProvider, type MailbridgeConfig, type MailbridgeError, parseConfig } from '@mailbridge/core';
+import { mailbridgeFailure } from '@mailbridge/core/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO } from '../src/demo/demo-seed.js';
 import { startSimulator } from '../src/simulator.js';
@@ -42,17 +43,6 @@ function config(auth: Record<string, unknown>): MailbridgeConfig {
 }
 
 const provider = (cfg: MailbridgeConfig) => createTokenProvider(cfg, { http, env: {}, retry: createRetryPolicy({ maxAttempts: 2, baseDelayMs: 1, maxSingleDelayMs: 5 }) });
-
-async function failure(promise: Promise<unknown>): Promise<MailbridgeError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected the call to fail');
-    },
-    (e: unknown) => e,
-  );
-  expect(MailbridgeError.isInstance(error)).toBe(true);
-  return error as MailbridgeError;
-}
 
 /** A raw HTTPS POST (no client library, no redirect handling). */
 function post(url: string, body: string): Promise<{ status: number; location?: string }> {
@@ -96,7 +86,7 @@ describe('a redirecting token endpoint gets no credential re-sent (REDIRECT_REFU
 
   it.each([307, 308] as const)('client secret (%i)', async (status) => {
     redirectTokenEndpoint(status);
-    const error = await failure(provider(config({ clientSecret: DEMO.clientSecret })).getToken('graph'));
+    const error = await mailbridgeFailure(provider(config({ clientSecret: DEMO.clientSecret })).getToken('graph'));
     expectRefused(error, [DEMO.clientSecret]);
   });
 
@@ -107,7 +97,7 @@ describe('a redirecting token endpoint gets no credential re-sent (REDIRECT_REFU
     writeFileSync(certificateFile, cert.certPem);
     writeFileSync(privateKeyFile, cert.keyPem, { mode: 0o600 });
     redirectTokenEndpoint();
-    const error = await failure(provider(config({ certificate: { certificateFile, privateKeyFile } })).getToken('graph'));
+    const error = await mailbridgeFailure(provider(config({ certificate: { certificateFile, privateKeyFile } })).getToken('graph'));
     expectRefused(error, []);
   });
 
@@ -116,7 +106,7 @@ describe('a redirecting token endpoint gets no credential re-sent (REDIRECT_REFU
     const clientAssertionFile = join(dir, 'federated-token');
     writeFileSync(clientAssertionFile, assertion, { mode: 0o600 });
     redirectTokenEndpoint();
-    const error = await failure(provider(config({ clientAssertionFile })).getToken('graph'));
+    const error = await mailbridgeFailure(provider(config({ clientAssertionFile })).getToken('graph'));
     expectRefused(error, [assertion]);
   });
 
@@ -126,7 +116,7 @@ describe('a redirecting token endpoint gets no credential re-sent (REDIRECT_REFU
     if (!isDelegatedTokenProvider(tokens)) throw new Error('expected a delegated provider');
     redirectTokenEndpoint();
     let deviceCode = '';
-    const error = await failure(
+    const error = await mailbridgeFailure(
       tokens.signIn({
         onDeviceCode: (info) => {
           deviceCode = info.userCode;
@@ -144,7 +134,7 @@ describe('a redirecting token endpoint gets no credential re-sent (REDIRECT_REFU
     if (!isDelegatedTokenProvider(tokens)) throw new Error('expected a delegated provider');
     await tokens.signIn({ onDeviceCode: (info) => sim.approveDeviceCode(info.userCode, DEMO.mailbox) });
     redirectTokenEndpoint();
-    const error = await failure(tokens.getToken('graph', { forceRefresh: true }));
+    const error = await mailbridgeFailure(tokens.getToken('graph', { forceRefresh: true }));
     expectRefused(error, []);
   });
 });

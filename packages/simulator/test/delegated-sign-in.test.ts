@@ -8,7 +8,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createHttpClient, createLogger, createRetryPolicy, createTokenProvider, type DelegatedTokenProvider, type HttpClient, isDelegatedTokenProvider, type LogRecord, MailbridgeError, parseConfig } from '@mailbridge/core';
+import { createHttpClient, createLogger, createRetryPolicy, createTokenProvider, type DelegatedTokenProvider, type HttpClient, isDelegatedTokenProvider, type LogRecord, parseConfig } from '@mailbridge/core';
+import { mailbridgeFailure } from '@mailbridge/core/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSimulator } from '../src/simulator.js';
 import type { Simulator } from '../src/types.js';
@@ -66,17 +67,6 @@ function provider(setup: Setup = {}): { tokens: DelegatedTokenProvider; tokenCac
 /** Signs in, approving the code as `user` the moment it is shown (what the person does in a browser). */
 function signInAs(tokens: DelegatedTokenProvider, user: string, options: { decline?: boolean } = {}) {
   return tokens.signIn({ onDeviceCode: (info) => sim.approveDeviceCode(info.userCode, user, options) });
-}
-
-async function failure(promise: Promise<unknown>): Promise<MailbridgeError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected the call to fail');
-    },
-    (e: unknown) => e,
-  );
-  expect(MailbridgeError.isInstance(error)).toBe(true);
-  return error as MailbridgeError;
 }
 
 const cacheJson = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as Record<string, Record<string, Record<string, unknown>>>;
@@ -230,7 +220,7 @@ describe('device-code sign-in', { timeout: 120_000 }, () => {
     const removed = await tokens.signOut();
     expect(removed.map((account) => account.username)).toEqual([PERSONAL_USER]);
     expect(existsSync(tokenCache)).toBe(false);
-    const error = await failure(tokens.getToken('graph'));
+    const error = await mailbridgeFailure(tokens.getToken('graph'));
     expect(error.code).toBe('AUTH_INTERACTION_REQUIRED');
     expect(await tokens.signOut()).toEqual([]);
   });
@@ -264,7 +254,7 @@ describe('device-code sign-in', { timeout: 120_000 }, () => {
 describe('device-code sign-in errors, each with its hint', { timeout: 60_000 }, () => {
   it('no account kept: AUTH_INTERACTION_REQUIRED, run mailbridge login', async () => {
     const { tokens } = provider();
-    const error = await failure(tokens.getToken('graph'));
+    const error = await mailbridgeFailure(tokens.getToken('graph'));
     expect(error.code).toBe('AUTH_INTERACTION_REQUIRED');
     expect(error.hint).toContain('mailbridge login');
   });
@@ -275,7 +265,7 @@ describe('device-code sign-in errors, each with its hint', { timeout: 60_000 }, 
     await tokens.getToken('graph');
     await new Promise((resolve) => setTimeout(resolve, 1_100)); // revocation covers sessions signed in before now
     sim.revokeSignIns(HOME_USER);
-    const error = await failure(tokens.getToken('graph', { forceRefresh: true }));
+    const error = await mailbridgeFailure(tokens.getToken('graph', { forceRefresh: true }));
     expect(error.code).toBe('AUTH_INTERACTION_REQUIRED');
     expect(error.message).toMatch(/revoked/);
     expect(error.hint).toContain('mailbridge login');
@@ -287,7 +277,7 @@ describe('device-code sign-in errors, each with its hint', { timeout: 60_000 }, 
     const { tokens } = provider();
     await signInAs(tokens, PERSONAL_USER);
     sim.inject({ kind: 'clock-skew', ms: 91 * 24 * 3600_000 });
-    const error = await failure(tokens.getToken('graph', { forceRefresh: true }));
+    const error = await mailbridgeFailure(tokens.getToken('graph', { forceRefresh: true }));
     expect(error.code).toBe('AUTH_INTERACTION_REQUIRED');
     expect(error.details.aadsts).toBe(700082);
     expect(error.hint).toContain('mailbridge login');
@@ -295,7 +285,7 @@ describe('device-code sign-in errors, each with its hint', { timeout: 60_000 }, 
 
   it('consent declined: AUTH_DECLINED', async () => {
     const { tokens } = provider();
-    const error = await failure(signInAs(tokens, PERSONAL_USER, { decline: true }));
+    const error = await mailbridgeFailure(signInAs(tokens, PERSONAL_USER, { decline: true }));
     expect(error.code).toBe('AUTH_DECLINED');
     expect(error.details.aadsts).toBe(65004);
     expect(error.hint).toContain('mailbridge login');
@@ -303,7 +293,7 @@ describe('device-code sign-in errors, each with its hint', { timeout: 60_000 }, 
 
   it('code expired before approval: AUTH_DEVICE_CODE_EXPIRED', async () => {
     const { tokens } = provider();
-    const error = await failure(tokens.signIn({ onDeviceCode: () => void sim.inject({ kind: 'clock-skew', ms: 16 * 60_000 }) }));
+    const error = await mailbridgeFailure(tokens.signIn({ onDeviceCode: () => void sim.inject({ kind: 'clock-skew', ms: 16 * 60_000 }) }));
     expect(error.code).toBe('AUTH_DEVICE_CODE_EXPIRED');
     expect(error.details.aadsts).toBe(70019);
     expect(error.hint).toContain('mailbridge login');
@@ -313,7 +303,7 @@ describe('device-code sign-in errors, each with its hint', { timeout: 60_000 }, 
     const { tokens } = provider();
     const controller = new AbortController();
     let abortedAt = 0;
-    const error = await failure(
+    const error = await mailbridgeFailure(
       tokens.signIn({
         signal: controller.signal,
         onDeviceCode: () =>
@@ -332,7 +322,7 @@ describe('device-code sign-in errors, each with its hint', { timeout: 60_000 }, 
   it('personal-only app on "organizations": AUTH_ACCOUNT_TYPE_MISMATCH (AADSTS9002331) before anyone is asked', async () => {
     const { tokens } = provider({ tenant: 'organizations', clientId: PERSONAL_ONLY_APP });
     let asked = false;
-    const error = await failure(tokens.signIn({ onDeviceCode: () => (asked = true) }));
+    const error = await mailbridgeFailure(tokens.signIn({ onDeviceCode: () => (asked = true) }));
     expect(asked).toBe(false);
     expect(error.code).toBe('AUTH_ACCOUNT_TYPE_MISMATCH');
     expect(error.details.aadsts).toBe(9002331);
@@ -341,7 +331,7 @@ describe('device-code sign-in errors, each with its hint', { timeout: 60_000 }, 
 
   it('work-only app on "consumers": AUTH_ACCOUNT_TYPE_MISMATCH (AADSTS9002332)', async () => {
     const { tokens } = provider({ tenant: 'consumers', clientId: WORK_ONLY_APP });
-    const error = await failure(tokens.signIn({ onDeviceCode: () => undefined }));
+    const error = await mailbridgeFailure(tokens.signIn({ onDeviceCode: () => undefined }));
     expect(error.code).toBe('AUTH_ACCOUNT_TYPE_MISMATCH');
     expect(error.details.aadsts).toBe(9002332);
     expect(error.hint).toContain('"organizations"');
@@ -349,7 +339,7 @@ describe('device-code sign-in errors, each with its hint', { timeout: 60_000 }, 
 
   it('a personal account on "organizations": AUTH_ACCOUNT_TYPE_MISMATCH (AADSTS50020), use consumers', async () => {
     const { tokens } = provider({ tenant: 'organizations' });
-    const error = await failure(signInAs(tokens, PERSONAL_USER));
+    const error = await mailbridgeFailure(signInAs(tokens, PERSONAL_USER));
     expect(error.code).toBe('AUTH_ACCOUNT_TYPE_MISMATCH');
     expect(error.details.aadsts).toBe(50020);
     expect(error.hint).toContain('"consumers"');
@@ -357,7 +347,7 @@ describe('device-code sign-in errors, each with its hint', { timeout: 60_000 }, 
 
   it('a work account on "consumers": AUTH_ACCOUNT_TYPE_MISMATCH (AADSTS50034), use organizations', async () => {
     const { tokens } = provider({ tenant: 'consumers' });
-    const error = await failure(signInAs(tokens, WORK_USER));
+    const error = await mailbridgeFailure(signInAs(tokens, WORK_USER));
     expect(error.code).toBe('AUTH_ACCOUNT_TYPE_MISMATCH');
     expect(error.details.aadsts).toBe(50034);
     expect(error.hint).toContain('"organizations"');
@@ -366,7 +356,7 @@ describe('device-code sign-in errors, each with its hint', { timeout: 60_000 }, 
   it('a corrupt cache file counts as signed out (no crash), and a sign-in rewrites it', async () => {
     const { tokens, tokenCache } = provider();
     writeFileSync(tokenCache, '{"Account": {', { mode: 0o600 });
-    expect((await failure(tokens.getToken('graph'))).code).toBe('AUTH_INTERACTION_REQUIRED');
+    expect((await mailbridgeFailure(tokens.getToken('graph'))).code).toBe('AUTH_INTERACTION_REQUIRED');
     await signInAs(tokens, PERSONAL_USER);
     expect(Object.keys(cacheJson(tokenCache).Account ?? {})).toHaveLength(1);
     expect(logs.some((record) => /not valid JSON/.test(record.message))).toBe(true);

@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { createHttpClient, createRetryPolicy, createTokenProvider, type HttpClient, type MailbridgeConfig, MailbridgeError, parseConfig } from '@mailbridge/core';
+import { createHttpClient, createRetryPolicy, createTokenProvider, type HttpClient, type MailbridgeConfig, parseConfig } from '@mailbridge/core';
+import { mailbridgeFailure } from '@mailbridge/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTOSO, type EntraFixtures, entraFixtures, FABRIKAM, FIC_SUBJECT, GOV, GOV_APP, MAILER, MULTI, SECRET } from './support/entra-fixtures.js';
 import { type EntraHarness, startEntraHarness } from './support/entra-harness.js';
@@ -51,17 +52,6 @@ function config(auth: Record<string, unknown>): MailbridgeConfig {
 
 const provider = (cfg: MailbridgeConfig, env: NodeJS.ProcessEnv = {}) => createTokenProvider(cfg, { http, env, retry: createRetryPolicy({ maxAttempts: 1 }) });
 
-async function failure(promise: Promise<unknown>): Promise<MailbridgeError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected the call to fail');
-    },
-    (e: unknown) => e,
-  );
-  expect(MailbridgeError.isInstance(error)).toBe(true);
-  return error as MailbridgeError;
-}
-
 describe('certificate credential', () => {
   it('signs in with a PEM certificate and an encrypted private key (passphrase from env)', async () => {
     const encrypted = createPrivateKey(fixtures.certificate.keyPem).export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: PASSPHRASE }).toString();
@@ -85,20 +75,20 @@ describe('certificate credential', () => {
     const encrypted = createPrivateKey(fixtures.certificate.keyPem).export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: PASSPHRASE }).toString();
     const wrong = 'not~the.Passphrase-9876543210';
     const cfg = config({ certificate: { certificateFile: write('c2.pem', fixtures.certificate.certPem), privateKeyFile: write('k2.pem', encrypted), passphrase: wrong } });
-    const error = await failure(provider(cfg).getToken('graph'));
+    const error = await mailbridgeFailure(provider(cfg).getToken('graph'));
     expect(error).toMatchObject({ code: 'CONFIG_INVALID', details: { path: 'auth.certificate.passphrase' } });
     expect(inspect(error, { depth: 20 })).not.toContain(wrong);
   });
 
   it('a key that does not match the certificate → CONFIG_INVALID before any request', async () => {
     const cfg = config({ certificate: { certificateFile: write('c3.pem', fixtures.certificate.certPem), privateKeyFile: write('k3.pem', fixtures.stranger.keyPem) } });
-    const error = await failure(provider(cfg).getToken('graph'));
+    const error = await mailbridgeFailure(provider(cfg).getToken('graph'));
     expect(error).toMatchObject({ code: 'CONFIG_INVALID', details: { path: 'auth.certificate.privateKeyFile' } });
   });
 
   it('a certificate not registered on the app → AUTH_INVALID_ASSERTION (AADSTS700027)', async () => {
     const cfg = config({ certificate: { certificateFile: write('c4.pem', fixtures.stranger.certPem), privateKeyFile: write('k4.pem', fixtures.stranger.keyPem) } });
-    const error = await failure(provider(cfg).getToken('graph'));
+    const error = await mailbridgeFailure(provider(cfg).getToken('graph'));
     expect(error).toMatchObject({ code: 'AUTH_INVALID_ASSERTION', details: { aadsts: 700027 } });
     expect(error.hint).toContain('Certificates & secrets');
     // The hint fits the credential: nothing about federated token files.
@@ -107,7 +97,7 @@ describe('certificate credential', () => {
 
   it('a missing key file → SECRET_UNRESOLVED naming the path', async () => {
     const cfg = config({ certificate: { certificateFile: write('c5.pem', fixtures.certificate.certPem), privateKeyFile: join(dir, 'nope.pem') } });
-    const error = await failure(provider(cfg).getToken('graph'));
+    const error = await mailbridgeFailure(provider(cfg).getToken('graph'));
     expect(error).toMatchObject({ code: 'SECRET_UNRESOLVED', details: { path: 'auth.certificate.privateKeyFile' } });
     expect(error.message).toContain('nope.pem');
   });
@@ -122,7 +112,7 @@ describe('federated client assertion file', () => {
 
     // The workload's token is rotated to one Entra does not accept: the next request must use it (and fail).
     writeFileSync(file, await harness.entra.issueFederatedAssertion({ subject: 'system:serviceaccount:other:app' }));
-    const error = await failure(tokens.getToken('graph', { forceRefresh: true }));
+    const error = await mailbridgeFailure(tokens.getToken('graph', { forceRefresh: true }));
     expect(error.details.aadsts).toBe(700213);
 
     // Rotated again to a valid one: picked up without restarting.
@@ -133,13 +123,13 @@ describe('federated client assertion file', () => {
 
   it('an expired assertion → AUTH_INVALID_ASSERTION (AADSTS700024)', async () => {
     const file = write('expired-token', await harness.entra.issueFederatedAssertion({ subject: FIC_SUBJECT, lifetimeSeconds: -900 }));
-    const error = await failure(provider(config({ clientAssertionFile: file })).getToken('graph'));
+    const error = await mailbridgeFailure(provider(config({ clientAssertionFile: file })).getToken('graph'));
     expect(error).toMatchObject({ code: 'AUTH_INVALID_ASSERTION', details: { aadsts: 700024 } });
   });
 
   it('a subject without a federated credential → AADSTS700213 translated, naming the Subject identifier', async () => {
     const file = write('other-subject', await harness.entra.issueFederatedAssertion({ subject: 'system:serviceaccount:other:app' }));
-    const error = await failure(provider(config({ clientAssertionFile: file })).getToken('graph'));
+    const error = await mailbridgeFailure(provider(config({ clientAssertionFile: file })).getToken('graph'));
     expect(error).toMatchObject({ code: 'AUTH_INVALID_ASSERTION', details: { aadsts: 700213 } });
     expect(error.message).toContain('subject');
     expect(error.hint).toContain('Subject identifier');
@@ -149,21 +139,21 @@ describe('federated client assertion file', () => {
     const valid = await harness.entra.issueFederatedAssertion({ subject: FIC_SUBJECT });
     const [header, payload] = valid.split('.');
     const forged = `${header}.${payload}.${Buffer.alloc(256, 7).toString('base64url')}`;
-    const error = await failure(provider(config({ clientAssertionFile: write('forged-token', forged) })).getToken('graph'));
+    const error = await mailbridgeFailure(provider(config({ clientAssertionFile: write('forged-token', forged) })).getToken('graph'));
     expect(error).toMatchObject({ code: 'AUTH_INVALID_ASSERTION', details: { aadsts: 700027 } });
     expect(error.hint).toContain('Federated credentials > Issuer');
     expect(error.hint).not.toMatch(/upload/i);
   });
 
   it('an empty token file → SECRET_UNRESOLVED with the projection hint, not the client secret one', async () => {
-    const error = await failure(provider(config({ clientAssertionFile: write('empty-token', '\n') })).getToken('graph'));
+    const error = await mailbridgeFailure(provider(config({ clientAssertionFile: write('empty-token', '\n') })).getToken('graph'));
     expect(error).toMatchObject({ code: 'SECRET_UNRESOLVED', details: { path: 'auth.clientAssertionFile' } });
     expect(error.hint).toContain('projected volume');
     expect(error.hint).not.toContain('Secret ID');
   });
 
   it('a missing file → SECRET_UNRESOLVED at auth.clientAssertionFile', async () => {
-    const error = await failure(provider(config({ clientAssertionFile: join(dir, 'no-token-here') })).getToken('graph'));
+    const error = await mailbridgeFailure(provider(config({ clientAssertionFile: join(dir, 'no-token-here') })).getToken('graph'));
     expect(error).toMatchObject({ code: 'SECRET_UNRESOLVED', details: { path: 'auth.clientAssertionFile' } });
   });
 });
@@ -174,7 +164,7 @@ describe('national clouds', () => {
       { transport: 'graph', mailbox: 'alerts@agency.onmicrosoft.us', auth: { tenant: GOV, clientId: GOV_APP, clientSecret: SECRET }, endpoints: { authorityHost: harness.baseUrl, graph: harness.baseUrl } },
       { env: {}, baseDir: dir },
     ).config;
-    const error = await failure(provider(cfg).getToken('graph'));
+    const error = await mailbridgeFailure(provider(cfg).getToken('graph'));
     expect(error).toMatchObject({ code: 'AUTH_WRONG_CLOUD', details: { aadsts: 500011 } });
     expect(error.hint).toContain('Set "cloud" to "usgov"');
   });
@@ -188,7 +178,7 @@ describe('client secret from a file, and multi-tenant apps', () => {
   });
 
   it('a single-tenant app used from another tenant → AUTH_APP_NOT_FOUND; a consented multi-tenant app works there', async () => {
-    const error = await failure(provider(config({ tenant: FABRIKAM, clientSecret: SECRET })).getToken('graph'));
+    const error = await mailbridgeFailure(provider(config({ tenant: FABRIKAM, clientSecret: SECRET })).getToken('graph'));
     expect(error).toMatchObject({ code: 'AUTH_APP_NOT_FOUND', details: { aadsts: 700016 } });
     const token = await provider(config({ tenant: FABRIKAM, clientId: MULTI, clientSecret: SECRET })).getToken('graph');
     expect(token.claims).toMatchObject({ tid: FABRIKAM, appid: MULTI });

@@ -6,20 +6,8 @@
 import { createServer as createHttpServer } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { inspect } from 'node:util';
-import {
-  checkPermissions,
-  createHttpClient,
-  createLogger,
-  createRedactor,
-  createRetryPolicy,
-  createTokenProvider,
-  type HttpClient,
-  type LogRecord,
-  type MailbridgeConfig,
-  MailbridgeError,
-  parseConfig,
-  type TokenProviderDeps,
-} from '@mailbridge/core';
+import { checkPermissions, createHttpClient, createLogger, createRedactor, createRetryPolicy, createTokenProvider, type HttpClient, type LogRecord, type MailbridgeConfig, parseConfig, type TokenProviderDeps } from '@mailbridge/core';
+import { mailbridgeFailure } from '@mailbridge/core/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEMO } from '../src/demo/demo-seed.js';
 import { startSimulator } from '../src/simulator.js';
@@ -107,17 +95,6 @@ function provider(cfg: MailbridgeConfig, deps: Partial<TokenProviderDeps> = {}) 
 
 const tokenRequests = () => sim.requests().filter((r) => r.api === 'entra' && r.method === 'POST' && r.url.includes('/oauth2/v2.0/token'));
 
-async function failure(promise: Promise<unknown>): Promise<MailbridgeError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected the call to fail');
-    },
-    (e: unknown) => e,
-  );
-  expect(MailbridgeError.isInstance(error)).toBe(true);
-  return error as MailbridgeError;
-}
-
 describe('token provider: credentials', () => {
   it('gets an app-only Graph token with the client secret, contacting only the simulator', async () => {
     const client = http();
@@ -189,7 +166,7 @@ describe('token provider: credentials', () => {
   it('takes the secret from { env } at first use, and fails clearly while it is unset', async () => {
     const env: NodeJS.ProcessEnv = {};
     const tokens = provider(config({ clientSecret: { env: 'MB_TEST_SECRET' } }), { env });
-    const error = await failure(tokens.getToken('graph'));
+    const error = await mailbridgeFailure(tokens.getToken('graph'));
     expect(error).toMatchObject({ code: 'SECRET_UNRESOLVED', message: expect.stringContaining('MB_TEST_SECRET') });
     env.MB_TEST_SECRET = DEMO.clientSecret;
     expect((await tokens.getToken('graph')).claims.appid).toBe(DEMO.clientId);
@@ -198,7 +175,7 @@ describe('token provider: credentials', () => {
 
 describe('token provider: Entra errors become coded errors with hints', () => {
   it('wrong secret → AUTH_INVALID_SECRET (AADSTS7000215) with trace and correlation ids', async () => {
-    const error = await failure(provider(config({ clientSecret: 'sim~Wrong.Secret-abcdefghijklmnopqrstuv' })).getToken('graph'));
+    const error = await mailbridgeFailure(provider(config({ clientSecret: 'sim~Wrong.Secret-abcdefghijklmnopqrstuv' })).getToken('graph'));
     expect(error.code).toBe('AUTH_INVALID_SECRET');
     expect(error.details).toMatchObject({ aadsts: 7000215, status: 401, serviceCode: 'invalid_client' });
     expect(error.details.traceId).toMatch(/^[0-9a-f-]{36}$/);
@@ -210,14 +187,14 @@ describe('token provider: Entra errors become coded errors with hints', () => {
   });
 
   it('the secret ID pasted instead of the Value → says so', async () => {
-    const error = await failure(provider(config({ clientSecret: DEMO.clientSecretId })).getToken('graph'));
+    const error = await mailbridgeFailure(provider(config({ clientSecret: DEMO.clientSecretId })).getToken('graph'));
     expect(error.code).toBe('AUTH_INVALID_SECRET');
     expect(error.message).toContain('looks like the secret ID, not its Value');
     expect(error.hint).toContain('Value');
   });
 
   it('expired secret → AUTH_SECRET_EXPIRED with the configured date and how to create a new one', async () => {
-    const error = await failure(provider(config({ clientId: EXPIRED_APP, clientSecret: EXPIRED_SECRET, secretExpiresAt: '2024-03-01' })).getToken('graph'));
+    const error = await mailbridgeFailure(provider(config({ clientId: EXPIRED_APP, clientSecret: EXPIRED_SECRET, secretExpiresAt: '2024-03-01' })).getToken('graph'));
     expect(error.code).toBe('AUTH_SECRET_EXPIRED');
     expect(error.details.aadsts).toBe(7000222);
     expect(error.message).toContain('2024-03-01');
@@ -225,19 +202,19 @@ describe('token provider: Entra errors become coded errors with hints', () => {
   });
 
   it('app not in the tenant → AUTH_APP_NOT_FOUND (AADSTS700016)', async () => {
-    const error = await failure(provider(config({ clientId: '0f0e0d0c-0b0a-4909-8807-060504030201' })).getToken('graph'));
+    const error = await mailbridgeFailure(provider(config({ clientId: '0f0e0d0c-0b0a-4909-8807-060504030201' })).getToken('graph'));
     expect(error).toMatchObject({ code: 'AUTH_APP_NOT_FOUND', details: { aadsts: 700016 } });
     expect(error.hint).toContain('multi-tenant');
   });
 
   it('unknown tenant → AUTH_TENANT_NOT_FOUND (AADSTS90002) mentioning national clouds', async () => {
-    const error = await failure(provider(config({ tenant: '01234567-89ab-4cde-8f01-23456789abcd' })).getToken('graph'));
+    const error = await mailbridgeFailure(provider(config({ tenant: '01234567-89ab-4cde-8f01-23456789abcd' })).getToken('graph'));
     expect(error).toMatchObject({ code: 'AUTH_TENANT_NOT_FOUND', details: { aadsts: 90002 } });
     expect(error.hint).toContain('cloud');
   });
 
   it('tenant in another cloud → AUTH_WRONG_CLOUD (AADSTS500011) pointing at "cloud"', async () => {
-    const error = await failure(provider(config({ tenant: GOV_TENANT, clientId: GOV_APP, clientSecret: 'sim~Gov.Secret-0123456789abcdefghijklm' })).getToken('graph'));
+    const error = await mailbridgeFailure(provider(config({ tenant: GOV_TENANT, clientId: GOV_APP, clientSecret: 'sim~Gov.Secret-0123456789abcdefghijklm' })).getToken('graph'));
     // Issue 19: the tenant exists, in another cloud; "not in tenant" sent admins the wrong way.
     expect(error).toMatchObject({ code: 'AUTH_WRONG_CLOUD', details: { aadsts: 500011 } });
     expect(error.hint).toContain('"cloud"');
@@ -252,7 +229,7 @@ describe('token provider: Entra errors become coded errors with hints', () => {
   it('personal-accounts tenant → AUTH_ACCOUNT_TYPE_MISMATCH (AADSTS9001023)', async () => {
     // The schema refuses this tenant; a hand-built config reaches Entra, which refuses too.
     const handBuilt = { ...config(), auth: { ...config().auth, tenant: CONSUMERS_TENANT } } as MailbridgeConfig;
-    const error = await failure(provider(handBuilt).getToken('graph'));
+    const error = await mailbridgeFailure(provider(handBuilt).getToken('graph'));
     expect(error).toMatchObject({ code: 'AUTH_ACCOUNT_TYPE_MISMATCH', details: { aadsts: 9001023 } });
   });
 
@@ -274,7 +251,7 @@ describe('token provider: Entra errors become coded errors with hints', () => {
 
   it('TLS without the simulator CA → TLS_ERROR naming network.caFile', async () => {
     const tokens = createTokenProvider(config(), { http: http({ trustSimulator: false }), retry: fastRetry() });
-    const error = await failure(tokens.getToken('graph'));
+    const error = await mailbridgeFailure(tokens.getToken('graph'));
     expect(error.code).toBe('TLS_ERROR');
     expect(error.hint).toContain('network.caFile');
   });
@@ -284,7 +261,7 @@ describe('token provider: Entra errors become coded errors with hints', () => {
     const host = closed.authorityHost;
     await closed.close();
     const tokens = createTokenProvider(config({}, { endpoints: { authorityHost: host } }), { http: http(), retry: fastRetry(2) });
-    const error = await failure(tokens.getToken('graph'));
+    const error = await mailbridgeFailure(tokens.getToken('graph'));
     expect(error.code).toBe('NETWORK_ERROR');
   });
 });
@@ -296,7 +273,7 @@ describe('token provider: secrets never leak', () => {
     const logger = createLogger({ level: 'debug', sink: (record) => records.push(record) });
     const redactor = createRedactor();
     const tokens = provider(config({ clientSecret: canary }), { logger, redactor });
-    const error = await failure(tokens.getToken('graph'));
+    const error = await mailbridgeFailure(tokens.getToken('graph'));
     expect(error.code).toBe('AUTH_INVALID_SECRET');
     const everything = [
       error.message,
@@ -387,7 +364,7 @@ describe('token provider: caching and renewal', () => {
   it('a lasting outage ends in SERVICE_UNAVAILABLE, and the next call tries again', async () => {
     const stop = sim.inject({ kind: 'token-outage' });
     const tokens = provider(config(), { retry: fastRetry(2) });
-    const error = await failure(tokens.getToken('graph'));
+    const error = await mailbridgeFailure(tokens.getToken('graph'));
     expect(error.code).toBe('SERVICE_UNAVAILABLE');
     expect(tokenRequests()).toHaveLength(2);
     stop();

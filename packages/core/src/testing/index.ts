@@ -7,6 +7,7 @@
 export type { ConformanceHarness, ConformanceOptions, HarnessStoredMessage, SeedMessagesOptions } from './conformance-harness.js';
 export { describeTransportConformance } from './describe-transport-conformance.js';
 export { createTempDir, eventually, type GeneratedFile, generateFile, sha256 } from './fixtures.js';
+export { mailbridgeFailure } from './mailbridge-failure.js';
 export {
   type HarnessSeedMessage,
   type HarnessSeedUser,
