@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -6,39 +5,12 @@ import { join } from 'node:path';
 import { createTestPki, type TestPki } from '@mailbridge/core/testing';
 import { DEMO, demoSeed, type Simulator, startSimulator } from '@mailbridge/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, runCli, tempDir } from './helpers.js';
+import { cliEnv, runCli, startCli, tempDir, until } from './helpers.js';
 
 // The CLI's logger: what the library packages log (HTTP retries, the outbox's retries) reaches
 // stderr, redacted. Canaries: the configured client secret and the access token the simulator
 // issued to the CLI (caught on its way to Graph by a recording front in this test).
 const SECRET_CANARY = 'CANARY~logging-client-secret-5b7e21';
-
-function cleanEnv(): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !key.startsWith('MAILBRIDGE_') && !/PROXY/i.test(key)) out[key] = value;
-  return { ...out, NO_COLOR: '1', MB_TEST_SECRET: SECRET_CANARY };
-}
-
-/** A long-running `mailbridge ...` with its stdout and stderr kept apart. */
-function startCli(args: string[]): { child: ChildProcess; out: () => string; err: () => string; exited: Promise<{ code: number | null; signal: string | null }> } {
-  const child = spawn(process.execPath, [BIN, ...args], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk) => (stdout += chunk));
-  child.stderr!.on('data', (chunk) => (stderr += chunk));
-  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
-  return { child, out: () => stdout, err: () => stderr, exited };
-}
-
-async function until<T>(probe: () => T | undefined | false, timeoutMs: number, what: () => string): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /**
  * An HTTPS front for the simulator's Graph that forwards every request and keeps the bearer tokens
@@ -107,7 +79,7 @@ describe('the CLI logger (outbox work, send)', () => {
 
   it('outbox work --verbose shows the HTTP retry of an injected 503 on stderr (dim time, level, message, key=value), and no secret or token', async () => {
     const file = dir.write('verbose.json', { ...base, outbox: { store: { type: 'file', dir: join(dir.path, 'spool-verbose') } } });
-    const work = startCli(['outbox', 'work', '--verbose', '--config', file]);
+    const work = startCli(['outbox', 'work', '--verbose', '--config', file], { env: cliEnv({ MB_TEST_SECRET: SECRET_CANARY }) });
     try {
       await until(
         () => work.err().includes('Delivering from'),
@@ -141,7 +113,7 @@ describe('the CLI logger (outbox work, send)', () => {
   it('outbox work --json logs at info without --verbose: the outbox retry as a JSON line on stderr; stdout stays JSON lines', async () => {
     // One attempt per send: the HTTP layer does not retry, the outbox does (and logs it at info).
     const file = dir.write('json.json', { ...base, retry: { maxAttempts: 1 }, outbox: { store: { type: 'file', dir: join(dir.path, 'spool-json') } } });
-    const work = startCli(['outbox', 'work', '--json', '--config', file]);
+    const work = startCli(['outbox', 'work', '--json', '--config', file], { env: cliEnv({ MB_TEST_SECRET: SECRET_CANARY }) });
     try {
       await until(
         () => work.out().includes('"event":"started"'),

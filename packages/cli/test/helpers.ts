@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,4 +61,40 @@ export function tempDir(): { path: string; write(name: string, content: unknown)
       rmSync(path, { recursive: true, force: true });
     },
   };
+}
+
+/** The test process's environment without mailbridge's own variables or a proxy, colour off, plus `extra`. */
+export function cliEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !key.startsWith('MAILBRIDGE_') && !/PROXY/i.test(key)) env[key] = value;
+  return { ...env, NO_COLOR: '1', ...extra };
+}
+
+/** A long-running `mailbridge …` (relay, outbox work) with its stdout and stderr kept apart. */
+export interface CliProcess {
+  child: ChildProcess;
+  out(): string;
+  err(): string;
+  exited: Promise<{ code: number | null; signal: string | null }>;
+}
+
+export function startCli(args: string[], options: { env?: Record<string, string> } = {}): CliProcess {
+  const child = spawn(process.execPath, [BIN, ...args], { env: options.env ?? cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk) => (stdout += chunk));
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  return { child, out: () => stdout, err: () => stderr, exited };
+}
+
+/** Polls `probe` until it gives a value; fails the test with `what` (e.g. the output so far) on timeout. */
+export async function until<T>(probe: () => T | undefined | false, timeoutMs: number, what: string | (() => string), intervalMs = 20): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
 }

@@ -9,19 +9,13 @@ import { verifyPassword } from '@mailbridge/relay';
 import { DEMO, type Simulator, startSimulator } from '@mailbridge/simulator';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, runCli, tempDir } from './helpers.js';
+import { BIN, cliEnv, runCli, tempDir, until } from './helpers.js';
 
 const run = promisify(execFile);
 
-function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !key.startsWith('MAILBRIDGE_') && !/PROXY/i.test(key)) env[key] = value;
-  return { ...env, NO_COLOR: '1', ...extra };
-}
-
 /** A long-running `mailbridge ...` whose stdout lines are collected. */
 function startCli(args: string[]): { child: ChildProcess; lines: string[]; exited: Promise<number> } {
-  const child = spawn(process.execPath, [BIN, ...args], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], { env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   let buffer = '';
   child.stdout!.on('data', (chunk) => {
@@ -37,16 +31,6 @@ function startCli(args: string[]): { child: ChildProcess; lines: string[]; exite
     if (stderr.trim()) lines.push(`#stderr ${stderr.trim()}`);
   });
   return { child, lines, exited };
-}
-
-async function until<T>(probe: () => T | undefined | false, timeoutMs: number, what: string): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 function freePort(): Promise<number> {

@@ -1,9 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEMO, demoSeed, type Simulator, startSimulator } from '@mailbridge/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, runCli, tempDir } from './helpers.js';
+import { cliEnv, runCli, startCli, tempDir, until } from './helpers.js';
 
 // `{file}` secrets of the status listeners (and relay users) that other users of the machine can
 // read: doctor's `config` check warns, `relay` / `outbox work` log one warning at start, each with
@@ -12,30 +11,21 @@ const CLIENT_SECRET = 'CANARY~perm-client-secret-77c1e0';
 const STATUS_TOKEN = 'CANARY-perm-status-token-2d94bb';
 const STATUS_PASSWORD = 'CANARY-perm-status-password-a61f03';
 
-function cleanEnv(): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !key.startsWith('MAILBRIDGE_') && !/PROXY/i.test(key)) out[key] = value;
-  return { ...out, NO_COLOR: '1', MB_TEST_SECRET: CLIENT_SECRET };
-}
-
 /** Runs a long-running command until `ready` shows in its output, then stops it with SIGTERM. */
 async function runUntilReady(args: string[], ready: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child: ChildProcess = spawn(process.execPath, [BIN, ...args], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk) => (stdout += chunk));
-  child.stderr!.on('data', (chunk) => (stderr += chunk));
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const run = startCli(args, { env: cliEnv({ MB_TEST_SECRET: CLIENT_SECRET }) });
   try {
-    const end = Date.now() + 30_000;
-    while (!(stdout + stderr).includes(ready)) {
-      if (Date.now() > end || child.exitCode !== null) throw new Error(`"${ready}" did not show:\n${stdout}\n${stderr}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    child.kill('SIGTERM');
-    return { code: await exited, stdout, stderr };
+    await until(
+      () => (run.out() + run.err()).includes(ready) || run.child.exitCode !== null,
+      30_000,
+      () => `"${ready}" in:\n${run.out()}\n${run.err()}`,
+      50,
+    );
+    if (!(run.out() + run.err()).includes(ready)) throw new Error(`"${ready}" did not show:\n${run.out()}\n${run.err()}`);
+    run.child.kill('SIGTERM');
+    return { code: (await run.exited).code, stdout: run.out(), stderr: run.err() };
   } finally {
-    child.kill('SIGKILL');
+    run.child.kill('SIGKILL');
   }
 }
 

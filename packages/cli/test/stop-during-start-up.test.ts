@@ -1,9 +1,9 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Simulator, startSimulator } from '@mailbridge/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, tempDir } from './helpers.js';
+import { startCli, tempDir, until } from './helpers.js';
 
 // A SIGTERM at any moment of `mailbridge relay` / `mailbridge outbox work` start-up (a service
 // manager stopping a unit that just started) must take the clean way out: exit 0, listeners closed,
@@ -11,32 +11,6 @@ import { BIN, tempDir } from './helpers.js';
 // still binding), and files that are FIFOs — the test's open() for writing returns exactly when the
 // command has begun reading one (its config: the first thing it does; a relay user's password: while
 // the relay creates its listeners).
-
-function cleanEnv(): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !key.startsWith('MAILBRIDGE_') && !/PROXY/i.test(key)) out[key] = value;
-  return { ...out, NO_COLOR: '1' };
-}
-
-function startCli(args: string[]): { child: ChildProcess; out: () => string; err: () => string; exited: Promise<{ code: number | null; signal: string | null }> } {
-  const child = spawn(process.execPath, [BIN, ...args], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk) => (stdout += chunk));
-  child.stderr!.on('data', (chunk) => (stderr += chunk));
-  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
-  return { child, out: () => stdout, err: () => stderr, exited };
-}
-
-async function until<T>(probe: () => T | undefined | false, timeoutMs: number, what: () => string): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what()}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 const events = (stdout: string) =>
   stdout
@@ -95,6 +69,7 @@ describe.skipIf(process.platform === 'win32')('SIGTERM during start-up', () => {
         () => run.out().includes('"event":"listening"'),
         30_000,
         () => `the listening line in:\n${run.out()}\n${run.err()}`,
+        5,
       );
       run.child.kill('SIGTERM');
       expect(await run.exited, run.out() + run.err()).toEqual({ code: 0, signal: null });
