@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { type BigIntStats, closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 
 /** Options of {@link readBoundedFile} and {@link readBoundedFileSync}. */
@@ -71,7 +71,10 @@ export async function readBoundedFile(file: string, options: ReadBoundedFileOpti
 export function readBoundedFileSync(file: string, options: ReadBoundedFileOptions): Buffer {
   const fd = openSync(file, FLAGS);
   try {
-    const state = begin(file, fstatSync(fd), options);
+    // A bigint stat: a plain synchronous stat of a FIFO leaves its file type in a buffer Node shares
+    // with fs.realpathSync, and symbolic links then stop being resolved — so a module imported later
+    // through pnpm's links is not found (measured after reading a `<(…)` caFile).
+    const state = begin(file, fstatSync(fd, { bigint: true }), options);
     const sleeper = new Int32Array(new SharedArrayBuffer(4));
     for (;;) {
       let step: Step;
@@ -91,9 +94,9 @@ export function readBoundedFileSync(file: string, options: ReadBoundedFileOption
 }
 
 /** The loop's bookkeeping, shared by both variants. */
-function begin(file: string, stats: Stats, options: ReadBoundedFileOptions) {
+function begin(file: string, stats: Stats | BigIntStats, options: ReadBoundedFileOptions) {
   if (stats.isDirectory()) throw Object.assign(new Error(`EISDIR: ${file} is a directory`), { code: 'EISDIR' });
-  if (stats.isFile() && stats.size > options.maxBytes) throw new FileReadLimitError('too-large', file, options.maxBytes);
+  if (stats.isFile() && Number(stats.size) > options.maxBytes) throw new FileReadLimitError('too-large', file, options.maxBytes);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const deadline = performance.now() + timeoutMs;
   const pipe = stats.isFIFO() || stats.isSocket();
