@@ -151,6 +151,13 @@ describe.skipIf(missing !== undefined)('status page of an outbox worker, in Chro
     expect(overflow).toBeLessThanOrEqual(0);
     await phone.screenshot({ path: join(ARTIFACTS, 'status-page-phone.png') });
     await phone.screenshot({ path: join(ARTIFACTS, 'status-page-phone-full.png'), fullPage: true });
+    // Paused, the page keeps its content: no refresh replaces it, not even one already on its way
+    // (an element screenshot of a section being replaced fails: "not attached to the DOM").
+    await phone.locator('#auto-refresh').click();
+    expect(await phone.locator('#auto-refresh').getAttribute('aria-pressed')).toBe('false');
+    const content = await phone.locator('#content').elementHandle();
+    await new Promise((resolve) => setTimeout(resolve, 5_000)); // 2.5 refresh periods
+    expect(await content!.evaluate((node) => (node as unknown as { isConnected: boolean }).isConnected)).toBe(true);
     await phone.locator('#failures').screenshot({ path: join(ARTIFACTS, 'status-page-phone-failures.png') });
     await phone.close();
     await page.close();

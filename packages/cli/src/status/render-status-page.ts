@@ -167,6 +167,8 @@ const SCRIPT = `
       if(!response.ok)throw new Error('HTTP '+response.status);
       return response.text();
     }).then(function(text){
+      // Paused while this refresh was on its way: the reader keeps the page as it is.
+      if(paused)return;
       var next=new DOMParser().parseFromString(text,'text/html').getElementById('content');
       var current=document.getElementById('content');
       if(next&&current){
