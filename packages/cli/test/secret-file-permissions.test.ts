@@ -68,6 +68,25 @@ describe.skipIf(process.platform === 'win32')('secret files other users can read
     for (const text of texts) for (const secret of [CLIENT_SECRET, STATUS_TOKEN, STATUS_PASSWORD]) expect(text).not.toContain(secret);
   };
 
+  it('a Redis URL is a secret only when it holds a password: a readable config without one is not warned about', async () => {
+    const REDIS_PASSWORD = 'CANARY-perm-redis-password-5be2';
+    const configs = {
+      plain: dir.write('redis-plain.json', { ...base, outbox: { store: { type: 'redis', url: 'redis://127.0.0.1:1' } } }),
+      password: dir.write('redis-password.json', { ...base, outbox: { store: { type: 'redis', url: `redis://:${REDIS_PASSWORD}@127.0.0.1:1` } } }),
+    };
+    const checks: Record<string, { status: string; code?: string; message: string }> = {};
+    for (const [name, file] of Object.entries(configs)) {
+      chmodSync(file, 0o644);
+      const run = await runCli(['doctor', '--json', '--config', file], { env: { MB_TEST_SECRET: CLIENT_SECRET } });
+      expect(run.stdout + run.stderr).not.toContain(REDIS_PASSWORD);
+      checks[name] = run.json().checks.find((check: { id: string }) => check.id === 'config');
+    }
+    expect(checks.plain?.status, checks.plain?.message).toBe('pass');
+    expect(checks.password).toMatchObject({ status: 'warn', code: 'CONFIG_FILE_PERMISSIONS' });
+    // A warning about the whole file names no field: no leading ": ".
+    expect(checks.password?.message).toMatch(/^the config file .*redis-password\.json holds a secret and can be read by other users \(mode 644\)/);
+  }, 60_000);
+
   it('doctor: mode 644 → the config check warns with chmod 600 PATH for each file; mode 600 → it passes', async () => {
     const open = configWithSecretFiles(0o644);
     const warned = await runCli(['doctor', '--json', '--config', open.file], { env: { MB_TEST_SECRET: CLIENT_SECRET } });

@@ -1,4 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { calendarDaysUntil } from './calendar-days.js';
 import { isGuidShaped, type MailbridgeConfig } from './schema.js';
 import { isEnvSecretRef, isFileSecretRef, type SecretRef } from './secret-ref.js';
@@ -92,7 +93,12 @@ function fileWarnings(path: string, file: string, what: string, out: ConfigWarni
     out.push({ path, code: 'SECRET_FILE_MISSING', message: `${what} ${file} does not exist or cannot be read`, hint: "Create it (chmod 600) or fix the path; relative paths start at the config file's folder." });
     return false;
   }
-  // Windows has no group/other permission bits to check.
+  permissionWarning(path, file, mode, what, out);
+  return true;
+}
+
+/** SECRET_FILE_PERMISSIONS when group or others may read `file` (Windows has no such bits). */
+function permissionWarning(path: string, file: string, mode: number, what: string, out: ConfigWarning[]): void {
   if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
     out.push({
       path,
@@ -101,7 +107,39 @@ function fileWarnings(path: string, file: string, what: string, out: ConfigWarni
       hint: `Restrict it to its owner: chmod 600 ${file}`,
     });
   }
-  return true;
+}
+
+type ServiceSecret = string | { env: string } | { file: string } | { scrypt: string };
+
+/**
+ * The secrets of the services a config describes, by JSON path: the status listeners' credentials,
+ * the relay users' passwords and the Redis URL (which may carry a password).
+ */
+function serviceSecrets(config: MailbridgeConfig): Array<[path: string, ref: ServiceSecret]> {
+  const out: Array<[string, ServiceSecret]> = [];
+  for (const [section, status] of [
+    ['relay', config.relay?.status],
+    ['outbox', config.outbox?.status],
+  ] as const) {
+    const auth = status?.auth;
+    if (!auth) continue;
+    if ('bearer' in auth) out.push([`${section}.status.auth.bearer`, auth.bearer]);
+    else out.push([`${section}.status.auth.basic.password`, auth.basic.password]);
+  }
+  config.relay?.users.forEach((user, index) => out.push([`relay.users[${index}].password`, user.password]));
+  if (config.outbox?.store.type === 'redis') out.push(['outbox.store.url', config.outbox.store.url]);
+  return out;
+}
+
+/** Whether a service secret is written in the config file (a Redis URL only when it holds a password). */
+function isInlineServiceSecret(path: string, ref: ServiceSecret): boolean {
+  if (typeof ref !== 'string') return false;
+  if (path !== 'outbox.store.url') return true;
+  try {
+    return new URL(ref).password !== '';
+  } catch {
+    return false;
+  }
 }
 
 function secretWarnings(path: string, ref: SecretRef | undefined, env: NodeJS.ProcessEnv, isClientSecret: boolean, out: ConfigWarning[]): void {
@@ -136,7 +174,8 @@ export function configWarnings(config: MailbridgeConfig, options: { env: NodeJS.
   const out: ConfigWarning[] = [];
   const { auth } = config;
   const fields = auth as { clientSecret?: unknown; password?: unknown; certificate?: { passphrase?: unknown } };
-  const inlineSecret = typeof fields.clientSecret === 'string' || typeof fields.password === 'string' || typeof fields.certificate?.passphrase === 'string';
+  const services = serviceSecrets(config);
+  const inlineSecret = typeof fields.clientSecret === 'string' || typeof fields.password === 'string' || typeof fields.certificate?.passphrase === 'string' || services.some(([path, ref]) => isInlineServiceSecret(path, ref));
   if (inlineSecret && options.file) {
     const mode = modeOf(options.file);
     if (mode !== undefined && (mode & 0o077) !== 0) {
@@ -195,6 +234,15 @@ export function configWarnings(config: MailbridgeConfig, options: { env: NodeJS.
     if (!statusAuth) continue;
     const [path, ref] = 'bearer' in statusAuth ? [`${section}.status.auth.bearer`, statusAuth.bearer] : [`${section}.status.auth.basic.password`, statusAuth.basic.password];
     if (!isFileSecretRef(ref)) secretWarnings(path, ref, options.env, false, out);
+  }
+  // The services' `{file}` secrets, relative to the config file's folder: read when the relay or
+  // the status listener starts (a missing one fails there), so only their permissions are checked.
+  const baseDir = options.file ? dirname(options.file) : process.cwd();
+  for (const [path, ref] of services) {
+    if (typeof ref !== 'object' || !('file' in ref)) continue;
+    const file = resolve(baseDir, ref.file);
+    const mode = modeOf(file);
+    if (mode !== undefined) permissionWarning(path, file, mode, 'secret file', out);
   }
   return out;
 }

@@ -1,5 +1,4 @@
 import { createRuntime, loadCliConfig } from '../../commands/runtime.js';
-import { secretFilePermissionWarnings } from '../../files/secret-file-warnings.js';
 import type { DoctorCheck } from '../doctor-check.js';
 
 /**
@@ -17,12 +16,10 @@ export const configCheck: DoctorCheck = {
     const { config } = loaded;
     // The secret's expiry has its own check: reported once, there, not also as a config warning.
     const warnings = loaded.warnings.filter((warning) => warning.path !== 'auth.secretExpiresAt');
-    // Secret files of the status listeners, relay users and Redis URL that other users can read.
-    warnings.push(...secretFilePermissionWarnings(loaded).filter((warning) => !loaded.warnings.includes(warning)));
     if (warnings.length > 0) {
       return {
         status: 'warn',
-        message: warnings.map((warning) => `${warning.path}: ${warning.message}`).join(' '),
+        message: warnings.map((warning) => `${warning.path ? `${warning.path}: ` : ''}${warning.message}`).join(' '),
         hint: warnings.map((warning) => warning.hint).join(' '),
         ...(warnings[0]?.code ? { code: warnings[0].code } : {}),
       };
