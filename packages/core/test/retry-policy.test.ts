@@ -74,6 +74,19 @@ describe('parseRetryAfter', () => {
   });
 });
 
+describe('createRetryPolicy: onRetry of the policy', () => {
+  it("is told of every retry of every call, after the call's own onRetry", async () => {
+    const told: string[] = [];
+    const policy = createRetryPolicy({ onRetry: (info) => told.push(`policy ${info.attempt}`) });
+    const first = failing(serviceError(503, { retryAfter: '1' }));
+    const second = failing(serviceError(429, { retryAfter: '1' }), serviceError(429, { retryAfter: '1' }));
+    const results = [policy.execute(first.operation, { onRetry: (info) => told.push(`call ${info.attempt}`) }), policy.execute(second.operation)];
+    await vi.runAllTimersAsync();
+    await expect(Promise.all(results)).resolves.toEqual(['ok', 'ok']);
+    expect(told).toEqual(['call 1', 'policy 1', 'policy 1', 'policy 2']);
+  });
+});
+
 describe('createRetryPolicy: waits', () => {
   it('honours Retry-After in seconds, fractional seconds and as an HTTP date', async () => {
     const policy = createRetryPolicy();

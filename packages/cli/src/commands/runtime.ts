@@ -1,4 +1,4 @@
-import type { HttpClient, LoadedConfig, Logger, MailTransport, RetryPolicy, TokenProvider } from '@mailbridge/core';
+import type { HttpClient, LoadedConfig, Logger, MailTransport, RetryInfo, RetryPolicy, TokenProvider } from '@mailbridge/core';
 import type { GlobalOptions } from '../output/cli-io.js';
 
 /** Loads the config the global flags point at (—config, else MAILBRIDGE_CONFIG, else ./mailbridge.json). */
@@ -28,6 +28,8 @@ export interface CliRuntimeOptions {
    * @default silent
    */
   logger?: Logger;
+  /** Called before each retry of the runtime's retry policy (the token provider's and the transport's). */
+  onRetry?: (info: RetryInfo) => void;
 }
 
 export async function createRuntime(loaded: LoadedConfig, options: CliRuntimeOptions = {}): Promise<CliRuntime> {
@@ -35,7 +37,7 @@ export async function createRuntime(loaded: LoadedConfig, options: CliRuntimeOpt
   const { config } = loaded;
   const logger = options.logger ?? core.silentLogger;
   // Built here rather than inside createTransport so that its "retrying" records reach the logger.
-  const retry = core.createRetryPolicy({ maxAttempts: config.retry.maxAttempts, maxDelayMs: config.retry.maxDelayMs, logger });
+  const retry = core.createRetryPolicy({ maxAttempts: config.retry.maxAttempts, maxDelayMs: config.retry.maxDelayMs, logger, ...(options.onRetry ? { onRetry: options.onRetry } : {}) });
   const http = core.createHttpClient({
     logger,
     ...(config.network?.proxy ? { proxy: config.network.proxy } : {}),

@@ -1,4 +1,4 @@
-import type { LoadedConfig, Logger, MailTransport, TokenClaims } from '@mailbridge/core';
+import type { LoadedConfig, Logger, MailTransport, RetryInfo, TokenClaims } from '@mailbridge/core';
 import type { CliRuntime } from '../commands/runtime.js';
 import type { GlobalOptions } from '../output/cli-io.js';
 
@@ -42,6 +42,8 @@ export interface DoctorContext {
   readonly deliveryTimeoutMs: number;
   /** Where the network stack the checks build logs (the runtime's HTTP client, retries, tokens). */
   readonly logger?: Logger;
+  /** Told of each retry of the runtime's retry policy (the runner counts them per check). */
+  readonly onRetry?: (info: RetryInfo) => void;
   /** The results of the checks that ran (or were skipped) so far, by id. */
   readonly results: ReadonlyMap<CheckId, CheckResult>;
   /** The loaded config (set by `config`). */

@@ -1,44 +1,29 @@
-import type { LogFields, Logger } from '@mailbridge/core';
-
-/** The message core's retry policy logs (at debug) before each wait: one record per retry. */
-export const RETRY_LOG_MESSAGE = 'retrying after a transient failure';
+import { MailbridgeError, type RetryInfo } from '@mailbridge/core';
 
 /** The retries one check needed. */
 export interface RetryCount {
   count: number;
-  /** Why, once each in order of first occurrence: the error code (`THROTTLED`), else `HTTP 503`. */
+  /** Why, once each in order of first occurrence: the error code (`THROTTLED`, `SERVICE_UNAVAILABLE`). */
   reasons: string[];
 }
 
-/** Counts the transient failures that core's retry policy retried, while passing every record on. */
+/** Counts the transient failures that the runtime's retry policy retried. */
 export interface RetryTally {
-  /** Give this to the runtime (HTTP client, retry policy, token provider, transport). */
-  readonly logger: Logger;
+  /** Give this to the runtime's retry policy (its `onRetry`). */
+  readonly onRetry: (info: RetryInfo) => void;
   /** The retries since the last call, and starts counting afresh. */
   take(): RetryCount;
 }
 
-/**
- * A logger in front of `inner` that counts the retry policy's "retrying" records. Counted before
- * any level filter, so doctor knows a check passed only after retries even when debug is not shown.
- */
-export function createRetryTally(inner?: Logger): RetryTally {
+/** A retry counter for doctor: a check that passed only after retries says so. */
+export function createRetryTally(): RetryTally {
   let count = 0;
   let reasons: string[] = [];
-  const debug = (message: string, fields?: LogFields) => {
-    if (message === RETRY_LOG_MESSAGE) {
-      count += 1;
-      const reason = typeof fields?.code === 'string' ? fields.code : typeof fields?.status === 'number' ? `HTTP ${fields.status}` : 'transient failure';
-      if (!reasons.includes(reason)) reasons.push(reason);
-    }
-    inner?.debug(message, fields);
-  };
   return {
-    logger: {
-      debug,
-      info: (message, fields) => inner?.info(message, fields),
-      warn: (message, fields) => inner?.warn(message, fields),
-      error: (message, fields) => inner?.error(message, fields),
+    onRetry(info) {
+      count += 1;
+      const reason = MailbridgeError.isInstance(info.error) ? info.error.code : 'transient failure';
+      if (!reasons.includes(reason)) reasons.push(reason);
     },
     take() {
       const taken = { count, reasons };

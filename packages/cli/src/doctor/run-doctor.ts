@@ -35,14 +35,15 @@ export interface DoctorOptions {
 export async function runDoctor(globals: GlobalOptions, options: DoctorOptions = {}): Promise<CheckResult[]> {
   const results = new Map<CheckId, CheckResult>();
   // Counts the retries of each check, so a check that passed only after them says so.
-  const tally = createRetryTally(options.logger);
+  const tally = createRetryTally();
   const context: DoctorContext = {
     globals,
     env: options.env ?? process.env,
     now: options.now ?? (() => new Date()),
     ...(options.sendTest !== undefined ? { sendTest: options.sendTest } : {}),
     deliveryTimeoutMs: options.deliveryTimeoutMs ?? 60_000,
-    logger: tally.logger,
+    ...(options.logger ? { logger: options.logger } : {}),
+    onRetry: tally.onRetry,
     results,
   };
   // Why each blocked check cannot run: the skip message of the failure it depends on.

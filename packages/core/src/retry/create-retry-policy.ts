@@ -4,7 +4,7 @@ import { defaultRedactor } from '../redact/default-redactor.js';
 import type { Redactor } from '../redact/redactor.js';
 import { scrubError } from '../redact/scrub-error.js';
 import { classifyError, statusOf } from './classify-error.js';
-import type { ExecuteOptions, RetryDecision, RetryPolicy } from './retry-policy.js';
+import type { ExecuteOptions, RetryDecision, RetryInfo, RetryPolicy } from './retry-policy.js';
 import { sleep as defaultSleep } from './sleep.js';
 
 /** Options of {@link createRetryPolicy}; `retry.maxAttempts` and `retry.maxDelayMs` come from the config. */
@@ -40,6 +40,11 @@ export interface RetryPolicyOptions {
   redactor?: Redactor;
   /** Receives a debug record before each wait (attempt, delay, error code and status). */
   logger?: Logger;
+  /**
+   * Called before each wait of every call this policy runs, after the call's own `onRetry`: to count
+   * retries (doctor says when a check passed only after some) or feed metrics.
+   */
+  onRetry?: (info: RetryInfo) => void;
 }
 
 const NETWORK_CODES: ReadonlySet<ErrorCode> = new Set(['NETWORK_ERROR', 'NETWORK_TIMEOUT', 'PROXY_ERROR']);
@@ -98,7 +103,9 @@ export function createRetryPolicy(options: RetryPolicyOptions = {}): RetryPolicy
         delayMs = Math.min(remainingMs, Math.floor(clampUnit(random()) * ceiling));
         source = 'backoff';
       }
-      onRetry?.({ attempt, delayMs, source, error });
+      const info: RetryInfo = { attempt, delayMs, source, error };
+      onRetry?.(info);
+      options.onRetry?.(info);
       options.logger?.debug('retrying after a transient failure', {
         attempt,
         delayMs,

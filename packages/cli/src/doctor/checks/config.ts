@@ -11,7 +11,7 @@ export const configCheck: DoctorCheck = {
   skipMessage: 'Skipped: the config must be valid first.',
   async run(context) {
     const loaded = await loadCliConfig(context.globals, context.env);
-    context.runtime = await createRuntime(loaded, context.logger ? { logger: context.logger } : {});
+    context.runtime = await createRuntime(loaded, { ...(context.logger ? { logger: context.logger } : {}), ...(context.onRetry ? { onRetry: context.onRetry } : {}) });
     context.loaded = loaded;
     const { config } = loaded;
     // The secret's expiry has its own check: reported once, there, not also as a config warning.
